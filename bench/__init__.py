@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench NAME [--json] [--quick]``. They measure; they never assert."""
