@@ -1,0 +1,350 @@
+"""HTTP client of the sync protocol (store-and-sync.md §3.3–3.4), one per server URL.
+
+Every request carries ``Authorization: Bearer``, ``X-Desk-Protocol: 1``,
+``X-Desk-Version`` and a fresh ``X-Request-Id``; request bodies are gzip'd. Responses
+are turned into plain dicts or one of the exceptions of :mod:`samad_desk.sync.errors`,
+so the engine decides what to do from the exception type alone.
+
+A ``401`` is answered by one refresh and one retry; if the refresh token is gone or
+refused the caller gets :class:`AuthRequired` and the pending ops wait for a login.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+
+from samad_desk import __version__
+from samad_desk.sync.backoff import parse_retry_after
+from samad_desk.sync.errors import (
+    AuthError,
+    AuthRequired,
+    ClientResetRequired,
+    Forbidden,
+    ResyncRequired,
+    ServerRejected,
+    SyncError,
+    TransientError,
+    UpgradeRequired,
+)
+from samad_desk.sync.tokens import TokenStore, remember_password
+
+PROTOCOL = "1"
+SCHEMA_VERSION = 1
+
+#: store-and-sync.md §3.8: connect timeout 10 s, request 60 s
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+_OFFLINE = "ارتباط با سرور مرکزی برقرار نیست."
+_TIMEOUT = "سرور مرکزی در زمان مقرر پاسخ نداد."
+_BROKEN = "پاسخ سرور مرکزی ناقص رسید."
+_BUSY = "سرور مرکزی موقتاً پاسخ‌گو نیست."
+
+
+def _message(body: Any, default: str) -> str:
+    if isinstance(body, dict):
+        for key in ("message", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return default
+
+
+class SyncClient:
+    """Talks to one central server. Thread-safe for the engine thread plus the UI thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token_store: TokenStore,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        device_id: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        gzip_requests: bool = True,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = token_store
+        if not self.tokens.server_url:
+            self.tokens.server_url = self.base_url
+        self.gzip_requests = gzip_requests
+        self._timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=self._timeout,
+            limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=30.0),
+            headers={"X-Desk-Protocol": PROTOCOL, "X-Desk-Version": __version__},
+        )
+        self._refresh_lock = threading.Lock()
+        self._device_id = device_id
+        #: last ``server_time`` seen (ISO string) — the engine derives the clock offset from it
+        self.last_server_time: str | None = None
+
+    # --- identity --------------------------------------------------------------------
+    @property
+    def device_id(self) -> str:
+        if self._device_id:
+            return self._device_id
+        entry = self.tokens.load() or {}
+        device = entry.get("device_id")
+        if not device:
+            device = f"d-{uuid.uuid4().hex[:16]}"
+            self.tokens.update(device_id=device)
+        self._device_id = device
+        return device
+
+    @property
+    def operator(self) -> dict[str, Any] | None:
+        return self.tokens.operator
+
+    @property
+    def logged_in(self) -> bool:
+        entry = self.tokens.load() or {}
+        return bool(entry.get("access_token") or entry.get("refresh_token"))
+
+    # --- auth ------------------------------------------------------------------------
+    def login(self, username: str, password: str, *, remember_offline: bool = True) -> dict:
+        """Log in; returns the operator dict. Raises :class:`AuthError` (Persian) when refused."""
+        body = {"username": username, "password": password, "device_id": self.device_id}
+        try:
+            response = self._send("POST", "/v1/auth/login", json_body=body, auth=False)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
+        if response.status_code in (400, 401, 403):
+            raise AuthError(_message(self._json(response, strict=False), "نام کاربری یا گذرواژه نادرست است."))
+        if response.status_code == 429:
+            raise AuthError(
+                _message(self._json(response, strict=False), "تلاش‌های ورود زیاد بوده است؛ کمی بعد دوباره امتحان کنید.")
+            )
+        data = self._check(response)
+        operator = data.get("operator") or {}
+        self.tokens.save(
+            {
+                "access_token": data.get("access_token"),
+                "refresh_token": data.get("refresh_token"),
+                "expires_in": data.get("expires_in"),
+                "operator": operator,
+                "client_no": data.get("client_no"),
+                "username": username,
+                "device_id": self.device_id,
+            }
+        )
+        if remember_offline:
+            remember_password(
+                username, password, {**operator, "client_no": data.get("client_no")},
+                operator_dir=self.tokens.operator_dir,
+            )
+        return operator
+
+    def refresh(self) -> None:
+        """Swap the refresh token for a new access token; :class:`AuthRequired` if refused."""
+        entry = self.tokens.load() or {}
+        refresh_token = entry.get("refresh_token")
+        if not refresh_token:
+            raise AuthRequired()
+        try:
+            response = self._send(
+                "POST", "/v1/auth/refresh", json_body={"refresh_token": refresh_token}, auth=False
+            )
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
+        if response.status_code in (400, 401, 403):
+            # The refresh token expired or was revoked: only a new login helps. Keep the
+            # operator info and device id; drop the dead tokens so we stop sending them.
+            self.tokens.clear_tokens()
+            raise AuthRequired()
+        data = self._check(response)
+        update = {"access_token": data.get("access_token"), "expires_in": data.get("expires_in")}
+        if data.get("refresh_token"):
+            update["refresh_token"] = data["refresh_token"]
+        self.tokens.save(update)
+
+    def logout(self) -> None:
+        self.tokens.clear_tokens()
+
+    # --- sync endpoints --------------------------------------------------------------
+    def push(self, client_id: str, ops: list[dict], *, schema_version: int = SCHEMA_VERSION) -> dict:
+        body = {
+            "client_id": client_id,
+            "device_id": self.device_id,
+            "schema_version": schema_version,
+            "ops": ops,
+        }
+        return self._call("POST", "/v1/sync/push", json_body=body)
+
+    def encoded_size(self, client_id: str, ops: list[dict]) -> int:
+        """Compressed size of a push body (the 256 KB batch limit of §3.8)."""
+        body = {"client_id": client_id, "device_id": self.device_id, "schema_version": SCHEMA_VERSION, "ops": ops}
+        raw = orjson.dumps(body)
+        return len(gzip.compress(raw, compresslevel=5)) if self.gzip_requests else len(raw)
+
+    def pull(self, cursor: str | None, limit: int = 500) -> dict:
+        params: dict[str, Any] = {"limit": limit, "schema_version": SCHEMA_VERSION}
+        if cursor:
+            params["cursor"] = cursor
+        return self._call("GET", "/v1/sync/pull", params=params)
+
+    def status(self, op_ids: list[str]) -> dict:
+        return self._call("POST", "/v1/sync/status", json_body={"op_ids": op_ids})
+
+    def snapshot(self) -> tuple[list[dict], str]:
+        """The whole scope as entity dicts, and the cursor to pull from afterwards.
+
+        Pages are NDJSON; every line is a change-like record (``entity``, ``id``,
+        ``data``…) except the last line of the last page, which carries ``cursor`` (or
+        ``next_cursor``). A page that does not end the snapshot names the next ``page``.
+        """
+        entities: list[dict] = []
+        cursor: str | None = None
+        page: str | None = None
+        for _ in range(1_000_000):
+            params = {"page": page} if page else None
+            response = self._authorized("GET", "/v1/sync/snapshot", params=params)
+            text = response.content.decode("utf-8")
+            next_page = None
+            for line in text.splitlines():
+                if not line.strip():
+                    continue
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    raise TransientError(_BROKEN) from None
+                if "cursor" in record or "next_cursor" in record:
+                    cursor = record.get("cursor") or record.get("next_cursor")
+                    next_page = record.get("next_page") or record.get("page")
+                    if record.get("done") is False and next_page:
+                        cursor = None
+                    continue
+                if "next_page" in record:
+                    next_page = record["next_page"]
+                    continue
+                entities.append(record)
+            if cursor:
+                return entities, cursor
+            if not next_page:
+                raise TransientError(_BROKEN)
+            page = str(next_page)
+        raise TransientError(_BROKEN)  # pragma: no cover
+
+    def health(self) -> dict:
+        try:
+            response = self._send("GET", "/v1/health", auth=False)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
+        return self._check(response)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- plumbing --------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None) -> dict:
+        response = self._authorized(method, path, json_body=json_body, params=params)
+        return self._json(response)
+
+    def _authorized(
+        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None
+    ) -> httpx.Response:
+        entry = self.tokens.load() or {}
+        if not entry.get("access_token"):
+            if not entry.get("refresh_token"):
+                raise AuthRequired()
+            self._refresh_once(None)
+        for attempt in (0, 1):
+            token = (self.tokens.load() or {}).get("access_token")
+            try:
+                response = self._send(method, path, json_body=json_body, params=params, token=token)
+            except httpx.HTTPError as exc:
+                raise self._network_error(exc) from None
+            if response.status_code == 401 and attempt == 0:
+                self._refresh_once(token)
+                continue
+            self._check_status(response)
+            return response
+        raise AuthRequired()
+
+    def _refresh_once(self, stale_token: str | None) -> None:
+        # Two threads may see a 401 at once; only the first refreshes, the second reuses it.
+        with self._refresh_lock:
+            current = (self.tokens.load() or {}).get("access_token")
+            if current and current != stale_token:
+                return
+            self.refresh()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict | None = None,
+        auth: bool = True,
+        token: str | None = None,
+    ) -> httpx.Response:
+        headers = {"X-Request-Id": str(uuid.uuid4())}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        content = None
+        if json_body is not None:
+            content = orjson.dumps(json_body)
+            headers["Content-Type"] = "application/json"
+            if self.gzip_requests:
+                content = gzip.compress(content, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+        return self._http.request(method, path, content=content, params=params, headers=headers)
+
+    def _check(self, response: httpx.Response) -> dict:
+        self._check_status(response)
+        return self._json(response)
+
+    def _check_status(self, response: httpx.Response) -> None:
+        code = response.status_code
+        if code < 300:
+            return
+        body = self._json(response, strict=False)
+        error = body.get("error") if isinstance(body, dict) else None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if code == 401:
+            raise AuthRequired()
+        if code == 403:
+            raise Forbidden(_message(body, "این میز کار یا کاربر اجازه این کار را ندارد."))
+        if code == 409 and error == "client_reset_required":
+            raise ClientResetRequired()
+        if code == 410:
+            raise ResyncRequired(body.get("reason") if isinstance(body, dict) else None)
+        if code == 426:
+            raise UpgradeRequired()
+        if code in (408, 425, 429) or code >= 500:
+            raise TransientError(_message(body, _BUSY), retry_after=retry_after)
+        raise ServerRejected(_message(body, f"سرور مرکزی درخواست را نپذیرفت (کد {code})."))
+
+    def _json(self, response: httpx.Response, *, strict: bool = True) -> Any:
+        try:
+            data = orjson.loads(response.content) if response.content else {}
+        except (orjson.JSONDecodeError, httpx.HTTPError):
+            if strict:
+                raise TransientError(_BROKEN) from None
+            return {}
+        if isinstance(data, dict) and isinstance(data.get("server_time"), str):
+            self.last_server_time = data["server_time"]
+        if strict and not isinstance(data, dict):
+            raise TransientError(_BROKEN)
+        return data
+
+    @staticmethod
+    def _network_error(exc: httpx.HTTPError) -> SyncError:
+        if isinstance(exc, httpx.TimeoutException):
+            return TransientError(_TIMEOUT, link_down=True, timeout=True)
+        if isinstance(exc, httpx.DecodingError):
+            return TransientError(_BROKEN)
+        return TransientError(_OFFLINE, link_down=True)
+
+
+def iter_batches(ops: list[dict], size: int) -> Iterator[list[dict]]:
+    for start in range(0, len(ops), size):
+        yield ops[start : start + size]

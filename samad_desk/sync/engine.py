@@ -1,0 +1,437 @@
+"""The sync engine: pushes the outbox, pulls changes, and keeps trying.
+
+One background thread per desk process runs rounds: push every pending op in batches
+(at most one push in flight), then pull until ``has_more`` is false. Between rounds it
+waits ``interval`` seconds or until :meth:`SyncEngine.wake` (called after a save).
+
+When a round fails it waits with full-jitter backoff (base 2 s, cap 5 min), or as long
+as the server's ``Retry-After`` asks. If the link itself was down it probes the server's
+health endpoint meanwhile and retries at once when the link comes back. An op is never
+given up: transient errors only delay it; an expired session makes it wait for a login;
+a refusal by the server moves it to "needs attention" (the store keeps it).
+
+The engine never imports Textual; it talks to the UI through :class:`SyncReporter`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from samad_desk.sync.backoff import Aimd, Backoff
+from samad_desk.sync.client import SyncClient
+from samad_desk.sync.errors import (
+    AuthRequired,
+    ClientResetRequired,
+    ResyncRequired,
+    SyncError,
+    TransientError,
+)
+
+log = logging.getLogger("samad_desk.sync")
+
+ONLINE, OFFLINE, AUTH_REQUIRED = "online", "offline", "auth_required"
+
+#: store-and-sync.md §3.8 batch limits
+PUSH_MAX_OPS = 100
+PUSH_MAX_BYTES = 256 * 1024
+PULL_MAX = 500
+#: a round may resync by snapshot at most this often; more is a loop (F25) and is reported
+MAX_RESYNCS_PER_ROUND = 2
+MAX_RESETS_PER_ROUND = 3
+#: alert when the oldest pending op is older than this while online / at all (§3.8)
+ALERT_ONLINE_S = 3600.0
+ALERT_ANY_S = 24 * 3600.0
+#: warn when the desk clock is off the server's by more than this
+CLOCK_WARN_MS = 5 * 60 * 1000
+
+
+class SyncReporter(Protocol):
+    """How the engine tells the world what happens. The app posts messages; the CLI prints."""
+
+    def progress(self, pushed: int, pulled: int) -> None: ...
+    def finished(self, stats: dict) -> None: ...
+    def failed(self, reason: str) -> None: ...  # Persian
+    def needs_attention(self, ops: list[dict]) -> None: ...
+    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required"
+
+
+class NullReporter:
+    def progress(self, pushed: int, pulled: int) -> None:
+        pass
+
+    def finished(self, stats: dict) -> None:
+        pass
+
+    def failed(self, reason: str) -> None:
+        pass
+
+    def needs_attention(self, ops: list[dict]) -> None:
+        pass
+
+    def connection(self, state: str) -> None:
+        pass
+
+
+class RecordingReporter(NullReporter):
+    """Keeps every report (tests, ``sync once``)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.state: str | None = None
+
+    def progress(self, pushed: int, pulled: int) -> None:
+        self.events.append(("progress", (pushed, pulled)))
+
+    def finished(self, stats: dict) -> None:
+        self.events.append(("finished", stats))
+
+    def failed(self, reason: str) -> None:
+        self.events.append(("failed", reason))
+
+    def needs_attention(self, ops: list[dict]) -> None:
+        self.events.append(("needs_attention", ops))
+
+    def connection(self, state: str) -> None:
+        self.state = state
+        self.events.append(("connection", state))
+
+    def of(self, kind: str) -> list[Any]:
+        return [value for k, value in self.events if k == kind]
+
+
+def _parse_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.UTC)
+    return when.timestamp()
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Any,
+        client: SyncClient,
+        reporter: SyncReporter | None = None,
+        *,
+        interval: float = 15.0,
+        backoff: Backoff | None = None,
+        probe_interval: float = 5.0,
+        probe_timeout: float = 3.0,
+        push_batch: int = PUSH_MAX_OPS,
+        pull_limit: int = PULL_MAX,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.reporter: SyncReporter = reporter or NullReporter()
+        self.interval = interval
+        self.backoff = backoff or Backoff(rng=rng or random.Random())
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self.push_size = Aimd(high=min(push_batch, PUSH_MAX_OPS))
+        self.pull_size = Aimd(high=min(pull_limit, PULL_MAX), step=25)
+        self.clock = clock
+        self.state: str | None = None
+        self.clock_offset_ms: int | None = None
+        self.last_error: str | None = None
+        self.last_round: dict | None = None
+        self.counters = {
+            "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "probes": 0,
+            "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
+        }
+        #: delays chosen after failures (seconds), newest last — for tests and `sync status`
+        self.delays: list[float] = []
+        self._inflight = threading.Lock()  # one push (one round) in flight per client
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._link_down = False
+        self._not_before = 0.0
+
+    # --- public API ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="samad-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Something was saved, or the operator logged in: sync soon."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    def sync_once(self) -> dict:
+        """One full round (push all, pull all) now; never raises. ``stats["ok"]`` says how it went."""
+        try:
+            stats = self._round()
+        except SyncError as exc:
+            self._after_failure(exc)
+            return self._stats(ok=False, error=str(exc))
+        except Exception as exc:  # a bug must not kill the desk; the ops stay in the journal
+            log.exception("sync round crashed")
+            self._after_failure(exc)
+            return self._stats(ok=False, error=f"خطای پیش‌بینی‌نشده در همگام‌سازی: {type(exc).__name__}")
+        self._after_success()
+        return stats
+
+    def status(self) -> dict:
+        """What ``sync status`` and the status bar show; reads only local state."""
+        return self._stats(ok=self.last_error is None, error=self.last_error)
+
+    # --- the loop --------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            stats = self.sync_once()
+            if stats["ok"]:
+                delay = self.interval
+            elif self.state == AUTH_REQUIRED:
+                delay = self.interval  # nothing to retry until a login wakes us
+            else:
+                delay = self.delays[-1] if self.delays else self.interval
+            self._wait(delay)
+
+    def _wait(self, delay: float) -> None:
+        deadline = self.clock() + delay
+        probe_failed = False
+        while not self._stop.is_set():
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return
+            step = min(remaining, self.probe_interval) if self._link_down else remaining
+            woke = self._wake.wait(step)
+            if self._stop.is_set():
+                return
+            if woke:
+                self._wake.clear()
+                if self.state == AUTH_REQUIRED and self.client.logged_in:
+                    return  # the operator logged in again
+                if not self._link_down and self.state != OFFLINE and self.clock() >= self._not_before:
+                    return  # idle wait: a save wants to go out now
+            if self._link_down:
+                if self._probe():
+                    if probe_failed:
+                        return  # the link came back: resume at once
+                else:
+                    probe_failed = True
+
+    def _probe(self) -> bool:
+        self.counters["probes"] += 1
+        try:
+            response = self.client._http.get("/v1/health", timeout=self.probe_timeout)
+        except Exception:
+            return False
+        return response.status_code < 500
+
+    # --- one round -------------------------------------------------------------------
+    def _round(self) -> dict:
+        with self._inflight:
+            self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
+            self._push_all()
+            self._pull_all()
+            # ops saved while we pulled, or ops whose results only the pull's acks told us
+            if self._has_pending():
+                self._push_all()
+            self.counters["rounds"] += 1
+            return self._stats(ok=True, error=None)
+
+    def _has_pending(self) -> bool:
+        return bool(self.store.pending_ops(limit=1))
+
+    def _push_all(self) -> None:
+        resets = 0
+        answered: set[str] = set()  # op ids answered in this round (under this client id)
+        while True:
+            if self._stop.is_set() and self._thread is not None:
+                return
+            ops = self.store.pending_ops(limit=self.push_size.size)
+            if not ops:
+                return
+            ops = self._fit(ops)
+            if ops[0].get("op_id") in answered:
+                # the store did not move on after the last answer; don't spin
+                raise SyncError("پاسخ سرور برای عملیات در صف ثبت نشد؛ بعداً دوباره تلاش می‌شود.")
+            try:
+                response = self.client.push(self.store.client_id, ops)
+            except ClientResetRequired:
+                resets += 1
+                self.counters["resets"] += 1
+                if resets > MAX_RESETS_PER_ROUND:
+                    raise
+                new_id = self.store.reset_client()
+                log.warning("client reset required; new client_id %s", new_id)
+                answered.clear()
+                continue
+            except TransientError as exc:
+                if exc.timeout:
+                    self.push_size.timeout()
+                raise
+            self._note_server_time()
+            results = response.get("results") or []
+            outcomes = [r for r in results if r.get("status") in ("applied", "duplicate", "rejected")]
+            if outcomes:
+                self.store.record_results(outcomes)
+            self.push_size.success()
+            self._count(outcomes)
+            self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
+            if any(self._rejected(r) for r in outcomes):
+                self.reporter.needs_attention(self.store.needs_attention())
+            gap = next((r for r in results if r.get("status") == "gap"), None)
+            if gap is not None:
+                expected = gap.get("expected_seq")
+                first = ops[0].get("client_seq")
+                if expected is not None and first is not None and expected < first:
+                    # The server lost ops we hold as acknowledged (restored from a backup):
+                    # continue under a fresh client id so the rest can flow (see docs/sync.md).
+                    log.warning("gap: server expects %s, first pending is %s; resetting", expected, first)
+                    self.store.reset_client()
+                    self.counters["resets"] += 1
+                    answered.clear()
+                    continue
+            if not outcomes:
+                # nothing accepted (e.g. only a gap at our first op): stop; the next round retries
+                raise SyncError("سرور هیچ‌یک از عملیات ارسالی را نپذیرفت؛ بعداً دوباره تلاش می‌شود.")
+            answered.update(r.get("op_id") for r in outcomes if r.get("op_id"))
+
+    def _fit(self, ops: list[dict]) -> list[dict]:
+        """Shrink the batch until its compressed body fits the 256 KB limit."""
+        while len(ops) > 1 and self.client.encoded_size(self.store.client_id, ops) > PUSH_MAX_BYTES:
+            ops = ops[: len(ops) // 2]
+        return ops
+
+    @staticmethod
+    def _rejected(result: dict) -> bool:
+        return result.get("status") == "rejected" or (
+            result.get("status") == "duplicate" and result.get("original") == "rejected"
+        )
+
+    def _count(self, outcomes: list[dict]) -> None:
+        for r in outcomes:
+            status = "rejected" if self._rejected(r) else r.get("status")
+            if status == "duplicate" and r.get("original") == "applied":
+                status = "duplicate"
+            for bucket in (self._round_counts, self.counters):
+                bucket["pushed"] += 1
+                bucket[status] = bucket.get(status, 0) + 1
+
+    def _pull_all(self) -> None:
+        resyncs = 0
+        cursor = self.store.cursor()
+        while True:
+            try:
+                response = self.client.pull(cursor, limit=self.pull_size.size)
+            except ResyncRequired as exc:
+                resyncs += 1
+                self.counters["resyncs"] += 1
+                if resyncs > MAX_RESYNCS_PER_ROUND:
+                    raise SyncError("سرور پیاپی درخواست بازسازی داده‌ها را داد؛ به مدیر سامانه اطلاع دهید.") from exc
+                log.warning("resync required (%s): downloading a snapshot", exc.reason)
+                entities, cursor = self.client.snapshot()
+                self.store.replace_from_snapshot(entities, cursor)
+                continue
+            except TransientError as exc:
+                if exc.timeout:
+                    self.pull_size.timeout()
+                raise
+            self._note_server_time()
+            changes = response.get("changes") or []
+            next_cursor = response.get("next_cursor") or cursor
+            self.store.apply_changes(changes, next_cursor, response.get("acks") or {})
+            self.pull_size.success()
+            self._round_counts["pulled"] += len(changes)
+            self.counters["pulled"] += len(changes)
+            self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
+            if not response.get("has_more") or next_cursor == cursor and not changes:
+                return
+            cursor = next_cursor
+
+    def _note_server_time(self) -> None:
+        server = _parse_time(self.client.last_server_time)
+        if server is not None:
+            self.clock_offset_ms = int((server - self.clock()) * 1000)
+
+    # --- bookkeeping -----------------------------------------------------------------
+    def _after_success(self) -> None:
+        was = self.state
+        self.backoff.reset()
+        self._link_down = False
+        self._not_before = 0.0
+        self.last_error = None
+        self.state = ONLINE
+        if was != ONLINE:
+            self.reporter.connection(ONLINE)
+        stats = self._stats(ok=True, error=None)
+        self.last_round = stats
+        self.reporter.finished(stats)
+        alert = self._alert(stats)
+        if alert:
+            self.reporter.failed(alert)
+
+    def _after_failure(self, exc: BaseException) -> None:
+        self.counters["failures"] += 1
+        reason = str(exc) if isinstance(exc, SyncError) else f"خطای پیش‌بینی‌نشده در همگام‌سازی: {type(exc).__name__}"
+        self.last_error = reason
+        was = self.state
+        if isinstance(exc, AuthRequired):
+            self.state = AUTH_REQUIRED
+            self._link_down = False
+        elif isinstance(exc, TransientError):
+            self._link_down = exc.link_down
+            self.state = OFFLINE if exc.link_down else (self.state or OFFLINE)
+            delay = self.backoff.next_delay(exc.retry_after)
+            self.delays.append(delay)
+            self._not_before = self.clock() + delay if exc.retry_after is not None else 0.0
+        else:
+            self._link_down = False
+            self.delays.append(self.backoff.next_delay())
+        del self.delays[:-100]
+        if self.state != was:
+            self.reporter.connection(self.state or OFFLINE)
+        self.reporter.failed(reason)
+
+    def _alert(self, stats: dict) -> str | None:
+        age = stats.get("oldest_pending_age_s") or 0
+        if age > ALERT_ANY_S or (self.state == ONLINE and age > ALERT_ONLINE_S):
+            return "قدیمی‌ترین عملیات ارسال‌نشده بیش از حد انتظار در صف مانده است."
+        if self.clock_offset_ms is not None and abs(self.clock_offset_ms) > CLOCK_WARN_MS:
+            return "ساعت این رایانه با ساعت سرور اختلاف زیادی دارد."
+        return None
+
+    def _stats(self, *, ok: bool, error: str | None) -> dict:
+        try:
+            store_stats = dict(self.store.stats())
+        except Exception:  # stats are informative; never fail a report on them
+            store_stats = {}
+        round_counts = getattr(self, "_round_counts", {})
+        return {
+            "ok": ok,
+            "error": error,
+            "state": self.state,
+            "client_id": getattr(self.store, "client_id", None),
+            "clock_offset_ms": self.clock_offset_ms,
+            **{f"round_{k}": v for k, v in round_counts.items()},
+            **self.counters,
+            **store_stats,
+        }

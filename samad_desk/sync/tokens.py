@@ -1,0 +1,199 @@
+"""The operator's tokens and offline-login verifier, kept in the operator's own directory.
+
+Thin-terminal users share one host, so everything here is written with mode 0600 inside a
+0700 directory (store-and-sync.md §3.9). Files are replaced atomically: a crash while
+saving a refreshed token leaves the old token, never a torn file.
+
+The offline verifier lets an operator open the desk while the server is unreachable. It is
+an argon2id hash (salted, memory-hard) of the password, written after a successful online
+login; the password itself is never stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+TOKENS_FILE = "tokens.json"
+VERIFIER_FILE = "offline-login.json"
+
+
+def _ensure_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared parent): best effort
+        os.chmod(path, 0o700)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomically write ``data`` to ``path`` with mode 0600 (never briefly world-readable)."""
+    _ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is filtered by the umask; fchmod is not
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    with contextlib.suppress(OSError):
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None  # a damaged token file only means "log in again"
+    return value if isinstance(value, dict) else None
+
+
+class TokenStore:
+    """Access and refresh tokens of one operator, per server URL.
+
+    The file holds ``{server_url: {access_token, refresh_token, access_expires_at,
+    operator, client_no, username, device_id}}`` so one operator can talk to a test and a
+    production server without the tokens of one being sent to the other.
+    """
+
+    def __init__(self, operator_dir: Path, server_url: str | None = None) -> None:
+        self.operator_dir = Path(operator_dir)
+        self.server_url = (server_url or "").rstrip("/")
+        self.path = self.operator_dir / TOKENS_FILE
+        self._lock = threading.Lock()
+
+    def _all(self) -> dict[str, Any]:
+        return _read_json(self.path) or {}
+
+    def load(self) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._all().get(self.server_url)
+            return dict(entry) if isinstance(entry, dict) else None
+
+    def save(self, tokens: dict[str, Any]) -> None:
+        with self._lock:
+            data = self._all()
+            entry = dict(data.get(self.server_url) or {})
+            entry.update(tokens)
+            if "expires_in" in tokens and tokens["expires_in"] is not None:
+                entry["access_expires_at"] = time.time() + float(tokens["expires_in"])
+                entry.pop("expires_in", None)
+            data[self.server_url] = entry
+            write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+    def update(self, **fields: Any) -> None:
+        self.save(fields)
+
+    def clear_tokens(self) -> None:
+        """Forget access and refresh tokens (keeps operator info and device id)."""
+        with self._lock:
+            data = self._all()
+            entry = data.get(self.server_url)
+            if not isinstance(entry, dict):
+                return
+            for key in ("access_token", "refresh_token", "access_expires_at"):
+                entry.pop(key, None)
+            write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+    def clear(self) -> None:
+        with self._lock:
+            data = self._all()
+            if data.pop(self.server_url, None) is not None:
+                write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+    # convenience accessors
+    @property
+    def access_token(self) -> str | None:
+        entry = self.load() or {}
+        return entry.get("access_token")
+
+    @property
+    def refresh_token(self) -> str | None:
+        entry = self.load() or {}
+        return entry.get("refresh_token")
+
+    @property
+    def operator(self) -> dict[str, Any] | None:
+        entry = self.load() or {}
+        return entry.get("operator")
+
+
+# --- offline login ---------------------------------------------------------------------
+
+# argon2id with moderate cost: a desk login happens a few times a day, and the host is
+# small and shared, so 64 MiB / t=3 keeps a guess expensive without stalling the desk.
+_HASHER_PARAMS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 1}
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(**_HASHER_PARAMS)
+
+
+def _verifier_path(operator_dir: Path | None) -> Path:
+    if operator_dir is None:
+        from samad_desk import paths
+
+        operator_dir = paths.operator_dir()
+    return Path(operator_dir) / VERIFIER_FILE
+
+
+def remember_password(
+    username: str, password: str, operator: dict[str, Any] | None = None, *,
+    operator_dir: Path | None = None,
+) -> None:
+    """After a successful *online* login: store a salted argon2id verifier, never the password."""
+    path = _verifier_path(operator_dir)
+    data = _read_json(path) or {}
+    data[username.strip().lower()] = {
+        "verifier": _hasher().hash(password),
+        "operator": operator or {},
+        "saved_at": time.time(),
+    }
+    write_private(path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+
+
+def verify_offline(
+    username: str, password: str, *, operator_dir: Path | None = None
+) -> dict[str, Any] | None:
+    """The operator record when ``password`` matches the stored verifier, else ``None``.
+
+    ``None`` also when this operator never logged in online on this host: offline login
+    can only repeat a login the server once accepted.
+    """
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    data = _read_json(_verifier_path(operator_dir)) or {}
+    entry = data.get(username.strip().lower())
+    if not isinstance(entry, dict) or not entry.get("verifier"):
+        return None
+    try:
+        _hasher().verify(entry["verifier"], password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    return dict(entry.get("operator") or {"username": username})
+
+
+def forget_offline(username: str, *, operator_dir: Path | None = None) -> None:
+    path = _verifier_path(operator_dir)
+    data = _read_json(path) or {}
+    if data.pop(username.strip().lower(), None) is not None:
+        write_private(path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
