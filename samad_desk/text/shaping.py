@@ -1,0 +1,91 @@
+"""Arabic-script shaping with a shaped-to-logical index map (design/rtl.md §3, §4 step 2).
+
+arabic-reshaper picks the joined presentation form of every letter but keeps no map back
+to the input. We rebuild one by walking its output: the NFKC form of a presentation form is
+the letter(s) it came from (U+FEFB gives lam + alef), other characters map 1:1, and input
+characters the reshaper consumed (ZWJ) are skipped. Pure; no Textual.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from arabic_reshaper import ArabicReshaper
+
+# Marks are data (delete_harakat off); the ALLAH ligature is drawn wider than one cell by
+# most fonts, so it is never emitted; lam-alef is mandatory; ZWJ is consumed by the shaper.
+RESHAPER_CONFIG = {
+    "language": "Arabic",
+    "delete_harakat": False,
+    "support_ligatures": True,
+    "ARABIC LIGATURE ALLAH": False,
+    "support_zwj": True,
+    "shift_harakat_position": False,
+}
+
+_RESHAPER = ArabicReshaper(configuration=RESHAPER_CONFIG)
+
+
+def _is_arabic(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x0600 <= o <= 0x06FF
+        or 0x0750 <= o <= 0x077F
+        or 0x08A0 <= o <= 0x08FF
+        or 0xFB50 <= o <= 0xFDFF
+        or 0xFE70 <= o <= 0xFEFF
+    )
+
+
+def is_presentation_form(ch: str) -> bool:
+    o = ord(ch)
+    return 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC
+
+
+@lru_cache(maxsize=8192)
+def shape(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """Shape ``text``; return ``(shaped, src, span)``.
+
+    ``src[k]`` is the logical index of the first input character behind shaped character
+    ``k`` and ``span[k]`` how many input characters it stands for (2 for lam-alef). Input
+    characters covered by no shaped character (a consumed ZWJ) are simply absent.
+    """
+    if not any(_is_arabic(ch) for ch in text):
+        ident = tuple(range(len(text)))
+        return text, ident, (1,) * len(text)
+    shaped = _RESHAPER.reshape(text)
+    src: list[int] = []
+    span: list[int] = []
+    i = 0
+    n = len(text)
+    for ch in shaped:
+        letters = unicodedata.normalize("NFKC", ch) if is_presentation_form(ch) else ch
+        if not letters:
+            letters = ch
+        # skip input characters the shaper dropped (ZWJ) until the source letter
+        j = i
+        while j < n and text[j] != letters[0]:
+            j += 1
+        if j >= n:  # could not follow the shaper: map to the current position
+            j = min(i, n - 1) if n else 0
+            src.append(j)
+            span.append(1)
+            i = j + 1
+            continue
+        src.append(j)
+        # a ligature consumes its letters (possibly with dropped characters between)
+        k = j + 1
+        for letter in letters[1:]:
+            while k < n and text[k] != letter:
+                k += 1
+            k += 1
+        k = min(k, n)
+        span.append(k - j)
+        i = k
+    return shaped, tuple(src), tuple(span)
+
+
+def shaped_text(text: str) -> str:
+    """Just the shaped string (presentation forms), for callers that need no map."""
+    return shape(text)[0]
