@@ -1,0 +1,92 @@
+"""Time-ordered identifiers (UUIDv7, RFC 9562) generated on the desk and the server.
+
+``uuid7()`` is monotonic within a process: ids made in the same millisecond use a
+counter in ``rand_a`` so they still sort in creation order. ``derived_id(base, tag)``
+makes a deterministic UUIDv7-shaped id from another id (same timestamp, hashed random
+bits): the reducer uses it so that re-applying an op produces the same event ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def _format(value: int) -> str:
+    return str(uuid.UUID(int=value))
+
+
+def uuid7(now_ms: int | None = None) -> str:
+    """A new UUIDv7 string (lower-case, hyphenated)."""
+    global _last_ms, _counter
+    with _lock:
+        ms = int(time.time() * 1000) if now_ms is None else int(now_ms)
+        if ms <= _last_ms:
+            # same millisecond (or clock stepped back): keep ordering with the counter
+            ms = _last_ms
+            _counter += 1
+            if _counter > 0xFFF:
+                ms += 1
+                _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        else:
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        _last_ms = ms
+        rand_a = _counter
+    rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return _format(value)
+
+
+def uuid7_from_parts(ms: int, seed: bytes) -> str:
+    """A UUIDv7 with the given millisecond timestamp and random bits taken from ``seed``
+    (used by the deterministic demo generator)."""
+    h = hashlib.blake2b(seed, digest_size=10).digest()
+    rand_a = int.from_bytes(h[:2], "big") & 0xFFF
+    rand_b = int.from_bytes(h[2:], "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return _format(value)
+
+
+def uuid7_ms(id_: str) -> int | None:
+    """The millisecond timestamp inside a UUIDv7, or None for another kind of id."""
+    try:
+        u = uuid.UUID(id_)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if u.version != 7:
+        return None
+    return u.int >> 80
+
+
+def uuid7_time(id_: str) -> datetime | None:
+    ms = uuid7_ms(id_)
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def derived_id(base: str, tag: str = "") -> str:
+    """Deterministic id derived from ``base`` (an op id) and a tag ("event", "event:2").
+
+    Keeps the timestamp of ``base`` when it is a UUIDv7, so derived ids sort with it.
+    """
+    ms = uuid7_ms(base)
+    if ms is None:
+        ms = 0
+    return uuid7_from_parts(ms, f"{base}|{tag}".encode())
+
+
+def is_uuid(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
