@@ -45,7 +45,7 @@ class Rule:
     copies: int = 1
 
 
-@dataclass
+@dataclass(eq=False)
 class _Conn:
     client: asyncio.StreamWriter
     upstream: asyncio.StreamWriter | None = None
