@@ -56,7 +56,7 @@ class ScriptedServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def answer(self, path: str, status: int, body: dict | bytes, headers: dict | None = None) -> None:
         self.script.setdefault(path, []).append((status, body, headers or {}))

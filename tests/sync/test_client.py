@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from samad_desk.sync.client import SyncClient
 from samad_desk.sync.errors import (
     AuthError,

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from faultproxy import wait_until
+
 from samad_desk.sync.client import SyncClient
 from samad_desk.sync.errors import TransientError
 from samad_desk.sync.tokens import TokenStore
