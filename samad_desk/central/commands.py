@@ -1,8 +1,147 @@
 """``samad-desk central …``: the central server (owned by central/)."""
 
+from __future__ import annotations
+
 import click
+
+from samad_desk import paths
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{paths.data_dir() / 'central' / 'central.sqlite3'}"
+
+
+def _db_option(fn):
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="SAMAD_CENTRAL_DB",
+        default=None,
+        help="Database URL: sqlite:///FILE (default: under the data dir) or postgresql://…",
+    )(fn)
+
+
+def _central(db_url: str | None):
+    from samad_desk.central.service import Central
+
+    return Central(db_url or default_db_url())
 
 
 @click.group("central")
 def central_group() -> None:
     """Run and administer the central server."""
+
+
+@central_group.command("serve")
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8111, show_default=True, type=int)
+@click.option("--registry", "registry_file", type=click.Path(dir_okay=False), default=None,
+              help="Civil-registry JSONL file (national_id, names, birth_date).")
+@click.option("--seed-demo", is_flag=True, help="Create the demo agencies and users first.")
+@click.option("--log-level", default="info", show_default=True)
+def serve(db_url, host, port, registry_file, seed_demo, log_level) -> None:
+    """Serve the HTTP API (uvicorn)."""
+    import uvicorn
+
+    from samad_desk.central.app import create_app
+    from samad_desk.central.logs import setup_logging
+
+    setup_logging(log_level)
+    db_url = db_url or default_db_url()
+    if seed_demo:
+        from samad_desk.central.seed import seed_demo as do_seed
+
+        c = _central(db_url)
+        do_seed(c)
+        c.close()
+    app = create_app(db_url, registry_file)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+                            lifespan="off", timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    setup_logging(log_level)
+    import logging
+
+    logging.getLogger("samad_desk.central").info(
+        "serving", extra={"host": host, "port": port, "database": app.state.central.engine.dialect.name}
+    )
+    server.run()
+
+
+@central_group.command("add-agency")
+@_db_option
+@click.option("--id", "agency_id", required=True)
+@click.option("--name", required=True)
+@click.option("--manager-name", default="")
+@click.option("--province", default="qazvin", show_default=True)
+@click.option("--city", default="")
+@click.option("--sla-days", default=10, show_default=True, type=int)
+@click.option("--sla-max-days", default=15, show_default=True, type=int)
+def add_agency(db_url, agency_id, name, manager_name, province, city, sla_days, sla_max_days) -> None:
+    """Create or update an agency (دستگاه اجرایی)."""
+    c = _central(db_url)
+    try:
+        c.add_agency({"id": agency_id, "name": name, "manager_name": manager_name, "province": province,
+                      "city": city, "sla_days": sla_days, "sla_max_days": sla_max_days, "active": True})
+    finally:
+        c.close()
+    click.echo(f"agency {agency_id} saved")
+
+
+@central_group.command("add-user")
+@_db_option
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", required=True, type=click.Choice(["agent", "officer", "manager", "supervisor", "admin"]))
+@click.option("--name", default=None)
+@click.option("--agency", "agency_id", default=None)
+@click.option("--office", "office_id", default=None)
+@click.option("--province", default="qazvin", show_default=True)
+def add_user(db_url, username, password, role, name, agency_id, office_id, province) -> None:
+    """Create an operator, or reset the password and role of an existing one."""
+    c = _central(db_url)
+    try:
+        op = c.add_user(username, password, role, name=name, agency_id=agency_id, office_id=office_id,
+                        province=province)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        c.close()
+    click.echo(f"user {username} ({op['role']}) saved, id {op['id']}")
+
+
+@central_group.command("seed-demo")
+@_db_option
+def seed_demo_cmd(db_url) -> None:
+    """Create the Qazvin demo agencies and the demo users (agent1/agent1, water1/water1, …)."""
+    from samad_desk.central.seed import seed_demo
+
+    c = _central(db_url)
+    try:
+        names = seed_demo(c)
+    finally:
+        c.close()
+    click.echo("demo users: " + ", ".join(names))
+
+
+@central_group.command("new-epoch")
+@_db_option
+def new_epoch(db_url) -> None:
+    """Start a new cursor epoch after restoring the database from a backup."""
+    c = _central(db_url)
+    try:
+        click.echo(f"epoch {c.bump_epoch()}")
+    finally:
+        c.close()
+
+
+@central_group.command("compact")
+@_db_option
+@click.option("--upto-seq", type=int, default=None, help="Compact changes up to this seq (default: all).")
+def compact(db_url, upto_seq) -> None:
+    """Drop superseded changes and old tombstones; older cursors then get 410."""
+    c = _central(db_url)
+    try:
+        click.echo(f"removed {c.compact(upto_seq)} change rows")
+    finally:
+        c.close()

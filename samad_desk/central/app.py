@@ -1,0 +1,242 @@
+"""The HTTP layer: a Starlette app over :class:`~samad_desk.central.service.Central`.
+
+Handlers parse the request (gzip bodies accepted), call one blocking service method in
+the thread pool and serialize the answer. Every sync answer carries
+``Cache-Control: no-store``. Errors are JSON ``{"error", "message" (Persian), …}``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from samad_desk import __version__
+from samad_desk.central.errors import ApiError, bad_request
+from samad_desk.central.openapi import OPENAPI, docs_html
+from samad_desk.central.service import Central
+
+log = logging.getLogger("samad_desk.central.http")
+
+PROTOCOL = "1"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def _json(content: Any, status: int = 200, headers: dict | None = None) -> Response:
+    h = dict(NO_STORE)
+    if headers:
+        h.update(headers)
+    return ORJSONResponse(content, status_code=status, headers=h)
+
+
+def _err(exc: ApiError) -> Response:
+    return _json(exc.body(), exc.status, exc.headers)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            raise bad_request("بدنه فشرده درخواست خراب است.") from None
+    if not raw:
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise bad_request("بدنه درخواست JSON معتبر نیست.") from None
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _check_protocol(request: Request) -> None:
+    proto = request.headers.get("x-desk-protocol")
+    if proto is not None and proto != PROTOCOL:
+        raise ApiError(426, "protocol_unsupported",
+                       "نسخه پروتکل میز کار با سرور سازگار نیست؛ میز کار را به‌روز کنید.",
+                       server_protocol=PROTOCOL)
+
+
+def create_app(db_url: str, registry_file: str | Path | None = None, **options: Any) -> Starlette:
+    """The ASGI app. ``options`` go to :class:`Central` (rate limits, hooks, clock…)."""
+    central = Central(db_url, registry_file, **options)
+
+    def handler(fn):
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await fn(request)
+            except ApiError as exc:
+                return _err(exc)
+            except Exception:
+                log.exception("unhandled error", extra={"path": request.url.path})
+                return _json({"error": "server_error", "message": "خطای داخلی سرور."}, 500)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    async def principal(request: Request):
+        _check_protocol(request)
+        return await run_in_threadpool(central.authenticate, request.headers.get("authorization"))
+
+    @handler
+    async def health(request: Request) -> Response:
+        def check() -> dict:
+            from sqlalchemy import text
+
+            with central.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return {"status": "ok", "version": __version__, "protocol": PROTOCOL,
+                    "database": central.engine.dialect.name}
+
+        return _json(await run_in_threadpool(check))
+
+    @handler
+    async def login(request: Request) -> Response:
+        _check_protocol(request)
+        body = await _body(request)
+        if not isinstance(body, dict):
+            raise bad_request("بدنه درخواست باید یک شیء JSON باشد.")
+        answer = await run_in_threadpool(
+            central.login, body.get("username"), body.get("password"), body.get("device_id"), _ip(request)
+        )
+        return _json(answer)
+
+    @handler
+    async def refresh(request: Request) -> Response:
+        body = await _body(request)
+        token = body.get("refresh_token") if isinstance(body, dict) else None
+        return _json(await run_in_threadpool(central.refresh, token))
+
+    @handler
+    async def me(request: Request) -> Response:
+        p = await principal(request)
+        return _json({"operator": p.operator, "device_id": p.device_id})
+
+    @handler
+    async def push(request: Request) -> Response:
+        p = await principal(request)
+        body = await _body(request)
+        return _json(await run_in_threadpool(central.push, p, body))
+
+    @handler
+    async def pull(request: Request) -> Response:
+        p = await principal(request)
+        try:
+            limit = int(request.query_params.get("limit", "500"))
+        except ValueError:
+            raise bad_request("مقدار limit معتبر نیست.") from None
+        data = await run_in_threadpool(central.pull, p, request.query_params.get("cursor"), limit)
+        return Response(data, media_type="application/json", headers=NO_STORE)
+
+    @handler
+    async def snapshot(request: Request) -> Response:
+        p = await principal(request)
+        data = await run_in_threadpool(central.snapshot, p, request.query_params.get("page"))
+        return Response(data, media_type="application/x-ndjson", headers=NO_STORE)
+
+    @handler
+    async def status(request: Request) -> Response:
+        p = await principal(request)
+        body = await _body(request)
+        return _json(await run_in_threadpool(central.status, p, body))
+
+    @handler
+    async def registry(request: Request) -> Response:
+        p = await principal(request)
+        nid = request.query_params.get("national_id")
+        return _json(await run_in_threadpool(central.registry_lookup, p, nid))
+
+    @handler
+    async def track(request: Request) -> Response:
+        code = request.path_params["code"]
+        tail = request.query_params.get("mobile_tail")
+        return _json(await run_in_threadpool(central.track, code, tail, _ip(request)))
+
+    @handler
+    async def lookup(request: Request) -> Response:
+        p = await principal(request)
+        q = request.query_params
+        return _json(await run_in_threadpool(central.lookup_cases, p, q.get("tracking_code"),
+                                             q.get("national_id")))
+
+    async def openapi(request: Request) -> Response:
+        return ORJSONResponse(OPENAPI)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(docs_html())
+
+    routes = [
+        Route("/v1/health", health),
+        Route("/v1/auth/login", login, methods=["POST"]),
+        Route("/v1/auth/refresh", refresh, methods=["POST"]),
+        Route("/v1/auth/me", me),
+        Route("/v1/sync/push", push, methods=["POST"]),
+        Route("/v1/sync/pull", pull),
+        Route("/v1/sync/snapshot", snapshot),
+        Route("/v1/sync/status", status, methods=["POST"]),
+        Route("/v1/registry/citizens", registry),
+        Route("/v1/cases/lookup", lookup),
+        Route("/v1/track/{code}", track),
+        Route("/openapi.json", openapi),
+        Route("/docs", docs),
+    ]
+
+    class AccessLog:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] != "http":
+                return await self.app(scope, receive, send)
+            start = time.perf_counter()
+            status_box = {"status": 0}
+            rid = None
+            for k, v in scope.get("headers", []):
+                if k == b"x-request-id":
+                    rid = v.decode("latin-1")[:64]
+            rid = rid or uuid.uuid4().hex[:16]
+
+            async def send_wrapper(message):
+                if message["type"] == "http.response.start":
+                    status_box["status"] = message["status"]
+                    message.setdefault("headers", [])
+                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status_box["status"],
+                        "ms": round((time.perf_counter() - start) * 1000, 1),
+                        "request_id": rid,
+                    },
+                )
+
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048)])
+    app.state.central = central
+    return app

@@ -1,0 +1,127 @@
+"""Passwords (argon2id), access tokens (JWT, 15 min), refresh tokens (opaque, 30 days),
+and the in-memory rate limiter used by login and the public tracking endpoint.
+
+Refresh tokens are random strings; only their SHA-256 is stored, and each refresh
+rotates the token (the old one is revoked). Access tokens carry the operator id and
+the device id; everything else (role, agency, office, province) is read from the
+database on every request, so a changed role takes effect within one request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+ACCESS_TTL_S = 15 * 60
+REFRESH_TTL_S = 30 * 24 * 3600
+
+# modest parameters: a login costs ~20-40 ms on this class of machine
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed hash to verify against when the username is unknown, so the answer takes as
+# long as for a wrong password (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def burn_time(password: str) -> None:
+    verify_password(_DUMMY_HASH, password)
+
+
+def make_access_token(secret: str, operator_id: str, device_id: str, *, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    claims = {
+        "sub": operator_id,
+        "dev": device_id,
+        "typ": "access",
+        "iat": int(now),
+        "exp": int(now) + ACCESS_TTL_S,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class TokenError(Exception):
+    pass
+
+
+def decode_access_token(secret: str, token: str) -> dict:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise TokenError("expired") from None
+    except jwt.PyJWTError:
+        raise TokenError("invalid") from None
+    if claims.get("typ") != "access":
+        raise TokenError("invalid")
+    return claims
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """Return (token, sha256 hex of token)."""
+    token = "rt_" + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class RateLimiter:
+    """At most ``limit`` events per key in any ``window_s`` seconds.
+
+    ``hit`` records an event; ``blocked`` answers the seconds to wait (0 when free).
+    Kept in memory: a restart forgets it, which is acceptable for throttling guesses.
+    """
+
+    limit: int
+    window_s: float
+
+    def __post_init__(self) -> None:
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        q = self._events.setdefault(key, deque())
+        while q and q[0] <= now - self.window_s:
+            q.popleft()
+        return q
+
+    def blocked(self, key: str, now: float | None = None) -> int:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            q = self._trim(key, now)
+            if len(q) < self.limit:
+                return 0
+            return max(1, int(q[0] + self.window_s - now + 0.999))
+
+    def hit(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._trim(key, now).append(now)
+            if len(self._events) > 100_000:  # bound memory under a flood of keys
+                for k in [k for k, q in self._events.items() if not q][:50_000]:
+                    del self._events[k]
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._events.pop(key, None)

@@ -1,0 +1,310 @@
+"""The central database: one schema, SQLAlchemy Core, on SQLite and on PostgreSQL alike.
+
+``open_engine(url)`` accepts ``sqlite:///path`` (the zero-set-up default) and
+``postgresql://…`` (mapped to psycopg 3). A ``?schema=name`` query parameter on a
+PostgreSQL URL puts every table in that schema (created on demand) through
+``search_path``: tests use it to get a fresh namespace per run without dropping anything.
+
+``migrate(engine)`` is the migration runner: ``schema_version`` holds the applied
+version; each entry of ``MIGRATIONS`` runs once, in order, in its own transaction.
+
+SQLite runs with WAL and ``BEGIN IMMEDIATE`` for write transactions (a connection opened
+with ``execution_options(write=True)``): a push takes the write lock at ``BEGIN``, so two
+pushes never deadlock upgrading a read lock. Reads use a plain deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, make_url
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+server_meta = Table(
+    "server_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# one row, id=1: the global change sequence (store-and-sync.md §3.6)
+change_counter = Table(
+    "change_counter",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("v", Integer, nullable=False),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("agency_id", String(64)),
+    Column("office_id", String(64)),
+    Column("province", String(64), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("client_no", Integer, nullable=False, unique=True),
+    Column("office_id", String(64)),
+    Column("first_operator_id", String(64)),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", String(64), nullable=False),
+    Column("device_id", String(128), nullable=False),
+    Column("expires_at", Integer, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+sync_clients = Table(
+    "sync_clients",
+    metadata,
+    Column("client_id", String(128), primary_key=True),
+    Column("device_id", String(128), nullable=False, index=True),
+    Column("last_client_seq", Integer, nullable=False, default=0),
+    Column("created_at", String(32), nullable=False),
+)
+
+# the dedup table and audit log; kept forever (§3.5 step 7)
+sync_ops = Table(
+    "sync_ops",
+    metadata,
+    Column("op_id", String(64), primary_key=True),
+    Column("client_id", String(128), nullable=False),
+    Column("client_seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("entity_id", String(64)),
+    Column("operator_id", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("code", String(64)),
+    Column("message", Text),
+    Column("current", Text),
+    Column("seq", Integer),
+    Column("entity_version", Integer),
+    Column("received_at", String(32), nullable=False),
+    Index("ix_sync_ops_client", "client_id", "client_seq"),
+)
+
+# unexpected exceptions per op, committed outside the failed push (§3.5 step 6)
+poison_ops = Table(
+    "poison_ops",
+    metadata,
+    Column("op_id", String(64), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("updated_at", String(32), nullable=False),
+)
+
+# current state of every synced entity (citizen, case, event, agency, operator, …)
+entities = Table(
+    "entities",
+    metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("data", Text),
+    # scope and lookup columns, extracted from data
+    Column("case_id", String(64)),
+    Column("citizen_id", String(64)),
+    Column("agency_id", String(64)),
+    Column("office_id", String(64)),
+    Column("operator_id", String(64)),
+    Column("province", String(64)),
+    Column("national_id", String(16)),
+    Column("tracking_code", String(32)),
+    Index("ix_entities_case", "case_id"),
+    Index("ix_entities_citizen", "citizen_id"),
+    Index("ix_entities_agency", "agency_id"),
+    Index("ix_entities_nid", "national_id"),
+    Index("ix_entities_tracking", "tracking_code"),
+)
+
+# the global change log; seq is assigned at commit (§3.6)
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("entity", String(32), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("version", Integer),
+    Column("data", Text),
+    Column("op_id", String(64)),
+    Index("ix_changes_entity", "entity", "id"),
+)
+
+# who may see a change: one row per scope key ("*", "a:<agency>", "o:<office>",
+# "u:<operator>", "p:<province>")
+change_scopes = Table(
+    "change_scopes",
+    metadata,
+    Column("key", String(96), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+    conn.execute(insert(change_counter).values(id=1, v=0))
+    conn.execute(
+        insert(server_meta),
+        [
+            {"key": "epoch", "value": str(secrets.randbelow(1_000_000) + 1)},
+            {"key": "jwt_secret", "value": secrets.token_urlsafe(48)},
+            {"key": "min_seq", "value": "0"},
+        ],
+    )
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def normalize_url(url: str) -> tuple[str, str | None]:
+    """Return (SQLAlchemy URL, PostgreSQL schema or None)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    schema = None
+    if url.startswith("postgresql"):
+        u = make_url(url)
+        schema = u.query.get("schema")
+        if schema:
+            if not schema.replace("_", "").isalnum():
+                raise ValueError(f"bad schema name {schema!r}")
+            u = u.difference_update_query(["schema"])
+            url = u.render_as_string(hide_password=False)
+    elif not url.startswith("sqlite"):
+        # a bare path means a SQLite file
+        url = f"sqlite:///{Path(url).expanduser()}"
+    return url, schema
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def open_engine(url: str) -> Engine:
+    sa_url, schema = normalize_url(url)
+    if sa_url.startswith("sqlite"):
+        path = make_url(sa_url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            sa_url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=8
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _rec):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # noqa: ANN001
+            if conn.get_execution_options().get("write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+
+    engine = create_engine(sa_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if schema:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_conn, _rec):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute(f'SET search_path TO "{schema}"')
+            cur.close()
+            dbapi_conn.commit()
+
+        engine.dispose()  # connections made before the listener lack the search_path
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, whose transactions take SQLite's write lock at BEGIN."""
+    return engine.execution_options(write=True)
+
+
+def migrate(engine: Engine) -> int:
+    """Create or upgrade the schema; return the version now in place."""
+    w = writer(engine)
+    with w.begin() as conn:
+        if not is_sqlite(engine):
+            # one migrating process at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(1110111)"))
+        if not engine.dialect.has_table(conn, "schema_version"):
+            current = 0
+        else:
+            current = conn.execute(select(schema_version.c.version)).scalar() or 0
+        for version, step in MIGRATIONS:
+            if version > current:
+                step(conn)
+                current = version
+                if conn.execute(select(schema_version.c.id)).first() is None:
+                    conn.execute(insert(schema_version).values(id=1, version=version))
+                else:
+                    conn.execute(schema_version.update().values(version=version))
+    return current
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(server_meta.c.value).where(server_meta.c.key == key)).scalar()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    if get_meta(conn, key) is None:
+        conn.execute(insert(server_meta).values(key=key, value=value))
+    else:
+        conn.execute(server_meta.update().where(server_meta.c.key == key).values(value=value))

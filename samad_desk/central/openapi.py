@@ -1,0 +1,244 @@
+"""The hand-written OpenAPI 3.1 description served at ``/openapi.json`` (and ``/docs``)."""
+
+from __future__ import annotations
+
+from samad_desk import __version__
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(schema: dict, desc: str = "OK") -> dict:
+    return {"description": desc, "content": {"application/json": {"schema": schema}}}
+
+
+ERR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
+AUTH = [{"bearer": []}]
+
+OPENAPI: dict = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "samad-desk central server",
+        "version": __version__,
+        "description": "Sync, accounts, civil-registry lookup and public tracking for the "
+        "111/SAMAD operator desk. Protocol 1 (header X-Desk-Protocol). Messages in "
+        "`message` fields are Persian. See store-and-sync.md §3.",
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+            },
+            "Operator": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "username": {"type": "string"},
+                    "name": {"type": "string"},
+                    "role": {"enum": ["agent", "officer", "manager", "supervisor", "admin"]},
+                    "agency_id": {"type": ["string", "null"]},
+                    "office_id": {"type": ["string", "null"]},
+                    "province": {"type": "string"},
+                },
+            },
+            "Tokens": {
+                "type": "object",
+                "required": ["access_token", "refresh_token", "expires_in", "operator", "client_no"],
+                "properties": {
+                    "access_token": {"type": "string"},
+                    "refresh_token": {"type": "string"},
+                    "token_type": {"const": "bearer"},
+                    "expires_in": {"type": "integer", "description": "seconds (900)"},
+                    "refresh_expires_in": {"type": "integer"},
+                    "operator": _ref("Operator"),
+                    "device_id": {"type": "string"},
+                    "client_no": {"type": "integer", "description": "per-device number for tracking codes (1..99999)"},
+                    "server_time": {"type": "string", "format": "date-time"},
+                },
+            },
+            "Op": {
+                "type": "object",
+                "required": ["op_id", "client_seq", "type"],
+                "properties": {
+                    "op_id": {"type": "string", "description": "UUIDv7, idempotency key"},
+                    "client_id": {"type": "string"},
+                    "client_seq": {"type": "integer", "minimum": 1},
+                    "type": {"type": "string", "examples": ["case.refer"]},
+                    "v": {"type": "integer"},
+                    "entity_id": {"type": "string"},
+                    "base_version": {"type": ["integer", "null"]},
+                    "payload": {"type": "object"},
+                    "actor": {"type": "object"},
+                    "client_time": {"type": "string"},
+                    "clock_offset_ms": {"type": "integer"},
+                },
+            },
+            "PushResult": {
+                "type": "object",
+                "properties": {
+                    "op_id": {"type": "string"},
+                    "client_seq": {"type": "integer"},
+                    "status": {"enum": ["applied", "rejected", "duplicate", "gap"]},
+                    "original": {"enum": ["applied", "rejected"]},
+                    "seq": {"type": "integer"},
+                    "entity_version": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "current": {"type": "object"},
+                    "expected_seq": {"type": "integer"},
+                },
+            },
+            "Change": {
+                "type": "object",
+                "properties": {
+                    "seq": {"type": "integer"},
+                    "entity": {"type": "string"},
+                    "id": {"type": "string"},
+                    "version": {"type": "integer"},
+                    "op": {"enum": ["put", "delete"]},
+                    "data": {"type": "object"},
+                },
+            },
+        },
+    },
+    "paths": {
+        "/v1/health": {"get": {"summary": "liveness and database check", "responses": {"200": _ok({"type": "object"})}}},
+        "/v1/auth/login": {
+            "post": {
+                "summary": "log in; rate-limited per username+IP (429 with Retry-After)",
+                "requestBody": _json_body({
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                                   "device_id": {"type": "string"}},
+                }),
+                "responses": {"200": _ok(_ref("Tokens")), "401": ERR, "429": ERR},
+            }
+        },
+        "/v1/auth/refresh": {
+            "post": {
+                "summary": "exchange a refresh token (rotated) for new tokens",
+                "requestBody": _json_body({"type": "object", "properties": {"refresh_token": {"type": "string"}}}),
+                "responses": {"200": _ok(_ref("Tokens")), "401": ERR},
+            }
+        },
+        "/v1/auth/me": {"get": {"security": AUTH, "summary": "the token's operator",
+                                "responses": {"200": _ok({"type": "object"}), "401": ERR}}},
+        "/v1/sync/push": {
+            "post": {
+                "security": AUTH,
+                "summary": "apply a batch of ops of one client, exactly once, in client_seq order",
+                "requestBody": _json_body({
+                    "type": "object",
+                    "required": ["client_id", "ops"],
+                    "properties": {"client_id": {"type": "string"}, "device_id": {"type": "string"},
+                                   "schema_version": {"type": "integer"},
+                                   "ops": {"type": "array", "items": _ref("Op")}},
+                }),
+                "responses": {
+                    "200": _ok({"type": "object", "properties": {
+                        "results": {"type": "array", "items": _ref("PushResult")},
+                        "last_client_seq": {"type": "integer"}, "server_time": {"type": "string"}}}),
+                    "401": ERR, "403": ERR,
+                    "409": {"description": "client_reset_required: mint a new client_id and re-send"},
+                    "426": ERR, "503": {"description": "transient; retry the same batch after Retry-After"},
+                },
+            }
+        },
+        "/v1/sync/pull": {
+            "get": {
+                "security": AUTH,
+                "summary": "changes after the cursor in the token's scope, plus acks of this device's clients",
+                "parameters": [
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 500, "maximum": 2000}},
+                ],
+                "responses": {
+                    "200": _ok({"type": "object", "properties": {
+                        "changes": {"type": "array", "items": _ref("Change")},
+                        "next_cursor": {"type": "string"}, "has_more": {"type": "boolean"},
+                        "acks": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "server_time": {"type": "string"}}}),
+                    "410": {"description": "resync_required (epoch_changed | cursor_too_old | scope_changed): use /v1/sync/snapshot"},
+                },
+            }
+        },
+        "/v1/sync/snapshot": {
+            "get": {
+                "security": AUTH,
+                "summary": "NDJSON page of the whole scope; the last line is a control line "
+                "({next_page} or {done, cursor, acks})",
+                "parameters": [{"name": "page", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "NDJSON", "content": {"application/x-ndjson": {}}}},
+            }
+        },
+        "/v1/sync/status": {
+            "post": {
+                "security": AUTH,
+                "summary": "outcomes of ops whose push answer was lost (this device's clients only)",
+                "requestBody": _json_body({"type": "object", "properties": {
+                    "op_ids": {"type": "array", "items": {"type": "string"}}}}),
+                "responses": {"200": _ok({"type": "object"})},
+            }
+        },
+        "/v1/registry/citizens": {
+            "get": {
+                "security": AUTH,
+                "summary": "civil registry (ثبت احوال) lookup by national ID",
+                "parameters": [{"name": "national_id", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "found": {"type": "boolean"}, "citizen": {"type": ["object", "null"]}}}), "400": ERR},
+            }
+        },
+        "/v1/cases/lookup": {
+            "get": {
+                "security": AUTH,
+                "summary": "cases by tracking code or national ID, within the operator's read scope "
+                "(agents and supervisors: the province; officers: their agency)",
+                "parameters": [
+                    {"name": "tracking_code", "in": "query", "schema": {"type": "string"}},
+                    {"name": "national_id", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": _ok({"type": "object"})},
+            }
+        },
+        "/v1/track/{code}": {
+            "get": {
+                "summary": "public tracking: state and answer only; rate-limited per IP",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "mobile_tail", "in": "query", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9۰-۹]{4}$"}},
+                ],
+                "responses": {
+                    "200": _ok({"type": "object", "properties": {
+                        "state": {"type": "string"}, "state_label": {"type": "string"},
+                        "answer": {"type": ["string", "null"]}}}),
+                    "404": ERR, "429": ERR,
+                },
+            }
+        },
+    },
+}
+
+
+def docs_html() -> str:
+    rows = []
+    for path, ops in OPENAPI["paths"].items():
+        for method, spec in ops.items():
+            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>{path}</code></td>"
+                        f"<td>{spec.get('summary', '')}</td></tr>")
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>samad-desk central API</title>"
+        "</head><body><h1>samad-desk central API</h1>"
+        "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a></p>"
+        "<table border='1' cellpadding='4'>" + "".join(rows) + "</table></body></html>"
+    )

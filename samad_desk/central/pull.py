@@ -1,0 +1,285 @@
+"""``pull``, ``snapshot`` and ``status`` (store-and-sync.md §3.3–3.4, §3.10).
+
+The cursor is opaque to the desk: base64url of ``{"e": epoch, "s": seq, "h": scope}``.
+A pull first reads the committed top of the one-row change counter (``hwm``) and then the
+changes in the operator's scope with ``cursor < seq <= hwm``. Because seq ranges are
+allocated under the counter's row lock as the last step before COMMIT, every seq up to
+``hwm`` is committed when ``hwm`` is visible, so the cursor can move to ``hwm`` without
+skipping anything (§3.6).
+
+``410 resync_required`` when the epoch changed (restore from backup), the cursor is older
+than the compaction horizon (``min_seq``), or the operator's scope changed since the
+cursor was issued (role or agency moved).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from samad_desk.central import db
+from samad_desk.central.entities import PUBLIC, PUBLIC_ENTITIES, principal_keys
+from samad_desk.central.errors import ApiError, bad_request
+
+MAX_PULL = 2000
+PULL_BYTES = 1_000_000
+SNAPSHOT_PAGE = 1000
+SNAPSHOT_KINDS = ("agency", "operator", "citizen", "case", "event", "*")
+
+
+def encode_token(obj: dict) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(obj)).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict:
+    try:
+        pad = "=" * (-len(token) % 4)
+        obj = orjson.loads(base64.urlsafe_b64decode(token + pad))
+    except (ValueError, orjson.JSONDecodeError, TypeError):
+        raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor") from None
+    if not isinstance(obj, dict):
+        raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor")
+    return obj
+
+
+def scope_hash(keys: set[str]) -> str:
+    return hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()[:12]
+
+
+def resync(reason: str) -> ApiError:
+    return ApiError(
+        410,
+        "resync_required",
+        "داده‌های این میز کار باید از نو از سرور گرفته شود.",
+        reason=reason,
+    )
+
+
+class PullMixin:
+    engine: Any
+    w: Any
+
+    def _hwm(self, conn) -> int:
+        return conn.execute(select(db.change_counter.c.v).where(db.change_counter.c.id == 1)).scalar_one()
+
+    def _check_cursor(self, conn, cursor: str | None, keys: set[str]) -> int:
+        epoch = int(db.get_meta(conn, "epoch") or 1)
+        min_seq = int(db.get_meta(conn, "min_seq") or 0)
+        if not cursor:
+            seq = 0
+        else:
+            obj = decode_token(cursor)
+            if obj.get("e") != epoch:
+                raise resync("epoch_changed")
+            if obj.get("h") != scope_hash(keys):
+                raise resync("scope_changed")
+            seq = obj.get("s")
+            if not isinstance(seq, int) or seq < 0:
+                raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor")
+        if seq < min_seq:
+            raise resync("cursor_too_old")
+        return seq
+
+    def _cursor(self, conn, seq: int, keys: set[str]) -> str:
+        return encode_token({"e": int(db.get_meta(conn, "epoch") or 1), "s": seq, "h": scope_hash(keys)})
+
+    def acks(self, conn, device_id: str) -> dict[str, int]:
+        c = db.sync_clients
+        rows = conn.execute(select(c.c.client_id, c.c.last_client_seq).where(c.c.device_id == device_id)).all()
+        return {r.client_id: r.last_client_seq for r in rows}
+
+    def pull(self, principal: Any, cursor: str | None, limit: int = 500) -> bytes:
+        """The pull answer, already serialized (entity data is embedded as stored)."""
+        limit = max(1, min(int(limit), MAX_PULL))
+        keys = principal_keys(principal.operator)
+        ch, sc = db.changes, db.change_scopes
+        with self.engine.connect() as conn:
+            after = self._check_cursor(conn, cursor, keys)
+            hwm = self._hwm(conn)
+            in_scope = (
+                select(sc.c.seq)
+                .where(and_(sc.c.key.in_(sorted(keys)), sc.c.seq > after, sc.c.seq <= hwm))
+            )
+            rows = conn.execute(
+                select(ch)
+                .where(and_(ch.c.seq > after, ch.c.seq <= hwm, ch.c.seq.in_(in_scope)))
+                .order_by(ch.c.seq)
+                .limit(limit + 1)
+            ).all()
+            out = []
+            size = 0
+            has_more = len(rows) > limit
+            next_seq = hwm
+            for i, r in enumerate(rows[:limit]):
+                item = {"seq": r.seq, "entity": r.entity, "id": r.id, "version": r.version, "op": r.op}
+                if r.data is not None:
+                    item["data"] = orjson.Fragment(r.data)
+                    size += len(r.data)
+                out.append(item)
+                if size >= PULL_BYTES and i < len(rows) - 1:
+                    has_more = True
+                    break
+            if has_more and out:
+                next_seq = out[-1]["seq"]
+            answer = {
+                "changes": out,
+                "next_cursor": self._cursor(conn, next_seq, keys),
+                "has_more": has_more,
+                "acks": self.acks(conn, principal.device_id),
+                "server_time": self._now_iso(),
+            }
+        return orjson.dumps(answer)
+
+    def _now_iso(self) -> str:
+        from samad_desk.central.service import iso
+
+        return iso(self.clock())
+
+    # -- snapshot -------------------------------------------------------------------------
+    def _case_cond(self, keys: set[str]):
+        e = db.entities
+        conds = []
+        for k in keys:
+            kind, _, val = k.partition(":")
+            if kind == "a":
+                conds.append(e.c.agency_id == val)
+            elif kind == "o":
+                conds.append(e.c.office_id == val)
+            elif kind == "u":
+                conds.append(e.c.operator_id == val)
+            elif kind == "p":
+                conds.append(e.c.province == val)
+        return or_(*conds) if conds else None
+
+    def snapshot(self, principal: Any, page: str | None) -> bytes:
+        """One NDJSON page: entity lines, then a control line (``next_page`` or ``cursor``)."""
+        keys = principal_keys(principal.operator)
+        e = db.entities
+        with self.engine.connect() as conn:
+            if page:
+                tok = decode_token(page)
+                if tok.get("e") != int(db.get_meta(conn, "epoch") or 1) or tok.get("h") != scope_hash(keys):
+                    raise resync("epoch_changed" if tok.get("e") != int(db.get_meta(conn, "epoch") or 1) else "scope_changed")
+                hwm, kind_i, after = tok["w"], tok["k"], tok["a"]
+            else:
+                hwm, kind_i, after = self._hwm(conn), 0, ""
+            lines: list[bytes] = []
+            cond = self._case_cond(keys)
+            c2 = aliased(e)
+            while kind_i < len(SNAPSHOT_KINDS) and len(lines) < SNAPSHOT_PAGE:
+                kind = SNAPSHOT_KINDS[kind_i]
+                base = [e.c.deleted.is_(False), e.c.id > after]
+                if kind == "*":
+                    base.append(e.c.entity.notin_(("agency", "operator", "citizen", "case", "event")))
+                else:
+                    base.append(e.c.entity == kind)
+                if kind in PUBLIC_ENTITIES:
+                    pass
+                elif cond is None:
+                    base.append(e.c.id.is_(None))  # nothing
+                elif kind == "case":
+                    base.append(cond)
+                else:
+                    case_sel = select(c2.c.id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
+                    if kind == "citizen":
+                        cit_sel = select(c2.c.citizen_id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
+                        base.append(or_(e.c.id.in_(cit_sel), cond))
+                    else:
+                        base.append(or_(e.c.case_id.in_(case_sel), and_(e.c.case_id.is_(None), cond)))
+                rows = conn.execute(
+                    select(e.c.entity, e.c.id, e.c.version, e.c.data)
+                    .where(and_(*base))
+                    .order_by(e.c.id)
+                    .limit(SNAPSHOT_PAGE - len(lines))
+                ).all()
+                for r in rows:
+                    lines.append(orjson.dumps({"entity": r.entity, "id": r.id, "version": r.version,
+                                               "data": orjson.Fragment(r.data)}))
+                if len(lines) < SNAPSHOT_PAGE:
+                    kind_i += 1
+                    after = ""
+                else:
+                    after = rows[-1].id if rows else after
+                    if not rows:
+                        kind_i += 1
+            if kind_i >= len(SNAPSHOT_KINDS):
+                control = {"done": True, "cursor": self._cursor(conn, hwm, keys),
+                           "acks": self.acks(conn, principal.device_id)}
+            else:
+                epoch = int(db.get_meta(conn, "epoch") or 1)
+                control = {"done": False, "next_page": encode_token(
+                    {"e": epoch, "h": scope_hash(keys), "w": hwm, "k": kind_i, "a": after})}
+        lines.append(orjson.dumps(control))
+        return b"\n".join(lines) + b"\n"
+
+    def _case_cond_alias(self, t, keys: set[str]):
+        conds = []
+        for k in keys:
+            kind, _, val = k.partition(":")
+            col = {"a": t.c.agency_id, "o": t.c.office_id, "u": t.c.operator_id, "p": t.c.province}.get(kind)
+            if col is not None:
+                conds.append(col == val)
+        return or_(*conds)
+
+    # -- status ---------------------------------------------------------------------------
+    def status(self, principal: Any, body: Any) -> dict:
+        if not isinstance(body, dict) or not isinstance(body.get("op_ids"), list):
+            raise bad_request("فهرست شناسه عملیات (op_ids) لازم است.")
+        op_ids = [x for x in body["op_ids"] if isinstance(x, str)][:1000]
+        s, c = db.sync_ops, db.sync_clients
+        with self.engine.connect() as conn:
+            mine = select(c.c.client_id).where(c.c.device_id == principal.device_id)
+            rows = {
+                r.op_id: r
+                for r in conn.execute(
+                    select(s).where(and_(s.c.op_id.in_(op_ids), s.c.client_id.in_(mine)))
+                ).all()
+            }
+            acks = self.acks(conn, principal.device_id)
+        results = []
+        for op_id in op_ids:
+            r = rows.get(op_id)
+            if r is None:
+                results.append({"op_id": op_id, "status": "unknown"})
+                continue
+            item = {"op_id": op_id, "status": r.status, "client_id": r.client_id,
+                    "client_seq": r.client_seq, "seq": r.seq, "entity_version": r.entity_version,
+                    "code": r.code, "message": r.message,
+                    "current": orjson.loads(r.current) if r.current else None}
+            results.append({k: v for k, v in item.items() if v is not None})
+        return {"results": results, "acks": acks, "server_time": self._now_iso()}
+
+    # -- compaction -----------------------------------------------------------------------
+    def compact(self, upto_seq: int | None = None) -> int:
+        """Drop superseded changes and tombstones up to ``upto_seq`` (default: all) and
+        raise the horizon: older cursors get ``410 cursor_too_old``. Returns rows removed."""
+        ch, sc = db.changes, db.change_scopes
+        with self.w.begin() as conn:
+            top = self._hwm(conn)
+            upto = top if upto_seq is None else min(upto_seq, top)
+            newer = aliased(ch)
+            doomed = select(ch.c.seq).where(
+                and_(
+                    ch.c.seq <= upto,
+                    or_(
+                        ch.c.op == "delete",
+                        exists().where(and_(newer.c.entity == ch.c.entity, newer.c.id == ch.c.id,
+                                            newer.c.seq > ch.c.seq)),
+                    ),
+                )
+            )
+            seqs = [r[0] for r in conn.execute(doomed).all()]
+            for i in range(0, len(seqs), 500):
+                part = seqs[i : i + 500]
+                conn.execute(delete(sc).where(sc.c.seq.in_(part)))
+                conn.execute(delete(ch).where(ch.c.seq.in_(part)))
+            db.set_meta(conn, "min_seq", str(upto))
+        return len(seqs)
+
+
+__all__ = ["PullMixin", "PUBLIC"]

@@ -1,0 +1,456 @@
+"""``POST /v1/sync/push``: exactly-once application of a batch of ops (store-and-sync.md §3.5).
+
+One push is one transaction:
+
+1. the client's ``sync_clients`` row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's
+   ``BEGIN IMMEDIATE`` holds the single write lock), so pushes of one client serialize;
+2. each op, in ``client_seq`` order: a known ``op_id`` answers ``duplicate`` with the
+   stored outcome; an unknown op at or below ``last_client_seq`` rolls everything back with
+   ``409 client_reset_required``; an op beyond ``last + 1`` stops the batch with a ``gap``
+   result; otherwise the op runs inside a SAVEPOINT through the shared reducer
+   ``samad_desk.domain.reducer.apply_op``, after the server's own authorization check;
+3. the dedup rows, the effects and the client counter are written in the same
+   transaction, the change rows get their ``seq`` from the one-row counter as the last
+   step, and the transaction commits.
+
+An unexpected exception inside one op rolls the batch back, counts the op in
+``poison_ops`` (its own small transaction) and answers 503; after ``poison_attempts``
+failures the op is recorded ``rejected`` / ``server_error`` so later ops move on.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from samad_desk.central import db
+from samad_desk.central.entities import (
+    ChangeBuffer,
+    Ctx,
+    Pending,
+    Repo,
+    dumps,
+    flush,
+    loads,
+    principal_keys,
+    visible,
+)
+from samad_desk.central.errors import ApiError, bad_request, forbidden, unavailable
+
+log = logging.getLogger("samad_desk.central.push")
+
+#: current version of each op type's arguments; older versions are upcast
+CURRENT_OP_VERSION = 1
+#: oldest op version still accepted (below: 426, keep the ops and upgrade the desk)
+MIN_OP_VERSION = 1
+#: (type, v) -> function returning the op at v + 1
+UPCASTERS: dict[tuple[str, int], Any] = {}
+
+MAX_BATCH = 1000
+
+MSG_FORBIDDEN_CASE = "این پرونده در حوزه دسترسی شما نیست."
+MSG_FORBIDDEN_ROLE = "نقش شما اجازه این کار را نمی‌دهد."
+MSG_FORBIDDEN_ACTOR = "این عملیات به نام کاربری ثبت شده که به این دستگاه تعلق ندارد."
+MSG_SERVER_ERROR = "اجرای این عملیات روی سرور بارها با خطا روبه‌رو شد؛ به پشتیبانی اطلاع داده شد."
+MSG_UNSUPPORTED_VERSION = "نسخه این عملیات برای سرور ناشناخته است؛ سرور باید به‌روز شود."
+MSG_UNKNOWN_TYPE = "نوع عملیات ناشناخته است."
+
+
+class ClientReset(Exception):
+    pass
+
+
+class PoisonError(Exception):
+    def __init__(self, op_id: str, exc: BaseException):
+        super().__init__(f"{op_id}: {exc!r}")
+        self.op_id = op_id
+        self.exc = exc
+
+
+def _iso(dt: datetime) -> str:
+    from samad_desk.central.service import iso
+
+    return iso(dt)
+
+
+def upcast(op: dict) -> dict:
+    v = int(op.get("v") or 1)
+    while v < CURRENT_OP_VERSION:
+        step = UPCASTERS.get((op["type"], v))
+        if step is None:
+            break
+        op = step(op)
+        v += 1
+        op["v"] = v
+    return op
+
+
+class PushMixin:
+    # attributes provided by Central
+    engine: Any
+    w: Any
+    sqlite: bool
+    faults: Any
+    hooks: dict
+    poison_attempts: int
+
+    # -- entry point ----------------------------------------------------------------------
+    def push(self, principal: Any, body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise bad_request("بدنه درخواست باید یک شیء JSON باشد.")
+        client_id = body.get("client_id")
+        ops = body.get("ops")
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= 128:
+            raise bad_request("شناسه کلاینت (client_id) لازم است.")
+        if not isinstance(ops, list) or len(ops) > MAX_BATCH:
+            raise bad_request(f"فهرست عملیات (ops) لازم است و حداکثر {MAX_BATCH} عملیات دارد.")
+        if body.get("device_id") not in (None, principal.device_id):
+            raise forbidden("این درخواست از دستگاهی غیر از دستگاه ورود آمده است.")
+        prev = 0
+        for op in ops:
+            if not isinstance(op, dict):
+                raise bad_request("هر عملیات باید یک شیء JSON باشد.")
+            if not isinstance(op.get("op_id"), str) or not isinstance(op.get("type"), str):
+                raise bad_request("هر عملیات باید op_id و type داشته باشد.")
+            seq = op.get("client_seq")
+            if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+                raise bad_request("شماره ترتیب عملیات (client_seq) معتبر نیست.")
+            if seq <= prev:
+                raise bad_request("عملیات باید به ترتیب client_seq فرستاده شوند.")
+            prev = seq
+            if op.get("client_id") not in (None, client_id):
+                raise bad_request("همه عملیات یک دسته باید از یک کلاینت باشند.")
+            v = op.get("v", 1)
+            if not isinstance(v, int) or v < MIN_OP_VERSION:
+                raise ApiError(
+                    426,
+                    "upgrade_required",
+                    "نسخه میز کار قدیمی است؛ عملیات نگه داشته می‌شوند، میز کار را به‌روز کنید.",
+                    min_op_version=MIN_OP_VERSION,
+                )
+        last_error: BaseException | None = None
+        for attempt in range(5):
+            try:
+                return self._push_tx(principal, client_id, ops)
+            except PoisonError as exc:
+                self._count_poison(exc)
+                raise unavailable(1) from None
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                # lost a race (concurrent first push of a client, same op_id from a reset
+                # client, deadlock, lock timeout, SQLite busy): retry the whole batch
+                last_error = exc
+                log.info("push retry", extra={"attempt": attempt, "error": type(exc).__name__})
+                time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
+        log.warning("push gave up: %r", last_error)
+        raise unavailable(2)
+
+    # -- poison ops -----------------------------------------------------------------------
+    def _poison_counts(self, conn, op_ids: list[str]) -> dict[str, int]:
+        t = db.poison_ops
+        rows = conn.execute(select(t.c.op_id, t.c.attempts).where(t.c.op_id.in_(op_ids))).all()
+        return {r.op_id: r.attempts for r in rows}
+
+    def _count_poison(self, exc: PoisonError) -> None:
+        t = db.poison_ops
+        now = _iso(self.clock())
+        log.error("op raised", extra={"op_id": exc.op_id, "error": repr(exc.exc)})
+        for _ in range(3):
+            try:
+                with self.w.begin() as conn:
+                    row = conn.execute(select(t).where(t.c.op_id == exc.op_id)).first()
+                    if row is None:
+                        conn.execute(insert(t).values(op_id=exc.op_id, attempts=1,
+                                                      last_error=repr(exc.exc)[:2000], updated_at=now))
+                    else:
+                        conn.execute(update(t).where(t.c.op_id == exc.op_id).values(
+                            attempts=row.attempts + 1, last_error=repr(exc.exc)[:2000], updated_at=now))
+                return
+            except (IntegrityError, OperationalError):
+                continue
+
+    # -- the transaction ------------------------------------------------------------------
+    def _push_tx(self, principal: Any, client_id: str, ops: list[dict]) -> dict:
+        now = self.clock()
+        received = _iso(now)
+        keys = principal_keys(principal.operator)
+        with self.w.connect() as conn:
+            tx = conn.begin()
+            try:
+                c = db.sync_clients
+                stmt = select(c).where(c.c.client_id == client_id)
+                if not self.sqlite:
+                    stmt = stmt.with_for_update()
+                crow = conn.execute(stmt).first()
+                if crow is None:
+                    conn.execute(insert(c).values(client_id=client_id, device_id=principal.device_id,
+                                                  last_client_seq=0, created_at=received))
+                    last = 0
+                else:
+                    if crow.device_id != principal.device_id:
+                        raise forbidden("این کلاینت به دستگاه دیگری تعلق دارد.")
+                    last = crow.last_client_seq
+                start_last = last
+                op_ids = [op["op_id"] for op in ops]
+                s = db.sync_ops
+                known = {r.op_id: r for r in conn.execute(select(s).where(s.c.op_id.in_(op_ids))).all()}
+                poison = self._poison_counts(conn, op_ids)
+                repo = Repo(conn, lock=not self.sqlite)
+                buf = ChangeBuffer()
+                results: list[dict] = []
+                records: list[dict] = []
+                spans: list[tuple[int, int]] = []  # buffer index range per record
+                seen: set[str] = set()
+                for op in ops:
+                    op_id = op["op_id"]
+                    cseq = op["client_seq"]
+                    prior = known.get(op_id)
+                    if prior is not None or op_id in seen:
+                        results.append(self._dup_result(prior, op, records, keys))
+                        if cseq == last + 1:
+                            last += 1
+                        continue
+                    if cseq <= last:
+                        raise ClientReset()
+                    if cseq > last + 1:
+                        results.append({"status": "gap", "expected_seq": last + 1})
+                        break
+                    if records:
+                        self.faults.point("between_ops")
+                    mark = buf.mark()
+                    if poison.get(op_id, 0) >= self.poison_attempts:
+                        res = {"status": "rejected", "code": "server_error", "message": MSG_SERVER_ERROR,
+                               "current": None}
+                        log.error("poison op rejected", extra={"op_id": op_id})
+                    else:
+                        sp = conn.begin_nested()
+                        try:
+                            res = self._apply_one(repo, buf, principal, op, now, keys)
+                        except Exception as exc:
+                            sp.rollback()
+                            buf.rollback_to(mark)
+                            raise PoisonError(op_id, exc) from exc
+                        if res["status"] == "applied":
+                            sp.commit()
+                        else:
+                            sp.rollback()
+                            buf.rollback_to(mark)
+                    seen.add(op_id)
+                    records.append({
+                        "op_id": op_id,
+                        "client_id": client_id,
+                        "client_seq": cseq,
+                        "type": op["type"][:64],
+                        "entity_id": str(op.get("entity_id"))[:64] if op.get("entity_id") else None,
+                        "operator_id": (op.get("actor") or {}).get("operator_id") if isinstance(op.get("actor"), dict) else None,
+                        "status": res["status"],
+                        "code": res.get("code"),
+                        "message": res.get("message"),
+                        "current": dumps(res["current"]) if res.get("current") is not None else None,
+                        "seq": None,
+                        "entity_version": res.get("entity_version"),
+                        "received_at": received,
+                    })
+                    spans.append((mark, buf.mark()))
+                    out = {"op_id": op_id, "client_seq": cseq, **{k: v for k, v in res.items() if v is not None}}
+                    results.append(out)
+                # the last step before COMMIT: take the seq range (row lock held to commit)
+                first, _top = flush(conn, buf)
+                by_id = {}
+                for rec, (a, b) in zip(records, spans, strict=True):
+                    if b > a:
+                        rec["seq"] = first + b - 1
+                    by_id[rec["op_id"]] = rec
+                if records:
+                    conn.execute(insert(db.sync_ops), records)
+                if last != start_last or crow is None:
+                    conn.execute(update(c).where(c.c.client_id == client_id).values(last_client_seq=last))
+                for out in results:
+                    rec = by_id.get(out.get("op_id"))
+                    if rec is not None and out.get("status") != "duplicate" and rec["seq"] is not None:
+                        out["seq"] = rec["seq"]
+                hook = self.hooks.get("before_commit")
+                if hook is not None:
+                    hook(client_id, ops)
+                self.faults.point("before_commit")
+                tx.commit()
+            except ClientReset:
+                tx.rollback()
+                raise ApiError(
+                    409,
+                    "client_reset_required",
+                    "این میز کار باید شناسه کلاینت تازه بگیرد (نسخه پشتیبان یا رونوشت دفتر عملیات).",
+                    last_client_seq=last,
+                ) from None
+            except BaseException:
+                tx.rollback()
+                raise
+        self.faults.point("after_commit_before_response")
+        n_applied = sum(1 for r in records if r["status"] == "applied")
+        log.info("push", extra={"client_id": client_id, "ops": len(ops), "applied": n_applied,
+                                "last_client_seq": last, "operator": principal.id})
+        return {"results": results, "last_client_seq": last, "server_time": received}
+
+    def _dup_result(self, prior: Any, op: dict, records: list[dict], keys: Any) -> dict:
+        if prior is None:  # the same op twice in one batch
+            rec = next(r for r in records if r["op_id"] == op["op_id"])
+            prior_d = dict(rec)
+        else:
+            prior_d = dict(prior._mapping)
+        out = {
+            "op_id": op["op_id"],
+            "client_seq": op["client_seq"],
+            "status": "duplicate",
+            "original": prior_d["status"],
+            "seq": prior_d.get("seq"),
+            "entity_version": prior_d.get("entity_version"),
+            "code": prior_d.get("code"),
+            "message": prior_d.get("message"),
+            "current": loads(prior_d.get("current")) if prior_d.get("current") else None,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    # -- one op ---------------------------------------------------------------------------
+    def _actor(self, repo: Repo, principal: Any, op: dict) -> dict | None:
+        claimed = op.get("actor") if isinstance(op.get("actor"), dict) else {}
+        oid = claimed.get("operator_id") or principal.id
+        if oid == principal.id:
+            o = principal.operator
+        else:
+            # a host's sync engine pushes other operators' journals: allowed only for
+            # operators of the same office as the pushing operator
+            row = repo.conn.execute(select(db.operators).where(db.operators.c.id == oid)).first()
+            if row is None or not row.active or row.office_id != principal.operator.get("office_id"):
+                return None
+            o = {"id": row.id, "name": row.name, "role": row.role, "agency_id": row.agency_id,
+                 "office_id": row.office_id, "province": row.province}
+        return {
+            "operator_id": o["id"],
+            "name": o["name"],
+            "role": o["role"],
+            "agency_id": o.get("agency_id"),
+            "office_id": o.get("office_id"),
+            "province": o.get("province"),
+        }
+
+    def _guard(self, repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
+        """The server's own authorization, before the reducer's workflow rules."""
+        kind = op["type"]
+        role = actor["role"]
+        if kind.startswith("citizen."):
+            if role not in ("agent", "admin"):
+                return "forbidden", MSG_FORBIDDEN_ROLE
+            return None
+        if kind == "case.register":
+            if role not in ("agent", "admin"):
+                return "forbidden", MSG_FORBIDDEN_ROLE
+            return None
+        if kind.startswith("case."):
+            row = repo.row("case", str(op.get("entity_id")))
+            if row is None or row.deleted:
+                return None  # the reducer answers "not found"
+            if role in ("officer", "manager") and row.agency_id != actor.get("agency_id"):
+                return "forbidden", MSG_FORBIDDEN_CASE
+            if role == "supervisor" and row.province != actor.get("province"):
+                return "forbidden", MSG_FORBIDDEN_CASE
+        return None
+
+    def _apply_one(self, repo: Repo, buf: ChangeBuffer, principal: Any, op: dict, now: datetime,
+                   keys: Any) -> dict:
+        from samad_desk.domain.reducer import apply_op
+
+        try:
+            from samad_desk.domain.ops import OP_TYPES
+        except ImportError:  # pragma: no cover - domain not complete yet
+            OP_TYPES = None
+        if OP_TYPES is not None and op["type"] not in OP_TYPES:
+            return {"status": "rejected", "code": "unknown_type", "message": MSG_UNKNOWN_TYPE}
+        if int(op.get("v") or 1) > CURRENT_OP_VERSION:
+            return {"status": "rejected", "code": "unsupported_version", "message": MSG_UNSUPPORTED_VERSION}
+        actor = self._actor(repo, principal, op)
+        if actor is None:
+            return {"status": "rejected", "code": "forbidden", "message": MSG_FORBIDDEN_ACTOR}
+        op = upcast(dict(op, actor=actor))
+        denied = self._guard(repo, actor, op)
+        if denied is not None:
+            return {"status": "rejected", "code": denied[0], "message": denied[1]}
+        marker = self.faults.poison_marker
+        if marker and isinstance(op.get("payload"), dict) and op["payload"].get(marker):
+            raise RuntimeError("injected poison op")
+        outcome = apply_op(op, repo, now=now, calendar=self.calendar)
+        if outcome.status != "applied":
+            current = outcome.current
+            if current is not None and not self._may_see(repo, keys, op, current):
+                current = None
+            return {"status": "rejected", "code": outcome.code or "rejected",
+                    "message": outcome.message, "current": current}
+        self._write_changes(repo, buf, op, actor, outcome.changes)
+        version = None
+        for ch in outcome.changes:
+            if ch.id == op.get("entity_id") and ch.data is not None:
+                version = ch.data.get("version")
+        return {"status": "applied", "entity_version": version}
+
+    def _may_see(self, repo: Repo, keys: Any, op: dict, current: dict) -> bool:
+        cid = current.get("id") if isinstance(current, dict) else None
+        for entity in ("case", "citizen"):
+            row = repo.row(entity, cid) if cid else None
+            if row is not None:
+                return visible(keys, repo.scope_of(entity, row))
+        return False
+
+    def _write_changes(self, repo: Repo, buf: ChangeBuffer, op: dict, actor: dict, changes: list) -> None:
+        ctx = Ctx(actor["operator_id"], actor.get("office_id"), actor.get("province"))
+        written: list[tuple[Any, Any, Any]] = []  # (change, old row, new row)
+        for ch in changes:
+            old = repo.row(ch.entity, ch.id)
+            if ch.op == "delete":
+                if old is None:
+                    continue
+                version = repo.delete(ch.entity, ch.id, old)
+                written.append((ch, old, version))
+            else:
+                new = repo.put(ch.entity, ch.id, ch.data, ctx, old=old)
+                written.append((ch, old, new))
+        # scopes are computed after all writes of the op, so an event sees its case's
+        # new agency and a citizen sees its new case
+        emitted = {(ch.entity, ch.id) for ch, _, _ in written}
+        for ch, old, new in written:
+            if ch.op == "delete":
+                scopes = repo.scope_of(ch.entity, old)
+                buf.items.append(Pending(ch.entity, ch.id, "delete", new, None, op["op_id"], scopes))
+                continue
+            buf.items.append(Pending(ch.entity, ch.id, "put", new.version, new.data, op["op_id"],
+                                     repo.scope_of(ch.entity, new)))
+        for ch, old, new in written:
+            if ch.entity != "case" or ch.op == "delete":
+                continue
+            old_agency = old.agency_id if old is not None else None
+            if new.agency_id != old_agency:
+                self._rescope_case(repo, buf, new, old_agency, op["op_id"], emitted)
+
+    def _rescope_case(self, repo: Repo, buf: ChangeBuffer, case: Any, old_agency: str | None,
+                      op_id: str, emitted: set) -> None:
+        """A case moved to another agency: the new agency receives its citizen and its
+        history; the old agency receives tombstones for the case and its events."""
+        scope = repo.scope_of("case", case)
+        events = repo.events_of_case(case.id)
+        if case.agency_id:
+            if case.citizen_id and ("citizen", case.citizen_id) not in emitted:
+                cit = repo.row("citizen", case.citizen_id)
+                if cit is not None and not cit.deleted:
+                    buf.items.append(Pending("citizen", cit.id, "put", cit.version, cit.data, op_id,
+                                             {f"a:{case.agency_id}"}))
+            for ev in events:
+                if ("event", ev.id) not in emitted and not ev.deleted:
+                    buf.items.append(Pending("event", ev.id, "put", ev.version, ev.data, op_id, scope))
+        if old_agency:
+            gone = {f"a:{old_agency}"}
+            buf.items.append(Pending("case", case.id, "delete", case.version, None, op_id, gone))
+            for ev in events:
+                buf.items.append(Pending("event", ev.id, "delete", ev.version, None, op_id, gone))

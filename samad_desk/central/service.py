@@ -1,0 +1,453 @@
+"""The central server's logic, without HTTP: accounts, tokens, lookups, tracking.
+
+:class:`Central` owns the engine and the configuration. The HTTP layer (``app.py``)
+parses requests, calls one method in a worker thread and turns :class:`ApiError` into a
+JSON answer. Push and pull live in ``push.py`` / ``pull.py`` and are mixed in here.
+
+Every method that serves an operator takes a :class:`Principal`, built from the access
+token by :meth:`Central.authenticate`: role, agency, office and province come from the
+database, never from the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+
+from samad_desk.central import auth, db
+from samad_desk.central.entities import (
+    PUBLIC,
+    ChangeBuffer,
+    Ctx,
+    Pending,
+    Repo,
+    dumps,
+    flush,
+    loads,
+)
+from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthorized
+from samad_desk.central.pull import PullMixin
+from samad_desk.central.push import PushMixin
+from samad_desk.central.registry import CivilRegistry, open_registry
+
+log = logging.getLogger("samad_desk.central")
+
+ROLES = ("agent", "officer", "manager", "supervisor", "admin")
+DEFAULT_PROVINCE = "qazvin"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Principal:
+    operator: dict
+    device_id: str
+
+    @property
+    def id(self) -> str:
+        return self.operator["id"]
+
+    @property
+    def role(self) -> str:
+        return self.operator["role"]
+
+
+@dataclass
+class Faults:
+    """Test-only fault injection, enabled through ``SAMAD_CENTRAL_FAULTS`` (JSON):
+    ``{"crash": {"between_ops": 0.05, "before_commit": 0.02,
+    "after_commit_before_response": 0.1}, "seed": 1, "poison_marker": "__poison__"}``.
+    A crash point kills the process with SIGKILL-like ``os._exit(137)``; an op whose
+    payload holds the poison marker raises inside the reducer call every time.
+    """
+
+    crash: dict[str, float] = field(default_factory=dict)
+    poison_marker: str | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        raw = os.environ.get("SAMAD_CENTRAL_FAULTS")
+        if not raw:
+            return cls()
+        import json
+
+        cfg = json.loads(raw)
+        return cls(crash=cfg.get("crash", {}), poison_marker=cfg.get("poison_marker"),
+                   seed=cfg.get("seed"))
+
+    def point(self, name: str) -> None:
+        p = self.crash.get(name)
+        if p and self._rng.random() < p:
+            log.warning("crash point %s: exiting", name)
+            logging.shutdown()
+            os._exit(137)
+
+
+class Central(PushMixin, PullMixin):
+    def __init__(
+        self,
+        db_url: str,
+        registry_file: str | Path | None = None,
+        *,
+        calendar: Any = None,
+        login_limit: tuple[int, float] = (5, 300.0),
+        track_limit: tuple[int, float] = (20, 60.0),
+        poison_attempts: int = 5,
+        faults: Faults | None = None,
+        hooks: dict[str, Callable[..., Any]] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.engine = db.open_engine(db_url)
+        self.sqlite = db.is_sqlite(self.engine)
+        self.w = db.writer(self.engine)
+        db.migrate(self.engine)
+        with self.engine.connect() as conn:
+            self.secret = db.get_meta(conn, "jwt_secret") or ""
+        self.registry: CivilRegistry | None = open_registry(registry_file)
+        self._calendar = calendar
+        self.login_limiter = auth.RateLimiter(*login_limit)
+        self.track_limiter = auth.RateLimiter(*track_limit)
+        self.poison_attempts = poison_attempts
+        self.faults = faults or Faults.from_env()
+        self.hooks = hooks or {}
+        self.clock = clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def calendar(self) -> Any:
+        if self._calendar is None:
+            from samad_desk.domain.sla import WorkingCalendar
+
+            self._calendar = WorkingCalendar()
+        return self._calendar
+
+    def epoch(self, conn) -> int:
+        return int(db.get_meta(conn, "epoch") or 1)
+
+    # -- accounts -------------------------------------------------------------------------
+    @staticmethod
+    def operator_public(row: Any) -> dict:
+        return {
+            "id": row.id,
+            "username": row.username,
+            "name": row.name,
+            "role": row.role,
+            "agency_id": row.agency_id,
+            "office_id": row.office_id,
+            "province": row.province,
+        }
+
+    def _operator_by(self, conn, **where: Any):
+        t = db.operators
+        cond = [getattr(t.c, k) == v for k, v in where.items()]
+        return conn.execute(select(t).where(and_(*cond))).first()
+
+    def add_agency(self, agency: dict) -> dict:
+        from samad_desk.domain.models import new_agency
+
+        data = new_agency(**agency)
+        if not data.get("id") or not data.get("name"):
+            raise ValueError("agency needs id and name")
+        data.setdefault("province", DEFAULT_PROVINCE)
+        data["province"] = data["province"] or DEFAULT_PROVINCE
+        with self.w.begin() as conn:
+            repo = Repo(conn, lock=not self.sqlite)
+            old = repo.row("agency", data["id"])
+            data["version"] = (old.version if old is not None else 0) + 1
+            self._admin_put(conn, repo, "agency", data, old)
+        return data
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        *,
+        name: str | None = None,
+        agency_id: str | None = None,
+        office_id: str | None = None,
+        province: str = DEFAULT_PROVINCE,
+        operator_id: str | None = None,
+    ) -> dict:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        if role in ("officer", "manager") and not agency_id:
+            raise ValueError("officers and managers need an agency")
+        from samad_desk.domain.ids import uuid7
+
+        with self.w.begin() as conn:
+            repo = Repo(conn, lock=not self.sqlite)
+            if agency_id and repo.get("agency", agency_id) is None:
+                raise ValueError(f"unknown agency {agency_id!r}")
+            existing = self._operator_by(conn, username=username)
+            oid = existing.id if existing is not None else (operator_id or uuid7())
+            values = {
+                "username": username,
+                "name": name or username,
+                "role": role,
+                "agency_id": agency_id,
+                "office_id": office_id or agency_id or f"111-{province}",
+                "province": province,
+                "password_hash": auth.hash_password(password),
+                "active": True,
+            }
+            if existing is None:
+                conn.execute(insert(db.operators).values(id=oid, created_at=iso(self.clock()), **values))
+            else:
+                conn.execute(update(db.operators).where(db.operators.c.id == oid).values(**values))
+            row = self._operator_by(conn, id=oid)
+            data = self.operator_public(row)
+            old = repo.row("operator", oid)
+            data["version"] = (old.version if old is not None else 0) + 1
+            self._admin_put(conn, repo, "operator", data, old)
+        return data
+
+    def _admin_put(self, conn, repo: Repo, entity: str, data: dict, old: Any) -> None:
+        repo.put(entity, data["id"], data, Ctx(), old=old)
+        buf = ChangeBuffer([Pending(entity, data["id"], "put", data["version"], dumps(data), None, {PUBLIC})])
+        flush(conn, buf)
+
+    def bump_epoch(self) -> int:
+        """Start a new cursor epoch (after a restore from backup): every desk resyncs."""
+        with self.w.begin() as conn:
+            new = self.epoch(conn) + 1
+            db.set_meta(conn, "epoch", str(new))
+        return new
+
+    # -- login and tokens -----------------------------------------------------------------
+    def _device(self, conn, device_id: str, operator: Any) -> Any:
+        t = db.devices
+        row = conn.execute(select(t).where(t.c.id == device_id)).first()
+        if row is not None:
+            return row
+        top = conn.execute(select(func.max(t.c.client_no))).scalar() or 0
+        conn.execute(
+            insert(t).values(
+                id=device_id,
+                client_no=top + 1,
+                office_id=operator.office_id,
+                first_operator_id=operator.id,
+                created_at=iso(self.clock()),
+                revoked=False,
+            )
+        )
+        return conn.execute(select(t).where(t.c.id == device_id)).first()
+
+    def _issue(self, conn, operator: Any, device: Any) -> dict:
+        token, digest = auth.new_refresh_token()
+        conn.execute(
+            insert(db.refresh_tokens).values(
+                token_hash=digest,
+                operator_id=operator.id,
+                device_id=device.id,
+                expires_at=int(time.time()) + auth.REFRESH_TTL_S,
+                revoked=False,
+            )
+        )
+        return {
+            "access_token": auth.make_access_token(self.secret, operator.id, device.id),
+            "refresh_token": token,
+            "token_type": "bearer",
+            "expires_in": auth.ACCESS_TTL_S,
+            "refresh_expires_in": auth.REFRESH_TTL_S,
+            "operator": self.operator_public(operator),
+            "device_id": device.id,
+            "client_no": device.client_no,
+            "server_time": iso(self.clock()),
+        }
+
+    def login(self, username: str, password: str, device_id: str | None, ip: str) -> dict:
+        if not isinstance(username, str) or not isinstance(password, str) or not username:
+            raise bad_request("نام کاربری و گذرواژه لازم است.")
+        if device_id is not None and (not isinstance(device_id, str) or not 0 < len(device_id) <= 128):
+            raise bad_request("شناسه دستگاه معتبر نیست.")
+        key = f"{username.lower()}|{ip}"
+        wait = self.login_limiter.blocked(key)
+        if wait:
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                f"تلاش‌های ناموفق ورود بیش از حد مجاز بود؛ {wait} ثانیه دیگر دوباره تلاش کنید.",
+                headers={"Retry-After": str(wait)},
+                retry_after=wait,
+            )
+        with self.engine.connect() as conn:
+            op = self._operator_by(conn, username=username)
+        if op is None:
+            auth.burn_time(password)
+            ok = False
+        else:
+            ok = op.active and auth.verify_password(op.password_hash, password)
+        if not ok:
+            self.login_limiter.hit(key)
+            log.info("login failed", extra={"username": username, "ip": ip})
+            raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.")
+        self.login_limiter.reset(key)
+        from samad_desk.domain.ids import uuid7
+
+        device_id = device_id or f"dev-{uuid7()}"
+        for attempt in range(3):
+            try:
+                with self.w.begin() as conn:
+                    device = self._device(conn, device_id, op)
+                    if device.revoked:
+                        raise forbidden("این دستگاه از سامانه خارج شده است.")
+                    answer = self._issue(conn, op, device)
+                break
+            except ApiError:
+                raise
+            except Exception:  # a concurrent first login of another device took the number
+                if attempt == 2:
+                    raise
+        log.info("login", extra={"operator": op.id, "device": device_id})
+        return answer
+
+    def refresh(self, refresh_token: str) -> dict:
+        if not isinstance(refresh_token, str) or not refresh_token:
+            raise bad_request("توکن تمدید لازم است.")
+        digest = auth.token_hash(refresh_token)
+        t = db.refresh_tokens
+        with self.w.begin() as conn:
+            row = conn.execute(select(t).where(t.c.token_hash == digest)).first()
+            if row is None or row.revoked or row.expires_at < time.time():
+                raise unauthorized("refresh_invalid")
+            conn.execute(update(t).where(t.c.token_hash == digest).values(revoked=True))
+            op = self._operator_by(conn, id=row.operator_id)
+            if op is None or not op.active:
+                raise unauthorized("refresh_invalid")
+            device = conn.execute(select(db.devices).where(db.devices.c.id == row.device_id)).first()
+            if device is None or device.revoked:
+                raise forbidden("این دستگاه از سامانه خارج شده است.")
+            return self._issue(conn, op, device)
+
+    def authenticate(self, header: str | None) -> Principal:
+        if not header or not header.lower().startswith("bearer "):
+            raise unauthorized("missing")
+        try:
+            claims = auth.decode_access_token(self.secret, header[7:].strip())
+        except auth.TokenError as exc:
+            raise unauthorized(str(exc)) from None
+        with self.engine.connect() as conn:
+            op = self._operator_by(conn, id=claims["sub"])
+            device = conn.execute(select(db.devices).where(db.devices.c.id == claims.get("dev"))).first()
+        if op is None or not op.active:
+            raise unauthorized("invalid")
+        if device is None or device.revoked:
+            raise forbidden("این دستگاه از سامانه خارج شده است.")
+        return Principal(self.operator_public(op), device.id)
+
+    # -- civil registry -------------------------------------------------------------------
+    def registry_lookup(self, principal: Principal, national_id: str | None) -> dict:
+        from samad_desk.text.national_id import parse_national_id
+
+        parsed = parse_national_id(national_id or "")
+        if not parsed.ok:
+            raise bad_request(parsed.error or "کد ملی معتبر نیست.", "invalid_national_id")
+        if self.registry is None:
+            raise ApiError(503, "registry_unavailable", "اتصال به ثبت احوال برقرار نیست.",
+                           headers={"Retry-After": "60"})
+        person = self.registry.lookup(parsed.value)
+        return {"found": person is not None, "citizen": person}
+
+    # -- public tracking ------------------------------------------------------------------
+    def track(self, code: str, mobile_tail: str | None, ip: str) -> dict:
+        from samad_desk.domain.models import CaseState
+        from samad_desk.domain.tracking import parse_tracking_code
+        from samad_desk.text.digits import to_ascii_digits
+
+        wait = self.track_limiter.blocked(ip)
+        if wait:
+            raise ApiError(429, "too_many_requests",
+                           f"درخواست‌ها بیش از حد مجاز بود؛ {wait} ثانیه دیگر دوباره تلاش کنید.",
+                           headers={"Retry-After": str(wait)}, retry_after=wait)
+        self.track_limiter.hit(ip)
+        not_found = ApiError(
+            404, "not_found", "پرونده‌ای با این کد رهگیری و شماره همراه یافت نشد."
+        )
+        parsed = parse_tracking_code(code or "")
+        tail = to_ascii_digits(mobile_tail or "").strip()
+        if not parsed.ok or len(tail) != 4 or not tail.isdigit():
+            raise not_found
+        t = db.entities
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.c.data, t.c.citizen_id).where(
+                    and_(t.c.entity == "case", t.c.tracking_code == parsed.value, t.c.deleted.is_(False))
+                )
+            ).first()
+            if row is None:
+                raise not_found
+            case = loads(row.data)
+            cit = conn.execute(
+                select(t.c.data).where(and_(t.c.entity == "citizen", t.c.id == row.citizen_id))
+            ).first()
+        mobile = (loads(cit.data) or {}).get("mobile") if cit is not None and cit.data else None
+        if not mobile or not str(mobile).endswith(tail):
+            raise not_found
+        state = case.get("state")
+        label = CaseState(state).label if state in CaseState.__members__ else state
+        return {"state": state, "state_label": label, "answer": case.get("answer")}
+
+    # -- case lookup for follow-up calls ----------------------------------------------------
+    def lookup_cases(self, principal: Principal, tracking_code: str | None, national_id: str | None) -> dict:
+        """Cases by tracking code or national ID, for an agent answering a follow-up call.
+
+        Agents, supervisors and admins see any case of their province; officers and
+        managers only their agency's cases."""
+        from samad_desk.domain.tracking import parse_tracking_code
+        from samad_desk.text.national_id import parse_national_id
+
+        t = db.entities
+        op = principal.operator
+        conds = [t.c.entity == "case", t.c.deleted.is_(False)]
+        with self.engine.connect() as conn:
+            citizens: list[dict] = []
+            if tracking_code:
+                parsed = parse_tracking_code(tracking_code)
+                if not parsed.ok:
+                    raise bad_request(parsed.error or "کد رهگیری معتبر نیست.", "invalid_tracking_code")
+                conds.append(t.c.tracking_code == parsed.value)
+            elif national_id:
+                parsed = parse_national_id(national_id)
+                if not parsed.ok:
+                    raise bad_request(parsed.error or "کد ملی معتبر نیست.", "invalid_national_id")
+                rows = conn.execute(select(t.c.id, t.c.data).where(and_(
+                    t.c.entity == "citizen", t.c.national_id == parsed.value, t.c.deleted.is_(False)))).all()
+                ids = [r.id for r in rows]
+                citizens = [loads(r.data) for r in rows]
+                conds.append(t.c.citizen_id.in_(ids))
+            else:
+                raise bad_request("کد رهگیری یا کد ملی لازم است.")
+            if op["role"] in ("officer", "manager"):
+                conds.append(t.c.agency_id == op["agency_id"])
+            else:
+                conds.append(t.c.province == op["province"])
+            cases = [loads(r.data) for r in conn.execute(select(t.c.data).where(and_(*conds))).all()]
+            if not citizens and cases:
+                cids = {c.get("citizen_id") for c in cases}
+                citizens = [loads(r.data) for r in conn.execute(select(t.c.data).where(and_(
+                    t.c.entity == "citizen", t.c.id.in_(cids)))).all()]
+            if op["role"] in ("officer", "manager") and not cases:
+                citizens = []
+        return {"cases": cases, "citizens": citizens}
