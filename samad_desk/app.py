@@ -1,0 +1,361 @@
+"""SamadDeskApp: modes, bindings, palette, themes, keymap and the session. Wiring only.
+
+Every primary action has a function key, because with the Persian keyboard layout active
+a letter (and Ctrl+letter) arrives as a Persian letter (STYLE.md §7). Ctrl combinations
+are second routes only. The binding table is also the source of the F1 help screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from samad_desk.commands import DeskCommands
+from samad_desk.messages import (
+    AppSyncReporter,
+    AttentionChanged,
+    CaseSaved,
+    ConnectionChanged,
+    LoggedIn,
+    OpenCase,
+    OpenCitizen,
+    StoreChanged,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+)
+from samad_desk.settings import Settings
+
+#: mode name -> Persian title (header, palette, help)
+MODE_TITLES: dict[str, str] = {
+    "call": "ثبت تماس",
+    "lookup": "جستجوی شهروند",
+    "followup": "پیگیری پرونده",
+    "cartable": "کارتابل",
+    "supervisor": "نظارت",
+    "attention": "نیازمند توجه",
+}
+
+
+@dataclass
+class DeskStatus:
+    """What the status bar shows; UI state only (the facts live in the store)."""
+
+    connection: str = "offline"  # online | offline | auth_required | embedded | syncing
+    pending: int = 0
+    attention: int = 0
+    last_sync: str | None = None  # ISO
+    last_error: str | None = None
+    pushed: int = 0
+    pulled: int = 0
+
+
+class SamadDeskApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "samad-desk"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {DeskCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "راهنما", id="app-help"),
+        Binding("f5", "switch_mode('call')", "ثبت تماس", id="mode-call"),
+        Binding("f6", "switch_mode('lookup')", "جستجوی شهروند", id="mode-lookup"),
+        Binding("f7", "switch_mode('followup')", "پیگیری", id="mode-followup"),
+        Binding("f8", "switch_mode('cartable')", "کارتابل", id="mode-cartable"),
+        Binding("f9", "switch_mode('supervisor')", "نظارت", id="mode-supervisor"),
+        Binding("f10", "switch_mode('attention')", "نیازمند توجه", id="mode-attention"),
+        Binding("shift+f5", "sync_now", "همگام‌سازی اکنون", id="sync-now"),
+        Binding("f12,ctrl+p", "command_palette", "فرمان‌ها", id="app-palette", priority=True),
+        Binding("shift+f10,ctrl+q", "quit", "خروج", id="app-quit", priority=True),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        store: Any = None,
+        sync: Any = None,
+        operator: dict[str, Any] | None = None,
+        *,
+        client: Any = None,
+        sync_factory: Any = None,
+        now: Any = None,
+        seed_demo: bool = True,
+    ) -> None:
+        from samad_desk.settings import Settings as _Settings
+
+        super().__init__()
+        self.settings = settings or _Settings()
+        self.store = store
+        self.sync = sync
+        self.client = client
+        self.operator = operator
+        self.sync_factory = sync_factory
+        self.seed_demo = seed_demo
+        self._now = now
+        self.services: Any = None
+        self.status = DeskStatus()
+        self.online = False
+        self._register_themes()
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        self._register_modes()
+
+    # -- themes
+    def _register_themes(self) -> None:
+        try:
+            from samad_desk.themes import register_themes  # type: ignore[attr-defined]
+
+            register_themes(self)
+        except Exception:
+            return
+        try:
+            self.theme = self.settings.theme
+        except Exception:
+            self._bad_theme = True
+            try:
+                self.theme = "samad-dark"
+            except Exception:
+                pass
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Any) -> None:
+        try:
+            from samad_desk.settings import save_setting
+
+            save_setting("theme", getattr(theme, "name", str(theme)))
+        except Exception:
+            pass
+
+    # -- modes
+    def _register_modes(self) -> None:
+        from samad_desk.screens import factories
+
+        for name in MODE_TITLES:
+            self.add_mode(name, factories.mode_factory(self, name))
+
+    def action_switch_mode(self, mode: str) -> None:  # type: ignore[override]
+        if self.services is None:
+            return  # not logged in yet
+        if self.current_mode == mode:
+            return
+        self.switch_mode(mode)
+
+    # -- lifecycle
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._poll_status)
+        if getattr(self, "_bad_theme", False):
+            self.notify(
+                f"پوسته «{self.settings.theme}» پیدا نشد؛ پوسته پیش‌فرض به کار رفت.",
+                title="پوسته",
+                severity="warning",
+                markup=False,
+            )
+        if self.operator is not None:
+            self.start_session(self.operator, online=not self.settings.embedded)
+        elif self.settings.embedded:
+            from samad_desk.services import EMBEDDED_OPERATOR
+
+            self.start_session(dict(EMBEDDED_OPERATOR), online=False)
+        else:
+            from samad_desk.screens.login_screen import LoginScreen
+
+            self.push_screen(LoginScreen(self.settings, self.client), self._logged_in)
+
+    def _logged_in(self, result: tuple[dict[str, Any], bool] | None) -> None:
+        if result is None:
+            self.exit(1)
+            return
+        operator, online = result
+        self.start_session(operator, online=online)
+
+    def start_session(self, operator: dict[str, Any], *, online: bool) -> None:
+        from samad_desk.services import DeskServices
+
+        self.operator = operator
+        self.online = online
+        if self.store is None:
+            from samad_desk.store import Store
+
+            self.store = Store.open(self.settings.data_dir)
+        if self.settings.embedded and self.seed_demo:
+            from samad_desk.services import seed_embedded_demo
+
+            try:
+                seed_embedded_demo(self.store)
+            except Exception as exc:  # the desk still works with an empty store
+                self.notify(str(exc), title="داده نمایشی", severity="warning", markup=False)
+        kwargs: dict[str, Any] = {}
+        if self._now is not None:
+            kwargs["now"] = self._now
+        self.services = DeskServices(
+            self.store, operator, settings=self.settings, sync=None, **kwargs
+        )
+        if self.sync is None and self.sync_factory is not None:
+            self.sync = self.sync_factory(self.store, AppSyncReporter(self))
+        self.services.sync = self.sync
+        self.status.connection = "embedded" if self.settings.embedded else (
+            "online" if online else "offline"
+        )
+        self.post_message(LoggedIn(operator, online))
+        self._subscribe_store()
+        if self.sync is not None:
+            try:
+                self.sync.start()
+            except Exception as exc:
+                self.status.last_error = str(exc)
+        self._poll_status()
+        self.switch_mode("call")
+
+    def _subscribe_store(self) -> None:
+        subscribe = getattr(self.store, "subscribe", None)
+        if subscribe is None:
+            return
+        try:
+            self._unsubscribe = subscribe(lambda _change: self.post_message(StoreChanged()))
+        except Exception:
+            self._unsubscribe = None
+
+    async def action_quit(self) -> None:
+        self._stop_sync()
+        self.exit(0)
+
+    def action_help_quit(self) -> None:
+        self.notify("برای خروج Shift+F10 را بزنید.", title="خروج", markup=False)
+
+    def _stop_sync(self) -> None:
+        if self.sync is not None:
+            try:
+                self.sync.stop()
+            except Exception:
+                pass
+
+    def on_unmount(self) -> None:
+        self._stop_sync()
+
+    # -- help
+    def action_help(self) -> None:
+        from samad_desk.screens.help_screen import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen())
+
+    # -- sync and status
+    def action_sync_now(self) -> None:
+        if self.sync is None:
+            self.notify("این میز به سرور مرکزی وصل نیست (حالت محلی).", title="همگام‌سازی", markup=False)
+            return
+        self.sync.wake()
+        self.notify("همگام‌سازی آغاز شد.", title="همگام‌سازی", markup=False)
+
+    def _poll_status(self) -> None:
+        if self.services is None:
+            return
+        self._read_stats()
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_stats(self) -> None:
+        stats = self.services.stats() if self.services else {}
+        if get_current_worker().is_cancelled:
+            return
+        self.call_from_thread(self._apply_stats, stats)
+
+    def _apply_stats(self, stats: dict[str, Any]) -> None:
+        s = self.status
+        s.pending = int(stats.get("pending", s.pending) or 0)
+        s.attention = int(stats.get("attention", s.attention) or 0)
+        if stats.get("last_sync"):
+            s.last_sync = str(stats["last_sync"])
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        from samad_desk.screens.chrome import StatusBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.show(self.status)
+
+    @on(SyncProgressed)
+    def _sync_progress(self, message: SyncProgressed) -> None:
+        self.status.pushed, self.status.pulled = message.pushed, message.pulled
+        self.refresh_status()
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self.status.last_error = None
+        if self.status.connection != "embedded":
+            self.status.connection = "online"
+        self._apply_stats(message.stats)
+        self._poll_status()
+        self._refresh_screens()
+
+    @on(SyncFailed)
+    def _sync_failed(self, message: SyncFailed) -> None:
+        self.status.last_error = message.reason
+        self.refresh_status()
+
+    @on(ConnectionChanged)
+    def _connection(self, message: ConnectionChanged) -> None:
+        previous = self.status.connection
+        self.status.connection = message.state
+        self.refresh_status()
+        if message.state == "auth_required" and previous != "auth_required":
+            self.notify(
+                "نشست شما منقضی شده است؛ عملیات نگه داشته می‌شوند تا دوباره وارد شوید.",
+                title="ورود دوباره",
+                severity="warning",
+                markup=False,
+            )
+
+    @on(AttentionChanged)
+    def _attention(self, message: AttentionChanged) -> None:
+        self.status.attention = len(message.ops)
+        self.refresh_status()
+        if message.ops:
+            self.notify(
+                f"{len(message.ops)} عملیات رد شد؛ کلید F10 فهرست را نشان می‌دهد.",
+                title="نیازمند توجه",
+                severity="warning",
+                markup=False,
+            )
+        self._refresh_screens()
+
+    @on(StoreChanged)
+    def _store_changed(self) -> None:
+        self._poll_status()
+
+    @on(CaseSaved)
+    def _case_saved(self) -> None:
+        self._poll_status()
+
+    def _refresh_screens(self) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    # -- cross-screen navigation
+    @on(OpenCitizen)
+    def _open_citizen(self, message: OpenCitizen) -> None:
+        from samad_desk.screens.profile_screen import ProfileScreen
+
+        self.push_screen(ProfileScreen(self.services, message.citizen_id))
+
+    @on(OpenCase)
+    def _open_case(self, message: OpenCase) -> None:
+        self.switch_mode("followup")
+        screen = self.screen
+        show = getattr(screen, "show_case", None)
+        if show is not None:
+            self.call_later(show, message.case_id)
+
+    def screen_title(self, screen: Screen[Any]) -> str:
+        return MODE_TITLES.get(self.current_mode, "")

@@ -1,0 +1,128 @@
+"""Needs attention (نیازمند توجه): operations the server rejected, with its reason.
+
+A refusal is not a deletion: each rejected op stays in the journal until the operator
+re-issues it (a new op against the current state) or dismisses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from samad_desk.domain.models import CaseState
+from samad_desk.screens.base import DeskScreen
+from samad_desk.screens.rtl_compat import RText, set_text, vis
+from samad_desk.services import ServiceError, op_summary
+from samad_desk.text.digits import to_persian_digits
+
+
+def attention_lines(op: dict[str, Any]) -> list[str]:
+    reason = op.get("message") or op.get("code") or "رد شد"
+    current = op.get("current") or {}
+    state = current.get("state")
+    lines = [op_summary(op), f"دلیل: {reason}"]
+    if state:
+        try:
+            lines.append(f"وضعیت کنونی: {CaseState(state).label}")
+        except ValueError:
+            lines.append(f"وضعیت کنونی: {state}")
+    return lines
+
+
+class AttentionScreen(DeskScreen):
+    TITLE_FA = "نیازمند توجه"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "reissue", "صدور دوباره", id="attention-reissue"),
+        Binding("f3", "dismiss_op", "کنار گذاشتن", id="attention-dismiss"),
+    ]
+
+    DEFAULT_CSS = """
+    #attention-list { height: 1fr; }
+    """
+
+    def __init__(self, services: Any, **kwargs: Any) -> None:
+        super().__init__(services, **kwargs)
+        self.ops: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield RText("", id="attention-title")
+        yield OptionList(id="attention-list")
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.query_one("#attention-list").focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="attention", exit_on_error=False)
+    def _load(self) -> list[dict[str, Any]]:
+        return self.services.attention()
+
+    @work(thread=True, group="attention-act", exit_on_error=False)
+    def _act(self, kind: str, op: dict[str, Any]) -> str:
+        if kind == "reissue":
+            self.services.reissue(op)
+            return "عملیات دوباره صادر شد."
+        self.services.dismiss(op["op_id"])
+        return "کنار گذاشته شد."
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        w = event.worker
+        if w.group == "attention" and event.state == WorkerState.SUCCESS:
+            self._show(w.result or [])
+        elif w.group == "attention-act":
+            if event.state == WorkerState.SUCCESS:
+                self.notify(str(w.result), title="نیازمند توجه", markup=False)
+                self.refresh_data()
+            elif event.state == WorkerState.ERROR:
+                error = w.error
+                text = str(error) if isinstance(error, ServiceError) else f"{type(error).__name__}: {error}"
+                self.notify(text, title="نیازمند توجه", severity="error", markup=False)
+
+    def _show(self, ops: list[dict[str, Any]]) -> None:
+        self.ops = ops
+        title = (
+            f"{to_persian_digits(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
+            if ops
+            else "چیزی نیازمند توجه نیست."
+        )
+        set_text(self.query_one("#attention-title"), title)
+        options = self.query_one("#attention-list", OptionList)
+        options.clear_options()
+        width = max(20, (options.size.width or 78) - 2)
+        for op in ops:
+            text = "\n".join(vis(line, width) for line in attention_lines(op))
+            options.add_option(Option(text, id=str(op["op_id"])))
+        if ops:
+            options.highlighted = 0
+
+    @property
+    def texts(self) -> list[str]:
+        return ["\n".join(attention_lines(op)) for op in self.ops]
+
+    def _current(self) -> dict[str, Any] | None:
+        options = self.query_one("#attention-list", OptionList)
+        if options.highlighted is None or not self.ops:
+            return None
+        return self.ops[options.highlighted]
+
+    def action_reissue(self) -> None:
+        op = self._current()
+        if op is not None:
+            self._act("reissue", op)
+
+    def action_dismiss_op(self) -> None:
+        op = self._current()
+        if op is not None:
+            self._act("dismiss", op)

@@ -1,0 +1,496 @@
+"""Call entry: the screen a 111 agent fills top to bottom while the citizen talks.
+
+National ID first; the candidate list beside the form updates as the agent types (a
+mistyped ID still finds the citizen through its one-digit neighbours). Then the caller's
+details, case type, subject (search as you type; it suggests the agency), agency, city,
+description, urgency. F2 saves: every field is validated in the service layer, a bad one
+gets its Persian message at the field and the focus, nothing else is touched. The saved
+call's tracking code is shown large. A draft is kept in the operator directory on every
+change, so a crash or a closed terminal loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Input, TextArea
+from textual.worker import Worker, WorkerState
+
+from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
+from samad_desk.screens.base import DeskScreen
+from samad_desk.screens.candidates import CandidateList
+from samad_desk.screens.fields import ChoiceField, FieldRow
+from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingCodeModal
+from samad_desk.screens.rtl_compat import (
+    LtrInput,
+    MobileInput,
+    NidInput,
+    RInput,
+    RText,
+    RTextArea,
+    area_text,
+    set_area_text,
+    set_text,
+)
+from samad_desk.services import (
+    FIELD_LABELS,
+    CallForm,
+    Candidate,
+    DraftStore,
+    FormInvalid,
+    SaveResult,
+    ServiceError,
+    case_type_choices,
+    urgency_choices,
+)
+from samad_desk.text.digits import to_ascii_digits, to_persian_digits
+from samad_desk.text.jalali import format_jalali
+
+TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
+CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
+CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
+
+
+class CallEntryScreen(DeskScreen):
+    TITLE_FA = "ثبت تماس"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,ctrl+s", "save", "ذخیره", id="case-save"),
+        Binding("f3", "new_call", "تماس تازه", id="call-new"),
+        Binding("f4", "candidates", "نامزدها", id="call-candidates"),
+        Binding("shift+f4", "toggle_no_nid", "بدون کد ملی", id="call-no-nid"),
+        Binding("f11", "profile", "پروفایل", id="citizen-profile"),
+        Binding("escape", "escape", "بازگشت به فرم", show=False, id="call-escape"),
+    ]
+
+    DEFAULT_CSS = """
+    #call-body { height: 1fr; }
+    #call-form { width: 1fr; height: 1fr; }
+    #call-side { width: 28; height: 1fr; }
+    #call-top { height: 1; }
+    #row-description RTextArea, #row-description TextArea { height: 3; }
+    #row-description > Horizontal { height: 3; }
+    """
+
+    def __init__(self, services: Any, **kwargs: Any) -> None:
+        super().__init__(services, **kwargs)
+        self.drafts = DraftStore(services.settings.operator_dir) if services.settings else None
+        self.citizen_id: str | None = None
+        self.no_national_id = False
+        self.started_at = time.time()
+        self.saving = False
+        self._loading = False
+        self._draft_timer: Timer | None = None
+        self._lookup_timer: Timer | None = None
+        self.last_result: SaveResult | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose_body(self) -> ComposeResult:
+        s = self.services
+        with Horizontal(id="call-body"):
+            with Vertical(id="call-side"):
+                yield RText("شهروندان مشابه (F4)", id="cand-title")
+                yield CandidateList(id="candidates")
+            with VerticalScroll(id="call-form"):
+                with Horizontal(id="call-top"):
+                    yield RText("", id="call-timer")
+                    yield RText("", id="citizen-state")
+                yield FieldRow("national_id", FIELD_LABELS["national_id"], NidInput(id="in-national_id"))
+                yield FieldRow("first_name", FIELD_LABELS["first_name"], RInput(id="in-first_name"))
+                yield FieldRow("last_name", FIELD_LABELS["last_name"], RInput(id="in-last_name"))
+                yield FieldRow("father_name", FIELD_LABELS["father_name"], RInput(id="in-father_name"))
+                yield FieldRow(
+                    "birth_date",
+                    FIELD_LABELS["birth_date"],
+                    LtrInput(id="in-birth_date", placeholder="۱۳۶۵/۰۴/۱۲"),
+                )
+                yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="in-mobile"))
+                yield ChoiceField("city", FIELD_LABELS["city"], s.cities)
+                yield ChoiceField("case_type", FIELD_LABELS["case_type"], case_type_choices)
+                yield ChoiceField("subject", FIELD_LABELS["subject"], s.subjects)
+                yield ChoiceField("agency", FIELD_LABELS["agency"], s.agencies)
+                yield ChoiceField("urgency", FIELD_LABELS["urgency"], urgency_choices)
+                yield FieldRow(
+                    "description", FIELD_LABELS["description"], RTextArea(id="in-description")
+                )
+
+    def on_mount(self) -> None:
+        self.field("urgency").select_key("normal")
+        self.set_interval(1.0, self._tick)
+        self._tick()
+        self.input("national_id").focus()
+        self._offer_draft()
+
+    # ------------------------------------------------------------------ access
+    def field(self, name: str) -> Any:
+        return self.query_one(f"#row-{name}")
+
+    def input(self, name: str) -> Any:
+        return self.field(name).input
+
+    def form(self) -> CallForm:
+        values: dict[str, Any] = {}
+        for name in TEXT_FIELDS:
+            values[name] = str(self.input(name).value)
+        for name in CHOICE_FIELDS:
+            values[name] = self.field(name).value
+        values["description"] = area_text(self.input("description"))
+        return CallForm(
+            citizen_id=self.citizen_id, no_national_id=self.no_national_id, **values
+        )
+
+    def load_form(self, form: CallForm) -> None:
+        self._loading = True
+        try:
+            for name in TEXT_FIELDS:
+                self.input(name).value = getattr(form, name)
+            for name in CHOICE_FIELDS:
+                self.field(name).select_key(getattr(form, name) or None)
+            set_area_text(self.input("description"), form.description)
+            self.citizen_id = form.citizen_id
+            self.no_national_id = form.no_national_id
+        finally:
+            self._loading = False
+        self._show_citizen_state()
+
+    def clear_errors(self) -> None:
+        for row in self.query(FieldRow):
+            row.set_error(None)
+
+    # ------------------------------------------------------------------ timer, state
+    def _tick(self) -> None:
+        elapsed = int(time.time() - self.started_at)
+        text = f"زمان تماس {to_persian_digits(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
+        set_text(self.query_one("#call-timer"), text)
+
+    def _show_citizen_state(self) -> None:
+        if self.no_national_id:
+            text = "بدون کد ملی (نشان‌دار)"
+        elif self.citizen_id:
+            text = "شهروند ثبت‌شده"
+        else:
+            text = "شهروند تازه"
+        set_text(self.query_one("#citizen-state"), text)
+
+    # ------------------------------------------------------------------ drafts
+    def _offer_draft(self) -> None:
+        if self.drafts is None:
+            return
+        loaded = self.drafts.load()
+        if loaded is None:
+            return
+        form, started_at = loaded
+        name = f"{form.first_name} {form.last_name}".strip() or "بی‌نام"
+        nid = to_persian_digits(form.national_id) if form.national_id else "بدون کد ملی"
+        summary = f"{name}، کد ملی {nid}"
+
+        def restore(ok: bool | None) -> None:
+            if ok:
+                self.load_form(form)
+                if started_at:
+                    self.started_at = float(started_at)
+                self._lookup_now()
+            elif self.drafts is not None:
+                self.drafts.clear()
+
+        self.app.push_screen(DraftModal(summary), restore)
+
+    def _changed(self) -> None:
+        if self._loading or self.drafts is None:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(0.3, self._write_draft)
+
+    def _write_draft(self) -> None:
+        self._draft_timer = None
+        self._save_draft(self.form(), self.started_at)
+
+    @work(thread=True, group="draft", exit_on_error=False)
+    def _save_draft(self, form: CallForm, started_at: float) -> None:
+        if self.drafts is None:
+            return
+        if form.is_blank():
+            self.drafts.clear()
+        else:
+            self.drafts.save(form, started_at=started_at)
+
+    def flush_draft(self) -> None:
+        """Write the draft now (tests; quitting)."""
+        if self.drafts is not None and not self.saving:
+            form = self.form()
+            if form.is_blank():
+                self.drafts.clear()
+            else:
+                self.drafts.save(form, started_at=self.started_at)
+
+    # ------------------------------------------------------------------ typing
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("in-")
+        if name in TEXT_FIELDS:
+            self.field(name).set_error(None)
+            if name == "national_id" and self.citizen_id and not self._loading:
+                self._check_chosen_still_matches()
+            if name in ("national_id", "mobile", "first_name", "last_name", "father_name"):
+                self._schedule_lookup()
+        self._changed()
+
+    @on(TextArea.Changed)
+    def _area_changed(self) -> None:
+        self.field("description").set_error(None)
+        self._changed()
+
+    @on(ChoiceField.Chosen)
+    def _chosen(self, event: ChoiceField.Chosen) -> None:
+        event.field.set_error(None)
+        if event.field.field_name == "subject" and event.choice is not None:
+            agency = self.services.suggested_agency(event.choice.key)
+            agency_field = self.field("agency")
+            if agency and not agency_field.selected:
+                agency_field.select_key(agency)
+        self._changed()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field, like Tab (a ChoiceField took its match first)."""
+        event.stop()
+        self.focus_next()
+
+    def _check_chosen_still_matches(self) -> None:
+        citizen = self.services.citizen(self.citizen_id) if self.citizen_id else None
+        typed = to_ascii_digits(str(self.input("national_id").value)).strip()
+        if citizen is None or (citizen.get("national_id") or "") != typed:
+            self.citizen_id = None
+            self._show_citizen_state()
+
+    # ------------------------------------------------------------------ candidates
+    def _schedule_lookup(self) -> None:
+        if self._loading:
+            return
+        if self._lookup_timer is not None:
+            self._lookup_timer.stop()
+        self._lookup_timer = self.set_timer(0.15, self._lookup_now)
+
+    def _lookup_now(self) -> None:
+        self._lookup_timer = None
+        query = {
+            name: str(self.input(name).value)
+            for name in ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
+        }
+        self._lookup(query)
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def _lookup(self, query: dict[str, str]) -> list[Candidate]:
+        return self.services.lookup(query)
+
+    @on(Worker.StateChanged)
+    def _worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "lookup" and event.state == WorkerState.SUCCESS:
+            self.query_one(CandidateList).show(worker.result or [])
+        elif worker.group == "save" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.saving = False
+            if event.state == WorkerState.SUCCESS:
+                self._saved(worker.result)
+            else:
+                self._save_failed(worker.error)
+        elif worker.group == "followup" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.saving = False
+            if event.state == WorkerState.SUCCESS:
+                case = worker.result
+                self.post_message(FollowupRecorded(case["entity_id"], False))
+                self._after_followup(case)
+            else:
+                self._save_failed(worker.error)
+
+    def action_candidates(self) -> None:
+        candidates = self.query_one(CandidateList)
+        if candidates.option_count:
+            candidates.focus()
+        else:
+            self.notify("نامزدی پیدا نشد؛ شهروند تازه ثبت می‌شود.", title="نامزدها", markup=False)
+
+    @on(CandidateList.Chosen)
+    def _candidate_chosen(self, event: CandidateList.Chosen) -> None:
+        self.choose_citizen(event.candidate.citizen)
+
+    def choose_citizen(self, citizen: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            self.input("national_id").value = citizen.get("national_id") or ""
+            for name in ("first_name", "last_name", "father_name"):
+                self.input(name).value = citizen.get(name) or ""
+            birth = citizen.get("birth_date")
+            if birth:
+                from datetime import date
+
+                try:
+                    self.input("birth_date").value = format_jalali(date.fromisoformat(birth[:10]))
+                except ValueError:
+                    self.input("birth_date").value = str(birth)
+            else:
+                self.input("birth_date").value = ""
+            self.input("mobile").value = citizen.get("mobile") or ""
+            city = self.field("city")
+            city.select_key(citizen.get("city")) if citizen.get("city") else None
+        finally:
+            self._loading = False
+        self.citizen_id = str(citizen["id"])
+        self.no_national_id = bool(citizen.get("no_national_id"))
+        for name in ("national_id", *CITIZEN_FIELDS):
+            self.field(name).set_error(None)
+        self._show_citizen_state()
+        self._changed()
+        self.input("case_type").focus()
+
+    def action_escape(self) -> None:
+        if isinstance(self.focused, CandidateList):
+            self.input("national_id").focus()
+
+    def action_toggle_no_nid(self) -> None:
+        self.no_national_id = not self.no_national_id
+        if self.no_national_id:
+            self.input("national_id").value = ""
+            self.field("national_id").set_error(None)
+            self.notify(
+                "تماس بدون کد ملی ثبت و نشان‌دار می‌شود؛ پیگیری بعدی با کد رهگیری است.",
+                title="بدون کد ملی",
+                markup=False,
+            )
+        self._show_citizen_state()
+        self._changed()
+
+    def action_profile(self) -> None:
+        if self.citizen_id:
+            self.post_message(OpenCitizen(self.citizen_id))
+        else:
+            self.notify("هنوز شهروندی انتخاب نشده است.", title="پروفایل", markup=False)
+
+    # ------------------------------------------------------------------ save
+    def action_save(self) -> None:
+        if self.saving:
+            self.notify("ذخیره قبلی هنوز در جریان است.", title="ذخیره", markup=False)
+            return
+        for name in CHOICE_FIELDS:
+            self.field(name).resolve_typed()
+        form = self.form()
+        try:
+            self.services.validate_call(form)
+        except FormInvalid as exc:
+            self.show_errors(exc.errors)
+            return
+        open_cases = self.services.open_cases_on_matter(form)
+        if open_cases:
+            subject = self.field("subject").selected
+            label = subject.label if subject else form.subject
+
+            def decided(choice: str | None) -> None:
+                if choice == "followup":
+                    self._start_followup(open_cases[0]["id"], form)
+                elif choice == "new":
+                    self._start_save(form)
+
+            self.app.push_screen(FollowupOfferModal(open_cases, label), decided)
+            return
+        self._start_save(form)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.clear_errors()
+        for name, message in errors.items():
+            try:
+                self.field(name).set_error(message)
+            except Exception:
+                continue
+        first = next(iter(errors))
+        try:
+            target = self.input(first)
+            target.focus()
+            self.field(first).scroll_visible()
+        except Exception:
+            pass
+        count = to_persian_digits(len(errors))
+        self.notify(
+            f"{count} خانه نیاز به اصلاح دارد: {errors[first]}",
+            title="فرم کامل نیست",
+            severity="warning",
+            markup=False,
+        )
+
+    def _start_save(self, form: CallForm) -> None:
+        self.saving = True
+        self._save(form)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save(self, form: CallForm) -> SaveResult:
+        return self.services.save_call(form)
+
+    def _start_followup(self, case_id: str, form: CallForm) -> None:
+        self.saving = True
+        self._followup(case_id, form)
+
+    @work(thread=True, group="followup", exit_on_error=False)
+    def _followup(self, case_id: str, form: CallForm) -> dict[str, Any]:
+        return self.services.record_followup_from_form(case_id, form)
+
+    def _saved(self, result: SaveResult) -> None:
+        self.last_result = result
+        if self.drafts is not None:
+            self.drafts.clear()
+        self.post_message(CaseSaved(result.case_id, result.tracking_code, result.citizen_id))
+        self.app.push_screen(TrackingCodeModal(result.tracking_code), lambda _r: self.reset())
+
+    def _after_followup(self, op: dict[str, Any]) -> None:
+        if self.drafts is not None:
+            self.drafts.clear()
+        case = self.services.store.get("case", op["entity_id"]) or {}
+        code = str(case.get("tracking_code") or "")
+        self.app.push_screen(
+            TrackingCodeModal(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد."),
+            lambda _r: self.reset(),
+        )
+
+    def _save_failed(self, error: BaseException | None) -> None:
+        if isinstance(error, FormInvalid):
+            self.show_errors(error.errors)
+        elif isinstance(error, ServiceError):
+            self.notify(str(error), title="ذخیره نشد", severity="error", markup=False)
+        else:
+            self.notify(
+                f"ذخیره نشد؛ فرم دست نخورده است. ({type(error).__name__}: {error})",
+                title="خطا",
+                severity="error",
+                markup=False,
+            )
+
+    # ------------------------------------------------------------------ new call
+    def action_new_call(self) -> None:
+        if self.form().is_blank() or self.form() == CallForm():
+            self.reset()
+            return
+        from samad_desk.screens.modals import ConfirmModal
+
+        self.app.push_screen(
+            ConfirmModal("فرم کنونی پاک شود و تماس تازه آغاز شود؟"),
+            lambda ok: self.reset() if ok else None,
+        )
+
+    def reset(self) -> None:
+        self.load_form(CallForm())
+        self.field("urgency").select_key("normal")
+        self.clear_errors()
+        self.citizen_id = None
+        self.no_national_id = False
+        self._show_citizen_state()
+        self.query_one(CandidateList).show([])
+        self.started_at = time.time()
+        self._tick()
+        if self.drafts is not None:
+            self.drafts.clear()
+        self.input("national_id").focus()

@@ -1,0 +1,160 @@
+"""The frame around every desk screen: header, status bar and key hints.
+
+They live here, not in ``samad_desk/widgets/`` (the RTL engineer's), because they are
+desk-specific and read the app's session state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+
+from samad_desk.screens.rtl_compat import RText, set_text
+from samad_desk.text.digits import to_persian_digits
+
+CONNECTION_LABELS = {
+    "online": "● برخط",
+    "offline": "○ برون‌خط",
+    "auth_required": "! ورود دوباره لازم",
+    "embedded": "◌ محلی، بدون سرور",
+}
+
+
+def fa(n: int | str) -> str:
+    return to_persian_digits(str(n))
+
+
+def _time_label(iso: str | None) -> str:
+    if not iso:
+        return "هرگز"
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return fa(iso)
+    return fa(moment.strftime("%H:%M"))
+
+
+def status_text(status: Any) -> str:
+    parts = [CONNECTION_LABELS.get(status.connection, status.connection)]
+    parts.append(f"در صف: {fa(status.pending)}")
+    if status.connection != "embedded":
+        parts.append(f"آخرین همگام‌سازی: {_time_label(status.last_sync)}")
+    parts.append(f"نیازمند توجه: {fa(status.attention)}")
+    return "  |  ".join(parts)
+
+
+class DeskHeader(Widget):
+    """Operator, role, agency and the current area, one line."""
+
+    DEFAULT_CSS = """
+    DeskHeader { height: 1; dock: top; }
+    DeskHeader RText { height: 1; }
+    """
+
+    def __init__(self, title: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        yield RText(self._text(), id="header-text")
+
+    def _text(self) -> str:
+        app: Any = self.app
+        services = getattr(app, "services", None)
+        parts = ["سامد ۱۱۱"]
+        if self._title:
+            parts.append(self._title)
+        if services is not None:
+            op = services.operator
+            who = f"{op.get('name') or op.get('username') or ''} ({services.role_label})"
+            parts.append(who)
+            if op.get("agency_id"):
+                parts.append(services.agency_name(op.get("agency_id")))
+        return "  ‹  ".join(parts)
+
+    def on_mount(self) -> None:
+        set_text(self.query_one("#header-text"), self._text())
+
+
+class StatusBar(Widget):
+    """Connection state, pending ops, last successful sync, needs-attention count."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; dock: bottom; }
+    StatusBar RText { height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield RText("", id="status-text")
+
+    def on_mount(self) -> None:
+        status = getattr(self.app, "status", None)
+        if status is not None:
+            self.show(status)
+
+    def show(self, status: Any) -> None:
+        self.set_class(status.connection in ("offline", "auth_required"), "-offline")
+        self.set_class(bool(status.attention), "-attention")
+        set_text(self.query_one("#status-text"), status_text(status))
+
+    @property
+    def text(self) -> str:
+        from samad_desk.screens.rtl_compat import label_text
+
+        return label_text(self.query_one("#status-text"))
+
+
+def key_label(key: str) -> str:
+    """``f2`` -> ``F2``, ``shift+f4`` -> ``Shift+F4`` (keys stay Latin: that is what the keyboard says)."""
+    out = []
+    for part in key.split("+"):
+        if part.startswith("f") and part[1:].isdigit():
+            out.append(part.upper())
+        elif part in ("escape", "enter", "tab", "delete"):
+            out.append({"escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del"}[part])
+        else:
+            out.append(part.capitalize())
+    return "+".join(out)
+
+
+class KeyBar(Horizontal):
+    """The main keys of the screen (from the active bindings, keymap applied)."""
+
+    DEFAULT_CSS = """
+    KeyBar { height: 1; dock: bottom; }
+    KeyBar RText { height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield RText("", id="keybar-text")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.update_keys)
+        self.screen.bindings_updated_signal.subscribe(self, lambda _s: self.update_keys())
+
+    def update_keys(self) -> None:
+        seen: set[str] = set()
+        parts: list[str] = []
+        width = max(20, self.size.width or 80)
+        used = 0
+        items = sorted(
+            self.screen.active_bindings.items(),
+            key=lambda kv: (kv[1].node is self.app, kv[0] != "f1"),
+        )
+        for key, active in items:
+            binding = active.binding
+            if not binding.show or not binding.description or binding.action in seen:
+                continue
+            if not key.startswith("f") and key not in ("escape", "enter"):
+                continue
+            seen.add(binding.action)
+            piece = f"{key_label(key)} {binding.description}"
+            if used + len(piece) + 2 > width:
+                break
+            used += len(piece) + 2
+            parts.append(piece)
+        set_text(self.query_one("#keybar-text"), "  ".join(parts))

@@ -1,0 +1,228 @@
+"""Form rows of the desk: a label, an input and the field's own error line.
+
+``ChoiceField`` is a field with search as you type over a list of choices (case type,
+subject, agency, city, urgency): the agent types part of a name, the matches appear under
+the field, Up/Down move, Enter takes one. Focus stays in the input the whole time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from samad_desk.screens.rtl_compat import RInput, RText, set_text, vis
+from samad_desk.services import Choice
+
+
+class FieldRow(Vertical):
+    """label | input, with an error line under it that appears only when needed."""
+
+    DEFAULT_CSS = """
+    FieldRow { height: auto; }
+    FieldRow > Horizontal { height: 1; }
+    FieldRow .field-label { width: 14; height: 1; }
+    FieldRow .field-input { width: 1fr; height: 1; border: none; padding: 0 1; }
+    FieldRow .field-error { height: auto; display: none; }
+    FieldRow.-error .field-error { display: block; }
+    """
+
+    def __init__(self, name: str, label: str, input_widget: Widget, **kwargs: Any) -> None:
+        super().__init__(id=f"row-{name}", **kwargs)
+        self.field_name = name
+        self.label = label
+        self.input = input_widget
+        self.input.add_class("field-input")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield self.input
+            yield RText(self.label, classes="field-label")
+        yield from self.compose_extra()
+        yield RText("", classes="field-error", id=f"error-{self.field_name}")
+
+    def compose_extra(self) -> ComposeResult:
+        return iter(())
+
+    def set_error(self, message: str | None) -> None:
+        self.set_class(bool(message), "-error")
+        set_text(self.query_one(".field-error"), message or "")
+
+    @property
+    def error(self) -> str:
+        from samad_desk.screens.rtl_compat import label_text
+
+        return label_text(self.query_one(".field-error")) if self.has_class("-error") else ""
+
+
+class ChoiceField(FieldRow):
+    """A field whose value is one of a list of choices, searched as the agent types."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "گزینه بعدی", show=False, id="choice-next"),
+        Binding("up", "move(-1)", "گزینه قبلی", show=False, id="choice-prev"),
+        Binding("escape", "close", "بستن فهرست", show=False, id="choice-close"),
+    ]
+
+    DEFAULT_CSS = """
+    ChoiceField OptionList { height: auto; max-height: 6; display: none; margin: 0 14 0 0; }
+    ChoiceField.-open OptionList { display: block; }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        field: ChoiceField
+        choice: Choice | None
+
+        @property
+        def control(self) -> ChoiceField:
+            return self.field
+
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        choices: Callable[[], list[Choice]],
+        *,
+        search: Callable[[list[Choice], str], list[Choice]] | None = None,
+        placeholder: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, label, RInput(placeholder=placeholder, id=f"in-{name}"), **kwargs)
+        self._choices = choices
+        self._search = search
+        self.selected: Choice | None = None
+        self._matches: list[Choice] = []
+        self._setting = False
+
+    def compose_extra(self) -> ComposeResult:
+        options = OptionList(id=f"opts-{self.field_name}")
+        options.can_focus = False
+        yield options
+
+    @property
+    def value(self) -> str:
+        return self.selected.key if self.selected else ""
+
+    @property
+    def typed(self) -> str:
+        return str(getattr(self.input, "value", ""))
+
+    def choices(self) -> list[Choice]:
+        return self._choices()
+
+    def select_key(self, key: str | None, *, announce: bool = False) -> None:
+        choice = next((c for c in self.choices() if c.key == key), None) if key else None
+        self._select(choice, announce=announce)
+
+    def _select(self, choice: Choice | None, *, announce: bool = True) -> None:
+        self.selected = choice
+        self._setting = True
+        self.input.value = choice.label if choice else ""
+        self._setting = False
+        self._close()
+        if announce:
+            self.post_message(self.Chosen(self, choice))
+
+    def _filter(self, text: str) -> list[Choice]:
+        from samad_desk.services import DeskServices
+
+        search = self._search or (lambda cs, q: DeskServices.filter_choices(cs, q))
+        return search(self.choices(), text)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input is not self.input or self._setting:
+            return
+        if self.selected and event.value != self.selected.label:
+            self.selected = None
+            self.post_message(self.Chosen(self, None))
+        self._open(event.value)
+
+    def _open(self, text: str) -> None:
+        self._matches = self._filter(text)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        width = max(10, (options.size.width or self.size.width - 16 or 40) - 2)
+        for c in self._matches:
+            label = f"{c.label} — {c.hint}" if c.hint else c.label
+            options.add_option(Option(vis(label, width), id=c.key))
+        if self._matches:
+            options.highlighted = 0
+        self.set_class(bool(self._matches), "-open")
+
+    def _close(self) -> None:
+        self.remove_class("-open")
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def action_move(self, step: int) -> None:
+        if not self.is_open:
+            self._open(self.typed if not self.selected else "")
+            return
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = (current + step) % options.option_count
+
+    def action_close(self) -> None:
+        if self.is_open:
+            self._close()
+        else:
+            self.screen.action_escape() if hasattr(self.screen, "action_escape") else None
+
+    def take_highlighted(self) -> bool:
+        """Enter: take the highlighted match (or the only / exact one). True if chosen."""
+        if self.is_open and self._matches:
+            options = self.query_one(OptionList)
+            index = options.highlighted if options.highlighted is not None else 0
+            self._select(self._matches[index])
+            return True
+        return self.resolve_typed()
+
+    def resolve_typed(self) -> bool:
+        """Leaving the field: an exact label, or a single match, counts as chosen."""
+        if self.selected is not None:
+            return True
+        text = self.typed.strip()
+        if not text:
+            return False
+        from samad_desk.text.normalize import name_key
+
+        key = name_key(text)
+        exact = [c for c in self.choices() if name_key(c.label) == key or c.key == text]
+        matches = exact or self._filter(text)
+        if len(matches) == 1 or exact:
+            self._select(matches[0])
+            return True
+        return False
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input is self.input:
+            self.take_highlighted()
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self._matches):
+            self._select(self._matches[event.option_index])
+
+    def on_descendant_blur(self) -> None:
+        self.resolve_typed()
+        self._close()
+
+    def on_descendant_focus(self) -> None:
+        if not self.selected:
+            self._open(self.typed)

@@ -1,0 +1,297 @@
+"""Follow-up calls: "what happened to my case?"
+
+The agent types the tracking code (its check digit is verified as they type) or the
+national ID. The case shows with its current state, agency, deadline in Jalali working
+days, the answer if any and its whole history in order. The agent records the call with a
+note and whether the citizen is satisfied with the answer; an objection reopens it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from samad_desk.domain.tracking import format_tracking_code
+from samad_desk.messages import FollowupRecorded, OpenCitizen
+from samad_desk.screens.base import DeskScreen
+from samad_desk.screens.fields import ChoiceField, FieldRow
+from samad_desk.screens.rtl_compat import (
+    LtrInput,
+    RText,
+    RTextArea,
+    area_text,
+    set_area_text,
+    set_text,
+    vis,
+)
+from samad_desk.services import CaseView, Choice, FormInvalid, ServiceError
+from samad_desk.text.digits import to_ascii_digits, to_persian_digits
+from samad_desk.text.jalali import format_jalali
+
+SATISFACTION = [
+    Choice("none", "نامشخص (پاسخی نیامده یا نپرسیدیم)"),
+    Choice("yes", "راضی است"),
+    Choice("no", "ناراضی است (اعتراض: بازگشایی)"),
+]
+
+EVENT_LABELS = {
+    "register": "ثبت",
+    "refer": "ارجاع",
+    "accept": "پذیرش",
+    "assign": "واگذاری",
+    "answer": "پاسخ",
+    "return": "عودت",
+    "extend": "تمدید مهلت",
+    "close": "مختومه",
+    "reopen": "بازگشایی",
+    "note": "یادداشت",
+    "followup": "پیگیری",
+    "escalate": "ارجاع به ناظر",
+}
+
+
+def _jalali(iso: Any) -> str:
+    if not iso:
+        return ""
+    try:
+        return format_jalali(date.fromisoformat(str(iso)[:10]))
+    except ValueError:
+        return str(iso)
+
+
+def event_line(e: dict[str, Any]) -> str:
+    kind = EVENT_LABELS.get(str(e.get("kind")), str(e.get("kind")))
+    actor = (e.get("actor") or {}).get("name") or ""
+    data = e.get("data") or {}
+    detail = (
+        data.get("text") or data.get("note") or data.get("reason") or data.get("agency_name") or ""
+    )
+    line = f"{_jalali(e.get('at'))} {kind}"
+    if actor:
+        line += f" ({actor})"
+    if detail:
+        line += f": {detail}"
+    if e.get("concurrent"):
+        line += " [هم‌زمان]"
+    return line
+
+
+class FollowupScreen(DeskScreen):
+    TITLE_FA = "پیگیری پرونده"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "record", "ثبت پیگیری", id="followup-save"),
+        Binding("f3", "new_query", "جستجوی تازه", id="followup-new"),
+        Binding("f11", "profile", "پروفایل شهروند", id="followup-profile"),
+    ]
+
+    DEFAULT_CSS = """
+    #fu-body { height: 1fr; }
+    #fu-results { height: auto; max-height: 5; display: none; }
+    #fu-results.-shown { display: block; }
+    #fu-case { height: auto; }
+    #fu-history { height: auto; }
+    #row-note RTextArea, #row-note TextArea { height: 2; }
+    #row-note > Horizontal { height: 2; }
+    """
+
+    def __init__(self, services: Any, **kwargs: Any) -> None:
+        super().__init__(services, **kwargs)
+        self.view: CaseView | None = None
+        self.cases: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="fu-body"):
+            yield FieldRow("query", "کد رهگیری / ملی", LtrInput(id="in-query"))
+            results = OptionList(id="fu-results")
+            yield results
+            with Vertical(id="fu-case"):
+                yield RText("", id="fu-summary")
+            yield RText("", id="fu-history-title", classes="help-area")
+            yield Vertical(id="fu-history")
+            yield FieldRow("note", "یادداشت پیگیری", RTextArea(id="in-note"))
+            yield ChoiceField("satisfied", "رضایت", lambda: SATISFACTION)
+
+    def on_mount(self) -> None:
+        self.query_one("#row-satisfied", ChoiceField).select_key("none")
+        self.query_one("#in-query").focus()
+
+    # -- typing the code: check digit verified as typed
+    @on(Input.Changed, "#in-query")
+    def _query_typed(self, event: Input.Changed) -> None:
+        row = self.query_one("#row-query", FieldRow)
+        digits = "".join(ch for ch in to_ascii_digits(event.value) if ch.isdigit())
+        if len(digits) == 12:
+            from samad_desk.domain.tracking import parse_tracking_code
+
+            parsed = parse_tracking_code(event.value)
+            row.set_error(None if parsed.ok else parsed.error)
+        elif len(digits) > 12:
+            row.set_error("کد رهگیری ۱۲ رقم است")
+        else:
+            row.set_error(None)
+
+    @on(Input.Submitted, "#in-query")
+    def _search(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._find(event.value)
+
+    @work(thread=True, exclusive=True, group="find", exit_on_error=False)
+    def _find(self, text: str) -> list[dict[str, Any]]:
+        return self.services.find_cases(text)
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def _load(self, case_id: str) -> CaseView:
+        return self.services.case_view(case_id)
+
+    @work(thread=True, group="record", exit_on_error=False)
+    def _record(self, case_id: str, note: str, satisfied: bool | None) -> dict[str, Any]:
+        return self.services.record_followup(case_id, note, satisfied)
+
+    @on(Worker.StateChanged)
+    def _worker(self, event: Worker.StateChanged) -> None:
+        w = event.worker
+        if event.state == WorkerState.ERROR:
+            error = w.error
+            if isinstance(error, FormInvalid):
+                for name, message in error.errors.items():
+                    try:
+                        row = self.query_one(f"#row-{name}", FieldRow)
+                    except Exception:
+                        row = self.query_one("#row-note", FieldRow)
+                    row.set_error(message)
+                    row.input.focus()
+            elif w.group == "find" and isinstance(error, ServiceError):
+                self.query_one("#row-query", FieldRow).set_error(str(error))
+                self.query_one("#in-query").focus()
+            else:
+                self.notify(str(error), title="پیگیری", severity="error", markup=False)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if w.group == "find":
+            self._found(w.result or [])
+        elif w.group == "view":
+            self._show(w.result)
+        elif w.group == "record":
+            op = w.result
+            satisfied = (op.get("payload") or {}).get("satisfied")
+            self.post_message(FollowupRecorded(op["entity_id"], satisfied is False))
+            self.notify("پیگیری ثبت شد.", title="پیگیری", markup=False)
+            set_area_text(self.query_one("#in-note"), "")
+            self.query_one("#row-satisfied", ChoiceField).select_key("none")
+            self._load(op["entity_id"])
+
+    def _found(self, cases: list[dict[str, Any]]) -> None:
+        self.cases = cases
+        results = self.query_one("#fu-results", OptionList)
+        results.clear_options()
+        if len(cases) == 1:
+            results.remove_class("-shown")
+            self._load(cases[0]["id"])
+            return
+        width = max(20, (results.size.width or 76) - 2)
+        for case in cases:
+            code = to_persian_digits(format_tracking_code(str(case.get("tracking_code", ""))))
+            label = f"{code} — {case.get('subject', '')} — {_jalali(case.get('registered_at'))}"
+            results.add_option(Option(vis(label, width), id=str(case["id"])))
+        results.add_class("-shown")
+        results.highlighted = 0
+        results.focus()
+
+    @on(OptionList.OptionSelected, "#fu-results")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self._load(event.option.id)
+
+    def show_case(self, case_id: str) -> None:
+        self._load(case_id)
+
+    def _show(self, view: CaseView) -> None:
+        self.view = view
+        self.query_one("#fu-results").remove_class("-shown")
+        case = view.case
+        citizen = view.citizen or {}
+        lines = [
+            f"کد رهگیری {to_persian_digits(format_tracking_code(str(case.get('tracking_code', ''))))}"
+            f" — وضعیت: {view.state_label}",
+            f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
+            f" — موضوع: {case.get('subject', '')}",
+            f"دستگاه: {(view.agency or {}).get('name', 'هنوز ارجاع نشده')}",
+        ]
+        if view.due_jalali:
+            if view.remaining_days is None:
+                deadline = f"مهلت پاسخ: {view.due_jalali}"
+            elif view.remaining_days < 0:
+                deadline = (
+                    f"مهلت پاسخ: {view.due_jalali} — {to_persian_digits(-view.remaining_days)}"
+                    " روز کاری گذشته (دیرکرد)"
+                )
+            else:
+                deadline = (
+                    f"مهلت پاسخ: {view.due_jalali} — {to_persian_digits(view.remaining_days)}"
+                    " روز کاری مانده"
+                )
+            lines.append(deadline)
+        if case.get("answer"):
+            lines.append(f"پاسخ دستگاه: {case['answer']}")
+        set_text(self.query_one("#fu-summary"), "\n".join(lines))
+        set_text(
+            self.query_one("#fu-history-title"),
+            f"تاریخچه ({to_persian_digits(len(view.events))} رویداد)",
+        )
+        history = self.query_one("#fu-history", Vertical)
+        history.remove_children()
+        history.mount_all([RText(event_line(e), classes="history-row") for e in view.events])
+        self.query_one("#in-note").focus()
+
+    @property
+    def summary_text(self) -> str:
+        from samad_desk.screens.rtl_compat import label_text
+
+        return label_text(self.query_one("#fu-summary"))
+
+    @property
+    def history_texts(self) -> list[str]:
+        from samad_desk.screens.rtl_compat import label_text
+
+        return [label_text(w) for w in self.query(".history-row")]
+
+    def action_record(self) -> None:
+        if self.view is None:
+            self.query_one("#row-query", FieldRow).set_error("نخست پرونده را پیدا کنید (Enter)")
+            self.query_one("#in-query").focus()
+            return
+        for row in self.query(FieldRow):
+            row.set_error(None)
+        satisfied_field = self.query_one("#row-satisfied", ChoiceField)
+        satisfied_field.resolve_typed()
+        satisfied = {"yes": True, "no": False}.get(satisfied_field.value)
+        note = area_text(self.query_one("#in-note"))
+        self._record(str(self.view.case["id"]), note, satisfied)
+
+    def action_new_query(self) -> None:
+        self.view = None
+        query = self.query_one("#in-query", Input)
+        query.value = ""
+        set_text(self.query_one("#fu-summary"), "")
+        set_text(self.query_one("#fu-history-title"), "")
+        self.query_one("#fu-history").remove_children()
+        query.focus()
+
+    def action_profile(self) -> None:
+        if self.view and self.view.citizen:
+            self.post_message(OpenCitizen(str(self.view.citizen["id"])))
+
+    def refresh_data(self) -> None:
+        if self.view is not None:
+            self._load(str(self.view.case["id"]))

@@ -1,0 +1,100 @@
+"""F1: every key of the desk, built from the binding tables with the keymap applied.
+
+Built from the same ``BINDINGS`` the screens use, so it cannot drift from them; a test
+checks that every binding id appears here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+
+from samad_desk.screens.chrome import key_label
+from samad_desk.screens.rtl_compat import RText
+
+#: (area title, module, class name) — every place that declares bindings
+BINDING_SOURCES: list[tuple[str, str, str]] = [
+    ("همه‌جا", "samad_desk.app", "SamadDeskApp"),
+    ("ثبت تماس", "samad_desk.screens.call_screen", "CallEntryScreen"),
+    ("جستجوی شهروند", "samad_desk.screens.lookup_screen", "LookupScreen"),
+    ("پیگیری پرونده", "samad_desk.screens.followup_screen", "FollowupScreen"),
+    ("پروفایل شهروند", "samad_desk.screens.profile_screen", "ProfileScreen"),
+    ("نیازمند توجه", "samad_desk.screens.attention_screen", "AttentionScreen"),
+    ("کد رهگیری", "samad_desk.screens.modals", "TrackingCodeModal"),
+    ("پیشنهاد پیگیری", "samad_desk.screens.modals", "FollowupOfferModal"),
+    ("پیش‌نویس", "samad_desk.screens.modals", "DraftModal"),
+    ("پرسش", "samad_desk.screens.modals", "ConfirmModal"),
+    ("فهرست انتخاب", "samad_desk.screens.fields", "ChoiceField"),
+    ("فهرست نامزدها", "samad_desk.screens.candidates", "CandidateList"),
+    ("ورود", "samad_desk.screens.login_screen", "LoginScreen"),
+    ("راهنما", "samad_desk.screens.help_screen", "HelpScreen"),
+]
+
+
+def _bindings_of(cls: Any) -> list[Binding]:
+    out: list[Binding] = []
+    for item in getattr(cls, "BINDINGS", []):
+        if isinstance(item, Binding):
+            out.append(item)
+        elif isinstance(item, tuple):
+            out.append(Binding(*item))
+    return out
+
+
+def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """[(area, [(keys, description, id)])] for every binding that has an id."""
+    keymap = keymap or {}
+    areas = []
+    for title, module, name in BINDING_SOURCES:
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except Exception:
+            continue
+        rows = []
+        for b in _bindings_of(cls):
+            if not b.id or b.system:
+                continue
+            keys = keymap.get(b.id, b.key)
+            shown = " / ".join(key_label(k.strip()) for k in keys.split(","))
+            rows.append((shown, b.description, b.id))
+        if rows:
+            areas.append((title, rows))
+    return areas
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "بستن راهنما", id="help-close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 76; height: 22; border: round $primary; padding: 0 1; }
+    HelpScreen RText { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        keymap = dict(getattr(getattr(self.app, "settings", None), "keymap", {}) or {})
+        with VerticalScroll(id="help-body"):
+            yield RText("راهنمای کلیدها (Esc: بستن)", classes="help-title")
+            for area, rows in help_rows(keymap):
+                yield RText(f"— {area} —", classes="help-area")
+                for keys, desc, binding_id in rows:
+                    yield RText(f"{keys}   {desc}   [{binding_id}]", classes="help-row")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+    @property
+    def text(self) -> str:
+        from samad_desk.screens.rtl_compat import label_text
+
+        return "\n".join(label_text(w) for w in self.query(RText))

@@ -1,0 +1,106 @@
+"""Login: operator and password against the central server; offline with the stored
+verifier when the server cannot be reached (only for someone who logged in here before)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from samad_desk.screens.fields import FieldRow
+from samad_desk.screens.rtl_compat import LtrInput, RText, set_text
+from samad_desk.services import FormInvalid, login
+
+
+class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "login", "ورود", id="login-submit"),
+        Binding("escape", "cancel", "انصراف", id="login-cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    LoginScreen { align: center middle; }
+    #login-box { width: 60; height: auto; border: round $primary; padding: 1 2; }
+    """
+
+    def __init__(self, settings: Any, client: Any) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box"):
+            yield RText("ورود به میز سامد ۱۱۱")
+            yield RText(f"سرور: {self.settings.server_url or 'محلی'}", classes="dim")
+            yield FieldRow("username", "نام کاربری", LtrInput(id="in-username"))
+            yield FieldRow("password", "گذرواژه", LtrInput(id="in-password", password=True))
+            yield RText("", id="login-state", classes="dim")
+            yield RText("Enter یا F2: ورود   Esc: خروج", classes="dim")
+
+    def on_mount(self) -> None:
+        known = getattr(self.client, "tokens", None)
+        entry = known.load() if known is not None else None
+        if entry and entry.get("username"):
+            self.query_one("#in-username", Input).value = entry["username"]
+            self.query_one("#in-password").focus()
+        else:
+            self.query_one("#in-username").focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "in-username":
+            self.query_one("#in-password").focus()
+        else:
+            self.action_login()
+
+    def action_login(self) -> None:
+        if self.busy:
+            return
+        for row in self.query(FieldRow):
+            row.set_error(None)
+        self.busy = True
+        set_text(self.query_one("#login-state"), "در حال ورود…")
+        self._login(
+            self.query_one("#in-username", Input).value, self.query_one("#in-password", Input).value
+        )
+
+    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
+    def _login(self, username: str, password: str) -> tuple[dict[str, Any], bool]:
+        return login(self.client, username, password, self.settings.operator_dir)
+
+    @on(Worker.StateChanged)
+    def _done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "login" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.busy = False
+        set_text(self.query_one("#login-state"), "")
+        if event.state == WorkerState.SUCCESS:
+            operator, online = event.worker.result
+            if not online:
+                self.app.notify(
+                    "سرور در دسترس نیست؛ ورود برون‌خط انجام شد. کارها در صف می‌مانند.",
+                    title="ورود برون‌خط",
+                    severity="warning",
+                    markup=False,
+                )
+            self.dismiss((operator, online))
+            return
+        error = event.worker.error
+        if isinstance(error, FormInvalid):
+            for name, message in error.errors.items():
+                row = self.query_one(f"#row-{name}", FieldRow)
+                row.set_error(message)
+            self.query_one(f"#in-{error.first_field}").focus()
+        else:
+            self.query_one("#row-password", FieldRow).set_error(f"{type(error).__name__}: {error}")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

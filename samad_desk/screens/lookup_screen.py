@@ -1,0 +1,140 @@
+"""Lookup: find a citizen by any of national ID, mobile, name, father's name, birth date.
+
+Candidates update as the agent types, best first, each with why it matched and its open
+cases. Enter on a candidate opens the profile; F2 starts a call for the chosen citizen,
+or, with no candidate chosen, a call for a new citizen with what was typed (only after the
+candidates have been seen).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from samad_desk.messages import OpenCitizen
+from samad_desk.screens.base import DeskScreen
+from samad_desk.screens.candidates import CandidateList
+from samad_desk.screens.fields import FieldRow
+from samad_desk.screens.rtl_compat import LtrInput, MobileInput, NidInput, RInput, RText, set_text
+from samad_desk.services import FIELD_LABELS, CallForm, Candidate
+from samad_desk.text.digits import to_persian_digits
+
+QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
+
+
+class LookupScreen(DeskScreen):
+    TITLE_FA = "جستجوی شهروند"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "call", "ثبت تماس برای او", id="lookup-call"),
+        Binding("f4", "candidates", "نامزدها", id="lookup-candidates"),
+        Binding("f11", "profile", "پروفایل", id="lookup-profile"),
+        Binding("escape", "back", "بازگشت به جستجو", show=False, id="lookup-back"),
+    ]
+
+    DEFAULT_CSS = """
+    #lookup-body { height: 1fr; }
+    #lookup-form { width: 40; height: 1fr; }
+    #lookup-side { width: 1fr; height: 1fr; }
+    """
+
+    def __init__(self, services: Any, **kwargs: Any) -> None:
+        super().__init__(services, **kwargs)
+        self._timer: Timer | None = None
+        self.searches = 0
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="lookup-body"):
+            with Vertical(id="lookup-side"):
+                yield RText("نامزدها (بهترین نخست)", id="lookup-count")
+                yield CandidateList(id="lookup-candidates")
+            with Vertical(id="lookup-form"):
+                yield FieldRow("national_id", FIELD_LABELS["national_id"], NidInput(id="q-national_id"))
+                yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="q-mobile"))
+                yield FieldRow("first_name", FIELD_LABELS["first_name"], RInput(id="q-first_name"))
+                yield FieldRow("last_name", FIELD_LABELS["last_name"], RInput(id="q-last_name"))
+                yield FieldRow("father_name", FIELD_LABELS["father_name"], RInput(id="q-father_name"))
+                yield FieldRow("birth_date", FIELD_LABELS["birth_date"], LtrInput(id="q-birth_date"))
+                yield RText("Enter روی نامزد: پروفایل   F2: ثبت تماس", classes="dim")
+
+    def on_mount(self) -> None:
+        self.query_one("#q-national_id").focus()
+
+    def query_values(self) -> dict[str, str]:
+        return {name: str(self.query_one(f"#q-{name}", Input).value) for name in QUERY_FIELDS}
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(0.15, self._search_now)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def _search_now(self) -> None:
+        self._timer = None
+        self._search(self.query_values())
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def _search(self, query: dict[str, str]) -> list[Candidate]:
+        return self.services.lookup(query, limit=10)
+
+    @on(Worker.StateChanged)
+    def _done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "lookup" and event.state == WorkerState.SUCCESS:
+            found = event.worker.result or []
+            self.searches += 1
+            self.query_one(CandidateList).show(found)
+            set_text(
+                self.query_one("#lookup-count"),
+                f"{to_persian_digits(len(found))} نامزد (بهترین نخست)" if found else "نامزدی پیدا نشد",
+            )
+
+    def action_candidates(self) -> None:
+        self.query_one(CandidateList).focus()
+
+    def action_back(self) -> None:
+        self.query_one("#q-national_id").focus()
+
+    def _highlighted(self) -> Candidate | None:
+        candidates = self.query_one(CandidateList)
+        if not candidates.candidates:
+            return None
+        index = candidates.highlighted
+        option = candidates.get_option_at_index(index) if index is not None else None
+        if option is None or not (option.id or "").startswith("cand-"):
+            return candidates.candidates[0]
+        return candidates.candidates[int(option.id[5:])]  # type: ignore[index]
+
+    @on(CandidateList.Chosen)
+    def _chosen(self, event: CandidateList.Chosen) -> None:
+        self.post_message(OpenCitizen(event.candidate.citizen_id))
+
+    def action_profile(self) -> None:
+        chosen = self._highlighted()
+        if chosen is not None:
+            self.post_message(OpenCitizen(chosen.citizen_id))
+
+    def action_call(self) -> None:
+        """Start a call: for the highlighted candidate if the list has focus, else new."""
+        app: Any = self.app
+        candidates = self.query_one(CandidateList)
+        chosen = self._highlighted() if self.focused is candidates else None
+        values = self.query_values()
+        app.switch_mode("call")
+        screen = app.screen
+        if chosen is not None:
+            app.call_later(screen.choose_citizen, chosen.citizen)
+        else:
+            form = CallForm(**{k: v for k, v in values.items()})
+            app.call_later(screen.load_form, form)

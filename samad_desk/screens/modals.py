@@ -1,0 +1,150 @@
+"""Dialogs of the call desk. Each is a ``ModalScreen[T]`` whose ``dismiss(value)`` reaches
+the caller's callback; every choice has a function key or Enter/Esc."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from samad_desk.domain.tracking import format_tracking_code
+from samad_desk.screens.rtl_compat import RText, label_text
+from samad_desk.text.digits import to_persian_digits
+
+
+def big_code(code: str) -> str:
+    """The tracking code in boxed Persian digits, grouped, three rows high.
+
+    Digits run left to right (numbers do, in Persian too), one box per digit, groups
+    apart: easy to read out over the phone and hard to misread.
+    """
+    groups = to_persian_digits(format_tracking_code(code)).split("-")
+    rows = ["", "", ""]
+    for gi, group in enumerate(groups):
+        if gi:
+            rows[0] += "   "
+            rows[1] += " ─ "
+            rows[2] += "   "
+        for digit in group.strip():
+            rows[0] += "╭───╮"
+            rows[1] += f"│ {digit} │"
+            rows[2] += "╰───╯"
+    return "\n".join(rows)
+
+
+class _Dialog(ModalScreen[Any]):
+    DEFAULT_CSS = """
+    _Dialog { align: center middle; }
+    _Dialog > Vertical { width: 76; height: auto; max-height: 22; border: round $primary; padding: 0 1; }
+    _Dialog RText { height: auto; }
+    """
+
+    @property
+    def text(self) -> str:
+        return "\n".join(label_text(w) for w in self.query(RText))
+
+
+class TrackingCodeModal(_Dialog):
+    """The saved call's tracking code, large, ready to be read out."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,escape", "close", "تماس بعدی", id="tracking-close"),
+    ]
+
+    DEFAULT_CSS = """
+    TrackingCodeModal #big-code { width: auto; height: 3; text-style: bold; }
+    TrackingCodeModal #big-row { height: 3; align: center middle; }
+    """
+
+    def __init__(self, code: str, *, note: str = "") -> None:
+        super().__init__()
+        self.code = code
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tracking-box"):
+            yield RText("پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:")
+            with Horizontal(id="big-row"):
+                yield Static(big_code(self.code), id="big-code", markup=False)
+            yield RText(
+                f"کد رهگیری: {to_persian_digits(format_tracking_code(self.code))}", id="code-line"
+            )
+            if self.note:
+                yield RText(self.note)
+            yield RText("Enter: تماس بعدی")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class FollowupOfferModal(_Dialog):
+    """The caller already has an open case on this matter: follow-up, or a new case anyway."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,enter", "choose('followup')", "ثبت به‌عنوان پیگیری", id="offer-followup"),
+        Binding("f3", "choose('new')", "پرونده تازه", id="offer-new"),
+        Binding("escape", "choose(None)", "بازگشت به فرم", id="offer-cancel"),
+    ]
+
+    def __init__(self, cases: list[dict[str, Any]], subject_label: str) -> None:
+        super().__init__()
+        self.cases = cases
+        self.subject_label = subject_label
+
+    def compose(self) -> ComposeResult:
+        case = self.cases[0]
+        code = to_persian_digits(format_tracking_code(str(case.get("tracking_code", ""))))
+        with Vertical():
+            yield RText(
+                f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code})."
+            )
+            yield RText("تماس را پیگیری همان پرونده ثبت کنیم؟")
+            yield RText("F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم")
+
+    def action_choose(self, value: str | None) -> None:
+        self.dismiss(value)
+
+
+class DraftModal(_Dialog):
+    """A call that was being typed when the desk stopped: take it up again?"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter,f2", "choose(True)", "ادامه پیش‌نویس", id="draft-restore"),
+        Binding("escape,f3", "choose(False)", "کنار گذاشتن پیش‌نویس", id="draft-discard"),
+    ]
+
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield RText("تماسی نیمه‌تمام از پیش مانده است:")
+            yield RText(self.summary)
+            yield RText("Enter: ادامه همان تماس   Esc: کنار گذاشتن")
+
+    def action_choose(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class ConfirmModal(_Dialog):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,enter", "choose(True)", "بله", id="confirm-yes"),
+        Binding("escape", "choose(False)", "نه", id="confirm-no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield RText(self.question)
+            yield RText("Enter: بله   Esc: نه")
+
+    def action_choose(self, value: bool) -> None:
+        self.dismiss(value)

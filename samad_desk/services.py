@@ -1,0 +1,851 @@
+"""The service layer the desk screens call: plain Python, no Textual.
+
+Screens never touch the store, the domain rules or the network themselves; they call
+these methods from workers and show the result. Everything a save needs is checked here
+*before* anything reaches the journal: a call is either stored whole and valid, or not at
+all, and every problem comes back as a Persian message keyed by the form field it belongs
+to, so the screen can show it at that field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.ids import uuid7
+from samad_desk.domain.models import CaseState, CaseType, Role
+from samad_desk.domain.sla import WorkingCalendar, remaining_working_days
+from samad_desk.domain.tracking import format_tracking_code, parse_tracking_code
+from samad_desk.domain.workflow import check_payload, check_transition
+from samad_desk.text.digits import to_ascii_digits, to_persian_digits
+from samad_desk.text.jalali import format_jalali, parse_jalali_date
+from samad_desk.text.national_id import parse_national_id
+from samad_desk.text.normalize import name_key, normalize
+from samad_desk.text.phone import parse_mobile
+
+# ---------------------------------------------------------------- field names
+
+#: form field id -> Persian label (the label on screen and the name in messages)
+FIELD_LABELS: dict[str, str] = {
+    "national_id": "کد ملی",
+    "first_name": "نام",
+    "last_name": "نام خانوادگی",
+    "father_name": "نام پدر",
+    "birth_date": "تاریخ تولد",
+    "mobile": "شماره همراه",
+    "city": "شهر",
+    "case_type": "نوع پیام",
+    "subject": "موضوع",
+    "agency": "دستگاه",
+    "urgency": "فوریت",
+    "description": "شرح پیام",
+}
+#: the order the agent fills them in (and the order errors are reported)
+FIELD_ORDER: tuple[str, ...] = tuple(FIELD_LABELS)
+
+URGENCY_LABELS = {"normal": "عادی", "urgent": "فوری"}
+OPEN_STATES = frozenset({"registered", "referred", "in_progress", "answered", "returned"})
+MIN_DESCRIPTION = 10
+
+EMBEDDED_OPERATOR: dict[str, Any] = {
+    "id": "demo-agent",
+    "username": "demo",
+    "name": "اپراتور نمایشی",
+    "role": "agent",
+    "agency_id": None,
+    "province": "qazvin",
+    "office_id": "embedded",
+}
+
+
+class ServiceError(Exception):
+    """An expected failure; ``str()`` is Persian and can go straight into a toast."""
+
+
+class FormInvalid(ServiceError):
+    """Validation failed: ``errors`` maps field id -> Persian message, in form order."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        ordered = {k: errors[k] for k in FIELD_ORDER if k in errors}
+        ordered.update({k: v for k, v in errors.items() if k not in ordered})
+        super().__init__(next(iter(ordered.values()), "فرم نامعتبر است"))
+        self.errors = ordered
+
+    @property
+    def first_field(self) -> str:
+        return next(iter(self.errors))
+
+
+# ---------------------------------------------------------------- forms and results
+
+
+@dataclass
+class CallForm:
+    """What the call-entry screen holds: raw text as typed, choices as keys."""
+
+    national_id: str = ""
+    no_national_id: bool = False
+    citizen_id: str | None = None  # chosen from the candidates, or None for a new citizen
+    first_name: str = ""
+    last_name: str = ""
+    father_name: str = ""
+    birth_date: str = ""
+    mobile: str = ""
+    city: str = ""
+    case_type: str = ""
+    subject: str = ""
+    agency: str = ""
+    urgency: str = "normal"
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallForm:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def is_blank(self) -> bool:
+        blank = CallForm()
+        return all(
+            getattr(self, k) == getattr(blank, k) for k in self.__dataclass_fields__
+        )
+
+
+@dataclass
+class SaveResult:
+    case_id: str
+    citizen_id: str
+    tracking_code: str
+    ops: list[dict[str, Any]]
+
+    @property
+    def tracking_display(self) -> str:
+        return format_tracking_code(self.tracking_code)
+
+
+@dataclass
+class Choice:
+    key: str
+    label: str
+    hint: str = ""  # e.g. the parent category, shown dimmed
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    citizen: dict[str, Any]
+    reasons: list[str]
+    score: float = 0.0
+    open_cases: int = 0
+    source: str = "local"  # "local" | "registry"
+
+    @property
+    def citizen_id(self) -> str:
+        return str(self.citizen.get("id", ""))
+
+
+@dataclass
+class CaseView:
+    """One case with everything a follow-up call needs, display-ready."""
+
+    case: dict[str, Any]
+    citizen: dict[str, Any] | None
+    agency: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    remaining_days: int | None
+    due_jalali: str | None
+
+    @property
+    def state_label(self) -> str:
+        try:
+            return CaseState(self.case.get("state", "")).label
+        except ValueError:
+            return str(self.case.get("state", ""))
+
+
+# ---------------------------------------------------------------- drafts
+
+
+class DraftStore:
+    """The call being typed, kept in the operator's own directory.
+
+    Written with the same temp + fsync + rename pattern as the cache, so a crash or a
+    closed terminal leaves the previous or the new draft, never a torn one.
+    """
+
+    def __init__(self, operator_dir: Path) -> None:
+        self.path = Path(operator_dir) / "draft.json"
+
+    def save(self, form: CallForm, *, started_at: float | None = None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = {"form": form.to_dict(), "started_at": started_at, "saved_at": time.time()}
+        tmp = self.path.with_name(f"draft.json.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, ensure_ascii=False))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+        try:
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def load(self) -> tuple[CallForm, float | None] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            form = CallForm.from_dict(data.get("form") or {})
+        except (OSError, ValueError, TypeError):
+            return None
+        if form.is_blank():
+            return None
+        return form, data.get("started_at")
+
+    def clear(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _letters_only(text: str) -> bool:
+    for ch in text:
+        if ch.isalpha() or ch in " \u200c-'.":
+            continue
+        return False
+    return True
+
+
+def _persian_int(n: int) -> str:
+    return to_persian_digits(str(n))
+
+
+def case_type_choices() -> list[Choice]:
+    return [Choice(t.value, t.label) for t in CaseType]
+
+
+def urgency_choices() -> list[Choice]:
+    return [Choice(k, v) for k, v in URGENCY_LABELS.items()]
+
+
+def _flatten_subjects(tree: Any, parents: tuple[str, ...] = ()) -> Iterable[Choice]:
+    """Flatten the demo subject tree whatever its exact nesting: dicts with ``children``."""
+    if isinstance(tree, dict):
+        if "children" in tree or "key" in tree or "id" in tree:
+            nodes: Iterable[Any] = [tree]
+        else:
+            nodes = tree.values()
+    else:
+        nodes = tree
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        key = str(node.get("key") or node.get("id") or node.get("code") or node.get("name"))
+        label = str(node.get("label") or node.get("name") or node.get("title") or key)
+        children = node.get("children") or []
+        agency = node.get("agency_id") or node.get("suggested_agency") or node.get("agency")
+        if children:
+            yield from _flatten_subjects(children, (*parents, label))
+        else:
+            yield Choice(key, label, " › ".join(parents), {"agency_id": agency})
+
+
+# ---------------------------------------------------------------- the service
+
+
+class DeskServices:
+    """Wraps the store and the domain rules for the screens.
+
+    ``now`` is injectable so tests and the benchmark can freeze time. ``sync`` is the
+    sync engine or ``None`` (embedded default, tests); a save wakes it.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        operator: dict[str, Any],
+        *,
+        settings: Any = None,
+        sync: Any = None,
+        calendar: WorkingCalendar | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        subjects: list[Choice] | None = None,
+        cities: list[Choice] | None = None,
+    ) -> None:
+        self.store = store
+        self.operator = dict(operator)
+        self.settings = settings
+        self.sync = sync
+        self.now = now
+        if calendar is None:
+            try:
+                calendar = (
+                    WorkingCalendar.from_settings(settings) if settings is not None else WorkingCalendar()
+                )
+            except Exception:  # a bad holidays file must not stop the desk
+                calendar = WorkingCalendar()
+        self.calendar = calendar
+        self._subjects = subjects
+        self._cities = cities
+        self._matcher: Any = None
+        self._matcher_failed = False
+
+    # -- who is working
+    @property
+    def actor(self) -> dict[str, Any]:
+        op = self.operator
+        return {
+            "operator_id": op.get("id"),
+            "name": op.get("name"),
+            "role": op.get("role"),
+            "agency_id": op.get("agency_id"),
+            "office_id": op.get("office_id"),
+        }
+
+    @property
+    def role_label(self) -> str:
+        try:
+            return Role(self.operator.get("role", "")).label
+        except ValueError:
+            return str(self.operator.get("role", ""))
+
+    def agency_name(self, agency_id: str | None) -> str:
+        if not agency_id:
+            return ""
+        agency = self.store.get("agency", agency_id)
+        return str(agency.get("name", agency_id)) if agency else str(agency_id)
+
+    # -- choice lists
+    def subjects(self) -> list[Choice]:
+        if self._subjects is None:
+            try:
+                from samad_desk.demo import subject_tree
+
+                self._subjects = list(_flatten_subjects(subject_tree()))
+            except Exception:
+                self._subjects = []
+        return self._subjects
+
+    def cities(self) -> list[Choice]:
+        if self._cities is None:
+            names: list[str] = []
+            try:
+                from samad_desk.demo import qazvin_cities
+
+                for c in qazvin_cities():
+                    names.append(c if isinstance(c, str) else str(c.get("name") or c.get("label")))
+            except Exception:
+                names = []
+            for agency in self.store.agencies():
+                city = agency.get("city")
+                if city and city not in names:
+                    names.append(city)
+            self._cities = [Choice(n, n) for n in names]
+        return self._cities
+
+    def agencies(self) -> list[Choice]:
+        out = []
+        for a in self.store.agencies():
+            if a.get("active", True) is False:
+                continue
+            out.append(Choice(str(a["id"]), str(a.get("name", a["id"])), str(a.get("city") or "")))
+        return out
+
+    @staticmethod
+    def filter_choices(choices: list[Choice], query: str, limit: int = 8) -> list[Choice]:
+        """Search as you type: every word of the query must start a word of label or hint."""
+        q = name_key(query) if query.strip() else ""
+        if not q:
+            return choices[:limit]
+        words = q.split()
+        prefix: list[Choice] = []
+        inside: list[Choice] = []
+        for c in choices:
+            hay = name_key(f"{c.label} {c.hint}")
+            hay_words = hay.split()
+            if all(any(h.startswith(w) for h in hay_words) for w in words):
+                (prefix if name_key(c.label).startswith(q) else inside).append(c)
+            elif q in hay:
+                inside.append(c)
+        return (prefix + inside)[:limit]
+
+    def suggested_agency(self, subject_key: str) -> str | None:
+        for s in self.subjects():
+            if s.key == subject_key:
+                agency = s.extra.get("agency_id")
+                return str(agency) if agency else None
+        return None
+
+    # -- validation and save
+    def validate_call(self, form: CallForm) -> dict[str, Any]:
+        """Check every field; return the clean values or raise :class:`FormInvalid`."""
+        errors: dict[str, str] = {}
+        clean: dict[str, Any] = {}
+        if form.no_national_id:
+            clean["national_id"] = None
+        else:
+            parsed = parse_national_id(form.national_id)
+            if parsed.ok:
+                clean["national_id"] = parsed.value
+            else:
+                errors["national_id"] = parsed.error or "کد ملی نامعتبر است"
+        for key in ("first_name", "last_name", "father_name"):
+            value = normalize(form.__dict__[key]).strip()
+            label = FIELD_LABELS[key]
+            if not value:
+                if key != "father_name":
+                    errors[key] = f"«{label}» را وارد کنید"
+            elif not _letters_only(value):
+                errors[key] = f"«{label}» فقط حرف می‌پذیرد، نه رقم یا نشانه"
+            elif len(value.replace(" ", "")) < 2:
+                errors[key] = f"«{label}» کوتاه است"
+            clean[key] = value
+        if form.birth_date.strip():
+            parsed_date = parse_jalali_date(
+                form.birth_date,
+                field=FIELD_LABELS["birth_date"],
+                today=self.now().date(),
+                not_future=True,
+            )
+            if not parsed_date.ok or parsed_date.value is None:
+                errors["birth_date"] = parsed_date.error or "تاریخ تولد نامعتبر است"
+            else:
+                clean["birth_date"] = parsed_date.value.isoformat()
+        else:
+            clean["birth_date"] = None
+        mobile = parse_mobile(form.mobile)
+        if mobile.ok:
+            clean["mobile"] = mobile.value
+        else:
+            errors["mobile"] = mobile.error or "شماره همراه نامعتبر است"
+        city = normalize(form.city).strip()
+        if not city:
+            errors["city"] = "«شهر» را انتخاب کنید"
+        elif self.cities() and city not in {c.key for c in self.cities()}:
+            errors["city"] = f"شهر «{city}» در فهرست شهرهای استان نیست"
+        clean["city"] = city
+        if form.case_type not in {t.value for t in CaseType}:
+            errors["case_type"] = "«نوع پیام» را از فهرست انتخاب کنید"
+        clean["type"] = form.case_type
+        subjects = {s.key: s for s in self.subjects()}
+        if not form.subject:
+            errors["subject"] = "«موضوع» را انتخاب کنید"
+        elif subjects and form.subject not in subjects:
+            errors["subject"] = "«موضوع» را از فهرست موضوع‌ها انتخاب کنید"
+        clean["subject"] = form.subject
+        agency = self.store.get("agency", form.agency) if form.agency else None
+        if not form.agency:
+            errors["agency"] = "«دستگاه» را انتخاب کنید"
+        elif agency is None:
+            errors["agency"] = "این دستگاه در فهرست دستگاه‌ها نیست"
+        else:
+            problem = check_payload(
+                None, "refer", {"agency_id": form.agency, "note": ""}, agency=agency
+            )
+            if problem:
+                errors["agency"] = problem
+        clean["agency_id"] = form.agency
+        if form.urgency not in URGENCY_LABELS:
+            errors["urgency"] = "«فوریت» باید عادی یا فوری باشد"
+        clean["urgency"] = form.urgency
+        description = normalize(form.description).strip()
+        if not description:
+            errors["description"] = "«شرح پیام» را بنویسید"
+        elif len(description) < MIN_DESCRIPTION:
+            errors["description"] = (
+                f"«شرح پیام» کوتاه است (دست‌کم {_persian_int(MIN_DESCRIPTION)} نویسه)"
+            )
+        clean["description"] = description
+        if errors:
+            raise FormInvalid(errors)
+        return clean
+
+    def existing_citizen(self, form: CallForm) -> dict[str, Any] | None:
+        if form.citizen_id:
+            citizen = self.store.get("citizen", form.citizen_id)
+            if citizen is not None:
+                return citizen
+        if not form.no_national_id:
+            parsed = parse_national_id(form.national_id)
+            if parsed.ok and parsed.value:
+                return self.store.citizen_by_national_id(parsed.value)
+        return None
+
+    def open_cases_on_matter(self, form: CallForm) -> list[dict[str, Any]]:
+        """Open cases of this caller on the same subject: offer a follow-up instead."""
+        citizen = self.existing_citizen(form)
+        if citizen is None or not form.subject:
+            return []
+        out = []
+        for case in self.store.cases_of_citizen(citizen["id"]):
+            if case.get("state") in OPEN_STATES and case.get("subject") == form.subject:
+                out.append(case)
+        return out
+
+    def build_call_ops(self, form: CallForm, clean: dict[str, Any]) -> tuple[list[dict[str, Any]], str, str, str]:
+        actor = self.actor
+        now = self.now()
+        ops: list[dict[str, Any]] = []
+        citizen = self.existing_citizen(form)
+        fields = {
+            "national_id": clean["national_id"],
+            "no_national_id": bool(form.no_national_id),
+            "first_name": clean["first_name"],
+            "last_name": clean["last_name"],
+            "father_name": clean["father_name"],
+            "birth_date": clean["birth_date"],
+            "mobile": clean["mobile"],
+            "city": clean["city"],
+        }
+        if citizen is None:
+            citizen_id = uuid7()
+            ops.append(
+                domain_ops.citizen_upsert(
+                    {"id": citizen_id, **fields, "sayyed": False}, actor, now=now
+                )
+            )
+        else:
+            citizen_id = str(citizen["id"])
+            changed = {
+                k: v
+                for k, v in fields.items()
+                if v not in (None, "") and citizen.get(k) != v
+            }
+            if changed:
+                ops.append(
+                    domain_ops.citizen_upsert(
+                        {"id": citizen_id, "version": citizen.get("version"), **changed},
+                        actor,
+                        base={k: citizen.get(k) for k in changed},
+                        now=now,
+                    )
+                )
+        tracking_code = self.store.next_tracking_code()
+        case_id = uuid7()
+        register = {
+            "tracking_code": tracking_code,
+            "citizen_id": citizen_id,
+            "type": clean["type"],
+            "subject": clean["subject"],
+            "city": clean["city"],
+            "description": clean["description"],
+            "urgency": clean["urgency"],
+            "channel": "call",
+        }
+        ops.append(domain_ops.make_op("case.register", case_id, register, actor, now=now))
+        ops.append(
+            domain_ops.make_op(
+                "case.refer", case_id, {"agency_id": clean["agency_id"], "note": ""}, actor, now=now
+            )
+        )
+        return ops, case_id, citizen_id, tracking_code
+
+    def save_call(self, form: CallForm) -> SaveResult:
+        """Validate, build the ops, append them to the journal (fsynced), wake sync."""
+        clean = self.validate_call(form)
+        reason = check_transition(None, "register", self.actor)
+        if reason:
+            raise ServiceError(reason)
+        registered = {"state": CaseState.registered.value, "agency_id": None}
+        reason = check_transition(registered, "refer", self.actor)
+        if reason:
+            raise ServiceError(reason)
+        ops, case_id, citizen_id, code = self.build_call_ops(form, clean)
+        saved = self._save(ops)
+        return SaveResult(case_id, citizen_id, code, saved)
+
+    def _save(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        from samad_desk.store import StoreError
+
+        try:
+            saved = self.store.save(ops)
+        except StoreError as exc:
+            raise ServiceError(str(exc)) from exc
+        self.wake_sync()
+        return saved
+
+    def wake_sync(self) -> None:
+        if self.sync is not None:
+            try:
+                self.sync.wake()
+            except Exception:  # the save is already durable; sync retries on its own
+                pass
+
+    # -- follow-up calls
+    def parse_case_query(self, text: str) -> tuple[str, str]:
+        """``("tracking", code)`` or ``("national_id", nid)``; raises ServiceError (Persian)."""
+        digits = "".join(ch for ch in to_ascii_digits(text) if ch.isdigit())
+        if not digits:
+            raise ServiceError("کد رهگیری یا کد ملی را وارد کنید")
+        if len(digits) <= 10:
+            parsed = parse_national_id(digits)
+            if not parsed.ok:
+                raise ServiceError(parsed.error or "کد ملی نامعتبر است")
+            return "national_id", str(parsed.value)
+        tracking = parse_tracking_code(text)
+        if not tracking.ok:
+            raise ServiceError(tracking.error or "کد رهگیری نامعتبر است")
+        return "tracking", str(tracking.value)
+
+    def find_cases(self, text: str) -> list[dict[str, Any]]:
+        kind, value = self.parse_case_query(text)
+        if kind == "tracking":
+            case = self.store.case_by_tracking_code(value)
+            if case is None:
+                raise ServiceError("پرونده‌ای با این کد رهگیری در این میز نیست")
+            return [case]
+        citizen = self.store.citizen_by_national_id(value)
+        if citizen is None:
+            raise ServiceError("شهروندی با این کد ملی ثبت نشده است")
+        cases = self.store.cases_of_citizen(citizen["id"])
+        if not cases:
+            raise ServiceError("این شهروند پرونده‌ای ندارد")
+        return sorted(cases, key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+
+    def case_view(self, case_id: str) -> CaseView:
+        case = self.store.get("case", case_id)
+        if case is None:
+            raise ServiceError("پرونده پیدا نشد")
+        citizen = self.store.get("citizen", case.get("citizen_id")) if case.get("citizen_id") else None
+        agency = self.store.get("agency", case.get("agency_id")) if case.get("agency_id") else None
+        events = sorted(
+            self.store.events_of_case(case_id), key=lambda e: (str(e.get("at") or ""), str(e.get("id")))
+        )
+        remaining = None
+        due = None
+        if case.get("due_date"):
+            try:
+                due = format_jalali(date.fromisoformat(str(case["due_date"])[:10]))
+            except ValueError:
+                due = None
+            try:
+                remaining = remaining_working_days(case, self.now().date(), self.calendar)
+            except Exception:
+                remaining = None
+        return CaseView(case, citizen, agency, events, remaining, due)
+
+    def record_followup(self, case_id: str, note: str, satisfied: bool | None) -> dict[str, Any]:
+        case = self.store.get("case", case_id)
+        if case is None:
+            raise ServiceError("پرونده پیدا نشد")
+        note = normalize(note).strip()
+        objection = satisfied is False and case.get("state") == CaseState.answered.value
+        if objection and len(note) < 5:
+            raise FormInvalid({"note": "دلیل اعتراض شهروند را بنویسید"})
+        if satisfied is not None and case.get("state") not in (
+            CaseState.answered.value,
+            CaseState.closed.value,
+        ):
+            raise FormInvalid({"satisfied": "هنوز پاسخی ثبت نشده که شهروند از آن راضی یا ناراضی باشد"})
+        reason = check_transition(case, "followup", self.actor)
+        if reason:
+            raise ServiceError(reason)
+        op = domain_ops.make_op(
+            "case.followup",
+            case_id,
+            {"note": note or "پیگیری تلفنی شهروند", "satisfied": satisfied},
+            self.actor,
+            base_version=case.get("version"),
+            now=self.now(),
+        )
+        return self._save([op])[0]
+
+    def record_followup_from_form(self, case_id: str, form: CallForm) -> dict[str, Any]:
+        """The caller rang about an open case: a follow-up instead of a new case."""
+        note = normalize(form.description).strip() or "تماس دوباره شهروند درباره همین موضوع"
+        return self.record_followup(case_id, note, None)
+
+    # -- citizens
+    def citizen(self, citizen_id: str) -> dict[str, Any] | None:
+        return self.store.get("citizen", citizen_id)
+
+    def citizen_cases(self, citizen_id: str) -> list[dict[str, Any]]:
+        cases = self.store.cases_of_citizen(citizen_id)
+        return sorted(cases, key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+
+    def lookup(self, query: dict[str, str], limit: int = 8) -> list[Candidate]:
+        """Candidates for what the agent has typed so far, best first."""
+        matcher = self._get_matcher()
+        if matcher is not None:
+            try:
+                return self._lookup_engine(matcher, query, limit)
+            except Exception:
+                pass
+        return self._lookup_exact(query, limit)
+
+    def _get_matcher(self) -> Any:
+        if self._matcher is None and not self._matcher_failed:
+            try:
+                from samad_desk.matching import desk_matcher  # type: ignore[attr-defined]
+
+                self._matcher = desk_matcher(self.store)
+            except Exception:
+                self._matcher_failed = True
+        return self._matcher
+
+    def _lookup_engine(self, matcher: Any, query: dict[str, str], limit: int) -> list[Candidate]:
+        out = []
+        for hit in matcher.search(query, limit=limit):
+            citizen = hit.get("citizen") if isinstance(hit, dict) else getattr(hit, "citizen", None)
+            if citizen is None:
+                continue
+            reasons = hit.get("reasons", []) if isinstance(hit, dict) else getattr(hit, "reasons", [])
+            score = hit.get("score", 0.0) if isinstance(hit, dict) else getattr(hit, "score", 0.0)
+            out.append(self._candidate(citizen, list(reasons), float(score)))
+        return out
+
+    def _lookup_exact(self, query: dict[str, str], limit: int) -> list[Candidate]:
+        """Exact keys only (ID, its one-edit neighbours, mobile): used until the engine lands."""
+        from samad_desk.text.national_id import national_id_neighbours
+
+        found: dict[str, Candidate] = {}
+        nid_text = "".join(ch for ch in to_ascii_digits(query.get("national_id", "")) if ch.isdigit())
+        if len(nid_text) >= 8:
+            parsed = parse_national_id(nid_text)
+            if parsed.ok and parsed.value:
+                c = self.store.citizen_by_national_id(parsed.value)
+                if c:
+                    found[c["id"]] = self._candidate(c, ["کد ملی یکسان"], 1.0)
+            if len(nid_text) == 10:
+                for nb in national_id_neighbours(nid_text):
+                    c = self.store.citizen_by_national_id(nb)
+                    if c and c["id"] not in found:
+                        found[c["id"]] = self._candidate(c, ["کد ملی یک رقم متفاوت"], 0.8)
+        mobile = parse_mobile(query.get("mobile", "")) if query.get("mobile") else None
+        if mobile is not None and mobile.ok and mobile.value:
+            for c in self.store.citizens_by_mobile(mobile.value):
+                if c["id"] in found:
+                    found[c["id"]].reasons.append("شماره همراه یکسان")
+                else:
+                    found[c["id"]] = self._candidate(c, ["شماره همراه یکسان"], 0.6)
+        ranked = sorted(found.values(), key=lambda c: -c.score)
+        return ranked[:limit]
+
+    def _candidate(self, citizen: dict[str, Any], reasons: list[str], score: float) -> Candidate:
+        if citizen.get("merged_into"):
+            survivor = self.store.get("citizen", citizen["merged_into"])
+            if survivor:
+                citizen = survivor
+        open_cases = sum(
+            1 for c in self.store.cases_of_citizen(citizen["id"]) if c.get("state") in OPEN_STATES
+        )
+        return Candidate(citizen, reasons, score, open_cases)
+
+    # -- needs attention
+    def attention(self) -> list[dict[str, Any]]:
+        return list(self.store.needs_attention())
+
+    def dismiss(self, op_id: str) -> None:
+        self.store.dismiss(op_id)
+
+    def reissue(self, op: dict[str, Any]) -> dict[str, Any]:
+        """Re-issue a rejected op against the current state, then dismiss the old one."""
+        entity_id = op.get("entity_id", "")
+        base = None
+        entity = op.get("type", "").split(".")[0]
+        current = self.store.get(entity, entity_id) if entity in ("case", "citizen") else None
+        if current is not None:
+            base = current.get("version")
+            if entity == "case":
+                action = op.get("type", "").split(".", 1)[1]
+                reason = check_transition(current, action, self.actor)
+                if reason:
+                    raise ServiceError(reason)
+        new = domain_ops.make_op(
+            op["type"], entity_id, dict(op.get("payload") or {}), self.actor, base_version=base, now=self.now()
+        )
+        saved = self._save([new])[0]
+        self.store.dismiss(op["op_id"])
+        return saved
+
+    def stats(self) -> dict[str, Any]:
+        try:
+            return dict(self.store.stats())
+        except Exception:
+            return {}
+
+
+def op_summary(op: dict[str, Any]) -> str:
+    """A one-line Persian description of an op for the needs-attention list."""
+    kinds = {
+        "citizen.upsert": "ثبت/ویرایش شهروند",
+        "citizen.merge": "ادغام شهروندان",
+        "citizen.unmerge": "جداسازی ادغام",
+        "case.register": "ثبت پرونده",
+        "case.refer": "ارجاع پرونده",
+        "case.accept": "پذیرش پرونده",
+        "case.assign": "واگذاری پرونده",
+        "case.answer": "پاسخ پرونده",
+        "case.return": "عودت پرونده",
+        "case.extend": "تمدید مهلت",
+        "case.close": "مختومه کردن",
+        "case.reopen": "بازگشایی",
+        "case.note": "یادداشت",
+        "case.followup": "پیگیری",
+        "case.escalate": "ارجاع به ناظر",
+    }
+    kind = kinds.get(str(op.get("type")), str(op.get("type")))
+    code = (op.get("payload") or {}).get("tracking_code")
+    if code:
+        return f"{kind} {format_tracking_code(str(code))}"
+    return kind
+
+
+# ---------------------------------------------------------------- login
+
+
+def login(client: Any, username: str, password: str, operator_dir: Path) -> tuple[dict[str, Any], bool]:
+    """Online login against the server; offline with the stored verifier when unreachable.
+
+    Returns ``(operator, online)``; raises :class:`FormInvalid` keyed by the field.
+    """
+    from samad_desk.sync.errors import AuthError, SyncError
+    from samad_desk.sync.tokens import verify_offline
+
+    username = username.strip()
+    errors = {}
+    if not username:
+        errors["username"] = "نام کاربری را وارد کنید"
+    if not password:
+        errors["password"] = "گذرواژه را وارد کنید"
+    if errors:
+        raise FormInvalid(errors)
+    if client is None:
+        operator = verify_offline(username, password, operator_dir=operator_dir)
+        if operator is None:
+            raise FormInvalid({"password": "سرور مرکزی تنظیم نشده و ورود برون‌خط برای این کاربر ممکن نیست"})
+        return operator, False
+    try:
+        return client.login(username, password), True
+    except AuthError as exc:
+        raise FormInvalid({"password": str(exc)}) from None
+    except SyncError as exc:
+        operator = verify_offline(username, password, operator_dir=operator_dir)
+        if operator is not None:
+            return operator, False
+        raise FormInvalid(
+            {
+                "password": f"{exc} ورود برون‌خط فقط برای کاربری ممکن است که پیش‌تر در همین میز"
+                " برخط وارد شده باشد و گذرواژه درست باشد."
+            }
+        ) from None
