@@ -191,24 +191,29 @@ def _build_key_table() -> dict[int, str | None]:
 _KEY_TABLE = _build_key_table()
 
 
+def _fold(text: str) -> str:
+    text = normalize(text)
+    if not text:
+        return ""
+    text = text.translate(_KEY_TABLE)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        # dropping a mark can let two neighbours compose (rare, but keys must be stable)
+        text = unicodedata.normalize("NFC", text).translate(_KEY_TABLE)
+    return text
+
+
 def name_key(text: str) -> str:
     """Matching key of a name (identity.md §1): folded letters, ASCII digits, single spaces.
 
     ``name_key("سيد  محمّد‌رضا")`` → ``"سید محمد رضا"``. Titles are not removed (see
     :func:`strip_titles`).
     """
-    text = normalize(text)
-    if not text:
-        return ""
-    return " ".join(text.translate(_KEY_TABLE).split())
+    return " ".join(_fold(text).split())
 
 
 def compact_key(text: str) -> str:
     """:func:`name_key` without any space or ZWNJ: عبد الله, عبد‌الله, عبدالله → عبدالله."""
-    text = normalize(text)
-    if not text:
-        return ""
-    return "".join(text.translate(_KEY_TABLE).split())
+    return "".join(_fold(text).split())
 
 
 _TITLES = frozenset({"سید", "سیده", "سادات"})

@@ -94,7 +94,7 @@ def parse_mobile(text: str, *, field: str = MOBILE_FIELD) -> Parsed[str]:
     if not isinstance(text, str):
         return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
-    if not s and not plus:
+    if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
     if not s.isascii() or not s.isdigit():
         return Parsed.failure(f"{field}: فقط رقم، فاصله و + مجاز است")
@@ -125,8 +125,9 @@ def mobile_key(text: str) -> str | None:
     Lenient: letters and notes around the number are ignored («۰۹۱۲… (پدر)»)."""
     if not isinstance(text, str):
         return None
+    text = strip_controls(text)
     digits = "".join(c for c in to_ascii_digits(text) if "0" <= c <= "9")
-    plus = "+" in text[:4]
+    plus = "+" in text.lstrip()[:1]
     parsed = parse_mobile(("+" if plus else "") + digits)
     return parsed.value[1:] if parsed.value else None
 
@@ -139,7 +140,7 @@ def parse_landline(
     if not isinstance(text, str):
         return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
-    if not s and not plus:
+    if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
     if not s.isascii() or not s.isdigit():
         return Parsed.failure(f"{field}: فقط رقم، فاصله و + مجاز است")
@@ -173,7 +174,7 @@ def parse_postal_code(text: str, *, field: str = POSTAL_FIELD) -> Parsed[str]:
     if not isinstance(text, str):
         return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
-    if not s and not plus:
+    if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
     if plus or not s.isascii() or not s.isdigit():
         return Parsed.failure(f"{field}: فقط رقم مجاز است")
