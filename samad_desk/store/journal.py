@@ -1,0 +1,204 @@
+"""The outbox journal: append-only, one CRC-checked JSON record per line.
+
+A line is ``%08x <json>\\n`` (CRC-32 of the JSON bytes). A save is **one** record
+(``{"k":"ops","ops":[…]}``) written with a single ``write()`` on an ``O_APPEND``
+descriptor and fsynced before the caller hears "saved". The first record of every file
+is a header carrying the schema version.
+
+Recovery (owner only, under the journal lock):
+
+* a torn **last** record is trimmed (it was never acknowledged); a valid last record
+  missing its newline is re-terminated;
+* a bad record **followed by valid ones** is corruption: the caller quarantines the
+  file (``.corrupt``) and salvages every valid record.
+
+Other processes read journals as streams, tolerating an incomplete last line (the owner
+may be mid-write), and never modify them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from samad_desk.store import fileio
+from samad_desk.store.errors import StoreError, from_os_error
+
+JOURNAL_SCHEMA = 1
+STATUS_SCHEMA = 1
+
+
+def encode(record: dict) -> bytes:
+    return fileio.crc_line(orjson.dumps(record))
+
+
+@dataclass
+class Scan:
+    records: list[dict] = field(default_factory=list)
+    good_end: int = 0          # offset just after the last valid record (before any bad one)
+    size: int = 0
+    torn_tail: bool = False    # bad/incomplete bytes after good_end and nothing valid after
+    missing_newline: bool = False  # the last valid record lacks its "\n"
+    corrupt_at: int | None = None  # a bad record followed by valid ones
+    salvaged: list[dict] = field(default_factory=list)  # valid records after the corruption
+
+    @property
+    def header(self) -> dict | None:
+        if self.records and self.records[0].get("k") == "header":
+            return self.records[0]
+        return None
+
+
+def scan_bytes(data: bytes, *, start: int = 0) -> Scan:
+    """Parse journal bytes, classifying damage (see module docstring)."""
+    scan = Scan(size=start + len(data), good_end=start)
+    pos = 0
+    n = len(data)
+    bad_seen_at: int | None = None
+    while pos < n:
+        nl = data.find(b"\n", pos)
+        complete = nl >= 0
+        end = nl if complete else n
+        payload = fileio.parse_crc_line(data[pos:end])
+        rec = None
+        if payload is not None:
+            try:
+                rec = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                rec = None
+            if not isinstance(rec, dict):
+                rec = None
+        if rec is None:
+            if bad_seen_at is None:
+                bad_seen_at = start + pos
+        else:
+            if bad_seen_at is not None:
+                if scan.corrupt_at is None:
+                    scan.corrupt_at = bad_seen_at
+                scan.salvaged.append(rec)
+            else:
+                scan.records.append(rec)
+                scan.good_end = start + (nl + 1 if complete else n)
+                if not complete:
+                    scan.missing_newline = True
+        if not complete:
+            break
+        pos = nl + 1
+    if bad_seen_at is not None and scan.corrupt_at is None:
+        scan.torn_tail = True
+    return scan
+
+
+def read_stream(path: Path, offset: int) -> tuple[list[dict], int]:
+    """Complete valid records from ``offset``; stops at the first incomplete or bad line.
+
+    Used for other processes' journals and the status log: never modifies the file.
+    Returns the records and the offset to continue from next time.
+    """
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except FileNotFoundError:
+        return [], offset
+    out: list[dict] = []
+    pos = 0
+    while True:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        payload = fileio.parse_crc_line(data[pos:nl])
+        if payload is None:
+            break
+        try:
+            rec = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            break
+        out.append(rec)
+        pos = nl + 1
+    return out, offset + pos
+
+
+class AppendFile:
+    """An append-only CRC-line file opened by one writer (journal or status log)."""
+
+    def __init__(self, path: Path, *, what: str = "ذخیره") -> None:
+        self.path = path
+        self.what = what
+        try:
+            self.fd = fileio.IO.open_append(path)
+        except OSError as exc:
+            raise from_os_error(exc, what) from exc
+        self.size = os.fstat(self.fd).st_size
+
+    def append(self, records: list[dict]) -> int:
+        """Append records with one write + fsync. Returns the offset they start at.
+
+        On any error the file is cut back to its previous length, so nothing half-written
+        stays behind, and a Persian StoreError is raised: nothing was acknowledged.
+        """
+        data = b"".join(encode(r) for r in records)
+        start = self.size
+        try:
+            fileio.write_all(self.fd, data)
+            fileio.IO.crash_point("after_journal_write")
+            fileio.IO.fsync(self.fd)
+        except OSError as exc:
+            self._cut_back(start)
+            raise from_os_error(exc, self.what) from exc
+        self.size = start + len(data)
+        return start
+
+    def _cut_back(self, size: int) -> None:
+        try:
+            fileio.IO.truncate(self.fd, size)
+            fileio.IO.fsync(self.fd)
+        except OSError:
+            # Could not cut back: re-read the real size so the next append is after
+            # whatever reached the file; recovery at next open trims a torn tail.
+            pass
+        try:
+            self.size = os.fstat(self.fd).st_size
+        except OSError:
+            self.size = size
+
+    def repair_tail(self, scan: Scan) -> None:
+        """Trim a torn tail / re-terminate a last record (owner, under lock)."""
+        try:
+            if scan.torn_tail:
+                fileio.IO.truncate(self.fd, scan.good_end)
+                fileio.IO.fsync(self.fd)
+                self.size = scan.good_end
+            if scan.missing_newline:
+                fileio.write_all(self.fd, b"\n")
+                fileio.IO.fsync(self.fd)
+                self.size = os.fstat(self.fd).st_size
+        except OSError as exc:
+            raise from_os_error(exc, "بازیابی دفتر") from exc
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def check_schema(header: dict | None, path: Path, expected: int) -> int:
+    """The file's schema version; refuses (without touching it) a newer one."""
+    version = int((header or {}).get("schema", 1))
+    if version > expected:
+        raise StoreError(
+            f"فایل «{path.name}» با نسخهٔ جدیدتری از سامانه (طرح {version}) ساخته شده و این نسخه"
+            f" (طرح {expected}) نمی‌تواند آن را بخواند. برنامه را به‌روز کنید؛ فایل دست‌نخورده ماند.",
+            code="newer_schema",
+            detail=str(path),
+        )
+    return version
+
+
+# Journal migrations: version -> function(record) -> record (upcasters). The original
+# file is kept as ``<name>.v<old>.bak`` when a journal is migrated.
+MIGRATIONS: dict[int, object] = {}

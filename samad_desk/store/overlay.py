@@ -1,0 +1,207 @@
+"""The optimistic overlay: pending local ops applied on top of the cache, lazily.
+
+Nothing is materialized up front, so a large backlog (an outage, an import) costs only
+the ops themselves: an entity's overlaid state is computed on the first query that
+needs it, by replaying the ops on that entity with ``domain.reducer.apply_op`` (the same
+effect logic the server runs), and memoized until the pending set or the cache changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from samad_desk.store.cache import Cache, _mobile_key
+
+_MISSING = object()
+
+
+def entity_of(op: dict) -> str:
+    return str(op.get("type", "")).split(".", 1)[0]
+
+
+def op_order(op: dict) -> tuple:
+    # UUIDv7's first 13 characters hold the millisecond timestamp; within a client the
+    # client_seq decides (ops of one save share a millisecond).
+    return (str(op.get("op_id", ""))[:13], str(op.get("client_id") or ""), int(op.get("client_seq") or 0))
+
+
+def _parse_time(text: str | None) -> datetime:
+    if text:
+        try:
+            dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+class Overlay:
+    def __init__(self, cache: Cache, calendar_factory) -> None:
+        self.cache = cache
+        self._calendar_factory = calendar_factory
+        self._calendar = None
+        self.lock = threading.RLock()
+        self.ops: dict[str, dict] = {}           # op_id -> op (only ops to overlay)
+        self.by_entity: dict[str, list[dict]] = {}
+        self.tc: dict[str, str] = {}
+        self.nid: dict[str, str] = {}
+        self.mob: dict[str, set[str]] = {}
+        self.cit: dict[str, set[str]] = {}
+        self.agency: dict[str, set[str]] = {}
+        self._memo: dict[tuple[str, str], object] = {}
+        self._events: dict[str, dict[str, dict]] = {}
+        self._computing: dict[tuple[str, str], dict | None] = {}
+        self.rejected_locally: dict[str, str] = {}
+
+    @property
+    def calendar(self):
+        if self._calendar is None:
+            self._calendar = self._calendar_factory()
+        return self._calendar
+
+    # ---- maintenance ----
+
+    def invalidate(self) -> None:
+        with self.lock:
+            self._memo.clear()
+            self._events.clear()
+
+    def add(self, op: dict) -> None:
+        with self.lock:
+            op_id = op["op_id"]
+            if op_id in self.ops:
+                return
+            self.ops[op_id] = op
+            for eid in self._targets(op):
+                lst = self.by_entity.setdefault(eid, [])
+                lst.append(op)
+                if len(lst) > 1 and op_order(lst[-2]) > op_order(op):
+                    lst.sort(key=op_order)
+            p = op.get("payload") or {}
+            t = op.get("type")
+            eid = op.get("entity_id")
+            if t == "case.register":
+                if p.get("tracking_code"):
+                    self.tc[p["tracking_code"]] = eid
+                if p.get("citizen_id"):
+                    self.cit.setdefault(p["citizen_id"], set()).add(eid)
+            elif t == "case.refer" and p.get("agency_id"):
+                self.agency.setdefault(p["agency_id"], set()).add(eid)
+            elif t == "citizen.upsert":
+                if p.get("national_id"):
+                    self.nid[p["national_id"]] = eid
+                mk = _mobile_key(p)
+                if mk:
+                    self.mob.setdefault(mk, set()).add(eid)
+            self._memo.clear()
+            self._events.clear()
+
+    def remove(self, op_id: str) -> None:
+        with self.lock:
+            op = self.ops.pop(op_id, None)
+            if op is None:
+                return
+            for eid in self._targets(op):
+                lst = self.by_entity.get(eid)
+                if lst:
+                    lst[:] = [o for o in lst if o.get("op_id") != op_id]
+                    if not lst:
+                        del self.by_entity[eid]
+            # secondary indexes are candidate sets: stale entries are filtered at query time
+            self._memo.clear()
+            self._events.clear()
+
+    @staticmethod
+    def _targets(op: dict) -> list[str]:
+        out = [op.get("entity_id")]
+        if op.get("type") == "citizen.merge":
+            out.extend((op.get("payload") or {}).get("merged_ids") or [])
+        return [x for x in out if x]
+
+    def touches(self, entity_id: str) -> bool:
+        return entity_id in self.by_entity
+
+    # ---- computing overlaid state ----
+
+    def get(self, entity: str, entity_id: str) -> dict | None:
+        with self.lock:
+            ops = self.by_entity.get(entity_id)
+            if not ops:
+                return self.cache.get(entity, entity_id)
+            key = (entity, entity_id)
+            if key in self._computing:
+                return self._computing[key]
+            hit = self._memo.get(key, _MISSING)
+            if hit is not _MISSING:
+                return hit  # type: ignore[return-value]
+            doc = self._compute(entity, entity_id, ops)
+            self._memo[key] = doc
+            return doc
+
+    def _compute(self, entity: str, entity_id: str, ops: list[dict]) -> dict | None:
+        from samad_desk.domain.reducer import apply_op
+
+        key = (entity, entity_id)
+        base = self.cache.get(entity, entity_id)
+        state = dict(base) if base is not None else None
+        self._computing[key] = state
+        reader = _Reader(self)
+        events = self._events.setdefault(entity_id, {}) if entity == "case" else None
+        try:
+            for op in ops:
+                if entity_of(op) != entity and not (entity == "citizen" and op.get("type") == "citizen.merge"):
+                    continue
+                try:
+                    outcome = apply_op(op, reader, now=_parse_time(op.get("client_time")), calendar=self.calendar)
+                except Exception as exc:  # a bad op must never break reading
+                    self.rejected_locally[op["op_id"]] = f"{type(exc).__name__}: {exc}"
+                    continue
+                if outcome.status != "applied":
+                    self.rejected_locally[op["op_id"]] = outcome.message or outcome.code or "rejected"
+                    continue
+                for ch in outcome.changes:
+                    if ch.entity == entity and ch.id == entity_id:
+                        state = None if ch.op == "delete" else dict(ch.data or {})
+                        self._computing[key] = state
+                    elif ch.entity == "event" and events is not None and ch.data:
+                        events[ch.id] = dict(ch.data)
+        finally:
+            self._computing.pop(key, None)
+        return state
+
+    def events_of_case(self, case_id: str) -> list[dict]:
+        with self.lock:
+            if case_id not in self.by_entity:
+                return []
+            self.get("case", case_id)
+            return list(self._events.get(case_id, {}).values())
+
+    def citizen_by_nid(self, nid: str) -> str | None:
+        return self.nid.get(nid)
+
+
+class _Reader:
+    """domain.reducer.Reader over overlay + cache."""
+
+    def __init__(self, overlay: Overlay) -> None:
+        self.o = overlay
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        doc = self.o.get(entity, id)
+        return dict(doc) if doc is not None else None
+
+    def citizen_by_national_id(self, nid: str) -> dict | None:
+        cid = self.o.nid.get(nid)
+        if cid is not None:
+            doc = self.o.get("citizen", cid)
+            if doc is not None and doc.get("national_id") == nid:
+                return dict(doc)
+        for cid in self.o.cache.lookup("citizen", "nid", nid):
+            doc = self.o.get("citizen", cid)
+            if doc is not None and doc.get("national_id") == nid:
+                return dict(doc)
+        return None
+
+    def agency(self, id: str) -> dict | None:  # noqa: A002
+        return self.get("agency", id)
