@@ -1,0 +1,111 @@
+"""Login, refresh, token checks, login rate limit, health and OpenAPI."""
+
+from __future__ import annotations
+
+import time
+
+from samad_desk.central import auth
+from samad_desk.central.testing import Desk
+
+
+def test_health_and_openapi(server):
+    r = server.get("/v1/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+    spec = server.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/v1/auth/login", "/v1/sync/push", "/v1/sync/pull", "/v1/sync/snapshot",
+                 "/v1/sync/status", "/v1/registry/citizens", "/v1/track/{code}", "/v1/health"):
+        assert path in spec["paths"], path
+    assert "samad-desk" in server.get("/docs").text
+
+
+def test_login_returns_tokens_operator_and_client_no(server):
+    r = server.post("/v1/auth/login", json={"username": "water1", "password": "water1", "device_id": "d-1"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["expires_in"] == 15 * 60
+    assert body["operator"]["role"] == "officer"
+    assert body["operator"]["agency_id"] == "water-qazvin"
+    assert "password_hash" not in body["operator"]
+    assert isinstance(body["client_no"], int) and 1 <= body["client_no"] <= 99999
+    # the same device keeps its number; another device gets another one
+    again = server.post("/v1/auth/login", json={"username": "agent1", "password": "agent1", "device_id": "d-1"})
+    other = server.post("/v1/auth/login", json={"username": "agent1", "password": "agent1", "device_id": "d-2"})
+    assert again.json()["client_no"] == body["client_no"]
+    assert other.json()["client_no"] != body["client_no"]
+    me = server.get("/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.json()["operator"]["username"] == "water1"
+
+
+def test_wrong_password_is_401_in_persian(server):
+    r = server.post("/v1/auth/login", json={"username": "water1", "password": "nope", "device_id": "d"})
+    assert r.status_code == 401
+    assert r.json()["error"] == "invalid_credentials"
+    assert "گذرواژه" in r.json()["message"]
+    unknown = server.post("/v1/auth/login", json={"username": "ghost", "password": "x", "device_id": "d"})
+    assert unknown.status_code == 401 and unknown.json()["message"] == r.json()["message"]
+
+
+def test_login_rate_limited_per_username_and_ip(make_server):
+    http = make_server(login_limit=(3, 60.0))
+    for _ in range(3):
+        assert http.post("/v1/auth/login", json={"username": "agent1", "password": "bad"}).status_code == 401
+    blocked = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) >= 1
+    assert "ثانیه" in blocked.json()["message"]
+    # another username from the same address is not affected
+    assert http.post("/v1/auth/login", json={"username": "water1", "password": "water1"}).status_code == 200
+
+
+def test_refresh_rotates_and_old_token_dies(server):
+    desk = Desk(server, "agent1")
+    r = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
+    assert r.status_code == 200
+    new = r.json()
+    assert new["refresh_token"] != desk.login["refresh_token"]
+    assert new["client_no"] == desk.login["client_no"]
+    again = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
+    assert again.status_code == 401
+    assert server.post("/v1/auth/refresh", json={"refresh_token": "rt_forged"}).status_code == 401
+    h = {"Authorization": f"Bearer {new['access_token']}"}
+    assert server.get("/v1/sync/pull", headers=h).status_code == 200
+
+
+def test_requests_need_a_valid_unexpired_token(server):
+    assert server.get("/v1/sync/pull").status_code == 401
+    assert server.post("/v1/sync/push", json={"client_id": "c", "ops": []}).status_code == 401
+    bad = {"Authorization": "Bearer not-a-jwt"}
+    assert server.get("/v1/sync/pull", headers=bad).status_code == 401
+    desk = Desk(server, "agent1")
+    central = server.app.state.central
+    old = auth.make_access_token(central.secret, desk.operator["id"], desk.device_id, now=time.time() - 3600)
+    r = server.get("/v1/sync/pull", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401 and r.json()["reason"] == "expired"
+    forged = auth.make_access_token("another-secret-that-is-long-enough-for-hs256", desk.operator["id"], desk.device_id)
+    assert server.get("/v1/sync/pull", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_old_protocol_gets_426(server):
+    desk = Desk(server, "agent1")
+    r = server.get("/v1/sync/pull", headers={**desk.headers, "X-Desk-Protocol": "0"})
+    assert r.status_code == 426
+
+
+def test_registry_lookup(make_server, tmp_path):
+    reg = tmp_path / "registry.jsonl"
+    reg.write_text('{"national_id": "0013542419", "first_name": "علي", "last_name": "رضايي", '
+                   '"father_name": "حسن", "birth_date": "1985-03-21"}\n', encoding="utf-8")
+    http = make_server(registry_file=reg)
+    desk = Desk(http, "agent1")
+    r = http.get("/v1/registry/citizens", params={"national_id": "۰۰۱۳۵۴۲۴۱۹"}, headers=desk.headers)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["found"] is True
+    assert body["citizen"]["first_name"] == "علی"  # normalized ي → ی
+    assert body["citizen"]["birth_date"] == "1985-03-21"
+    miss = http.get("/v1/registry/citizens", params={"national_id": "0084575948"}, headers=desk.headers)
+    assert miss.json() == {"found": False, "citizen": None}
+    bad = http.get("/v1/registry/citizens", params={"national_id": "123"}, headers=desk.headers)
+    assert bad.status_code == 400 and bad.json()["message"]
+    assert http.get("/v1/registry/citizens", params={"national_id": "0013542419"}).status_code == 401
