@@ -45,6 +45,7 @@ for _i, _name in enumerate(JALALI_MONTHS, start=1):
 _MONTH_NAMES.update({"امرداد": 5, "اردی‌بهشت": 2, "اردی بهشت": 2})
 del _i, _name
 
+_SHAMSI_SUFFIX_RE = re.compile(r"\s*(?:هجری\s*شمسی|ه\s*\.?\s*ش\s*\.?|شمسی)$")
 _SEP_RE = re.compile(r"[\s/\-.\\,،\u060d\u066b\u066c_]+")
 _NAMED_RE = re.compile(
     r"^(\d{1,2})\s*(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")(?:\s*ماه)?"
@@ -182,6 +183,7 @@ def parse_jalali_date(
         return Parsed.failure(f"{field}: وارد نشده است")
     if len(s) > 40:
         return _bad_format(field)
+    s = _SHAMSI_SUFFIX_RE.sub("", s)
     warning = None
     year_tok: str
     named = _NAMED_RE.match(s)

@@ -76,6 +76,10 @@ def _national_number(s: str, plus: bool) -> tuple[str | None, str | None, bool]:
     return s, None, prefixed
 
 
+def _off_by(diff: int) -> str:
+    return f"{fa(-diff)} رقم کم دارد" if diff < 0 else f"{fa(diff)} رقم اضافه دارد"
+
+
 def mobile_operator(mobile: str) -> str | None:
     """Persian operator name for a canonical mobile ``09…``, or None when the prefix is unknown."""
     body = mobile[1:] if mobile.startswith("0") else mobile
@@ -110,7 +114,7 @@ def parse_mobile(text: str, *, field: str = MOBILE_FIELD) -> Parsed[str]:
         return Parsed.failure(f"{field}: شمارهٔ همراه باید با ۰۹ شروع شود")
     if len(body) != 10:
         return Parsed.failure(
-            f"{field}: باید ۱۱ رقم باشد (۰۹ و ۹ رقم دیگر)، {fa(len(body) + 1)} رقم وارد شده است"
+            f"{field}: باید ۱۱ رقم باشد (۰۹ و ۹ رقم دیگر)؛ {_off_by(len(body) - 10)}"
         )
     mobile = "0" + body
     warning = None
@@ -152,12 +156,11 @@ def parse_landline(
     if foreign is not None:
         return Parsed.failure(f"{field}: شمارهٔ ایران نیست (پیش‌شمارهٔ کشور +{fa(foreign)}…)")
     assert body is not None
-    if body[:1] == "9":
+    if body[:1] == "9" and len(body) == 10:
         return Parsed.failure(f"{field}: این شمارهٔ همراه است، نه تلفن ثابت")
     if len(body) != 10:
         return Parsed.failure(
-            f"{field}: باید ۱۱ رقم باشد (۰، پیش‌شمارهٔ دو رقمی و ۸ رقم)، "
-            f"{fa(len(body) + 1)} رقم وارد شده است"
+            f"{field}: باید ۱۱ رقم باشد (۰، پیش‌شمارهٔ دو رقمی و ۸ رقم)؛ {_off_by(len(body) - 10)}"
         )
     if body[:2] not in AREA_CODES:
         return Parsed.failure(f"{field}: پیش‌شمارهٔ {fa('0' + body[:2])} پیش‌شمارهٔ هیچ استانی نیست")
