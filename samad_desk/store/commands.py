@@ -1,6 +1,36 @@
 """``samad-desk import …`` and ``samad-desk store …`` (owned by the store)."""
 
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
 import click
+
+from samad_desk.text.digits import to_persian_digits
+
+
+def _fa(n) -> str:
+    return to_persian_digits(f"{n:,}" if isinstance(n, int) else str(n)).replace(",", "٬")
+
+
+def _data_dir(value: str | None) -> Path:
+    from samad_desk import paths
+
+    return Path(value) if value else paths.data_dir()
+
+
+def _open(data_dir: Path, read_only: bool = False):
+    from samad_desk.store import Store, StoreError
+
+    try:
+        return Store.open(data_dir, read_only=read_only)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+IMPORT_ACTOR = {"operator_id": "import", "name": "ورود گروهی", "role": "agent", "agency_id": None,
+                "office_id": None}
 
 
 @click.group("import")
@@ -8,6 +38,108 @@ def import_group() -> None:
     """Import cases or citizens from CSV or JSONL."""
 
 
+def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_errors: int) -> None:
+    from samad_desk.store import StoreError
+    from samad_desk.store.importer import import_file
+
+    store = _open(_data_dir(data_dir))
+    if store.read_only:
+        store.close()
+        raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ ورود گروهی ممکن نیست.")
+    tty = sys.stderr.isatty()
+
+    def progress(rep) -> None:
+        msg = f"{_fa(rep.total)} سطر خوانده شد، {_fa(rep.saved)} ثبت شد، {_fa(len(rep.errors))} رد شد"
+        click.echo(("\r" + msg) if tty else msg, err=True, nl=not tty)
+
+    try:
+        rep = import_file(store, Path(file), kind, IMPORT_ACTOR, batch_size=batch, progress=progress)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    if tty:
+        click.echo("", err=True)
+    for line, err in rep.errors[:max_errors]:
+        click.echo(f"سطر {_fa(line)}: {err}", err=True)
+    if len(rep.errors) > max_errors:
+        click.echo(f"… و {_fa(len(rep.errors) - max_errors)} خطای دیگر", err=True)
+    for line, w in rep.warnings[:max_errors]:
+        click.echo(f"سطر {_fa(line)} (هشدار): {w}", err=True)
+    what = "پرونده" if kind == "cases" else "شهروند"
+    click.echo(
+        f"{_fa(rep.saved)} {what} از {_fa(rep.total)} سطر ثبت شد؛ {_fa(len(rep.errors))} سطر رد شد."
+        f" شهروند جدید: {_fa(rep.citizens_created)}، شهروند موجود: {_fa(rep.citizens_reused)}."
+    )
+    if rep.errors and not rep.saved:
+        sys.exit(1)
+
+
+_opts = [
+    click.argument("file", type=click.Path(dir_okay=False)),
+    click.option("--data-dir", default=None, help="Data directory (default: samad-desk locate data)."),
+    click.option("--batch", default=1000, show_default=True, help="Rows per journal record (one fsync each)."),
+    click.option("--max-errors", default=200, show_default=True, help="How many bad rows to list."),
+]
+
+
+def _with_opts(f):
+    for o in reversed(_opts):
+        f = o(f)
+    return f
+
+
+@import_group.command("cases")
+@_with_opts
+def import_cases(file: str, data_dir: str | None, batch: int, max_errors: int) -> None:
+    """Import cases (with their citizens) from CSV or JSONL."""
+    _run_import("cases", file, data_dir, batch, max_errors)
+
+
+@import_group.command("citizens")
+@_with_opts
+def import_citizens(file: str, data_dir: str | None, batch: int, max_errors: int) -> None:
+    """Import citizens from CSV or JSONL."""
+    _run_import("citizens", file, data_dir, batch, max_errors)
+
+
 @click.group("store")
 def store_group() -> None:
     """Check or rebuild the local store."""
+
+
+@store_group.command("check")
+@click.option("--data-dir", default=None, help="Data directory.")
+def store_check(data_dir: str | None) -> None:
+    """Verify journals, status log and cache files; report problems (exit 1 if any)."""
+    from samad_desk.store.check import check_data_dir
+
+    problems, info = check_data_dir(_data_dir(data_dir))
+    for line in info:
+        click.echo(line)
+    for p in problems:
+        click.echo(f"مشکل: {p}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("همه فایل‌ها سالم‌اند.")
+
+
+@store_group.command("rebuild")
+@click.option("--data-dir", default=None, help="Data directory.")
+def store_rebuild(data_dir: str | None) -> None:
+    """Rebuild the cache from every readable document (resync if anything was lost)."""
+    store = _open(_data_dir(data_dir))
+    try:
+        if store.read_only:
+            raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ بازسازی را از آنجا یا پس از بستن آن انجام دهید.")
+        from samad_desk.store import StoreError
+
+        try:
+            res = store.rebuild_cache()
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"حافظهٔ محلی بازسازی شد: {_fa(res['documents'])} سند.")
+    if res["resync"]:
+        click.echo("بخشی از داده‌ها خوانا نبود؛ در همگام‌سازی بعدی از سرور دوباره دریافت می‌شود.")

@@ -205,3 +205,12 @@ class _Reader:
 
     def agency(self, id: str) -> dict | None:  # noqa: A002
         return self.get("agency", id)
+
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        cid = self.o.tc.get(code)
+        cands = ([cid] if cid else []) + self.o.cache.lookup("case", "tc", code)
+        for c in cands:
+            doc = self.o.get("case", c)
+            if doc is not None and doc.get("tracking_code") == code:
+                return dict(doc)
+        return None
