@@ -197,6 +197,20 @@ class SyncEngine:
         self._after_success()
         return stats
 
+    def push_pending(self) -> int:
+        """Push every pending op now (no pull); the number answered. Raises SyncError."""
+        with self._inflight:
+            self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
+            self._push_all()
+            return self._round_counts["pushed"]
+
+    def pull_all(self) -> int:
+        """Pull until ``has_more`` is false (no push); the number of changes. Raises SyncError."""
+        with self._inflight:
+            self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
+            self._pull_all()
+            return self._round_counts["pulled"]
+
     def status(self) -> dict:
         """What ``sync status`` and the status bar show; reads only local state."""
         return self._stats(ok=self.last_error is None, error=self.last_error)
@@ -249,6 +263,7 @@ class SyncEngine:
     def _round(self) -> dict:
         with self._inflight:
             self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
+            self._adopt_client_no()
             self._push_all()
             self._pull_all()
             # ops saved while we pulled, or ops whose results only the pull's acks told us
@@ -256,6 +271,39 @@ class SyncEngine:
                 self._push_all()
             self.counters["rounds"] += 1
             return self._stats(ok=True, error=None)
+
+    def _adopt_client_no(self) -> None:
+        """Tracking codes carry the client number the server assigned at login (domain.md)."""
+        entry = self.client.tokens.load() or {}
+        number = entry.get("client_no")
+        if number is None or not hasattr(self.store, "set_client_state"):
+            return
+        state = self.store.client_state()
+        if state.get("client_no") != number or state.get("client_no_source") != "server":
+            self.store.set_client_state(client_no=int(number), client_no_source="server")
+
+    def _resolve_acked(self, acks: dict) -> None:
+        """Before a pull page's acks retire pending ops, learn their outcomes.
+
+        ``acks`` say the server has an op but not whether it was applied or rejected; a
+        rejected op must reach "needs attention", never vanish (§3.1.5). Normally the
+        push answer told us already; this covers a lost answer followed by a pull.
+        """
+        through = acks.get(self.store.client_id)
+        if not through:
+            return
+        unknown = [
+            op["op_id"] for op in self.store.pending_ops(limit=10**9)
+            if int(op.get("client_seq") or 0) <= int(through)
+        ]
+        for start in range(0, len(unknown), 1000):
+            answer = self.client.status(unknown[start : start + 1000])
+            known = [r for r in answer.get("results") or [] if r.get("status") in ("applied", "rejected", "duplicate")]
+            if known:
+                self.store.record_results(known)
+                self._count(known)
+                if any(self._rejected(r) for r in known):
+                    self.reporter.needs_attention(self.store.needs_attention())
 
     def _has_pending(self) -> bool:
         return bool(self.store.pending_ops(limit=1))
@@ -358,7 +406,9 @@ class SyncEngine:
             self._note_server_time()
             changes = response.get("changes") or []
             next_cursor = response.get("next_cursor") or cursor
-            self.store.apply_changes(changes, next_cursor, response.get("acks") or {})
+            acks = response.get("acks") or {}
+            self._resolve_acked(acks)
+            self.store.apply_changes(changes, next_cursor, acks)
             self.pull_size.success()
             self._round_counts["pulled"] += len(changes)
             self.counters["pulled"] += len(changes)
