@@ -1,0 +1,85 @@
+"""RTLLabel / RTLStatic: Persian text laid out by the engine, re-laid out on every resize.
+
+Textual has no bidi and no shaping, so Persian must never go into a stock ``Label``
+(STYLE.md §7). These widgets draw the padded visual lines of ``samad_desk.text.rtl``
+for the current content width; the height is the number of lines at that width.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from samad_desk.text import rtl
+
+
+class RTLStatic(Widget):
+    """A block of (possibly multi-paragraph) Persian text, wrapped to the widget width.
+
+    ``base`` is ``rtl`` (default), ``ltr`` or ``auto``; ``truncate=True`` keeps a single
+    line and cuts it in logical order with ``…`` (the start of the text stays visible).
+    """
+
+    DEFAULT_CSS = """
+    RTLStatic { height: auto; width: 1fr; }
+    """
+
+    text: reactive[str] = reactive("", layout=True)
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        base: str = "rtl",
+        truncate: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.base = base
+        self.truncate = truncate
+        self.set_reactive(RTLStatic.text, text)
+
+    def update(self, text: str = "") -> None:
+        """Replace the text (logical)."""
+        self.text = text
+
+    @property
+    def content(self) -> str:
+        return self.text
+
+    def visual_lines(self, width: int | None = None) -> list[str]:
+        width = self.size.width if width is None else width
+        width = max(1, width)
+        if self.truncate:
+            return [rtl.truncate_line(self.text, width, base=self.base).visual]
+        return [line.visual for line in rtl.layout_lines(self.text, width, base=self.base)]
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        lines = rtl.layout_lines(self.text, None, base=self.base)
+        natural = max((line.cells for line in lines), default=0)
+        return min(natural, container.width) if container.width else natural
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.truncate:
+            return 1
+        return len(rtl.layout_lines(self.text, max(1, width), base=self.base))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self.visual_lines(width)
+        text = lines[y] if 0 <= y < len(lines) else ""
+        return Strip([Segment(text)]).adjust_cell_length(width).apply_style(self.rich_style)
+
+
+class RTLLabel(RTLStatic):
+    """A short Persian label: width auto (its natural width), one line by default."""
+
+    DEFAULT_CSS = """
+    RTLLabel { height: auto; width: auto; }
+    """
