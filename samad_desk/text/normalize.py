@@ -134,16 +134,21 @@ def normalize(text: str) -> str:
     return text
 
 
-_WS_RE = re.compile(r"\s+")
+_WS_RE = re.compile(r"[\s\u200c]*\s[\s\u200c]*")
+_ZWNJ_RUN_RE = re.compile("\u200c{2,}")
 
 
 def normalize_line(text: str) -> str:
     """:func:`normalize` for one-line fields (names, subjects, cities): newlines and runs of
-    whitespace become one space, and the ends are trimmed. Idempotent."""
+    whitespace become one space, the ends are trimmed, and a ZWNJ that joins nothing (doubled,
+    next to a space, at either end) is dropped. Idempotent."""
     text = normalize(text)
     if not text:
         return ""
-    return _WS_RE.sub(" ", text).strip()
+    text = _WS_RE.sub(" ", text)
+    if ZWNJ in text:
+        text = _ZWNJ_RUN_RE.sub(ZWNJ, text)
+    return text.strip(" " + ZWNJ)
 
 
 # --------------------------------------------------------------------------------------------

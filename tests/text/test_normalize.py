@@ -106,6 +106,9 @@ def test_normalize_line():
     assert normalize_line("  علی \n رضایی\t ") == "علی رضایی"
     assert normalize_line("\u202e") == ""
     assert normalize_line("حسن\u200cزاده") == "حسن\u200cزاده"
+    assert normalize_line("حسن\u200c\u200cزاده") == "حسن\u200cزاده"
+    assert normalize_line("\u200cعلی \u200c رضایی\u200c") == "علی رضایی"
+    assert normalize_line("\u200c") == ""
 
 
 # --- keys -----------------------------------------------------------------------------------

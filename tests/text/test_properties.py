@@ -82,7 +82,7 @@ def test_normalize_is_clean_and_idempotent(text):
     assert_clean(out)
     assert normalize(out) == out
     line = normalize_line(text)
-    assert "\n" not in line and line == line.strip()
+    assert "\n" not in line and line == line.strip(" \u200c") and line == line.strip()
     assert normalize_line(line) == line
     sc = strip_controls(text)
     assert strip_controls(sc) == sc
