@@ -149,7 +149,7 @@ def cluster(recs: list[Rec], edges: list[tuple[int, int, float]], tf: TermFreq
                 for y in range(x + 1, len(mem)):
                     a, b = mem[x], mem[y]
                     s, v = score_pair(recs[a], recs[b], tf)
-                    if v or s < PARAMS["lower"] - 8:
+                    if v == 2 or s < PARAMS["lower"] - 8:
                         veto.add((a, b))
                         veto.add((b, a))
         if not veto and len(mem) <= SIZE_CAP:

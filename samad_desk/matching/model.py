@@ -39,7 +39,7 @@ PARAMS: dict = {
     "last": (0.85, 3.0, 12.0, 6.0, 5.0, 2.0, 5.0, 2.5, -6.0),
     "father": (0.80, 1.0, 6.0, 4.0, 3.0, 1.5, 3.0, 1.0, -5.0),
     "id_exact": 10.0, "id_one_edit_invalid": 6.0, "id_one_edit_valid": 3.0, "id_diff": -6.0,
-    "date_exact": 9.0, "date_near": 5.0, "date_same_year": -2.0, "date_far": -7.0,
+    "date_exact": 9.0, "date_near": 5.5, "date_typo": 2.5, "date_same_year": -2.0, "date_far": -7.0,
     "mobile_eq": 7.0, "mobile_diff": -1.5,
     "city_eq": 0.3, "city_diff": -1.5,
     "swap_penalty": 1.0,
@@ -122,8 +122,9 @@ def _partial(a: str, b: str) -> bool:
 def _name_level(x: Name, y: Name, given: bool) -> int:
     if x.lat != y.lat:  # Finglish on one side: only the consonant skeletons can agree
         if x.s and x.s == y.s:
-            return SKEL
-        if len(x.s) >= 2 and len(y.s) >= 2 and osa_distance_le1(x.s, y.s) and min(len(x.s), len(y.s)) >= 3:
+            # a two-consonant skeleton is shared by many names (md: محمد, احمد, حامد, مهدی)
+            return SKEL if len(x.s) >= 3 else SKEL_NEAR
+        if len(x.s) >= 2 and len(y.s) >= 2 and max(len(x.s), len(y.s)) >= 3 and osa_distance_le1(x.s, y.s):
             return SKEL_NEAR
         if _partial(x.s, y.s) and min(len(x.s), len(y.s)) >= 2:
             return PARTIAL
@@ -141,8 +142,6 @@ def _name_level(x: Name, y: Name, given: bool) -> int:
         return TYPO
     if n >= 5 and JaroWinkler.normalized_similarity(x.c, y.c) >= 0.92:
         return TYPO
-    if x.s and x.s == y.s and len(x.s) >= 2:
-        return SKEL
     return DISAGREE
 
 
@@ -159,7 +158,7 @@ def _nw(lvl: int, k: int, x: Name | None, tf: TermFreq, p: tuple) -> float:
 
 
 # date levels
-D_MISSING, D_EXACT, D_NEAR, D_SAME_YEAR, D_FAR = range(5)
+D_MISSING, D_EXACT, D_NEAR, D_SAME_YEAR, D_FAR, D_TYPO = range(6)
 
 
 def date_level(a: Rec, b: Rec) -> int:
@@ -174,12 +173,12 @@ def date_level(a: Rec, b: Rec) -> int:
         if am == bdd and ad == bm:
             return D_NEAR  # day and month swapped
         if am == bm and _one_digit(ad, bdd):
-            return D_NEAR
+            return D_TYPO
         if ad == bdd and _one_digit(am, bm):
-            return D_NEAR
+            return D_TYPO
         return D_SAME_YEAR
     if am == bm and ad == bdd and _one_digit(ay, by):
-        return D_NEAR  # 1365 / 1356, 1365 / 1355
+        return D_TYPO  # 1365 / 1356, 1365 / 1355
     return D_FAR
 
 
@@ -208,7 +207,7 @@ def id_level(a: Rec, b: Rec) -> int:
 @dataclass
 class PairScore:
     score: float
-    veto: bool
+    veto: int
     levels: dict
 
     @property
@@ -216,7 +215,7 @@ class PairScore:
         return band_of(self.score, self.veto)
 
 
-def band_of(score: float, veto: bool) -> str:
+def band_of(score: float, veto: int) -> str:
     if score >= PARAMS["upper"] and not veto:
         return BAND_MATCH
     if score >= PARAMS["lower"]:
@@ -236,8 +235,11 @@ _P = PARAMS
 _STRONG = (EXACT, VARIANT, SKEL)
 
 
-def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, bool]:
-    """(score, veto) of a pair: the hot path of batch de-duplication."""
+def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, int]:
+    """(score, veto) of a pair: the hot path of batch de-duplication.
+
+    veto 0: none; 1: this pair alone must not merge (review at most); 2: strong, the two are
+    different people (also kept apart inside a cluster)."""
     pf, pl, pfa = _P["first"], _P["last"], _P["father"]
     lf = name_level(a.first, b.first, True)
     ll = name_level(a.last, b.last)
@@ -282,6 +284,8 @@ def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, bool]:
         s += _P["date_exact"]
     elif dl == D_NEAR:
         s += _P["date_near"]
+    elif dl == D_TYPO:
+        s += _P["date_typo"]
     elif dl == D_SAME_YEAR:
         s += _P["date_same_year"]
     elif dl == D_FAR:
@@ -297,10 +301,19 @@ def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, bool]:
         s += _P["id_diff"]
     # a compound given name against one of its parts (محمدحسین / محمد) is how records of one
     # person differ, but also how twins are named: two different valid IDs settle it
-    veto = lf == DISAGREE or dl == D_FAR or (lf == PARTIAL and il == I_DIFF)
-    if not veto and dl not in (D_EXACT, D_NEAR) and il not in (I_EXACT, I_ONE_INVALID, I_ONE_VALID) \
+    # 2: a strong veto (also keeps the two apart inside a cluster); 1: just no merge by this pair
+    veto = 0
+    if dl == D_FAR or (lf == PARTIAL and il == I_DIFF):
+        veto = 2
+    elif lf == PARTIAL and il != I_EXACT and dl != D_EXACT and a.first.c in GIVEN_NAMES \
+            and b.first.c in GIVEN_NAMES:  # type: ignore[union-attr]
+        veto = 1  # امیر / امیرحسین are also brothers' names: need the same ID or birth date
+    elif lf == DISAGREE:
+        fa_, fb_ = a.first.c, b.first.c  # type: ignore[union-attr]
+        veto = 2 if ((fa_ in GIVEN_NAMES and fb_ in GIVEN_NAMES) or tf.common_pair(0, fa_, fb_)) else 1
+    elif dl not in (D_EXACT, D_NEAR) and il not in (I_EXACT, I_ONE_INVALID, I_ONE_VALID) \
             and not (a.mob is not None and a.mob == b.mob):
-        veto = True  # names alone never merge: no ID, mobile or birth date agrees
+        veto = 1  # names alone never merge: no ID, mobile or birth date agrees
     return s, veto
 
 
@@ -341,7 +354,7 @@ def explain(a: Rec, b: Rec, tf: TermFreq) -> PairScore:
         "first": LEVEL_NAMES[name_level(a.first, b.first, True)],
         "last": LEVEL_NAMES[name_level(a.last, b.last)],
         "father": LEVEL_NAMES[name_level(a.father, b.father, True)],
-        "date": ("missing", "exact", "near", "same_year", "far")[date_level(a, b)],
+        "date": ("missing", "exact", "near", "same_year", "far", "digit_typo")[date_level(a, b)],
         "national_id": ("missing", "exact", "one_edit", "one_edit_valid", "different")[id_level(a, b)],
         "mobile": "missing" if a.mob is None or b.mob is None else "equal" if a.mob == b.mob else "different",
     })

@@ -13,6 +13,7 @@ from typing import Any
 import jdatetime
 
 from samad_desk.matching.keys import (
+    GIVEN_NAMES,
     TITLES,
     is_latin,
     skeleton,
@@ -64,6 +65,13 @@ def prep_name(raw: Any) -> Name | None:
         stripped, sayyed = strip_titles(text)
         toks = name_key(stripped).split()
     c = "".join(toks)
+    if not lat and c.startswith("سید"):  # the title glued on: سیدحسین, سیده‌فاطمه without ZWNJ
+        for title in ("سیده", "سید"):
+            if c.startswith(title) and c[len(title):] in GIVEN_NAMES:
+                c = c[len(title):]
+                toks = [c]
+                sayyed = True
+                break
     if not c:
         out = None
     else:
