@@ -94,9 +94,9 @@ _ESCAPE_RE = re.compile(
 _HAS_ESCAPE = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 
-_CONTROL_TABLE = {
-    cp: rep for cp, rep in _DISPLAY_TABLE.items() if rep is None or rep in ("\n", " ")
-}
+_CONTROL_TABLE: dict[int, str | None] = {cp: None for cp in _removed_codepoints()}
+_CONTROL_TABLE[ord("\t")] = " "
+_CONTROL_TABLE.update({ord(ch): "\n" for ch in _NEWLINES})
 
 
 def strip_controls(text: str) -> str:
