@@ -178,6 +178,8 @@ def parse_jalali_date(
     """
     if not isinstance(text, str):
         return Parsed.failure(f"{field}: وارد نشده است")
+    if isinstance(today, _dt.datetime):
+        today = today.astimezone(TEHRAN).date() if today.tzinfo else today.date()
     s = to_ascii_digits(normalize_line(text))
     if not s:
         return Parsed.failure(f"{field}: وارد نشده است")

@@ -172,6 +172,10 @@ def test_not_future():
     p = parse("1405/09/08", not_future=True)
     assert not p.ok and "آینده" in p.error
     assert parse("1405/09/08").ok  # other fields (due dates) may be in the future
+    # a datetime is accepted as `today` too (aware: taken in Tehran time)
+    now = dt.datetime(2026, 11, 28, 21, 0, tzinfo=dt.UTC)  # already 1405/09/08 in Tehran
+    assert parse("1405/09/08", not_future=True, today=now).ok
+    assert not parse("1405/09/08", not_future=True, today=dt.datetime(2026, 11, 28, 12)).ok
 
 
 def test_default_field_name():
