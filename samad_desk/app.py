@@ -123,7 +123,6 @@ class SamadDeskApp(App[int]):
                 self.theme = "samad-dark"
             except Exception:
                 pass
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def _remember_theme(self, theme: Any) -> None:
         try:
@@ -149,6 +148,7 @@ class SamadDeskApp(App[int]):
 
     # -- lifecycle
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(1.0, self._poll_status)
         if getattr(self, "_bad_theme", False):
             self.notify(

@@ -224,6 +224,16 @@ class DraftStore:
 # ---------------------------------------------------------------- helpers
 
 
+def _demo() -> Any:
+    """The demo data module (``samad_desk.demo``; its pools live in ``demo.data``)."""
+    import importlib
+
+    module = importlib.import_module("samad_desk.demo")
+    if hasattr(module, "subject_tree"):
+        return module
+    return importlib.import_module("samad_desk.demo.data")
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -339,9 +349,7 @@ class DeskServices:
     def subjects(self) -> list[Choice]:
         if self._subjects is None:
             try:
-                from samad_desk.demo import subject_tree
-
-                self._subjects = list(_flatten_subjects(subject_tree()))
+                self._subjects = list(_flatten_subjects(_demo().subject_tree()))
             except Exception:
                 self._subjects = []
         return self._subjects
@@ -350,9 +358,7 @@ class DeskServices:
         if self._cities is None:
             names: list[str] = []
             try:
-                from samad_desk.demo import qazvin_cities
-
-                for c in qazvin_cities():
+                for c in _demo().qazvin_cities():
                     names.append(c if isinstance(c, str) else str(c.get("name") or c.get("label")))
             except Exception:
                 names = []
@@ -849,3 +855,51 @@ def login(client: Any, username: str, password: str, operator_dir: Path) -> tupl
                 " برخط وارد شده باشد و گذرواژه درست باشد."
             }
         ) from None
+
+
+# ---------------------------------------------------------------- embedded demo
+
+
+def _snapshot_records(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    """Whatever the generator yields, as change-shaped snapshot records."""
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2:
+            entity, data = item
+        elif isinstance(item, dict) and "entity" in item and "data" in item:
+            yield item
+            continue
+        elif isinstance(item, dict) and ("entity" in item or "kind" in item):
+            entity = item.get("entity") or item.get("kind")
+            data = {k: v for k, v in item.items() if k not in ("entity",)}
+        else:
+            continue
+        yield {"entity": entity, "id": data.get("id"), "version": data.get("version", 1), "data": data}
+
+
+def seed_embedded_demo(store: Any, *, seed: int = 111, n_citizens: int = 400, n_cases: int = 600) -> bool:
+    """First start without a server: Qazvin agencies and demo citizens and cases.
+
+    Only into an empty store (no cursor, no agencies): never over real data. Returns
+    whether it seeded.
+    """
+    if store.cursor() is not None or store.agencies():
+        return False
+    demo = _demo()
+    records: list[dict[str, Any]] = [
+        {"entity": "agency", "id": a["id"], "version": a.get("version") or 1, "data": a}
+        for a in demo.qazvin_agencies()
+    ]
+    try:
+        import importlib
+
+        generate = getattr(importlib.import_module("samad_desk.demo"), "generate", None)
+    except Exception:
+        generate = None
+    if generate is not None:
+        seen = {r["id"] for r in records}
+        for rec in _snapshot_records(generate(seed, n_citizens, n_cases)):
+            if rec["entity"] == "agency" and rec["id"] in seen:
+                continue
+            records.append(rec)
+    store.replace_from_snapshot(records, cursor="embedded-demo")
+    return True

@@ -19,7 +19,7 @@ from samad_desk.domain.models import CaseState
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.rtl_compat import RText, set_text, vis
 from samad_desk.services import ServiceError, op_summary
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 
 
 def attention_lines(op: dict[str, Any]) -> list[str]:
@@ -93,7 +93,7 @@ class AttentionScreen(DeskScreen):
     def _show(self, ops: list[dict[str, Any]]) -> None:
         self.ops = ops
         title = (
-            f"{to_persian_digits(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
+            f"{fa(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
             if ops
             else "چیزی نیازمند توجه نیست."
         )

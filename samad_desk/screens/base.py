@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 
-from samad_desk.screens.chrome import DeskHeader, KeyBar, StatusBar
+from samad_desk.screens.chrome import BottomBars, DeskHeader
 
 
 class DeskScreen(Screen[Any]):
@@ -21,8 +21,7 @@ class DeskScreen(Screen[Any]):
 
     def compose(self) -> ComposeResult:
         yield DeskHeader(self.TITLE_FA)
-        yield StatusBar()
-        yield KeyBar()
+        yield BottomBars()
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:

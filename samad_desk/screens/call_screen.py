@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
@@ -28,6 +27,8 @@ from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.fields import ChoiceField, FieldRow
 from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingCodeModal
 from samad_desk.screens.rtl_compat import (
+    InputChanged,
+    InputSubmitted,
     LtrInput,
     MobileInput,
     NidInput,
@@ -49,7 +50,7 @@ from samad_desk.services import (
     case_type_choices,
     urgency_choices,
 )
-from samad_desk.text.digits import to_ascii_digits, to_persian_digits
+from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import format_jalali
 
 TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
@@ -74,8 +75,7 @@ class CallEntryScreen(DeskScreen):
     #call-form { width: 1fr; height: 1fr; }
     #call-side { width: 28; height: 1fr; }
     #call-top { height: 1; }
-    #row-description RTextArea, #row-description TextArea { height: 3; }
-    #row-description > Horizontal { height: 3; }
+    #in-description { height: 3; }
     """
 
     def __init__(self, services: Any, **kwargs: Any) -> None:
@@ -166,7 +166,7 @@ class CallEntryScreen(DeskScreen):
     # ------------------------------------------------------------------ timer, state
     def _tick(self) -> None:
         elapsed = int(time.time() - self.started_at)
-        text = f"زمان تماس {to_persian_digits(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
+        text = f"زمان تماس {fa(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
         set_text(self.query_one("#call-timer"), text)
 
     def _show_citizen_state(self) -> None:
@@ -187,7 +187,7 @@ class CallEntryScreen(DeskScreen):
             return
         form, started_at = loaded
         name = f"{form.first_name} {form.last_name}".strip() or "بی‌نام"
-        nid = to_persian_digits(form.national_id) if form.national_id else "بدون کد ملی"
+        nid = fa(form.national_id) if form.national_id else "بدون کد ملی"
         summary = f"{name}، کد ملی {nid}"
 
         def restore(ok: bool | None) -> None:
@@ -231,20 +231,17 @@ class CallEntryScreen(DeskScreen):
                 self.drafts.save(form, started_at=self.started_at)
 
     # ------------------------------------------------------------------ typing
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        name = (event.input.id or "").removeprefix("in-")
+    @on(InputChanged)
+    def _input_changed(self, event: Any) -> None:
+        name = (event.control.id or "").removeprefix("in-")
+        if name == "description":
+            self.field("description").set_error(None)
         if name in TEXT_FIELDS:
             self.field(name).set_error(None)
             if name == "national_id" and self.citizen_id and not self._loading:
                 self._check_chosen_still_matches()
             if name in ("national_id", "mobile", "first_name", "last_name", "father_name"):
                 self._schedule_lookup()
-        self._changed()
-
-    @on(TextArea.Changed)
-    def _area_changed(self) -> None:
-        self.field("description").set_error(None)
         self._changed()
 
     @on(ChoiceField.Chosen)
@@ -257,8 +254,8 @@ class CallEntryScreen(DeskScreen):
                 agency_field.select_key(agency)
         self._changed()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(InputSubmitted)
+    def _submitted(self, event: Any) -> None:
         """Enter moves to the next field, like Tab (a ChoiceField took its match first)."""
         event.stop()
         self.focus_next()
@@ -415,7 +412,7 @@ class CallEntryScreen(DeskScreen):
             self.field(first).scroll_visible()
         except Exception:
             pass
-        count = to_persian_digits(len(errors))
+        count = fa(len(errors))
         self.notify(
             f"{count} خانه نیاز به اصلاح دارد: {errors[first]}",
             title="فرم کامل نیست",

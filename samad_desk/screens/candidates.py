@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from samad_desk.screens.rtl_compat import vis
 from samad_desk.services import Candidate
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 
 
 def candidate_lines(c: Candidate) -> list[str]:
@@ -27,10 +27,10 @@ def candidate_lines(c: Candidate) -> list[str]:
     father = citizen.get("father_name")
     line1 = f"{name} (فرزند {father})" if father else name
     nid = citizen.get("national_id")
-    ident = f"کد ملی {to_persian_digits(nid)}" if nid else "بدون کد ملی"
+    ident = f"کد ملی {fa(nid)}" if nid else "بدون کد ملی"
     line2 = f"{ident}، {citizen.get('city') or ''}".rstrip("، ")
     reasons = "، ".join(c.reasons) if c.reasons else "نام مشابه"
-    line3 = f"{reasons} — {to_persian_digits(c.open_cases)} پرونده باز"
+    line3 = f"{reasons} — {fa(c.open_cases)} پرونده باز"
     return [line1, line2, line3]
 
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 
 from samad_desk.screens.rtl_compat import RText, set_text
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 
 CONNECTION_LABELS = {
     "online": "● برخط",
@@ -22,10 +22,6 @@ CONNECTION_LABELS = {
     "auth_required": "! ورود دوباره لازم",
     "embedded": "◌ محلی، بدون سرور",
 }
-
-
-def fa(n: int | str) -> str:
-    return to_persian_digits(str(n))
 
 
 def _time_label(iso: str | None) -> str:
@@ -84,7 +80,7 @@ class StatusBar(Widget):
     """Connection state, pending ops, last successful sync, needs-attention count."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; dock: bottom; }
+    StatusBar { height: 1; }
     StatusBar RText { height: 1; }
     """
 
@@ -125,7 +121,7 @@ class KeyBar(Horizontal):
     """The main keys of the screen (from the active bindings, keymap applied)."""
 
     DEFAULT_CSS = """
-    KeyBar { height: 1; dock: bottom; }
+    KeyBar { height: 1; }
     KeyBar RText { height: 1; }
     """
 
@@ -158,3 +154,15 @@ class KeyBar(Horizontal):
             used += len(piece) + 2
             parts.append(piece)
         set_text(self.query_one("#keybar-text"), "  ".join(parts))
+
+
+class BottomBars(Vertical):
+    """Key hints above the status bar, docked at the bottom of every screen."""
+
+    DEFAULT_CSS = """
+    BottomBars { dock: bottom; height: 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield KeyBar()
+        yield StatusBar()

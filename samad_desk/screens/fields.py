@@ -17,10 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from samad_desk.screens.rtl_compat import RInput, RText, set_text, vis
+from samad_desk.screens.rtl_compat import InputChanged, InputSubmitted, RInput, RText, set_text, vis
 from samad_desk.services import Choice
 
 
@@ -29,11 +29,11 @@ class FieldRow(Vertical):
 
     DEFAULT_CSS = """
     FieldRow { height: auto; }
-    FieldRow > Horizontal { height: 1; }
+    FieldRow > Horizontal { height: auto; }
     FieldRow .field-label { width: 14; height: 1; }
-    FieldRow .field-input { width: 1fr; height: 1; border: none; padding: 0 1; }
+    FieldRow .field-input { width: 1fr; height: auto; min-height: 1; border: none; padding: 0 1; }
     FieldRow .field-error { height: auto; display: none; }
-    FieldRow.-error .field-error { display: block; }
+    FieldRow.-own-error .field-error { display: block; }
     """
 
     def __init__(self, name: str, label: str, input_widget: Widget, **kwargs: Any) -> None:
@@ -54,13 +54,20 @@ class FieldRow(Vertical):
         return iter(())
 
     def set_error(self, message: str | None) -> None:
+        """Show the message at the field: inside an RTL input (its own error line) or below."""
         self.set_class(bool(message), "-error")
-        set_text(self.query_one(".field-error"), message or "")
+        if hasattr(self.input, "error") and not isinstance(getattr(type(self.input), "error", None), property):
+            self.input.error = message or None
+        else:
+            set_text(self.query_one(".field-error"), message or "")
+            self.set_class(bool(message), "-own-error")
 
     @property
     def error(self) -> str:
         from samad_desk.screens.rtl_compat import label_text
 
+        if hasattr(self.input, "error") and not isinstance(getattr(type(self.input), "error", None), property):
+            return str(self.input.error or "")
         return label_text(self.query_one(".field-error")) if self.has_class("-error") else ""
 
 
@@ -139,10 +146,12 @@ class ChoiceField(FieldRow):
         search = self._search or (lambda cs, q: DeskServices.filter_choices(cs, q))
         return search(self.choices(), text)
 
-    @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        if event.input is not self.input or self._setting:
+    @on(InputChanged)
+    def _typed(self, event: Any) -> None:
+        if event.control is not self.input or self._setting:
             return
+        if self.selected is not None and event.value == self.selected.label:
+            return  # the echo of our own selection
         if self.selected and event.value != self.selected.label:
             self.selected = None
             self.post_message(self.Chosen(self, None))
@@ -208,9 +217,9 @@ class ChoiceField(FieldRow):
             return True
         return False
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input is self.input:
+    @on(InputSubmitted)
+    def _submitted(self, event: Any) -> None:
+        if event.control is self.input:
             self.take_highlighted()
 
     @on(OptionList.OptionSelected)

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +24,8 @@ from samad_desk.messages import FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.fields import ChoiceField, FieldRow
 from samad_desk.screens.rtl_compat import (
+    InputChanged,
+    InputSubmitted,
     LtrInput,
     RText,
     RTextArea,
@@ -33,7 +35,7 @@ from samad_desk.screens.rtl_compat import (
     vis,
 )
 from samad_desk.services import CaseView, Choice, FormInvalid, ServiceError
-from samad_desk.text.digits import to_ascii_digits, to_persian_digits
+from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import format_jalali
 
 SATISFACTION = [
@@ -99,8 +101,7 @@ class FollowupScreen(DeskScreen):
     #fu-results.-shown { display: block; }
     #fu-case { height: auto; }
     #fu-history { height: auto; }
-    #row-note RTextArea, #row-note TextArea { height: 2; }
-    #row-note > Horizontal { height: 2; }
+    #in-note { height: 2; }
     """
 
     def __init__(self, services: Any, **kwargs: Any) -> None:
@@ -125,8 +126,8 @@ class FollowupScreen(DeskScreen):
         self.query_one("#in-query").focus()
 
     # -- typing the code: check digit verified as typed
-    @on(Input.Changed, "#in-query")
-    def _query_typed(self, event: Input.Changed) -> None:
+    @on(InputChanged, "#in-query")
+    def _query_typed(self, event: Any) -> None:
         row = self.query_one("#row-query", FieldRow)
         digits = "".join(ch for ch in to_ascii_digits(event.value) if ch.isdigit())
         if len(digits) == 12:
@@ -139,8 +140,8 @@ class FollowupScreen(DeskScreen):
         else:
             row.set_error(None)
 
-    @on(Input.Submitted, "#in-query")
-    def _search(self, event: Input.Submitted) -> None:
+    @on(InputSubmitted, "#in-query")
+    def _search(self, event: Any) -> None:
         event.stop()
         self._find(event.value)
 
@@ -200,7 +201,7 @@ class FollowupScreen(DeskScreen):
             return
         width = max(20, (results.size.width or 76) - 2)
         for case in cases:
-            code = to_persian_digits(format_tracking_code(str(case.get("tracking_code", ""))))
+            code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
             label = f"{code} — {case.get('subject', '')} — {_jalali(case.get('registered_at'))}"
             results.add_option(Option(vis(label, width), id=str(case["id"])))
         results.add_class("-shown")
@@ -222,7 +223,7 @@ class FollowupScreen(DeskScreen):
         case = view.case
         citizen = view.citizen or {}
         lines = [
-            f"کد رهگیری {to_persian_digits(format_tracking_code(str(case.get('tracking_code', ''))))}"
+            f"کد رهگیری {fa(format_tracking_code(str(case.get('tracking_code', ''))))}"
             f" — وضعیت: {view.state_label}",
             f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
             f" — موضوع: {case.get('subject', '')}",
@@ -233,12 +234,12 @@ class FollowupScreen(DeskScreen):
                 deadline = f"مهلت پاسخ: {view.due_jalali}"
             elif view.remaining_days < 0:
                 deadline = (
-                    f"مهلت پاسخ: {view.due_jalali} — {to_persian_digits(-view.remaining_days)}"
+                    f"مهلت پاسخ: {view.due_jalali} — {fa(-view.remaining_days)}"
                     " روز کاری گذشته (دیرکرد)"
                 )
             else:
                 deadline = (
-                    f"مهلت پاسخ: {view.due_jalali} — {to_persian_digits(view.remaining_days)}"
+                    f"مهلت پاسخ: {view.due_jalali} — {fa(view.remaining_days)}"
                     " روز کاری مانده"
                 )
             lines.append(deadline)
@@ -247,7 +248,7 @@ class FollowupScreen(DeskScreen):
         set_text(self.query_one("#fu-summary"), "\n".join(lines))
         set_text(
             self.query_one("#fu-history-title"),
-            f"تاریخچه ({to_persian_digits(len(view.events))} رویداد)",
+            f"تاریخچه ({fa(len(view.events))} رویداد)",
         )
         history = self.query_one("#fu-history", Vertical)
         history.remove_children()
@@ -281,7 +282,7 @@ class FollowupScreen(DeskScreen):
 
     def action_new_query(self) -> None:
         self.view = None
-        query = self.query_one("#in-query", Input)
+        query = self.query_one("#in-query")
         query.value = ""
         set_text(self.query_one("#fu-summary"), "")
         set_text(self.query_one("#fu-history-title"), "")

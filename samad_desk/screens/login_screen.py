@@ -14,7 +14,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from samad_desk.screens.fields import FieldRow
-from samad_desk.screens.rtl_compat import LtrInput, RText, set_text
+from samad_desk.screens.rtl_compat import InputSubmitted, LtrInput, RText, set_text
 from samad_desk.services import FormInvalid, login
 
 
@@ -40,7 +40,7 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
             yield RText("ورود به میز سامد ۱۱۱")
             yield RText(f"سرور: {self.settings.server_url or 'محلی'}", classes="dim")
             yield FieldRow("username", "نام کاربری", LtrInput(id="in-username"))
-            yield FieldRow("password", "گذرواژه", LtrInput(id="in-password", password=True))
+            yield FieldRow("password", "گذرواژه", Input(id="in-password", password=True))
             yield RText("", id="login-state", classes="dim")
             yield RText("Enter یا F2: ورود   Esc: خروج", classes="dim")
 
@@ -48,15 +48,16 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
         known = getattr(self.client, "tokens", None)
         entry = known.load() if known is not None else None
         if entry and entry.get("username"):
-            self.query_one("#in-username", Input).value = entry["username"]
+            self.query_one("#in-username").value = entry["username"]
             self.query_one("#in-password").focus()
         else:
             self.query_one("#in-username").focus()
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(InputSubmitted)
+    def _submitted(self, event: Any) -> None:
         event.stop()
-        if event.input.id == "in-username":
+        if event.control.id == "in-username":
             self.query_one("#in-password").focus()
         else:
             self.action_login()
@@ -69,7 +70,7 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
         self.busy = True
         set_text(self.query_one("#login-state"), "در حال ورود…")
         self._login(
-            self.query_one("#in-username", Input).value, self.query_one("#in-password", Input).value
+            self.query_one("#in-username").value, self.query_one("#in-password", Input).value
         )
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)

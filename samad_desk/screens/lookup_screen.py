@@ -15,16 +15,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.fields import FieldRow
-from samad_desk.screens.rtl_compat import LtrInput, MobileInput, NidInput, RInput, RText, set_text
+from samad_desk.screens.rtl_compat import (
+    InputChanged,
+    InputSubmitted,
+    LtrInput,
+    MobileInput,
+    NidInput,
+    RInput,
+    RText,
+    set_text,
+)
 from samad_desk.services import FIELD_LABELS, CallForm, Candidate
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 
 QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
 
@@ -68,16 +76,16 @@ class LookupScreen(DeskScreen):
         self.query_one("#q-national_id").focus()
 
     def query_values(self) -> dict[str, str]:
-        return {name: str(self.query_one(f"#q-{name}", Input).value) for name in QUERY_FIELDS}
+        return {name: str(self.query_one(f"#q-{name}").value) for name in QUERY_FIELDS}
 
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
+    @on(InputChanged)
+    def _changed(self, event: Any) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(0.15, self._search_now)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(InputSubmitted)
+    def _submitted(self, event: Any) -> None:
         event.stop()
         self.focus_next()
 
@@ -97,7 +105,7 @@ class LookupScreen(DeskScreen):
             self.query_one(CandidateList).show(found)
             set_text(
                 self.query_one("#lookup-count"),
-                f"{to_persian_digits(len(found))} نامزد (بهترین نخست)" if found else "نامزدی پیدا نشد",
+                f"{fa(len(found))} نامزد (بهترین نخست)" if found else "نامزدی پیدا نشد",
             )
 
     def action_candidates(self) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.rtl_compat import RText, label_text
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 
 
 def big_code(code: str) -> str:
@@ -22,7 +22,7 @@ def big_code(code: str) -> str:
     Digits run left to right (numbers do, in Persian too), one box per digit, groups
     apart: easy to read out over the phone and hard to misread.
     """
-    groups = to_persian_digits(format_tracking_code(code)).split("-")
+    groups = fa(format_tracking_code(code)).split("-")
     rows = ["", "", ""]
     for gi, group in enumerate(groups):
         if gi:
@@ -71,7 +71,7 @@ class TrackingCodeModal(_Dialog):
             with Horizontal(id="big-row"):
                 yield Static(big_code(self.code), id="big-code", markup=False)
             yield RText(
-                f"کد رهگیری: {to_persian_digits(format_tracking_code(self.code))}", id="code-line"
+                f"کد رهگیری: {fa(format_tracking_code(self.code))}", id="code-line"
             )
             if self.note:
                 yield RText(self.note)
@@ -97,7 +97,7 @@ class FollowupOfferModal(_Dialog):
 
     def compose(self) -> ComposeResult:
         case = self.cases[0]
-        code = to_persian_digits(format_tracking_code(str(case.get("tracking_code", ""))))
+        code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
         with Vertical():
             yield RText(
                 f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code})."

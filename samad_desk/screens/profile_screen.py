@@ -16,9 +16,9 @@ from textual.widgets.option_list import Option
 from samad_desk.domain.models import CaseState
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.messages import OpenCase
-from samad_desk.screens.chrome import DeskHeader, KeyBar, StatusBar
+from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, vis
-from samad_desk.text.digits import to_persian_digits
+from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 
 
@@ -57,8 +57,7 @@ class ProfileScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield DeskHeader("پروفایل شهروند")
-        yield StatusBar()
-        yield KeyBar()
+        yield BottomBars()
         with Vertical(id="profile-details"):
             yield RText("", id="profile-text")
         yield RText("", id="profile-cases-title", classes="help-area")
@@ -74,8 +73,8 @@ class ProfileScreen(Screen[None]):
         lines = [
             f"{citizen.get('first_name', '')} {citizen.get('last_name', '')}"
             + (f"، فرزند {citizen['father_name']}" if citizen.get("father_name") else ""),
-            f"کد ملی: {to_persian_digits(nid)}" if nid else "بدون کد ملی (نشان‌دار)",
-            f"شماره همراه: {to_persian_digits(citizen.get('mobile') or '—')}"
+            f"کد ملی: {fa(nid)}" if nid else "بدون کد ملی (نشان‌دار)",
+            f"شماره همراه: {fa(citizen.get('mobile') or '—')}"
             f"   شهر: {citizen.get('city') or '—'}",
         ]
         if citizen.get("birth_date"):
@@ -84,19 +83,19 @@ class ProfileScreen(Screen[None]):
         for item in history[-3:]:
             if isinstance(item, dict):
                 lines.append(
-                    f"پیش‌تر: {to_persian_digits(str(item.get('mobile') or item.get('value') or ''))}"
+                    f"پیش‌تر: {fa(str(item.get('mobile') or item.get('value') or ''))}"
                     f" ({_jalali(item.get('until') or item.get('at'))})"
                 )
         self.query_one("#profile-text", RText).update("\n".join(lines))
         self.cases = self.services.citizen_cases(self.citizen_id)
         self.query_one("#profile-cases-title", RText).update(
-            f"پرونده‌ها ({to_persian_digits(len(self.cases))}) — Enter: پیگیری"
+            f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )
         options = self.query_one("#profile-cases", OptionList)
         options.clear_options()
         width = max(20, (options.size.width or 78) - 2)
         for case in self.cases:
-            code = to_persian_digits(format_tracking_code(str(case.get("tracking_code", ""))))
+            code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
             line = (
                 f"{code} — {_state(case.get('state'))} — {case.get('subject', '')}"
                 f" — {_jalali(case.get('registered_at'))}"

@@ -25,10 +25,12 @@ except Exception:  # pragma: no cover
     _RTLInput = _RTLLabel = _RTLTextArea = None
 
 try:
+    from samad_desk.widgets import LTRInput as _LTRInput  # type: ignore[attr-defined]
     from samad_desk.widgets import NationalIdInput as _NationalIdInput  # type: ignore[attr-defined]
     from samad_desk.widgets import PhoneInput as _PhoneInput  # type: ignore[attr-defined]
+    from samad_desk.widgets import RTLStatic as _RTLStatic  # type: ignore[attr-defined]
 except Exception:  # pragma: no cover
-    _NationalIdInput = _PhoneInput = None
+    _NationalIdInput = _PhoneInput = _LTRInput = _RTLStatic = None
 
 HAVE_RTL = _rtl is not None and _RTLLabel is not None
 
@@ -52,8 +54,8 @@ def ltr(value: object) -> str:
     return f"\u2066{value}\u2069"
 
 
-if _RTLLabel is not None:
-    RText: Any = _RTLLabel
+if _RTLStatic is not None:
+    RText: Any = _RTLStatic
 else:
 
     class RText(Label):  # type: ignore[no-redef]
@@ -72,14 +74,24 @@ else:
 
 if _RTLInput is not None:
     RInput: Any = _RTLInput
+    InputChanged: Any = _RTLInput.Changed
+    InputSubmitted: Any = _RTLInput.Submitted
 else:
+    InputChanged = Input.Changed
+    InputSubmitted = Input.Submitted
+
 
     class RInput(Input):  # type: ignore[no-redef]
         """Stand-in for RTLInput."""
 
 
 if _NationalIdInput is not None:
-    NidInput: Any = _NationalIdInput
+
+    class NidInput(_NationalIdInput):  # type: ignore[no-redef,valid-type,misc]
+        def __init__(self, value: str = "", **kwargs: Any) -> None:
+            kwargs.setdefault("label", "")
+            super().__init__(value, **kwargs)
+
 else:
 
     class NidInput(Input):  # type: ignore[no-redef]
@@ -87,15 +99,29 @@ else:
 
 
 if _PhoneInput is not None:
-    MobileInput: Any = _PhoneInput
+
+    class MobileInput(_PhoneInput):  # type: ignore[no-redef,valid-type,misc]
+        def __init__(self, value: str = "", **kwargs: Any) -> None:
+            kwargs.setdefault("label", "")
+            super().__init__(value, **kwargs)
+
 else:
 
     class MobileInput(Input):  # type: ignore[no-redef]
         """Stand-in for PhoneInput (LTR digits)."""
 
 
-class LtrInput(Input):
-    """Digits and codes (tracking code, dates typed as digits): left to right by nature."""
+if _LTRInput is not None:
+
+    class LtrInput(_LTRInput):  # type: ignore[no-redef,valid-type,misc]
+        """Digits and codes (tracking code, dates typed as digits): left to right."""
+
+        persian_digits = True
+
+else:
+
+    class LtrInput(Input):  # type: ignore[no-redef]
+        """Digits and codes (tracking code, dates typed as digits): left to right by nature."""
 
 
 if _RTLTextArea is not None:

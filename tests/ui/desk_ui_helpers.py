@@ -1,0 +1,25 @@
+"""Keyboard-only helpers for the desk's Pilot tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    for ch in text:
+        await pilot.press(NAMED.get(ch, ch))
+
+
+async def settle(pilot: Any) -> None:
+    """Let debounce timers fire and workers finish (never a bare sleep for results)."""
+    await pilot.pause(0.35)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app: Any) -> str:
+    """The rows the terminal would show (visual order)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
