@@ -155,15 +155,14 @@ def parse_crc_line(line: bytes) -> bytes | None:
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smb2", "smbfs", "smb3", "fuse.sshfs", "sshfs", "9p", "afs", "ceph", "glusterfs", "fuse.glusterfs"}
 
 
-def filesystem_type(path: Path, mounts_file: str = "/proc/mounts") -> str | None:
+MOUNTS_FILE = "/proc/mounts"
+
+
+def filesystem_type(path: Path, mounts_file: str | None = None) -> str | None:
     """The file-system type of the mount holding ``path`` (Linux), or None if unknown."""
+    mounts_file = mounts_file or MOUNTS_FILE
     try:
         target = os.path.realpath(path)
-        while not os.path.exists(target):
-            parent = os.path.dirname(target)
-            if parent == target:
-                break
-            target = parent
         best, fstype = "", None
         with open(mounts_file, encoding="utf-8", errors="replace") as fh:
             for line in fh:
@@ -178,7 +177,7 @@ def filesystem_type(path: Path, mounts_file: str = "/proc/mounts") -> str | None
         return None
 
 
-def is_network_fs(path: Path, mounts_file: str = "/proc/mounts") -> str | None:
+def is_network_fs(path: Path, mounts_file: str | None = None) -> str | None:
     """The network file-system type when ``path`` is on one, else None."""
     fstype = filesystem_type(path, mounts_file)
     if fstype and (fstype in NETWORK_FS or fstype.split(".")[-1] in NETWORK_FS):

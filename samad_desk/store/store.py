@@ -132,6 +132,7 @@ class Store:
         self.client_id: str = ""
         self.read_only = False
         self.second_instance = False
+        self._read_only_error: StoreError | None = None
         self.alarms: list[str] = []      # Persian, for the UI banner
         self.warnings: list[str] = []
         self._lock = threading.RLock()
@@ -179,14 +180,6 @@ class Store:
         self.read_only = read_only
         if allow_network_fs is None:
             allow_network_fs = os.environ.get("SAMAD_DESK_ALLOW_NETWORK_FS") == "1"
-        if not read_only:
-            try:
-                for d in (self.data_dir, self.outbox, self.data_dir / "cache"):
-                    d.mkdir(parents=True, exist_ok=True, mode=0o770)
-            except OSError as exc:
-                raise from_os_error(exc, "ساختن پوشهٔ داده") from exc
-        elif not self.data_dir.is_dir():
-            raise StoreError(f"پوشهٔ داده «{self.data_dir}» وجود ندارد.", code="missing")
         netfs = fileio.is_network_fs(self.data_dir)
         if netfs:
             msg = (
@@ -196,6 +189,15 @@ class Store:
             if not allow_network_fs and not read_only:
                 raise StoreError(msg, code="network_fs")
             self.warnings.append(msg)
+        if not read_only:
+            try:
+                for d in (self.data_dir, self.outbox, self.data_dir / "cache"):
+                    if not d.is_dir():
+                        d.mkdir(parents=True, exist_ok=True, mode=0o770)
+            except OSError as exc:
+                raise from_os_error(exc, "ساختن پوشهٔ داده") from exc
+        elif not self.data_dir.is_dir():
+            raise StoreError(f"پوشهٔ داده «{self.data_dir}» وجود ندارد.", code="missing")
         calendar_factory = (lambda: calendar) if calendar is not None else _default_calendar
         self.cache = Cache(self.data_dir / "cache", doc_cache_size=doc_cache_size)
         self.overlay = Overlay(self.cache, calendar_factory)
@@ -216,7 +218,18 @@ class Store:
         if not self.read_only:
             fileio.remove_stale_temps(self.outbox)
             self._profile_lock = _Flock(self.outbox / f"{self.profile}.lock")
-            if not self._profile_lock.acquire(blocking=False):
+            try:
+                got = self._profile_lock.acquire(blocking=False)
+            except OSError as exc:
+                err = from_os_error(exc, "ثبت")
+                if err.code not in ("read_only", "permission"):
+                    raise err from exc
+                self._profile_lock = None
+                self.read_only = True
+                self._read_only_error = err
+                self.warnings.append(str(err))
+                got = True
+            if not got:
                 self._profile_lock = None
                 self.read_only = True
                 self.second_instance = True
@@ -639,6 +652,8 @@ class Store:
         if not ops:
             return []
         if self.read_only or self._journal is None:
+            if self._read_only_error is not None:
+                raise self._read_only_error
             raise StoreError(
                 "این پنجره فقط‌خواندنی است (پروفایل در برنامهٔ دیگری باز است)؛ ثبت انجام نشد.",
                 code="read_only_store",
