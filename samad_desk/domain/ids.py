@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -21,7 +22,8 @@ _counter = 0
 
 
 def _format(value: int) -> str:
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def uuid7(now_ms: int | None = None) -> str:
@@ -57,6 +59,11 @@ def uuid7_from_parts(ms: int, seed: bytes) -> str:
 
 def uuid7_ms(id_: str) -> int | None:
     """The millisecond timestamp inside a UUIDv7, or None for another kind of id."""
+    if isinstance(id_, str) and len(id_) == 36 and id_[14] == "7" and id_[8] == "-" and id_[13] == "-":
+        try:
+            return int(id_[:8] + id_[9:13], 16)
+        except ValueError:
+            return None
     try:
         u = uuid.UUID(id_)
     except (ValueError, TypeError, AttributeError):
@@ -71,15 +78,37 @@ def uuid7_time(id_: str) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
 
+_MASK74 = (1 << 74) - 1
+_MIX = 0x2545F4914F6CDD1D_3B  # odd: multiplication is a bijection modulo 2**74
+
+
+@lru_cache(maxsize=64)
+def _tag_key(tag: str) -> int:
+    return int.from_bytes(hashlib.blake2b(tag.encode(), digest_size=10).digest(), "big") & _MASK74
+
+
+def uuid7_from_rand(ms: int, rand74: int) -> str:
+    """A UUIDv7 from a millisecond timestamp and 74 random bits (``rand_a`` + ``rand_b``)."""
+    rand74 &= _MASK74
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand74 >> 62) << 64 | 0b10 << 62 | (rand74 & ((1 << 62) - 1))
+    return _format(value)
+
+
 def derived_id(base: str, tag: str = "") -> str:
     """Deterministic id derived from ``base`` (an op id) and a tag ("event", "event:2").
 
-    Keeps the timestamp of ``base`` when it is a UUIDv7, so derived ids sort with it.
+    Keeps the timestamp of ``base`` when it is a UUIDv7, so derived ids sort with it;
+    distinct bases give distinct ids for one tag (the random bits are mixed bijectively).
     """
-    ms = uuid7_ms(base)
-    if ms is None:
-        ms = 0
-    return uuid7_from_parts(ms, f"{base}|{tag}".encode())
+    try:
+        value = int(base.replace("-", ""), 16) if len(base) == 36 else None
+    except ValueError:
+        value = None
+    if value is None or (value >> 76) & 0xF != 7:
+        return uuid7_from_parts(0, f"{base}|{tag}".encode())
+    ms = value >> 80
+    rand74 = ((value >> 64) & 0xFFF) << 62 | (value & ((1 << 62) - 1))
+    return uuid7_from_rand(ms, ((rand74 ^ _tag_key(tag)) * _MIX) & _MASK74)
 
 
 def is_uuid(text: object) -> bool:

@@ -29,6 +29,9 @@ class _Labelled(StrEnum):
             return value
         if not isinstance(value, str):
             return None
+        hit = cls._value2member_map_.get(value)
+        if hit is not None:
+            return hit
         text = value.strip()
         try:
             return cls(text)
@@ -175,7 +178,9 @@ def iso_datetime(dt: datetime) -> str:
     """``2024-04-03T08:41:09Z`` (UTC, whole seconds). Naive datetimes are taken as UTC."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def parse_iso_datetime(text: str | None) -> datetime | None:

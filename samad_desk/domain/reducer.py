@@ -18,7 +18,6 @@ Rejection codes: ``invalid_payload`` (bad or missing field), ``invalid_transitio
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -171,7 +170,8 @@ class _Ctx:
 
 
 def _bump(doc: dict) -> dict:
-    new = copy.deepcopy(doc)
+    # citizen and case dicts are flat: a shallow copy never aliases the reader's data
+    new = dict(doc)
     new["version"] = int(doc.get("version") or 0) + 1
     return new
 

@@ -170,6 +170,7 @@ class WorkingCalendar:
         self.default_sla_max_days = int(default_sla_max_days)
         self.type_sla_days = dict(type_sla_days or {})
         self._cache: dict[date, bool] = {}
+        self._add_cache: dict[tuple[date, int], date] = {}
 
     # construction ---------------------------------------------------------------------
     @classmethod
@@ -219,6 +220,10 @@ class WorkingCalendar:
         ``n == 0`` gives ``start``; negative ``n`` counts backwards."""
         if isinstance(start, datetime):
             start = iran_date(start)
+        key = (start, n)
+        hit = self._add_cache.get(key)
+        if hit is not None:
+            return hit
         step = 1 if n >= 0 else -1
         left = abs(n)
         d = start
@@ -226,6 +231,9 @@ class WorkingCalendar:
             d += timedelta(days=step)
             if self.is_working_day(d):
                 left -= 1
+        if len(self._add_cache) > 50000:
+            self._add_cache.clear()
+        self._add_cache[key] = d
         return d
 
     def working_days_between(self, start: date, end: date) -> int:
