@@ -9,8 +9,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from store_helpers import agency_changes  # noqa: E402
 
-from samad_desk.store import Store  # noqa: E402
-from samad_desk.store import fileio  # noqa: E402
+from samad_desk.store import (
+    Store,  # noqa: E402
+    fileio,  # noqa: E402
+)
 
 
 @pytest.fixture
