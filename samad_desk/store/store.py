@@ -381,6 +381,12 @@ class Store:
             return n
 
     def _open_cache(self) -> None:
+        if not self.read_only:
+            fileio.remove_stale_temps(self.cache.root)
+            d = self.cache.current_dir()
+            if d is not None:
+                fileio.remove_stale_temps(d)
+                self.cache.remove_old_generations(keep=d)
         problems = self.cache.load()
         if problems:
             log.warning("cache problems: %s", problems)
