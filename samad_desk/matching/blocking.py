@@ -6,7 +6,8 @@ Never one common field alone. The keys of a record:
 ``m``  canonical mobile (last 10 digits);
 ``d``  birth date + variant key of the first name, and birth date + last name (one tag for
        both, so a record with first and last name swapped still meets its twin);
-``y``  first-name skeleton + last-name skeleton + birth year (Finglish, typos in vowels);
+``y``  first-name skeleton + last-name skeleton + Jalali birth year and month (Finglish,
+       typos in vowels; with the year alone, 2-consonant skeletons made blocks of hundreds);
 ``f``  full-name skeleton without a date (Finglish with a wrong or missing date; common
        skeletons make huge blocks, so the batch caps block size);
 ``n``  first + last + father variant keys (no date: a wrong or missing date);
@@ -57,7 +58,7 @@ def block_keys(r: Rec, wide: bool = False) -> list[str]:
     if f is not None and la is not None:
         if f.s and la.s:
             if r.jy is not None:
-                keys.append(f"y{f.s}\0{la.s}\0{r.jy}")
+                keys.append(f"y{f.s}\0{la.s}\0{r.jy}\0{r.jm}")
             if wide:
                 keys.append(f"f{f.s}\0{la.s}")
         fa = r.father

@@ -14,6 +14,9 @@ two groups that contain a veto pair between them.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +25,7 @@ from samad_desk.matching.blocking import block_keys
 from samad_desk.matching.model import PARAMS, TermFreq, score_pair
 from samad_desk.matching.record import Rec
 
-BLOCK_CAP = 60      # larger blocks are skipped (counted in the summary)
+BLOCK_CAP = 40      # larger blocks are skipped (counted in the summary)
 SIZE_CAP = 12       # larger clusters are re-split greedily
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -180,7 +183,39 @@ def cluster(recs: list[Rec], edges: list[tuple[int, int, float]], tf: TermFreq
     return cluster_of, kept, dropped, {"components_split": split}
 
 
-def dedupe(records: Iterable[dict] | list[dict], progress: Progress | None = None) -> DedupeResult:
+def dedupe(records: Iterable[dict] | list[dict], progress: Progress | None = None,
+           workers: int | None = None) -> DedupeResult:
+    """Cluster ``records`` (dicts with the batch fields). ``workers`` > 1 scores the candidate
+    pairs in forked processes (default: 2 when there are many pairs and the OS can fork)."""
+    gc_was = gc.isenabled()
+    gc.disable()  # millions of small objects: the cyclic GC would rescan them over and over
+    try:
+        return _dedupe(records, progress, workers)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+_WORK: dict = {}
+
+
+def _score_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
+    lo, hi = bounds
+    recs, tf, codes, n = _WORK["recs"], _WORK["tf"], _WORK["codes"], _WORK["n"]
+    upper, lower = PARAMS["upper"], PARAMS["lower"]
+    edges, review = [], []
+    for k in range(lo, hi):
+        a, b = divmod(codes[k], n)
+        s, veto = score_pair(recs[a], recs[b], tf)
+        if s >= lower:
+            if s >= upper and not veto:
+                edges.append((a, b, s))
+            else:
+                review.append((a, b, s))
+    return edges, review
+
+
+def _dedupe(records, progress: Progress | None, workers: int | None) -> DedupeResult:
     t0 = time.perf_counter()
     records = list(records)
     recs = prepare(records, progress, len(records))
@@ -191,33 +226,47 @@ def dedupe(records: Iterable[dict] | list[dict], progress: Progress | None = Non
     pairs, bstats = candidate_pairs(recs, progress)
     t2 = time.perf_counter()
     n = len(recs)
-    upper, lower = PARAMS["upper"], PARAMS["lower"]
-    edges: list[tuple[int, int, float]] = []
-    review: list[tuple[int, int, float]] = []
-    total = len(pairs)
-    for k, code in enumerate(pairs):
-        a, b = divmod(code, n)
-        s, veto = score_pair(recs[a], recs[b], tf)
-        if s >= lower:
-            if s >= upper and not veto:
-                edges.append((a, b, s))
-            else:
-                review.append((a, b, s))
-        if progress and k % 200_000 == 0:
-            progress("score", k, total)
+    codes = list(pairs)
+    del pairs
+    total = len(codes)
+    if workers is None:
+        workers = 2 if total > 300_000 and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 else 1
+    _WORK.update(recs=recs, tf=tf, codes=codes, n=n)
+    try:
+        step = 100_000
+        chunks = [(lo, min(lo + step, total)) for lo in range(0, total, step)]
+        edges: list[tuple[int, int, float]] = []
+        review: list[tuple[int, int, float]] = []
+        if workers > 1 and len(chunks) > 1:
+            ctx = mp.get_context("fork")
+            with ctx.Pool(workers) as pool:
+                for j, (e, rv) in enumerate(pool.imap(_score_chunk, chunks)):
+                    edges.extend(e)
+                    review.extend(rv)
+                    if progress:
+                        progress("score", chunks[j][1], total)
+        else:
+            for lo, hi in chunks:
+                e, rv = _score_chunk((lo, hi))
+                edges.extend(e)
+                review.extend(rv)
+                if progress:
+                    progress("score", hi, total)
+    finally:
+        _WORK.clear()
     t3 = time.perf_counter()
     cluster_of, kept, dropped, cstats = cluster(recs, edges, tf)
     review.extend(dropped)
     t4 = time.perf_counter()
     if progress:
         progress("done", n, n)
-    n_clusters = len(set(cluster_of))
+    counts = _counts(cluster_of)
     stats = {
         "records": n, "candidate_pairs": total, "merge_edges": len(edges),
-        "review_pairs": len(review), "clusters": n_clusters,
-        "records_in_multi": sum(1 for c, cnt in _counts(cluster_of).items() if cnt > 1 for _ in range(cnt)),
+        "review_pairs": len(review), "clusters": len(counts),
+        "records_in_multi": sum(c for c in counts.values() if c > 1),
         "time_prepare_s": t1 - t0, "time_block_s": t2 - t1, "time_score_s": t3 - t2,
-        "time_cluster_s": t4 - t3, **bstats, **cstats,
+        "time_cluster_s": t4 - t3, "workers": workers, **bstats, **cstats,
     }
     return DedupeResult([r.rid for r in recs], cluster_of, kept, review, stats)
 

@@ -1,0 +1,543 @@
+"""The incremental citizen index: blocking dicts, name vocabularies and as-you-type search.
+
+``CitizenIndex`` holds prepared records and updates in place when one citizen is added,
+changed or removed (no rebuild). Two entry points:
+
+* :meth:`CitizenIndex.match` — candidates for a full record (the ``lookup`` batch command,
+  and "is this new citizen already here?" before saving): the batch blocking keys plus the
+  wide ones, scored with the same :func:`model.score_pair` as ``dedupe``.
+* :meth:`CitizenIndex.search` — the lookup screen: a partial query (free text, or a dict
+  of fields) typed so far → the best ``k`` :class:`Candidate`s with Persian reasons. Exact
+  dicts first (ID, ID neighbours, mobile, ID/mobile prefixes), then names through the
+  vocabulary of distinct name values (exact, prefix by ``bisect``, rapidfuzz over the
+  vocabulary, consonant skeleton for Finglish), then scoring of a bounded candidate set.
+
+Pure Python + rapidfuzz; no Textual. A Textual worker calls ``search`` after a debounce.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import permutations
+
+from rapidfuzz import fuzz, process
+
+from samad_desk.matching import model as M
+from samad_desk.matching.blocking import block_keys, id_neighbours
+from samad_desk.matching.keys import is_latin, skeleton
+from samad_desk.matching.record import Name, Rec, prep_date, prep_name
+from samad_desk.text.digits import to_ascii_digits
+from samad_desk.text.national_id import is_valid_national_id
+from samad_desk.text.phone import mobile_key
+
+MAX_CANDIDATES = 250      # records scored per query at most
+SINGLE_LIMIT = 12         # records per similar value when only one name is typed
+BIG_BLOCK = 400           # a blocking key shared by more records is not used by match()
+_DIGITS = re.compile(r"[0-9۰-۹٠-٩+][0-9۰-۹٠-٩ \-]*[0-9۰-۹٠-٩]|[0-9۰-۹٠-٩]")
+_DATE = re.compile(r"[0-9۰-۹٠-٩]{1,4}\s*[/\-.]\s*[0-9۰-۹٠-٩]{1,2}\s*[/\-.]\s*[0-9۰-۹٠-٩]{1,4}")
+
+
+@dataclass
+class Candidate:
+    record_id: str
+    score: float
+    band: str                     # "match" | "review" | "none"
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Query:
+    nid: str | None = None               # a valid ID
+    nid_bad: str | None = None           # 10 digits failing the checksum
+    id_prefix: str | None = None         # fewer than 10 digits typed so far
+    mob: str | None = None
+    mob_prefix: str | None = None
+    bd: tuple | None = None              # prep_date result
+    year: int | None = None
+    names: list[Name] = field(default_factory=list)
+    fields: dict[str, Name] = field(default_factory=dict)  # structured query: field → name
+    prefix_last: bool = True             # the last name token may be half typed
+    city: str = ""
+
+
+def _ids(lst: list[int] | None) -> list[int]:
+    return lst if lst is not None else []
+
+
+class CitizenIndex:
+    """Prepared citizens with incremental blocking dicts and vocabularies."""
+
+    def __init__(self, records: Iterable[dict] = ()) -> None:
+        self.recs: dict[int, Rec] = {}
+        self.by_rid: dict[str, int] = {}
+        self.tf = M.TermFreq()
+        self.blocks: dict[str, list[int]] = {}
+        self.by_first: dict[str, list[int]] = {}
+        self.by_last: dict[str, list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        self.vocab_count: dict[str, int] = {}
+        self.vocab: list[str] = []            # sorted distinct first/last name values
+        self.skel_vocab: dict[str, set[str]] = {}
+        self.id_sorted: list[str] = []        # sorted distinct IDs (valid or not)
+        self.mob_sorted: list[str] = []
+        self._next = 0
+        self._bulk = False
+        recs = list(records)
+        if recs:
+            self._bulk = True
+            for raw in recs:
+                self.add(raw)
+            self._bulk = False
+            self.vocab = sorted(self.vocab_count)
+            self.id_sorted = sorted({k for r in self.recs.values() if (k := r.id_key())})
+            self.mob_sorted = sorted({r.mob for r in self.recs.values() if r.mob})
+
+    def __len__(self) -> int:
+        return len(self.recs)
+
+    # ------------------------------------------------------------------ maintenance
+    def add(self, raw: dict) -> int:
+        """Add (or replace, by record_id) one record; returns its internal id."""
+        rid = str(raw.get("record_id", raw.get("id", "")))
+        if rid and rid in self.by_rid:
+            self.remove(rid)
+        i = self._next
+        self._next += 1
+        r = Rec(i, raw)
+        if not rid:
+            r.rid = str(i)
+        self.recs[i] = r
+        self.by_rid[r.rid] = i
+        self.tf.add(r)
+        for k in block_keys(r, wide=True):
+            self.blocks.setdefault(k, []).append(i)
+        f, la = r.first, r.last
+        if f is not None:
+            self.by_first.setdefault(f.c, []).append(i)
+            self._vocab_add(f)
+        if la is not None:
+            self.by_last.setdefault(la.c, []).append(i)
+            self._vocab_add(la)
+        if f is not None and la is not None:
+            self.by_name.setdefault(f.c + "\0" + la.c, []).append(i)
+        if not self._bulk:
+            idk = r.id_key()
+            if idk:
+                _insort_unique(self.id_sorted, idk)
+            if r.mob:
+                _insort_unique(self.mob_sorted, r.mob)
+        return i
+
+    update = add
+
+    def remove(self, record_id: str) -> bool:
+        i = self.by_rid.pop(str(record_id), None)
+        if i is None:
+            return False
+        r = self.recs.pop(i)
+        self.tf.add(r, -1)
+        for k in block_keys(r, wide=True):
+            _discard(self.blocks, k, i)
+        f, la = r.first, r.last
+        if f is not None:
+            _discard(self.by_first, f.c, i)
+            self._vocab_remove(f)
+        if la is not None:
+            _discard(self.by_last, la.c, i)
+            self._vocab_remove(la)
+        if f is not None and la is not None:
+            _discard(self.by_name, f.c + "\0" + la.c, i)
+        idk = r.id_key()
+        if idk and ("i" + idk) not in self.blocks:
+            _remove_sorted(self.id_sorted, idk)
+        if r.mob and ("m" + r.mob) not in self.blocks:
+            _remove_sorted(self.mob_sorted, r.mob)
+        return True
+
+    def _vocab_add(self, n: Name) -> None:
+        c = self.vocab_count.get(n.c, 0)
+        self.vocab_count[n.c] = c + 1
+        if c == 0:
+            if not self._bulk:
+                bisect.insort(self.vocab, n.c)
+            if n.s:
+                self.skel_vocab.setdefault(n.s, set()).add(n.c)
+
+    def _vocab_remove(self, n: Name) -> None:
+        c = self.vocab_count.get(n.c, 0) - 1
+        if c > 0:
+            self.vocab_count[n.c] = c
+            return
+        self.vocab_count.pop(n.c, None)
+        _remove_sorted(self.vocab, n.c)
+        if n.s in self.skel_vocab:
+            self.skel_vocab[n.s].discard(n.c)
+            if not self.skel_vocab[n.s]:
+                del self.skel_vocab[n.s]
+
+    def get(self, record_id: str) -> dict | None:
+        i = self.by_rid.get(str(record_id))
+        return None if i is None else self.recs[i].raw
+
+    # ------------------------------------------------------------------ full-record match
+    def match(self, raw: dict, k: int = 5, *, min_band: str = M.BAND_REVIEW) -> list[Candidate]:
+        """Best ``k`` cached records for a full record, scored like ``dedupe``."""
+        q = Rec(-1, raw)
+        seen: set[int] = set()
+        for key in block_keys(q, wide=True):
+            lst = self.blocks.get(key)
+            if lst and len(lst) <= BIG_BLOCK:
+                seen.update(lst)
+        out = []
+        for i in seen:
+            r = self.recs[i]
+            s, veto = M.score_pair(q, r, self.tf)
+            band = M.band_of(s, veto)
+            if min_band == M.BAND_MATCH and band != M.BAND_MATCH:
+                continue
+            if min_band == M.BAND_REVIEW and band == M.BAND_NONE:
+                continue
+            out.append(Candidate(r.rid, s, band, []))
+        out.sort(key=lambda c: (-c.score, c.record_id))
+        out = out[:k]
+        for c in out:
+            c.reasons = M.reasons(q, self.recs[self.by_rid[c.record_id]])
+        return out
+
+    # ------------------------------------------------------------------ as-you-type search
+    def search(self, query: str | dict, k: int = 5) -> list[Candidate]:
+        """Candidates for what the agent has typed so far (best first, at most ``k``)."""
+        q = self._parse(query)
+        cands: dict[int, set[str]] = {}  # internal id → retrieval reasons
+
+        def take(ids: Iterable[int] | None, why: str | None = None, limit: int = MAX_CANDIDATES) -> None:
+            if not ids:
+                return
+            n = 0
+            for i in ids:
+                if len(cands) >= MAX_CANDIDATES or n >= limit:
+                    return
+                s = cands.get(i)
+                if s is None:
+                    cands[i] = {why} if why else set()
+                elif why:
+                    s.add(why)
+                n += 1
+
+        # exact identifiers
+        if q.nid:
+            take(self.blocks.get("i" + q.nid), "همان کد ملی")
+        if q.nid_bad:
+            take(self.blocks.get("i" + q.nid_bad), "همان کد ملی")
+            for nb in id_neighbours(q.nid_bad):
+                take(self.blocks.get("i" + nb), "کد ملی با یک رقم اختلاف")
+        if q.mob:
+            take(self.blocks.get("m" + q.mob), "همان شماره همراه")
+        if q.id_prefix and len(q.id_prefix) >= 4:
+            for v in _prefixed(self.id_sorted, q.id_prefix, 10):
+                take(self.blocks.get("i" + v), "کد ملی با همین آغاز", 3)
+        if q.mob_prefix and len(q.mob_prefix) >= 4:
+            for v in _prefixed(self.mob_sorted, q.mob_prefix, 10):
+                take(self.blocks.get("m" + v), "شماره همراه با همین آغاز", 3)
+        # names
+        names = list(q.fields.values()) or q.names
+        if names:
+            matches = [self._vocab_matches(n, prefix=(q.prefix_last and j == len(names) - 1))
+                       for j, n in enumerate(names)]
+            if q.bd is not None:
+                bd = str(q.bd[0])
+                for ms in matches:
+                    for v in list(ms)[:4]:
+                        vn = prep_name(v)
+                        if vn is not None:
+                            take(self.blocks.get("d" + bd + "\0" + vn.v))
+            pair_found = False
+            if len(names) >= 2:
+                for x in range(len(matches)):
+                    for y in range(len(matches)):
+                        if x == y:
+                            continue
+                        for a in list(matches[x])[:6]:
+                            for b in list(matches[y])[:6]:
+                                lst = self.by_name.get(a + "\0" + b)
+                                if lst:
+                                    pair_found = True
+                                    got = list(self._filter_year(lst, q.year))
+                                    take(got or lst, None, 120)
+            if not pair_found:
+                # one name typed so far (or no known pair): a few records per similar value
+                for ms in matches:
+                    for v in list(ms)[:5]:
+                        for lst in (self.by_last.get(v), self.by_first.get(v)):
+                            got = list(self._filter_year(lst, q.year))[:SINGLE_LIMIT]
+                            take(got or (lst or [])[:SINGLE_LIMIT], None, SINGLE_LIMIT)
+        if not cands:
+            return []
+        scored = [self._score_query(q, self.recs[i], why) for i, why in cands.items()]
+        scored.sort(key=lambda c: (-c.score, c.record_id))
+        return scored[:k]
+
+    def _filter_year(self, lst: list[int] | None, year: int | None) -> Iterable[int]:
+        if not lst:
+            return ()
+        if year is None:
+            return lst
+        recs = self.recs
+        return (i for i in lst if recs[i].jy == year)
+
+    def _vocab_matches(self, n: Name, prefix: bool) -> dict[str, float]:
+        """Distinct name values similar to one typed name, best first (value → similarity)."""
+        out: dict[str, float] = {}
+        c = n.c
+        if n.lat:
+            for v in sorted(self.skel_vocab.get(n.s, ()), key=lambda v: -self.vocab_count.get(v, 0))[:8]:
+                out[v] = 0.85
+            if c in self.vocab_count:
+                out[c] = 1.0
+            return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+        if c in self.vocab_count:
+            out[c] = 1.0
+        if n.v != c and n.v in self.vocab_count:
+            out[n.v] = 0.97
+        if prefix and len(c) >= 2:
+            pref = _prefixed(self.vocab, c, 12)
+            pref.sort(key=lambda v: -self.vocab_count.get(v, 0))
+            for v in pref[:8]:
+                out.setdefault(v, 0.9)
+        if len(c) >= 3 and len(out) < 4:
+            for v, sc, _ in process.extract(c, self.vocab, scorer=fuzz.ratio, limit=6, score_cutoff=72):
+                out.setdefault(v, sc / 100.0)
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def _parse(self, query: str | dict) -> _Query:
+        q = _Query()
+        if isinstance(query, dict):
+            self._parse_ids(q, str(query.get("national_id") or ""), as_id=True)
+            self._parse_ids(q, str(query.get("mobile") or ""), as_mobile=True)
+            bd = query.get("birth_date")
+            if bd:
+                q.bd = prep_date(bd)
+                digits = to_ascii_digits(str(bd)).strip()
+                if q.bd is None and len(digits) == 4 and digits.isdigit():
+                    q.year = int(digits)
+            for f in ("first_name", "last_name", "father_name"):
+                n = prep_name(query.get(f))
+                if n is not None:
+                    q.fields[f] = n
+            q.prefix_last = bool(query.get("_typing", True))
+            return q
+        text = str(query)
+        for m in _DATE.finditer(text):
+            d = prep_date(m.group(0))
+            if d is not None:
+                q.bd = d
+                text = text.replace(m.group(0), " ")
+        for m in _DIGITS.finditer(text):
+            tok = to_ascii_digits(m.group(0))
+            digits = "".join(ch for ch in tok if ch.isdigit())
+            if len(digits) == 4 and (1300 <= int(digits) <= 1410):
+                q.year = int(digits)
+            else:
+                self._parse_ids(q, tok)
+            text = text.replace(m.group(0), " ")
+        for tok in text.split():
+            n = prep_name(tok)
+            if n is not None:
+                q.names.append(n)
+        # a compound typed with a space (محمد رضا) is also tried joined
+        if len(q.names) >= 2 and not any(n.lat for n in q.names[:2]):
+            joined = prep_name(q.names[0].c + q.names[1].c)
+            if joined is not None and joined.c in self.vocab_count and \
+                    q.names[0].c not in self.by_last:
+                q.names = [joined] + q.names[2:]
+        q.prefix_last = not str(query).endswith(" ")
+        return q
+
+    def _parse_ids(self, q: _Query, tok: str, as_id: bool = False, as_mobile: bool = False) -> None:
+        digits = "".join(ch for ch in to_ascii_digits(tok) if ch.isdigit())
+        if not digits:
+            return
+        plus = tok.strip().startswith("+")
+        if not as_id:
+            mk = mobile_key(tok)
+            if mk:
+                q.mob = mk
+            elif plus or digits.startswith(("09", "98", "9")):
+                d = digits
+                for p in ("0098", "098", "98", "0"):
+                    if d.startswith(p) and len(d) > len(p) and d[len(p)] == "9":
+                        d = d[len(p):]
+                        break
+                if d.startswith("9"):
+                    q.mob_prefix = d
+        if as_mobile or plus:
+            return
+        if len(digits) == 10:
+            if is_valid_national_id(digits):
+                q.nid = digits
+            else:
+                q.nid_bad = digits
+        elif len(digits) < 10:
+            q.id_prefix = digits
+
+    def _score_query(self, q: _Query, r: Rec, why: set[str]) -> Candidate:
+        tf = self.tf
+        P = M.PARAMS
+        s = 0.0
+        reasons: list[str] = []
+        evidence = False
+        # identifiers
+        rk = r.id_key()
+        if rk and (q.nid or q.nid_bad):
+            qk = q.nid or q.nid_bad
+            if qk == rk:
+                s += P["id_exact"]
+                reasons.append("همان کد ملی")
+                evidence = True
+            elif _near_id(qk, rk):
+                s += P["id_one_edit_invalid"] if not (q.nid and r.nid) else P["id_one_edit_valid"]
+                reasons.append("کد ملی با یک رقم اختلاف")
+                evidence = True
+            else:
+                s += P["id_diff"]
+        elif rk and q.id_prefix and rk.startswith(q.id_prefix):
+            s += min(1.0 * len(q.id_prefix), 8.0)
+            reasons.append("کد ملی با همین آغاز")
+        if q.mob and r.mob:
+            if q.mob == r.mob:
+                s += P["mobile_eq"]
+                reasons.append("همان شماره همراه")
+                evidence = True
+            else:
+                s += P["mobile_diff"]
+        elif q.mob_prefix and r.mob and r.mob.startswith(q.mob_prefix):
+            s += min(0.8 * len(q.mob_prefix), 6.0)
+            reasons.append("شماره همراه با همین آغاز")
+        # names
+        if q.fields:
+            fmap = {"first_name": (r.first, 0, P["first"]), "last_name": (r.last, 1, P["last"]),
+                    "father_name": (r.father, 2, P["father"])}
+            ws = {}
+            for f, n in q.fields.items():
+                target, kk, p = fmap[f]
+                ws[f] = _token_weight(n, target, kk, p, tf, q.prefix_last)
+            s += sum(w for w, _ in ws.values())
+            lv = {f: lvl for f, (_, lvl) in ws.items()}
+        else:
+            lv = {}
+            toks = q.names[:3]
+            if toks:
+                fields = [(r.first, 0, P["first"]), (r.last, 1, P["last"]), (r.father, 2, P["father"])]
+                grid = [[_token_weight(t, f[0], f[1], f[2], tf, q.prefix_last and j == len(toks) - 1)
+                         for f in fields] for j, t in enumerate(toks)]
+                best, best_perm = -1e9, None
+                for perm in permutations(range(3), len(toks)):
+                    tot = sum(max(grid[j][perm[j]][0], 0.0) for j in range(len(toks)))
+                    if tot > best:
+                        best, best_perm = tot, perm
+                s += best
+                names = ("first_name", "last_name", "father_name")
+                for j, fi in enumerate(best_perm or ()):
+                    lv[names[fi]] = grid[j][fi][1]
+        exactish = (M.EXACT, M.VARIANT)
+        if lv.get("first_name") in exactish and lv.get("last_name") in exactish:
+            reasons.append("همان نام و نام خانوادگی")
+        elif any(v not in (None, M.MISSING, M.DISAGREE) for k2, v in lv.items() if k2 != "father_name"):
+            reasons.append("نام مشابه")
+        if lv.get("father_name") in exactish:
+            reasons.append("همان نام پدر")
+        # birth date
+        if q.bd is not None and r.bd is not None:
+            qd = _DateView(q.bd)
+            dl = M.date_level(qd, r)  # type: ignore[arg-type]
+            if dl == M.D_EXACT:
+                s += P["date_exact"]
+                reasons.append("همان تاریخ تولد")
+                evidence = True
+            elif dl == M.D_NEAR:
+                s += P["date_near"]
+                reasons.append("تاریخ تولد نزدیک")
+                evidence = True
+            elif dl == M.D_TYPO:
+                s += P["date_typo"]
+                reasons.append("تاریخ تولد نزدیک")
+            elif dl == M.D_SAME_YEAR:
+                s += P["date_same_year"]
+            else:
+                s += P["date_far"]
+        elif q.year is not None and r.jy is not None:
+            if q.year == r.jy:
+                s += 2.0
+                reasons.append("همان سال تولد")
+            else:
+                s -= 2.0
+        band = M.band_of(s, 0 if evidence else 1)
+        return Candidate(r.rid, s, band, reasons)
+
+
+class _DateView:
+    __slots__ = ("bd", "jy", "jm", "jd")
+
+    def __init__(self, d: tuple) -> None:
+        self.bd, self.jy, self.jm, self.jd = d
+
+
+def _token_weight(t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq,
+                  prefix: bool) -> tuple[float, int]:
+    if target is None:
+        return 0.0, M.MISSING
+    lvl = M.name_level(t, target, k == 0)
+    if lvl == M.DISAGREE and prefix and len(t.c) >= 2 and target.c.startswith(t.c):
+        lvl = M.PARTIAL
+    if lvl == M.EXACT:
+        return tf.weight(k, target.c, p[0], p[1], p[2]), lvl
+    if lvl == M.PARTIAL and prefix and target.c.startswith(t.c):
+        # half-typed: scale the exact weight by how much has been typed
+        w = tf.weight(k, target.c, p[0], p[1], p[2]) * len(t.c) / max(len(target.c), 1)
+        return max(w, p[5]), lvl
+    return M._nw(lvl, k, t, tf, p), lvl
+
+
+def _near_id(a: str, b: str) -> bool:
+    from samad_desk.matching.keys import osa_distance_le1
+
+    return osa_distance_le1(a, b)
+
+
+def _prefixed(sorted_list: list[str], prefix: str, limit: int) -> list[str]:
+    j = bisect.bisect_left(sorted_list, prefix)
+    out = []
+    while j < len(sorted_list) and len(out) < limit and sorted_list[j].startswith(prefix):
+        out.append(sorted_list[j])
+        j += 1
+    return out
+
+
+def _insort_unique(lst: list[str], v: str) -> None:
+    j = bisect.bisect_left(lst, v)
+    if j == len(lst) or lst[j] != v:
+        lst.insert(j, v)
+
+
+def _remove_sorted(lst: list[str], v: str) -> None:
+    j = bisect.bisect_left(lst, v)
+    if j < len(lst) and lst[j] == v:
+        del lst[j]
+
+
+def _discard(d: dict[str, list[int]], key: str, i: int) -> None:
+    lst = d.get(key)
+    if lst is None:
+        return
+    try:
+        lst.remove(i)
+    except ValueError:
+        return
+    if not lst:
+        del d[key]
+
+
+__all__ = ["Candidate", "CitizenIndex", "is_latin", "skeleton"]
