@@ -570,7 +570,16 @@ class Store:
     # ------------------------------------------------------------------ refresh / subscribe
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Pick up other processes' saves, push results and cache writes."""
+        """Pick up other processes' saves, push results and cache writes.
+
+        Subscribers get a ``StoreChange("external")`` when something changed.
+        """
+        changed = self._refresh(force)
+        if changed:
+            self._notify(StoreChange("external"))
+        return changed
+
+    def _refresh(self, force: bool) -> bool:
         with self._lock:
             now = time.monotonic()
             if not force and now - self._last_refresh < self.refresh_interval:
@@ -635,8 +644,7 @@ class Store:
     def _watch(self) -> None:
         while not self._stop.wait(0.5):
             try:
-                if self.refresh(force=True):
-                    self._notify(StoreChange("external"))
+                self.refresh(force=True)
             except Exception:  # noqa: BLE001
                 log.exception("store watcher")
 
@@ -821,7 +829,8 @@ class Store:
                     evs[eid] = dict(doc)
             for ev in self.overlay.events_of_case(case_id):
                 evs[ev["id"]] = dict(ev)
-        return sorted(evs.values(), key=lambda e: (e.get("at") or "", e.get("id") or ""))
+        # stable: same-instant events keep server seq order, then local op order
+        return sorted(evs.values(), key=lambda e: (e.get("at") or "", e.get("seq") or 1 << 62))
 
     def agencies(self) -> list[dict]:
         self._maybe_refresh()
