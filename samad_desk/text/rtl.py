@@ -334,12 +334,15 @@ def _make_line(
     )
 
 
-def _unit_widths(para: str) -> list[int]:
+def _unit_widths(para: str, mode: str = "visual") -> list[int]:
     """Shaped cell width attributed to each logical character of a paragraph.
 
     A ligature's width goes to its first letter; marks, ZWNJ, a consumed ZWJ and the second
-    letter of lam-alef get 0, so a wrap never falls just before them.
+    letter of lam-alef get 0, so a wrap never falls just before them. In terminal mode the
+    text is written unshaped, so each character counts as Rich measures it.
     """
+    if mode == "terminal":
+        return [char_cells(ch) for ch in para]
     shaped, src, _span = shape(para)
     widths = [0] * len(para)
     for k, ch in enumerate(shaped):
@@ -350,11 +353,11 @@ def _unit_widths(para: str) -> list[int]:
 _TOKEN_RE = re.compile(r" +|[^ ]+")
 
 
-def _wrap(para: str, width: int) -> list[tuple[int, int, int]]:
+def _wrap(para: str, width: int, mode: str = "visual") -> list[tuple[int, int, int]]:
     """Greedy wrap of one paragraph: ``(start, visible_end, end)`` per line, logical order."""
     if not para:
         return [(0, 0, 0)]
-    widths = _unit_widths(para)
+    widths = _unit_widths(para, mode)
     lines: list[tuple[int, int, int]] = []
     ls = 0  # line start
     le = 0  # end of the last word on the line
@@ -424,7 +427,7 @@ def _block(
     offset = 0
     for para in prepared.split("\n"):
         level = base_level_of(para, base)
-        spans = [(0, len(para), len(para))] if width is None else _wrap(para, max(1, width))
+        spans = [(0, len(para), len(para))] if width is None else _wrap(para, max(1, width), mode)
         for s, v, e in spans:
             line = _make_line(prepared, offset + s, offset + v, offset + e, level, mode, width, align)
             out.append(line)
@@ -480,7 +483,7 @@ def _truncate(text: str, width: int, base: str, mode: str, align: str) -> LineLa
     whole = _core(prepared, level, mode)
     if whole.cells <= width:
         return _make_line(prepared, 0, len(prepared), len(prepared), level, mode, width, align)
-    widths = _unit_widths(prepared)
+    widths = _unit_widths(prepared, mode)
     budget = max(0, width - 1)
     k = 0
     used = 0
