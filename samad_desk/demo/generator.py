@@ -454,20 +454,33 @@ def _life(sim: _CaseSim, subject, agent, agents, supers, officers, managers, age
     case = sim.reader.case
     days, max_days = sim.cal.sla_days_for(agencies[agency], case["type"])
     need = max(1, int(rng.gauss(speed, speed / 2)))
+    t_answer = sim.workday_ts(t, need)
+    # what happens while the agency works on it, applied in time order
+    plan: list[tuple[float, str, dict, dict]] = []
     if rng.random() < 0.15:
         t_note = sim.workday_ts(t, rng.randint(0, max(0, need - 1)))
-        sim.op("case.note", officer, {"text": rng.choice(NOTES)}, t_note)
+        plan.append((min(t_note, t_answer - 120), "case.note", officer, {"text": rng.choice(NOTES)}))
     if rng.random() < 0.2:
-        _maybe_followup(sim, agents, t + rng.uniform(1, 8) * DAY)
+        t_f = min(t + rng.uniform(1, 8) * DAY, t_answer - 60)
+        plan.append((t_f, "case.followup", rng.choice(agents),
+                     {"note": rng.choice(FOLLOWUP_NOTES), "satisfied": None}))
     if need > days and rng.random() < 0.6:
         extra = min(max_days - days, need - days + rng.randint(0, 1))
-        t_ext = sim.workday_ts(t, max(0, days - 1 - rng.randint(0, 2)))
-        if extra > 0 and not sim.op("case.extend", officer, {"days": extra, "reason": rng.choice(EXTEND_REASONS)}, t_ext):
-            return
+        if extra > 0:
+            t_ext = sim.workday_ts(t, max(0, days - 1 - rng.randint(0, 2)))
+            plan.append((t_ext, "case.extend", officer,
+                         {"days": extra, "reason": rng.choice(EXTEND_REASONS)}))
     if need > days + 3 and rng.random() < 0.4:
-        t_esc = sim.workday_ts(t, days + 3)
-        sim.op("case.escalate", rng.choice(supers), {"reason": rng.choice(ESCALATE_REASONS)}, t_esc)
-    t = sim.workday_ts(t, need)
+        plan.append((sim.workday_ts(t, days + 3), "case.escalate", rng.choice(supers),
+                     {"reason": rng.choice(ESCALATE_REASONS)}))
+    plan.sort(key=lambda p: p[0])
+    for ts, type_, actor, payload in plan:
+        if ts <= t:
+            ts = t + 60
+        if not sim.op(type_, actor, payload, ts):
+            return
+        t = ts
+    t = max(t_answer, t + 60)
     answerer = officer if rng.random() < 0.85 else managers[agency]
     if not sim.op("case.answer", answerer, {"text": rng.choice(ANSWERS)}, t):
         return

@@ -833,4 +833,4 @@ class MemoryReader:
 
     def events_of_case(self, case_id: str) -> list[dict]:
         return sorted((e for e in self.entities.get("event", {}).values() if e.get("case_id") == case_id),
-                      key=lambda e: (e["at"], e["id"]))
+                      key=lambda e: (e["at"] or "", e.get("op_id") or "", e["id"]))

@@ -1,0 +1,43 @@
+"""Fixtures of the domain tests: actors, a calendar, a memory reader with Qazvin agencies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from samad_desk.demo import qazvin_agencies
+from samad_desk.domain.reducer import MemoryReader
+from samad_desk.domain.sla import WorkingCalendar
+
+NOW = datetime(2025, 5, 3, 6, 0, tzinfo=UTC)  # Saturday 13 Ordibehesht 1404, 09:30 Tehran
+
+ACTORS = {
+    "agent": {"operator_id": "op-agent1", "name": "نرگس احمدی", "role": "agent", "agency_id": None, "office_id": "QZV-111"},
+    "officer": {"operator_id": "op-water1", "name": "رضا عباسی", "role": "officer", "agency_id": "water-qazvin", "office_id": "W"},
+    "manager": {"operator_id": "op-watermgr", "name": "علیرضا کریمی", "role": "manager", "agency_id": "water-qazvin", "office_id": "W"},
+    "supervisor": {"operator_id": "op-super1", "name": "بهرام سلیمانی", "role": "supervisor", "agency_id": None, "office_id": "S"},
+    "admin": {"operator_id": "op-admin", "name": "مدیر سامانه", "role": "admin", "agency_id": None, "office_id": "A"},
+    "other_officer": {"operator_id": "op-power1", "name": "سعید مرادی", "role": "officer", "agency_id": "power-qazvin", "office_id": "P"},
+    "other_manager": {"operator_id": "op-powermgr", "name": "حمید رضایی", "role": "manager", "agency_id": "power-qazvin", "office_id": "P"},
+}
+
+
+@pytest.fixture
+def cal() -> WorkingCalendar:
+    return WorkingCalendar(province="qazvin")
+
+
+@pytest.fixture
+def reader() -> MemoryReader:
+    r = MemoryReader({"agency": {a["id"]: a for a in qazvin_agencies()}})
+    r.put("operator", {"id": "op-water1", "username": "water1", "name": "رضا عباسی", "role": "officer",
+                       "agency_id": "water-qazvin", "province": "qazvin"})
+    r.put("operator", {"id": "op-power1", "username": "power1", "name": "سعید مرادی", "role": "officer",
+                       "agency_id": "power-qazvin", "province": "qazvin"})
+    return r
+
+
+@pytest.fixture
+def actors() -> dict[str, dict]:
+    return {k: dict(v) for k, v in ACTORS.items()}
