@@ -4,6 +4,7 @@ from samad_desk.demo.data import (
     demo_operators,
     qazvin_agencies,
     qazvin_cities,
+    subject_label,
     subject_tree,
     subjects_flat,
 )
@@ -12,5 +13,5 @@ from samad_desk.demo.writer import write_dataset
 
 __all__ = [
     "DEFAULT_NOW", "citizen_id", "demo_operators", "generate", "qazvin_agencies",
-    "qazvin_cities", "subject_tree", "subjects_flat", "write_dataset",
+    "qazvin_cities", "subject_label", "subject_tree", "subjects_flat", "write_dataset",
 ]

@@ -235,6 +235,12 @@ def subject_tree() -> list[dict]:
     ]
 
 
+def subject_label(key: str) -> str:
+    """The Persian title of a subject key (``"water.outage"`` → «قطعی آب»); free text
+    and unknown keys are returned unchanged. Cases store the key."""
+    return _SUBJECT_TITLES.get(key, key)
+
+
 def subjects_flat() -> list[dict]:
     """Every leaf subject with its category title (``category`` key added)."""
     out = []
@@ -242,6 +248,9 @@ def subjects_flat() -> list[dict]:
         for leaf in cat["children"]:
             out.append({**leaf, "category": cat["title"]})
     return out
+
+
+_SUBJECT_TITLES = {k: t for _, _, children in _SUBJECTS for k, t, *_ in children}
 
 
 # -- operators ------------------------------------------------------------------------------

@@ -396,7 +396,7 @@ def generate_cases(
         code = make_tracking_code(101 + ai, counters[ai])
         place = rng.choice(PLACES)
         sim.op("case.register", agent, {
-            "tracking_code": code, "citizen_id": cid, "type": ctype, "subject": subject["title"],
+            "tracking_code": code, "citizen_id": cid, "type": ctype, "subject": subject["key"],
             "city": city, "description": describe(subject["key"], city, place, rng),
             "urgency": "urgent" if rng.random() < 0.07 else "normal",
             "channel": rng.choices(("call", "letter", "walk_in", "web"), weights=(86, 5, 5, 4))[0],

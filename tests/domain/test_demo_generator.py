@@ -15,6 +15,7 @@ from samad_desk.demo import (
     generate,
     qazvin_agencies,
     qazvin_cities,
+    subject_label,
     subject_tree,
     write_dataset,
 )
@@ -104,6 +105,9 @@ def test_cases_in_every_state_with_consistent_histories(dataset):
     events: dict[str, list[dict]] = {}
     for e in by["event"]:
         events.setdefault(e["case_id"], []).append(e)
+    keys = {leaf["key"] for cat in subject_tree() for leaf in cat["children"]}
+    assert {c["subject"] for c in cases} <= keys  # cases store the subject key
+    assert subject_label("water.outage") == "قطعی آب" and subject_label("متن آزاد") == "متن آزاد"
     codes = [c["tracking_code"] for c in cases]
     assert len(set(codes)) == len(codes) and all(is_valid_tracking_code(x) for x in codes)
     now = iso_datetime(DEFAULT_NOW)
