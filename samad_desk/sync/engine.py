@@ -159,6 +159,9 @@ class SyncEngine:
         self._thread: threading.Thread | None = None
         self._link_down = False
         self._not_before = 0.0
+        self._round_counts: dict[str, int] = {}
+        #: why the last wait ended: "timer" | "wake" | "login" | "link"
+        self.last_resume: str | None = None
 
     # --- public API ------------------------------------------------------------------
     def start(self) -> None:
@@ -228,11 +231,14 @@ class SyncEngine:
             self._wait(delay)
 
     def _wait(self, delay: float) -> None:
+        """Sleep ``delay`` seconds, or less: a save (when idle), a login, or the link
+        coming back ends the wait early. ``last_resume`` records why it ended."""
         deadline = self.clock() + delay
         probe_failed = False
         while not self._stop.is_set():
             remaining = deadline - self.clock()
             if remaining <= 0:
+                self.last_resume = "timer"
                 return
             step = min(remaining, self.probe_interval) if self._link_down else remaining
             woke = self._wake.wait(step)
@@ -241,13 +247,16 @@ class SyncEngine:
             if woke:
                 self._wake.clear()
                 if self.state == AUTH_REQUIRED and self.client.logged_in:
-                    return  # the operator logged in again
+                    self.last_resume = "login"
+                    return
                 if not self._link_down and self.state != OFFLINE and self.clock() >= self._not_before:
-                    return  # idle wait: a save wants to go out now
+                    self.last_resume = "wake"
+                    return
             if self._link_down:
                 if self._probe():
                     if probe_failed:
-                        return  # the link came back: resume at once
+                        self.last_resume = "link"
+                        return
                 else:
                     probe_failed = True
 

@@ -95,6 +95,16 @@ def central(central_factory) -> Central:
     return central_factory()
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_central(request, tmp_path_factory):
+    """One server per module and backend, for tests that never kill or restart it (a
+    server start costs ~2 s). Such tests check only the ops and cases they created."""
+    require_backend(request.param)
+    c = Central(request.param, tmp_path_factory.mktemp("shared-central"))
+    yield c
+    c.close()
+
+
 @pytest.fixture
 def desk_factory(tmp_path):
     made: list[Desk] = []
