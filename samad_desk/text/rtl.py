@@ -32,7 +32,7 @@ from rich.cells import get_character_cell_size
 
 from samad_desk.text.bidi_levels import first_strong, resolve_levels
 from samad_desk.text.normalize import normalize
-from samad_desk.text.shaping import shape
+from samad_desk.text.shaping import _shape_word, shape
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 ZWNJ, ZWJ = "\u200c", "\u200d"
@@ -429,7 +429,9 @@ def _block(
         level = base_level_of(para, base)
         spans = [(0, len(para), len(para))] if width is None else _wrap(para, max(1, width), mode)
         for s, v, e in spans:
-            line = _make_line(prepared, offset + s, offset + v, offset + e, level, mode, width, align)
+            line = _make_line(
+                prepared, offset + s, offset + v, offset + e, level, mode, width, align
+            )
             out.append(line)
         offset += len(para) + 1
     return tuple(out)
@@ -463,9 +465,7 @@ def layout(text: str, width: int, *, base: str = "rtl", mode: str | None = None)
     return list(_layout_strings(text, width, base, mode or _mode, "auto"))
 
 
-def layout_line(
-    text: str, *, base: str = "rtl", mode: str | None = None
-) -> LineLayout:
+def layout_line(text: str, *, base: str = "rtl", mode: str | None = None) -> LineLayout:
     """One unwrapped, unpadded line (newlines become spaces): for inputs and table cells."""
     flat = text.replace("\n", " ") if "\n" in text else text
     return _block(flat, None, base, mode or _mode, "auto")[0]
@@ -514,5 +514,14 @@ def truncate(text: str, width: int, *, base: str = "rtl", mode: str | None = Non
 
 def cache_clear() -> None:
     """Empty every layout cache (benchmarks measure cold layout with it)."""
-    for fn in (prepare, _core, _block, _layout_strings, _truncate, shape, resolve_levels):
+    for fn in (
+        prepare,
+        _core,
+        _block,
+        _layout_strings,
+        _truncate,
+        shape,
+        _shape_word,
+        resolve_levels,
+    ):
         fn.cache_clear()

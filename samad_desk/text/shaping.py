@@ -8,6 +8,7 @@ characters the reshaper consumed (ZWJ) are skipped. Pure; no Textual.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -43,6 +44,9 @@ def is_presentation_form(ch: str) -> bool:
     return 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC
 
 
+_SPACES = re.compile(r"( +)")
+
+
 @lru_cache(maxsize=8192)
 def shape(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """Shape ``text``; return ``(shaped, src, span)``.
@@ -50,7 +54,34 @@ def shape(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     ``src[k]`` is the logical index of the first input character behind shaped character
     ``k`` and ``span[k]`` how many input characters it stands for (2 for lam-alef). Input
     characters covered by no shaped character (a consumed ZWJ) are simply absent.
+
+    Joining and ligatures never cross a space, so longer texts are shaped word by word
+    through a cache: typing in a long field reshapes only the word being typed.
     """
+    if " " in text and len(text) > 24:
+        out: list[str] = []
+        src: list[int] = []
+        span: list[int] = []
+        offset = 0
+        for part in _SPACES.split(text):
+            if not part:
+                continue
+            if part[0] == " ":
+                out.append(part)
+                src.extend(range(offset, offset + len(part)))
+                span.extend([1] * len(part))
+            else:
+                s, p_src, p_span = _shape_word(part)
+                out.append(s)
+                src.extend(i + offset for i in p_src)
+                span.extend(p_span)
+            offset += len(part)
+        return "".join(out), tuple(src), tuple(span)
+    return _shape_word(text)
+
+
+@lru_cache(maxsize=16384)
+def _shape_word(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     if not any(_is_arabic(ch) for ch in text):
         ident = tuple(range(len(text)))
         return text, ident, (1,) * len(text)
