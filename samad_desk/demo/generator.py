@@ -39,7 +39,6 @@ from samad_desk.demo.texts import (
     describe,
 )
 from samad_desk.domain.ids import uuid7_from_parts, uuid7_from_rand
-from samad_desk.domain.models import iso_datetime
 from samad_desk.domain.reducer import apply_op
 from samad_desk.domain.sla import IRAN_TZ, WorkingCalendar
 from samad_desk.domain.tracking import make_tracking_code
@@ -314,10 +313,9 @@ class _CaseSim:
             "client_id": None, "client_seq": None, "type": type_, "v": 1,
             "entity_id": entity_id, "base_version": None if case is None else case["version"],
             "payload": payload, "actor": actor,
-            "client_time": None, "clock_offset_ms": 0,
+            "client_time": None, "clock_offset_ms": 0,  # ops are not output; events carry the time
         }
         at = datetime.fromtimestamp(ts, UTC)
-        op["client_time"] = iso_datetime(at)
         out = apply_op(op, self.reader, now=at, calendar=self.cal)
         if not out.ok:  # a bug in the simulation, not in the data: fail loudly
             raise AssertionError(f"demo op {type_} rejected: {out.code} {out.message}")

@@ -35,7 +35,6 @@ from samad_desk.domain.models import (
     iso_datetime,
     new_case,
     new_citizen,
-    new_event,
     parse_iso_date,
 )
 from samad_desk.domain.ops import OP_TYPES
@@ -113,10 +112,11 @@ def event_id_for(op_id: str) -> str:
 def apply_op(op: dict, reader: Reader, *, now: datetime, calendar: WorkingCalendar) -> Outcome:
     try:
         _check_envelope(op)
-        if reader.get("event", event_id_for(op["op_id"])) is not None:
+        event_id = event_id_for(op["op_id"])
+        if reader.get("event", event_id) is not None:
             return Outcome("applied", [], duplicate=True)
         handler = _HANDLERS[op["type"]]
-        ctx = _Ctx(op, reader, now, calendar)
+        ctx = _Ctx(op, reader, now, calendar, event_id)
         return handler(ctx)
     except Rejected as r:
         return Outcome("rejected", [], r.code, r.message, r.current)
@@ -139,7 +139,10 @@ def _check_envelope(op: Any) -> None:
 
 
 class _Ctx:
-    def __init__(self, op: dict, reader: Reader, now: datetime, cal: WorkingCalendar) -> None:
+    __slots__ = ("op", "reader", "now", "now_iso", "cal", "actor", "role", "payload", "changes", "event_id")
+
+    def __init__(self, op: dict, reader: Reader, now: datetime, cal: WorkingCalendar, event_id: str) -> None:
+        self.event_id = event_id
         self.op = op
         self.reader = reader
         self.now = now
@@ -154,11 +157,11 @@ class _Ctx:
         self.changes.append(Change(entity, doc["id"], "put", doc))
 
     def event(self, kind: str, case_id: str | None, data: dict, *, concurrent: bool = False) -> dict:
-        ev = new_event(
-            id=event_id_for(self.op["op_id"]), case_id=case_id, kind=kind,
-            actor=event_actor(self.actor), at=self.now_iso, data=data,
-            op_id=self.op["op_id"], concurrent=concurrent, version=1,
-        )
+        ev = {
+            "id": self.event_id, "case_id": case_id, "kind": kind,
+            "actor": event_actor(self.actor), "at": self.now_iso, "data": data,
+            "op_id": self.op["op_id"], "concurrent": concurrent, "version": 1,
+        }
         self.put("event", ev)
         return ev
 

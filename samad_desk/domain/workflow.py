@@ -306,7 +306,7 @@ def target_state(case: dict | None, action: str, payload: dict | None = None) ->
     """The state after an allowed action (resolves the payload-dependent cases)."""
     if action == "register" or case is None:
         return S.registered
-    state = CaseState(case["state"])
+    state = _state(case)
     new = ALLOWED[(state, action)]
     payload = payload or {}
     if action == "followup" and state is S.answered:
