@@ -10,12 +10,14 @@ A shard file::
 
     {"samad_cache":1,"entity":"case","shard":7,"gen":"…","count":N}\\n   header
     <document JSON>\\n                                                  N lines
-    #F <footer JSON>\\n         ids, packed (offset,length) and secondary index columns
+    #F {"gen","count","order","ix":{name:[n,off_h,off_p]}}\\n  then binary index arrays:
+       per index (id, tc, cit, cart | nid, mob | case) n×uint32 CRC-32 of the key, sorted,
+       and n×uint64 packed (offset << 24 | length) of the document line
     #T <footer offset:12> <footer length:10> <crc32 of all bytes before:08x>\\n   trailer
 
 Only the sync leader writes shards (``ShardStorage`` under TinyDB: temp file, fsync,
 rename, directory fsync). Readers never parse documents to open: they read the
-footers, build in-memory indexes (id → packed location, tracking code → id, …) and
+footers' binary arrays straight into memory (12 bytes an index entry) and
 fetch a document with one ``pread`` when a query needs it. A reader keeps its shard
 descriptors open, so a shard replaced under it still reads consistently until it
 notices the new generation in ``meta.json``.
@@ -26,10 +28,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
 import zlib
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -95,19 +100,43 @@ def shard_name(entity: str, shard: int) -> str:
 # --- encoding ---------------------------------------------------------------------------
 
 
-def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> tuple[list[bytes], dict]:
-    """Serialize documents into shard-file chunks; returns (chunks, footer)."""
+def key_hash(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass"))
+
+
+def _index_keys(entity: str, doc: dict) -> Iterator[tuple[str, str]]:
+    yield "id", doc["id"]
+    for name, (_kind, fn) in INDEXES.get(entity, {}).items():
+        k = fn(doc)  # type: ignore[operator]
+        if k is not None:
+            yield name, str(k)
+
+
+class Built:
+    """What ``encode_shard`` produced: the file chunks and the in-memory index arrays."""
+
+    __slots__ = ("chunks", "gen", "count", "arrays", "body_end")
+
+    def __init__(self, chunks: list[bytes], gen: str, count: int, arrays: dict[str, tuple[array, array]],
+                 body_end: int = 0):
+        self.body_end = body_end
+        self.chunks = chunks
+        self.gen = gen
+        self.count = count
+        self.arrays = arrays
+
+
+def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> Built:
+    """Serialize documents into a shard file (see the module docstring)."""
     gen = uuid.uuid4().hex
-    body: list[bytes] = []
-    ids: list[str] = []
-    pos: list[int] = []
-    specs = INDEXES.get(entity, {})
-    cols: dict[str, list] = {name: [] for name in specs}
     docs = list(docs)
     header = orjson.dumps(
         {"samad_cache": CACHE_SCHEMA, "entity": entity, "shard": shard, "gen": gen, "count": len(docs)}
     ) + b"\n"
-    body.append(header)
+    body: list[bytes] = [header]
+    entries: dict[str, list[tuple[int, int]]] = {"id": []}
+    for name in INDEXES.get(entity, {}):
+        entries[name] = []
     off = len(header)
     for item in docs:
         if isinstance(item, bytes | bytearray):
@@ -116,28 +145,40 @@ def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> tuple
         else:
             doc = item
             raw = orjson.dumps(doc)
-        ids.append(doc["id"])
-        pos.append((off << 24) | len(raw))
-        for name, (_kind, fn) in specs.items():
-            cols[name].append(fn(doc))  # type: ignore[operator]
+        loc = (off << 24) | len(raw)
+        for name, key in _index_keys(entity, doc):
+            entries[name].append((key_hash(key), loc))
         body.append(raw + b"\n")
         off += len(raw) + 1
-    footer = {"gen": gen, "ids": ids, "pos": pos, "cols": cols}
-    fbytes = b"#F " + orjson.dumps(footer) + b"\n"
+    arrays: dict[str, tuple[array, array]] = {}
+    blob: list[bytes] = []
+    layout: dict[str, list[int]] = {}
+    boff = 0
+    for name, lst in entries.items():
+        lst.sort()
+        h = array("I", (x for x, _ in lst))
+        p = array("Q", (y for _, y in lst))
+        arrays[name] = (h, p)
+        hb, pb = h.tobytes(), p.tobytes()
+        layout[name] = [len(lst), boff, boff + len(hb)]
+        blob += [hb, pb]
+        boff += len(hb) + len(pb)
+    meta = orjson.dumps({"gen": gen, "count": len(docs), "order": sys.byteorder, "ix": layout})
+    fbytes = b"#F " + meta + b"\n" + b"".join(blob)
     body.append(fbytes)
     crc = 0
     for chunk in body:
         crc = zlib.crc32(chunk, crc)
     body.append(b"#T %012d %010d %08x\n" % (off, len(fbytes), crc & 0xFFFFFFFF))
-    return body, footer
+    return Built(body, gen, len(docs), arrays, off)
 
 
 class ShardCorrupt(Exception):
     pass
 
 
-def read_footer(fd: int, size: int, *, full: bool = False) -> tuple[dict, dict]:
-    """(header, footer) of an open shard file; raises ShardCorrupt on any damage."""
+def read_footer(fd: int, size: int, *, full: bool = False) -> tuple[dict, dict, dict[str, tuple[array, array]], int]:
+    """(header, footer meta, index arrays, body end) of an open shard; ShardCorrupt on damage."""
     if size < TRAILER_LEN + 10:
         raise ShardCorrupt("too short")
     trailer = os.pread(fd, TRAILER_LEN, size - TRAILER_LEN)
@@ -149,29 +190,30 @@ def read_footer(fd: int, size: int, *, full: bool = False) -> tuple[dict, dict]:
         crc = int(trailer[27:35], 16)
     except ValueError as exc:
         raise ShardCorrupt("bad trailer numbers") from exc
-    if foff + flen != size - TRAILER_LEN:
+    if foff + flen != size - TRAILER_LEN or foff <= 0:
         raise ShardCorrupt("trailer does not match size")
     fbytes = os.pread(fd, flen, foff)
-    if not fbytes.startswith(b"#F ") or not fbytes.endswith(b"\n"):
+    nl = fbytes.find(b"\n")
+    if not fbytes.startswith(b"#F ") or nl < 0:
         raise ShardCorrupt("bad footer")
     first = os.pread(fd, min(4096, foff), 0)
-    nl = first.find(b"\n")
-    if nl < 0:
+    hnl = first.find(b"\n")
+    if hnl < 0:
         raise ShardCorrupt("bad header")
     try:
-        header = orjson.loads(first[:nl])
-        footer = orjson.loads(fbytes[3:-1])
+        header = orjson.loads(first[:hnl])
+        meta = orjson.loads(fbytes[3:nl])
     except orjson.JSONDecodeError as exc:
         raise ShardCorrupt("unparsable header/footer") from exc
-    if not isinstance(header, dict) or header.get("gen") != footer.get("gen"):
+    if not isinstance(header, dict) or not isinstance(meta, dict) or header.get("gen") != meta.get("gen"):
         raise ShardCorrupt("header/footer generation mismatch")
     if int(header.get("samad_cache", 0)) > CACHE_SCHEMA:
         raise StoreError(
             "حافظهٔ محلی با نسخهٔ جدیدتری از برنامه ساخته شده است؛ برنامه را به‌روز کنید.",
             code="newer_schema",
         )
-    if len(footer.get("ids", ())) != header.get("count"):
-        raise ShardCorrupt("count mismatch")
+    if meta.get("count") != header.get("count") or meta.get("order") != sys.byteorder:
+        raise ShardCorrupt("count/byte order mismatch")
     if full:
         c = 0
         pos = 0
@@ -183,60 +225,80 @@ def read_footer(fd: int, size: int, *, full: bool = False) -> tuple[dict, dict]:
             pos += len(chunk)
         if c & 0xFFFFFFFF != crc:
             raise ShardCorrupt("checksum mismatch")
-    return header, footer
+    blob = memoryview(fbytes)[nl + 1 :]
+    arrays: dict[str, tuple[array, array]] = {}
+    try:
+        for name, (n, ho, po) in meta["ix"].items():
+            h = array("I")
+            h.frombytes(blob[ho : ho + 4 * n])
+            p = array("Q")
+            p.frombytes(blob[po : po + 8 * n])
+            if len(h) != n or len(p) != n:
+                raise ShardCorrupt("short index")
+            arrays[name] = (h, p)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ShardCorrupt("bad index layout") from exc
+    if len(arrays.get("id", ((), ()))[0]) != header.get("count"):
+        raise ShardCorrupt("count mismatch")
+    return header, meta, arrays, foff
 
 
 # --- in-memory index of one shard --------------------------------------------------------
 
 
 class ShardIndex:
-    """Locations and secondary indexes of one shard, built from its footer."""
+    """Sorted (key hash, packed location) arrays of one shard: 12 bytes an entry.
 
-    __slots__ = ("entity", "shard", "gen", "fd", "loc", "idx", "path")
+    A lookup bisects the hash array, reads the candidate documents with ``pread`` and
+    keeps those whose key really matches (CRC-32 collisions are checked, not assumed).
+    """
 
-    def __init__(self, entity: str, shard: int, path: Path | None, fd: int | None, footer: dict | None) -> None:
+    __slots__ = ("entity", "shard", "gen", "fd", "arrays", "path", "body_end")
+
+    def __init__(self, entity: str, shard: int, path: Path | None, fd: int | None, gen: str | None = None,
+                 arrays: dict[str, tuple[array, array]] | None = None, body_end: int = 0) -> None:
         self.entity = entity
         self.shard = shard
         self.path = path
         self.fd = fd
-        self.gen = footer.get("gen") if footer else None
-        self.loc: dict[str, int] = {}
-        self.idx: dict[str, dict] = {}
-        if footer is None:
-            for name in INDEXES.get(entity, {}):
-                self.idx[name] = {}
-            return
-        ids = footer["ids"]
-        self.loc = dict(zip(ids, footer["pos"], strict=True))
-        for name, (kind, _fn) in INDEXES.get(entity, {}).items():
-            col = footer["cols"][name]
-            d: dict = {}
-            if kind == "u":
-                for i, key in zip(ids, col, strict=True):
-                    if key is not None:
-                        d[key] = i
-            else:
-                for i, key in zip(ids, col, strict=True):
-                    if key is not None:
-                        lst = d.get(key)
-                        if lst is None:
-                            d[key] = [i]
-                        else:
-                            lst.append(i)
-            self.idx[name] = d
+        self.gen = gen
+        self.arrays = arrays or {}
+        self.body_end = body_end
 
-    def read(self, entity_id: str) -> dict | None:
-        p = self.loc.get(entity_id)
-        if p is None or self.fd is None:
-            return None
-        raw = os.pread(self.fd, p & 0xFFFFFF, p >> 24)
+    @property
+    def count(self) -> int:
+        a = self.arrays.get("id")
+        return len(a[0]) if a else 0
+
+    def locs(self, index: str, key: str) -> list[int]:
+        a = self.arrays.get(index)
+        if not a:
+            return []
+        h_arr, p_arr = a
+        h = key_hash(key)
+        i = bisect_left(h_arr, h)
+        out = []
+        n = len(h_arr)
+        while i < n and h_arr[i] == h:
+            out.append(p_arr[i])
+            i += 1
+        return out
+
+    def read_at(self, loc: int) -> dict:
+        if self.fd is None:
+            raise ShardCorrupt("shard not open")
+        raw = os.pread(self.fd, loc & 0xFFFFFF, loc >> 24)
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ShardCorrupt(f"bad document in {self.entity}.{self.shard:02d}") from exc
-        if not isinstance(doc, dict) or doc.get("id") != entity_id:
-            raise ShardCorrupt(f"document mismatch in {self.entity}.{self.shard:02d}")
+        if not isinstance(doc, dict) or "id" not in doc:
+            raise ShardCorrupt(f"bad document in {self.entity}.{self.shard:02d}")
         return doc
+
+    def all_locs(self) -> list[int]:
+        a = self.arrays.get("id")
+        return sorted(a[1]) if a else []
 
     def close(self) -> None:
         if self.fd is not None:
@@ -291,10 +353,11 @@ class ShardStorage(Storage):
             size = os.fstat(fd).st_size
             out: dict = {}
             try:
-                _header, footer = read_footer(fd, size)
-                for i, p in zip(footer["ids"], footer["pos"], strict=True):
-                    out[i] = orjson.loads(os.pread(fd, p & 0xFFFFFF, p >> 24))
-            except (ShardCorrupt, orjson.JSONDecodeError):
+                _header, _meta, _arrays, body_end = read_footer(fd, size)
+                for line in os.pread(fd, body_end, 0).split(b"\n")[1:-1]:
+                    doc = orjson.loads(line)
+                    out[doc["id"]] = doc
+            except (ShardCorrupt, orjson.JSONDecodeError, KeyError, TypeError):
                 # damaged shard: keep every readable document; the cursor reset done by
                 # the rebuild makes the next pull bring back the rest
                 out = {}
@@ -318,14 +381,14 @@ class ShardStorage(Storage):
         assert self._data is not None
         docs = self._data.get(TABLE, {}).values()
         try:
-            chunks, footer = encode_shard(self.entity, self.shard, docs)
-            fileio.atomic_write(self.path, chunks)
+            built = encode_shard(self.entity, self.shard, docs)
+            fileio.atomic_write(self.path, built.chunks)
         except BaseException:
             self._data = None
             raise
         self._dirty = False
         if self.on_written is not None:
-            self.on_written(self.entity, self.shard, footer)
+            self.on_written(self.entity, self.shard, built)
 
     @contextlib.contextmanager
     def batch(self):
@@ -448,15 +511,15 @@ class Cache:
         except FileNotFoundError:
             if self.meta.get("shards", {}).get(shard_name(entity, shard)):
                 self.problems.append(f"{path.name}: missing")
-            return ShardIndex(entity, shard, path, None, None)
+            return ShardIndex(entity, shard, path, None)
         try:
             size = os.fstat(fd).st_size
-            _h, footer = read_footer(fd, size, full=full_check)
-            return ShardIndex(entity, shard, path, fd, footer)
+            header, _meta, arrays, body_end = read_footer(fd, size, full=full_check)
+            return ShardIndex(entity, shard, path, fd, header["gen"], arrays, body_end)
         except ShardCorrupt as exc:
             os.close(fd)
             self.problems.append(f"{path.name}: {exc}")
-            return ShardIndex(entity, shard, path, None, None)
+            return ShardIndex(entity, shard, path, None)
         except BaseException:
             os.close(fd)
             raise
@@ -512,61 +575,70 @@ class Cache:
 
     # ---- queries ----
 
-    def get(self, entity: str, entity_id: str) -> dict | None:
-        key = (entity, entity_id)
+    def _read(self, si: ShardIndex, loc: int) -> dict | None:
+        key = (si.entity, si.shard, loc)
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
             return doc
+        try:
+            doc = si.read_at(loc)
+        except (ShardCorrupt, OSError) as exc:
+            self.problems.append(str(exc))
+            return None
+        self._docs[key] = doc
+        if len(self._docs) > self._doc_cache_size:
+            self._docs.popitem(last=False)
+        return doc
+
+    def get(self, entity: str, entity_id: str) -> dict | None:
         lst = self.shards.get(entity)
         if not lst:
             return None
         si = lst[shard_of(entity, entity_id)]
-        try:
-            doc = si.read(entity_id)
-        except (ShardCorrupt, OSError) as exc:
-            self.problems.append(str(exc))
-            return None
-        if doc is not None:
-            self._docs[key] = doc
-            if len(self._docs) > self._doc_cache_size:
-                self._docs.popitem(last=False)
-        return doc
+        for loc in si.locs("id", entity_id):
+            doc = self._read(si, loc)
+            if doc is not None and doc.get("id") == entity_id:
+                return doc
+        return None
 
     def has(self, entity: str, entity_id: str) -> bool:
-        lst = self.shards.get(entity)
-        return bool(lst) and entity_id in lst[shard_of(entity, entity_id)].loc
+        return self.get(entity, entity_id) is not None
 
-    def lookup(self, entity: str, index: str, key: str) -> list[str]:
-        kind = INDEXES[entity][index][0]
-        out: list[str] = []
+    def find(self, entity: str, index: str, key: str) -> list[dict]:
+        """Documents whose ``index`` key equals ``key`` (hash hits verified)."""
+        fn = INDEXES[entity][index][1]
+        out: list[dict] = []
         for si in self.shards.get(entity, ()):
-            hit = si.idx.get(index, {}).get(key)
-            if hit is None:
-                continue
-            if kind == "u":
-                out.append(hit)
-            else:
-                out.extend(hit)
+            for loc in si.locs(index, key):
+                doc = self._read(si, loc)
+                if doc is not None and fn(doc) == key:  # type: ignore[operator]
+                    out.append(doc)
         return out
 
-    def count(self, entity: str) -> int:
-        return sum(len(si.loc) for si in self.shards.get(entity, ()))
+    def lookup(self, entity: str, index: str, key: str) -> list[str]:
+        return [d["id"] for d in self.find(entity, index, key)]
 
-    def ids(self, entity: str) -> Iterator[str]:
-        for si in list(self.shards.get(entity, ())):
-            yield from list(si.loc)
+    def count(self, entity: str) -> int:
+        return sum(si.count for si in self.shards.get(entity, ()))
 
     def iter_docs(self, entity: str) -> Iterator[dict]:
+        """Every document of an entity, reading each shard sequentially (not via the LRU)."""
         for si in list(self.shards.get(entity, ())):
-            if si.fd is None:
+            if si.fd is None or not si.count:
                 continue
-            for i in list(si.loc):
-                try:
-                    doc = si.read(i)
-                except (ShardCorrupt, OSError):
+            try:
+                body = os.pread(si.fd, si.body_end, 0) if si.body_end else b""
+            except OSError:
+                continue
+            for line in body.split(b"\n")[1:]:
+                if not line:
                     continue
-                if doc is not None:
+                try:
+                    doc = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(doc, dict):
                     yield doc
 
     def entities(self) -> list[str]:
@@ -585,16 +657,19 @@ class Cache:
             self.meta = _meta_default()
         return self.dir
 
-    def _on_written(self, entity: str, shard: int, footer: dict) -> None:
-        lst = self.shards.setdefault(entity, [ShardIndex(entity, s, None, None, None) for s in range(shard_count(entity))])
+    def _on_written(self, entity: str, shard: int, built: Built) -> None:
+        lst = self.shards.setdefault(entity, [ShardIndex(entity, s, None, None) for s in range(shard_count(entity))])
         assert self.dir is not None
         path = self.dir / f"{shard_name(entity, shard)}.json"
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        new = ShardIndex(entity, shard, path, fd, footer)
+        new = ShardIndex(entity, shard, path, fd, built.gen, built.arrays, built.body_end)
         old = lst[shard]
         lst[shard] = new
         old.close()
-        self.meta.setdefault("shards", {})[shard_name(entity, shard)] = footer["gen"]
+        self.meta.setdefault("shards", {})[shard_name(entity, shard)] = built.gen
+        # the LRU keys on (entity, shard, loc): locations of this shard changed
+        for k in [k for k in self._docs if k[0] == entity and k[1] == shard]:
+            del self._docs[k]
         if entity not in self.meta.setdefault("entities", []):
             self.meta["entities"].append(entity)
 
@@ -648,8 +723,6 @@ class Cache:
                             table.insert_multiple(puts)
                 finally:
                     storage.close()
-            for key in touched:
-                self._docs.pop(key, None)
             return touched
 
     def commit_meta(self, **updates) -> None:
@@ -706,10 +779,11 @@ class Cache:
                                     raw = line.rstrip(b"\n")
                                     docs[orjson.loads(raw)["id"]] = raw  # last one wins
                             sp.unlink()
-                        chunks, footer = encode_shard(entity, s, docs.values())
+                        built = encode_shard(entity, s, docs.values())
                         del docs
-                        fileio.atomic_write(tmp / f"{shard_name(entity, s)}.json", chunks)
-                        shard_gens[shard_name(entity, s)] = footer["gen"]
+                        fileio.atomic_write(tmp / f"{shard_name(entity, s)}.json", built.chunks)
+                        shard_gens[shard_name(entity, s)] = built.gen
+                        del built
                 m = _meta_default()
                 m.update(meta)
                 m["entities"] = entities
