@@ -3,11 +3,10 @@ agencies, and a factory that builds the app the way ``launch.py`` does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from samad_desk.services import CallForm
+
 NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
 
 
@@ -14,7 +16,7 @@ async def type_text(pilot: Any, text: str) -> None:
 
 async def settle(pilot: Any) -> None:
     """Let debounce timers fire and workers finish (never a bare sleep for results)."""
-    await pilot.pause(0.35)
+    await pilot.pause(0.2)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -23,3 +25,20 @@ def screen_text(app: Any) -> str:
     """The rows the terminal would show (visual order)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+#: a complete, valid call (for tests about one field, the rest set directly)
+GOOD = CallForm(
+    national_id="0012345679",
+    first_name="علی",
+    last_name="رضایی",
+    father_name="حسن",
+    birth_date="1365/04/12",
+    mobile="09121234567",
+    city="قزوین",
+    case_type="complaint",
+    subject="water.outage",
+    agency="water-qazvin",
+    urgency="normal",
+    description="سه روز است آب محله قطع است",
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_ui_helpers import screen_text, settle, type_text
+from desk_ui_helpers import GOOD, screen_text, settle, type_text
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.call_screen import CallEntryScreen
@@ -184,8 +184,8 @@ async def test_save_key_refuses_a_second_save_while_one_runs(make_app, store) ->
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await fill_citizen(pilot)
-        await fill_case(pilot)
+        app.screen.load_form(GOOD)
+        await settle(pilot)
         await pilot.press("f2", "f2")
         await settle(pilot)
         assert isinstance(app.screen, TrackingCodeModal)

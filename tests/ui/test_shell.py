@@ -1,0 +1,179 @@
+"""The app shell: keys under the Persian layout, help, status bar, modes, drafts."""
+
+from __future__ import annotations
+
+from desk_ui_helpers import settle, type_text
+
+from samad_desk.screens.call_screen import CallEntryScreen
+from samad_desk.screens.help_screen import BINDING_SOURCES, HelpScreen, help_rows
+
+
+async def test_persian_letters_fire_no_action(make_app, store) -> None:
+    """With the Persian layout, q→ض, s→س, p→ح, c→ز …; Ctrl+letter arrives as the bare
+    letter. None of them may do anything but type."""
+    seen: list = []
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        mode = app.current_mode
+        # focus outside any input: the candidate list
+        screen.query_one("#candidates").focus()
+        await pilot.pause()
+        stack = list(app.screen_stack)
+        for ch in "ضصثقفغعهخحجچشسیبلاتنمکگظطزرذدپو":
+            await pilot.press(ch)
+        await settle(pilot)
+        assert app.current_mode == mode
+        assert list(app.screen_stack) == stack
+        assert store.pending_ops(limit=10) == []
+        # inside a field the letters are typed, and still nothing fires
+        screen.input("first_name").focus()
+        await pilot.pause()
+        await type_text(pilot, "ضسح")
+        await settle(pilot)
+        assert screen.input("first_name").value == "ضسح"
+        assert app.current_mode == mode and isinstance(app.screen, CallEntryScreen)
+        assert store.pending_ops(limit=10) == []
+    from textual.events import Key
+
+    fired = [m for m in seen if type(m).__name__ in ("CaseSaved", "LoggedIn") and not isinstance(m, Key)]
+    assert [type(m).__name__ for m in fired] == ["LoggedIn"]
+
+
+async def test_help_lists_every_binding_id(make_app) -> None:
+    import importlib
+
+    ids = set()
+    for _title, module, name in BINDING_SOURCES:
+        cls = getattr(importlib.import_module(module), name)
+        for b in cls.BINDINGS:
+            if getattr(b, "id", None) and not b.system:
+                ids.add(b.id)
+    assert {"case-save", "app-help", "mode-call", "followup-save", "attention-reissue"} <= ids
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.text
+        for binding_id in ids:
+            assert f"[{binding_id}]" in text, binding_id
+        assert "F2" in text and "ذخیره" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CallEntryScreen)
+
+
+def test_help_applies_the_keymap() -> None:
+    rows = dict(
+        (binding_id, keys)
+        for _area, items in help_rows({"case-save": "f6"})
+        for keys, _desc, binding_id in items
+    )
+    assert rows["case-save"] == "F6"
+
+
+async def test_keymap_setting_rebinds_save(settings, store) -> None:
+    from dataclasses import replace
+
+    from samad_desk.app import SamadDeskApp
+
+    app = SamadDeskApp(replace(settings, keymap={"case-save": "ctrl+f2"}), store=store, seed_demo=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.load_form(GOOD)
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert store.pending_ops(limit=10) == []
+        await pilot.press("ctrl+f2")
+        await settle(pilot)
+    assert len(store.pending_ops(limit=10)) == 3
+
+
+async def test_modes_switch_with_function_keys(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key, mode in (("f6", "lookup"), ("f7", "followup"), ("f8", "cartable"),
+                          ("f9", "supervisor"), ("f10", "attention"), ("f5", "call")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.current_mode == mode
+
+
+async def test_status_bar_shows_state_pending_attention(make_app, store, services) -> None:
+    from test_call_entry import _existing
+
+    from samad_desk.screens.chrome import StatusBar
+
+    await _existing(services)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(1.2)
+        await app.workers.wait_for_complete()
+        text = app.screen.query_one(StatusBar).text
+        assert "محلی" in text
+        assert "در صف: ۳" in text
+        assert "نیازمند توجه: ۰" in text
+
+
+async def test_draft_survives_a_crash(make_app, settings, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "0012345679")
+        await pilot.press("enter")
+        await type_text(pilot, "مریم")
+        await pilot.press("enter")
+        await type_text(pilot, "احمدی")
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+    # the draft file is what a crash leaves behind
+    assert (settings.operator_dir / "draft.json").exists()
+    app2 = make_app()
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        from samad_desk.screens.modals import DraftModal
+
+        assert isinstance(app2.screen, DraftModal)
+        assert "مریم احمدی" in app2.screen.text
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app2.screen
+        assert isinstance(screen, CallEntryScreen)
+        assert screen.input("first_name").value == "مریم"
+        assert screen.input("last_name").value == "احمدی"
+        assert screen.input("national_id").value == "0012345679"
+
+
+async def test_discarded_draft_is_gone(make_app, settings) -> None:
+    from samad_desk.services import CallForm, DraftStore
+
+    DraftStore(settings.operator_dir).save(CallForm(first_name="مریم"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.input("first_name").value == ""
+    assert not (settings.operator_dir / "draft.json").exists()
+
+
+async def test_palette_has_persian_desk_commands(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f12")
+        await pilot.pause()
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "پیگیری")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "followup"
