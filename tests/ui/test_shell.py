@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk_ui_helpers import settle, type_text
+from desk_ui_helpers import GOOD, settle, type_text
 
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.help_screen import BINDING_SOURCES, HelpScreen, help_rows
