@@ -368,6 +368,12 @@ def _citizen_upsert(ctx: _Ctx) -> Outcome:
         applied[key] = value
     if new.get("national_id"):
         new["no_national_id"] = False
+    elif not new.get("no_national_id"):
+        raise Rejected(
+            "invalid_payload",
+            "کد ملی را نمی‌توان پاک کرد مگر آنکه گزینه «بدون کد ملی» زده شود.",
+            target,
+        )
     concurrent = ctx.op.get("base_version") not in (None, target.get("version"))
     if applied:
         ctx.put("citizen", new)
@@ -419,6 +425,11 @@ def _citizen_merge(ctx: _Ctx) -> Outcome:
         if not _same(key, survivor.get(key), value):
             new_s[key] = value
             changed[key] = value
+    carried = sorted(n for n in merged_nids if n)
+    if not new_s.get("national_id") and len(carried) == 1:
+        # the survivor takes over the one national ID of the merged profiles
+        new_s["national_id"] = changed["national_id"] = carried[0]
+        new_s["no_national_id"] = changed["no_national_id"] = False
     ctx.put("citizen", new_s)
     previous = {survivor_id: {k: survivor.get(k) for k in CITIZEN_EDITABLE}}
     for doc in merged:

@@ -6,6 +6,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from samad_desk.domain import ops
 from samad_desk.domain.ids import uuid7
@@ -349,3 +351,50 @@ def test_op_shape(actors):
     assert set(op["actor"]) == {"operator_id", "name", "role", "agency_id", "office_id"}
     with pytest.raises(ValueError):
         ops.make_op("case.fly", "x", {}, actors["agent"])
+
+
+def test_national_id_cannot_be_cleared_silently(reader, cal, actors):
+    cid = new_citizen(reader, cal, actors)
+    rejected(reader, cal, ops.citizen_upsert({"id": cid, "national_id": ""}, actors["agent"]), "invalid_payload")
+    ok(reader, cal, ops.citizen_upsert({"id": cid, "national_id": "", "no_national_id": True}, actors["agent"]))
+    assert reader.get("citizen", cid)["national_id"] is None
+
+
+def test_merge_carries_the_only_national_id(reader, cal, actors):
+    a = new_citizen(reader, cal, actors, nid=None, no_national_id=True)
+    b = new_citizen(reader, cal, actors, nid=NID2)
+    ok(reader, cal, ops.citizen_merge(a, [b], {}, actors["agent"]))
+    assert reader.get("citizen", a)["national_id"] == NID2
+    assert reader.citizen_by_national_id(NID2)["id"] == a
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12), st.text(max_size=30),
+                    st.lists(st.text(max_size=5), max_size=3), st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3))
+_keys = st.sampled_from(["text", "reason", "days", "agency_id", "operator_id", "satisfied", "note",
+                         "national_id", "first_name", "last_name", "mobile", "birth_date", "no_national_id",
+                         "tracking_code", "citizen_id", "type", "subject", "description", "merged_ids",
+                         "survivor_id", "fields", "merge_op_id", "suggested_agency_id", "base", "urgency"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op_type=st.sampled_from(sorted(ops.OP_TYPES)), payload=st.dictionaries(_keys, _values, max_size=8),
+       role=st.sampled_from(["agent", "officer", "manager", "supervisor", "admin"]),
+       state=st.sampled_from(["registered", "referred", "in_progress", "answered", "closed", "returned"]))
+def test_random_ops_never_raise(reader, cal, actors, op_type, payload, role, state):
+    case_id = "case-fixed"
+    reader.put("case", {"id": case_id, "tracking_code": "000123456786", "citizen_id": "c", "type": "request",
+                        "subject": "s", "agency_id": None if state in ("registered", "returned") else "water-qazvin",
+                        "city": "", "description": "d", "urgency": "normal", "channel": "call", "state": state,
+                        "registered_at": "2025-05-01T06:00:00Z", "referred_at": "2025-05-01T06:00:00Z",
+                        "due_date": "2025-05-14", "extended_days": 0, "assigned_to": None, "answer": None,
+                        "answered_at": None, "closed_at": None, "escalated": False, "version": 4})
+    entity = case_id if op_type.startswith("case.") and op_type != "case.register" else uuid7()
+    op = ops.make_op(op_type, entity, payload, actors[role])
+    out = apply_op(op, reader, now=NOW, calendar=cal)
+    assert out.status in ("applied", "rejected")
+    if out.status == "rejected":
+        assert out.message and PERSIAN.search(out.message)
+    else:
+        import json
+        json.dumps([c.to_dict() for c in out.changes])  # JSON-able
+        assert out.event is not None
