@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from samad_desk.central import db
 
 PUBLIC = "*"
 PUBLIC_ENTITIES = ("agency", "operator")
+#: entities ops modify: read with FOR UPDATE inside a push (agencies, operators and
+#: append-only events are only read, and locking them would serialize every push)
+LOCKED_ENTITIES = frozenset({"case", "citizen"})
 
 
 def dumps(value: Any) -> str:
@@ -69,29 +72,87 @@ class ChangeBuffer:
         del self.items[mark:]
 
 
-def for_update(engine_is_sqlite: bool, stmt):
-    return stmt if engine_is_sqlite else stmt.with_for_update()
+COLS = ("entity", "id", "version", "deleted", "data", "case_id", "citizen_id", "agency_id",
+        "office_id", "operator_id", "province", "national_id", "tracking_code")
+_SELECT = "SELECT " + ", ".join(COLS) + " FROM entities"
+
+
+@dataclass
+class ERow:
+    """One ``entities`` row (also what the push transaction caches)."""
+
+    entity: str
+    id: str
+    version: int
+    deleted: bool
+    data: str | None
+    case_id: str | None = None
+    citizen_id: str | None = None
+    agency_id: str | None = None
+    office_id: str | None = None
+    operator_id: str | None = None
+    province: str | None = None
+    national_id: str | None = None
+    tracking_code: str | None = None
 
 
 class Repo:
     """Reads and writes entity rows on one connection (inside the push transaction).
 
     Implements the reducer's ``Reader`` protocol (``get``, ``citizen_by_national_id``,
-    ``agency``). On PostgreSQL reads lock the row (``FOR UPDATE``) so two concurrent
-    pushes touching one case apply one after the other, never on the same version.
+    ``agency``). On PostgreSQL, cases and citizens are read ``FOR UPDATE`` so two
+    concurrent pushes touching one case apply one after the other, never on the same
+    version. Rows are cached for the transaction (``prefetch`` loads a batch's rows in
+    one query), and the hot statements are plain SQL: building SQLAlchemy expressions
+    per op cost more than the database work.
     """
 
     def __init__(self, conn: Connection, *, lock: bool):
         self.conn = conn
         self.lock = lock
+        self.pg = conn.dialect.name != "sqlite"
+        self.cache: dict[tuple[str, str], ERow | None] = {}
+
+    def _sql(self, sql: str, params: tuple = ()):
+        if self.pg:
+            sql = sql.replace("?", "%s")
+        return self.conn.exec_driver_sql(sql, params)
+
+    @staticmethod
+    def _erow(r: Any) -> ERow:
+        return ERow(r[0], r[1], r[2], bool(r[3]), *r[4:])
+
+    def prefetch(self, keys: list[tuple[str, str]]) -> None:
+        """Load (and on PostgreSQL lock) these rows in one query per entity kind."""
+        by_kind: dict[str, set[str]] = {}
+        for entity, id_ in keys:
+            if isinstance(id_, str) and (entity, id_) not in self.cache:
+                by_kind.setdefault(entity, set()).add(id_)
+        for entity, ids in by_kind.items():
+            ordered = sorted(ids)  # a fixed lock order avoids deadlocks between pushes
+            for i in range(0, len(ordered), 500):
+                part = ordered[i : i + 500]
+                marks = ", ".join("?" * len(part))
+                sql = f"{_SELECT} WHERE entity = ? AND id IN ({marks}) ORDER BY id"
+                if self.lock and entity in LOCKED_ENTITIES:
+                    sql += " FOR UPDATE"
+                for r in self._sql(sql, (entity, *part)).fetchall():
+                    self.cache[(entity, r[1])] = self._erow(r)
+                for id_ in part:
+                    self.cache.setdefault((entity, id_), None)
 
     # -- Reader protocol --------------------------------------------------------------
-    def _row(self, entity: str, id_: str):
-        t = db.entities
-        stmt = select(t).where(and_(t.c.entity == entity, t.c.id == id_))
-        if self.lock:
-            stmt = stmt.with_for_update()
-        return self.conn.execute(stmt).first()
+    def _row(self, entity: str, id_: str) -> ERow | None:
+        key = (entity, id_)
+        if key in self.cache:
+            return self.cache[key]
+        sql = f"{_SELECT} WHERE entity = ? AND id = ?"
+        if self.lock and entity in LOCKED_ENTITIES:
+            sql += " FOR UPDATE"
+        r = self._sql(sql, (entity, id_)).first()
+        row = self._erow(r) if r is not None else None
+        self.cache[key] = row
+        return row
 
     def get(self, entity: str, id: str) -> dict | None:
         if not isinstance(id, str):
@@ -102,13 +163,14 @@ class Repo:
         return loads(row.data)
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
-        t = db.entities
-        rows = self.conn.execute(
-            select(t.c.data).where(
-                and_(t.c.entity == "citizen", t.c.national_id == nid, t.c.deleted.is_(False))
-            )
-        ).all()
-        found = [loads(r.data) for r in rows]
+        ids = self._sql(
+            "SELECT id FROM entities WHERE entity = 'citizen' AND national_id = ? ORDER BY id", (nid,)
+        ).fetchall()
+        found = []
+        for (id_,) in ids:
+            row = self._row("citizen", id_)  # locked on PostgreSQL: the reducer may fold into it
+            if row is not None and not row.deleted and row.national_id == nid:
+                found.append(loads(row.data))
         live = [c for c in found if not c.get("merged_into")]
         pick = live or found
         return pick[0] if pick else None
@@ -117,7 +179,7 @@ class Repo:
         return self.get("agency", id)
 
     # -- extras ---------------------------------------------------------------------------
-    def row(self, entity: str, id_: str):
+    def row(self, entity: str, id_: str) -> ERow | None:
         return self._row(entity, id_)
 
     def case_scope(self, case_id: str | None) -> set[str]:
@@ -126,17 +188,13 @@ class Repo:
         row = self._row("case", case_id)
         return scope_of_case_row(row) if row is not None else set()
 
-    def events_of_case(self, case_id: str) -> list[Any]:
-        t = db.entities
-        return self.conn.execute(
-            select(t).where(and_(t.c.entity == "event", t.c.case_id == case_id))
-        ).all()
+    def events_of_case(self, case_id: str) -> list[ERow]:
+        rows = self._sql(f"{_SELECT} WHERE entity = 'event' AND case_id = ? ORDER BY id", (case_id,))
+        return [self.cache.get(("event", r[1])) or self._erow(r) for r in rows.fetchall()]
 
-    def cases_of_citizen(self, citizen_id: str) -> list[Any]:
-        t = db.entities
-        return self.conn.execute(
-            select(t).where(and_(t.c.entity == "case", t.c.citizen_id == citizen_id))
-        ).all()
+    def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
+        rows = self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ? ORDER BY id", (citizen_id,))
+        return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows.fetchall()]
 
     def scope_of(self, entity: str, row: Any) -> set[str]:
         if entity in PUBLIC_ENTITIES:
@@ -152,42 +210,40 @@ class Repo:
             return self.case_scope(row.case_id) or creator_keys(row)
         return creator_keys(row)
 
-    def put(self, entity: str, id_: str, data: dict, ctx: Ctx, old: Any = None) -> Any:
+    def put(self, entity: str, id_: str, data: dict, ctx: Ctx, old: Any = None) -> ERow:
         """Insert or replace the entity; returns the new row."""
         cols = extract(entity, id_, data)
         version = int(data.get("version") or 0)
         payload = dumps(data)
-        t = db.entities
         if old is None:
-            self.conn.execute(
-                insert(t).values(
-                    entity=entity,
-                    id=id_,
-                    version=version,
-                    deleted=False,
-                    data=payload,
-                    office_id=ctx.office_id,
-                    operator_id=ctx.operator_id,
-                    province=cols.pop("province", None) or ctx.province,
-                    **cols,
-                )
+            row = ERow(entity, id_, version, False, payload, office_id=ctx.office_id,
+                       operator_id=ctx.operator_id, province=cols.pop("province", None) or ctx.province,
+                       **cols)
+            self._sql(
+                f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
+                tuple(getattr(row, c) for c in COLS),
             )
         else:
-            self.conn.execute(
-                update(t)
-                .where(and_(t.c.entity == entity, t.c.id == id_))
-                .values(version=version, deleted=False, data=payload, **cols)
+            row = ERow(**{c: getattr(old, c) for c in COLS})
+            row.version, row.deleted, row.data = version, False, payload
+            for k, v in cols.items():
+                setattr(row, k, v)
+            sets = ["version", "deleted", "data", *cols]
+            self._sql(
+                f"UPDATE entities SET {', '.join(f'{k} = ?' for k in sets)} WHERE entity = ? AND id = ?",
+                (*(getattr(row, k) for k in sets), entity, id_),
             )
-        return self._row(entity, id_)
+        self.cache[(entity, id_)] = row
+        return row
 
     def delete(self, entity: str, id_: str, old: Any) -> int:
         version = (old.version if old is not None else 0) + 1
-        t = db.entities
-        self.conn.execute(
-            update(t)
-            .where(and_(t.c.entity == entity, t.c.id == id_))
-            .values(version=version, deleted=True, data=None)
-        )
+        self._sql("UPDATE entities SET version = ?, deleted = ?, data = NULL WHERE entity = ? AND id = ?",
+                  (version, True, entity, id_))
+        if old is not None:
+            row = ERow(**{c: getattr(old, c) for c in COLS})
+            row.version, row.deleted, row.data = version, True, None
+            self.cache[(entity, id_)] = row
         return version
 
 

@@ -1,0 +1,159 @@
+"""Server push throughput: 8 concurrent desks pushing over loopback to the real server.
+
+Each desk is a thread with its own login (own device and client), pushing batches of
+100 ops in ``client_seq`` order, one push in flight per desk (as the sync engine does).
+The ops are realistic calls: ``citizen.upsert`` (a new citizen), ``case.register``,
+``case.refer`` to an agency, and a ``case.note``; every op goes through the shared
+reducer, the SAVEPOINT, the dedup row and the change log. Ops are built before timing.
+
+Reported on PostgreSQL (the target, ≥ 1,000 ops/s) with SQLite beside it. The server is
+one uvicorn process (``samad-desk central serve``); the benchmark client runs in this
+process, on the same (small) machine.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.harness import Metric
+
+DESKS = 8
+BATCH = 100
+
+
+def _nid(rng: random.Random) -> str:
+    from samad_desk.text.national_id import check_digit
+
+    while True:
+        first9 = f"{rng.randrange(10**9):09d}"
+        if len(set(first9)) > 1:
+            return first9 + str(check_digit(first9))
+
+
+def _build_ops(login: dict, n_calls: int, rng: random.Random) -> list[dict]:
+    from samad_desk.domain import ops as O
+    from samad_desk.domain.ids import uuid7
+    from samad_desk.domain.tracking import make_tracking_code
+
+    actor = O.make_actor(login["operator"])
+    agencies = ["water-qazvin", "power-qazvin", "gas-qazvin", "municipality-qazvin"]
+    out: list[dict] = []
+    for i in range(n_calls):
+        cit, case = uuid7(), uuid7()
+        out.append(O.citizen_upsert({"id": cit, "national_id": _nid(rng), "first_name": "مریم",
+                                     "last_name": f"احمدی {i}", "mobile": f"0912{rng.randrange(10**7):07d}",
+                                     "city": "قزوین"}, actor))
+        out.append(O.case_register(case, tracking_code=make_tracking_code(login["client_no"], i + 1),
+                                   citizen_id=cit, type="complaint", subject="قطعی آب",
+                                   city="قزوین", description="شرح تماس شهروند " * 8, actor=actor))
+        out.append(O.case_refer(case, rng.choice(agencies), actor, note="ارجاع"))
+        out.append(O.case_note(case, "شهروند دوباره تماس گرفت.", actor))
+    return out
+
+
+def _measure(url: str, n_calls_per_desk: int) -> tuple[float, int, float]:
+    """Returns (ops per second, ops applied, p95 push latency in ms)."""
+    from samad_desk.domain.ids import uuid7
+
+    rng = random.Random(7)
+    desks = []
+    with httpx.Client(base_url=url, timeout=120) as http:
+        for d in range(DESKS):
+            r = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1",
+                                                  "device_id": f"bench-{uuid7()}-{d}"})
+            r.raise_for_status()
+            login = r.json()
+            ops = _build_ops(login, n_calls_per_desk, rng)
+            client_id = f"c-{uuid7()}"
+            for i, op in enumerate(ops, 1):
+                op["client_id"], op["client_seq"] = client_id, i
+            desks.append((login, client_id, ops))
+    applied = [0] * DESKS
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(DESKS + 1)
+
+    def run_desk(k: int) -> None:
+        login, client_id, ops = desks[k]
+        h = {"Authorization": f"Bearer {login['access_token']}"}
+        with httpx.Client(base_url=url, timeout=120, headers=h) as http:
+            start.wait()
+            i = 0
+            while i < len(ops):
+                batch = ops[i : i + BATCH]
+                t0 = time.perf_counter()
+                r = http.post("/v1/sync/push", json={"client_id": client_id, "device_id": login["device_id"],
+                                                     "ops": batch})
+                dt = (time.perf_counter() - t0) * 1000
+                if r.status_code == 503:
+                    time.sleep(float(r.headers.get("Retry-After", "1")) * random.random())
+                    continue
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+                    return
+                res = r.json()["results"]
+                n = sum(1 for x in res if x["status"] == "applied")
+                with lock:
+                    applied[k] += n
+                    latencies.append(dt)
+                i += len([x for x in res if x.get("op_id")])
+
+    threads = [threading.Thread(target=run_desk, args=(k,)) for k in range(DESKS)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"push errors: {errors[:3]}")
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    return sum(applied) / elapsed, sum(applied), p95
+
+
+def measure_backend(backend: str, n_calls_per_desk: int) -> tuple[float, int, float] | None:
+    from samad_desk.central.process import drop_pg_schema, sqlite_url, start_server, test_pg_url
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-central-"))
+    url = sqlite_url(tmp) if backend == "sqlite" else test_pg_url("bench")
+    if url is None:
+        return None
+    try:
+        server = start_server(url, seed_demo=True, log_path=tmp / "server.log")
+        try:
+            return _measure(server.url, n_calls_per_desk)
+        finally:
+            server.stop()
+    finally:
+        if backend == "pg":
+            drop_pg_schema(url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(quick: bool = False) -> list[Metric]:
+    calls = 50 if quick else 250  # × 4 ops × 8 desks: 1,600 or 8,000 ops
+    sqlite = measure_backend("sqlite", calls)
+    pg = measure_backend("pg", calls)
+    metrics: list[Metric] = []
+    base = sqlite[0] if sqlite else None
+    if pg:
+        metrics.append(Metric("push throughput, 8 desks, PostgreSQL", pg[0], "ops/s", baseline=base,
+                              baseline_label="SQLite", target=">= 1,000 ops/s",
+                              note=f"{pg[1]:,} ops; p95 push of {BATCH} = {pg[2]:,.0f} ms"))
+    else:
+        metrics.append(Metric("push throughput, 8 desks, PostgreSQL", float("nan"), "ops/s",
+                              target=">= 1,000 ops/s", note="PostgreSQL unreachable"))
+    if sqlite:
+        metrics.append(Metric("push throughput, 8 desks, SQLite", sqlite[0], "ops/s",
+                              note=f"{sqlite[1]:,} ops; p95 push of {BATCH} = {sqlite[2]:,.0f} ms"))
+    return metrics
