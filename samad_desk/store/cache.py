@@ -443,6 +443,7 @@ class Cache:
         self._docs: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._doc_cache_size = doc_cache_size
         self._lock = threading.RLock()
+        self.version = 0  # bumped whenever what the cache shows may have changed
 
     # ---- opening and refreshing ----
 
@@ -458,6 +459,7 @@ class Cache:
     def load(self, *, full_check: bool = False) -> list[str]:
         """(Re)load everything; returns problems found (corrupt shards, bad meta)."""
         with self._lock:
+            self.version += 1
             self.problems = []
             self._close_all()
             self._docs.clear()
@@ -541,6 +543,7 @@ class Cache:
         with self._lock:
             if not self.changed_on_disk():
                 return False
+            self.version += 1
             d = self.current_dir()
             if d != self.dir:
                 self.load()
@@ -658,6 +661,7 @@ class Cache:
         return self.dir
 
     def _on_written(self, entity: str, shard: int, built: Built) -> None:
+        self.version += 1
         lst = self.shards.setdefault(entity, [ShardIndex(entity, s, None, None) for s in range(shard_count(entity))])
         assert self.dir is not None
         path = self.dir / f"{shard_name(entity, shard)}.json"

@@ -53,6 +53,7 @@ class Overlay:
         self._events: dict[str, dict[str, dict]] = {}
         self._computing: dict[tuple[str, str], dict | None] = {}
         self.rejected_locally: dict[str, str] = {}
+        self.version = 0  # bumped on every change (memo keys of derived views)
 
     @property
     def calendar(self):
@@ -64,6 +65,7 @@ class Overlay:
 
     def invalidate(self) -> None:
         with self.lock:
+            self.version += 1
             self._memo.clear()
             self._events.clear()
 
@@ -73,6 +75,7 @@ class Overlay:
             if op_id in self.ops:
                 return
             self.ops[op_id] = op
+            self.version += 1
             for eid in self._targets(op):
                 lst = self.by_entity.setdefault(eid, [])
                 lst.append(op)
@@ -102,6 +105,7 @@ class Overlay:
             op = self.ops.pop(op_id, None)
             if op is None:
                 return
+            self.version += 1
             for eid in self._targets(op):
                 lst = self.by_entity.get(eid)
                 if lst:

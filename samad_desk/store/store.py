@@ -159,6 +159,7 @@ class Store:
         self.cache: Cache
         self.overlay: Overlay
         self._closed = False
+        self._cartable_memo: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------------ opening
 
@@ -770,32 +771,46 @@ class Store:
             return out
 
     def cartable(self, agency_id: str, states: Iterable[str] | None = None) -> list[dict]:
-        """Cases of an agency in ``states`` (default: referred, in_progress), oldest due first."""
+        """Cases of an agency in ``states`` (default: referred, in_progress), earliest due first.
+
+        The sorted result is memoized until the cache or the pending ops change, so a
+        screen refreshing its cartable costs little more than copying the rows.
+        """
         self._maybe_refresh()
         want = tuple(states) if states is not None else CARTABLE_STATES
         with self._lock:
             ov = self.overlay
+            memo_key = (agency_id, want)
+            hit = self._cartable_memo.get(memo_key)
+            if hit is not None and hit[0] == (ov.version, self.cache.version):
+                return [dict(d) for d in hit[1]]
             out: dict[str, dict] = {}
             for st in want:
-                for cid in self.cache.lookup("case", "cart", f"{agency_id}\x1f{st}"):
-                    if ov.touches(cid):
-                        continue
-                    doc = self.cache.get("case", cid)
-                    if doc is not None:
-                        out[cid] = doc
+                for doc in self.cache.find("case", "cart", f"{agency_id}\x1f{st}"):
+                    if not ov.touches(doc["id"]):
+                        out[doc["id"]] = doc
             if ov.by_entity:
                 cands = set(ov.agency.get(agency_id, ()))
-                for st in CASE_STATES:
-                    for cid in self.cache.lookup("case", "cart", f"{agency_id}\x1f{st}"):
-                        if ov.touches(cid):
-                            cands.add(cid)
+                for cid, ops in ov.by_entity.items():
+                    if cid in cands or entity_of(ops[0]) != "case":
+                        continue
+                    cached = self.cache.get("case", cid)
+                    if cached is not None and cached.get("agency_id") == agency_id:
+                        cands.add(cid)
                 for cid in cands:
                     doc = ov.get("case", cid)
                     if doc is not None and doc.get("agency_id") == agency_id and doc.get("state") in want:
                         out[cid] = doc
-            items = [dict(d) for d in out.values()]
-        items.sort(key=lambda d: (d.get("due_date") or "9999", d.get("referred_at") or "", d.get("id")))
-        return items
+            items = sorted(out.values(), key=lambda d: (d.get("due_date") or "9999", d.get("referred_at") or "", d.get("id")))
+            if len(self._cartable_memo) > 64:
+                self._cartable_memo.clear()
+            self._cartable_memo[memo_key] = ((ov.version, self.cache.version), items)
+            return [dict(d) for d in items]
+
+    def preload(self, agency_ids: Iterable[str] | None = None) -> int:
+        """Read the open cartables into memory (all agencies by default). Returns rows."""
+        ids = list(agency_ids) if agency_ids is not None else [a["id"] for a in self.agencies()]
+        return sum(len(self.cartable(a)) for a in ids)
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
         self._maybe_refresh()
