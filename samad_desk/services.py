@@ -634,9 +634,7 @@ class DeskServices:
             raise ServiceError("پرونده پیدا نشد")
         citizen = self.store.get("citizen", case.get("citizen_id")) if case.get("citizen_id") else None
         agency = self.store.get("agency", case.get("agency_id")) if case.get("agency_id") else None
-        events = sorted(
-            self.store.events_of_case(case_id), key=lambda e: (str(e.get("at") or ""), str(e.get("id")))
-        )
+        events = list(self.store.events_of_case(case_id))  # already in history order
         remaining = None
         due = None
         if case.get("due_date"):

@@ -235,3 +235,8 @@ class ChoiceField(FieldRow):
     def on_descendant_focus(self) -> None:
         if not self.selected:
             self._open(self.typed)
+        else:
+            # typing replaces the chosen value instead of appending to its label
+            select_all = getattr(self.input, "action_select_all", None)
+            if select_all is not None:
+                select_all()

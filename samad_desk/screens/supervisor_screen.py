@@ -1,0 +1,303 @@
+"""The supervisor's view (نظارت): every queue of the province, read-only.
+
+Three panes: F2 the agencies (queues with their counts and each agency's responsiveness:
+answered in time, mean working days to answer, overdue now, with a text bar), F3 a bar
+chart, F4 the cases: overdue first across the province, or one agency's cases after Enter
+on it. Enter on a case opens it (the supervisor may escalate, close or reopen there, never
+answer). The view re-reads the store whenever it changes (after every sync).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import ContentSwitcher
+from textual.worker import Worker, WorkerState
+
+from samad_desk.case_actions import ActionRefused, CaseActions, SupervisorData
+from samad_desk.domain.models import CaseState
+from samad_desk.reports import AgencyStats, DeadlineCue, bar, bar_chart
+from samad_desk.screens.base import DeskScreen
+from samad_desk.screens.cartable_table import CaseTable, Col
+from samad_desk.text.digits import fa
+from samad_desk.widgets import RTLStatic
+
+
+@dataclass
+class AgencyRow:
+    """An agency as a table row (``id`` and ``cue`` are what CaseTable needs)."""
+
+    stats: AgencyStats
+
+    @property
+    def id(self) -> str:
+        return self.stats.agency_id
+
+    @property
+    def cue(self) -> DeadlineCue:
+        s = self.stats
+        return DeadlineCue("", "overdue" if s.overdue else "ok", None)
+
+
+def agency_columns() -> list[Col]:
+    def chart(r: AgencyRow) -> str:
+        p = r.stats.in_time_pct
+        return bar(p or 0, 100, 10)[::-1] if p is not None else "·" * 10
+
+    return [
+        Col("name", "دستگاه", 0, lambda r: r.stats.name, min_width=12),
+        Col("open", "باز", 5, lambda r: fa(r.stats.open)),
+        Col("overdue", "معوق", 5, lambda r: fa(r.stats.overdue), styled=True),
+        Col("in_time", "در موعد", 7, lambda r: r.stats.in_time_text),
+        Col("mean", "میانگین", 7, lambda r: r.stats.mean_days_text),
+        Col("bar", "پاسخ در موعد", 12, chart, direction="ltr"),
+    ]
+
+
+def case_columns(agency_name: Any) -> list[Col]:
+    return [
+        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr"),
+        Col("agency", "دستگاه", 14, lambda r: agency_name(r.agency_id)),
+        Col("subject", "موضوع", 0, lambda r: r.subject, min_width=8),
+        Col("state", "وضعیت", 9, lambda r: r.state_label),
+        Col("remaining", "مهلت", 13, lambda r: r.cue.text + (" ▲" if r.escalated else ""), styled=True),
+    ]
+
+
+@dataclass
+class StoreTouched(Message):
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreTouched)
+
+
+def summary_text(data: SupervisorData) -> str:
+    overdue = len(data.overdue)
+    return (
+        f"باز در استان {fa(data.total_open)} | معوق {fa(overdue)}"
+        f" (بی‌اقدام ناظر {fa(len(data.candidates))}) | در انتظار ارجاع {fa(data.unreferred.get('registered', 0))}"
+        f" | عودت‌شده {fa(data.unreferred.get('returned', 0))}"
+    )
+
+
+def agency_detail(s: AgencyStats) -> str:
+    states = " | ".join(
+        f"{CaseState(k).label} {fa(s.states.get(k, 0))}" for k in ("referred", "in_progress", "answered", "closed")
+    )
+    manager = f" — مدیر: {s.manager_name}" if s.manager_name else ""
+    return f"{s.name}{manager}\n{states} | ارجاع به ناظر {fa(s.escalated)}"
+
+
+def chart_lines(stats: list[AgencyStats], width: int) -> list[str]:
+    """Two small charts: share answered in time, and overdue now (visual lines)."""
+    width = max(40, width)
+    lines = [_title("پاسخ در موعد (درصد پاسخ‌ها)", width)]
+    lines += bar_chart([(s.name, s.in_time_pct or 0, s.in_time_text) for s in stats], width, maximum=100)
+    lines.append(" " * width)
+    lines.append(_title("پرونده‌های معوق اکنون", width))
+    top = max((s.overdue for s in stats), default=0) or 1
+    lines += bar_chart([(s.name, s.overdue, fa(s.overdue)) for s in stats], width, maximum=top)
+    return lines
+
+
+def _title(text: str, width: int) -> str:
+    from samad_desk.text import rtl
+
+    return rtl.truncate(text, width)
+
+
+class ChartView(RTLStatic):
+    """Pre-laid-out visual lines (the bars must not be re-ordered again)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.stats: list[AgencyStats] = []
+
+    def show(self, stats: list[AgencyStats]) -> None:
+        self.stats = stats
+        self.text = "\n".join(chart_lines(stats, 78))  # logical copy for tests and height
+        self.refresh(layout=True)
+
+    def visual_lines(self, width: int | None = None) -> list[str]:
+        return chart_lines(self.stats, (self.size.width if width is None else width) or 78)
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(chart_lines(self.stats, width or 78))
+
+
+class SupervisorScreen(DeskScreen):
+    TITLE_FA = "نظارت"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "pane('agencies')", "دستگاه‌ها", id="supervisor-agencies"),
+        Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
+        Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
+        Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
+    ]
+
+    DEFAULT_CSS = """
+    SupervisorScreen #sup-summary { height: 1; }
+    SupervisorScreen #sup-detail { height: 2; }
+    SupervisorScreen #sup-switch { height: 1fr; }
+    SupervisorScreen #sup-cases-title { height: 1; text-style: bold; }
+    """
+
+    def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
+        super().__init__(services, **kwargs)
+        self.actions = actions or CaseActions.from_services(services)
+        self.data: SupervisorData | None = None
+        self.drill: str | None = None  # agency id shown in the cases pane, None = overdue list
+        self.refusal: str | None = None
+        self._unsubscribe: Any = None
+        self._names: dict[str, str] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield RTLStatic("", id="sup-summary", truncate=True)
+        yield RTLStatic("", id="sup-detail")
+        with ContentSwitcher(initial="agencies", id="sup-switch"):
+            yield CaseTable(agency_columns(), id="agencies", empty_text="دستگاهی ثبت نشده است.")
+            with VerticalScroll(id="chart"):
+                yield ChartView(id="sup-chart")
+            with Vertical(id="cases"):
+                yield RTLStatic("", id="sup-cases-title", truncate=True)
+                yield CaseTable(case_columns(self.agency_name), id="sup-cases",
+                                empty_text="پرونده معوقی نیست.")
+
+    def agency_name(self, agency_id: str | None) -> str:
+        if not agency_id:
+            return "واحد ۱۱۱"
+        name = self._names.get(agency_id)
+        if name is None:
+            a = self.actions.store.get("agency", agency_id)
+            name = self._names[agency_id] = str((a or {}).get("name") or agency_id)
+        return name
+
+    def on_mount(self) -> None:
+        self.query_one("#agencies", CaseTable).focus()
+        self.reload()
+        subscribe = getattr(self.actions.store, "subscribe", None)
+        if subscribe is not None:
+            try:
+                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreTouched()))
+            except Exception:
+                self._unsubscribe = None
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @on(StoreTouched)
+    def _touched(self) -> None:
+        self.reload()
+
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+        if self.drill:
+            self._load_agency(self.drill)
+
+    @work(thread=True, exclusive=True, group="supervisor-load", exit_on_error=False)
+    def _load(self) -> SupervisorData:
+        return self.actions.supervisor()
+
+    @work(thread=True, exclusive=True, group="supervisor-drill", exit_on_error=False)
+    def _load_agency(self, agency_id: str) -> tuple[str, list[Any]]:
+        return agency_id, self.actions.agency_rows(agency_id)
+
+    @on(Worker.StateChanged)
+    def _worker(self, event: Worker.StateChanged) -> None:
+        w = event.worker
+        if w.group not in ("supervisor-load", "supervisor-drill"):
+            return
+        if event.state == WorkerState.ERROR:
+            text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
+            self.refusal = text
+            self.query_one("#sup-summary", RTLStatic).update(text)
+            return
+        if event.state != WorkerState.SUCCESS or w.result is None:
+            return
+        if w.group == "supervisor-load":
+            self._loaded(w.result)
+        else:
+            agency_id, rows = w.result
+            self._show_cases(rows, f"پرونده‌های {self.agency_name(agency_id)} — معوق‌ها نخست ({fa(len(rows))})")
+
+    def _loaded(self, data: SupervisorData) -> None:
+        self.data = data
+        self.refusal = None
+        self.query_one("#sup-summary", RTLStatic).update(summary_text(data))
+        table = self.query_one("#agencies", CaseTable)
+        keep = table.current.id if table.current is not None else None
+        table.invalidate()
+        table.set_rows([AgencyRow(s) for s in data.agencies], keep=keep)
+        self.query_one("#sup-chart", ChartView).show(data.agencies)
+        if self.drill is None:
+            self._show_cases(data.overdue_rows, f"پرونده‌های معوق استان، بدترین نخست ({fa(len(data.overdue_rows))})"
+                                                " — ▲ ارجاع‌شده به ناظر")
+
+    def _show_cases(self, rows: list[Any], title: str) -> None:
+        self.query_one("#sup-cases-title", RTLStatic).update(title)
+        table = self.query_one("#sup-cases", CaseTable)
+        keep = table.current.id if table.current is not None else None
+        table.invalidate()
+        table.set_rows(rows, keep=keep)
+
+    @on(CaseTable.Highlighted, "#agencies")
+    def _agency_highlighted(self, event: CaseTable.Highlighted) -> None:
+        if event.row is not None:
+            self.query_one("#sup-detail", RTLStatic).update(agency_detail(event.row.stats))
+
+    @on(CaseTable.Chosen, "#agencies")
+    def _agency_chosen(self, event: CaseTable.Chosen) -> None:
+        event.stop()
+        self.drill = event.row.id
+        self._load_agency(event.row.id)
+        self._switch("cases")
+
+    @on(CaseTable.Chosen, "#sup-cases")
+    def _case_chosen(self, event: CaseTable.Chosen) -> None:
+        event.stop()
+        from samad_desk.screens.case_screen import CaseScreen
+
+        self.app.push_screen(CaseScreen(self.services, event.row.id, actions=self.actions))
+
+    def _switch(self, pane: str) -> None:
+        self.query_one(ContentSwitcher).current = pane
+        target = {"agencies": "#agencies", "chart": "#chart", "cases": "#sup-cases"}[pane]
+        self.query_one(target).focus()
+
+    def action_pane(self, pane: str) -> None:
+        if pane == "cases" and self.drill is not None:
+            self.drill = None
+            if self.data is not None:
+                self._loaded(self.data)
+        self._switch(pane)
+
+    def action_open_cartable(self) -> None:
+        """The highlighted agency's cartable, as its manager sees it (read-only for us)."""
+        row = self.query_one("#agencies", CaseTable).current
+        if row is None:
+            return
+        from samad_desk.screens.cartable_screen import CartableScreen
+
+        screen = CartableScreen(self.services, actions=self.actions)
+        screen.agency_id = row.id
+        self.app.push_screen(screen)
+
+    @property
+    def agencies_table(self) -> CaseTable:
+        return self.query_one("#agencies", CaseTable)
+
+    @property
+    def cases_table(self) -> CaseTable:
+        return self.query_one("#sup-cases", CaseTable)
