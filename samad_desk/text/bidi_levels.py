@@ -84,6 +84,4 @@ def resolve_levels(text: str, base_level: int = 1) -> tuple[int, ...]:
     return tuple(_parse_dump(dump, safe))
 
 
-_PARAGRAPH_SEPARATORS = {
-    ord(c): " " for c in "\n\r\x1c\x1d\x1e\x85\u2029"
-}
+_PARAGRAPH_SEPARATORS = {ord(c): " " for c in "\n\r\x1c\x1d\x1e\x85\u2029"}

@@ -93,18 +93,22 @@ def prepare(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=65536)
 def _bidi_class(ch: str) -> str:
     return unicodedata.bidirectional(ch)
 
 
+@lru_cache(maxsize=65536)
 def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch) in ("Mn", "Me")
 
 
+@lru_cache(maxsize=65536)
 def _is_format(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf"
 
 
+@lru_cache(maxsize=65536)
 def char_cells(ch: str) -> int:
     """Cells one character takes on screen (0 for marks and format characters)."""
     if _is_format(ch) or _is_mark(ch):

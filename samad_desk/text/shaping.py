@@ -55,10 +55,11 @@ def shape(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     ``k`` and ``span[k]`` how many input characters it stands for (2 for lam-alef). Input
     characters covered by no shaped character (a consumed ZWJ) are simply absent.
 
-    Joining and ligatures never cross a space, so longer texts are shaped word by word
+    Joining and ligatures never cross a space, so long texts (> 120 characters: inputs,
+    descriptions) are shaped word by word
     through a cache: typing in a long field reshapes only the word being typed.
     """
-    if " " in text and len(text) > 24:
+    if " " in text and len(text) > 120:
         out: list[str] = []
         src: list[int] = []
         span: list[int] = []

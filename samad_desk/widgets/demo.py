@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
+from samad_desk.text.digits import fa
 from samad_desk.text.rtl import ltr
 from samad_desk.widgets import (
     NationalIdInput,
@@ -34,10 +35,34 @@ PARAGRAPH = (
 )
 
 CASES = [
-    {"id": "c1", "tracking": "000123456789", "subject": "قطعی آب", "agency": "شرکت آب و فاضلاب", "city": "قزوین"},
-    {"id": "c2", "tracking": "000123456790", "subject": "آسفالت معابر", "agency": "شهرداری", "city": "تاکستان"},
-    {"id": "c3", "tracking": "000123456791", "subject": "برق محله (فوری)", "agency": "شرکت توزیع برق", "city": "آبیک"},
-    {"id": "c4", "tracking": "000123456792", "subject": "یارانه", "agency": "بهزیستی", "city": "البرز"},
+    {
+        "id": "c1",
+        "tracking": "000123456789",
+        "subject": "قطعی آب",
+        "agency": "شرکت آب و فاضلاب",
+        "city": "قزوین",
+    },
+    {
+        "id": "c2",
+        "tracking": "000123456790",
+        "subject": "آسفالت معابر",
+        "agency": "شهرداری",
+        "city": "تاکستان",
+    },
+    {
+        "id": "c3",
+        "tracking": "000123456791",
+        "subject": "برق محله (فوری)",
+        "agency": "شرکت توزیع برق",
+        "city": "آبیک",
+    },
+    {
+        "id": "c4",
+        "tracking": "000123456792",
+        "subject": "یارانه",
+        "agency": "بهزیستی",
+        "city": "البرز",
+    },
 ]
 
 COLUMNS = [
@@ -104,14 +129,14 @@ class RTLDemoApp(App[None]):
         bad = [e for e in errors if e]
         status = self.query_one("#status", RTLStatic)
         if bad:
-            status.update(f"خطا: {len(bad)} فیلد نادرست است")
+            status.update(f"خطا: {fa(len(bad))} فیلد نادرست است")
         else:
             name = self.query_one("#name", RTLInput).value if self.view in ("form", "all") else ""
             status.update(f"ثبت شد: {name}")
 
     @on(RTLInput.Changed)
     def _changed(self, event: RTLInput.Changed) -> None:
-        self.query_one("#status", RTLStatic).update(f"طول: {len(event.value)}")
+        self.query_one("#status", RTLStatic).update(f"طول: {fa(len(event.value))}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -85,6 +85,9 @@ class RTLInput(Widget, can_focus=True):
         Binding("ctrl+backspace,ctrl+w", "delete_word_left", "پاک‌کردن کلمه", show=False),
         Binding("ctrl+delete", "delete_word_right", "حذف کلمه", show=False),
         Binding("enter", "submit", "ثبت", show=False),
+        Binding("ctrl+c", "copy", "رونوشت", show=False),
+        Binding("ctrl+x", "cut", "برش", show=False),
+        Binding("ctrl+v", "paste", "چسباندن", show=False),
     ]
 
     @dataclass
@@ -319,6 +322,21 @@ class RTLInput(Widget, can_focus=True):
         self._anchor = 0
         self._cursor = len(self._value)
         self._after_move()
+
+    def action_copy(self) -> None:
+        """Copy the *logical* selection (or the whole value) through the app's clipboard,
+        which also sends OSC 52: a terminal selection would copy visual presentation forms."""
+        self.app.copy_to_clipboard(self.selected_text or self._value)
+
+    def action_cut(self) -> None:
+        a, b = self.selection
+        if a != b:
+            self.app.copy_to_clipboard(self._value[a:b])
+            self._delete_range(a, b)
+
+    def action_paste(self) -> None:
+        if self.app.clipboard:
+            self.insert_text(self.app.clipboard)
 
     def validate(self) -> str | None:
         """Run the validator; show and return its Persian message (None when valid)."""

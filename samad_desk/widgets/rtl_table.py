@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -41,6 +42,8 @@ class RTLTable(DataTable):
     DEFAULT_CSS = """
     RTLTable { width: auto; max-width: 100%; height: auto; max-height: 100%; }
     """
+
+    BINDINGS = [Binding("ctrl+c", "copy_row", "رونوشت سطر", show=False)]
 
     def __init__(self, columns: Iterable[RTLColumn] = (), **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
@@ -85,7 +88,9 @@ class RTLTable(DataTable):
         self.records[row_key] = record
         return row_key
 
-    def add_records(self, records: Iterable[Mapping[str, Any]], key_field: str | None = "id") -> None:
+    def add_records(
+        self, records: Iterable[Mapping[str, Any]], key_field: str | None = "id"
+    ) -> None:
         for record in records:
             self.add_record(record, key=str(record[key_field]) if key_field else None)
 
@@ -138,3 +143,9 @@ class RTLTable(DataTable):
         return "\t".join(
             "" if record.get(c.key) is None else str(record.get(c.key)) for c in self.rtl_columns
         )
+
+    def action_copy_row(self) -> None:
+        """Copy the highlighted row's logical text (OSC 52 through the app clipboard)."""
+        if self.row_count:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+            self.app.copy_to_clipboard(self.copy_text(row_key))

@@ -161,14 +161,18 @@ class RTLTextArea(RTLInput):
         if y < label_rows:
             style = self.get_component_rich_style("rtl-input--label")
             text = rtl.truncate(self.label, width)
-            return Strip([Segment(text, style)]).adjust_cell_length(width).apply_style(self.rich_style)
+            return (
+                Strip([Segment(text, style)]).adjust_cell_length(width).apply_style(self.rich_style)
+            )
         area_h = self._area_height()
         if y >= label_rows + area_h:
             lines = self._error_lines(width) if self.error else []
             i = y - label_rows - area_h
             text = lines[i] if 0 <= i < len(lines) else ""
             style = self.get_component_rich_style("rtl-input--error")
-            return Strip([Segment(text, style)]).adjust_cell_length(width).apply_style(self.rich_style)
+            return (
+                Strip([Segment(text, style)]).adjust_cell_length(width).apply_style(self.rich_style)
+            )
         rows = self._rows()
         caret = self.caret_offset() if self.has_focus and self._cursor_visible else None
         r = self._top + y - label_rows

@@ -149,6 +149,14 @@ async def test_selection_and_paste_are_logical_and_normalized():
         assert app.widget.value == "\u0633\u0645\u06cc\u06a9"
         await pilot.press("enter")
         assert ("submitted", "\u0633\u0645\u06cc\u06a9", None) in app.messages
+        # copy is logical (OSC 52 through the app clipboard), paste goes back in logically
+        await pilot.press("home", "shift+left", "shift+left")
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "\u0633\u0645"
+        await pilot.press("ctrl+x")
+        assert app.widget.value == "\u06cc\u06a9"
+        await pilot.press("end", "ctrl+v")
+        assert app.widget.value == "\u06cc\u06a9\u0633\u0645"
 
 
 async def test_long_value_scrolls_to_keep_the_caret_visible():
@@ -246,3 +254,7 @@ async def test_table_first_logical_column_on_the_right_and_logical_sort():
         assert [k.value for k in table.search("\u0628\u0647")] == ["b"]
         assert sorted(k.value for k in table.search("\u06f1\u06f2\u06f3")) == ["a", "b"]
         assert table.copy_text("a") == "\u06cc\u0627\u0633\u0631\t0012345678"
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("ctrl+c")
+        assert app.clipboard == table.copy_text("a")

@@ -101,7 +101,9 @@ async def test_typing_persian_in_tmux_matches_headless(tmux):
     rows = tmux.wait_for(lambda r: any(expected_field in row for row in r), "the typed name")
     tmux.wait_for(lambda r: any("\u06f8" in row or "8" in row for row in r[-1:]), "status")
     rows = [r.rstrip() for r in tmux.rows()]
-    cursor = tuple(int(v) for v in tmux("display", "-p", "-t", "demo", "#{cursor_x},#{cursor_y}").split(","))
+    cursor = tuple(
+        int(v) for v in tmux("display", "-p", "-t", "demo", "#{cursor_x},#{cursor_y}").split(",")
+    )
 
     keys = ["space" if ch == " " else ch for ch in NAME]
     head_rows, head_cursor = await _headless(keys)
