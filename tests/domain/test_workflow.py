@@ -211,3 +211,19 @@ def test_allowed_actions_menu(actors):
         "accept", "answer", "return", "extend", "note"}
     assert set(allowed_actions(_case("answered"), actors["supervisor"])) == {
         "close", "reopen", "note", "followup", "escalate"}
+
+
+def test_visibility(actors):
+    from samad_desk.domain.permissions import may, may_edit_citizens, may_see_case
+
+    water_case = _case("in_progress")
+    returned = _case("returned")
+    assert may_see_case(actors["agent"], returned) and may_see_case(actors["admin"], water_case)
+    assert may_see_case(actors["officer"], water_case) and not may_see_case(actors["officer"], returned)
+    assert not may_see_case(actors["other_officer"], water_case)
+    sup = dict(actors["supervisor"], province="qazvin")
+    assert may_see_case(sup, water_case, province="qazvin")
+    assert not may_see_case(sup, water_case, province="zanjan")
+    assert not may_see_case({"role": "guest"}, water_case)
+    assert may("manager", "assign") and not may("officer", "assign") and not may("x", "note")
+    assert may_edit_citizens("agent") and not may_edit_citizens("officer")
