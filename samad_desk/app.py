@@ -102,6 +102,8 @@ class SamadDeskApp(App[int]):
         self.services: Any = None
         self.status = DeskStatus()
         self.online = False
+        #: one-time terminal hints from ``terminal.bidi_session`` (shown as toasts)
+        self.startup_hints: list[Any] = []
         self._register_themes()
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
@@ -157,6 +159,7 @@ class SamadDeskApp(App[int]):
                 severity="warning",
                 markup=False,
             )
+        self._show_hints()
         if self.operator is not None:
             self.start_session(self.operator, online=not self.settings.embedded)
         elif self.settings.embedded:
@@ -167,6 +170,18 @@ class SamadDeskApp(App[int]):
             from samad_desk.screens.login_screen import LoginScreen
 
             self.push_screen(LoginScreen(self.settings, self.client), self._logged_in)
+
+    def _show_hints(self) -> None:
+        if not self.startup_hints:
+            return
+        for hint in self.startup_hints:
+            self.notify(hint.text, title=f"پایانه {hint.terminal}", timeout=15, markup=False)
+        try:
+            from samad_desk.terminal import mark_hints_shown
+
+            mark_hints_shown([h.id for h in self.startup_hints])
+        except Exception:
+            pass
 
     def _logged_in(self, result: tuple[dict[str, Any], bool] | None) -> None:
         if result is None:

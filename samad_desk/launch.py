@@ -1,13 +1,71 @@
-"""Build the store and sync engine and run the Textual app (owned by the app shell)."""
+"""Build the store, the sync client and engine, and run the Textual app (the desk UI's).
+
+``samad-desk`` with no server configured runs the embedded default: a local demo operator
+and Qazvin demo data seeded into an empty store, so the first command of the README works
+on a fresh machine. With a server, the login screen asks for the operator (or reuses the
+operator's saved session) and the sync engine runs in the background.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from samad_desk.settings import Settings
 
 
-def run_desk(settings: Settings) -> int:
+def build_sync(settings: Settings, store: Any) -> tuple[Any, Any]:
+    """``(client, factory)``: the factory builds the engine once the app has a reporter."""
+    if settings.embedded:
+        return None, None
+    from samad_desk.sync.client import SyncClient
+    from samad_desk.sync.engine import SyncEngine
+    from samad_desk.sync.tokens import TokenStore
+
+    client = SyncClient(settings.server_url or "", TokenStore(settings.operator_dir, settings.server_url))
+
+    def factory(store: Any, reporter: Any) -> Any:
+        return SyncEngine(store, client, reporter, interval=settings.sync_interval)
+
+    return client, factory
+
+
+def make_app(
+    settings: Settings,
+    *,
+    store: Any = None,
+    operator: dict[str, Any] | None = None,
+) -> Any:
+    """The app wired the way the desk runs it (tests and the benchmark use this too)."""
     from samad_desk.app import SamadDeskApp
 
-    app = SamadDeskApp(settings=settings)
-    app.run()
+    if store is None:
+        from samad_desk.store import Store
+
+        store = Store.open(settings.data_dir)
+    client, factory = build_sync(settings, store)
+    if operator is None and client is not None and client.logged_in and client.operator:
+        operator = dict(client.operator)  # a saved session in the operator's own directory
+    return SamadDeskApp(settings, store=store, client=client, sync_factory=factory, operator=operator)
+
+
+def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> int:
+    import click
+
+    from samad_desk import terminal
+    from samad_desk.store import StoreError
+
+    try:
+        app = make_app(settings, operator=operator)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        with terminal.bidi_session(settings) as session:
+            session.attach(app)
+            app.startup_hints = list(session.hints)
+            app.run()
+    finally:
+        try:
+            app.store.close()
+        except Exception:
+            pass
     return app.return_code or 0
