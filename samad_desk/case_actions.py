@@ -89,7 +89,7 @@ class SupervisorData:
     candidates: list[tuple[dict[str, Any], int]]
     unreferred: dict[str, int]  # registered / returned: the 111 unit's own queue
     total_open: int
-    rows_by_agency: dict[str, list[CartableRow]] = field(default_factory=dict)
+    overdue_rows: list[CartableRow] = field(default_factory=list)
 
 
 class _Reader:
@@ -378,15 +378,20 @@ class CaseActions:
                 unreferred[c["state"]] += 1
             if c.get("state") in ("referred", "in_progress"):
                 open_total += 1
-        return SupervisorData(stats, overdue, candidates, unreferred, open_total)
+        data = SupervisorData(stats, overdue, candidates, unreferred, open_total)
+        data.overdue_rows = self.rows([c for c, _days in overdue])
+        return data
+
+    def rows(self, cases: list[dict[str, Any]]) -> list[CartableRow]:
+        """Display rows for ``cases`` (deadline order)."""
+        return build_rows(cases, today=self.today(), calendar=self.calendar, citizen_name=self.citizen_name,
+                          subject_label=self.subject_label, operator_name=self.operator_name)
 
     def agency_rows(self, agency_id: str) -> list[CartableRow]:
         """A supervisor's drill-down: every case of one agency, overdue first."""
         if not self.is_supervisor and agency_id != self.agency_id:
             raise ActionRefused("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
-        cases = [c for c in self.store.cartable(agency_id, AGENCY_STATES) if self.may_see(c)]
-        return build_rows(cases, today=self.today(), calendar=self.calendar, citizen_name=self.citizen_name,
-                          subject_label=self.subject_label, operator_name=self.operator_name)
+        return self.rows([c for c in self.store.cartable(agency_id, AGENCY_STATES) if self.may_see(c)])
 
     def role_may(self, action: str) -> bool:
         role = self.role

@@ -1,0 +1,126 @@
+"""A tiny province for the cartable tests, built with the shared reducer at fake times."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from samad_desk.demo import demo_operators, qazvin_agencies
+from samad_desk.domain import ops as O
+from samad_desk.domain.ids import uuid7
+from samad_desk.domain.reducer import MemoryReader, apply_op
+from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.domain.tracking import make_tracking_code
+
+#: the tests' "now": Saturday 2025-01-11 09:00 Tehran (a working day)
+NOW = datetime(2025, 1, 11, 5, 30, tzinfo=UTC)
+WATER = "water-qazvin"
+POWER = "power-qazvin"
+GAS = "gas-qazvin"
+
+_nid_counter = itertools.count(1)
+
+
+def national_id(n: int) -> str:
+    digits = [int(c) for c in f"{n:09d}"]
+    s = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
+    return "".join(map(str, digits)) + str(s if s < 2 else 11 - s)
+
+
+class World:
+    """Agencies, demo operators and cases, as the server would hold them."""
+
+    def __init__(self, settings: Any) -> None:
+        self.calendar = WorkingCalendar.from_settings(settings)
+        agencies = {a["id"]: dict(a) for a in qazvin_agencies()}
+        operators = {o["id"]: dict(o) for o in demo_operators()}
+        self.reader = MemoryReader({"agency": agencies, "operator": operators})
+        self.counter = itertools.count(1)
+        self.by_username = {o["username"]: o for o in operators.values()}
+
+    def operator(self, username: str) -> dict:
+        op = dict(self.by_username[username])
+        op["office_id"] = "test"
+        return op
+
+    def actor(self, username: str) -> dict:
+        return O.make_actor(self.operator(username))
+
+    def apply(self, op: dict, at: datetime) -> dict:
+        outcome = apply_op(op, self.reader, now=at, calendar=self.calendar)
+        assert outcome.ok, outcome.message
+        self.reader.apply(outcome)
+        return outcome.event or {}
+
+    def call(self, agency_id: str | None, *, at: datetime, type: str = "complaint",  # noqa: A002
+             subject: str = "water.outage", city: str = "قزوین", first: str = "علی", last: str = "رضایی",
+             citizen_id: str | None = None) -> str:
+        """An agent registers a call (and refers it to ``agency_id``) at ``at``."""
+        agent = self.actor("agent1")
+        if citizen_id is None:
+            citizen_id = uuid7()
+            self.apply(O.citizen_upsert({"id": citizen_id, "national_id": national_id(next(_nid_counter) + 1000),
+                                         "first_name": first, "last_name": last, "mobile": "09121234567",
+                                         "city": city}, agent), at)
+        case_id = uuid7()
+        self.apply(O.case_register(case_id, tracking_code=make_tracking_code(7, next(self.counter)),
+                                   citizen_id=citizen_id, type=type, subject=subject, city=city,
+                                   description="شرح آزمایشی پرونده", actor=agent), at)
+        if agency_id:
+            self.apply(O.case_refer(case_id, agency_id, agent, note="رسیدگی شود"), at + timedelta(minutes=1))
+        return case_id
+
+    def act(self, username: str, case_id: str, action: str, payload: dict, at: datetime) -> dict:
+        op = O.make_op(f"case.{action}", case_id, payload, self.actor(username), now=at)
+        return self.apply(op, at)
+
+    def case(self, case_id: str) -> dict:
+        return dict(self.reader.get("case", case_id))
+
+    def records(self) -> list[dict]:
+        out = []
+        for entity, docs in self.reader.entities.items():
+            for doc in docs.values():
+                out.append({"entity": entity, "id": doc["id"], "version": doc.get("version") or 1, "data": doc})
+        return out
+
+    def load(self, store: Any) -> None:
+        """Into the store's cache, as a snapshot from the server."""
+        store.replace_from_snapshot(self.records(), cursor="test")
+
+
+def days_ago(n: float) -> datetime:
+    return NOW - timedelta(days=n)
+
+
+# --- Pilot helpers (keyboard only) ------------------------------------------------------
+NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space", ".": "full_stop"}
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    for ch in text:
+        await pilot.press(NAMED.get(ch, ch))
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and messages drain (never a bare sleep for results)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app: Any) -> str:
+    """The rows the terminal would show (visual order)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+def toasts(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def pending(store: Any) -> list[dict]:
+    return store.pending_ops(limit=1000)
