@@ -71,8 +71,8 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
                 continue
             fd = os.open(f, os.O_RDONLY)
             try:
-                _h, footer = read_footer(fd, os.fstat(fd).st_size, full=True)
-                docs += len(footer["ids"])
+                _h, meta, _arrays, _end = read_footer(fd, os.fstat(fd).st_size, full=True)
+                docs += int(meta["count"])
             except ShardCorrupt as exc:
                 problems.append(f"{d.name}/{f.name}: خراب ({exc}); «samad-desk store rebuild» را اجرا کنید.")
             finally:

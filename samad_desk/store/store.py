@@ -622,6 +622,10 @@ class Store:
                 self.overlay.invalidate()
                 self._restatus(list(self._ops))
                 changed = True
+            if self.cache.problems and not self.read_only:
+                # a damaged document found while reading: rebuild (pending work is untouched)
+                self.rebuild_cache(reason=list(self.cache.problems))
+                changed = True
             return changed
 
     def _maybe_refresh(self) -> None:

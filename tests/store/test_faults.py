@@ -319,3 +319,22 @@ def test_stale_temp_files_are_removed_at_open(open_store, data_dir):
     stale.write_bytes(b"partial")
     open_store()
     assert not stale.exists()
+
+
+def test_damage_found_while_reading_triggers_rebuild(open_store):
+    s = open_store()
+    s.apply_changes([_case(i) for i in range(100)], "cur-1", {})
+    shard = sorted(s.cache.dir.glob("case.*.json"))[0]
+    s.close()
+    data = bytearray(shard.read_bytes())
+    first_doc = data.index(b"\n") + 1
+    data[first_doc : first_doc + 5] = b"#####"  # inside a document: the quick check at open can't see it
+    shard.write_bytes(bytes(data))
+    s2 = open_store()
+    assert not s2.alarms
+    for i in range(100):
+        s2.get("case", f"case-{i:05d}")
+    assert s2.cache.problems
+    s2.refresh(force=True)
+    assert s2.alarms and s2.cursor() is None and not s2.cache.problems
+    assert s2.cache.count("case") == 99  # the damaged one comes back with the resync
