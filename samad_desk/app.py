@@ -104,6 +104,8 @@ class SamadDeskApp(App[int]):
         self.online = False
         #: one-time terminal hints from ``terminal.bidi_session`` (shown as toasts)
         self.startup_hints: list[Any] = []
+        #: ``terminal.BidiSession``: restores the terminal's BiDi mode on suspend
+        self.bidi_session: Any = None
         self._register_themes()
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
@@ -151,6 +153,11 @@ class SamadDeskApp(App[int]):
     # -- lifecycle
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.bidi_session is not None:
+            try:
+                self.bidi_session.attach(self)
+            except Exception:
+                pass
         self.set_interval(1.0, self._poll_status)
         if getattr(self, "_bad_theme", False):
             self.notify(

@@ -60,7 +60,7 @@ def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> i
         raise click.ClickException(str(exc)) from None
     try:
         with terminal.bidi_session(settings) as session:
-            session.attach(app)
+            app.bidi_session = session  # attached in on_mount: signals need a running app
             app.startup_hints = list(session.hints)
             app.run()
     finally:
