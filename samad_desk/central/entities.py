@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from samad_desk.central import db
@@ -112,6 +112,7 @@ class Repo:
         self.lock = lock
         self.pg = conn.dialect.name != "sqlite"
         self.cache: dict[tuple[str, str], ERow | None] = {}
+        self.inserted: set[tuple[str, str]] = set()
 
     def _sql(self, sql: str, params: tuple = ()):
         if self.pg:
@@ -193,6 +194,10 @@ class Repo:
         return [self.cache.get(("event", r[1])) or self._erow(r) for r in rows.fetchall()]
 
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
+        if ("citizen", citizen_id) in self.inserted:
+            # created in this transaction: its cases, if any, are in the cache
+            return [r for (e, _), r in self.cache.items()
+                    if e == "case" and r is not None and r.citizen_id == citizen_id]
         rows = self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ? ORDER BY id", (citizen_id,))
         return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows.fetchall()]
 
@@ -223,6 +228,7 @@ class Repo:
                 f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
                 tuple(getattr(row, c) for c in COLS),
             )
+            self.inserted.add((entity, id_))
         else:
             row = ERow(**{c: getattr(old, c) for c in COLS})
             row.version, row.deleted, row.data = version, False, payload
@@ -344,7 +350,21 @@ def flush(conn: Connection, buf: ChangeBuffer) -> tuple[int, int]:
             }
         )
         scope_rows.extend({"key": k, "seq": seq} for k in sorted(p.scopes))
-    conn.execute(insert(db.changes), rows)
-    if scope_rows:
-        conn.execute(insert(db.change_scopes), scope_rows)
+    insert_many(conn, "changes", ("seq", "entity", "id", "op", "version", "data", "op_id"), rows)
+    insert_many(conn, "change_scopes", ("key", "seq"), scope_rows)
     return first, top
+
+
+def insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list[dict]) -> None:
+    """Multi-row INSERTs (one round trip per 200 rows); executemany would send one
+    statement per row, and these run while the change counter's lock is held."""
+    if not rows:
+        return
+    pg = conn.dialect.name != "sqlite"
+    mark = "%s" if pg else "?"
+    one = "(" + ", ".join([mark] * len(cols)) + ")"
+    head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+    for i in range(0, len(rows), 200):
+        part = rows[i : i + 200]
+        params = tuple(r[c] for r in part for c in cols)
+        conn.exec_driver_sql(head + ", ".join([one] * len(part)), params)

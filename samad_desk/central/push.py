@@ -37,6 +37,7 @@ from samad_desk.central.entities import (
     Repo,
     dumps,
     flush,
+    insert_many,
     loads,
     principal_keys,
     visible,
@@ -53,6 +54,8 @@ MIN_OP_VERSION = 1
 UPCASTERS: dict[tuple[str, int], Any] = {}
 
 MAX_BATCH = 1000
+SYNC_OP_COLS = ("op_id", "client_id", "client_seq", "type", "entity_id", "operator_id", "status", "code",
+                "message", "current", "seq", "entity_version", "received_at")
 
 MSG_FORBIDDEN_CASE = "این پرونده در حوزه دسترسی شما نیست."
 MSG_FORBIDDEN_ROLE = "نقش شما اجازه این کار را نمی‌دهد."
@@ -229,6 +232,7 @@ class PushMixin:
                 records: list[dict] = []
                 spans: list[tuple[int, int]] = []  # buffer index range per record
                 seen: set[str] = set()
+                sp_open = False
                 for op in ops:
                     op_id = op["op_id"]
                     cseq = op["client_seq"]
@@ -251,9 +255,14 @@ class PushMixin:
                                "current": None}
                         log.error("poison op rejected", extra={"op_id": op_id})
                     else:
-                        # plain SQL savepoints: SQLAlchemy's begin_nested() cost more
-                        # than the op's own writes
-                        conn.exec_driver_sql("SAVEPOINT op")
+                        # plain SQL savepoints (SQLAlchemy's begin_nested() cost more than
+                        # the op's own writes); on PostgreSQL the previous op's RELEASE
+                        # travels with this SAVEPOINT in one round trip
+                        if sp_open:
+                            conn.exec_driver_sql("RELEASE SAVEPOINT op; SAVEPOINT op")
+                        else:
+                            conn.exec_driver_sql("SAVEPOINT op")
+                        sp_open = True
                         try:
                             res = self._apply_one(repo, buf, principal, op, now, keys)
                         except Exception as exc:
@@ -262,7 +271,9 @@ class PushMixin:
                         if res["status"] != "applied":
                             conn.exec_driver_sql("ROLLBACK TO SAVEPOINT op")
                             buf.rollback_to(mark)
-                        conn.exec_driver_sql("RELEASE SAVEPOINT op")
+                        if self.sqlite:
+                            conn.exec_driver_sql("RELEASE SAVEPOINT op")
+                            sp_open = False
                     seen.add(op_id)
                     last = cseq
                     records.append({
@@ -283,6 +294,8 @@ class PushMixin:
                     spans.append((mark, buf.mark()))
                     out = {"op_id": op_id, "client_seq": cseq, **{k: v for k, v in res.items() if v is not None}}
                     results.append(out)
+                if sp_open:
+                    conn.exec_driver_sql("RELEASE SAVEPOINT op")
                 # the last step before COMMIT: take the seq range (row lock held to commit)
                 first, _top = flush(conn, buf)
                 by_id = {}
@@ -291,7 +304,7 @@ class PushMixin:
                         rec["seq"] = first + b - 1
                     by_id[rec["op_id"]] = rec
                 if records:
-                    conn.execute(insert(db.sync_ops), records)
+                    insert_many(conn, "sync_ops", SYNC_OP_COLS, records)
                 if last != start_last or crow is None:
                     conn.execute(update(c).where(c.c.client_id == client_id).values(last_client_seq=last))
                 for out in results:
