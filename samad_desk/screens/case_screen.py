@@ -180,6 +180,10 @@ class CaseScreen(Screen[None]):
         if w.group == "case-load":
             if event.state == WorkerState.ERROR:
                 self.refused = str(w.error) if isinstance(w.error, ActionRefused) else f"{w.error}"
+                self.detail = None  # e.g. returned: no longer this agency's case
+                for wid in ("#case-cue", "#case-allowed", "#case-history-title", "#case-history",
+                            "#case-others-title", "#case-others"):
+                    self.query_one(wid, RTLStatic).update("")
                 self.query_one("#case-summary", RTLStatic).update(self.refused)
                 self.notify(self.refused, title="پرونده", severity="error", markup=False)
             elif event.state == WorkerState.SUCCESS and w.result is not None:
