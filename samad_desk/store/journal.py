@@ -19,6 +19,7 @@ may be mid-write), and never modify them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,6 +200,32 @@ def check_schema(header: dict | None, path: Path, expected: int) -> int:
     return version
 
 
-# Journal migrations: version -> function(record) -> record (upcasters). The original
-# file is kept as ``<name>.v<old>.bak`` when a journal is migrated.
-MIGRATIONS: dict[int, object] = {}
+# Journal migrations: MIGRATIONS[v] upcasts one record of schema v to schema v + 1.
+# A journal of an older schema is rewritten at open by its owner (the original bytes are
+# kept as ``<name>.v<old>.bak``); other processes upcast in memory when they read it.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def upcast(records: list[dict], version: int) -> list[dict]:
+    for v in range(version, JOURNAL_SCHEMA):
+        fn = MIGRATIONS.get(v)
+        if fn is None:
+            raise StoreError(
+                f"مسیر ارتقای دفتر ثبت از طرح {v} وجود ندارد؛ با پشتیبانی تماس بگیرید. فایل دست‌نخورده ماند.",
+                code="no_migration",
+            )
+        records = [fn(r) if r.get("k") != "header" else r for r in records]
+    if records and records[0].get("k") == "header":
+        records[0] = dict(records[0], schema=JOURNAL_SCHEMA, migrated_from=version)
+    return records
+
+
+def migrate_file(path: Path, scan: Scan, version: int) -> None:
+    """Rewrite an older journal in the current schema; keep the original as ``.v<old>.bak``."""
+    records = upcast(list(scan.records), version)  # raises before anything is touched
+    bak = path.with_name(f"{path.name}.v{version}.bak")
+    try:
+        fileio.atomic_write(bak, path.read_bytes())
+        fileio.atomic_write(path, b"".join(encode(r) for r in records))
+    except OSError as exc:
+        raise from_os_error(exc, "ارتقای دفتر ثبت") from exc

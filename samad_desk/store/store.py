@@ -22,10 +22,10 @@ from pathlib import Path
 import orjson
 
 from samad_desk.store import fileio
+from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache
 from samad_desk.store.errors import StoreError, from_os_error
 from samad_desk.store.journal import (
-    JOURNAL_SCHEMA,
     STATUS_SCHEMA,
     AppendFile,
     Scan,
@@ -258,10 +258,14 @@ class Store:
             data = b""
         scan = scan_bytes(data)
         header = scan.header
-        check_schema(header, path, JOURNAL_SCHEMA)  # newer: refuse, untouched
+        version = check_schema(header, path, journal_mod.JOURNAL_SCHEMA)  # newer: refuse, untouched
+        if version < journal_mod.JOURNAL_SCHEMA and not self.read_only and scan.corrupt_at is None:
+            journal_mod.migrate_file(path, scan, version)
+            data = path.read_bytes()
+            scan = scan_bytes(data)
         if self.read_only:
             self._streams[path] = scan.good_end
-            self._ingest_records(scan.records, self.client_id)
+            self._ingest_records(journal_mod.upcast(scan.records, version), self.client_id)
             return
         if not data or header is None and scan.corrupt_at is None and not scan.records:
             # journal missing or never got its header: start it again
@@ -346,7 +350,7 @@ class Store:
         self._ingest_records([{"k": "ops", "ops": renumbered}], new_id)
 
     def _create_journal_file(self, path: Path, client_id: str, reset_from: str | None, ops: list[dict] | None = None) -> None:
-        header = {"k": "header", "schema": JOURNAL_SCHEMA, "client_id": client_id, "profile": self.profile,
+        header = {"k": "header", "schema": journal_mod.JOURNAL_SCHEMA, "client_id": client_id, "profile": self.profile,
                   "segment": 1, "created_at": _now_iso(), "reset_from": reset_from}
         recs = [header]
         if ops:
@@ -559,11 +563,12 @@ class Store:
             recs, off = read_stream(path, 0)
             if recs and recs[0].get("k") == "header":
                 try:
-                    check_schema(recs[0], path, JOURNAL_SCHEMA)
+                    v = check_schema(recs[0], path, journal_mod.JOURNAL_SCHEMA)
                 except StoreError as exc:
                     self.warnings.append(str(exc))
                     self._streams[path] = 1 << 62
                     continue
+                recs = journal_mod.upcast(recs, v)
             client_id = (recs[0].get("client_id") if recs else None) or path.name.split(".")[0]
             self._streams[path] = off
             self._ingest_records(recs, client_id)
@@ -608,7 +613,7 @@ class Store:
                 recs, new_off = read_stream(path, off)
                 if off == 0 and recs and recs[0].get("k") == "header":
                     try:
-                        check_schema(recs[0], path, JOURNAL_SCHEMA)
+                        check_schema(recs[0], path, journal_mod.JOURNAL_SCHEMA)
                     except StoreError:
                         self._streams[path] = 1 << 62
                         continue

@@ -183,3 +183,29 @@ def test_second_instance_of_a_profile_is_read_only(open_store):
     other = open_store("op2")
     assert not other.read_only and other.client_id != s1.client_id
     assert other.client_no != s1.client_no
+
+
+def test_older_journal_is_migrated_keeping_the_original(open_store, data_dir, monkeypatch):
+    from samad_desk.store import journal
+
+    s = open_store()
+    saved = s.save(call_ops(s, random.Random(10)))
+    path = _journal(s)
+    s.close()
+    original = path.read_bytes()
+    # pretend the code moved on to schema 2, whose upcaster adds a field to every op
+    monkeypatch.setattr(journal, "JOURNAL_SCHEMA", 2)
+    monkeypatch.setitem(journal.MIGRATIONS, 1, lambda r: dict(r, ops=[dict(o, upcast=True) for o in r["ops"]]))
+    s2 = open_store()
+    ops = s2.pending_ops()
+    assert [o["op_id"] for o in ops] == [o["op_id"] for o in saved]
+    assert all(o["upcast"] for o in ops)
+    assert path.with_name(path.name + ".v1.bak").read_bytes() == original
+    assert scan_bytes(path.read_bytes()).header["schema"] == 2
+    s2.close()
+    # no upcaster for an even older schema: refused, untouched
+    monkeypatch.setattr(journal, "JOURNAL_SCHEMA", 3)
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as exc:
+        Store.open(data_dir, profile="op1")
+    assert exc.value.code == "no_migration" and path.read_bytes() == before
