@@ -180,6 +180,8 @@ def check_transition(case: dict | None, action: str, actor: dict) -> str | None:
     ``action`` is the op type without ``case.``. ``case`` is None only for ``register``.
     Order: unknown action, missing case, role, agency scope, state.
     """
+    if action.startswith("case."):
+        action = action[5:]
     if action not in ACTION_ROLES:
         return f"عملیات «{action}» شناخته‌شده نیست."
     role = _role(actor)
@@ -238,6 +240,8 @@ def check_payload(
     ``agency``: for ``refer``, the target agency (None when unknown); ``sla``: (days,
     max days) of the case's agency, for ``extend``.
     """
+    if action.startswith("case."):
+        action = action[5:]
     if not isinstance(payload, dict):
         return "اطلاعات عملیات ناقص است."
     if action == "refer":
