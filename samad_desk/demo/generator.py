@@ -153,7 +153,10 @@ def citizen_id(seed: int, index: int, n_citizens: int, now: datetime = DEFAULT_N
 def _citizen_ms(index: int, n: int, now: datetime) -> int:
     end = int(now.timestamp() * 1000) - 366 * DAY * 1000
     start = end - 5 * 365 * DAY * 1000
-    return start + (end - start) * index // max(1, n)
+    n = max(1, n)
+    step = (end - start) // n
+    # evenly spread (so ids stay in index order), with a jitter smaller than the step
+    return start + (end - start) * index // n + ((index * 2654435761) % 997) * step // 1000
 
 
 def generate_citizens(
