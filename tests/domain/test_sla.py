@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import jdatetime
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from samad_desk.domain.sla import (
     HolidayFileError,
@@ -136,3 +138,17 @@ def test_backwards_and_zero():
     assert cal.working_days_between(date(2025, 5, 3), date(2025, 5, 1)) == -1
     with pytest.raises(ValueError):
         WorkingCalendar(weekend=range(7))
+
+
+@given(st.text(max_size=80))
+def test_override_parsers_never_crash(text):
+    from samad_desk.domain.sla import parse_override_date
+
+    d = parse_override_date(text)
+    assert d is None or isinstance(d, date)
+    try:
+        entries = parse_holiday_file(text)
+    except HolidayFileError as err:
+        assert "پرونده تعطیلات" in str(err)
+    else:
+        assert all(isinstance(e.day, date) for e in entries)
