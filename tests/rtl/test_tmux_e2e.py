@@ -96,19 +96,25 @@ def _title_shown(rows: list[str]) -> bool:
 async def test_typing_persian_in_tmux_matches_headless(tmux):
     tmux("new-session", "-d", "-s", "demo", "-x", "80", "-y", "24", _command())
     tmux.wait_for(_title_shown, "the demo form")
-    tmux("send-keys", "-t", "demo", "-l", NAME)
-    expected_field = "Ali \ufee1\ufefc\ufeb3"
-    rows = tmux.wait_for(lambda r: any(expected_field in row for row in r), "the typed name")
-    tmux.wait_for(lambda r: any("\u06f8" in row or "8" in row for row in r[-1:]), "status")
-    rows = [r.rstrip() for r in tmux.rows()]
-    cursor = tuple(
-        int(v) for v in tmux("display", "-p", "-t", "demo", "#{cursor_x},#{cursor_y}").split(",")
-    )
-
     keys = ["space" if ch == " " else ch for ch in NAME]
     head_rows, head_cursor = await _headless(keys)
+    tmux("send-keys", "-t", "demo", "-l", NAME)
+
+    def cursor() -> tuple[int, ...]:
+        out = tmux("display", "-p", "-t", "demo", "#{cursor_x},#{cursor_y}")
+        return tuple(int(v) for v in out.split(","))
+
+    # the same grid and caret as headless (polled: tmux draws asynchronously)
+    deadline = time.monotonic() + 30
+    rows: list[str] = []
+    while time.monotonic() < deadline:
+        rows = [r.rstrip() for r in tmux.rows()]
+        if rows == head_rows and cursor() == head_cursor:
+            break
+        time.sleep(0.2)
     assert rows == head_rows
-    assert cursor == head_cursor
+    assert cursor() == head_cursor
+    assert any("Ali \ufee1\ufefc\ufeb3" in row for row in rows)
 
     # Backspace in the middle and Home/End, over the real terminal
     tmux("send-keys", "-t", "demo", "Home")
@@ -127,7 +133,8 @@ def test_bdsm_reaches_the_outer_terminal_through_passthrough(tmux, tmp_path):
     script = shutil.which("script") or "/usr/bin/script"
     inner = (
         f"stty cols 80 rows 24; {TMUX} -L {tmux.socket} -f {tmux.conf} "
-        f"new-session -s demo '{_command()}'"
+        # the shell keeps the pane open a moment, so tmux forwards the final CSI 8 h
+        f"new-session -s demo '{_command()}; sleep 1'"
     )
     proc = subprocess.Popen(
         [script, "-qfec", inner, str(log)],
