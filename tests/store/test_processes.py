@@ -188,3 +188,25 @@ def test_four_processes_save_concurrently(tmp_path):
         assert st.case_by_tracking_code(reg["payload"]["tracking_code"])["state"] == "referred"
     finally:
         st.close()
+
+
+def test_sync_leadership_is_exclusive_and_handed_over_on_death(tmp_path):
+    data_dir = tmp_path / "data"
+    Store.open(data_dir, profile="setup").close()
+
+    def leader(w: int) -> None:
+        st = Store.open(data_dir, profile="leader")
+        os.write(w, b"L\n" if st.try_lead() else b"N\n")
+        time.sleep(60)
+
+    pid, r = _fork(leader)
+    assert os.read(r, 2) == b"L\n"
+    other = Store.open(data_dir, profile="other")
+    try:
+        assert not other.try_lead() and not other.is_leader
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(r)
+        assert other.try_lead() and other.is_leader  # the kernel released the dead leader's flock
+    finally:
+        other.close()
