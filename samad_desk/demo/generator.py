@@ -47,6 +47,8 @@ from samad_desk.domain.tracking import make_tracking_code
 DEFAULT_NOW = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 BATCH = 4096
 DAY = 86400
+_EPOCH_ORD = date(1970, 1, 1).toordinal()
+_IRAN_OFFSET = int(IRAN_TZ.utcoffset(None).total_seconds())  # type: ignore[union-attr]
 
 
 class _Pool:
@@ -330,14 +332,14 @@ class _CaseSim:
         return True
 
     def workday_ts(self, after_ts: float, working_days: int) -> float:
-        """A moment in office hours (Iran time) ``working_days`` working days after ``after_ts``."""
-        d = datetime.fromtimestamp(after_ts, IRAN_TZ).date()
-        d = self.cal.add_working_days(d, max(0, working_days))
+        """A moment in office hours (Iran time) ``working_days`` working days after ``after_ts``
+        (``0``: half an hour to four hours later)."""
         if working_days <= 0:
-            base = after_ts + self.rng.uniform(1800, 4 * 3600)
-            return base
-        local = datetime(d.year, d.month, d.day, 8, 0, tzinfo=IRAN_TZ)
-        return local.timestamp() + self.rng.uniform(0, 6.5 * 3600)
+            return after_ts + self.rng.uniform(1800, 4 * 3600)
+        o = int((after_ts + _IRAN_OFFSET) // DAY) + _EPOCH_ORD
+        d = self.cal.add_working_days(date.fromordinal(o), working_days)
+        local_8am = (d.toordinal() - _EPOCH_ORD) * DAY - _IRAN_OFFSET + 8 * 3600
+        return local_8am + self.rng.uniform(0, 6.5 * 3600)
 
 
 def generate_cases(

@@ -27,6 +27,7 @@ from server times only.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -170,7 +171,9 @@ class WorkingCalendar:
         self.default_sla_max_days = int(default_sla_max_days)
         self.type_sla_days = dict(type_sla_days or {})
         self._cache: dict[date, bool] = {}
-        self._add_cache: dict[tuple[date, int], date] = {}
+        self._work: list[int] = []
+        self._win_lo = 0
+        self._win_hi = -1
 
     # construction ---------------------------------------------------------------------
     @classmethod
@@ -215,38 +218,53 @@ class WorkingCalendar:
             self._cache[d] = hit
         return hit
 
+    # Working days are kept as a sorted list of ordinals over a window that grows on
+    # demand, so adding or counting working days is a bisect, not a day-by-day loop.
+    _MARGIN = 800
+
+    def _ensure(self, lo: int, hi: int) -> None:
+        if self._win_lo <= lo and hi <= self._win_hi:
+            return
+        new_lo = min(lo, self._win_lo) if self._work else lo
+        new_hi = max(hi, self._win_hi) if self._work else hi
+        new_lo -= self._MARGIN
+        new_hi += self._MARGIN
+        fromord = date.fromordinal
+        self._work = [o for o in range(new_lo, new_hi + 1) if self.is_working_day(fromord(o))]
+        self._win_lo, self._win_hi = new_lo, new_hi
+
     def add_working_days(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start`` (``start`` itself not counted);
         ``n == 0`` gives ``start``; negative ``n`` counts backwards."""
         if isinstance(start, datetime):
             start = iran_date(start)
-        key = (start, n)
-        hit = self._add_cache.get(key)
-        if hit is not None:
-            return hit
-        step = 1 if n >= 0 else -1
-        left = abs(n)
-        d = start
-        while left:
-            d += timedelta(days=step)
-            if self.is_working_day(d):
-                left -= 1
-        if len(self._add_cache) > 50000:
-            self._add_cache.clear()
-        self._add_cache[key] = d
-        return d
+        if n == 0:
+            return start
+        s = start.toordinal()
+        # a working day at least every 7 days unless holidays pile up: the margin covers it
+        span = 2 * abs(n) + 14
+        while True:
+            self._ensure(s - (span if n < 0 else 0), s + (span if n > 0 else 0))
+            work = self._work
+            if n > 0:
+                i = bisect_right(work, s) + n - 1
+                if i < len(work) and work[i] <= self._win_hi:
+                    return date.fromordinal(work[i])
+            else:
+                i = bisect_left(work, s) + n
+                if i >= 0:
+                    return date.fromordinal(work[i])
+            span *= 2
+            if span > 400_000:
+                raise ValueError("no working days in range (is every day a holiday?)")
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
         if end < start:
             return -self.working_days_between(end, start)
-        count = 0
-        d = start
-        while d < end:
-            d += timedelta(days=1)
-            if self.is_working_day(d):
-                count += 1
-        return count
+        a, b = start.toordinal(), end.toordinal()
+        self._ensure(a, b)
+        return bisect_right(self._work, b) - bisect_right(self._work, a)
 
     def sla_days_for(self, agency: dict | None, case_type: str | None = None) -> tuple[int, int]:
         """(answer days, maximum days with extensions) for an agency and a case type.

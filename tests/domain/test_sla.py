@@ -152,3 +152,34 @@ def test_override_parsers_never_crash(text):
         assert "پرونده تعطیلات" in str(err)
     else:
         assert all(isinstance(e.day, date) for e in entries)
+
+
+@pytest.mark.parametrize("weekend", [(4,), (3, 4), (4, 5)])
+def test_fast_paths_match_day_by_day_counting(weekend):
+    import random
+    from datetime import timedelta
+
+    cal = WorkingCalendar(weekend=weekend, extra_holidays=[date(2025, 5, 3), date(2026, 1, 7)])
+    rng = random.Random(3)
+
+    def naive_add(start, n):
+        d, left, step = start, abs(n), (1 if n >= 0 else -1)
+        while left:
+            d += timedelta(days=step)
+            left -= cal.is_working_day(d)
+        return d
+
+    def naive_between(a, b):
+        if b < a:
+            return -naive_between(b, a)
+        return sum(cal.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+    for _ in range(300):
+        start = date(2023, 1, 1) + timedelta(days=rng.randrange(1500))
+        n = rng.randint(-40, 40)
+        assert cal.add_working_days(start, n) == naive_add(start, n), (start, n)
+        end = start + timedelta(days=rng.randint(-90, 90))
+        assert cal.working_days_between(start, end) == naive_between(start, end)
+    far = date(2035, 3, 20)  # far outside the first window: it grows
+    assert cal.add_working_days(far, 10) == naive_add(far, 10)
+    assert cal.add_working_days(date(2019, 1, 1), 300) == naive_add(date(2019, 1, 1), 300)
