@@ -172,3 +172,21 @@ def test_writer_jsonl_and_csv(tmp_path):
     assert len(cases) == 40 and cases[0]["tracking_code"]
     with pytest.raises(ValueError):
         write_dataset([], tmp_path / "x", fmt="xml")
+
+
+def test_same_output_in_another_process():
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    import orjson
+
+    code = ("import hashlib, orjson\nfrom samad_desk.demo import generate\nm = hashlib.sha256()\n"
+            "for e, d in generate(4, 300, 60):\n    m.update(orjson.dumps([e, d]))\nprint(m.hexdigest())\n")
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    m = hashlib.sha256()
+    for e, d in generate(4, 300, 60):
+        m.update(orjson.dumps([e, d]))
+    assert out.stdout.strip() == m.hexdigest()
