@@ -58,8 +58,8 @@ def _build_ops(login: dict, n_calls: int, rng: random.Random) -> list[dict]:
     return out
 
 
-def _measure(url: str, n_calls_per_desk: int) -> tuple[float, int, float]:
-    """Returns (ops per second, ops applied, p95 push latency in ms)."""
+def _measure(url: str, n_calls_per_desk: int, server=None) -> tuple[float, int, float, float]:
+    """Returns (ops per second, ops applied, p95 push latency in ms, server CPU ms per op)."""
     from samad_desk.domain.ids import uuid7
 
     rng = random.Random(7)
@@ -110,18 +110,21 @@ def _measure(url: str, n_calls_per_desk: int) -> tuple[float, int, float]:
     for t in threads:
         t.start()
     start.wait()
+    cpu0 = server.cpu_seconds() if server else 0.0
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
+    cpu = (server.cpu_seconds() - cpu0) if server else float("nan")
     if errors:
         raise RuntimeError(f"push errors: {errors[:3]}")
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
-    return sum(applied) / elapsed, sum(applied), p95
+    n = sum(applied)
+    return n / elapsed, n, p95, cpu * 1000 / max(1, n)
 
 
-def measure_backend(backend: str, n_calls_per_desk: int) -> tuple[float, int, float] | None:
+def measure_backend(backend: str, n_calls_per_desk: int, workers: int = 1):
     from samad_desk.central.process import drop_pg_schema, sqlite_url, start_server, test_pg_url
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-central-"))
@@ -129,9 +132,9 @@ def measure_backend(backend: str, n_calls_per_desk: int) -> tuple[float, int, fl
     if url is None:
         return None
     try:
-        server = start_server(url, seed_demo=True, log_path=tmp / "server.log")
+        server = start_server(url, seed_demo=True, log_path=tmp / "server.log", workers=workers)
         try:
-            return _measure(server.url, n_calls_per_desk)
+            return _measure(server.url, n_calls_per_desk, server)
         finally:
             server.stop()
     finally:
@@ -142,18 +145,22 @@ def measure_backend(backend: str, n_calls_per_desk: int) -> tuple[float, int, fl
 
 def run(quick: bool = False) -> list[Metric]:
     calls = 50 if quick else 250  # × 4 ops × 8 desks: 1,600 or 8,000 ops
-    sqlite = measure_backend("sqlite", calls)
-    pg = measure_backend("pg", calls)
     metrics: list[Metric] = []
-    base = sqlite[0] if sqlite else None
-    if pg:
-        metrics.append(Metric("push throughput, 8 desks, PostgreSQL", pg[0], "ops/s", baseline=base,
-                              baseline_label="SQLite", target=">= 1,000 ops/s",
-                              note=f"{pg[1]:,} ops; p95 push of {BATCH} = {pg[2]:,.0f} ms"))
-    else:
-        metrics.append(Metric("push throughput, 8 desks, PostgreSQL", float("nan"), "ops/s",
-                              target=">= 1,000 ops/s", note="PostgreSQL unreachable"))
-    if sqlite:
-        metrics.append(Metric("push throughput, 8 desks, SQLite", sqlite[0], "ops/s",
-                              note=f"{sqlite[1]:,} ops; p95 push of {BATCH} = {sqlite[2]:,.0f} ms"))
+    for workers in (1, 2):
+        sqlite = measure_backend("sqlite", calls, workers)
+        pg = measure_backend("pg", calls, workers)
+        label = f"{workers} server process{'es' if workers > 1 else ''}"
+        base = sqlite[0] if sqlite else None
+        if pg:
+            metrics.append(Metric(f"push throughput, 8 desks, PostgreSQL, {label}", pg[0], "ops/s",
+                                  baseline=base, baseline_label="SQLite", target=">= 1,000 ops/s",
+                                  note=f"{pg[1]:,} ops; p95 push of {BATCH}: {pg[2]:,.0f} ms; "
+                                  f"server CPU {pg[3]:.2f} ms/op"))
+        else:
+            metrics.append(Metric(f"push throughput, 8 desks, PostgreSQL, {label}", float("nan"), "ops/s",
+                                  target=">= 1,000 ops/s", note="PostgreSQL unreachable"))
+        if sqlite:
+            metrics.append(Metric(f"push throughput, 8 desks, SQLite, {label}", sqlite[0], "ops/s",
+                                  note=f"{sqlite[1]:,} ops; p95 push of {BATCH}: {sqlite[2]:,.0f} ms; "
+                                  f"server CPU {sqlite[3]:.2f} ms/op"))
     return metrics

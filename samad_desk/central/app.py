@@ -240,3 +240,14 @@ def create_app(db_url: str, registry_file: str | Path | None = None, **options: 
     app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048)])
     app.state.central = central
     return app
+
+
+def app_from_env() -> Starlette:
+    """App factory for ``uvicorn --workers N`` (each worker builds its own app):
+    reads ``SAMAD_CENTRAL_DB`` and ``SAMAD_CENTRAL_REGISTRY``."""
+    import os
+
+    from samad_desk.central.logs import setup_logging
+
+    setup_logging(os.environ.get("SAMAD_CENTRAL_LOG_LEVEL", "info"))
+    return create_app(os.environ["SAMAD_CENTRAL_DB"], os.environ.get("SAMAD_CENTRAL_REGISTRY") or None)

@@ -40,8 +40,12 @@ def central_group() -> None:
               help="Civil-registry JSONL file (national_id, names, birth_date).")
 @click.option("--seed-demo", is_flag=True, help="Create the demo agencies and users first.")
 @click.option("--log-level", default="info", show_default=True)
-def serve(db_url, host, port, registry_file, seed_demo, log_level) -> None:
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Server processes (rate limits are then counted per process).")
+def serve(db_url, host, port, registry_file, seed_demo, log_level, workers) -> None:
     """Serve the HTTP API (uvicorn)."""
+    import os
+
     import uvicorn
 
     from samad_desk.central.app import create_app
@@ -55,6 +59,15 @@ def serve(db_url, host, port, registry_file, seed_demo, log_level) -> None:
         c = _central(db_url)
         do_seed(c)
         c.close()
+    if workers > 1:
+        os.environ["SAMAD_CENTRAL_DB"] = db_url
+        os.environ["SAMAD_CENTRAL_REGISTRY"] = str(registry_file or "")
+        os.environ["SAMAD_CENTRAL_LOG_LEVEL"] = log_level
+        c = _central(db_url)  # migrate once, before the workers start
+        c.close()
+        uvicorn.run("samad_desk.central.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_config=None, access_log=False, lifespan="off")
+        return
     app = create_app(db_url, registry_file)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             lifespan="off", timeout_keep_alive=30)

@@ -55,8 +55,10 @@ class ServerProcess:
         extra_env: dict[str, str] | None = None,
         log_path: str | Path | None = None,
         timeout: float = 30.0,
+        workers: int = 1,
     ):
         self.db_url = db_url
+        self.workers = workers
         self.registry_file = registry_file
         self.seed_demo = seed_demo
         self.port = port or free_port()
@@ -80,6 +82,8 @@ class ServerProcess:
             cmd += ["--registry", str(self.registry_file)]
         if seed:
             cmd.append("--seed-demo")
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers)]
         return cmd
 
     def start(self, *, seed: bool | None = None) -> ServerProcess:
@@ -119,23 +123,54 @@ class ServerProcess:
         self.kill()
         raise ServerStartError(f"central server not healthy within {self.timeout}s:\n{self.log_text()[-4000:]}")
 
+    def _signal_group(self, sig: int) -> None:
+        # the server runs in its own session: signal the whole group, so that
+        # ``--workers`` children die with their supervisor
+        p = self.proc
+        if p is None:
+            return
+        try:
+            os.killpg(p.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            if p.poll() is None:
+                p.send_signal(sig)
+
     def stop(self, grace: float = 10.0) -> None:
         p = self.proc
         if p is None or p.poll() is not None:
             return
-        p.send_signal(signal.SIGTERM)
+        self._signal_group(signal.SIGTERM)
         try:
             p.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            p.kill()
+            self._signal_group(signal.SIGKILL)
             p.wait(timeout=10)
 
     def kill(self) -> None:
+        """SIGKILL, as a crash would (the whole process group)."""
         p = self.proc
         if p is None or p.poll() is not None:
             return
-        p.kill()
+        self._signal_group(signal.SIGKILL)
         p.wait(timeout=10)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server's processes so far (Linux /proc)."""
+        if self.proc is None:
+            return 0.0
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # process group id
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
 
     def restart(self, *, kill: bool = False) -> ServerProcess:
         (self.kill if kill else self.stop)()
@@ -170,6 +205,7 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     log_path: str | Path | None = None,
     timeout: float = 30.0,
+    workers: int = 1,
 ) -> ServerProcess:
     """Start the server and wait until it is healthy; use as a context manager or call
     ``.stop()``."""
@@ -181,6 +217,7 @@ def start_server(
         extra_env=extra_env,
         log_path=log_path,
         timeout=timeout,
+        workers=workers,
     ).start()
 
 
