@@ -315,3 +315,22 @@ def answered_in_time(case: dict) -> bool | None:
     if due is None or answered is None:
         return None
     return iran_date(answered) <= due
+
+
+#: working days a citizen has to object to an answer before the case may be closed
+DEFAULT_OBJECTION_DAYS = 5
+
+
+def objection_period_over(case: dict, today: date, cal: WorkingCalendar,
+                          days: int = DEFAULT_OBJECTION_DAYS) -> bool:
+    """True when an answered case saw no objection for ``days`` working days since the
+    answer, so it may be closed (domain.md: «no objection within a configurable period»).
+    The server's housekeeping closes such cases with a ``case.close`` op."""
+    if case.get("state") != CaseState.answered:
+        return False
+    answered = parse_iso_datetime(case.get("answered_at"))
+    if answered is None:
+        return False
+    if isinstance(today, datetime):
+        today = iran_date(today)
+    return cal.working_days_between(iran_date(answered), today) >= days

@@ -183,3 +183,14 @@ def test_fast_paths_match_day_by_day_counting(weekend):
     far = date(2035, 3, 20)  # far outside the first window: it grows
     assert cal.add_working_days(far, 10) == naive_add(far, 10)
     assert cal.add_working_days(date(2019, 1, 1), 300) == naive_add(date(2019, 1, 1), 300)
+
+
+def test_objection_period():
+    from samad_desk.domain.sla import objection_period_over
+
+    cal = WorkingCalendar()
+    case = {"state": "answered", "answered_at": "2025-05-03T06:00:00Z"}  # Saturday
+    assert not objection_period_over(case, date(2025, 5, 7), cal)  # 4 working days
+    assert objection_period_over(case, date(2025, 5, 8), cal)
+    assert not objection_period_over(dict(case, state="closed"), date(2025, 6, 1), cal)
+    assert not objection_period_over({"state": "answered"}, date(2025, 6, 1), cal)
