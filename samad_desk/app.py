@@ -104,6 +104,8 @@ class SamadDeskApp(App[int]):
         self.online = False
         #: one-time terminal hints from ``terminal.bidi_session`` (shown as toasts)
         self.startup_hints: list[Any] = []
+        #: (title, message) of every toast, in logical order
+        self.notified: list[tuple[str, str]] = []
         #: ``terminal.BidiSession``: restores the terminal's BiDi mode on suspend
         self.bidi_session: Any = None
         self._register_themes()
@@ -260,6 +262,32 @@ class SamadDeskApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop_sync()
+
+    # -- toasts: Persian through the RTL layout (Textual would show it reversed, unjoined)
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Lay the message out right to left for the toast's width, then show it.
+
+        Messages are treated as plain text (``markup`` is ignored): they often hold what an
+        operator or the server wrote. The logical text is kept in ``notified`` for tests.
+        """
+        self.notified.append((title, message))
+        try:
+            from samad_desk.text import rtl
+
+            width = max(16, min(60, (self.size.width or 80) // 2) - 4)
+            message = "\n".join(line.rstrip() for line in rtl.layout(message, width))
+            title = rtl.layout_line(title).visual if title else ""
+        except Exception:
+            pass
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- help
     def action_help(self) -> None:

@@ -238,6 +238,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def tracking_label(code: str) -> str:
+    """The grouped tracking code with Persian digits, isolated (LRI…PDI) so that inside a
+    Persian sentence its groups keep their order (``0912-345`` would read ``345-0912``)."""
+    return f"\u2066{format_tracking_code(code)}\u2069"
+
+
+def isolated(value: object) -> str:
+    """Any number, ID or phone inside Persian text, isolated left to right."""
+    return f"\u2066{value}\u2069"
+
+
 def _letters_only(text: str) -> bool:
     for ch in text:
         if ch.isalpha() or ch in " \u200c-'.":
@@ -811,7 +822,7 @@ def op_summary(op: dict[str, Any]) -> str:
     kind = kinds.get(str(op.get("type")), str(op.get("type")))
     code = (op.get("payload") or {}).get("tracking_code")
     if code:
-        return f"{kind} {format_tracking_code(str(code))}"
+        return f"{kind} {tracking_label(str(code))}"
     return kind
 
 

@@ -19,7 +19,6 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.messages import FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.fields import ChoiceField, FieldRow
@@ -34,7 +33,7 @@ from samad_desk.screens.rtl_compat import (
     set_text,
     vis,
 )
-from samad_desk.services import CaseView, Choice, FormInvalid, ServiceError
+from samad_desk.services import CaseView, Choice, FormInvalid, ServiceError, tracking_label
 from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import format_jalali
 
@@ -201,7 +200,7 @@ class FollowupScreen(DeskScreen):
             return
         width = max(20, (results.size.width or 76) - 2)
         for case in cases:
-            code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
+            code = tracking_label(str(case.get("tracking_code", "")))
             label = f"{code} — {case.get('subject', '')} — {_jalali(case.get('registered_at'))}"
             results.add_option(Option(vis(label, width), id=str(case["id"])))
         results.add_class("-shown")
@@ -223,7 +222,7 @@ class FollowupScreen(DeskScreen):
         case = view.case
         citizen = view.citizen or {}
         lines = [
-            f"کد رهگیری {fa(format_tracking_code(str(case.get('tracking_code', ''))))}"
+            f"کد رهگیری {tracking_label(str(case.get('tracking_code', '')))}"
             f" — وضعیت: {view.state_label}",
             f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
             f" — موضوع: {case.get('subject', '')}",

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.rtl_compat import RText, label_text
+from samad_desk.services import tracking_label
 from samad_desk.text.digits import fa
 
 
@@ -71,7 +72,7 @@ class TrackingCodeModal(_Dialog):
             with Horizontal(id="big-row"):
                 yield Static(big_code(self.code), id="big-code", markup=False)
             yield RText(
-                f"کد رهگیری: {fa(format_tracking_code(self.code))}", id="code-line"
+                f"کد رهگیری: {tracking_label(self.code)}", id="code-line"
             )
             if self.note:
                 yield RText(self.note)
@@ -97,7 +98,7 @@ class FollowupOfferModal(_Dialog):
 
     def compose(self) -> ComposeResult:
         case = self.cases[0]
-        code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
+        code = tracking_label(str(case.get("tracking_code", "")))
         with Vertical():
             yield RText(
                 f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code})."

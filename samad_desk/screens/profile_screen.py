@@ -14,10 +14,10 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from samad_desk.domain.models import CaseState
-from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.messages import OpenCase
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, vis
+from samad_desk.services import tracking_label
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 
@@ -95,7 +95,7 @@ class ProfileScreen(Screen[None]):
         options.clear_options()
         width = max(20, (options.size.width or 78) - 2)
         for case in self.cases:
-            code = fa(format_tracking_code(str(case.get("tracking_code", ""))))
+            code = tracking_label(str(case.get("tracking_code", "")))
             line = (
                 f"{code} — {_state(case.get('state'))} — {case.get('subject', '')}"
                 f" — {_jalali(case.get('registered_at'))}"
