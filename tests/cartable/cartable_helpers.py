@@ -119,6 +119,10 @@ def screen_text(app: Any) -> str:
 
 
 def toasts(app: Any) -> list[str]:
+    """The logical text of every toast (the app keeps it before laying it out)."""
+    notified = getattr(app, "notified", None)
+    if notified is not None:
+        return [str(message) for _title, message in notified]
     return [str(n.message) for n in app._notifications]
 
 
