@@ -125,9 +125,10 @@ def apply_op(op: dict, reader: Reader, *, now: datetime, calendar: WorkingCalend
 def _check_envelope(op: Any) -> None:
     if not isinstance(op, dict):
         raise Rejected("invalid_payload", "عملیات نامعتبر است.")
-    if op.get("type") not in OP_TYPES:
-        raise Rejected("unknown_op", f"نوع عملیات «{op.get('type')}» شناخته‌شده نیست.")
-    if not isinstance(op.get("op_id"), str) or not op["op_id"]:
+    kind = op.get("type")
+    if not isinstance(kind, str) or kind not in OP_TYPES:
+        raise Rejected("unknown_op", f"نوع عملیات «{str(kind)[:40]}» شناخته‌شده نیست.")
+    if not isinstance(op.get("op_id"), str) or not op["op_id"] or len(op["op_id"]) > 100:
         raise Rejected("invalid_payload", "شناسه عملیات ندارد.")
     if not isinstance(op.get("entity_id"), str) or not op["entity_id"]:
         raise Rejected("invalid_payload", "شناسه موجودیت عملیات ندارد.")

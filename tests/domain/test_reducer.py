@@ -398,3 +398,15 @@ def test_random_ops_never_raise(reader, cal, actors, op_type, payload, role, sta
         import json
         json.dumps([c.to_dict() for c in out.changes])  # JSON-able
         assert out.event is not None
+
+
+_junk = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10),
+                  st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(envelope=st.dictionaries(st.sampled_from(["op_id", "type", "entity_id", "payload", "actor", "base_version"]),
+                                _junk, max_size=6))
+def test_malformed_envelopes_are_rejected_not_raised(reader, cal, envelope):
+    out = apply_op(envelope, reader, now=NOW, calendar=cal)
+    assert out.status == "rejected" and PERSIAN.search(out.message)
