@@ -125,16 +125,24 @@ def add_user(db_url, username, password, role, name, agency_id, office_id, provi
 
 @central_group.command("seed-demo")
 @_db_option
-def seed_demo_cmd(db_url) -> None:
-    """Create the Qazvin demo agencies and the demo users (agent1/agent1, water1/water1, …)."""
-    from samad_desk.central.seed import seed_demo
+@click.option("--cases", default=0, show_default=True, type=int,
+              help="Also load this many generated demo cases (with citizens and history).")
+@click.option("--citizens", default=None, type=int, help="Generated citizens (default: 2 × cases).")
+@click.option("--seed", default=1, show_default=True, type=int)
+def seed_demo_cmd(db_url, cases, citizens, seed) -> None:
+    """Create the Qazvin demo agencies and the demo users (password = username:
+    agent1, water1, watermgr, power1, super1, admin, …); optionally demo cases."""
+    from samad_desk.central.seed import load_demo_data, seed_demo
 
     c = _central(db_url)
     try:
         names = seed_demo(c)
+        loaded = load_demo_data(c, seed=seed, citizens=citizens or 2 * cases, cases=cases) if cases else {}
     finally:
         c.close()
-    click.echo("demo users: " + ", ".join(names))
+    click.echo("demo users (password = username): " + ", ".join(names))
+    if loaded:
+        click.echo("loaded: " + ", ".join(f"{v} {k}" for k, v in sorted(loaded.items())))
 
 
 @central_group.command("new-epoch")

@@ -46,22 +46,59 @@ def _find(agencies: list[dict], *words: str) -> str:
     raise LookupError(f"no demo agency matching {words}")
 
 
-def seed_demo(central: Any) -> list[str]:
+#: the users every seed creates (password = username); the full seed adds the rest of
+#: ``samad_desk.demo.demo_operators()`` (agent2…6, water2, gasmgr, super2, …)
+CORE_USERS = ("agent1", "water1", "watermgr", "power1", "super1", "admin")
+
+
+def demo_users() -> list[dict]:
+    try:
+        from samad_desk.demo import demo_operators
+
+        users = [dict(o) for o in demo_operators()]
+        if users:
+            return users
+    except (ImportError, AttributeError):
+        pass
+    agencies = demo_agencies()
+    water = _find(agencies, "water", "آب و فاضلاب")
+    power = _find(agencies, "power", "electric", "برق")
+    return [
+        {"id": "op-agent1", "username": "agent1", "name": "اپراتور یک ۱۱۱", "role": "agent", "agency_id": None},
+        {"id": "op-water1", "username": "water1", "name": "کارشناس آب و فاضلاب", "role": "officer",
+         "agency_id": water},
+        {"id": "op-watermgr", "username": "watermgr", "name": "مدیر آب و فاضلاب", "role": "manager",
+         "agency_id": water},
+        {"id": "op-power1", "username": "power1", "name": "کارشناس توزیع برق", "role": "officer",
+         "agency_id": power},
+        {"id": "op-super1", "username": "super1", "name": "ناظر استانداری", "role": "supervisor",
+         "agency_id": None},
+        {"id": "op-admin", "username": "admin", "name": "مدیر سامانه", "role": "admin", "agency_id": None},
+    ]
+
+
+def seed_demo(central: Any, *, full: bool = True) -> list[str]:
+    """Create the demo agencies and users; returns the usernames. ``full=False`` creates
+    only :data:`CORE_USERS` (tests: each password hash costs tens of milliseconds)."""
     agencies = demo_agencies()
     for a in agencies:
         central.add_agency(a)
-    water = _find(agencies, "water", "آب و فاضلاب")
-    power = _find(agencies, "power", "electric", "برق")
     province = agencies[0].get("province") or "qazvin"
-    users = [
-        ("agent1", "agent", None, "اپراتور یک ۱۱۱", None),
-        ("water1", "officer", water, "کارشناس آب و فاضلاب", None),
-        ("watermgr", "manager", water, "مدیر آب و فاضلاب", None),
-        ("power1", "officer", power, "کارشناس توزیع برق", None),
-        ("super1", "supervisor", None, "ناظر استانداری", None),
-        ("admin", "admin", None, "مدیر سامانه", None),
-    ]
-    for username, role, agency, name, office in users:
-        central.add_user(username, username, role, name=name, agency_id=agency, office_id=office,
-                         province=province)
-    return [u[0] for u in users]
+    names = []
+    for u in demo_users():
+        if not full and u["username"] not in CORE_USERS:
+            continue
+        central.add_user(u["username"], u["username"], u["role"], name=u.get("name"),
+                         agency_id=u.get("agency_id"), province=u.get("province") or province,
+                         operator_id=u.get("id"))
+        names.append(u["username"])
+    return names
+
+
+def load_demo_data(central: Any, *, seed: int = 1, citizens: int = 200, cases: int = 100) -> dict[str, int]:
+    """Load generated citizens, cases and their events (``samad_desk.demo.generate``)
+    straight into the database, as if they had been pushed."""
+    from samad_desk.demo import generate
+
+    items = [(k, d) for k, d in generate(seed, citizens, cases, reference=False)]
+    return central.import_entities(items)

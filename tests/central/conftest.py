@@ -50,7 +50,7 @@ def make_server(db_url):
 
     def make(**options) -> TestClient:
         app = create_app(db_url, **options)
-        seed_demo(app.state.central)
+        seed_demo(app.state.central, full=False)
         client = TestClient(app)
         clients.append(client)
         return client

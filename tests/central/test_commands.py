@@ -1,0 +1,60 @@
+"""``samad-desk central add-agency / add-user / seed-demo`` and the migration runner."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from samad_desk.central import db
+from samad_desk.central.app import create_app
+from samad_desk.central.commands import central_group
+from samad_desk.central.testing import Desk
+
+
+def test_admin_commands_and_demo_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    run = CliRunner().invoke
+    r = run(central_group, ["seed-demo", "--db", url, "--cases", "30"])
+    assert r.exit_code == 0, r.output
+    assert "agent1" in r.output and "30 case" in r.output
+    r = run(central_group, ["add-agency", "--db", url, "--id", "post-qazvin", "--name", "اداره پست قزوین"])
+    assert r.exit_code == 0, r.output
+    r = run(central_group, ["add-user", "--db", url, "--username", "post1", "--password", "secret-1",
+                            "--role", "officer", "--agency", "post-qazvin"])
+    assert r.exit_code == 0, r.output
+    r = run(central_group, ["add-user", "--db", url, "--username", "x", "--password", "y",
+                            "--role", "officer", "--agency", "nowhere"])
+    assert r.exit_code != 0 and "unknown agency" in r.output
+
+    from starlette.testclient import TestClient
+
+    app = create_app(url)
+    with TestClient(app) as http:
+        water = Desk(http, "water1")
+        water.pull_all()
+        cases = water.visible("case")
+        assert cases and all(c["agency_id"] == "water-qazvin" for c in cases.values())
+        ids = {c["citizen_id"] for c in cases.values()}
+        assert ids <= set(water.visible("citizen"))
+        sup = Desk(http, "super1")
+        sup.pull_all()
+        assert len(sup.visible("case")) == 30
+        post = Desk(http, "post1", "secret-1")
+        post.pull_all()
+        assert post.visible("case") == {}
+        assert "post-qazvin" in post.visible("agency")
+    app.state.central.close()
+
+
+def test_migrations_run_once_and_record_the_version(db_url):
+    app = create_app(db_url)
+    central = app.state.central
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION  # a second run changes nothing
+    with central.engine.connect() as conn:
+        assert conn.execute(select(db.schema_version.c.version)).scalar() == db.SCHEMA_VERSION
+        epoch = db.get_meta(conn, "epoch")
+    central.close()
+    again = create_app(db_url).state.central
+    with again.engine.connect() as conn:
+        assert db.get_meta(conn, "epoch") == epoch
+    again.close()
