@@ -74,13 +74,17 @@ HINTS = {
     "konsole": Hint(
         "konsole",
         "Konsole",
-        "در Konsole، در تنظیمات نمایه بخش «Complex Text Layout» گزینهٔ "
-        "«Bi-Directional text rendering» را بردارید تا متن فارسی دوبار وارونه نشود.",
+        "در Konsole، در تنظیمات نمایه بخش «" + rtl.ltr("Complex Text Layout") + "» گزینهٔ "
+        "«"
+        + rtl.ltr("Bi-Directional text rendering")
+        + "» را بردارید تا متن فارسی دوبار وارونه نشود.",
     ),
     "kitty": Hint(
         "kitty",
         "kitty",
-        "در kitty سطر «force_ltr yes» را به kitty.conf بیفزایید تا حروف فارسی وارونه نشوند.",
+        "در kitty سطر «"
+        + rtl.ltr("force_ltr yes")
+        + "» را به kitty.conf بیفزایید تا حروف فارسی وارونه نشوند.",
     ),
     "iterm2": Hint(
         "iterm2",
@@ -95,7 +99,7 @@ HINTS = {
     "tmux": Hint(
         "tmux",
         "tmux",
-        "در tmux سطر «set -g allow-passthrough on» را به tmux.conf بیفزایید تا "
+        "در tmux سطر «" + rtl.ltr("set -g allow-passthrough on") + "» را به tmux.conf بیفزایید تا "
         "پایانه از حالت دوسویه بیرون بیاید.",
     ),
     "linux": Hint(
@@ -256,9 +260,20 @@ class BidiSession:
                 self.enter()
 
     def attach(self, app: Any) -> None:
-        """Restore on the app's suspend (ctrl+z, ``App.suspend()``) and re-enter on resume."""
-        app.app_suspend_signal.subscribe(app, lambda _app: self.restore(), immediate=True)
-        app.app_resume_signal.subscribe(app, lambda _app: self.enter(), immediate=True)
+        """Restore on the app's suspend (ctrl+z, ``App.suspend()``) and re-enter on resume.
+
+        May be called before ``app.run()``: the subscription is then queued as the app's
+        first callback (Textual only lets a running node subscribe to a signal).
+        """
+
+        def subscribe() -> None:
+            app.app_suspend_signal.subscribe(app, lambda _app: self.restore(), immediate=True)
+            app.app_resume_signal.subscribe(app, lambda _app: self.enter(), immediate=True)
+
+        if app.is_running:
+            subscribe()
+        else:
+            app.call_later(subscribe)
 
     def _install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -75,3 +75,21 @@ def apply_theme(app: App, name: str | None) -> str | None:
     except InvalidThemeError:
         app.theme = DEFAULT_THEME
         return f"پوستهٔ «{name}» شناخته نیست؛ پوستهٔ «{DEFAULT_THEME}» به کار رفت"
+
+
+def remember_theme_changes(app: App, save: Any = None) -> None:
+    """Save the theme in ``config.toml`` whenever the operator switches it (the command
+    palette's theme command included). ``save(name)`` defaults to ``save_setting("theme", …)``."""
+    if save is None:
+        from samad_desk.settings import save_setting
+
+        def save(name: str) -> None:
+            save_setting("theme", name)
+
+    def _changed(theme: Theme) -> None:
+        try:
+            save(theme.name)
+        except OSError:
+            app.notify("پوستهٔ انتخاب‌شده ذخیره نشد", title="پوسته", severity="warning", markup=False)
+
+    app.theme_changed_signal.subscribe(app, _changed)

@@ -355,6 +355,31 @@ def _unit_widths(para: str, mode: str = "visual") -> list[int]:
 
 
 _TOKEN_RE = re.compile(r" +|[^ ]+")
+_OPENERS = frozenset((LRI, RLI, FSI))
+
+
+def _tokens(para: str) -> list[tuple[int, int]]:
+    """Runs of spaces and of non-spaces; spaces inside an isolate (an ``ltr()`` value such
+    as «set -g allow-passthrough on») do not separate words, so the value is not split
+    across rows unless it is wider than a row."""
+    spans = [m.span() for m in _TOKEN_RE.finditer(para)]
+    if not any(ch in _OPENERS for ch in para):
+        return spans
+    depth = [0] * (len(para) + 1)
+    d = 0
+    for i, ch in enumerate(para):
+        if ch in _OPENERS:
+            d += 1
+        elif ch == PDI and d:
+            d -= 1
+        depth[i + 1] = d
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and depth[a] > 0:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _wrap(para: str, width: int, mode: str = "visual") -> list[tuple[int, int, int]]:
@@ -369,8 +394,7 @@ def _wrap(para: str, width: int, mode: str = "visual") -> list[tuple[int, int, i
     has_word = False
     pending = 0  # width of spaces after le
     pos = 0
-    for m in _TOKEN_RE.finditer(para):
-        a, b = m.span()
+    for a, b in _tokens(para):
         tw = sum(widths[a:b])
         if para[a] == " ":
             pending += tw

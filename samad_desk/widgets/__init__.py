@@ -3,6 +3,7 @@
 from samad_desk.widgets.ltr_fields import EmailInput, LTRInput, NationalIdInput, PhoneInput
 from samad_desk.widgets.rtl_input import RTLInput
 from samad_desk.widgets.rtl_label import RTLLabel, RTLStatic
+from samad_desk.widgets.rtl_notify import notify as notify_rtl
 from samad_desk.widgets.rtl_table import RTLColumn, RTLTable
 from samad_desk.widgets.rtl_text_area import RTLTextArea
 
@@ -17,4 +18,5 @@ __all__ = [
     "RTLStatic",
     "RTLTable",
     "RTLTextArea",
+    "notify_rtl",
 ]

@@ -23,6 +23,7 @@ from samad_desk.widgets import (
     RTLStatic,
     RTLTable,
     RTLTextArea,
+    notify_rtl,
 )
 
 PARAGRAPH = (
@@ -90,16 +91,21 @@ class RTLDemoApp(App[None]):
         Binding("f10,ctrl+q", "quit", "خروج", id="demo-quit"),
     ]
 
-    def __init__(self, view: str = "form", theme: str | None = None) -> None:
+    def __init__(
+        self, view: str = "form", theme: str | None = None, hints: list | None = None
+    ) -> None:
         super().__init__()
         self.view = view
         self._theme_name = theme
+        self.hints = hints or []
 
     def on_mount(self) -> None:
         from samad_desk.themes import register_themes
 
         register_themes(self)
         self.theme = self._theme_name or "samad-dark"
+        for hint in self.hints:  # one-time terminal hints (terminal.pending_hints)
+            notify_rtl(self, hint.text, title=hint.terminal, severity="warning", timeout=15)
 
     def compose(self) -> ComposeResult:
         if self.view in ("form", "all"):
@@ -145,9 +151,12 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     view = args[0] if args else "form"
-    app = RTLDemoApp(view)
-    with terminal.bidi_session(load_settings()):
+    with terminal.bidi_session(load_settings()) as session:
+        app = RTLDemoApp(view, hints=session.hints)
+        session.attach(app)
         app.run()
+    if session.hints:
+        terminal.mark_hints_shown([h.id for h in session.hints])
 
 
 if __name__ == "__main__":

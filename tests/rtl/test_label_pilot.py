@@ -55,3 +55,17 @@ async def test_terminal_mode_draws_logical_text():
             assert all(len(row) == 40 for row in rows)
     finally:
         rtl.set_mode("visual")
+
+
+async def test_persian_toast_is_laid_out():
+    from samad_desk.widgets import notify_rtl
+
+    rtl.set_mode("visual")
+    app = LabelApp()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        notify_rtl(app, WORDS, title="\u0647\u0634\u062f\u0627\u0631")  # هشدار
+        await pilot.pause()
+        text = "\n".join(_screen.screen_rows(app))
+        for row in rtl.layout(WORDS, 36):
+            assert row.strip() in text
+        assert "\ufead\ufe8d\ufeaa\ufeb8\ufeeb" in text

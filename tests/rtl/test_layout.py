@@ -298,3 +298,15 @@ def test_cached_results_are_stable():
     assert a is b
     rtl.cache_clear()
     assert layout_lines(PARA, 10) == a
+
+
+def test_wrap_does_not_split_an_isolated_value():
+    text = "\u062f\u0631 tmux " + ltr("set -g allow-passthrough on") + " \u0631\u0627"
+    assert layout(text, 34) == [
+        "                           tmux \ufead\ufea9",
+        "    \ufe8d\ufead set -g allow-passthrough on",
+    ]
+    # wider than a row: broken like a long word
+    rows = layout_lines(ltr("a b c d e f g h"), 6)
+    assert all(row.cells == 6 for row in rows)
+    assert "".join(row.logical for row in rows) == ltr("a b c d e f g h")

@@ -176,3 +176,29 @@ async def test_register_and_apply_themes():
 
 def test_env_is_untouched():
     assert "SAMAD_RTL_MODE" not in os.environ
+
+
+async def test_theme_change_is_remembered():
+    from samad_desk.themes import remember_theme_changes
+
+    app = App()
+    async with app.run_test(size=(40, 10)) as pilot:
+        register_themes(app)
+        remember_theme_changes(app)
+        app.theme = "samad-light"
+        await pilot.pause()
+    assert load_settings().theme == "samad-light"
+
+
+async def test_attach_before_run_restores_on_suspend_and_resume():
+    out = io.StringIO()
+    with terminal.bidi_session(mode="visual", stream=out, environ={}) as session:
+        app = App()
+        session.attach(app)  # before the app runs, as launch code does
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.pause()
+            app.app_suspend_signal.publish(app)
+            assert out.getvalue() == "\x1b[8l\x1b[8h"
+            app.app_resume_signal.publish(app)
+            assert out.getvalue() == "\x1b[8l\x1b[8h\x1b[8l"
+    assert out.getvalue().endswith("\x1b[8h")
