@@ -32,6 +32,12 @@ from samad_desk.messages import (
 )
 from samad_desk.settings import Settings
 
+
+def _thread_ident() -> int:
+    import threading
+
+    return threading.get_ident()
+
 #: mode name -> Persian title (header, palette, help)
 MODE_TITLES: dict[str, str] = {
     "call": "ثبت تماس",
@@ -235,6 +241,7 @@ class SamadDeskApp(App[int]):
             except Exception as exc:
                 self.status.last_error = str(exc)
         self._poll_status()
+        self._build_index()
         self.switch_mode("call")
 
     def _subscribe_store(self) -> None:
@@ -242,9 +249,30 @@ class SamadDeskApp(App[int]):
         if subscribe is None:
             return
         try:
-            self._unsubscribe = subscribe(lambda _change: self.post_message(StoreChanged()))
+            self._unsubscribe = subscribe(self._store_callback)
         except Exception:
             self._unsubscribe = None
+
+    def _store_callback(self, change: Any) -> None:
+        """Any thread: keep the candidate index current, then tell the UI."""
+        services = self.services
+        keys = getattr(change, "keys", None) or ()
+        if services is not None:
+            citizens = [i for (entity, i) in keys if entity == "citizen"]
+            if citizens:
+                services.citizens_changed(citizens)
+            elif getattr(change, "kind", "") in ("synced", "external") and not keys:
+                # a whole snapshot (or another process) changed the cache: rebuild
+                if _thread_ident() == getattr(self, "_thread_id", None):
+                    self._build_index()
+                else:
+                    self.call_from_thread(self._build_index)
+        self.post_message(StoreChanged())
+
+    @work(thread=True, exclusive=True, group="index", exit_on_error=False)
+    def _build_index(self) -> int:
+        """The matching engine's as-you-type index over the cached citizens."""
+        return self.services.build_index() if self.services is not None else 0
 
     async def action_quit(self) -> None:
         self._stop_sync()

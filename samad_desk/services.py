@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -328,8 +329,9 @@ class DeskServices:
         self.calendar = calendar
         self._subjects = subjects
         self._cities = cities
-        self._matcher: Any = None
-        self._matcher_failed = False
+        self._index: Any = None  # matching.index.CitizenIndex once built
+        self._index_lock = threading.Lock()
+        self._index_stale: set[str] = set()
 
     # -- who is working
     @property
@@ -699,35 +701,65 @@ class DeskServices:
         return sorted(cases, key=lambda c: str(c.get("registered_at") or ""), reverse=True)
 
     def lookup(self, query: dict[str, str], limit: int = 8) -> list[Candidate]:
-        """Candidates for what the agent has typed so far, best first."""
-        matcher = self._get_matcher()
-        if matcher is not None:
-            try:
-                return self._lookup_engine(matcher, query, limit)
-            except Exception:
-                pass
-        return self._lookup_exact(query, limit)
+        """Candidates for what the agent has typed so far, best first.
 
-    def _get_matcher(self) -> Any:
-        if self._matcher is None and not self._matcher_failed:
-            try:
-                from samad_desk.matching import desk_matcher  # type: ignore[attr-defined]
+        Exact keys from the store first (ID, its one-digit neighbours, mobile: always
+        current, including calls saved a second ago), then the matching engine's
+        as-you-type search (names, Finglish, prefixes) once its index is built.
+        """
+        found = {c.citizen_id: c for c in self._lookup_exact(query, limit)}
+        exact_ids = set(found)
+        index = self._index
+        if index is not None and any(str(v).strip() for v in query.values()):
+            self._refresh_index()
+            with self._index_lock:
+                hits = index.search(dict(query), k=limit)
+            for hit in hits:
+                if hit.record_id in found:
+                    extra = [r for r in hit.reasons if r not in found[hit.record_id].reasons]
+                    found[hit.record_id].reasons.extend(extra)
+                    continue
+                citizen = self.store.get("citizen", hit.record_id)
+                if citizen is None:
+                    continue
+                found[hit.record_id] = self._candidate(citizen, list(hit.reasons), float(hit.score))
+        ranked = sorted(found.values(), key=lambda c: (c.citizen_id not in exact_ids, -c.score))
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for c in ranked:
+            if c.citizen_id not in seen:  # a merged record shows as its survivor, once
+                seen.add(c.citizen_id)
+                out.append(c)
+        return out[:limit]
 
-                self._matcher = desk_matcher(self.store)
-            except Exception:
-                self._matcher_failed = True
-        return self._matcher
+    def build_index(self) -> int:
+        """Build the as-you-type index over every cached citizen (run it in a worker)."""
+        from samad_desk.matching.index import CitizenIndex
 
-    def _lookup_engine(self, matcher: Any, query: dict[str, str], limit: int) -> list[Candidate]:
-        out = []
-        for hit in matcher.search(query, limit=limit):
-            citizen = hit.get("citizen") if isinstance(hit, dict) else getattr(hit, "citizen", None)
-            if citizen is None:
-                continue
-            reasons = hit.get("reasons", []) if isinstance(hit, dict) else getattr(hit, "reasons", [])
-            score = hit.get("score", 0.0) if isinstance(hit, dict) else getattr(hit, "score", 0.0)
-            out.append(self._candidate(citizen, list(reasons), float(score)))
-        return out
+        citizens = (c for c in self.store.iter_entities("citizen") if not c.get("merged_into"))
+        index = CitizenIndex(citizens)
+        with self._index_lock:
+            self._index = index
+        return len(index)
+
+    def citizens_changed(self, ids: Iterable[str]) -> None:
+        """Store callback (any thread): these citizens changed; re-index on next search."""
+        with self._index_lock:
+            self._index_stale.update(ids)
+
+    def _refresh_index(self) -> None:
+        with self._index_lock:
+            stale, self._index_stale = self._index_stale, set()
+            index = self._index
+        if index is None or not stale:
+            return
+        for cid in stale:
+            citizen = self.store.get("citizen", cid)
+            with self._index_lock:
+                if citizen is None or citizen.get("merged_into"):
+                    index.remove(cid)
+                else:
+                    index.add(citizen)
 
     def _lookup_exact(self, query: dict[str, str], limit: int) -> list[Candidate]:
         """Exact keys only (ID, its one-edit neighbours, mobile): used until the engine lands."""
@@ -885,6 +917,9 @@ def _snapshot_records(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
         yield {"entity": entity, "id": data.get("id"), "version": data.get("version", 1), "data": data}
 
 
+EMBEDDED_CURSOR = "embedded-demo"
+
+
 def seed_embedded_demo(store: Any, *, seed: int = 111, n_citizens: int = 400, n_cases: int = 600) -> bool:
     """First start without a server: Qazvin agencies and demo citizens and cases.
 
@@ -906,9 +941,9 @@ def seed_embedded_demo(store: Any, *, seed: int = 111, n_citizens: int = 400, n_
         generate = None
     if generate is not None:
         seen = {r["id"] for r in records}
-        for rec in _snapshot_records(generate(seed, n_citizens, n_cases)):
-            if rec["entity"] == "agency" and rec["id"] in seen:
+        for rec in _snapshot_records(generate(seed, n_citizens, n_cases, now=_utcnow())):
+            if rec["entity"] not in ("citizen", "case", "event") or rec["id"] in seen:
                 continue
             records.append(rec)
-    store.replace_from_snapshot(records, cursor="embedded-demo")
+    store.replace_from_snapshot(records, cursor=EMBEDDED_CURSOR)
     return True

@@ -187,3 +187,21 @@ async def test_needs_attention_lists_rejected_ops_and_dismisses(make_app, store,
         assert screen.texts == []
     assert store.needs_attention() == []
     assert first.case_id
+
+
+async def test_lookup_by_name_uses_the_matching_engine(make_app, store, services) -> None:
+    first = await _existing(services)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("tab", "tab")  # first name
+        await type_text(pilot, "علی")
+        await pilot.press("tab")
+        await type_text(pilot, "رضای")  # still typing the last name
+        await settle(pilot)
+        found = screen.query_one("#lookup-candidates").candidates
+        assert found and found[0].citizen_id == first.citizen_id
+        assert found[0].reasons
