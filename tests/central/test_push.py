@@ -178,3 +178,20 @@ def test_client_bound_to_its_device(server):
     other = Desk(server, "agent1")  # same operator, another device
     r = other.push_raw(agent.number([ops[1]]), client_id=agent.client_id)
     assert r.status_code == 403
+
+
+def test_gzip_request_bodies_are_accepted(server):
+    import gzip
+
+    import orjson
+
+    agent = Desk(server, "agent1")
+    ops, *_ = agent.new_call()
+    body = gzip.compress(orjson.dumps({"client_id": agent.client_id, "ops": agent.number(ops)}))
+    r = server.post("/v1/sync/push", content=body,
+                    headers={**agent.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert [x["status"] for x in r.json()["results"]] == ["applied"] * 3
+    broken = server.post("/v1/sync/push", content=b"\x1f\x8bnot gzip",
+                         headers={**agent.headers, "Content-Encoding": "gzip"})
+    assert broken.status_code == 400 and broken.json()["message"]
