@@ -258,3 +258,17 @@ async def test_table_first_logical_column_on_the_right_and_logical_sort():
         table.move_cursor(row=1)
         await pilot.press("ctrl+c")
         assert app.clipboard == table.copy_text("a")
+
+
+async def test_click_puts_the_caret_at_the_clicked_letter():
+    app = OneInput(RTLInput(id="f"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _type(pilot, SALAM)
+        field = app.widget
+        row = _field_row(app)
+        x = row.index("\ufeb3")  # the seen (logical 0), rightmost letter
+        await pilot.click(RTLInput, offset=(x - field.region.x, 0))
+        assert field.cursor_position == 1  # after the clicked RTL letter
+        x = row.index("\ufee1")  # the meem (logical 3)
+        await pilot.click(RTLInput, offset=(x - field.region.x, 0))
+        assert field.cursor_position == 4
