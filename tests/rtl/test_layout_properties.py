@@ -63,3 +63,23 @@ def test_truncation_keeps_the_start(text, width):
     flat = prepare(text).replace("\n", " ")
     kept = line.text.rstrip("\u2026").rstrip("\u2069")
     assert flat.startswith(kept.rstrip(" ")) or flat.startswith(kept)
+
+
+PLAIN = (
+    "\u0627\u0628\u067e\u062a\u0633\u0644\u0645\u0646\u0648\u0647\u06cc\u06a9"
+    "abcXYZ0123456789\u06f0\u06f1\u06f9\u0660\u0669 -/.,:+%\u060c"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=PLAIN, max_size=30))
+def test_reordering_agrees_with_unicode_bidi_crate(text):
+    """Without brackets, marks or controls (which python-bidi leaves unfixed), our L1/L2
+    reordering of the shaped line equals the Rust crate's own ``get_display``."""
+    from bidi import get_display
+
+    from samad_desk.text.shaping import shape
+
+    line = layout_lines(text, None)[0]
+    shaped = shape(prepare(text))[0]
+    assert line.visual == get_display(shaped, base_dir="R")
