@@ -54,6 +54,8 @@ class Overlay:
         self._computing: dict[tuple[str, str], dict | None] = {}
         self.rejected_locally: dict[str, str] = {}
         self.version = 0  # bumped on every change (memo keys of derived views)
+        self._dependents: dict[str, set[str]] = {}  # entity id -> ids whose state read it
+        self._dep_stack: list[set[str]] = []
 
     @property
     def calendar(self):
@@ -68,6 +70,21 @@ class Overlay:
             self.version += 1
             self._memo.clear()
             self._events.clear()
+            self._dependents.clear()
+
+    def _invalidate_ids(self, ids) -> None:
+        """Forget memoized states of ``ids`` and of everything computed from them."""
+        stack = list(ids)
+        seen: set[str] = set()
+        while stack:
+            eid = stack.pop()
+            if eid in seen:
+                continue
+            seen.add(eid)
+            for entity in ("case", "citizen", "event", "agency", "operator"):
+                self._memo.pop((entity, eid), None)
+            self._events.pop(eid, None)
+            stack.extend(self._dependents.pop(eid, ()))
 
     def add(self, op: dict) -> None:
         with self.lock:
@@ -97,8 +114,7 @@ class Overlay:
                 mk = _mobile_key(p)
                 if mk:
                     self.mob.setdefault(mk, set()).add(eid)
-            self._memo.clear()
-            self._events.clear()
+            self._invalidate_ids(self._keys_of(op))
 
     def remove(self, op_id: str) -> None:
         with self.lock:
@@ -113,8 +129,16 @@ class Overlay:
                     if not lst:
                         del self.by_entity[eid]
             # secondary indexes are candidate sets: stale entries are filtered at query time
-            self._memo.clear()
-            self._events.clear()
+            self._invalidate_ids(self._keys_of(op))
+
+    def _keys_of(self, op: dict) -> list[str]:
+        p = op.get("payload") or {}
+        keys = self._targets(op)
+        if p.get("national_id"):
+            keys.append("nid:" + str(p["national_id"]))
+        if p.get("tracking_code"):
+            keys.append("tc:" + str(p["tracking_code"]))
+        return keys
 
     @staticmethod
     def _targets(op: dict) -> list[str]:
@@ -139,9 +163,20 @@ class Overlay:
             hit = self._memo.get(key, _MISSING)
             if hit is not _MISSING:
                 return hit  # type: ignore[return-value]
-            doc = self._compute(entity, entity_id, ops)
+            self._dep_stack.append(set())
+            try:
+                doc = self._compute(entity, entity_id, ops)
+            finally:
+                deps = self._dep_stack.pop()
+            for d in deps:
+                if d != entity_id:
+                    self._dependents.setdefault(d, set()).add(entity_id)
             self._memo[key] = doc
             return doc
+
+    def _note_read(self, entity_id: str) -> None:
+        if self._dep_stack:
+            self._dep_stack[-1].add(entity_id)
 
     def _compute(self, entity: str, entity_id: str, ops: list[dict]) -> dict | None:
         from samad_desk.domain.reducer import apply_op
@@ -192,10 +227,12 @@ class _Reader:
         self.o = overlay
 
     def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        self.o._note_read(id)
         doc = self.o.get(entity, id)
         return dict(doc) if doc is not None else None
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
+        self.o._note_read("nid:" + nid)
         cid = self.o.nid.get(nid)
         if cid is not None:
             doc = self.o.get("citizen", cid)
@@ -211,6 +248,7 @@ class _Reader:
         return self.get("agency", id)
 
     def case_by_tracking_code(self, code: str) -> dict | None:
+        self.o._note_read("tc:" + code)
         cid = self.o.tc.get(code)
         cands = ([cid] if cid else []) + self.o.cache.lookup("case", "tc", code)
         for c in cands:

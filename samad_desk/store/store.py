@@ -5,6 +5,7 @@ See ``docs/store.md`` for the design, the file layout and the guarantees.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import getpass
@@ -53,6 +54,34 @@ class StoreChange:
     kind: str
     keys: frozenset = field(default_factory=frozenset)   # {(entity, id)} when known
     op_ids: tuple[str, ...] = ()
+
+
+class FrozenRow(dict):
+    """A read-only dict: rows of memoized views (``cartable``) are shared between calls.
+
+    Reading, ``json``/``orjson`` serialization and ``dict(row)`` (a mutable copy) work as
+    for a dict; any mutation raises ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def _ro(self, *args, **kwargs):
+        raise TypeError("cartable rows are read-only; use dict(row) for a mutable copy")
+
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro  # type: ignore[assignment]
+
+    def copy(self) -> dict:  # type: ignore[override]
+        return dict(self)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
+_MISSING = object()
+
+
+def _cart_key(row: dict) -> tuple:
+    return (row.get("due_date") or "9999", row.get("referred_at") or "", row.get("id") or "")
 
 
 def _now_iso() -> str:
@@ -160,6 +189,9 @@ class Store:
         self.overlay: Overlay
         self._closed = False
         self._cartable_memo: dict[tuple, tuple] = {}
+        self._cartable_base: dict[tuple, tuple] = {}
+        self._cartable_base_index: dict[tuple, tuple] = {}
+        self._cached_agency: tuple[int, dict] = (-1, {})
 
     # ------------------------------------------------------------------ opening
 
@@ -783,7 +815,8 @@ class Store:
         """Cases of an agency in ``states`` (default: referred, in_progress), earliest due first.
 
         The sorted result is memoized until the cache or the pending ops change, so a
-        screen refreshing its cartable costs little more than copying the rows.
+        screen refreshing its cartable costs a list copy. The rows are shared, read-only
+        :class:`FrozenRow` dicts (mutating one raises ``TypeError``; ``dict(row)`` copies).
         """
         self._maybe_refresh()
         want = tuple(states) if states is not None else CARTABLE_STATES
@@ -792,29 +825,61 @@ class Store:
             memo_key = (agency_id, want)
             hit = self._cartable_memo.get(memo_key)
             if hit is not None and hit[0] == (ov.version, self.cache.version):
-                return [dict(d) for d in hit[1]]
-            out: dict[str, dict] = {}
-            for st in want:
-                for doc in self.cache.find("case", "cart", f"{agency_id}\x1f{st}"):
-                    if not ov.touches(doc["id"]):
-                        out[doc["id"]] = doc
+                return list(hit[1])
+            base_hit = self._cartable_base.get(memo_key)
+            if base_hit is None or base_hit[0] != self.cache.version:
+                rows = {}
+                for st in want:
+                    for doc in self.cache.find("case", "cart", f"{agency_id}\x1f{st}"):
+                        rows[doc["id"]] = FrozenRow(doc)
+                base = sorted((_cart_key(r), r) for r in rows.values())
+                if len(self._cartable_base) > 64:
+                    self._cartable_base.clear()
+                self._cartable_base[memo_key] = (self.cache.version, base)
+            else:
+                base = base_hit[1]
             if ov.by_entity:
+                if self._cached_agency[0] != self.cache.version:
+                    self._cached_agency = (self.cache.version, {})
+                agency_of = self._cached_agency[1]
                 cands = set(ov.agency.get(agency_id, ()))
                 for cid, ops in ov.by_entity.items():
-                    if cid in cands or entity_of(ops[0]) != "case":
+                    if cid in cands:
                         continue
-                    cached = self.cache.get("case", cid)
-                    if cached is not None and cached.get("agency_id") == agency_id:
+                    ag = agency_of.get(cid, _MISSING)
+                    if ag is _MISSING:
+                        cached = self.cache.get("case", cid) if entity_of(ops[0]) == "case" else None
+                        ag = agency_of[cid] = cached.get("agency_id") if cached is not None else None
+                    if ag == agency_id:
                         cands.add(cid)
+                merged = list(base)
+                if cands:
+                    by_id = self._cartable_base_ids(memo_key, base)
+                    for cid in cands:
+                        key = by_id.get(cid)
+                        if key is not None:
+                            i = bisect.bisect_left(merged, (key,))
+                            if i < len(merged) and merged[i][0] == key:
+                                del merged[i]
                 for cid in cands:
                     doc = ov.get("case", cid)
                     if doc is not None and doc.get("agency_id") == agency_id and doc.get("state") in want:
-                        out[cid] = doc
-            items = sorted(out.values(), key=lambda d: (d.get("due_date") or "9999", d.get("referred_at") or "", d.get("id")))
+                        row = FrozenRow(doc)
+                        bisect.insort(merged, (_cart_key(row), row))
+            else:
+                merged = base
+            items = [r for _, r in merged]
             if len(self._cartable_memo) > 64:
                 self._cartable_memo.clear()
             self._cartable_memo[memo_key] = ((ov.version, self.cache.version), items)
-            return [dict(d) for d in items]
+            return list(items)
+
+    def _cartable_base_ids(self, memo_key: tuple, base: list) -> dict:
+        hit = self._cartable_base_index.get(memo_key)
+        if hit is None or hit[0] is not base:
+            hit = (base, {row["id"]: key for key, row in base})
+            self._cartable_base_index[memo_key] = hit
+        return hit[1]
 
     def preload(self, agency_ids: Iterable[str] | None = None) -> int:
         """Read the open cartables into memory (all agencies by default). Returns rows."""
