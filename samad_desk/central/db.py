@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Engine,
@@ -58,7 +59,7 @@ change_counter = Table(
     "change_counter",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("v", Integer, nullable=False),
+    Column("v", BigInteger, nullable=False),
 )
 
 operators = Table(
@@ -120,7 +121,7 @@ sync_ops = Table(
     Column("code", String(64)),
     Column("message", Text),
     Column("current", Text),
-    Column("seq", Integer),
+    Column("seq", BigInteger),
     Column("entity_version", Integer),
     Column("received_at", String(32), nullable=False),
     Index("ix_sync_ops_client", "client_id", "client_seq"),
@@ -165,7 +166,7 @@ entities = Table(
 changes = Table(
     "changes",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("entity", String(32), nullable=False),
     Column("id", String(64), nullable=False),
     Column("op", String(8), nullable=False),
@@ -181,7 +182,7 @@ change_scopes = Table(
     "change_scopes",
     metadata,
     Column("key", String(96), primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
 )
 
 
