@@ -25,7 +25,8 @@ from samad_desk.matching.blocking import block_keys
 from samad_desk.matching.model import PARAMS, TermFreq, score_pair
 from samad_desk.matching.record import Rec
 
-BLOCK_CAP = 40      # larger blocks are skipped (counted in the summary)
+BLOCK_CAP = 40      # larger ID/mobile blocks are skipped (counted in the summary)
+NAME_BLOCK_CAP = 20  # larger name/date blocks too (at 1M: common names born the same month)
 SIZE_CAP = 12       # larger clusters are re-split greedily
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -84,11 +85,11 @@ def candidate_pairs(recs: list[Rec], progress: Progress | None = None) -> tuple[
     add = pairs.add
     skipped = 0
     skipped_recs = 0
-    for lst in blocks.values():
+    for key, lst in blocks.items():
         m = len(lst)
         if m < 2:
             continue
-        if m > BLOCK_CAP:
+        if m > BLOCK_CAP or (m > NAME_BLOCK_CAP and key[0] not in "im"):
             skipped += 1
             skipped_recs += m
             continue

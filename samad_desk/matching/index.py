@@ -33,7 +33,9 @@ from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.national_id import is_valid_national_id
 from samad_desk.text.phone import mobile_key
 
-MAX_CANDIDATES = 250      # records scored per query at most
+MAX_CANDIDATES = 120      # records scored per query at most
+COMMON_MIN = 3            # fuzzy search runs over values seen at least this often…
+SMALL_VOCAB = 5_000      # …unless the whole vocabulary is this small
 SINGLE_LIMIT = 12         # records per similar value when only one name is typed
 BIG_BLOCK = 400           # a blocking key shared by more records is not used by match()
 _DIGITS = re.compile(r"[0-9۰-۹٠-٩+][0-9۰-۹٠-٩ \-]*[0-9۰-۹٠-٩]|[0-9۰-۹٠-٩]")
@@ -81,6 +83,7 @@ class CitizenIndex:
         self.vocab_count: dict[str, int] = {}
         self.vocab: list[str] = []            # sorted distinct first/last name values
         self.skel_vocab: dict[str, set[str]] = {}
+        self.common: list[str] = []           # values with count ≥ COMMON_MIN (unordered)
         self.id_sorted: list[str] = []        # sorted distinct IDs (valid or not)
         self.mob_sorted: list[str] = []
         self._next = 0
@@ -160,6 +163,8 @@ class CitizenIndex:
     def _vocab_add(self, n: Name) -> None:
         c = self.vocab_count.get(n.c, 0)
         self.vocab_count[n.c] = c + 1
+        if c + 1 == COMMON_MIN:
+            self.common.append(n.c)
         if c == 0:
             if not self._bulk:
                 bisect.insort(self.vocab, n.c)
@@ -168,6 +173,11 @@ class CitizenIndex:
 
     def _vocab_remove(self, n: Name) -> None:
         c = self.vocab_count.get(n.c, 0) - 1
+        if c == COMMON_MIN - 1:
+            try:
+                self.common.remove(n.c)
+            except ValueError:
+                pass
         if c > 0:
             self.vocab_count[n.c] = c
             return
@@ -266,7 +276,7 @@ class CitizenIndex:
                                 if lst:
                                     pair_found = True
                                     got = list(self._filter_year(lst, q.year))
-                                    take(got or lst, None, 120)
+                                    take(got or lst, None, 40)
             if not pair_found:
                 # one name typed so far (or no known pair): a few records per similar value
                 for ms in matches:
@@ -276,7 +286,8 @@ class CitizenIndex:
                             take(got or (lst or [])[:SINGLE_LIMIT], None, SINGLE_LIMIT)
         if not cands:
             return []
-        scored = [self._score_query(q, self.recs[i], why) for i, why in cands.items()]
+        memo: dict = {}  # name weights per (typed token, field value): candidates share names
+        scored = [self._score_query(q, self.recs[i], memo) for i in cands]
         scored.sort(key=lambda c: (-c.score, c.record_id))
         return scored[:k]
 
@@ -308,7 +319,8 @@ class CitizenIndex:
             for v in pref[:8]:
                 out.setdefault(v, 0.9)
         if len(c) >= 3 and len(out) < 4:
-            for v, sc, _ in process.extract(c, self.vocab, scorer=fuzz.ratio, limit=6, score_cutoff=72):
+            choices = self.vocab if len(self.vocab) <= SMALL_VOCAB else self.common
+            for v, sc, _ in process.extract(c, choices, scorer=fuzz.ratio, limit=6, score_cutoff=72):
                 out.setdefault(v, sc / 100.0)
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
@@ -383,7 +395,7 @@ class CitizenIndex:
         elif len(digits) < 10:
             q.id_prefix = digits
 
-    def _score_query(self, q: _Query, r: Rec, why: set[str]) -> Candidate:
+    def _score_query(self, q: _Query, r: Rec, memo: dict) -> Candidate:
         tf = self.tf
         P = M.PARAMS
         s = 0.0
@@ -423,7 +435,7 @@ class CitizenIndex:
             ws = {}
             for f, n in q.fields.items():
                 target, kk, p = fmap[f]
-                ws[f] = _token_weight(n, target, kk, p, tf, q.prefix_last)
+                ws[f] = _memo_weight(memo, n, target, kk, p, tf, q.prefix_last)
             s += sum(w for w, _ in ws.values())
             lv = {f: lvl for f, (_, lvl) in ws.items()}
         else:
@@ -431,7 +443,7 @@ class CitizenIndex:
             toks = q.names[:3]
             if toks:
                 fields = [(r.first, 0, P["first"]), (r.last, 1, P["last"]), (r.father, 2, P["father"])]
-                grid = [[_token_weight(t, f[0], f[1], f[2], tf, q.prefix_last and j == len(toks) - 1)
+                grid = [[_memo_weight(memo, t, f[0], f[1], f[2], tf, q.prefix_last and j == len(toks) - 1)
                          for f in fields] for j, t in enumerate(toks)]
                 best, best_perm = -1e9, None
                 for perm in permutations(range(3), len(toks)):
@@ -483,6 +495,17 @@ class _DateView:
 
     def __init__(self, d: tuple) -> None:
         self.bd, self.jy, self.jm, self.jd = d
+
+
+def _memo_weight(memo: dict, t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq,
+                 prefix: bool) -> tuple[float, int]:
+    if target is None:
+        return 0.0, M.MISSING
+    key = (t.c, t.lat, target.c, target.lat, k, prefix)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = _token_weight(t, target, k, p, tf, prefix)
+    return hit
 
 
 def _token_weight(t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq,

@@ -8,6 +8,7 @@ distinct raw value is keyed once) and the name-specific keys from :mod:`.keys`.
 from __future__ import annotations
 
 import datetime as _dt
+from operator import mul
 from typing import Any
 
 import jdatetime
@@ -20,7 +21,7 @@ from samad_desk.matching.keys import (
     variant_key,
 )
 from samad_desk.text.digits import to_ascii_digits
-from samad_desk.text.national_id import is_valid_national_id, parse_national_id
+from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import compact_key, name_key, strip_titles
 from samad_desk.text.phone import mobile_key
 
@@ -127,13 +128,25 @@ def prep_city(raw: Any) -> str:
     return hit
 
 
+_W = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_ZERO = 48 * sum(_W)
+_SAME = frozenset(str(d) * 10 for d in range(10))
+
+
+def _valid_fast(s: str) -> bool:
+    """``is_valid_national_id`` for 10 ASCII digits, ~4× faster (the batch calls it a million
+    times); a test checks it agrees with the text module on every kind of code."""
+    r = (sum(map(mul, s[:9].encode(), _W)) - _ZERO) % 11
+    return (r if r < 2 else 11 - r) == ord(s[9]) - 48 and s not in _SAME
+
+
 def prep_national_id(raw: Any) -> tuple[str | None, str | None]:
     """(valid canonical ID, or None; invalid-but-10-digit ID, or None)."""
     if not raw:
         return None, None
     s = str(raw)
     if len(s) == 10 and s.isascii() and s.isdigit():
-        if is_valid_national_id(s):
+        if _valid_fast(s):
             return s, None
         return None, s
     p = parse_national_id(s)

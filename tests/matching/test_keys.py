@@ -69,3 +69,16 @@ def test_bigrams():
 )
 def test_osa_distance_le1(a, b, ok):
     assert osa_distance_le1(a, b) is ok
+
+
+def test_fast_national_id_check_agrees_with_the_text_module():
+    import random
+
+    from samad_desk.matching.record import _valid_fast
+    from samad_desk.text.national_id import is_valid_national_id
+
+    rng = random.Random(0)
+    codes = [f"{rng.randrange(10**10):010d}" for _ in range(20000)]
+    codes += [str(d) * 10 for d in range(10)] + ["0084575948", "0084575949", "0000000001"]
+    for c in codes:
+        assert _valid_fast(c) == is_valid_national_id(c), c
