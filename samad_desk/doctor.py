@@ -127,27 +127,28 @@ def doctor_command(save_mode: str | None) -> None:
             )
         )
         click.echo("")
-        click.echo(f"rtl_mode: {configured} -> {resolved}")
-        click.echo(
-            f"terminal: {terminal.detect_terminal(env)}   TMUX: {'yes' if env.get('TMUX') else 'no'}"
-        )
-        click.echo(
-            f"size: {size.columns}x{size.lines}"
-            + ("" if size.columns >= 80 and size.lines >= 24 else "  (< 80x24)")
-        )
-        click.echo("colours: " + "  ".join(f"{k}={v}" for k, v in colours.items()))
+        L = rtl.ltr  # noqa: N806 - technical values stay left-to-right inside Persian
+        small = "" if size.columns >= 80 and size.lines >= 24 else " (کوچک‌تر از ۸۰×۲۴)"
+        facts = [
+            f"حالت نمایش: {L(f'rtl_mode = {configured} -> {resolved}')}",
+            f"پایانه: {L(terminal.detect_terminal(env))}، "
+            f"tmux: {'بله' if env.get('TMUX') else 'خیر'}",
+            f"اندازه: {L(f'{size.columns}x{size.lines}')}{small}",
+        ]
+        facts += [f"رنگ‌ها: {L(f'{k} = {v}')}" for k, v in colours.items()]
+        for fact in facts:
+            click.echo(_fa(fact, width))
         hints = terminal.detect_hints(env)
         if hints:
             head("راهنما:")
             for hint in hints:
-                click.echo(f"- {hint.terminal}:")
-                click.echo(_fa(hint.text, width))
+                click.echo(_fa(f"{L(hint.terminal)}: {hint.text}", width))
         else:
             click.echo(_fa("راهنمایی برای این پایانه لازم نیست.", width))
         data = paths.data_dir()
-        state = "exists" if data.is_dir() else "missing (created on first run)"
-        click.echo(f"data: {data}  [{state}]")
-        click.echo(f"config: {paths.config_dir()}")
+        state = "موجود" if data.is_dir() else "هنوز ساخته نشده (در نخستین اجرا ساخته می‌شود)"
+        click.echo(_fa(f"پوشهٔ داده: {L(str(data))} ({state})", width))
+        click.echo(_fa(f"پوشهٔ تنظیمات: {L(str(paths.config_dir()))}", width))
         if save_mode:
             click.echo(_fa(f"حالت «{save_mode}» ذخیره شد.", width))
     finally:

@@ -306,8 +306,19 @@ def _make_line(
     mode: str,
     width: int | None,
     align: str,
+    opened: str = "",
 ) -> LineLayout:
-    core = _core(text[start:visible_end], base_level, mode)
+    core = _core(opened + text[start:visible_end], base_level, mode)
+    if opened:
+        # isolates opened on an earlier row still apply here; they take no cell
+        k = len(opened)
+        core = _Core(
+            core.visual,
+            core.cells,
+            tuple(i - k for i in core.cell_to_logical),
+            core.logical_to_cell[k:],
+            core.levels[k:],
+        )
     pad = 0 if width is None else max(0, width - core.cells)
     if align == "auto":
         align = "right" if base_level % 2 else "left"
@@ -446,6 +457,20 @@ def _wrap(para: str, width: int, mode: str = "visual") -> list[tuple[int, int, i
     return lines
 
 
+def _open_isolates(para: str, pos: int) -> str:
+    """The isolate initiators still open at ``pos`` (so a wrapped ``ltr()`` value keeps its
+    direction on the following rows)."""
+    if not any(ch in _OPENERS for ch in para[:pos]):
+        return ""
+    stack: list[str] = []
+    for ch in para[:pos]:
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif ch == PDI and stack:
+            stack.pop()
+    return "".join(stack)
+
+
 @lru_cache(maxsize=2048)
 def _block(
     text: str, width: int | None, base: str, mode: str, align: str
@@ -457,8 +482,9 @@ def _block(
         level = base_level_of(para, base)
         spans = [(0, len(para), len(para))] if width is None else _wrap(para, max(1, width), mode)
         for s, v, e in spans:
+            opened = _open_isolates(para, s) if s else ""
             line = _make_line(
-                prepared, offset + s, offset + v, offset + e, level, mode, width, align
+                prepared, offset + s, offset + v, offset + e, level, mode, width, align, opened
             )
             out.append(line)
         offset += len(para) + 1

@@ -310,3 +310,10 @@ def test_wrap_does_not_split_an_isolated_value():
     rows = layout_lines(ltr("a b c d e f g h"), 6)
     assert all(row.cells == 6 for row in rows)
     assert "".join(row.logical for row in rows) == ltr("a b c d e f g h")
+
+
+def test_isolate_wrapped_over_rows_keeps_its_direction():
+    text = "\u0631\u0646\u06af: " + ltr("NO_COLOR=no COLORTERM=- TERM=xterm X=-")
+    rows = layout(text, 30)
+    assert rows[1] == "NO_COLOR=no COLORTERM=- TERM=x"
+    assert rows[2] == " " * 22 + "term X=-"  # not "-=X": the isolate still applies here
