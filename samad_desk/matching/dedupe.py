@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from samad_desk.matching.blocking import block_keys
-from samad_desk.matching.model import PARAMS, TermFreq, score_pair
+from samad_desk.matching.model import PARAMS, TermFreq, score_pair, upper_for
 from samad_desk.matching.record import Rec
 
 BLOCK_CAP = 40      # larger ID/mobile blocks are skipped (counted in the summary)
@@ -203,7 +203,7 @@ _WORK: dict = {}
 def _score_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
     lo, hi = bounds
     recs, tf, codes, n = _WORK["recs"], _WORK["tf"], _WORK["codes"], _WORK["n"]
-    upper, lower = PARAMS["upper"], PARAMS["lower"]
+    upper, lower = upper_for(n), PARAMS["lower"]
     edges, review = [], []
     for k in range(lo, hi):
         a, b = divmod(codes[k], n)

@@ -205,7 +205,7 @@ class CitizenIndex:
         for i in seen:
             r = self.recs[i]
             s, veto = M.score_pair(q, r, self.tf)
-            band = M.band_of(s, veto)
+            band = M.band_of(s, veto, len(self.recs))
             if min_band == M.BAND_MATCH and band != M.BAND_MATCH:
                 continue
             if min_band == M.BAND_REVIEW and band == M.BAND_NONE:
@@ -486,7 +486,7 @@ class CitizenIndex:
                 reasons.append("همان سال تولد")
             else:
                 s -= 2.0
-        band = M.band_of(s, 0 if evidence else 1)
+        band = M.band_of(s, 0 if evidence else 1, len(self.recs))
         return Candidate(r.rid, s, band, reasons)
 
 

@@ -36,8 +36,8 @@ LEVEL_NAMES = ("missing", "exact", "variant", "typo", "partial", "skeleton", "sk
 PARAMS: dict = {
     # field: (m_exact, tf_lo, tf_hi, variant, typo, partial, skel, skel_near, disagree)
     "first": (0.88, 2.0, 11.0, 5.0, 4.0, 2.5, 5.0, 2.5, -8.0),
-    "last": (0.85, 3.0, 12.0, 6.0, 5.0, 2.0, 5.0, 2.5, -6.0),
-    "father": (0.80, 1.0, 6.0, 4.0, 3.0, 1.5, 3.0, 1.0, -5.0),
+    "last": (0.85, 3.0, 12.0, 6.0, 5.0, 2.0, 5.0, 2.5, -9.0),
+    "father": (0.80, 1.0, 6.0, 4.0, 3.0, 1.5, 3.0, 1.0, -7.0),
     "id_exact": 10.0, "id_one_edit_invalid": 6.0, "id_one_edit_valid": 3.0, "id_diff": -6.0,
     "date_exact": 9.0, "date_near": 5.5, "date_typo": 2.5, "date_same_year": -2.0, "date_far": -7.0,
     "mobile_eq": 7.0, "mobile_diff": -1.5,
@@ -110,6 +110,11 @@ def name_level(x: Name | None, y: Name | None, given: bool = False) -> int:
     return lvl
 
 
+# parts of compound family names that say nothing alone (خسروزاده / دولت‌زاده)
+_AFFIXES = frozenset({"زاده", "پور", "نژاد", "فر", "راد", "نیا", "منش", "ی", "ان", "یان", "لو",
+                      "وند", "خانی", "آبادی", "ابادی", "میر", "حاج", "حاجی"})
+
+
 def _partial(a: str, b: str) -> bool:
     """One compact name is a compound part of the other (≥ 2 letters, remainder ≥ 2 letters)."""
     if len(a) > len(b):
@@ -131,7 +136,7 @@ def _name_level(x: Name, y: Name, given: bool) -> int:
         return DISAGREE
     if x.v == y.v:
         return VARIANT
-    if set(x.t) & set(y.t) and (len(x.t) > 1 or len(y.t) > 1):
+    if (len(x.t) > 1 or len(y.t) > 1) and (set(x.t) & set(y.t)) - _AFFIXES:
         return PARTIAL
     if _partial(x.c, y.c):
         return PARTIAL
@@ -215,8 +220,20 @@ class PairScore:
         return band_of(self.score, self.veto)
 
 
-def band_of(score: float, veto: int) -> str:
-    if score >= PARAMS["upper"] and not veto:
+def upper_for(n: int | None) -> float:
+    """The upper cut-off for a cache of ``n`` records: the prior odds of a match for a pair
+    fall as the cache grows (more namesakes born the same day), so the bar rises by
+    log₂(n / 200,000) above 200k records (tuned at 20k–200k; +2.3 at 1M)."""
+    if not n or n <= SCALE_BASE:
+        return PARAMS["upper"]
+    return PARAMS["upper"] + math.log2(n / SCALE_BASE)
+
+
+SCALE_BASE = 200_000
+
+
+def band_of(score: float, veto: int, n: int | None = None) -> str:
+    if score >= upper_for(n) and not veto:
         return BAND_MATCH
     if score >= PARAMS["lower"]:
         return BAND_REVIEW
@@ -308,6 +325,8 @@ def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, int]:
     elif lf == PARTIAL and il != I_EXACT and dl != D_EXACT and a.first.c in GIVEN_NAMES \
             and b.first.c in GIVEN_NAMES:  # type: ignore[union-attr]
         veto = 1  # امیر / امیرحسین are also brothers' names: need the same ID or birth date
+    elif lfa == DISAGREE and a.father.c in GIVEN_NAMES and b.father.c in GIVEN_NAMES:  # type: ignore[union-attr]
+        veto = 1  # two different, well-known fathers' names
     elif lf == DISAGREE:
         fa_, fb_ = a.first.c, b.first.c  # type: ignore[union-attr]
         veto = 2 if ((fa_ in GIVEN_NAMES and fb_ in GIVEN_NAMES) or tf.common_pair(0, fa_, fb_)) else 1
