@@ -113,11 +113,22 @@ class Repo:
         self.pg = conn.dialect.name != "sqlite"
         self.cache: dict[tuple[str, str], ERow | None] = {}
         self.inserted: set[tuple[str, str]] = set()
+        self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
+        """Run on the driver's own cursor, inside the connection's transaction (the
+        SQLAlchemy execution machinery cost more than these small statements)."""
         if self.pg:
             sql = sql.replace("?", "%s")
-        return self.conn.exec_driver_sql(sql, params)
+        cur = self.cur
+        if cur is None:
+            cur = self.cur = self.conn.connection.driver_connection.cursor()
+        cur.execute(sql, params)
+        return cur
+
+    def raw(self, sql: str) -> None:
+        """A statement without parameters (savepoints)."""
+        self._sql(sql)
 
     @staticmethod
     def _erow(r: Any) -> ERow:
@@ -150,7 +161,7 @@ class Repo:
         sql = f"{_SELECT} WHERE entity = ? AND id = ?"
         if self.lock and entity in LOCKED_ENTITIES:
             sql += " FOR UPDATE"
-        r = self._sql(sql, (entity, id_)).first()
+        r = self._sql(sql, (entity, id_)).fetchone()
         row = self._erow(r) if r is not None else None
         self.cache[key] = row
         return row
@@ -374,8 +385,12 @@ def insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list[
     if conn.dialect.name != "sqlite" and table in PG_TYPES:
         types = PG_TYPES[table]
         arrays = tuple([r[c] for r in rows] for c in cols)
-        casts = ", ".join(f"%s::{t}[]" for t in types)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({casts})", arrays)
+        # %b: binary arrays; the text format escapes every element with a regex, which
+        # cost more than the insert itself for JSON payloads
+        casts = ", ".join(f"%b::{t}[]" for t in types)
+        cur = conn.connection.driver_connection.cursor()
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({casts})", arrays)
+        cur.close()
         return
     one = "(" + ", ".join(["?"] * len(cols)) + ")"
     head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "

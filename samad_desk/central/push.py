@@ -259,9 +259,9 @@ class PushMixin:
                         # the op's own writes); on PostgreSQL the previous op's RELEASE
                         # travels with this SAVEPOINT in one round trip
                         if sp_open:
-                            conn.exec_driver_sql("RELEASE SAVEPOINT op; SAVEPOINT op")
+                            repo.raw("RELEASE SAVEPOINT op; SAVEPOINT op")
                         else:
-                            conn.exec_driver_sql("SAVEPOINT op")
+                            repo.raw("SAVEPOINT op")
                         sp_open = True
                         try:
                             res = self._apply_one(repo, buf, principal, op, now, keys)
@@ -269,10 +269,10 @@ class PushMixin:
                             buf.rollback_to(mark)
                             raise PoisonError(op_id, exc) from exc
                         if res["status"] != "applied":
-                            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT op")
+                            repo.raw("ROLLBACK TO SAVEPOINT op")
                             buf.rollback_to(mark)
                         if self.sqlite:
-                            conn.exec_driver_sql("RELEASE SAVEPOINT op")
+                            repo.raw("RELEASE SAVEPOINT op")
                             sp_open = False
                     seen.add(op_id)
                     last = cseq
@@ -295,7 +295,7 @@ class PushMixin:
                     out = {"op_id": op_id, "client_seq": cseq, **{k: v for k, v in res.items() if v is not None}}
                     results.append(out)
                 if sp_open:
-                    conn.exec_driver_sql("RELEASE SAVEPOINT op")
+                    repo.raw("RELEASE SAVEPOINT op")
                 # the last step before COMMIT: take the seq range (row lock held to commit)
                 first, _top = flush(conn, buf)
                 by_id = {}
