@@ -144,7 +144,7 @@ def rss():
     return out
 codes, agencies = json.load(open({samples!r}))
 t0 = time.perf_counter()
-s = Store.open({d!r}, profile="probe-" + str(random.random()))
+s = Store.open({d!r}, profile="probe")
 t_open = time.perf_counter() - t0
 t1 = time.perf_counter()
 rows = s.preload()
