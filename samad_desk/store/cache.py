@@ -307,6 +307,27 @@ class ShardIndex:
             self.fd = None
 
 
+class FrozenRow(dict):
+    """A read-only dict: cached documents and memoized view rows are shared between calls.
+
+    Reading, ``json``/``orjson`` serialization and ``dict(row)`` (a mutable copy) work as
+    for a dict; any mutation raises ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def _ro(self, *args, **kwargs):
+        raise TypeError("cached rows are read-only; use dict(row) for a mutable copy")
+
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro  # type: ignore[assignment]
+
+    def copy(self) -> dict:  # type: ignore[override]
+        return dict(self)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
 # --- TinyDB storage for one shard --------------------------------------------------------
 
 
@@ -585,7 +606,7 @@ class Cache:
             self._docs.move_to_end(key)
             return doc
         try:
-            doc = si.read_at(loc)
+            doc = FrozenRow(si.read_at(loc))
         except (ShardCorrupt, OSError) as exc:
             self.problems.append(str(exc))
             return None

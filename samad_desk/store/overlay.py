@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from samad_desk.store.cache import Cache, _mobile_key
+from samad_desk.store.cache import Cache, FrozenRow, _mobile_key
 
 _MISSING = object()
 
@@ -56,6 +56,7 @@ class Overlay:
         self.version = 0  # bumped on every change (memo keys of derived views)
         self._dependents: dict[str, set[str]] = {}  # entity id -> ids whose state read it
         self._dep_stack: list[set[str]] = []
+        self._collect_events = False
 
     @property
     def calendar(self):
@@ -171,6 +172,8 @@ class Overlay:
             for d in deps:
                 if d != entity_id:
                     self._dependents.setdefault(d, set()).add(entity_id)
+            if doc is not None and not isinstance(doc, FrozenRow):
+                doc = FrozenRow(doc)
             self._memo[key] = doc
             return doc
 
@@ -186,7 +189,7 @@ class Overlay:
         state = dict(base) if base is not None else None
         self._computing[key] = state
         reader = _Reader(self)
-        events = self._events.setdefault(entity_id, {}) if entity == "case" else None
+        events = self._events.setdefault(entity_id, {}) if entity == "case" and self._collect_events else None
         try:
             for op in ops:
                 if entity_of(op) != entity and not (entity == "citizen" and op.get("type") == "citizen.merge"):
@@ -210,11 +213,22 @@ class Overlay:
         return state
 
     def events_of_case(self, case_id: str) -> list[dict]:
+        """Events the pending ops of a case produce (computed on demand, not memoized)."""
         with self.lock:
-            if case_id not in self.by_entity:
+            ops = self.by_entity.get(case_id)
+            if not ops:
                 return []
-            self.get("case", case_id)
-            return list(self._events.get(case_id, {}).values())
+            self._collect_events = True
+            try:
+                self._events.pop(case_id, None)
+                self._dep_stack.append(set())
+                try:
+                    self._compute("case", case_id, ops)
+                finally:
+                    self._dep_stack.pop()
+                return list(self._events.pop(case_id, {}).values())
+            finally:
+                self._collect_events = False
 
     def citizen_by_nid(self, nid: str) -> str | None:
         return self.nid.get(nid)

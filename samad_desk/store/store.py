@@ -24,7 +24,7 @@ import orjson
 
 from samad_desk.store import fileio
 from samad_desk.store import journal as journal_mod
-from samad_desk.store.cache import Cache
+from samad_desk.store.cache import Cache, FrozenRow
 from samad_desk.store.errors import StoreError, from_os_error
 from samad_desk.store.journal import (
     STATUS_SCHEMA,
@@ -54,27 +54,6 @@ class StoreChange:
     kind: str
     keys: frozenset = field(default_factory=frozenset)   # {(entity, id)} when known
     op_ids: tuple[str, ...] = ()
-
-
-class FrozenRow(dict):
-    """A read-only dict: rows of memoized views (``cartable``) are shared between calls.
-
-    Reading, ``json``/``orjson`` serialization and ``dict(row)`` (a mutable copy) work as
-    for a dict; any mutation raises ``TypeError``.
-    """
-
-    __slots__ = ()
-
-    def _ro(self, *args, **kwargs):
-        raise TypeError("cartable rows are read-only; use dict(row) for a mutable copy")
-
-    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro  # type: ignore[assignment]
-
-    def copy(self) -> dict:  # type: ignore[override]
-        return dict(self)
-
-    def __reduce__(self):
-        return (dict, (dict(self),))
 
 
 _MISSING = object()
@@ -189,6 +168,8 @@ class Store:
         self.overlay: Overlay
         self._closed = False
         self._cartable_memo: dict[tuple, tuple] = {}
+        self._interned: dict[str, str] = {}
+        self._actors: dict[tuple, dict] = {}
         self._cartable_base: dict[tuple, tuple] = {}
         self._cartable_base_index: dict[tuple, tuple] = {}
         self._cached_agency: tuple[int, dict] = (-1, {})
@@ -481,12 +462,27 @@ class Store:
             if counter + 1 > self._tc_next.get(cno, 1):
                 self._tc_next[cno] = counter + 1
 
+    def _compact(self, op: dict) -> None:
+        """Share repeated values between held ops (a backlog of 50k ops must stay small)."""
+        intern = self._interned
+        for k in ("client_id", "type", "client_time"):
+            v = op.get(k)
+            if isinstance(v, str):
+                op[k] = intern.setdefault(v, v)
+        actor = op.get("actor")
+        if isinstance(actor, dict):
+            key = tuple(sorted((k, v) for k, v in actor.items() if not isinstance(v, dict | list)))
+            op["actor"] = self._actors.setdefault(key, actor)
+        if len(intern) > 100_000:
+            intern.clear()
+
     def _ingest_records(self, records: list[dict], client_id: str) -> None:
         own = client_id == self.client_id
         for rec in records:
             if rec.get("k") != "ops":
                 continue
             for op in rec.get("ops") or []:
+                self._compact(op)
                 self._tc_seen(op)
                 if own:
                     seq = int(op.get("client_seq") or 0)
@@ -831,7 +827,7 @@ class Store:
                 rows = {}
                 for st in want:
                     for doc in self.cache.find("case", "cart", f"{agency_id}\x1f{st}"):
-                        rows[doc["id"]] = FrozenRow(doc)
+                        rows[doc["id"]] = doc if isinstance(doc, FrozenRow) else FrozenRow(doc)
                 base = sorted((_cart_key(r), r) for r in rows.values())
                 if len(self._cartable_base) > 64:
                     self._cartable_base.clear()
@@ -864,7 +860,7 @@ class Store:
                 for cid in cands:
                     doc = ov.get("case", cid)
                     if doc is not None and doc.get("agency_id") == agency_id and doc.get("state") in want:
-                        row = FrozenRow(doc)
+                        row = doc if isinstance(doc, FrozenRow) else FrozenRow(doc)
                         bisect.insort(merged, (_cart_key(row), row))
             else:
                 merged = base
