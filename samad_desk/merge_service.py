@@ -1,0 +1,419 @@
+"""Merging and unmerging duplicate citizens, and the "possible duplicates" queue (issue 6.3).
+
+Plain Python (no Textual): the merge screens call it from workers.
+
+- A merge is one ``citizen.merge {survivor_id, merged_ids, fields}`` op built with
+  :mod:`samad_desk.domain.ops`, checked with the shared reducer against what this desk
+  sees, then saved to the journal like any other op and pushed by the sync engine. The
+  reducer marks the other profiles ``merged_into`` the survivor and records the previous
+  values in the ``citizen.merge`` event, so ``citizen.unmerge {merge_op_id}`` can restore
+  them.
+- **Cases are never rewritten.** A case keeps the ``citizen_id`` it was registered with;
+  the survivor's profile shows its own cases *and* those of every profile merged into it
+  (:meth:`MergeService.cases_of`). An unmerge therefore needs no case ops: the cases are
+  back on their own profile as soon as the redirect is gone.
+- Only a supervisor or an admin may merge or unmerge (the reducer also lets 111 agents do
+  it; the desk is stricter, issue 6: "a supervisor merges").
+- The duplicates queue runs the matching engine's batch de-duplication
+  (:func:`samad_desk.matching.dedupe.dedupe`) over the store's active citizens: clusters
+  above the upper cut-off ("same person"), then review-band pairs, each with the Persian
+  reasons the engine gives. Pairs the engine strongly vetoes (two different, well-known
+  given names, birth dates far apart: siblings, twins) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.models import Role
+from samad_desk.domain.reducer import apply_op, event_id_for
+from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.text.digits import fa
+from samad_desk.text.jalali import format_jalali
+
+#: roles that may merge and unmerge citizen profiles on this desk
+MERGE_ROLES = frozenset({Role.supervisor.value, Role.admin.value})
+
+REFUSAL = "ادغام و لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است؛ نقش شما «{role}» است."
+
+#: the fields chosen one by one on the merge screen, in screen order, with Persian labels
+MERGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("national_id", "کد ملی"),
+    ("first_name", "نام"),
+    ("last_name", "نام خانوادگی"),
+    ("father_name", "نام پدر"),
+    ("birth_date", "تاریخ تولد"),
+    ("mobile", "شماره همراه"),
+    ("city", "شهر"),
+    ("sayyed", "سیادت"),
+)
+FIELD_LABEL = dict(MERGE_FIELDS)
+
+BAND_LABELS = {"match": "همان شهروند", "review": "نیازمند بررسی"}
+
+
+class MergeError(Exception):
+    """An expected refusal; ``str()`` is Persian (toast text)."""
+
+
+class MergeRefused(MergeError):
+    """The operator's role may not merge."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def display_value(field_name: str, value: Any) -> str:
+    """A field value as the merge screen shows it (Persian digits, Jalali dates)."""
+    if field_name == "sayyed":
+        return "سید/سیده" if value else "—"
+    if value in (None, ""):
+        return "—"
+    if field_name == "birth_date":
+        try:
+            return format_jalali(date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            return str(value)
+    if field_name in ("national_id", "mobile"):
+        return fa(str(value))
+    return str(value)
+
+
+def citizen_title(citizen: dict[str, Any]) -> str:
+    name = f"{citizen.get('first_name') or ''} {citizen.get('last_name') or ''}".strip() or "بی‌نام"
+    nid = citizen.get("national_id")
+    return f"{name} ({fa(nid)})" if nid else name
+
+
+@dataclass
+class MergeRecord:
+    """One merge as the history list shows it (from the synced event or a pending op)."""
+
+    op_id: str
+    survivor_id: str
+    merged_ids: list[str]
+    at: str
+    actor_name: str
+    changed: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False  # still only in this desk's journal
+    undone: bool = False  # an unmerge of it exists (synced or pending)
+    undo_pending: bool = False
+
+
+@dataclass
+class DuplicateGroup:
+    """A cluster (``band == "match"``) or a review pair from the matching engine."""
+
+    citizens: list[dict[str, Any]]
+    band: str  # "match" | "review"
+    score: float
+    reasons: list[str]
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(c["id"]) for c in self.citizens]
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band, self.band)
+
+
+class _StoreReader:
+    """The reducer's Reader over the store's public queries (cache + pending overlay)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        return self.store.get(entity, id)
+
+    def citizen_by_national_id(self, nid: str) -> dict | None:
+        return self.store.citizen_by_national_id(nid)
+
+    def agency(self, id: str) -> dict | None:  # noqa: A002
+        return self.store.get("agency", id)
+
+
+class MergeService:
+    """Merge, unmerge, history and the duplicates queue for one operator on one store."""
+
+    def __init__(
+        self,
+        store: Any,
+        operator: dict[str, Any],
+        *,
+        sync: Any = None,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.store = store
+        self.operator = dict(operator)
+        self.sync = sync
+        self.now = now
+
+    @classmethod
+    def for_services(cls, services: Any) -> MergeService:
+        """The merge service of a :class:`samad_desk.services.DeskServices`."""
+        return cls(services.store, services.operator, sync=getattr(services, "sync", None),
+                   now=getattr(services, "now", _utcnow))
+
+    # -- who
+    @property
+    def actor(self) -> dict[str, Any]:
+        return domain_ops.make_actor(self.operator)
+
+    def refusal(self) -> str | None:
+        """``None`` when this operator may merge, else the Persian reason."""
+        role = str(self.operator.get("role") or "")
+        if role in MERGE_ROLES:
+            return None
+        try:
+            label = Role(role).label
+        except ValueError:
+            label = role or "نامشخص"
+        return REFUSAL.format(role=label)
+
+    def check_role(self) -> None:
+        reason = self.refusal()
+        if reason:
+            raise MergeRefused(reason)
+
+    # -- loading the profiles to merge
+    def load(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The active profiles behind ``citizen_ids`` (a merged one counts as its survivor),
+        in the given order, without repeats. Needs at least two."""
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for cid in citizen_ids:
+            doc = self.store.get("citizen", cid)
+            hops = 0
+            while doc is not None and doc.get("merged_into") and hops < 10:
+                doc = self.store.get("citizen", doc["merged_into"])
+                hops += 1
+            if doc is None or doc.get("merged_into") or doc["id"] in seen:
+                continue
+            seen.add(doc["id"])
+            out.append(doc)
+        if len(out) < 2:
+            raise MergeError("برای ادغام دست‌کم دو پروفایل جدا از هم لازم است.")
+        return out
+
+    @staticmethod
+    def default_choices(citizens: list[dict[str, Any]]) -> dict[str, int]:
+        """Per field, the index of the profile whose value is kept: the survivor's (index 0)
+        unless it is empty, then the first profile that has one."""
+        choices = {}
+        for name, _label in MERGE_FIELDS:
+            pick = 0
+            if citizens[0].get(name) in (None, "", False):
+                for i, c in enumerate(citizens):
+                    if c.get(name) not in (None, "", False):
+                        pick = i
+                        break
+            choices[name] = pick
+        return choices
+
+    @staticmethod
+    def chosen_fields(citizens: list[dict[str, Any]], choices: dict[str, int]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for name, _label in MERGE_FIELDS:
+            value = citizens[choices.get(name, 0)].get(name)
+            if name == "national_id":
+                fields["national_id"] = value or None
+                fields["no_national_id"] = not value and bool(
+                    citizens[choices.get(name, 0)].get("no_national_id"))
+            elif name == "sayyed":
+                fields[name] = bool(value)
+            else:
+                fields[name] = value
+        return fields
+
+    # -- merge and unmerge
+    def build_merge(self, survivor_id: str, merged_ids: list[str], fields: dict[str, Any]) -> dict[str, Any]:
+        """The ``citizen.merge`` op, checked with the shared reducer; raises MergeError."""
+        self.check_role()
+        if not merged_ids or survivor_id in merged_ids:
+            raise MergeError("پروفایل اصلی و پروفایل‌های ادغام‌شونده باید جدا باشند.")
+        op = domain_ops.citizen_merge(survivor_id, list(merged_ids), dict(fields), self.actor, now=self.now())
+        self._check(op)
+        return op
+
+    def merge(self, survivor_id: str, merged_ids: list[str], fields: dict[str, Any]) -> dict[str, Any]:
+        """Save the merge to the journal (fsynced) and wake sync; returns the saved op."""
+        return self._save(self.build_merge(survivor_id, merged_ids, fields))
+
+    def build_unmerge(self, merge_op_id: str) -> dict[str, Any]:
+        self.check_role()
+        record = next((r for r in self.history() if r.op_id == merge_op_id), None)
+        if record is None:
+            raise MergeError("این ادغام در این میز پیدا نشد.")
+        if record.undone:
+            raise MergeError("این ادغام پیش‌تر لغو شده است.")
+        for mid in record.merged_ids:
+            doc = self.store.get("citizen", mid)
+            if doc is None or doc.get("merged_into") != record.survivor_id:
+                raise MergeError("پروفایل‌های این ادغام از آن پس تغییر کرده‌اند و نمی‌توان آن را لغو کرد.")
+        op = domain_ops.citizen_unmerge(record.survivor_id, merge_op_id, self.actor, now=self.now())
+        if not record.pending:
+            # the merge event is in the cache: the reducer can check the unmerge fully
+            self._check(op)
+        return op
+
+    def unmerge(self, merge_op_id: str) -> dict[str, Any]:
+        return self._save(self.build_unmerge(merge_op_id))
+
+    def _check(self, op: dict[str, Any]) -> None:
+        outcome = apply_op(op, _StoreReader(self.store), now=self.now(), calendar=WorkingCalendar())
+        if not outcome.ok:
+            raise MergeError(outcome.message or "ادغام پذیرفته نشد.")
+
+    def _save(self, op: dict[str, Any]) -> dict[str, Any]:
+        from samad_desk.store import StoreError
+
+        try:
+            saved = self.store.save([op])[0]
+        except StoreError as exc:
+            raise MergeError(str(exc)) from exc
+        if self.sync is not None:
+            try:
+                self.sync.wake()
+            except Exception:  # the op is durable; sync retries on its own
+                pass
+        return saved
+
+    # -- history
+    def _pending(self) -> list[dict[str, Any]]:
+        try:
+            ops = self.store.pending_ops(limit=1_000_000)
+        except Exception:
+            return []
+        return [o for o in ops if o.get("type") in ("citizen.merge", "citizen.unmerge")]
+
+    def history(self, citizen_id: str | None = None) -> list[MergeRecord]:
+        """Every merge this desk knows (synced events and this desk's pending ops), newest
+        first; with ``citizen_id`` only those it took part in.
+
+        Reads every cached event (the cache has no index of citizen events): fine for a
+        province desk's cache, slow for millions of events (run it in a worker)."""
+        merges: dict[str, MergeRecord] = {}
+        undone: dict[str, bool] = {}  # merge op id -> the unmerge is pending
+        for ev in self.store.iter_entities("event"):
+            kind = ev.get("kind")
+            if kind == "citizen.merge":
+                data = ev.get("data") or {}
+                merges[str(ev.get("op_id"))] = MergeRecord(
+                    op_id=str(ev.get("op_id")),
+                    survivor_id=str(data.get("survivor_id")),
+                    merged_ids=[str(m) for m in data.get("merged_ids") or []],
+                    at=str(ev.get("at") or ""),
+                    actor_name=str((ev.get("actor") or {}).get("name") or ""),
+                    changed=dict(data.get("changed") or {}),
+                )
+            elif kind == "citizen.unmerge":
+                undone[str((ev.get("data") or {}).get("merge_op_id"))] = False
+        for op in self._pending():
+            p = op.get("payload") or {}
+            if op["type"] == "citizen.merge" and op["op_id"] not in merges:
+                merges[op["op_id"]] = MergeRecord(
+                    op_id=op["op_id"],
+                    survivor_id=str(p.get("survivor_id") or op.get("entity_id")),
+                    merged_ids=[str(m) for m in p.get("merged_ids") or []],
+                    at=str(op.get("client_time") or ""),
+                    actor_name=str((op.get("actor") or {}).get("name") or ""),
+                    changed=dict(p.get("fields") or {}),
+                    pending=True,
+                )
+            elif op["type"] == "citizen.unmerge":
+                undone.setdefault(str(p.get("merge_op_id")), True)
+        for op_id, pending in undone.items():
+            rec = merges.get(op_id)
+            if rec is not None:
+                rec.undone, rec.undo_pending = True, pending
+        out = list(merges.values())
+        if citizen_id is not None:
+            out = [r for r in out if citizen_id == r.survivor_id or citizen_id in r.merged_ids]
+        out.sort(key=lambda r: (r.at, r.op_id), reverse=True)
+        return out
+
+    def aliases(self, survivor_id: str, _history: list[MergeRecord] | None = None) -> list[str]:
+        """Ids of the profiles merged (directly or through another merge) into ``survivor_id``."""
+        history = _history if _history is not None else self.history()
+        out: list[str] = []
+        stack = [survivor_id]
+        seen = {survivor_id}
+        while stack:
+            sid = stack.pop()
+            for rec in history:
+                if rec.survivor_id != sid or rec.undone:
+                    continue
+                for mid in rec.merged_ids:
+                    if mid in seen:
+                        continue
+                    doc = self.store.get("citizen", mid)
+                    if doc is not None and doc.get("merged_into") == sid:
+                        seen.add(mid)
+                        out.append(mid)
+                        stack.append(mid)
+        return out
+
+    def cases_of(self, citizen_id: str) -> list[dict[str, Any]]:
+        """The profile's own cases and those of every profile merged into it, newest first."""
+        cases = {c["id"]: c for c in self.store.cases_of_citizen(citizen_id)}
+        for alias in self.aliases(citizen_id):
+            for c in self.store.cases_of_citizen(alias):
+                cases.setdefault(c["id"], c)
+        return sorted(cases.values(), key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+
+    # -- the duplicates queue
+    def duplicates(self, limit: int = 200) -> list[DuplicateGroup]:
+        """Possible duplicates among the active citizens, strongest first."""
+        from samad_desk.matching.dedupe import dedupe
+        from samad_desk.matching.model import TermFreq, reasons, score_pair
+        from samad_desk.matching.record import Rec
+
+        citizens = [c for c in self.store.iter_entities("citizen") if not c.get("merged_into")]
+        if len(citizens) < 2:
+            return []
+        records = [{**c, "record_id": str(c["id"])} for c in citizens]
+        result = dedupe(records, workers=1)
+        recs = [Rec(i, raw) for i, raw in enumerate(records)]
+        tf = TermFreq()
+        for r in recs:
+            tf.add(r)
+        groups: list[DuplicateGroup] = []
+        best: dict[int, tuple[float, int, int]] = {}
+        for a, b, s in result.merges:
+            c = result.cluster_of[a]
+            if c not in best or s > best[c][0]:
+                best[c] = (s, a, b)
+        for c, members in result.clusters().items():
+            if len(members) < 2:
+                continue
+            s, a, b = best.get(c, (0.0, members[0], members[1]))
+            groups.append(DuplicateGroup([citizens[i] for i in members], "match", s, reasons(recs[a], recs[b])))
+        seen: set[tuple[int, int]] = set()
+        for a, b, _s in result.review:
+            a, b = min(a, b), max(a, b)
+            if (a, b) in seen or result.cluster_of[a] == result.cluster_of[b]:
+                continue
+            seen.add((a, b))
+            s, veto = score_pair(recs[a], recs[b], tf)
+            if veto == 2:  # the engine's "different people" (siblings, twins, father and son)
+                continue
+            groups.append(DuplicateGroup([citizens[a], citizens[b]], "review", s, reasons(recs[a], recs[b])))
+        groups.sort(key=lambda g: (g.band != "match", -g.score))
+        return groups[:limit]
+
+
+def cases_with_merged(services: Any, citizen_id: str) -> list[dict[str, Any]]:
+    """For the profile screen: the citizen's cases plus those of profiles merged into it."""
+    return MergeService(services.store, services.operator).cases_of(citizen_id)
+
+
+def merge_event_id(op_id: str) -> str:
+    """The id of the ``citizen.merge`` event of a merge op (server and cache)."""
+    return event_id_for(op_id)
