@@ -20,10 +20,11 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from samad_desk.matching.blocking import block_keys
 from samad_desk.matching.model import PARAMS, TermFreq, score_pair, upper_for
-from samad_desk.matching.record import Rec
+from samad_desk.matching.record import Rec, prepare_many
 
 BLOCK_CAP = 40      # larger ID/mobile blocks are skipped (counted in the summary)
 NAME_BLOCK_CAP = 20  # larger name/date blocks too (at 1M: common names born the same month)
@@ -56,13 +57,14 @@ class DedupeResult:
         return [first[c] for c in self.cluster_of]
 
 
-def prepare(records: Iterable[dict], progress: Progress | None = None,
+def prepare(records: list[dict], progress: Progress | None = None,
             total: int = 0) -> list[Rec]:
-    recs = []
-    for i, raw in enumerate(records):
-        recs.append(Rec(i, raw))
-        if progress and i % 50_000 == 0:
-            progress("prepare", i, total)
+    recs: list[Rec] = []
+    step = 50_000
+    for lo in range(0, len(records), step):
+        recs.extend(prepare_many(records[lo:lo + step], lo))
+        if progress:
+            progress("prepare", min(lo + step, len(records)), total or len(records))
     return recs
 
 
@@ -98,10 +100,7 @@ def candidate_pairs(recs: list[Rec], progress: Progress | None = None) -> tuple[
             add(a * n + b if a < b else b * n + a)
             continue
         lst.sort()
-        for x in range(m - 1):
-            base = lst[x] * n
-            for y in range(x + 1, m):
-                add(base + lst[y])
+        pairs.update([a * n + b for a, b in combinations(lst, 2)])
     stats = {"blocks": len(blocks), "blocks_skipped": skipped, "records_in_skipped": skipped_recs}
     return pairs, stats
 

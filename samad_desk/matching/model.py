@@ -55,13 +55,16 @@ BAND_MATCH, BAND_REVIEW, BAND_NONE = "match", "review", "none"
 class TermFreq:
     """Counts of each compact name value per field (first/last/father), kept incrementally."""
 
-    __slots__ = ("counts", "totals")
+    __slots__ = ("counts", "totals", "_w")
 
     def __init__(self) -> None:
+        self._w: dict = {}  # weight cache, emptied whenever a count changes
         self.counts: tuple[dict[str, int], dict[str, int], dict[str, int]] = ({}, {}, {})
         self.totals = [0, 0, 0]
 
     def add(self, r: Rec, sign: int = 1) -> None:
+        if self._w:
+            self._w = {}
         for k, n in enumerate((r.first, r.last, r.father)):
             if n is not None:
                 c = self.counts[k]
@@ -80,6 +83,13 @@ class TermFreq:
         return lo >= 5 and lo * 5 >= hi
 
     def weight(self, k: int, value: str, m: float, lo: float, hi: float) -> float:
+        key = (k, value, m)
+        w = self._w.get(key)
+        if w is None:
+            w = self._w[key] = self._weight(k, value, m, lo, hi)
+        return w
+
+    def _weight(self, k: int, value: str, m: float, lo: float, hi: float) -> float:
         total = self.totals[k]
         if total <= 0:
             return hi

@@ -8,6 +8,7 @@ distinct raw value is keyed once) and the name-specific keys from :mod:`.keys`.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from operator import mul
 from typing import Any
 
@@ -45,6 +46,8 @@ class Name:
 _NAME_CACHE: dict[str, Name | None] = {}
 _DATE_CACHE: dict[str, tuple[int, int, int, int] | None] = {}
 _CITY_CACHE: dict[str, str] = {}
+_CANON_CACHE: dict[tuple, tuple[int, int, int, int] | None] = {}
+_DATE_SHAPE = re.compile(r"([0-9]{1,4})\s*[/\-.]\s*([0-9]{1,2})\s*[/\-.]\s*([0-9]{1,4})")
 _CACHE_MAX = 2_000_000
 
 
@@ -100,9 +103,20 @@ def prep_date(raw: Any) -> tuple[int, int, int, int] | None:
     hit = _DATE_CACHE.get(raw)
     if hit is not None or raw in _DATE_CACHE:
         return hit
+    text = str(raw)
+    m = _DATE_SHAPE.fullmatch(to_ascii_digits(text).strip())
+    canon = None
+    if m:  # 1365/4/12, 1365-04-12, ۱۳۶۵/۰۴/۱۲ … are parsed once
+        a, b, c = m.groups()
+        canon = (len(a), int(a), int(b), int(c), len(c))
+        hit = _CANON_CACHE.get(canon)
+        if hit is not None or canon in _CANON_CACHE:
+            if len(_DATE_CACHE) < _CACHE_MAX:
+                _DATE_CACHE[raw] = hit
+            return hit
     out = None
     if _PARSE_DATE is not None:
-        parsed = _PARSE_DATE(str(raw), field="تاریخ تولد")
+        parsed = _PARSE_DATE(text, field="تاریخ تولد")
         # a Gregorian date typed by mistake is an error for a form, but a fact for matching
         g = parsed.value if parsed.ok else getattr(parsed, "suggestion", None)
         if g is not None:
@@ -115,6 +129,8 @@ def prep_date(raw: Any) -> tuple[int, int, int, int] | None:
                 out = None
     if len(_DATE_CACHE) < _CACHE_MAX:
         _DATE_CACHE[raw] = out
+    if canon is not None:
+        _CANON_CACHE[canon] = out
     return out
 
 
@@ -191,3 +207,56 @@ class Rec:
 
     def id_key(self) -> str | None:
         return self.nid or self.nid_bad
+
+
+def prepare_many(records: list[dict], start: int = 0) -> list[Rec]:
+    """``[Rec(start + k, raw) for k, raw in enumerate(records)]``, about twice as fast: the
+    caches are probed inline and the common shapes (10 ASCII digits, ``09…`` mobiles) take
+    no function call. A test checks it builds exactly what ``Rec`` builds."""
+    names, dates, cities = _NAME_CACHE, _DATE_CACHE, _CITY_CACHE
+    new = Rec.__new__
+    out: list[Rec] = []
+    append = out.append
+    i = start
+    for raw in records:
+        r = new(Rec)
+        g = raw.get
+        r.i = i
+        r.raw = raw
+        rid = g("record_id")
+        r.rid = rid if type(rid) is str else str(g("record_id", g("id", i)))
+        s = g("national_id")
+        if not s:
+            r.nid = r.nid_bad = None
+        elif type(s) is str and len(s) == 10 and s.isascii() and s.isdigit():
+            if _valid_fast(s):
+                r.nid, r.nid_bad = s, None
+            else:
+                r.nid, r.nid_bad = None, s
+        else:
+            r.nid, r.nid_bad = prep_national_id(s)
+        v = g("first_name")
+        r.first = (names[v] if v in names else prep_name(v)) if v else None
+        v = g("last_name")
+        r.last = (names[v] if v in names else prep_name(v)) if v else None
+        v = g("father_name")
+        r.father = (names[v] if v in names else prep_name(v)) if v else None
+        v = g("birth_date")
+        d = (dates[v] if v in dates else prep_date(v)) if v else None
+        if d is None:
+            r.bd = r.jy = r.jm = r.jd = None
+        else:
+            r.bd, r.jy, r.jm, r.jd = d
+        s = g("mobile")
+        if not s:
+            r.mob = None
+        elif type(s) is str and len(s) == 11 and s[0] == "0" and s[1] == "9" and s.isascii() \
+                and s.isdigit():
+            r.mob = s[1:]
+        else:
+            r.mob = prep_mobile(s)
+        v = g("city")
+        r.city = (cities[v] if v in cities else prep_city(v)) if v else ""
+        append(r)
+        i += 1
+    return out

@@ -82,3 +82,15 @@ def test_fast_national_id_check_agrees_with_the_text_module():
     codes += [str(d) * 10 for d in range(10)] + ["0084575948", "0084575949", "0000000001"]
     for c in codes:
         assert _valid_fast(c) == is_valid_national_id(c), c
+
+
+def test_bulk_prepare_builds_what_rec_builds():
+    from samad_desk.matching import synth
+    from samad_desk.matching.record import Rec, prepare_many
+
+    data = synth.generate(1238, 1500)
+    data.records.append({"record_id": 7, "national_id": 84575948, "mobile": 9121234567})
+    bulk = prepare_many(data.records, 5)
+    for k, raw in enumerate(data.records):
+        one = Rec(5 + k, raw)
+        assert [getattr(bulk[k], s) for s in Rec.__slots__] == [getattr(one, s) for s in Rec.__slots__]
