@@ -2,8 +2,10 @@
 
 * push: 10,000 queued ops (citizen + case registrations of one agent desk) pushed and
   acknowledged (target ≤ 10 s); baseline: the same engine with batches of 10 ops.
-* pull: 100,000 changes into an empty cache (target ≤ 30 s); baseline: fetching the same
-  pages without applying them (transport + JSON only).
+* pull: 100,000 changes into an empty cache through the change log (target ≤ 30 s);
+  baseline: fetching the same pages without applying them (transport + JSON only).
+* first sync of an empty desk, which the engine does by snapshot (baseline: the
+  change-log pull above).
 
 Each runs on SQLite and, when reachable, PostgreSQL. ``--quick`` uses a tenth of the data.
 Server push throughput with 8 concurrent desks is ``bench/sync_server.py`` (central).
@@ -128,11 +130,17 @@ def _bench_backend(backend: str, quick: bool, tmp: Path) -> list[Metric]:
             have = _count_changes(url)
         feeder.close()
         reader = _Desk(tmp / f"{backend}-pull", server.url, "super1")
+        reader.engine.initial_snapshot = False  # the change log, page by page
         t0 = time.perf_counter()
         pulled = reader.engine.pull_all()
         pull_s = time.perf_counter() - t0
         n_entities = sum(1 for e in ("citizen", "case", "event") for _ in reader.store.iter_entities(e))
         reader.close()
+        snap = _Desk(tmp / f"{backend}-snap", server.url, "super1")
+        t0 = time.perf_counter()
+        snap_n = snap.engine.pull_all()  # what a new desk does: snapshot, then the log
+        snap_s = time.perf_counter() - t0
+        snap.close()
         raw = _Desk(tmp / f"{backend}-raw", server.url, "super1")
         t0 = time.perf_counter()
         cursor, fetched = None, 0
@@ -148,6 +156,10 @@ def _bench_backend(backend: str, quick: bool, tmp: Path) -> list[Metric]:
             f"pull {pulled:,} changes into empty cache [{backend}]", pull_s, "s", raw_s,
             "fetch only, no apply", "≤ 30 s for 100,000",
             f"{pulled / pull_s:,.0f} changes/s; {n_entities:,} entities cached",
+        ))
+        metrics.append(Metric(
+            f"first sync of an empty desk by snapshot [{backend}]", snap_s, "s", pull_s,
+            "change-log pull", "-", f"{snap_n:,} entities",
         ))
     finally:
         server.stop()

@@ -132,6 +132,8 @@ class SyncEngine:
         pull_limit: int = PULL_MAX,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        apply_batch: int = 5000,
+        initial_snapshot: bool = True,
     ) -> None:
         self.store = store
         self.client = client
@@ -143,12 +145,14 @@ class SyncEngine:
         self.push_size = Aimd(high=min(push_batch, PUSH_MAX_OPS))
         self.pull_size = Aimd(high=min(pull_limit, PULL_MAX), step=25)
         self.clock = clock
+        self.apply_batch = apply_batch
+        self.initial_snapshot = initial_snapshot
         self.state: str | None = None
         self.clock_offset_ms: int | None = None
         self.last_error: str | None = None
         self.last_round: dict | None = None
         self.counters = {
-            "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "probes": 0,
+            "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
             "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
         }
         #: delays chosen after failures (seconds), newest last — for tests and `sync status`
@@ -394,37 +398,73 @@ class SyncEngine:
                 bucket[status] = bucket.get(status, 0) + 1
 
     def _pull_all(self) -> None:
+        """Pull until ``has_more`` is false.
+
+        Pages (≤ 500 changes each, §3.8) are gathered and written to the store in chunks
+        of up to ``apply_batch`` changes: every store write rewrites the shards it touches,
+        so a few large writes cost far less than many small ones. The cursor handed to the
+        store is the one after the last gathered page, so it never runs ahead of the data.
+        An empty cache (no cursor yet) starts from a snapshot instead of the change log.
+        """
         resyncs = 0
         cursor = self.store.cursor()
+        if cursor is None and self.initial_snapshot:
+            self._snapshot()
+            cursor = self.store.cursor()
+        buffer: list[dict] = []
+        buffer_cursor = cursor
+        acks: dict = {}
+
+        def flush() -> None:
+            nonlocal buffer
+            if buffer_cursor == self.store.cursor() and not buffer:
+                return
+            self._resolve_acked(acks)
+            self.store.apply_changes(buffer, buffer_cursor, acks)
+            buffer = []
+
         while True:
             try:
                 response = self.client.pull(cursor, limit=self.pull_size.size)
             except ResyncRequired as exc:
+                buffer, buffer_cursor = [], None
                 resyncs += 1
                 self.counters["resyncs"] += 1
                 if resyncs > MAX_RESYNCS_PER_ROUND:
                     raise SyncError("سرور پیاپی درخواست بازسازی داده‌ها را داد؛ به مدیر سامانه اطلاع دهید.") from exc
                 log.warning("resync required (%s): downloading a snapshot", exc.reason)
-                entities, cursor = self.client.snapshot()
-                self.store.replace_from_snapshot(entities, cursor)
+                self._snapshot()
+                cursor = buffer_cursor = self.store.cursor()
                 continue
             except TransientError as exc:
                 if exc.timeout:
                     self.pull_size.timeout()
+                if buffer:
+                    flush()  # keep what arrived; resume after it next time
                 raise
             self._note_server_time()
             changes = response.get("changes") or []
             next_cursor = response.get("next_cursor") or cursor
             acks = response.get("acks") or {}
-            self._resolve_acked(acks)
-            self.store.apply_changes(changes, next_cursor, acks)
+            buffer.extend(changes)
+            buffer_cursor = next_cursor
             self.pull_size.success()
             self._round_counts["pulled"] += len(changes)
             self.counters["pulled"] += len(changes)
+            more = bool(response.get("has_more")) and not (next_cursor == cursor and not changes)
+            if len(buffer) >= self.apply_batch or not more:
+                flush()
             self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
-            if not response.get("has_more") or next_cursor == cursor and not changes:
+            if not more:
                 return
             cursor = next_cursor
+
+    def _snapshot(self) -> None:
+        entities, cursor = self.client.snapshot()
+        self.store.replace_from_snapshot(entities, cursor)
+        self.counters["snapshots"] += 1
+        self.counters["pulled"] += len(entities)
+        self._round_counts["pulled"] += len(entities)
 
     def _note_server_time(self) -> None:
         server = _parse_time(self.client.last_server_time)

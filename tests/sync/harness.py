@@ -251,3 +251,14 @@ def cache_view(desk: Desk) -> dict[str, dict[str, int]]:
     for entity in ("citizen", "case", "event", "agency"):
         view[entity] = {e["id"]: e.get("version") for e in desk.store.iter_entities(entity)}
     return view
+
+
+def view_diff(a: dict, b: dict, limit: int = 8) -> list[str]:
+    """Readable differences between two cache views (entity, id, version here/there)."""
+    out = []
+    for entity in sorted(set(a) | set(b)):
+        x, y = a.get(entity, {}), b.get(entity, {})
+        for i in sorted(set(x) | set(y)):
+            if x.get(i, "-") != y.get(i, "-"):
+                out.append(f"{entity} {i}: {x.get(i, '-')} vs {y.get(i, '-')}")
+    return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
