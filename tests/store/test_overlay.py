@@ -201,3 +201,32 @@ def test_stats_and_client_state(seeded):
     assert cs["client_id"] == s.client_id and cs["client_no"] == 1 and cs["next_seq"] == 4
     s.set_client_state(last_login="2026-01-01")
     assert s.client_state()["last_login"] == "2026-01-01"
+
+
+def test_cartable_rows_are_read_only_and_refreshed_on_change(seeded):
+    import json
+
+    import orjson
+    import pytest
+
+    s = seeded
+    s.save(call_ops(s, random.Random(8), agency_id="ag-5"))
+    rows = s.cartable("ag-5")
+    with pytest.raises(TypeError):
+        rows[0]["state"] = "closed"
+    assert dict(rows[0])["state"] == "referred" and json.loads(json.dumps(rows[0]))["state"] == "referred"
+    assert orjson.loads(orjson.dumps(rows))[0]["agency_id"] == "ag-5"
+    s.save(call_ops(s, random.Random(9), agency_id="ag-5"))
+    assert len(s.cartable("ag-5")) == 2  # memo invalidated by the save
+
+
+def test_returned_documents_are_private_copies(seeded):
+    s = seeded
+    ops = s.save(call_ops(s, random.Random(10)))
+    case = s.get("case", ops[1]["entity_id"])
+    case["state"] = "closed"
+    agency = s.get("agency", "ag-1")
+    agency["name"] = "x"
+    assert s.get("case", ops[1]["entity_id"])["state"] == "referred"
+    assert s.get("agency", "ag-1")["name"] == "دستگاه 1"
+    assert s.case_by_tracking_code(case["tracking_code"])["state"] == "referred"
