@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from samad_desk.matching import model as M
 from samad_desk.matching.blocking import block_keys, id_neighbours
-from samad_desk.matching.keys import is_latin, skeleton
+from samad_desk.matching.keys import osa_distance_le1
 from samad_desk.matching.record import Name, Rec, prep_date, prep_name
 from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.national_id import is_valid_national_id
@@ -221,37 +221,33 @@ class CitizenIndex:
     def search(self, query: str | dict, k: int = 5) -> list[Candidate]:
         """Candidates for what the agent has typed so far (best first, at most ``k``)."""
         q = self._parse(query)
-        cands: dict[int, set[str]] = {}  # internal id → retrieval reasons
+        cands: dict[int, None] = {}  # internal ids, in retrieval order
 
-        def take(ids: Iterable[int] | None, why: str | None = None, limit: int = MAX_CANDIDATES) -> None:
+        def take(ids: Iterable[int] | None, limit: int = MAX_CANDIDATES) -> None:
             if not ids:
                 return
             n = 0
             for i in ids:
                 if len(cands) >= MAX_CANDIDATES or n >= limit:
                     return
-                s = cands.get(i)
-                if s is None:
-                    cands[i] = {why} if why else set()
-                elif why:
-                    s.add(why)
+                cands[i] = None
                 n += 1
 
         # exact identifiers
         if q.nid:
-            take(self.blocks.get("i" + q.nid), "همان کد ملی")
+            take(self.blocks.get("i" + q.nid))
         if q.nid_bad:
-            take(self.blocks.get("i" + q.nid_bad), "همان کد ملی")
+            take(self.blocks.get("i" + q.nid_bad))
             for nb in id_neighbours(q.nid_bad):
-                take(self.blocks.get("i" + nb), "کد ملی با یک رقم اختلاف")
+                take(self.blocks.get("i" + nb))
         if q.mob:
-            take(self.blocks.get("m" + q.mob), "همان شماره همراه")
+            take(self.blocks.get("m" + q.mob))
         if q.id_prefix and len(q.id_prefix) >= 4:
             for v in _prefixed(self.id_sorted, q.id_prefix, 10):
-                take(self.blocks.get("i" + v), "کد ملی با همین آغاز", 3)
+                take(self.blocks.get("i" + v), 3)
         if q.mob_prefix and len(q.mob_prefix) >= 4:
             for v in _prefixed(self.mob_sorted, q.mob_prefix, 10):
-                take(self.blocks.get("m" + v), "شماره همراه با همین آغاز", 3)
+                take(self.blocks.get("m" + v), 3)
         # names
         names = list(q.fields.values()) or q.names
         if names:
@@ -276,14 +272,14 @@ class CitizenIndex:
                                 if lst:
                                     pair_found = True
                                     got = list(self._filter_year(lst, q.year))
-                                    take(got or lst, None, 40)
+                                    take(got or lst, 40)
             if not pair_found:
                 # one name typed so far (or no known pair): a few records per similar value
                 for ms in matches:
                     for v in list(ms)[:5]:
                         for lst in (self.by_last.get(v), self.by_first.get(v)):
                             got = list(self._filter_year(lst, q.year))[:SINGLE_LIMIT]
-                            take(got or (lst or [])[:SINGLE_LIMIT], None, SINGLE_LIMIT)
+                            take(got or (lst or [])[:SINGLE_LIMIT], SINGLE_LIMIT)
         if not cands:
             return []
         memo: dict = {}  # name weights per (typed token, field value): candidates share names
@@ -409,7 +405,7 @@ class CitizenIndex:
                 s += P["id_exact"]
                 reasons.append("همان کد ملی")
                 evidence = True
-            elif _near_id(qk, rk):
+            elif osa_distance_le1(qk, rk):
                 s += P["id_one_edit_invalid"] if not (q.nid and r.nid) else P["id_one_edit_valid"]
                 reasons.append("کد ملی با یک رقم اختلاف")
                 evidence = True
@@ -524,12 +520,6 @@ def _token_weight(t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq
     return M._nw(lvl, k, t, tf, p), lvl
 
 
-def _near_id(a: str, b: str) -> bool:
-    from samad_desk.matching.keys import osa_distance_le1
-
-    return osa_distance_le1(a, b)
-
-
 def _prefixed(sorted_list: list[str], prefix: str, limit: int) -> list[str]:
     j = bisect.bisect_left(sorted_list, prefix)
     out = []
@@ -563,4 +553,4 @@ def _discard(d: dict[str, list[int]], key: str, i: int) -> None:
         del d[key]
 
 
-__all__ = ["Candidate", "CitizenIndex", "is_latin", "skeleton"]
+__all__ = ["Candidate", "CitizenIndex"]
