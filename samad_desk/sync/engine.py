@@ -163,7 +163,7 @@ class SyncEngine:
         self._thread: threading.Thread | None = None
         self._link_down = False
         self._not_before = 0.0
-        self._round_counts: dict[str, int] = {}
+        self._round_counts: dict[str, int] = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
         #: why the last wait ended: "timer" | "wake" | "login" | "link"
         self.last_resume: str | None = None
 
@@ -491,6 +491,7 @@ class SyncEngine:
     def _after_failure(self, exc: BaseException) -> None:
         self.counters["failures"] += 1
         reason = str(exc) if isinstance(exc, SyncError) else f"خطای پیش‌بینی‌نشده در همگام‌سازی: {type(exc).__name__}"
+        repeated = reason == self.last_error
         self.last_error = reason
         was = self.state
         if isinstance(exc, AuthRequired):
@@ -508,7 +509,8 @@ class SyncEngine:
         del self.delays[:-100]
         if self.state != was:
             self.reporter.connection(self.state or OFFLINE)
-        self.reporter.failed(reason)
+        if not repeated:  # one toast per problem, not one per retry
+            self.reporter.failed(reason)
 
     def _alert(self, stats: dict) -> str | None:
         age = stats.get("oldest_pending_age_s") or 0

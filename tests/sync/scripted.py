@@ -17,6 +17,7 @@ class ScriptedServer:
         self.requests: list[dict] = []
         self.script: dict[str, list[tuple[int, dict | bytes, dict]]] = {}
         self.default: dict[str, tuple[int, dict | bytes, dict]] = {}
+        self.dynamic: dict = {}  # path -> fn(request body) -> (status, body, headers)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,7 +37,10 @@ class ScriptedServer:
                      "body": json.loads(raw) if raw else None}
                 )
                 queue = owner.script.get(path)
-                status, body, headers = (queue.pop(0) if queue else owner.default.get(path, (404, {}, {})))
+                if path in owner.dynamic:
+                    status, body, headers = owner.dynamic[path](owner.requests[-1]["body"])
+                else:
+                    status, body, headers = (queue.pop(0) if queue else owner.default.get(path, (404, {}, {})))
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 for k, v in headers.items():
