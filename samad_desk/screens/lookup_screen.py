@@ -44,6 +44,8 @@ class LookupScreen(DeskScreen):
         Binding("f2", "call", "ثبت تماس برای او", id="lookup-call"),
         Binding("f4", "candidates", "نامزدها", id="lookup-candidates"),
         Binding("f11", "profile", "پروفایل", id="lookup-profile"),
+        Binding("f3", "merge", "ادغام نامزدها", id="lookup-merge"),
+        Binding("shift+f3", "duplicates", "تکراری‌ها", id="lookup-duplicates"),
         Binding("escape", "back", "بازگشت به جستجو", show=False, id="lookup-back"),
     ]
 
@@ -132,6 +134,21 @@ class LookupScreen(DeskScreen):
         chosen = self._highlighted()
         if chosen is not None:
             self.post_message(OpenCitizen(chosen.citizen_id))
+
+    def action_merge(self) -> None:
+        """Merge candidates (issue 6.3, merge_screen.py): the highlighted one survives by default."""
+        from samad_desk.screens.merge_screen import open_merge
+
+        chosen = self._highlighted()
+        ids = [c.citizen_id for c in self.query_one(CandidateList).candidates]
+        if chosen is not None:
+            ids = [chosen.citizen_id, *[i for i in ids if i != chosen.citizen_id]]
+        open_merge(self.app, ids)
+
+    def action_duplicates(self) -> None:
+        from samad_desk.screens.duplicates_screen import open_duplicates
+
+        open_duplicates(self.app)
 
     def action_call(self) -> None:
         """Start a call: for the highlighted candidate if the list has focus, else new."""

@@ -42,6 +42,7 @@ class ProfileScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "بازگشت", id="profile-close"),
         Binding("enter", "open_case", "پیگیری این پرونده", show=False, id="profile-open-case"),
+        Binding("f3", "merge_history", "سابقه ادغام", id="profile-merge-history"),
     ]
 
     DEFAULT_CSS = """
@@ -87,7 +88,10 @@ class ProfileScreen(Screen[None]):
                     f" ({_jalali(item.get('until') or item.get('at'))})"
                 )
         self.query_one("#profile-text", RText).update("\n".join(lines))
-        self.cases = self.services.citizen_cases(self.citizen_id)
+        from samad_desk.merge_service import cases_with_merged
+
+        # with the cases of profiles merged into this one (issue 6.3)
+        self.cases = cases_with_merged(self.services, self.citizen_id)
         self.query_one("#profile-cases-title", RText).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )
@@ -121,6 +125,12 @@ class ProfileScreen(Screen[None]):
             case_id = str(self.cases[options.highlighted]["id"])
             self.dismiss()
             self.app.post_message(OpenCase(case_id))
+
+    def action_merge_history(self) -> None:
+        """Merges this profile took part in; F8 there undoes one (issue 6.3)."""
+        from samad_desk.screens.merge_history_screen import MergeHistoryScreen
+
+        self.app.push_screen(MergeHistoryScreen(self.services, self.citizen_id), lambda _r: self.refresh_data())
 
     def action_close(self) -> None:
         self.dismiss()

@@ -1,0 +1,159 @@
+"""The "possible duplicates" queue (issue 6.3).
+
+The matching engine's batch de-duplication over the citizens this desk holds: groups the
+engine calls the same person first, then review-band pairs, each with the reasons they
+matched. Enter opens the merge of the highlighted group (supervisor/admin only), F3 the
+merge history (where merges are undone), F4 recomputes the queue, Esc goes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable
+from textual.worker import Worker, WorkerState
+
+from samad_desk.merge_service import DuplicateGroup, MergeService
+from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.text.digits import fa
+from samad_desk.widgets import RTLColumn, RTLTable
+
+
+def _names(group: DuplicateGroup) -> str:
+    return " / ".join(
+        f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip() for c in group.citizens
+    )
+
+
+def _ids(group: DuplicateGroup) -> str:
+    return " / ".join(fa(c.get("national_id")) if c.get("national_id") else "—" for c in group.citizens)
+
+
+def open_duplicates(app: Any) -> None:
+    """Push the duplicates queue (for the app's bindings and palette)."""
+    app.push_screen(DuplicatesScreen(app.services))
+
+
+class DuplicatesScreen(Screen[None]):
+    TITLE_FA = "شهروندان احتمالاً تکراری"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "merge", "ادغام این گروه", id="duplicates-merge"),
+        Binding("f3", "history", "سابقه ادغام", id="duplicates-history"),
+        Binding("f4", "reload", "محاسبه دوباره", id="duplicates-reload"),
+        Binding("escape", "close", "بازگشت", id="duplicates-close"),
+    ]
+
+    DEFAULT_CSS = """
+    DuplicatesScreen RText { height: auto; }
+    DuplicatesScreen RTLTable { dock: right; height: 1fr; }
+    """
+
+    COLUMNS = [
+        RTLColumn("band", "وضعیت", max_width=14),
+        RTLColumn("names", "شهروندان", max_width=30),
+        RTLColumn("ids", "کد ملی", max_width=23),
+        RTLColumn("reasons", "دلیل", max_width=40),
+    ]
+
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.services = services
+        self.merges = MergeService.for_services(services)
+        self.groups: list[DuplicateGroup] = []
+        self.loads = 0
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader(self.TITLE_FA)
+        yield BottomBars()
+        with Vertical():
+            yield RText("در حال جستجوی شهروندان تکراری…", id="duplicates-title")
+            yield RTLTable(self.COLUMNS, id="duplicates-table")
+
+    def on_mount(self) -> None:
+        self.query_one(RTLTable).focus()
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.loads:  # back from a merge: the queue changed
+            self._load()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query_one(RTLTable).records.values()]
+
+    @property
+    def text(self) -> str:
+        rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS) for r in self.rows]
+        return "\n".join([label_text(self.query_one("#duplicates-title")), *rows])
+
+    @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
+    def _load(self) -> list[DuplicateGroup]:
+        return self.merges.duplicates()
+
+    @on(Worker.StateChanged)
+    def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "duplicates":
+            return
+        if event.state == WorkerState.ERROR:
+            set_text(self.query_one("#duplicates-title"), f"محاسبه تکراری‌ها ناموفق بود: {event.worker.error}")
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        self.loads += 1
+        self.groups = list(event.worker.result or [])
+        table = self.query_one(RTLTable)
+        table.clear_records()
+        for i, g in enumerate(self.groups):
+            table.add_record({
+                "id": str(i),
+                "band": g.band_label,
+                "names": _names(g),
+                "ids": _ids(g),
+                "reasons": "، ".join(g.reasons) or "نام مشابه",
+            }, key=str(i))
+        if self.groups:
+            title = f"{fa(len(self.groups))} گروه احتمالاً تکراری   Enter: ادغام   F3: سابقه ادغام"
+        else:
+            title = "شهروند تکراری پیدا نشد"
+        set_text(self.query_one("#duplicates-title"), title)
+
+    def _highlighted(self) -> DuplicateGroup | None:
+        record = self.query_one(RTLTable).cursor_record
+        if record is None:
+            return None
+        return self.groups[int(record["id"])]
+
+    @on(DataTable.RowSelected, "#duplicates-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # Enter on the table: the table consumes the key, so act here
+        self.action_merge()
+
+    def action_merge(self) -> None:
+        group = self._highlighted()
+        if group is None:
+            return
+        from samad_desk.screens.merge_screen import open_merge
+
+        open_merge(self.app, group.ids)
+
+    def action_history(self) -> None:
+        from samad_desk.screens.merge_history_screen import MergeHistoryScreen
+
+        self.app.push_screen(MergeHistoryScreen(self.services))
+
+    def action_reload(self) -> None:
+        set_text(self.query_one("#duplicates-title"), "در حال جستجوی شهروندان تکراری…")
+        self._load()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,162 @@
+"""The merge history list, where a merge is undone (issue 6.3).
+
+Opened from a citizen's profile (only the merges that profile took part in) or from the
+duplicates queue (every merge this desk knows). F8 undoes the highlighted merge after a
+confirmation; only a supervisor or an admin may, everyone else gets a Persian refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from samad_desk.merge_service import MergeError, MergeRecord, MergeService, citizen_title
+from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.text.digits import fa
+from samad_desk.text.jalali import format_jalali
+from samad_desk.widgets import RTLColumn, RTLTable
+
+
+def _when(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return fa(iso)
+    return f"{format_jalali(moment.date())} {fa(moment.strftime('%H:%M'))}"
+
+
+def state_label(rec: MergeRecord) -> str:
+    if rec.undone:
+        return "لغو در صف ارسال" if rec.undo_pending else "لغو شده"
+    return "در صف ارسال" if rec.pending else "ثبت‌شده"
+
+
+class MergeHistoryScreen(Screen[None]):
+    TITLE_FA = "سابقه ادغام"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f8", "unmerge", "لغو ادغام", id="merge-history-unmerge"),
+        Binding("escape", "close", "بازگشت", id="merge-history-close"),
+    ]
+
+    DEFAULT_CSS = """
+    MergeHistoryScreen RText { height: auto; }
+    MergeHistoryScreen RTLTable { dock: right; height: 1fr; }
+    """
+
+    COLUMNS = [
+        RTLColumn("when", "زمان", max_width=16),
+        RTLColumn("survivor", "پروفایل اصلی", max_width=24),
+        RTLColumn("merged", "ادغام‌شده‌ها", max_width=24),
+        RTLColumn("state", "وضعیت", max_width=14),
+    ]
+
+    def __init__(self, services: Any, citizen_id: str | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.citizen_id = citizen_id
+        self.merges = MergeService.for_services(services)
+        self.records: list[MergeRecord] = []
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader(self.TITLE_FA)
+        yield BottomBars()
+        with Vertical():
+            yield RText("در حال خواندن سابقه ادغام…", id="merge-history-title")
+            yield RTLTable(self.COLUMNS, id="merge-history-table")
+
+    def on_mount(self) -> None:
+        self.query_one(RTLTable).focus()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @property
+    def text(self) -> str:
+        rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS)
+                for r in self.query_one(RTLTable).records.values()]
+        return "\n".join([label_text(self.query_one("#merge-history-title")), *rows])
+
+    @work(thread=True, exclusive=True, group="merge-history", exit_on_error=False)
+    def _load(self) -> list[tuple[MergeRecord, dict[str, Any]]]:
+        out = []
+        store = self.merges.store
+        for rec in self.merges.history(self.citizen_id):
+            survivor = store.get("citizen", rec.survivor_id) or {}
+            merged = [store.get("citizen", m) or {} for m in rec.merged_ids]
+            out.append((rec, {
+                "id": rec.op_id,
+                "when": _when(rec.at),
+                "survivor": citizen_title(survivor),
+                "merged": "، ".join(citizen_title(m) for m in merged),
+                "state": state_label(rec),
+            }))
+        return out
+
+    @work(thread=True, exclusive=True, group="merge-unmerge", exit_on_error=False)
+    def _unmerge(self, merge_op_id: str) -> dict[str, Any]:
+        return self.merges.unmerge(merge_op_id)
+
+    @on(Worker.StateChanged)
+    def _worker_done(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if group not in ("merge-history", "merge-unmerge"):
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
+            self.app.notify(message, title="لغو ادغام", severity="error", markup=False)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if group == "merge-unmerge":
+            self.app.notify("ادغام لغو شد؛ پروفایل‌ها و پرونده‌هایشان دوباره جدا هستند.",
+                            title="لغو ادغام", markup=False)
+            self._load()
+            return
+        rows = event.worker.result or []
+        self.records = [rec for rec, _row in rows]
+        table = self.query_one(RTLTable)
+        table.clear_records()
+        for _rec, row in rows:
+            table.add_record(row, key=row["id"])
+        title = f"سابقه ادغام ({fa(len(rows))})   F8: لغو ادغام   Esc: بازگشت" if rows else "ادغامی ثبت نشده است"
+        set_text(self.query_one("#merge-history-title"), title)
+
+    def _highlighted(self) -> MergeRecord | None:
+        table = self.query_one(RTLTable)
+        record = table.cursor_record
+        if record is None:
+            return None
+        return next((r for r in self.records if r.op_id == record.get("id")), None)
+
+    def action_unmerge(self) -> None:
+        reason = self.merges.refusal()
+        if reason:
+            self.app.notify(reason, title="لغو ادغام", severity="error", markup=False)
+            return
+        rec = self._highlighted()
+        if rec is None:
+            return
+        if rec.undone:
+            self.app.notify("این ادغام پیش‌تر لغو شده است.", title="لغو ادغام", severity="warning", markup=False)
+            return
+        from samad_desk.screens.modals import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._unmerge(rec.op_id)
+
+        self.app.push_screen(ConfirmModal("این ادغام لغو شود؟ پروفایل‌ها و پرونده‌هایشان دوباره جدا می‌شوند."), answered)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

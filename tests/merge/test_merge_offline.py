@@ -1,0 +1,127 @@
+"""Merge screens on a desk without a server: the duplicates queue, a refused merge, the
+merge screen's keyboard, and what a pending merge shows before it is synced."""
+
+from __future__ import annotations
+
+import pytest
+from merge_helpers import (
+    AGENT,
+    DUP_MOBILE,
+    PERSON_A,
+    PERSON_B,
+    SIBLING_1,
+    SIBLING_2,
+    SUPERVISOR,
+    TWIN_1,
+    TWIN_2,
+    seed_snapshot,
+    settle,
+    toasts,
+    type_text,
+)
+
+from samad_desk.merge_service import MergeRefused, MergeService
+
+PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
+CASES = {"a": 1, "b": 2, "s1": 1, "s2": 1}
+
+
+def make_app(settings, store, operator):
+    from samad_desk.app import SamadDeskApp
+
+    return SamadDeskApp(settings, store=store, operator=dict(operator), seed_demo=False)
+
+
+async def open_lookup_candidates(pilot, mobile: str = DUP_MOBILE) -> None:
+    await settle(pilot)
+    await pilot.press("f6")
+    await settle(pilot)
+    await pilot.press("tab")  # national ID -> mobile
+    await type_text(pilot, mobile)
+    await settle(pilot)
+    await pilot.press("f4")  # focus the candidates
+
+
+async def test_duplicates_queue_lists_the_pair_not_siblings(settings, store) -> None:
+    from samad_desk.screens.duplicates_screen import DuplicatesScreen
+    from samad_desk.screens.merge_screen import MergeScreen
+
+    ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
+    app = make_app(settings, store, SUPERVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f6", "shift+f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DuplicatesScreen)
+        assert [sorted(g.ids) for g in screen.groups] == [sorted([ids["a"], ids["b"]])]
+        [row] = screen.rows
+        assert row["band"] == "همان شهروند"
+        assert "همان شماره همراه" in row["reasons"] and "همان تاریخ تولد" in row["reasons"]
+        assert "برزگرزاده" not in screen.text  # neither the siblings nor the twins
+        assert "۱ گروه احتمالاً تکراری" in screen.text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MergeScreen)
+        assert {c["id"] for c in app.screen.grid.citizens} == {ids["a"], ids["b"]}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+    assert [o for o in store.pending_ops() if o["type"].startswith("citizen.")] == []
+
+
+async def test_agent_is_refused(settings, store) -> None:
+    from samad_desk.screens.lookup_screen import LookupScreen
+
+    ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
+    app = make_app(settings, store, AGENT)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_lookup_candidates(pilot)
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)  # no merge screen
+        assert any("فقط با ناظر یا مدیر سامانه است" in t and "«اپراتور»" in t for t in toasts(app))
+    assert store.pending_ops() == []
+    assert store.get("citizen", ids["b"])["merged_into"] is None
+    with pytest.raises(MergeRefused):
+        MergeService(store, AGENT).merge(ids["a"], [ids["b"]], {})
+
+
+async def test_merge_screen_keys(settings, store) -> None:
+    """↑↓ move between fields, ←/→ and F4/F3 choose, F7 changes the survivor, Esc leaves."""
+    from samad_desk.screens.lookup_screen import LookupScreen
+    from samad_desk.screens.merge_screen import MergeScreen
+
+    ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
+    app = make_app(settings, store, SUPERVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lookup_candidates(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MergeScreen)
+        grid = screen.grid
+        assert [c["id"] for c in grid.citizens][0] in (ids["a"], ids["b"])
+        # the survivor's values by default; a blank one (A has no father's name) from the other
+        assert grid.citizens[grid.choices["father_name"]]["father_name"] == "اسماعیل"
+        assert grid.choices["first_name"] == 0
+        assert "کد ملی" in screen.text and "پرونده‌ها" in screen.text
+        assert grid.field == "national_id"
+        await pilot.press("down", "down", "down", "down", "down", "down")
+        assert grid.field == "city"
+        await pilot.press("left")
+        assert grid.choices["city"] == 1
+        await pilot.press("right")
+        assert grid.choices["city"] == 0
+        await pilot.press("f4")
+        assert grid.choices["city"] == 1
+        await pilot.press("f3")
+        assert grid.choices["city"] == 0
+        await pilot.press("f7")
+        assert grid.survivor == 1
+        assert "۲. اصلی" in screen.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LookupScreen)
+    assert store.pending_ops() == []
