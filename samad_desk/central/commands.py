@@ -145,6 +145,36 @@ def seed_demo_cmd(db_url, cases, citizens, seed) -> None:
         click.echo("loaded: " + ", ".join(f"{v} {k}" for k, v in sorted(loaded.items())))
 
 
+@central_group.command("revoke-device")
+@_db_option
+@click.option("--device", "device_id", required=True)
+def revoke_device(db_url, device_id) -> None:
+    """Withdraw a device: its access and refresh tokens stop working at once."""
+    c = _central(db_url)
+    try:
+        ok = c.revoke_device(device_id)
+    finally:
+        c.close()
+    if not ok:
+        raise click.ClickException(f"unknown device {device_id}")
+    click.echo(f"device {device_id} revoked")
+
+
+@central_group.command("deactivate-user")
+@_db_option
+@click.option("--username", required=True)
+def deactivate_user(db_url, username) -> None:
+    """Disable an operator: logins and existing tokens are refused."""
+    c = _central(db_url)
+    try:
+        ok = c.deactivate_user(username)
+    finally:
+        c.close()
+    if not ok:
+        raise click.ClickException(f"unknown user {username}")
+    click.echo(f"user {username} deactivated")
+
+
 @central_group.command("new-epoch")
 @_db_option
 def new_epoch(db_url) -> None:

@@ -260,6 +260,24 @@ class Central(PushMixin, PullMixin):
             flush(conn, buf)
         return counts
 
+    def revoke_device(self, device_id: str) -> bool:
+        """Withdraw a device (lost or stolen host): its tokens stop working at once, its
+        refresh tokens are revoked. Returns False for an unknown device."""
+        with self.w.begin() as conn:
+            t = db.devices
+            if conn.execute(select(t.c.id).where(t.c.id == device_id)).first() is None:
+                return False
+            conn.execute(update(t).where(t.c.id == device_id).values(revoked=True))
+            r = db.refresh_tokens
+            conn.execute(update(r).where(r.c.device_id == device_id).values(revoked=True))
+        return True
+
+    def deactivate_user(self, username: str) -> bool:
+        with self.w.begin() as conn:
+            t = db.operators
+            res = conn.execute(update(t).where(t.c.username == username).values(active=False))
+            return res.rowcount > 0
+
     def bump_epoch(self) -> int:
         """Start a new cursor epoch (after a restore from backup): every desk resyncs."""
         with self.w.begin() as conn:

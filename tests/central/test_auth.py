@@ -109,3 +109,16 @@ def test_registry_lookup(make_server, tmp_path):
     bad = http.get("/v1/registry/citizens", params={"national_id": "123"}, headers=desk.headers)
     assert bad.status_code == 400 and bad.json()["message"]
     assert http.get("/v1/registry/citizens", params={"national_id": "0013542419"}).status_code == 401
+
+
+def test_revoked_device_and_deactivated_user_lose_access(server):
+    central = server.app.state.central
+    desk = Desk(server, "agent1")
+    assert central.revoke_device(desk.device_id)
+    assert server.get("/v1/sync/pull", headers=desk.headers).status_code == 403
+    assert server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]}).status_code == 401
+    water = Desk(server, "water1")
+    assert central.deactivate_user("water1")
+    assert server.get("/v1/sync/pull", headers=water.headers).status_code == 401
+    r = server.post("/v1/auth/login", json={"username": "water1", "password": "water1"})
+    assert r.status_code == 401
