@@ -171,6 +171,11 @@ class SyncEngine:
     def start(self) -> None:
         if self._thread and self._thread.is_alive():
             return
+        try:
+            # before the first save of this session: tracking codes use the server's number
+            self._adopt_client_no()
+        except Exception:  # a read-only store or no login yet: the first round retries
+            log.debug("client number not adopted yet", exc_info=True)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="samad-sync", daemon=True)
         self._thread.start()

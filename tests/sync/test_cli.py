@@ -79,16 +79,23 @@ def test_once_without_login_keeps_ops_and_says_so(cli):
     assert status["pending"] == len(saved) and not status["logged_in"]
 
 
-def test_once_offline_exit_status_1(cli, monkeypatch):
+def test_once_offline_exit_status_1(cli, shared_central):
+    from samad_desk.sync.tokens import TokenStore
+
     cli("sync", "login", "--username", "agent1", "--password", "agent1")
+    saved = _queue(1)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     sock.close()
+    # the same session, but the server's address is unreachable now
+    entry = TokenStore(paths.operator_dir(), shared_central.url).load()
+    TokenStore(paths.operator_dir(), dead).save({k: v for k, v in entry.items() if k != "access_expires_at"})
     result = cli("sync", "--server", dead, "once")
-    assert result.exit_code in (1, 2), result.output  # no tokens for that URL → login needed
-    result = cli("sync", "once", "--server", dead)
+    assert result.exit_code == 1, result.output
     assert "انجام نشد" in result.output
+    status = json.loads(cli("sync", "status", "--json").output)
+    assert status["pending"] == len(saved)
 
 
 def test_wrong_password_is_refused_in_persian(cli):

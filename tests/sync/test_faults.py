@@ -305,7 +305,9 @@ def test_token_expiry_during_outage_makes_ops_wait(world):
     assert agent.store.stats()["pending"] == 9  # nothing dropped
     assert agent.sync()["state"] == "auth_required"
     agent.engine.interval = 600  # only the login may end the wait
+    failures = agent.engine.counters["failures"]
     agent.engine.start()
+    assert wait_until(lambda: agent.engine.counters["failures"] > failures, timeout=20)
     agent.client.login("agent1", "agent1", remember_offline=False)
     agent.engine.wake()
     assert wait_until(lambda: not agent.store.pending_ops(limit=1), timeout=20)
