@@ -7,10 +7,10 @@ the thread pool and serialize the answer. Every sync answer carries
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
 import uuid
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,32 @@ def _err(exc: ApiError) -> Response:
     return _json(exc.body(), exc.status, exc.headers)
 
 
+MAX_BODY = 32 * 1024 * 1024  # after decompression
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "too_large", "درخواست بیش از اندازه بزرگ است؛ دسته‌های کوچک‌تر بفرستید.")
+
+
 async def _body(request: Request) -> Any:
-    raw = await request.body()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if request.headers.get("content-encoding", "").lower() == "gzip":
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
+            raw = d.decompress(raw, MAX_BODY + 1)
+        except zlib.error:
             raise bad_request("بدنه فشرده درخواست خراب است.") from None
+        if len(raw) > MAX_BODY or d.unconsumed_tail:
+            raise _too_large()
+        if not d.eof:  # truncated in transit
+            raise bad_request("بدنه فشرده درخواست ناقص است.")
     if not raw:
         return {}
     try:
