@@ -332,14 +332,14 @@ def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, int]:
     veto = 0
     if dl == D_FAR or (lf == PARTIAL and il == I_DIFF):
         veto = 2
+    elif lf == DISAGREE:
+        fa_, fb_ = a.first.c, b.first.c  # type: ignore[union-attr]
+        veto = 2 if ((fa_ in GIVEN_NAMES and fb_ in GIVEN_NAMES) or tf.common_pair(0, fa_, fb_)) else 1
     elif lf == PARTIAL and il != I_EXACT and dl != D_EXACT and a.first.c in GIVEN_NAMES \
             and b.first.c in GIVEN_NAMES:  # type: ignore[union-attr]
         veto = 1  # امیر / امیرحسین are also brothers' names: need the same ID or birth date
     elif lfa == DISAGREE and a.father.c in GIVEN_NAMES and b.father.c in GIVEN_NAMES:  # type: ignore[union-attr]
         veto = 1  # two different, well-known fathers' names
-    elif lf == DISAGREE:
-        fa_, fb_ = a.first.c, b.first.c  # type: ignore[union-attr]
-        veto = 2 if ((fa_ in GIVEN_NAMES and fb_ in GIVEN_NAMES) or tf.common_pair(0, fa_, fb_)) else 1
     elif dl not in (D_EXACT, D_NEAR) and il not in (I_EXACT, I_ONE_INVALID, I_ONE_VALID) \
             and not (a.mob is not None and a.mob == b.mob):
         veto = 1  # names alone never merge: no ID, mobile or birth date agrees
