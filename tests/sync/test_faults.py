@@ -351,3 +351,24 @@ def test_new_epoch_forces_a_snapshot_resync(world, desk_factory):
     assert cache_view(water) == cache_view(twin)
     assert water.sync()["resyncs"] == 1  # no resync loop: the next round just pulls
     check_global(central.db_url, [agent, water])
+
+
+# the checker bites ----------------------------------------------------------------------
+def test_checker_catches_a_desk_that_acknowledges_on_send(world):
+    """Mutant: a desk that marks ops done when it sends them (not when the server answers).
+    One dropped request later, the checker must report the lost op."""
+    central, proxy, agent, water = world
+    real_push = agent.client.push
+
+    def acknowledge_on_send(client_id, ops, **kw):
+        agent.store.record_results([{"op_id": o["op_id"], "client_seq": o["client_seq"],
+                                     "status": "applied"} for o in ops])
+        return real_push(client_id, ops, **kw)
+
+    agent.client.push = acknowledge_on_send
+    _calls(agent, 2, None)
+    proxy.drop_request(PUSH)
+    agent.sync()
+    agent.sync()
+    with pytest.raises(AssertionError, match="never reached the server"):
+        check_global(central.db_url, [agent])
