@@ -20,7 +20,6 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
-from samad_desk.domain.reducer import apply_op
 from samad_desk.domain.sla import WorkingCalendar, iran_date, remaining_working_days
 from samad_desk.domain.workflow import (
     ACTION_ROLES,
@@ -31,12 +30,12 @@ from samad_desk.domain.workflow import (
     check_transition,
 )
 from samad_desk.reports import (
+    REMIND_DAYS,
     AgencyStats,
     CartableRow,
     build_rows,
     deadline_cue,
     escalation_candidates,
-    near_deadline,
     overdue_cases,
     province_cases,
     responsiveness,
@@ -48,6 +47,8 @@ from samad_desk.text.normalize import normalize
 
 #: every state a case can have while it is in an agency's hands or history
 AGENCY_STATES = ("referred", "in_progress", "answered", "closed")
+OPEN_STATES = ("referred", "in_progress")
+DONE_STATES = ("answered", "closed")
 #: actions the case screen offers, in menu order
 CASE_ACTIONS = ("accept", "assign", "answer", "extend", "refer", "return", "note", "escalate", "close", "reopen")
 
@@ -62,9 +63,10 @@ class CartableData:
     owner: str  # the manager's name: the cartable is in their name
     rows: list[CartableRow]
     counts: dict[str, int]
-    near: list[dict[str, Any]]  # reminders: near the deadline
+    near: list[CartableRow]  # reminders: near the deadline
     officers: list[dict[str, Any]]
     cities: list[str]
+    partial: bool = False  # only the head of the list: counts and filters not known yet
 
 
 @dataclass
@@ -249,18 +251,24 @@ class CaseActions:
             return str(agencies[0]["id"])
         raise ActionRefused("کارتابل مخصوص کارشناسان و مدیران دستگاه‌ها و ناظر استان است.")
 
-    def cartable(self, agency_id: str | None = None) -> CartableData:
+    def cartable(self, agency_id: str | None = None, *, head: Callable[[CartableData], None] | None = None,
+                 head_rows: int = 60) -> CartableData:
+        """The agency's cartable. With ``head``, a first partial result (the ``head_rows``
+        open cases nearest their deadline, no counts yet) is handed to it before the rest
+        is built, so a screen can draw its first frame early on a large cartable."""
         aid = self.cartable_agency(agency_id)
         agency = self.store.get("agency", aid)
-        cases = [c for c in self.store.cartable(aid, AGENCY_STATES) if self.may_see(c)]
-        rows = build_rows(
-            cases, today=self.today(), calendar=self.calendar, citizen_name=self.citizen_name,
-            subject_label=self.subject_label, operator_name=self.operator_name,
-        )
-        counts = state_counts(rows)
-        near = near_deadline(cases, self.today(), self.calendar)
-        cities = sorted({r.city for r in rows if r.city})
         owner = str((agency or {}).get("manager_name") or "")
+        # the store returns them oldest deadline first: the head is the top of the list
+        open_cases = [c for c in self.store.cartable(aid, OPEN_STATES) if self.may_see(c)]
+        if head is not None:
+            rows = self.rows(open_cases[:head_rows])
+            head(CartableData(agency, owner, rows, {}, [], [], [], partial=True))
+        done = [c for c in self.store.cartable(aid, DONE_STATES) if self.may_see(c)]
+        rows = self.rows(open_cases + done)
+        counts = state_counts(rows)
+        near = [r for r in rows if r.remaining is not None and 0 <= r.remaining <= REMIND_DAYS]
+        cities = sorted({r.city for r in rows if r.city})
         return CartableData(agency, owner, rows, counts, near, self.officers(aid), cities)
 
     # -- one case
@@ -331,6 +339,8 @@ class CaseActions:
         op = domain_ops.make_op(f"case.{action}", case_id, payload, self.actor,
                                 base_version=case.get("version"), now=now)
         # the shared reducer, dry run: what the server will check, checked here first
+        from samad_desk.domain.reducer import apply_op
+
         outcome = apply_op(op, _Reader(self.store), now=now, calendar=self.calendar)
         if not outcome.ok:
             raise ActionRefused(outcome.message or "این کار ممکن نیست.")

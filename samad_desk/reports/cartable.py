@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from samad_desk.domain.models import CaseState, CaseType
 from samad_desk.domain.sla import WorkingCalendar
@@ -67,12 +68,21 @@ def _label(enum, value: str | None) -> str:
 
 
 def _jalali(iso: str | None) -> str:
-    if not iso:
-        return ""
+    return _jalali_day(iso[:10]) if iso else ""
+
+
+@lru_cache(maxsize=4096)
+def _jalali_day(day: str) -> str:
     try:
-        return format_jalali(date.fromisoformat(iso[:10]))
+        return format_jalali(date.fromisoformat(day))
     except ValueError:
-        return to_persian_digits(iso[:10])
+        return to_persian_digits(day)
+
+
+@lru_cache(maxsize=8192)
+def _key(text: str) -> str:
+    """``name_key`` of the few distinct subjects, cities and types (cached)."""
+    return name_key(text)
 
 
 def build_row(
@@ -83,13 +93,22 @@ def build_row(
     citizen_name: Callable[[str | None], str] = lambda _id: "",
     subject_label: Callable[[str], str] = lambda s: s,
     operator_name: Callable[[str | None], str] = lambda _id: "",
+    memo: dict | None = None,
 ) -> CartableRow:
     code = str(case.get("tracking_code") or "")
     try:
         code_display = to_persian_digits(format_tracking_code(code)) if code else ""
     except Exception:
         code_display = to_persian_digits(code)
-    remaining = _remaining(case, today, calendar)
+    if memo is not None:
+        # the remaining days depend only on (state is open, due date): thousands of cases
+        # share a few dozen deadlines
+        mkey = (case.get("state"), case.get("due_date"))
+        remaining = memo.get(mkey, _MISSING)
+        if remaining is _MISSING:
+            remaining = memo[mkey] = _remaining(case, today, calendar)
+    else:
+        remaining = _remaining(case, today, calendar)
     subject = subject_label(str(case.get("subject") or ""))
     citizen = citizen_name(case.get("citizen_id"))
     city = str(case.get("city") or "")
@@ -115,15 +134,17 @@ def build_row(
         escalated=bool(case.get("escalated")),
         agency_id=case.get("agency_id"),
     )
-    row.search_key = " ".join(
-        (code, name_key(subject), name_key(citizen), name_key(city), name_key(row.type_label))
-    )
+    row.search_key = " ".join((code, _key(subject), _key(citizen), _key(city), _key(row.type_label)))
     return row
+
+
+_MISSING = object()
 
 
 def build_rows(cases: Iterable[dict], **kwargs) -> list[CartableRow]:
     """Rows for ``cases`` in deadline order (see :meth:`CartableRow.sort_key`)."""
-    rows = [build_row(c, **kwargs) for c in cases]
+    memo: dict = {}
+    rows = [build_row(c, memo=memo, **kwargs) for c in cases]
     rows.sort(key=CartableRow.sort_key)
     return rows
 

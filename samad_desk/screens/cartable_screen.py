@@ -9,6 +9,7 @@ toast once per session and are counted in the header.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -16,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from samad_desk.case_actions import ActionRefused, CartableData, CaseActions
 from samad_desk.domain.models import CaseState, CaseType
@@ -98,6 +99,8 @@ class CartableScreen(DeskScreen):
         self._reminded: set[str] = set()
         self._unsubscribe: Any = None
         self.refusal: str | None = None
+        self._loading = False
+        self._stale = False
 
     def compose_body(self) -> ComposeResult:
         yield RTLStatic("", id="cart-owner", truncate=True)
@@ -109,7 +112,7 @@ class CartableScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one(CaseTable).focus()
         self._show_filter()
-        self.reload()
+        self.reload()  # now, not at the first ScreenResume (one layout pass later)
         subscribe = getattr(self.actions.store, "subscribe", None)
         if subscribe is not None:
             try:
@@ -122,7 +125,8 @@ class CartableScreen(DeskScreen):
             self._unsubscribe()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self._loading:  # back from a case: re-read (its state may have changed)
+            self.reload()
 
     @on(StoreTouched)
     def _touched(self) -> None:
@@ -133,17 +137,36 @@ class CartableScreen(DeskScreen):
 
     # -- loading
     def reload(self) -> None:
+        """Re-read the cartable; while a load runs, one more is queued (changes coalesce)."""
+        if self._loading:
+            self._stale = True
+            return
+        self._loading = True
+        self._stale = False
         self._load(self.agency_id)
 
     @work(thread=True, exclusive=True, group="cartable-load", exit_on_error=False)
-    def _load(self, agency_id: str | None) -> CartableData:
-        return self.actions.cartable(agency_id)
+    def _load(self, agency_id: str | None) -> CartableData | None:
+        worker = get_current_worker()
+
+        def head(data: CartableData) -> None:
+            if not worker.is_cancelled and (self.data is None or self.data.agency != data.agency):
+                self.app.call_from_thread(self._loaded, data)
+                # let the UI thread draw the head before the GIL-heavy rest is built
+                time.sleep(0.03)
+
+        data = self.actions.cartable(agency_id, head=head)
+        return None if worker.is_cancelled else data
 
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
         w = event.worker
         if w.group != "cartable-load":
             return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._loading = False
+            if self._stale:
+                self.call_later(self.reload)
         if event.state == WorkerState.ERROR:
             error = w.error
             text = str(error) if isinstance(error, ActionRefused) else f"{type(error).__name__}: {error}"
@@ -164,18 +187,20 @@ class CartableScreen(DeskScreen):
         if data.owner:
             owner += f" — به نام {data.owner}"
         self.query_one("#cart-owner", RTLStatic).update(owner)
-        self.query_one("#cart-counts", RTLStatic).update(counts_text(data.counts, len(data.near)))
+        counts = "در حال شمارش…" if data.partial else counts_text(data.counts, len(data.near))
+        self.query_one("#cart-counts", RTLStatic).update(counts)
         self.query_one(CaseTable).invalidate()
         self._apply(keep_cursor=True)
-        self._remind(data)
+        if not data.partial:
+            self._remind(data)
 
     def _remind(self, data: CartableData) -> None:
         """Toast once per case: due today/tomorrow, or newly overdue."""
-        near = [c for c in data.near if c["id"] not in self._reminded]
+        near = [r for r in data.near if r.id not in self._reminded]
         overdue = [r for r in data.rows if r.overdue and r.id not in self._reminded]
         if not near and not overdue:
             return
-        self._reminded.update(c["id"] for c in near)
+        self._reminded.update(r.id for r in near)
         self._reminded.update(r.id for r in overdue)
         parts = []
         if near:

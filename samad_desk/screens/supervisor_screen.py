@@ -155,6 +155,8 @@ class SupervisorScreen(DeskScreen):
         self.refusal: str | None = None
         self._unsubscribe: Any = None
         self._names: dict[str, str] = {}
+        self._loading = False
+        self._stale = False
 
     def compose_body(self) -> ComposeResult:
         yield RTLStatic("", id="sup-summary", truncate=True)
@@ -192,7 +194,8 @@ class SupervisorScreen(DeskScreen):
             self._unsubscribe()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self._loading:
+            self.reload()
 
     @on(StoreTouched)
     def _touched(self) -> None:
@@ -202,6 +205,12 @@ class SupervisorScreen(DeskScreen):
         self.reload()
 
     def reload(self) -> None:
+        """Re-read everything; while a load runs, one more is queued (changes coalesce)."""
+        if self._loading:
+            self._stale = True
+            return
+        self._loading = True
+        self._stale = False
         self._load()
         if self.drill:
             self._load_agency(self.drill)
@@ -219,6 +228,11 @@ class SupervisorScreen(DeskScreen):
         w = event.worker
         if w.group not in ("supervisor-load", "supervisor-drill"):
             return
+        if w.group == "supervisor-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                            WorkerState.CANCELLED):
+            self._loading = False
+            if self._stale:
+                self.call_later(self.reload)
         if event.state == WorkerState.ERROR:
             text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
             self.refusal = text
