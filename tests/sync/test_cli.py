@@ -16,6 +16,10 @@ from samad_desk.domain import ops as O
 from samad_desk.store import Store
 
 
+# the command line does not depend on the server's database: SQLite only
+pytestmark = pytest.mark.parametrize("shared_central", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def cli(shared_central, monkeypatch):
     monkeypatch.setenv("SAMAD_DESK_SERVER_URL", shared_central.url)

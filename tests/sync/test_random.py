@@ -10,7 +10,7 @@ every desk drains and pulls, and the global checker runs, plus: each desk's cach
 a fresh pull of its scope.
 
 Rounds run until a time budget is spent (``SAMAD_SYNC_RANDOM_BUDGET`` seconds per
-backend, default 30) or exactly ``SAMAD_SYNC_RANDOM_ROUNDS`` rounds to replay a failure;
+backend, default 25) or exactly ``SAMAD_SYNC_RANDOM_ROUNDS`` rounds to replay a failure;
 the seed is ``SAMAD_SYNC_RANDOM_SEED`` (default 2611). Counts are printed (``-s``).
 """
 
@@ -76,7 +76,7 @@ def _act(desk, rng: random.Random, agencies: list[str], counts: Counter) -> None
 
 def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
     seed = int(os.environ.get("SAMAD_SYNC_RANDOM_SEED", "2611")) + (0 if backend == "sqlite" else 1)
-    budget = float(os.environ.get("SAMAD_SYNC_RANDOM_BUDGET", "30"))
+    budget = float(os.environ.get("SAMAD_SYNC_RANDOM_BUDGET", "25"))
     fixed_rounds = int(os.environ.get("SAMAD_SYNC_RANDOM_ROUNDS", "0"))
     rng = random.Random(seed)
     central = central_factory(_faults_env(seed))
