@@ -25,6 +25,7 @@ from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
 from samad_desk.screens.case_modals import ActionForm, FormField
 from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
+from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLStatic
@@ -57,6 +58,12 @@ def _jalali(iso: Any) -> str:
         return format_jalali(date.fromisoformat(str(iso)[:10]))
     except ValueError:
         return to_persian_digits(str(iso)[:10])
+
+
+def code_text(case: dict[str, Any]) -> str:
+    """The tracking code for a Persian sentence: grouped, Persian digits, isolated LTR
+    (without the isolate the bidi rules turn its groups around: rtl.md §5)."""
+    return rtl.ltr(to_persian_digits(format_tracking_code(str(case.get("tracking_code") or ""))))
 
 
 def _time(iso: Any) -> str:
@@ -208,7 +215,7 @@ class CaseScreen(Screen[None]):
         citizen = d.citizen or {}
         state = CaseState.parse(c.get("state"))
         ctype = CaseType.parse(c.get("type"))
-        code = to_persian_digits(format_tracking_code(str(c.get("tracking_code") or "")))
+        code = code_text(c)
         lines = [
             f"پرونده {code} — {state.label if state else c.get('state')}"
             + (" — ارجاع‌شده به ناظر" if c.get("escalated") else ""),
@@ -247,7 +254,7 @@ class CaseScreen(Screen[None]):
         for o in d.other_cases:
             st = CaseState.parse(o.get("state"))
             others.append(
-                f"{to_persian_digits(format_tracking_code(str(o.get('tracking_code') or '')))} — "
+                f"{code_text(o)} — "
                 f"{self.actions.subject_label(str(o.get('subject') or ''))} — {st.label if st else ''}"
                 f" — {_jalali(o.get('registered_at'))}"
             )
@@ -311,7 +318,7 @@ class CaseScreen(Screen[None]):
 
     def _form(self, action: str, d: CaseDetail) -> ActionForm | None:
         c = d.case
-        title = f"{action_label(action)} — پرونده {to_persian_digits(format_tracking_code(str(c.get('tracking_code') or '')))}"
+        title = f"{action_label(action)} — پرونده {code_text(c)}"
         v = self._validator
         if action == "answer":
             return ActionForm("answer", title, [FormField("text", "متن پاسخ به شهروند", "text", initial=c.get("answer") or "")],
