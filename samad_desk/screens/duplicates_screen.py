@@ -51,15 +51,17 @@ class DuplicatesScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
+    DuplicatesScreen #duplicates-body { align-horizontal: right; height: 1fr; }
     DuplicatesScreen RText { height: auto; }
-    DuplicatesScreen RTLTable { dock: right; height: 1fr; }
+    DuplicatesScreen RTLTable { height: 1fr; }
+    DuplicatesScreen #duplicates-detail { dock: bottom; }
     """
 
     COLUMNS = [
         RTLColumn("band", "وضعیت", max_width=14),
-        RTLColumn("names", "شهروندان", max_width=30),
+        RTLColumn("names", "شهروندان", max_width=28),
         RTLColumn("ids", "کد ملی", max_width=23),
-        RTLColumn("reasons", "دلیل", max_width=40),
+        RTLColumn("reasons", "دلیل", max_width=60),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -72,9 +74,10 @@ class DuplicatesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield DeskHeader(self.TITLE_FA)
         yield BottomBars()
-        with Vertical():
+        with Vertical(id="duplicates-body"):
             yield RText("در حال جستجوی شهروندان تکراری…", id="duplicates-title")
             yield RTLTable(self.COLUMNS, id="duplicates-table")
+            yield RText("", id="duplicates-detail")
 
     def on_mount(self) -> None:
         self.query_one(RTLTable).focus()
@@ -94,7 +97,8 @@ class DuplicatesScreen(Screen[None]):
     @property
     def text(self) -> str:
         rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS) for r in self.rows]
-        return "\n".join([label_text(self.query_one("#duplicates-title")), *rows])
+        return "\n".join([label_text(self.query_one("#duplicates-title")), *rows,
+                          label_text(self.query_one("#duplicates-detail"))])
 
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
     def _load(self) -> list[DuplicateGroup]:
@@ -122,6 +126,8 @@ class DuplicatesScreen(Screen[None]):
                 "reasons": "، ".join(g.reasons) or "نام مشابه",
             }, key=str(i))
         if self.groups:
+            table.move_cursor(row=0)
+            set_text(self.query_one("#duplicates-detail"), self.detail(self.groups[0]))
             title = f"{fa(len(self.groups))} گروه احتمالاً تکراری   Enter: ادغام   F3: سابقه ادغام"
         else:
             title = "شهروند تکراری پیدا نشد"
@@ -132,6 +138,23 @@ class DuplicatesScreen(Screen[None]):
         if record is None:
             return None
         return self.groups[int(record["id"])]
+
+    @on(DataTable.RowHighlighted, "#duplicates-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        group = self._highlighted()
+        set_text(self.query_one("#duplicates-detail"), self.detail(group) if group else "")
+
+    @staticmethod
+    def detail(group: DuplicateGroup) -> str:
+        """The highlighted group in full (the table cuts long cells)."""
+        lines = [f"{group.band_label}: {'، '.join(group.reasons) or 'نام مشابه'}"]
+        for c in group.citizens:
+            lines.append(
+                f"• {c.get('first_name') or ''} {c.get('last_name') or ''}، فرزند {c.get('father_name') or '—'}، "
+                f"{fa(c.get('national_id')) if c.get('national_id') else 'بدون کد ملی'}، "
+                f"{fa(c.get('mobile') or '—')}، {c.get('city') or '—'}"
+            )
+        return "\n".join(lines)
 
     @on(DataTable.RowSelected, "#duplicates-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -48,14 +48,15 @@ class MergeHistoryScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
+    MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
     MergeHistoryScreen RText { height: auto; }
-    MergeHistoryScreen RTLTable { dock: right; height: 1fr; }
+    MergeHistoryScreen RTLTable { height: 1fr; }
     """
 
     COLUMNS = [
         RTLColumn("when", "زمان", max_width=16),
-        RTLColumn("survivor", "پروفایل اصلی", max_width=24),
-        RTLColumn("merged", "ادغام‌شده‌ها", max_width=24),
+        RTLColumn("survivor", "پروفایل اصلی", max_width=20),
+        RTLColumn("merged", "ادغام‌شده‌ها", max_width=20),
         RTLColumn("state", "وضعیت", max_width=14),
     ]
 
@@ -69,7 +70,7 @@ class MergeHistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield DeskHeader(self.TITLE_FA)
         yield BottomBars()
-        with Vertical():
+        with Vertical(id="merge-history-body"):
             yield RText("در حال خواندن سابقه ادغام…", id="merge-history-title")
             yield RTLTable(self.COLUMNS, id="merge-history-table")
 
