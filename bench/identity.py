@@ -88,8 +88,9 @@ def _batch_baseline(records: list[dict], truth: dict, n_total: int, sample: int 
     return extrapolated, el, n, base_q, ours_q
 
 
-def _typing_sessions(data, index, n_sessions: int, rng: random.Random) -> list[list[str]]:
-    """Query strings as typed, one keystroke at a time, from records of people in the index."""
+def _typing_sessions(data, index, n_sessions: int, rng: random.Random) -> list[tuple[list[str], str, int]]:
+    """Query strings as typed, one keystroke at a time, from records of people in the index:
+    (keystrokes, kind, person)."""
     recs = data.records
     sessions = []
     while len(sessions) < n_sessions:
@@ -97,15 +98,18 @@ def _typing_sessions(data, index, n_sessions: int, rng: random.Random) -> list[l
         kind = rng.random()
         if kind < 0.55:
             text = _full_name(r)
+            label = "name"
             if r["birth_date"] and rng.random() < 0.4:
-                text += " " + r["birth_date"][:4]
+                text += " " + r["birth_date"]
+                label = "name+date"
         elif kind < 0.8:
-            text = r["national_id"]
+            text, label = r["national_id"], "id"
         else:
-            text = r["mobile"]
+            text, label = r["mobile"], "mobile"
         if len(text) < 3:
             continue
-        sessions.append([text[:i] for i in range(1, len(text) + 1)])
+        sessions.append(([text[:i] for i in range(1, len(text) + 1)], label,
+                         data.truth[r["record_id"]]))
     return sessions
 
 
@@ -166,16 +170,21 @@ def run(quick: bool) -> list[Metric]:
                           note=f"RSS growth; build {build_s:.1f}s", target="reported"))
 
     rng = random.Random(5)
-    sessions = _typing_sessions(data, index, 40 if quick else 150, rng)
+    typed = _typing_sessions(data, index, 40 if quick else 150, rng)
+    sessions = [k for k, _, _ in typed]
+    meta = [(kind, person) for _, kind, person in typed]
     samples: list[float] = []
     cpu: list[float] = []
-    for keys in sessions:
+    final_hits: dict[str, list[int]] = {}
+    for keys, (kind, person) in zip(sessions, meta, strict=True):
         for text in keys:
             t = time.perf_counter()
             c = time.thread_time()
-            index.search(text, k=5)
+            cands = index.search(text, k=5)
             cpu.append((time.thread_time() - c) * 1000)
             samples.append((time.perf_counter() - t) * 1000)
+        final_hits.setdefault(kind, []).append(
+            int(any(data.truth[x.record_id] == person for x in cands)))
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
 
     from rapidfuzz import fuzz, process
@@ -193,6 +202,13 @@ def run(quick: bool) -> list[Metric]:
         target="≤ 10 ms over 1,000,000",
         note=(f"wall p50 {p50:.2f} ms; CPU p50 {percentile(cpu, 50):.2f} / p95 {percentile(cpu, 95):.2f} ms "
               f"(the machine is shared); {len(samples)} keystrokes in {len(sessions)} typed queries"),
+    ))
+
+    metrics.append(Metric(
+        "search_hit_at_5_final", sum(sum(v) for v in final_hits.values())
+        / max(1, sum(len(v) for v in final_hits.values())), "",
+        note="person among the 5 after the last keystroke: " + ", ".join(
+            f"{k} {sum(v) / len(v):.2f} (n={len(v)})" for k, v in sorted(final_hits.items())),
     ))
 
     # lookup quality: each person's first record against the rest (a sample of people)
