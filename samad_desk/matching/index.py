@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 
 from samad_desk.matching import model as M
 from samad_desk.matching.blocking import block_keys, id_neighbours
-from samad_desk.matching.keys import osa_distance_le1
+from samad_desk.matching.keys import osa_distance_le1, shape
 from samad_desk.matching.record import Name, Rec, prep_date, prep_name
 from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.national_id import is_valid_national_id
@@ -300,8 +300,10 @@ class CitizenIndex:
         out: dict[str, float] = {}
         c = n.c
         if n.lat:
-            for v in sorted(self.skel_vocab.get(n.s, ()), key=lambda v: -self.vocab_count.get(v, 0))[:8]:
-                out[v] = 0.85
+            want = shape(c)
+            for v in sorted(self.skel_vocab.get(n.s, ()),
+                            key=lambda v: (shape(v) != want, -self.vocab_count.get(v, 0)))[:8]:
+                out[v] = 0.9 if shape(v) == want else 0.8
             if c in self.vocab_count:
                 out[c] = 1.0
             return dict(sorted(out.items(), key=lambda kv: -kv[1]))

@@ -120,6 +120,28 @@ def skeleton(text: str) -> str:
     return _DOUBLES.sub(r"\1", s)
 
 
+def shape(text: str) -> tuple[bool, str, str]:
+    """(starts with a vowel, skeleton, how it ends) — the same for a Persian name and its usual
+    Finglish spelling, and sharper than the skeleton alone: Mohammad/محمد (False, md, C),
+    Ahmad/احمد (True, md, C), Mahdi/مهدی (False, md, i), Fatemeh/فاطمه (False, ft, e)."""
+    if not text:
+        return (False, "", "")
+    if is_latin(text):
+        s = latin_key(text).replace(" ", "")
+        if not s:
+            return (False, "", "")
+        start = s[0] in "aeiou"
+        end = "i" if s[-1] in "iy" else "e" if s.endswith(("eh", "e")) else \
+            "a" if s[-1] in "a" else "u" if s[-1] in "ou" else "C"
+    else:
+        s = text.replace(" ", "").replace("\u200c", "")
+        start = s[0] in "اآعئ"
+        last = s[-1]
+        end = "i" if last == "ی" else "e" if last == "ه" else "a" if last == "ا" else \
+            "u" if last == "و" else "C"
+    return (start, skeleton(text), end)
+
+
 # ---------------------------------------------------------------- n-grams
 def bigrams(compact: str) -> set[str]:
     """Character bigrams of a compact name (a single-letter name gives itself)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler
 
-from samad_desk.matching.keys import GIVEN_NAMES, osa_distance_le1
+from samad_desk.matching.keys import GIVEN_NAMES, osa_distance_le1, shape
 from samad_desk.matching.record import Name, Rec
 
 PARAMS_VERSION = "2026.11.28-1"
@@ -138,7 +138,8 @@ def _name_level(x: Name, y: Name, given: bool) -> int:
     if x.lat != y.lat:  # Finglish on one side: only the consonant skeletons can agree
         if x.s and x.s == y.s:
             # a two-consonant skeleton is shared by many names (md: محمد, احمد, حامد, مهدی)
-            return SKEL if len(x.s) >= 3 else SKEL_NEAR
+            # unless the vowel at either end agrees too (Mohammad/محمد but not Mahdi/محمد)
+            return SKEL if len(x.s) >= 3 or shape(x.c) == shape(y.c) else SKEL_NEAR
         if len(x.s) >= 2 and len(y.s) >= 2 and max(len(x.s), len(y.s)) >= 3 and osa_distance_le1(x.s, y.s):
             return SKEL_NEAR
         if _partial(x.s, y.s) and min(len(x.s), len(y.s)) >= 2:
