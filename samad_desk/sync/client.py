@@ -178,11 +178,15 @@ class SyncClient:
         }
         return self._call("POST", "/v1/sync/push", json_body=body)
 
-    def encoded_size(self, client_id: str, ops: list[dict]) -> int:
-        """Compressed size of a push body (the 256 KB batch limit of §3.8)."""
+    def encoded_size(self, client_id: str, ops: list[dict], limit: int = 0) -> int:
+        """Size of a push body on the wire (the 256 KB batch limit of §3.8). Bodies whose
+        raw JSON is within ``limit`` report the raw size (an upper bound, gzip only shrinks
+        JSON) and skip the compression."""
         body = {"client_id": client_id, "device_id": self.device_id, "schema_version": SCHEMA_VERSION, "ops": ops}
         raw = orjson.dumps(body)
-        return len(gzip.compress(raw, compresslevel=5)) if self.gzip_requests else len(raw)
+        if not self.gzip_requests or len(raw) <= limit:
+            return len(raw)  # compressed is never much larger than raw: no need to compress twice
+        return len(gzip.compress(raw, compresslevel=5))
 
     def pull(self, cursor: str | None, limit: int = 500) -> dict:
         params: dict[str, Any] = {"limit": limit, "schema_version": SCHEMA_VERSION}

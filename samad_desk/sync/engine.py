@@ -383,7 +383,7 @@ class SyncEngine:
 
     def _fit(self, ops: list[dict]) -> list[dict]:
         """Shrink the batch until its compressed body fits the 256 KB limit."""
-        while len(ops) > 1 and self.client.encoded_size(self.store.client_id, ops) > PUSH_MAX_BYTES:
+        while len(ops) > 1 and self.client.encoded_size(self.store.client_id, ops, PUSH_MAX_BYTES) > PUSH_MAX_BYTES:
             ops = ops[: len(ops) // 2]
         return ops
 
