@@ -120,22 +120,22 @@ def skeleton(text: str) -> str:
     return _DOUBLES.sub(r"\1", s)
 
 
-def shape(text: str) -> tuple[bool, str, str]:
-    """(starts with a vowel, skeleton, how it ends) — the same for a Persian name and its usual
-    Finglish spelling, and sharper than the skeleton alone: Mohammad/محمد (False, md, C),
-    Ahmad/احمد (True, md, C), Mahdi/مهدی (False, md, i), Fatemeh/فاطمه (False, ft, e)."""
+def shape(text: str) -> tuple[str, str, str]:
+    """(how it starts: vowel/h/consonant, skeleton, how it ends) — the same for a Persian name
+    and its usual Finglish spelling, and sharper than the skeleton alone: Mohammad/محمد
+    (c, md, C), Ahmad/احمد (v, md, C), Hamed/حامد (h, md, C), Mahdi/مهدی (c, md, i)."""
     if not text:
-        return (False, "", "")
+        return ("", "", "")
     if is_latin(text):
         s = latin_key(text).replace(" ", "")
         if not s:
-            return (False, "", "")
-        start = s[0] in "aeiou"
+            return ("", "", "")
+        start = "v" if s[0] in "aeiou" else "h" if s[0] == "h" else "c"
         end = "i" if s[-1] in "iy" else "e" if s.endswith(("eh", "e")) else \
             "a" if s[-1] in "a" else "u" if s[-1] in "ou" else "C"
     else:
         s = text.replace(" ", "").replace("\u200c", "")
-        start = s[0] in "اآعئ"
+        start = "v" if s[0] in "اآعئ" else "h" if s[0] in "حه" else "c"
         last = s[-1]
         end = "i" if last == "ی" else "e" if last == "ه" else "a" if last == "ا" else \
             "u" if last == "و" else "C"

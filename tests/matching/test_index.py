@@ -150,3 +150,15 @@ def test_empty_index_and_empty_query():
     index.add({"record_id": "x", "first_name": "علی"})
     assert index.search("") == []
     assert index.search("علی")[0].record_id == "x"
+
+
+def test_finglish_query_prefers_the_name_with_the_same_shape():
+    index = CitizenIndex([
+        {"record_id": "mahdi", "first_name": "مهدی", "last_name": "کریمی"},
+        {"record_id": "ahmad", "first_name": "احمد", "last_name": "کریمی"},
+        {"record_id": "mohammad", "first_name": "محمد", "last_name": "کریمی"},
+        {"record_id": "hamed", "first_name": "حامد", "last_name": "کریمی"},
+    ])
+    assert index.search("Mohammad Karimi")[0].record_id == "mohammad"
+    assert index.search("Ahmad Karimi")[0].record_id == "ahmad"
+    assert index.search("Mahdi Karimi")[0].record_id == "mahdi"
