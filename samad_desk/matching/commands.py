@@ -128,8 +128,11 @@ def _write_jsonl(path: Path, rows) -> None:
               help="CLUSTERS.jsonl: one {record_id, cluster_id} per input record.")
 @click.option("--review", "review_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the pairs left for review (JSONL).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes scoring candidate pairs (default: 2 for large inputs).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def dedupe_command(records: Path, out: Path, review_out: Path | None, progress: bool | None) -> None:
+def dedupe_command(records: Path, out: Path, review_out: Path | None, workers: int | None,
+                   progress: bool | None) -> None:
     """Cluster the records of RECORDS that belong to the same citizen."""
     from samad_desk.matching.dedupe import dedupe
 
@@ -140,7 +143,7 @@ def dedupe_command(records: Path, out: Path, review_out: Path | None, progress: 
     try:
         rows = list(read_records(records))
         bar("read", len(rows), len(rows))
-        result = dedupe(rows, bar)
+        result = dedupe(rows, bar, workers=workers)
         ids = result.cluster_ids()
         _write_jsonl(out, ({"record_id": rid, "cluster_id": cid}
                            for rid, cid in zip(result.record_ids, ids, strict=True)))
