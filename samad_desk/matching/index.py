@@ -21,7 +21,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import permutations
+from itertools import islice, permutations
 
 from rapidfuzz import fuzz, process
 
@@ -271,14 +271,14 @@ class CitizenIndex:
                                 lst = self.by_name.get(a + "\0" + b)
                                 if lst:
                                     pair_found = True
-                                    got = list(self._filter_year(lst, q.year))
+                                    got = list(islice(self._filter_year(lst, q.year), 40))
                                     take(got or lst, 40)
             if not pair_found:
                 # one name typed so far (or no known pair): a few records per similar value
                 for ms in matches:
                     for v in list(ms)[:5]:
                         for lst in (self.by_last.get(v), self.by_first.get(v)):
-                            got = list(self._filter_year(lst, q.year))[:SINGLE_LIMIT]
+                            got = list(islice(self._filter_year(lst, q.year), SINGLE_LIMIT))
                             take(got or (lst or [])[:SINGLE_LIMIT], SINGLE_LIMIT)
         if not cands:
             return []
