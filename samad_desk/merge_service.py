@@ -203,13 +203,13 @@ class MergeService:
         return out
 
     @staticmethod
-    def default_choices(citizens: list[dict[str, Any]]) -> dict[str, int]:
-        """Per field, the index of the profile whose value is kept: the survivor's (index 0)
-        unless it is empty, then the first profile that has one."""
+    def default_choices(citizens: list[dict[str, Any]], survivor: int = 0) -> dict[str, int]:
+        """Per field, the index of the profile whose value is kept: the survivor's unless it
+        is empty, then the first profile that has one."""
         choices = {}
         for name, _label in MERGE_FIELDS:
-            pick = 0
-            if citizens[0].get(name) in (None, "", False):
+            pick = survivor
+            if citizens[survivor].get(name) in (None, "", False):
                 for i, c in enumerate(citizens):
                     if c.get(name) not in (None, "", False):
                         pick = i

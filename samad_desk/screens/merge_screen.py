@@ -89,10 +89,11 @@ class MergeGrid(Widget, can_focus=True):
         self.choices: dict[str, int] = {}
         self.survivor = 0
         self.row = 0
+        self.touched: set[str] = set()  # fields whose value the supervisor chose by hand
 
     def load(self, citizens: list[dict[str, Any]], case_counts: list[int], choices: dict[str, int]) -> None:
         self.citizens, self.case_counts, self.choices = citizens, case_counts, dict(choices)
-        self.survivor, self.row = 0, 0
+        self.survivor, self.row, self.touched = 0, 0, set()
         self.refresh(layout=True)
 
     @property
@@ -109,11 +110,17 @@ class MergeGrid(Widget, can_focus=True):
             return
         current = self.choices.get(self.field, 0)
         self.choices[self.field] = max(0, min(len(self.citizens) - 1, current + delta))
+        self.touched.add(self.field)
         self.refresh()
 
     def next_survivor(self) -> None:
+        """Another profile survives; the values not chosen by hand follow it."""
         if self.citizens:
             self.survivor = (self.survivor + 1) % len(self.citizens)
+            defaults = MergeService.default_choices(self.citizens, self.survivor)
+            for name, pick in defaults.items():
+                if name not in self.touched:
+                    self.choices[name] = pick
             self.refresh()
 
     # -- text

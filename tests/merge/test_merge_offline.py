@@ -120,6 +120,9 @@ async def test_merge_screen_keys(settings, store) -> None:
         assert grid.choices["city"] == 0
         await pilot.press("f7")
         assert grid.survivor == 1
+        # untouched fields follow the new survivor, the city chosen by hand stays
+        assert grid.choices["last_name"] == 1 and grid.choices["city"] == 0
+        assert grid.citizens[grid.choices["national_id"]]["national_id"] == PERSON_A["national_id"]
         assert "۲. اصلی" in screen.text
         await pilot.press("escape")
         await settle(pilot)
