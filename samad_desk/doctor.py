@@ -146,7 +146,7 @@ def doctor_command(save_mode: str | None) -> None:
         else:
             click.echo(_fa("راهنمایی برای این پایانه لازم نیست.", width))
         data = paths.data_dir()
-        state = "موجود" if data.is_dir() else "هنوز ساخته نشده (در نخستین اجرا ساخته می‌شود)"
+        state = "موجود" if data.is_dir() else "هنوز ساخته نشده؛ در نخستین اجرا ساخته می‌شود"
         click.echo(_fa(f"پوشهٔ داده: {L(str(data))} ({state})", width))
         click.echo(_fa(f"پوشهٔ تنظیمات: {L(str(paths.config_dir()))}", width))
         if save_mode:

@@ -531,11 +531,15 @@ def text_cells(text: str) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _truncate(text: str, width: int, base: str, mode: str, align: str) -> LineLayout:
+def _truncate(
+    text: str, width: int, base: str, mode: str, align: str, force: bool = False
+) -> LineLayout:
     prepared = prepare(text).replace("\n", " ")
+    if force:  # more text follows (hidden rows): the ellipsis is shown even when this fits
+        prepared = prepared.rstrip(" ")
     level = base_level_of(prepared, base)
     whole = _core(prepared, level, mode)
-    if whole.cells <= width:
+    if whole.cells <= width and not force:
         return _make_line(prepared, 0, len(prepared), len(prepared), level, mode, width, align)
     widths = _unit_widths(prepared, mode)
     budget = max(0, width - 1)
@@ -564,6 +568,33 @@ def truncate_line(
 def truncate(text: str, width: int, *, base: str = "rtl", mode: str | None = None) -> str:
     """Visual string of :func:`truncate_line`, padded to ``width``."""
     return truncate_line(text, width, base=base, mode=mode).visual
+
+
+def clip_lines(
+    text: str,
+    width: int,
+    rows: int,
+    *,
+    base: str = "rtl",
+    mode: str | None = None,
+    align: str = "auto",
+) -> tuple[LineLayout, ...]:
+    """:func:`layout_lines` cut to at most ``rows`` rows (``rows <= 0``: no limit).
+
+    When rows are hidden, the last visible row holds the rest of the text truncated in
+    logical order, so it ends with ``…`` (on the left in RTL) instead of stopping mid-way
+    as if the text were complete.
+    """
+    lines = layout_lines(text, width, base=base, mode=mode, align=align)
+    if rows <= 0 or len(lines) <= rows:
+        return lines
+    last = lines[rows - 1]
+    prepared = last.text
+    para_start = prepared.rfind("\n", 0, last.start) + 1
+    opened = _open_isolates(prepared[para_start:], last.start - para_start)
+    rest = opened + prepared[last.start :]
+    cut = _truncate(rest, max(1, width), base, mode or _mode, align, True)
+    return (*lines[: rows - 1], cut)
 
 
 def cache_clear() -> None:

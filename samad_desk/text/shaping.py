@@ -81,41 +81,79 @@ def shape(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     return _shape_word(text)
 
 
+ZWJ = "\u200d"
+
+
 @lru_cache(maxsize=16384)
 def _shape_word(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     if not any(_is_arabic(ch) for ch in text):
         ident = tuple(range(len(text)))
         return text, ident, (1,) * len(text)
     shaped = _RESHAPER.reshape(text)
+    walked = _walk(text, shaped)
+    if walked is not None:
+        return shaped, *walked
+    # arabic-reshaper moved or dropped something other than a ZWJ (e.g. an orphan mark
+    # after a consumed ZWJ is moved behind the next character): shape without the ZWJs,
+    # and if that still cannot be followed, show the letters unshaped. Either way every
+    # visible character keeps exactly one, ordered, logical index.
+    if ZWJ in text:
+        keep = [i for i, ch in enumerate(text) if ch != ZWJ]
+        bare = "".join(text[i] for i in keep)
+        shaped = _RESHAPER.reshape(bare)
+        walked = _walk(bare, shaped)
+        if walked is not None:
+            src, span = walked
+            out_src = tuple(keep[j] for j in src)
+            out_span = tuple(keep[j + n - 1] - keep[j] + 1 for j, n in zip(src, span, strict=True))
+            return shaped, out_src, out_span
+    ident = tuple(range(len(text)))
+    return text, ident, (1,) * len(text)
+
+
+def _walk(text: str, shaped: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Follow the shaper's output back to ``text``: ``(src, span)``, or ``None`` when the
+    output is not the input in order with only ZWJs dropped and ligatures joined."""
     src: list[int] = []
     span: list[int] = []
     i = 0
     n = len(text)
     for ch in shaped:
-        letters = unicodedata.normalize("NFKC", ch) if is_presentation_form(ch) else ch
-        if not letters:
-            letters = ch
-        # skip input characters the shaper dropped (ZWJ) until the source letter
         j = i
-        while j < n and text[j] != letters[0]:
-            j += 1
-        if j >= n:  # could not follow the shaper: map to the current position
-            j = min(i, n - 1) if n else 0
+        if ch != ZWJ:
+            while j < n and text[j] == ZWJ:
+                j += 1
+        if j < n and text[j] == ch:  # passed through unchanged (digits, marks, U+FDFC …)
             src.append(j)
             span.append(1)
             i = j + 1
             continue
+        letters = unicodedata.normalize("NFKC", ch) if is_presentation_form(ch) else ch
+        if not letters:
+            letters = ch
+        # skip input characters the shaper dropped (ZWJ only) up to the source letter
+        while j < n and text[j] != letters[0]:
+            if text[j] != ZWJ:
+                return None
+            j += 1
+        if j >= n:
+            return None
         src.append(j)
-        # a ligature consumes its letters (possibly with dropped characters between)
+        # a ligature consumes its letters (possibly with dropped ZWJs between)
         k = j + 1
         for letter in letters[1:]:
             while k < n and text[k] != letter:
+                if text[k] != ZWJ:
+                    return None
                 k += 1
+            if k >= n:
+                return None
             k += 1
-        k = min(k, n)
         span.append(k - j)
         i = k
-    return shaped, tuple(src), tuple(span)
+    if any(ch != ZWJ for ch in text[i:]):
+        return None
+    return tuple(src), tuple(span)
 
 
 def shaped_text(text: str) -> str:

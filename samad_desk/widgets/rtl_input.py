@@ -489,7 +489,7 @@ class RTLInput(Widget, can_focus=True):
                 self._paint(cells, ph, 1, ph_style, None, None)
             if show_cursor:
                 col = self.caret_offset().x - field_x
-                cells[col][1] = cells[col][1] + cursor_style
+                cells[col][1] = self._caret_style(cells[col][1], cursor_style)
         else:
             line, x0 = self._placed_line(fw)
             a, b = self.selection
@@ -497,7 +497,7 @@ class RTLInput(Widget, can_focus=True):
             if show_cursor:
                 col = self.caret_offset().x - field_x
                 if 0 <= col < fw:
-                    cells[col][1] = cells[col][1] + cursor_style
+                    cells[col][1] = self._caret_style(cells[col][1], cursor_style)
         segments = [Segment(" " * field_x)] if field_x else []
         segments.extend(_merge(cells))
         lw = self._label_cells()
@@ -507,6 +507,18 @@ class RTLInput(Widget, can_focus=True):
             label = rtl.truncate_line(self.label, lw)
             segments.append(Segment(label.visual, label_style))
         return Strip(segments)
+
+    def _caret_style(self, cell_style: Style, cursor_style: Style | None = None) -> Style:
+        """The caret cell's style: the cursor component over the cell, always *visibly*
+        different from it. A reverse caret inside a field that is already reversed (a
+        screen's ``:nocolor`` focus rule, a reversed row) would vanish, so there the caret
+        un-reverses its cell instead."""
+        if cursor_style is None:
+            cursor_style = self.get_component_rich_style("rtl-input--cursor")
+        style = cell_style + cursor_style
+        if cursor_style.reverse and (self.rich_style + cell_style).reverse:
+            style += Style(reverse=False)
+        return style
 
     @staticmethod
     def _paint(

@@ -53,12 +53,18 @@ class RTLStatic(Widget):
     def content(self) -> str:
         return self.text
 
-    def visual_lines(self, width: int | None = None) -> list[str]:
+    def visual_lines(self, width: int | None = None, height: int | None = None) -> list[str]:
+        """The visual rows at ``width``. When the widget is given fewer rows than the text
+        needs (a fixed ``height``, ``max-height``), the last visible row ends with ``…``
+        instead of silently dropping the rest (``height`` defaults to the widget's)."""
         width = self.size.width if width is None else width
         width = max(1, width)
         if self.truncate:
             return [rtl.truncate_line(self.text, width, base=self.base).visual]
-        return [line.visual for line in rtl.layout_lines(self.text, width, base=self.base)]
+        if height is None:  # a widget that scrolls shows every row
+            height = 0 if self.allow_vertical_scroll else self.size.height
+        rows = height
+        return [line.visual for line in rtl.clip_lines(self.text, width, rows, base=self.base)]
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         lines = rtl.layout_lines(self.text, None, base=self.base)

@@ -187,7 +187,5 @@ class RTLTextArea(RTLInput):
                 sel_style = field_style + self.get_component_rich_style("rtl-input--selection")
                 self._paint(cells, rows[r], 1, field_style, self.selection, sel_style)
         if caret is not None and caret.y == y and 0 <= caret.x < width:
-            cells[caret.x][1] = cells[caret.x][1] + self.get_component_rich_style(
-                "rtl-input--cursor"
-            )
+            cells[caret.x][1] = self._caret_style(cells[caret.x][1])
         return Strip(_merge(cells)).adjust_cell_length(width).apply_style(self.rich_style)

@@ -317,3 +317,16 @@ def test_isolate_wrapped_over_rows_keeps_its_direction():
     rows = layout(text, 30)
     assert rows[1] == "NO_COLOR=no COLORTERM=- TERM=x"
     assert rows[2] == " " * 22 + "term X=-"  # not "-=X": the isolate still applies here
+
+
+def test_orphan_mark_after_a_zwj_keeps_the_maps_consistent():
+    # arabic-reshaper moves a mark that follows a consumed ZWJ behind the next digit
+    # ('0\u064e000'); the map must not attribute the mark to a digit (found by the
+    # hypothesis property test during the manual QA)
+    assert shape("\u200d\u064e0000") == ("\u064e0000", (1, 2, 3, 4, 5), (1, 1, 1, 1, 1))
+    (row,) = rtl.layout_lines("\u200d\u064e0000", 10)
+    assert row.visual == "      0000\u064e"
+    assert row.cell_to_logical == (-1, -1, -1, -1, -1, -1, 2, 3, 4, 5)
+    assert row.logical_to_cell == (-1, -1, 6, 7, 8, 9)
+    # unchanged characters the NFKC walk would misread pass through 1:1 (rial sign)
+    assert shape("\ufdfc \u0628\u0647") == ("\ufdfc \ufe91\ufeea", (0, 1, 2, 3), (1, 1, 1, 1))

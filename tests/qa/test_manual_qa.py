@@ -1,0 +1,147 @@
+"""Regressions for what the manual QA in real terminals found (docs/rtl.md "Manual QA").
+
+Each test reproduces one thing seen on a screenshot in xterm / lxterminal (VTE); visual
+strings are written with \\u escapes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+
+from samad_desk.text import rtl
+from samad_desk.widgets import RTLInput, RTLStatic, RTLTextArea
+
+_spec = importlib.util.spec_from_file_location(
+    "rtl_screen_qa", Path(__file__).parents[1] / "rtl" / "screen.py"
+)
+_screen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_screen)
+screen_rows = _screen.screen_rows
+screen_cells = _screen.screen_cells
+
+# «کد رهگیری / ملی»: 15 cells, a 14-cell label column (follow-up screen)
+TRACKING_OR_NID = "\u06a9\u062f \u0631\u0647\u06af\u06cc\u0631\u06cc / \u0645\u0644\u06cc"
+
+
+# ------------------------------------------------------------ a label cut by its height
+
+
+def test_clip_lines_ends_the_last_visible_row_with_an_ellipsis():
+    rtl.set_mode("visual")
+    (row,) = rtl.clip_lines(TRACKING_OR_NID, 14, 1)
+    # the start of the label, then … at its logical end (left); not «کد رهگیری /» alone
+    assert row.visual == ("\u2026\ufee1 / \ufbfc\ufeae\ufbff\ufb95\ufeeb\ufead \ufeaa\ufb90")
+    assert row.cells == 14
+    # enough rows: exactly layout_lines
+    assert rtl.clip_lines(TRACKING_OR_NID, 14, 2) == rtl.layout_lines(TRACKING_OR_NID, 14)
+    assert rtl.clip_lines(TRACKING_OR_NID, 14, 0) == rtl.layout_lines(TRACKING_OR_NID, 14)
+
+
+def test_clip_lines_marks_hidden_paragraphs_and_keeps_an_open_isolate():
+    rtl.set_mode("visual")
+    # «سلام» + a second paragraph «دنیا»: one row shows both, cut, never just «سلام»
+    (row,) = rtl.clip_lines("\u0633\u0644\u0627\u0645\n\u062f\u0646\u06cc\u0627", 8, 1)
+    assert row.visual.startswith("\u2026")
+    assert row.visual.endswith("\ufee1\ufefc\ufeb3")  # «سلام» on the right
+    # «شماره ⁦0912-345-6789 abc def⁩ ثبت شد»: the isolate opened on row 1 still holds on
+    # the clipped row 2, so the number keeps its order
+    text = (
+        "\u0634\u0645\u0627\u0631\u0647 " + rtl.ltr("0912-345-6789 abc def") + " \u062b\u0628\u062a"
+    )
+    rows = rtl.clip_lines(text, 14, 2)
+    assert [r.visual for r in rows] == [
+        "         \ufee9\ufead\ufe8e\ufee4\ufeb7",
+        "\u20260912-345-6789",
+    ]
+
+
+class LabelColumn(App[None]):
+    CSS = """
+    Horizontal { height: 1; }
+    #field { width: 1fr; }
+    #label { width: 14; height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield RTLStatic("", id="field")
+            yield RTLStatic(TRACKING_OR_NID, id="label")
+
+
+async def test_a_label_with_a_fixed_height_shows_an_ellipsis_on_a_real_screen():
+    rtl.set_mode("visual")
+    app = LabelColumn()
+    async with app.run_test(size=(40, 5)):
+        row = screen_rows(app)[0]
+        assert row[-14:] == "\u2026\ufee1 / \ufbfc\ufeae\ufbff\ufb95\ufeeb\ufead \ufeaa\ufb90"
+        label = app.query_one("#label", RTLStatic)
+        # the full text is still the widget's content (copy, tests, screen readers)
+        assert label.content == TRACKING_OR_NID
+
+
+# --------------------------------------------------- caret inside a reversed field (NO_COLOR)
+
+
+class ReversedFocus(App[None]):
+    """The desk's ``.field-input:nocolor:focus { text-style: reverse; }``, made
+    unconditional so the test does not depend on NO_COLOR."""
+
+    CSS = """
+    RTLInput { width: 30; }
+    RTLInput:focus { text-style: reverse; }
+    RTLTextArea { width: 30; height: 3; }
+    RTLTextArea:focus { text-style: reverse; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield RTLInput(id="one")
+        yield RTLTextArea(id="area")
+
+
+def _caret_x(app, widget) -> int:
+    return widget.content_region.x + widget.caret_offset().x
+
+
+def _reversed(style) -> bool:
+    return bool(style is not None and style.reverse)
+
+
+async def test_caret_stays_visible_when_the_focused_field_is_reversed():
+    rtl.set_mode("visual")
+    app = ReversedFocus()
+    async with app.run_test(size=(40, 10)) as pilot:
+        one = app.query_one("#one", RTLInput)
+        one.focus()
+        await pilot.pause()
+        for key in "\u0633\u0644\u0627\u0645":  # سلام
+            await pilot.press(key)
+        await pilot.pause()
+        y = one.content_region.y
+        cells = screen_cells(app, y)
+        x = _caret_x(app, one)
+        # the caret is left of «س…» (after the last letter, reading right to left)
+        assert "".join(c for c, _ in cells[x + 1 : x + 4]) == "\ufee1\ufefc\ufeb3"
+        assert _reversed(cells[x + 1][1])  # the field is reversed…
+        assert not _reversed(cells[x][1])  # …and the caret cell is not: it stays visible
+
+
+async def test_text_area_caret_stays_visible_when_reversed():
+    rtl.set_mode("visual")
+    app = ReversedFocus()
+    async with app.run_test(size=(40, 10)) as pilot:
+        area = app.query_one("#area", RTLTextArea)
+        area.focus()
+        await pilot.pause()
+        for key in "\u0622\u0628":  # آب
+            await pilot.press(key)
+        await pilot.pause()
+        off = area.caret_offset()
+        y = area.content_region.y + off.y
+        x = area.content_region.x + off.x
+        cells = screen_cells(app, y)
+        assert _reversed(cells[x + 1][1])
+        assert not _reversed(cells[x][1])
