@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     text,
 )
@@ -173,18 +174,10 @@ changes = Table(
     Column("version", Integer),
     Column("data", Text),
     Column("op_id", String(64)),
+    # who may see it: "|*|a:<agency>|o:<office>|u:<operator>|p:<province>|" (migration 2)
+    Column("scopes", Text),
     Index("ix_changes_entity", "entity", "id"),
 )
-
-# who may see a change: one row per scope key ("*", "a:<agency>", "o:<office>",
-# "u:<operator>", "p:<province>")
-change_scopes = Table(
-    "change_scopes",
-    metadata,
-    Column("key", String(96), primary_key=True),
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
-)
-
 
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
@@ -199,7 +192,24 @@ def _v1(conn: Connection) -> None:
     )
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+def _v2(conn: Connection) -> None:
+    """Scope keys move from the ``change_scopes`` side table into ``changes.scopes``: a
+    pull then walks the change log in seq order with a plain filter, a plan that needs no
+    table statistics (the join picked hash plans over the whole table on fresh data)."""
+    cols = {c["name"] for c in inspect(conn).get_columns("changes")}
+    if "scopes" not in cols:
+        conn.execute(text("ALTER TABLE changes ADD COLUMN scopes TEXT"))
+    if inspect(conn).has_table("change_scopes"):
+        agg = ("group_concat(s.key, '|')" if conn.dialect.name == "sqlite"
+               else "string_agg(s.key, '|' ORDER BY s.key)")
+        conn.execute(text(
+            f"UPDATE changes SET scopes = '|' || (SELECT {agg} FROM change_scopes s "
+            "WHERE s.seq = changes.seq) || '|' WHERE scopes IS NULL"
+        ))
+        conn.execute(text("DROP TABLE change_scopes"))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -2,7 +2,7 @@
 
 Every synced entity lives in ``entities`` (current state as JSON plus a few extracted
 columns for lookups and scoping). Every change also becomes a ``changes`` row with a
-global ``seq`` and one ``change_scopes`` row per scope key:
+global ``seq`` and its scope keys (``changes.scopes``, ``|k1|k2|``):
 
 - ``*``            lookups everyone receives (agencies, operators)
 - ``a:<agency>``   the agency a case is referred to (officers, managers)
@@ -113,6 +113,7 @@ class Repo:
         self.pg = conn.dialect.name != "sqlite"
         self.cache: dict[tuple[str, str], ERow | None] = {}
         self.inserted: set[tuple[str, str]] = set()
+        self.new_cases: dict[str, set[str]] = {}  # citizen id -> cases written here
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
@@ -206,9 +207,9 @@ class Repo:
 
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
         if ("citizen", citizen_id) in self.inserted:
-            # created in this transaction: its cases, if any, are in the cache
-            return [r for (e, _), r in self.cache.items()
-                    if e == "case" and r is not None and r.citizen_id == citizen_id]
+            # created in this transaction: its cases, if any, were written in it too
+            rows = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
+            return [r for r in rows if r is not None and r.citizen_id == citizen_id]
         rows = self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ? ORDER BY id", (citizen_id,))
         return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows.fetchall()]
 
@@ -251,6 +252,8 @@ class Repo:
                 (*(getattr(row, k) for k in sets), entity, id_),
             )
         self.cache[(entity, id_)] = row
+        if entity == "case" and row.citizen_id:
+            self.new_cases.setdefault(row.citizen_id, set()).add(id_)
         return row
 
     def delete(self, entity: str, id_: str, old: Any) -> int:
@@ -330,6 +333,14 @@ def visible(keys: set[str] | None, scopes: set[str]) -> bool:
     return keys is None or bool(keys & scopes)
 
 
+CHANGE_COLS = ("seq", "entity", "id", "op", "version", "data", "op_id", "scopes")
+
+
+def scopes_text(keys: set[str]) -> str:
+    """``|k1|k2|``: a pull matches ``|key|`` inside it (exact, no wildcards)."""
+    return "|" + "|".join(sorted(keys)) + "|"
+
+
 def flush(conn: Connection, buf: ChangeBuffer) -> tuple[int, int]:
     """Allocate the seq range from the one-row counter and write the buffered changes.
 
@@ -345,31 +356,26 @@ def flush(conn: Connection, buf: ChangeBuffer) -> tuple[int, int]:
         update(c).where(c.c.id == 1).values(v=c.c.v + n).returning(c.c.v)
     ).scalar_one()
     first = top - n + 1
-    rows = []
-    scope_rows = []
-    for i, p in enumerate(buf.items):
-        seq = first + i
-        rows.append(
-            {
-                "seq": seq,
-                "entity": p.entity,
-                "id": p.id,
-                "op": p.op,
-                "version": p.version,
-                "data": p.data,
-                "op_id": p.op_id,
-            }
-        )
-        scope_rows.extend({"key": k, "seq": seq} for k in sorted(p.scopes))
-    insert_many(conn, "changes", ("seq", "entity", "id", "op", "version", "data", "op_id"), rows)
-    insert_many(conn, "change_scopes", ("key", "seq"), scope_rows)
+    rows = [
+        {
+            "seq": first + i,
+            "entity": p.entity,
+            "id": p.id,
+            "op": p.op,
+            "version": p.version,
+            "data": p.data,
+            "op_id": p.op_id,
+            "scopes": scopes_text(p.scopes),
+        }
+        for i, p in enumerate(buf.items)
+    ]
+    insert_many(conn, "changes", CHANGE_COLS, rows)
     return first, top
 
 
 #: PostgreSQL array types of the columns bulk-inserted with insert_many
 PG_TYPES = {
-    "changes": ("bigint", "text", "text", "text", "int", "text", "text"),
-    "change_scopes": ("text", "bigint"),
+    "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
     "sync_ops": ("text", "text", "int", "text", "text", "text", "text", "text", "text", "text",
                  "bigint", "int", "text"),
 }

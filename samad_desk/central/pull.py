@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from samad_desk.central import db
@@ -97,17 +97,17 @@ class PullMixin:
         """The pull answer, already serialized (entity data is embedded as stored)."""
         limit = max(1, min(int(limit), MAX_PULL))
         keys = principal_keys(principal.operator)
-        ch, sc = db.changes, db.change_scopes
+        ch = db.changes
         with self.engine.connect() as conn:
             after = self._check_cursor(conn, cursor, keys)
             hwm = self._hwm(conn)
-            in_scope = (
-                select(sc.c.seq)
-                .where(and_(sc.c.key.in_(sorted(keys)), sc.c.seq > after, sc.c.seq <= hwm))
-            )
+            # walk the change log in seq order (primary key) and keep the changes whose
+            # scope text holds one of the operator's keys; stops after limit + 1
+            find = func.instr if conn.dialect.name == "sqlite" else func.strpos
+            in_scope = or_(*(find(ch.c.scopes, f"|{k}|") > 0 for k in sorted(keys)))
             rows = conn.execute(
-                select(ch)
-                .where(and_(ch.c.seq > after, ch.c.seq <= hwm, ch.c.seq.in_(in_scope)))
+                select(ch.c.seq, ch.c.entity, ch.c.id, ch.c.version, ch.c.op, ch.c.data)
+                .where(and_(ch.c.seq > after, ch.c.seq <= hwm, in_scope))
                 .order_by(ch.c.seq)
                 .limit(limit + 1)
             ).all()
@@ -258,7 +258,7 @@ class PullMixin:
     def compact(self, upto_seq: int | None = None) -> int:
         """Drop superseded changes and tombstones up to ``upto_seq`` (default: all) and
         raise the horizon: older cursors get ``410 cursor_too_old``. Returns rows removed."""
-        ch, sc = db.changes, db.change_scopes
+        ch = db.changes
         with self.w.begin() as conn:
             top = self._hwm(conn)
             upto = top if upto_seq is None else min(upto_seq, top)
@@ -275,9 +275,7 @@ class PullMixin:
             )
             seqs = [r[0] for r in conn.execute(doomed).all()]
             for i in range(0, len(seqs), 500):
-                part = seqs[i : i + 500]
-                conn.execute(delete(sc).where(sc.c.seq.in_(part)))
-                conn.execute(delete(ch).where(ch.c.seq.in_(part)))
+                conn.execute(delete(ch).where(ch.c.seq.in_(seqs[i : i + 500])))
             db.set_meta(conn, "min_seq", str(upto))
         return len(seqs)
 

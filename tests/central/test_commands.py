@@ -58,3 +58,30 @@ def test_migrations_run_once_and_record_the_version(db_url):
     with again.engine.connect() as conn:
         assert db.get_meta(conn, "epoch") == epoch
     again.close()
+
+
+def test_migration_2_moves_scope_rows_into_the_change_log(db_url):
+    from sqlalchemy import text
+
+    app = create_app(db_url)
+    central = app.state.central
+    from samad_desk.central.seed import seed_demo
+
+    seed_demo(central, full=False)
+    # put the database back into its version-1 shape: scopes in a side table
+    with central.w.begin() as conn:
+        conn.execute(text("CREATE TABLE change_scopes (key VARCHAR(96), seq BIGINT)"))
+        conn.execute(text("INSERT INTO change_scopes (key, seq) SELECT '*', seq FROM changes"))
+        conn.execute(text("UPDATE changes SET scopes = NULL"))
+        conn.execute(db.schema_version.update().values(version=1))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION
+    with central.engine.connect() as conn:
+        scopes = {r[0] for r in conn.execute(text("SELECT scopes FROM changes"))}
+        assert scopes == {"|*|"}
+        assert not db.inspect(conn).has_table("change_scopes")
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as http:
+        water = Desk(http, "water1")
+        assert len(water.pull_all()) > 10  # agencies and operators, visible again
+    central.close()
