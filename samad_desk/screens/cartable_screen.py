@@ -89,12 +89,22 @@ class CartableScreen(DeskScreen):
     CartableScreen #cart-table { height: 1fr; }
     """
 
-    def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        services: Any,
+        *,
+        actions: CaseActions | None = None,
+        agency_id: str | None = None,
+        pushed: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(services, **kwargs)
         self.actions = actions or CaseActions.from_services(services)
         self.filter = CartableFilter()
         self.data: CartableData | None = None
-        self.agency_id: str | None = None
+        self.agency_id: str | None = agency_id
+        #: opened over another screen (the supervisor's F11): Esc with an empty search goes back
+        self.pushed = pushed
         self.shown: list[Any] = []
         self._reminded: set[str] = set()
         self._unsubscribe: Any = None
@@ -288,6 +298,9 @@ class CartableScreen(DeskScreen):
         if search.value:
             search.value = ""
             self.set_filter(query="")
+        elif self.pushed:
+            self.dismiss(None)
+            return
         self.query_one(CaseTable).focus()
 
     def on_key(self, event: Any) -> None:

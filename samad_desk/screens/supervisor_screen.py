@@ -304,9 +304,7 @@ class SupervisorScreen(DeskScreen):
             return
         from samad_desk.screens.cartable_screen import CartableScreen
 
-        screen = CartableScreen(self.services, actions=self.actions)
-        screen.agency_id = row.id
-        self.app.push_screen(screen)
+        self.app.push_screen(CartableScreen(self.services, actions=self.actions, agency_id=row.id, pushed=True))
 
     @property
     def agencies_table(self) -> CaseTable:

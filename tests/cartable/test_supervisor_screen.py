@@ -72,6 +72,18 @@ async def test_queues_responsiveness_overdue_and_drill_down(make_app, world) -> 
         assert "ارجاع‌شده به ناظر" in app.screen.text
         allowed = app.screen.query_one("#case-allowed").text
         assert "پاسخ" not in allowed and "مختومه" in allowed
+        # back, and F11: the highlighted agency's cartable as its manager sees it; Esc returns
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+        from samad_desk.screens.cartable_screen import CartableScreen
+
+        assert isinstance(app.screen, CartableScreen) and app.screen.agency_id == WATER
+        assert {r.id for r in app.screen.table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
 
 
 async def test_refreshes_when_the_store_changes(make_app, world, store) -> None:
