@@ -67,9 +67,11 @@ class PullMixin:
     def _hwm(self, conn) -> int:
         return conn.execute(select(db.change_counter.c.v).where(db.change_counter.c.id == 1)).scalar_one()
 
-    def _check_cursor(self, conn, cursor: str | None, keys: set[str]) -> int:
-        epoch = int(db.get_meta(conn, "epoch") or 1)
-        min_seq = int(db.get_meta(conn, "min_seq") or 0)
+    def _check_cursor(self, conn, cursor: str | None, keys: set[str]) -> tuple[int, int]:
+        """(seq after which to serve, current epoch); raises 410/400."""
+        meta = dict(conn.execute(select(db.server_meta.c.key, db.server_meta.c.value)).all())
+        epoch = int(meta.get("epoch") or 1)
+        min_seq = int(meta.get("min_seq") or 0)
         if not cursor:
             seq = 0
         else:
@@ -83,10 +85,12 @@ class PullMixin:
                 raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor")
         if seq < min_seq:
             raise resync("cursor_too_old")
-        return seq
+        return seq, epoch
 
-    def _cursor(self, conn, seq: int, keys: set[str]) -> str:
-        return encode_token({"e": int(db.get_meta(conn, "epoch") or 1), "s": seq, "h": scope_hash(keys)})
+    def _cursor(self, conn, seq: int, keys: set[str], epoch: int | None = None) -> str:
+        if epoch is None:
+            epoch = int(db.get_meta(conn, "epoch") or 1)
+        return encode_token({"e": epoch, "s": seq, "h": scope_hash(keys)})
 
     def acks(self, conn, device_id: str) -> dict[str, int]:
         c = db.sync_clients
@@ -99,7 +103,7 @@ class PullMixin:
         keys = principal_keys(principal.operator)
         ch = db.changes
         with self.engine.connect() as conn:
-            after = self._check_cursor(conn, cursor, keys)
+            after, epoch = self._check_cursor(conn, cursor, keys)
             hwm = self._hwm(conn)
             # walk the change log in seq order (primary key) and keep the changes whose
             # scope text holds one of the operator's keys; stops after limit + 1
@@ -128,7 +132,7 @@ class PullMixin:
                 next_seq = out[-1]["seq"]
             answer = {
                 "changes": out,
-                "next_cursor": self._cursor(conn, next_seq, keys),
+                "next_cursor": self._cursor(conn, next_seq, keys, epoch),
                 "has_more": has_more,
                 "acks": self.acks(conn, principal.device_id),
                 "server_time": self._now_iso(),
