@@ -138,6 +138,8 @@ class SupervisorScreen(DeskScreen):
         Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
         Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
         Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
+        Binding("shift+f6", "case_action('escalate')", "ارجاع به ناظر", id="supervisor-escalate"),
+        Binding("shift+f7", "case_action('close')", "مختومه", id="supervisor-close"),
     ]
 
     DEFAULT_CSS = """
@@ -284,6 +286,42 @@ class SupervisorScreen(DeskScreen):
         from samad_desk.screens.case_screen import CaseScreen
 
         self.app.push_screen(CaseScreen(self.services, event.row.id, actions=self.actions))
+
+    def action_case_action(self, action: str) -> None:
+        """Escalate or close the highlighted case of the cases pane, without opening it."""
+        from samad_desk.domain.workflow import action_label
+        from samad_desk.screens.case_modals import ActionForm, FormField
+        from samad_desk.screens.case_screen import code_text
+
+        if self.query_one(ContentSwitcher).current != "cases" or self.cases_table.current is None:
+            self.notify("نخست پرونده‌ای را در فهرست پرونده‌ها (F4) انتخاب کنید.", title="نظارت", markup=False)
+            return
+        row = self.cases_table.current
+        case = self.actions.store.get("case", row.id)
+        reason = self.actions.refusal(case, action) if case is not None else "پرونده پیدا نشد."
+        if reason:
+            self.notify(reason, title="نظارت", severity="warning", markup=False)
+            return
+        form = ActionForm(action, f"{action_label(action)} — پرونده {code_text(case)}",
+                          [FormField("reason", "دلیل", "text")],
+                          validate=lambda values: self.actions.validate(row.id, action, values))
+        self.app.push_screen(form, lambda payload: payload is not None and self._act(row.id, action, payload))
+
+    @work(thread=True, group="supervisor-act", exit_on_error=False)
+    def _act(self, case_id: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.actions.perform(case_id, action, payload)
+
+    @on(Worker.StateChanged)
+    def _acted(self, event: Worker.StateChanged) -> None:
+        w = event.worker
+        if w.group != "supervisor-act":
+            return
+        if event.state == WorkerState.ERROR:
+            text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
+            self.notify(text, title="نظارت", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS:
+            self.notify("ثبت شد و در صف همگام‌سازی است.", title="نظارت", markup=False)
+            self.reload()
 
     def _switch(self, pane: str) -> None:
         self.query_one(ContentSwitcher).current = pane

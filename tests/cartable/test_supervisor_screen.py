@@ -117,3 +117,37 @@ async def test_officer_has_no_supervision(make_app, world) -> None:
         screen = app.screen
         assert isinstance(screen, SupervisorScreen)
         assert screen.agencies_table.rows == [] and "مخصوص ناظر" in (screen.refusal or "")
+
+
+async def test_escalates_and_closes_from_the_overdue_list(make_app, world, store) -> None:
+    from cartable_helpers import pending, toasts, type_text
+
+    ids = build(world)
+    app = make_app("super1")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("shift+f6")  # on the agencies pane: nothing to escalate
+        assert pending(store) == [] and any("نخست پرونده" in t for t in toasts(app))
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.cases_table.current.id == ids["water_later"]  # already escalated
+        await pilot.press("down")  # water_late: overdue, not escalated
+        await pilot.press("shift+f6")
+        await settle(pilot)
+        await type_text(pilot, "بیش از یک ماه بی‌پاسخ")
+        await pilot.press("f2")
+        await settle(pilot)
+        [op] = pending(store)
+        assert op["type"] == "case.escalate" and op["entity_id"] == ids["water_late"]
+        assert "بی‌اقدام ناظر ۱" in screen.query_one("#sup-summary").text
+        await pilot.press("shift+f7")  # close it, with a reason
+        await settle(pilot)
+        await type_text(pilot, "رسیدگی خارج از سامانه انجام شد")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert pending(store)[-1]["type"] == "case.close"
+        assert store.get("case", ids["water_late"])["state"] == "closed"
+        assert ids["water_late"] not in {r.id for r in screen.cases_table.rows}
