@@ -128,3 +128,58 @@ async def test_merge_screen_keys(settings, store) -> None:
         await settle(pilot)
         assert isinstance(app.screen, LookupScreen)
     assert store.pending_ops() == []
+
+
+async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) -> None:
+    """Three candidates share the mobile: the supervisor marks two with Enter and goes on
+    with F2; then merges the queue's pair: the queue empties and the profile has the cases."""
+    from samad_desk.screens.duplicates_screen import DuplicatesScreen
+    from samad_desk.screens.merge_screen import MergePickScreen, MergeScreen
+    from samad_desk.screens.modals import ConfirmModal
+    from samad_desk.screens.profile_screen import ProfileScreen
+
+    wife = dict(national_id="0012345679", first_name="زهرا", last_name="احمدی", father_name="علی",
+                birth_date="1982-02-02", mobile=DUP_MOBILE, city="قزوین")
+    ids = seed_snapshot(store, AGENT, {**PEOPLE, "w": wife}, CASES)
+    app = make_app(settings, store, SUPERVISOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_lookup_candidates(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        pick = app.screen
+        assert isinstance(pick, MergePickScreen)
+        assert len(pick.citizens) == 3 and pick.marked == {0}
+        await pilot.press("f2")  # one marked: refused
+        await settle(pilot)
+        assert app.screen is pick
+        target = next(i for i, c in enumerate(pick.citizens) if c["id"] in (ids["a"], ids["b"])
+                      and c["id"] != pick.citizens[0]["id"])
+        await pilot.press(*["down"] * target, "enter")
+        assert pick.marked == {0, target} and pick.lines[target].startswith("☑")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, MergeScreen)
+        await pilot.press("escape", "escape")  # leave the merge screen, back to lookup's inputs
+        await settle(pilot)
+        await pilot.press("shift+f3")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, DuplicatesScreen) and len(queue.groups) == 1
+        assert "فرزند اسماعیل" in queue.text  # the highlighted group in full
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MergeScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        profile = app.screen
+        assert isinstance(profile, ProfileScreen)
+        assert len(profile.cases) == 3  # one of its own, two of the merged profile
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue
+        assert queue.groups == [] and "شهروند تکراری پیدا نشد" in queue.text
+    [op] = store.pending_ops()
+    assert op["type"] == "citizen.merge" and set([op["entity_id"], *op["payload"]["merged_ids"]]) == {ids["a"], ids["b"]}
