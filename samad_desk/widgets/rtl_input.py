@@ -53,7 +53,10 @@ class RTLInput(Widget, can_focus=True):
     RTLInput:focus > .rtl-input--label { text-style: bold; }
     RTLInput > .rtl-input--error { color: $text-error; }
     RTLInput:ansi > .rtl-input--field { background: ansi_default; text-style: underline; }
-    RTLInput:nocolor > .rtl-input--field { text-style: underline; }
+    RTLInput:nocolor > .rtl-input--field {
+        background: $background; color: $foreground; text-style: underline;
+    }
+    RTLInput:nocolor:focus > .rtl-input--field { background: $background; }
     RTLInput:nocolor > .rtl-input--selection { text-style: reverse underline; }
     RTLInput:nocolor > .rtl-input--error { text-style: bold; }
     """

@@ -145,3 +145,51 @@ async def test_text_area_caret_stays_visible_when_reversed():
         cells = screen_cells(app, y)
         assert _reversed(cells[x + 1][1])
         assert not _reversed(cells[x][1])
+
+
+class DeskLikeNoColor(App[None]):
+    """The desk's field rules (``app.tcss``: focus = $boost + bold, and reverse on
+    NO_COLOR terminals) with the default samad-dark theme."""
+
+    CSS = """
+    RTLInput { width: 30; }
+    .field-input:focus { background: $boost; text-style: bold; }
+    .field-input:nocolor:focus { text-style: reverse; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield RTLInput(id="one", classes="field-input")
+
+    def on_mount(self) -> None:
+        from samad_desk.themes import register_themes
+
+        register_themes(self)
+        self.theme = "samad-dark"
+
+
+async def test_no_color_focused_field_is_black_on_white_in_16_colours(monkeypatch):
+    # xterm (TERM=xterm: 16 colours), NO_COLOR=1: the reversed focused field showed grey
+    # letters on white, because the field's grey background became ANSI bright black
+    from rich.color import ColorSystem
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    rtl.set_mode("visual")
+    app = DeskLikeNoColor()
+    async with app.run_test(size=(40, 6)) as pilot:
+        assert app.no_color
+        one = app.query_one("#one", RTLInput)
+        one.focus()
+        await pilot.pause()
+        for key in "\u0622\u0628":  # آب
+            await pilot.press(key)
+        await pilot.pause()
+        cells = screen_cells(app, one.content_region.y, filtered=True)  # as written out
+        x = _caret_x(app, one)
+        text, letter = cells[x + 1]
+        assert text == "\ufe8f"  # ب, final form; the caret is on its left
+        assert _reversed(letter) and not _reversed(cells[x][1])
+        # reversed: the letter is drawn in the field's background colour, on its foreground
+        ink = letter.bgcolor.downgrade(ColorSystem.STANDARD).number
+        paper = letter.color.downgrade(ColorSystem.STANDARD).number
+        assert ink == 0  # black, not 8 (grey)
+        assert paper in (7, 15)
