@@ -23,6 +23,9 @@ Plain Python (no Textual): the merge screens call it from workers.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -121,6 +124,81 @@ class DuplicateGroup:
     @property
     def band_label(self) -> str:
         return BAND_LABELS.get(self.band, self.band)
+
+
+def _record_of(ev: dict[str, Any]) -> MergeRecord:
+    data = ev.get("data") or {}
+    return MergeRecord(
+        op_id=str(ev.get("op_id")),
+        survivor_id=str(data.get("survivor_id")),
+        merged_ids=[str(m) for m in data.get("merged_ids") or []],
+        at=str(ev.get("at") or ""),
+        actor_name=str((ev.get("actor") or {}).get("name") or ""),
+        changed=dict(data.get("changed") or {}),
+    )
+
+
+class _SyncedHistory:
+    """The merge and unmerge events in one store's cache, kept current from its change
+    notifications: the cache has no index of citizen events, so the full scan is done once
+    (and again only after a snapshot or another process's write), not on every profile."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # the flags below
+        self.build = threading.Lock()  # one reader updates the records at a time
+        self.dirty = True
+        self.merges: dict[str, MergeRecord] = {}
+        self.undone: set[str] = set()
+        self.new_events: set[str] = set()
+
+    def on_change(self, change: Any) -> None:  # any thread
+        kind = getattr(change, "kind", "")
+        if kind not in ("synced", "external"):
+            return  # own saves are pending ops, read fresh each time
+        keys = getattr(change, "keys", None) or ()
+        with self.lock:
+            if kind == "external" or not keys:
+                self.dirty = True
+            else:
+                self.new_events.update(i for (entity, i) in keys if entity == "event")
+
+    def _add(self, ev: dict[str, Any]) -> None:
+        if ev.get("kind") == "citizen.merge":
+            self.merges[str(ev.get("op_id"))] = _record_of(ev)
+        elif ev.get("kind") == "citizen.unmerge":
+            self.undone.add(str((ev.get("data") or {}).get("merge_op_id")))
+
+    def read(self, store: Any) -> tuple[dict[str, MergeRecord], set[str]]:
+        with self.build:
+            with self.lock:
+                dirty, self.dirty = self.dirty, False
+                fresh, self.new_events = self.new_events, set()
+            if dirty:
+                self.merges, self.undone = {}, set()
+                for ev in store.iter_entities("event"):
+                    self._add(ev)
+            else:
+                for eid in fresh:
+                    ev = store.get("event", eid)
+                    if ev is not None:
+                        self._add(ev)
+            return dict(self.merges), set(self.undone)
+
+
+_HISTORIES: weakref.WeakKeyDictionary[Any, _SyncedHistory] = weakref.WeakKeyDictionary()
+_HISTORIES_LOCK = threading.Lock()
+
+
+def _synced_history(store: Any) -> tuple[dict[str, MergeRecord], set[str]]:
+    with _HISTORIES_LOCK:
+        memo = _HISTORIES.get(store)
+        if memo is None:
+            memo = _SyncedHistory()
+            subscribe = getattr(store, "subscribe", None)
+            if subscribe is not None:
+                subscribe(memo.on_change)
+                _HISTORIES[store] = memo
+    return memo.read(store)
 
 
 class _StoreReader:
@@ -297,24 +375,11 @@ class MergeService:
         """Every merge this desk knows (synced events and this desk's pending ops), newest
         first; with ``citizen_id`` only those it took part in.
 
-        Reads every cached event (the cache has no index of citizen events): fine for a
-        province desk's cache, slow for millions of events (run it in a worker)."""
-        merges: dict[str, MergeRecord] = {}
-        undone: dict[str, bool] = {}  # merge op id -> the unmerge is pending
-        for ev in self.store.iter_entities("event"):
-            kind = ev.get("kind")
-            if kind == "citizen.merge":
-                data = ev.get("data") or {}
-                merges[str(ev.get("op_id"))] = MergeRecord(
-                    op_id=str(ev.get("op_id")),
-                    survivor_id=str(data.get("survivor_id")),
-                    merged_ids=[str(m) for m in data.get("merged_ids") or []],
-                    at=str(ev.get("at") or ""),
-                    actor_name=str((ev.get("actor") or {}).get("name") or ""),
-                    changed=dict(data.get("changed") or {}),
-                )
-            elif kind == "citizen.unmerge":
-                undone[str((ev.get("data") or {}).get("merge_op_id"))] = False
+        The first call reads every cached event (the cache has no index of citizen events);
+        later ones only what sync brought since (see :class:`_SyncedHistory`)."""
+        synced, synced_undone = _synced_history(self.store)
+        merges = {k: dataclasses.replace(r) for k, r in synced.items()}
+        undone: dict[str, bool] = dict.fromkeys(synced_undone, False)  # merge op id -> unmerge pending
         for op in self._pending():
             p = op.get("payload") or {}
             if op["type"] == "citizen.merge" and op["op_id"] not in merges:
