@@ -258,6 +258,7 @@ class CaseActions:
         open cases nearest their deadline, no counts yet) is handed to it before the rest
         is built, so a screen can draw its first frame early on a large cartable."""
         aid = self.cartable_agency(agency_id)
+        self._names.clear()  # names may have been corrected since the last load
         agency = self.store.get("agency", aid)
         owner = str((agency or {}).get("manager_name") or "")
         # the store returns them oldest deadline first: the head is the top of the list
