@@ -146,9 +146,9 @@ class Repo:
             for i in range(0, len(ordered), 500):
                 part = ordered[i : i + 500]
                 marks = ", ".join("?" * len(part))
-                sql = f"{_SELECT} WHERE entity = ? AND id IN ({marks}) ORDER BY id"
+                sql = f"{_SELECT} WHERE entity = ? AND id IN ({marks})"
                 if self.lock and entity in LOCKED_ENTITIES:
-                    sql += " FOR UPDATE"
+                    sql += " ORDER BY id FOR UPDATE"
                 for r in self._sql(sql, (entity, *part)).fetchall():
                     self.cache[(entity, r[1])] = self._erow(r)
                 for id_ in part:
@@ -176,9 +176,11 @@ class Repo:
         return loads(row.data)
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
-        ids = self._sql(
-            "SELECT id FROM entities WHERE entity = 'citizen' AND national_id = ? ORDER BY id", (nid,)
-        ).fetchall()
+        # no ORDER BY: SQLite would walk the whole primary key in id order instead of
+        # using the national_id index
+        ids = sorted(self._sql(
+            "SELECT id FROM entities WHERE entity = 'citizen' AND national_id = ?", (nid,)
+        ).fetchall())
         found = []
         for (id_,) in ids:
             row = self._row("citizen", id_)  # locked on PostgreSQL: the reducer may fold into it
@@ -202,16 +204,18 @@ class Repo:
         return scope_of_case_row(row) if row is not None else set()
 
     def events_of_case(self, case_id: str) -> list[ERow]:
-        rows = self._sql(f"{_SELECT} WHERE entity = 'event' AND case_id = ? ORDER BY id", (case_id,))
-        return [self.cache.get(("event", r[1])) or self._erow(r) for r in rows.fetchall()]
+        rows = sorted(self._sql(f"{_SELECT} WHERE entity = 'event' AND case_id = ?", (case_id,)).fetchall(),
+                      key=lambda r: r[1])
+        return [self.cache.get(("event", r[1])) or self._erow(r) for r in rows]
 
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
         if ("citizen", citizen_id) in self.inserted:
             # created in this transaction: its cases, if any, were written in it too
             rows = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
             return [r for r in rows if r is not None and r.citizen_id == citizen_id]
-        rows = self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ? ORDER BY id", (citizen_id,))
-        return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows.fetchall()]
+        rows = sorted(self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ?", (citizen_id,)).fetchall(),
+                      key=lambda r: r[1])
+        return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows]
 
     def scope_of(self, entity: str, row: Any) -> set[str]:
         if entity in PUBLIC_ENTITIES:
