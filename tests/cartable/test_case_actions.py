@@ -153,6 +153,10 @@ async def test_officer_refusals_close_unanswered_and_other_agency(make_app, worl
     app = make_app("water1")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_case(pilot, ours)
+        # a Persian layout: letters (and ctrl+letter, which arrives as a bare letter) do nothing
+        await pilot.press("ض", "ص", "ث")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CaseScreen) and pending(store) == []
         await refused(pilot, "shift+f7", "فقط پس از ثبت پاسخ")
         await pilot.press("escape")
         screen = await open_case(pilot, theirs)
