@@ -102,6 +102,8 @@ MAX_NAME = 100
 MAX_TEXT = 8000
 MAX_SUBJECT = 200
 CITIZEN_ROLES = frozenset({Role.agent, Role.supervisor, Role.admin})
+# issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
+MERGE_ROLES = frozenset({Role.supervisor, Role.admin})
 
 
 def event_id_for(op_id: str) -> str:
@@ -387,8 +389,8 @@ def _citizen_upsert(ctx: _Ctx) -> Outcome:
 
 
 def _citizen_merge(ctx: _Ctx) -> Outcome:
-    if ctx.role not in CITIZEN_ROLES:
-        raise Rejected("forbidden", "ادغام پروفایل شهروندان با اپراتور ۱۱۱ یا ناظر است.")
+    if ctx.role not in MERGE_ROLES:
+        raise Rejected("forbidden", "ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است.")
     p = ctx.payload
     survivor_id = p.get("survivor_id") or ctx.op["entity_id"]
     merged_ids = p.get("merged_ids")
@@ -448,8 +450,8 @@ def _citizen_merge(ctx: _Ctx) -> Outcome:
 
 
 def _citizen_unmerge(ctx: _Ctx) -> Outcome:
-    if ctx.role not in CITIZEN_ROLES:
-        raise Rejected("forbidden", "لغو ادغام پروفایل شهروندان با اپراتور ۱۱۱ یا ناظر است.")
+    if ctx.role not in MERGE_ROLES:
+        raise Rejected("forbidden", "لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است.")
     merge_op_id = ctx.payload.get("merge_op_id")
     if not isinstance(merge_op_id, str) or not merge_op_id:
         raise Rejected("invalid_payload", "ادغامی که باید لغو شود مشخص نشده است.")

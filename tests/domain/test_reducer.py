@@ -360,10 +360,20 @@ def test_national_id_cannot_be_cleared_silently(reader, cal, actors):
     assert reader.get("citizen", cid)["national_id"] is None
 
 
+def test_only_supervisor_or_admin_may_merge(reader, cal, actors):
+    a = new_citizen(reader, cal, actors, nid=None, no_national_id=True)
+    b = new_citizen(reader, cal, actors, nid=NID2)
+    for role in ("agent", "officer", "manager"):
+        rejected(reader, cal, ops.citizen_merge(a, [b], {}, actors[role]), "forbidden")
+    merge = ops.citizen_merge(a, [b], {}, actors["supervisor"])
+    ok(reader, cal, merge)
+    rejected(reader, cal, ops.citizen_unmerge(a, merge["op_id"], actors["agent"]), "forbidden")
+
+
 def test_merge_carries_the_only_national_id(reader, cal, actors):
     a = new_citizen(reader, cal, actors, nid=None, no_national_id=True)
     b = new_citizen(reader, cal, actors, nid=NID2)
-    ok(reader, cal, ops.citizen_merge(a, [b], {}, actors["agent"]))
+    ok(reader, cal, ops.citizen_merge(a, [b], {}, actors["supervisor"]))
     assert reader.get("citizen", a)["national_id"] == NID2
     assert reader.citizen_by_national_id(NID2)["id"] == a
 
