@@ -140,7 +140,8 @@ def run(quick: bool) -> list[Metric]:
         baseline_label=f"rapidfuzz all pairs, {sample_n} sample {sample_s:.1f}s extrapolated n²",
         target="≤ 60 s for 1,000,000",
         note=(f"CPU {batch_cpu:.1f}s + {child_cpu:.1f}s in the forked scorers; load avg "
-              f"{load0:.1f}→{load1:.1f} on {os.cpu_count()} cores; prepare {st['time_prepare_s']:.1f}s, block {st['time_block_s']:.1f}s, "
+              f"{load0:.1f}→{load1:.1f} on {os.cpu_count()} cores; CPU prepare {st['cpu_prepare_s']:.1f}s, "
+              f"block {st['cpu_block_s']:.1f}s, cluster {st['cpu_cluster_s']:.1f}s; wall prepare {st['time_prepare_s']:.1f}s, block {st['time_block_s']:.1f}s, "
               f"score {st['time_score_s']:.1f}s ({st['workers']} proc), cluster {st['time_cluster_s']:.1f}s; "
               f"{st['candidate_pairs']:,} candidate pairs"),
     ))
@@ -166,8 +167,21 @@ def run(quick: bool) -> list[Metric]:
     gc.collect()
     gc.freeze()  # as the desk should after loading: the cyclic GC never rescans the index
     rss1 = rss_mb()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "citizens.index")
+        index.save(path, stamp="bench")
+        size_mb = os.path.getsize(path) / 1e6
+        t0 = time.perf_counter()
+        loaded = CitizenIndex.load(path, stamp="bench")
+        load_s = time.perf_counter() - t0
+        assert loaded is not None
+        del loaded
+    gc.collect()
     metrics.append(Metric(f"index_memory_{n // 1000}k", rss1 - rss0, "MB",
-                          note=f"RSS growth; build {build_s:.1f}s", target="reported"))
+                          note=(f"RSS growth; build {build_s:.1f}s; saved index {size_mb:.0f} MB "
+                                f"loads in {load_s:.1f}s"), target="reported"))
 
     rng = random.Random(5)
     typed = _typing_sessions(data, index, 40 if quick else 150, rng)

@@ -217,14 +217,17 @@ def _score_chunk(bounds: tuple[int, int]) -> tuple[list, list]:
 
 def _dedupe(records, progress: Progress | None, workers: int | None) -> DedupeResult:
     t0 = time.perf_counter()
+    c0 = time.process_time()
     records = list(records)
     recs = prepare(records, progress, len(records))
     t1 = time.perf_counter()
+    c1 = time.process_time()
     tf = TermFreq()
     for r in recs:
         tf.add(r)
     pairs, bstats = candidate_pairs(recs, progress)
     t2 = time.perf_counter()
+    c2 = time.process_time()
     n = len(recs)
     codes = list(pairs)
     del pairs
@@ -255,6 +258,7 @@ def _dedupe(records, progress: Progress | None, workers: int | None) -> DedupeRe
     finally:
         _WORK.clear()
     t3 = time.perf_counter()
+    c3 = time.process_time()
     cluster_of, kept, dropped, cstats = cluster(recs, edges, tf)
     review.extend(dropped)
     t4 = time.perf_counter()
@@ -266,7 +270,9 @@ def _dedupe(records, progress: Progress | None, workers: int | None) -> DedupeRe
         "review_pairs": len(review), "clusters": len(counts),
         "records_in_multi": sum(c for c in counts.values() if c > 1),
         "time_prepare_s": t1 - t0, "time_block_s": t2 - t1, "time_score_s": t3 - t2,
-        "time_cluster_s": t4 - t3, "workers": workers, **bstats, **cstats,
+        "time_cluster_s": t4 - t3, "workers": workers,
+        "cpu_prepare_s": c1 - c0, "cpu_block_s": c2 - c1, "cpu_score_main_s": c3 - c2,
+        "cpu_cluster_s": time.process_time() - c3, **bstats, **cstats,
     }
     return DedupeResult([r.rid for r in recs], cluster_of, kept, review, stats)
 

@@ -18,10 +18,13 @@ Pure Python + rapidfuzz; no Textual. A Textual worker calls ``search`` after a d
 from __future__ import annotations
 
 import bisect
+import os
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice, permutations
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -100,6 +103,35 @@ class CitizenIndex:
 
     def __len__(self) -> int:
         return len(self.recs)
+
+    # ------------------------------------------------------------------ persistence
+    FORMAT = 1
+
+    def save(self, path: str | Path, stamp: str = "") -> None:
+        """Write the index beside the cache (pickle; ~4× faster to load than to rebuild).
+        ``stamp`` is the caller's cache version: :meth:`load` refuses a different one."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        header = {"format": self.FORMAT, "params": M.PARAMS_VERSION, "stamp": stamp}
+        with open(tmp, "wb") as fh:
+            pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str | Path, stamp: str = "") -> CitizenIndex | None:
+        """The saved index, or None when missing, unreadable, or built with other parameters,
+        another format or another cache ``stamp`` (then rebuild it). Only load files this
+        desk wrote itself: pickle runs code from the file."""
+        try:
+            with open(path, "rb") as fh:
+                header = pickle.load(fh)
+                if header != {"format": cls.FORMAT, "params": M.PARAMS_VERSION, "stamp": stamp}:
+                    return None
+                index = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+            return None
+        return index if isinstance(index, cls) else None
 
     # ------------------------------------------------------------------ maintenance
     def add(self, raw: dict) -> int:

@@ -162,3 +162,20 @@ def test_finglish_query_prefers_the_name_with_the_same_shape():
     assert index.search("Mohammad Karimi")[0].record_id == "mohammad"
     assert index.search("Ahmad Karimi")[0].record_id == "ahmad"
     assert index.search("Mahdi Karimi")[0].record_id == "mahdi"
+
+
+def test_save_and_load_round_trip(tmp_path, data):
+    index = CitizenIndex(data.records[:500])
+    path = tmp_path / "citizens.index"
+    index.save(path, stamp="cache-7")
+    again = CitizenIndex.load(path, stamp="cache-7")
+    assert again is not None and len(again) == len(index)
+    for q in data.records[:50]:
+        assert [c.record_id for c in again.match(q)] == [c.record_id for c in index.match(q)]
+    assert again.search("علی") == index.search("علی")
+    again.add({"record_id": "new", "first_name": "Ali"})  # still incremental after loading
+    assert again.get("new") is not None
+    assert CitizenIndex.load(path, stamp="cache-8") is None      # another cache version
+    assert CitizenIndex.load(tmp_path / "missing", stamp="") is None
+    (tmp_path / "junk").write_bytes(b"not a pickle")
+    assert CitizenIndex.load(tmp_path / "junk") is None
