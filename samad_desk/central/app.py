@@ -88,16 +88,37 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-def _check_protocol(request: Request) -> None:
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("+")[0].split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def _check_protocol(request: Request, min_desk_version: str | None = None) -> None:
     proto = request.headers.get("x-desk-protocol")
     if proto is not None and proto != PROTOCOL:
         raise ApiError(426, "protocol_unsupported",
                        "نسخه پروتکل میز کار با سرور سازگار نیست؛ میز کار را به‌روز کنید.",
                        server_protocol=PROTOCOL)
+    desk = request.headers.get("x-desk-version")
+    if min_desk_version and desk and _version_tuple(desk) < _version_tuple(min_desk_version):
+        raise ApiError(426, "upgrade_required",
+                       "نسخه میز کار قدیمی است؛ عملیات نگه داشته می‌شوند، میز کار را به‌روز کنید.",
+                       min_desk_version=min_desk_version)
 
 
-def create_app(db_url: str, registry_file: str | Path | None = None, **options: Any) -> Starlette:
-    """The ASGI app. ``options`` go to :class:`Central` (rate limits, hooks, clock…)."""
+def create_app(
+    db_url: str,
+    registry_file: str | Path | None = None,
+    *,
+    min_desk_version: str | None = None,
+    **options: Any,
+) -> Starlette:
+    """The ASGI app. ``min_desk_version``: older desks (``X-Desk-Version``) get 426 on
+    every authorized call and login. ``options`` go to :class:`Central` (rate limits,
+    hooks, clock…)."""
     central = Central(db_url, registry_file, **options)
 
     def handler(fn):
@@ -114,7 +135,7 @@ def create_app(db_url: str, registry_file: str | Path | None = None, **options: 
         return endpoint
 
     async def principal(request: Request):
-        _check_protocol(request)
+        _check_protocol(request, min_desk_version)
         return await run_in_threadpool(central.authenticate, request.headers.get("authorization"))
 
     @handler
@@ -131,7 +152,7 @@ def create_app(db_url: str, registry_file: str | Path | None = None, **options: 
 
     @handler
     async def login(request: Request) -> Response:
-        _check_protocol(request)
+        _check_protocol(request, min_desk_version)
         body = await _body(request)
         if not isinstance(body, dict):
             raise bad_request("بدنه درخواست باید یک شیء JSON باشد.")
@@ -269,4 +290,5 @@ def app_from_env() -> Starlette:
     from samad_desk.central.logs import setup_logging
 
     setup_logging(os.environ.get("SAMAD_CENTRAL_LOG_LEVEL", "info"))
-    return create_app(os.environ["SAMAD_CENTRAL_DB"], os.environ.get("SAMAD_CENTRAL_REGISTRY") or None)
+    return create_app(os.environ["SAMAD_CENTRAL_DB"], os.environ.get("SAMAD_CENTRAL_REGISTRY") or None,
+                      min_desk_version=os.environ.get("SAMAD_CENTRAL_MIN_DESK_VERSION") or None)

@@ -42,7 +42,9 @@ def central_group() -> None:
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Server processes (rate limits are then counted per process).")
-def serve(db_url, host, port, registry_file, seed_demo, log_level, workers) -> None:
+@click.option("--min-desk-version", default=None,
+              help="Desks older than this (X-Desk-Version) get 426 and keep their ops.")
+def serve(db_url, host, port, registry_file, seed_demo, log_level, workers, min_desk_version) -> None:
     """Serve the HTTP API (uvicorn)."""
     import os
 
@@ -63,12 +65,13 @@ def serve(db_url, host, port, registry_file, seed_demo, log_level, workers) -> N
         os.environ["SAMAD_CENTRAL_DB"] = db_url
         os.environ["SAMAD_CENTRAL_REGISTRY"] = str(registry_file or "")
         os.environ["SAMAD_CENTRAL_LOG_LEVEL"] = log_level
+        os.environ["SAMAD_CENTRAL_MIN_DESK_VERSION"] = min_desk_version or ""
         c = _central(db_url)  # migrate once, before the workers start
         c.close()
         uvicorn.run("samad_desk.central.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_config=None, access_log=False, lifespan="off")
         return
-    app = create_app(db_url, registry_file)
+    app = create_app(db_url, registry_file, min_desk_version=min_desk_version)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             lifespan="off", timeout_keep_alive=30)
     server = uvicorn.Server(config)

@@ -122,3 +122,13 @@ def test_revoked_device_and_deactivated_user_lose_access(server):
     assert server.get("/v1/sync/pull", headers=water.headers).status_code == 401
     r = server.post("/v1/auth/login", json={"username": "water1", "password": "water1"})
     assert r.status_code == 401
+
+
+def test_desk_below_minimum_version_gets_426(make_server):
+    http = make_server(min_desk_version="0.3.0")
+    old = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"},
+                    headers={"X-Desk-Version": "0.2.9"})
+    assert old.status_code == 426 and old.json()["error"] == "upgrade_required"
+    new = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"},
+                    headers={"X-Desk-Version": "0.10.0"})
+    assert new.status_code == 200
