@@ -264,3 +264,9 @@ def drop_pg_schema(url: str) -> None:
     plain = u.difference_update_query(["schema"]).set(drivername="postgresql")
     with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# not a test, whatever its name says (pytest would collect it if imported into a test module)
+test_pg_url.__test__ = False  # type: ignore[attr-defined]
+#: the same as :func:`test_pg_url`, under a name pytest never collects
+fresh_pg_url = test_pg_url
