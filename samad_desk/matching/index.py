@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from samad_desk.matching import model as M
 from samad_desk.matching.blocking import block_keys, id_neighbours
-from samad_desk.matching.keys import osa_distance_le1, shape
+from samad_desk.matching.keys import bigrams, osa_distance_le1, shape
 from samad_desk.matching.record import Name, Rec, prep_date, prep_name
 from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.national_id import is_valid_national_id
@@ -39,6 +39,7 @@ from samad_desk.text.phone import mobile_key
 MAX_CANDIDATES = 120      # records scored per query at most
 COMMON_MIN = 3            # fuzzy search runs over values seen at least this often…
 SMALL_VOCAB = 5_000      # …unless the whole vocabulary is this small
+GRAM_POSTING_MAX = 4_000  # bigram postings longer than this are not scanned
 SINGLE_LIMIT = 12         # records per similar value when only one name is typed
 BIG_BLOCK = 400           # a blocking key shared by more records is not used by match()
 _DIGITS = re.compile(r"[0-9۰-۹٠-٩+][0-9۰-۹٠-٩ \-]*[0-9۰-۹٠-٩]|[0-9۰-۹٠-٩]")
@@ -87,6 +88,7 @@ class CitizenIndex:
         self.vocab: list[str] = []            # sorted distinct first/last name values
         self.skel_vocab: dict[str, set[str]] = {}
         self.common: list[str] = []           # values with count ≥ COMMON_MIN (unordered)
+        self.vocab_grams: dict[str, set[str]] = {}  # bigram → Persian vocabulary values
         self.id_sorted: list[str] = []        # sorted distinct IDs (valid or not)
         self.mob_sorted: list[str] = []
         self._next = 0
@@ -202,6 +204,9 @@ class CitizenIndex:
                 bisect.insort(self.vocab, n.c)
             if n.s:
                 self.skel_vocab.setdefault(n.s, set()).add(n.c)
+            if not n.lat:
+                for g in bigrams(n.c):
+                    self.vocab_grams.setdefault(g, set()).add(n.c)
 
     def _vocab_remove(self, n: Name) -> None:
         c = self.vocab_count.get(n.c, 0) - 1
@@ -219,6 +224,12 @@ class CitizenIndex:
             self.skel_vocab[n.s].discard(n.c)
             if not self.skel_vocab[n.s]:
                 del self.skel_vocab[n.s]
+        for g in bigrams(n.c):
+            post = self.vocab_grams.get(g)
+            if post is not None:
+                post.discard(n.c)
+                if not post:
+                    del self.vocab_grams[g]
 
     def get(self, record_id: str) -> dict | None:
         i = self.by_rid.get(str(record_id))
@@ -352,7 +363,29 @@ class CitizenIndex:
             choices = self.vocab if len(self.vocab) <= SMALL_VOCAB else self.common
             for v, sc, _ in process.extract(c, choices, scorer=fuzz.ratio, limit=6, score_cutoff=72):
                 out.setdefault(v, sc / 100.0)
+            if choices is not self.vocab:
+                # rare values (a typo'd or unusual name) through the bigram index
+                for v, sc in self._gram_matches(c):
+                    out.setdefault(v, sc)
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def _gram_matches(self, c: str, limit: int = 6) -> list[tuple[str, float]]:
+        """Vocabulary values sharing most character bigrams with ``c``, re-ranked by ratio.
+        Posting lists longer than GRAM_POSTING_MAX (very common bigrams) are skipped."""
+        grams = bigrams(c)
+        shared: dict[str, int] = {}
+        for g in grams:
+            post = self.vocab_grams.get(g)
+            if post is None or len(post) > GRAM_POSTING_MAX:
+                continue
+            for v in post:
+                shared[v] = shared.get(v, 0) + 1
+        need = max(1, len(grams) - 2)
+        pool = [v for v, k in shared.items() if k >= need]
+        if not pool:
+            return []
+        return [(v, sc / 100.0) for v, sc, _ in
+                process.extract(c, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=72)]
 
     def _parse(self, query: str | dict) -> _Query:
         q = _Query()

@@ -179,3 +179,18 @@ def test_save_and_load_round_trip(tmp_path, data):
     assert CitizenIndex.load(tmp_path / "missing", stamp="") is None
     (tmp_path / "junk").write_bytes(b"not a pickle")
     assert CitizenIndex.load(tmp_path / "junk") is None
+
+
+def test_typo_finds_a_rare_name_through_the_bigram_index():
+    import samad_desk.matching.index as ix
+
+    common = [{"record_id": f"c{i}", "first_name": "علی", "last_name": f"نام{i:05d}"} for i in range(6000)]
+    rare = {"record_id": "rare", "first_name": "بهزاد", "last_name": "شاه‌بداغی"}
+    index = ix.CitizenIndex([*common, rare])
+    assert len(index.vocab) > ix.SMALL_VOCAB  # the fuzzy scan only sees frequent values…
+    assert "شاهبداغی" not in index.common
+    cands = index.search("شاهبداقی ")  # …so the typo (ق for غ) needs the bigrams
+    assert cands and cands[0].record_id == "rare"
+    index.remove("rare")
+    assert all(c.record_id != "rare" for c in index.search("شاهبداقی "))
+    assert "شاهبداغی" not in {v for post in index.vocab_grams.values() for v in post}
