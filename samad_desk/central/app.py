@@ -277,7 +277,7 @@ def create_app(
                     },
                 )
 
-    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048)])
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)])
     app.state.central = central
     return app
 
