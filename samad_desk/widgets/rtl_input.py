@@ -44,7 +44,7 @@ class RTLInput(Widget, can_focus=True):
         width: 1fr;
         min-height: 1;
     }
-    RTLInput > .rtl-input--field { background: $boost; color: $foreground; }
+    RTLInput > .rtl-input--field { background: $foreground 8%; color: $foreground; }
     RTLInput:focus > .rtl-input--field { background: $primary 20%; }
     RTLInput > .rtl-input--cursor { text-style: reverse; }
     RTLInput > .rtl-input--selection { background: $primary 50%; }

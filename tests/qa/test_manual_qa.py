@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 
@@ -193,3 +194,42 @@ async def test_no_color_focused_field_is_black_on_white_in_16_colours(monkeypatc
         paper = letter.color.downgrade(ColorSystem.STANDARD).number
         assert ink == 0  # black, not 8 (grey)
         assert paper in (7, 15)
+
+
+# ------------------------------------------------ an unfocused field must be visible
+
+
+class TwoFields(App[None]):
+    CSS = "RTLInput { width: 30; }"
+
+    def __init__(self, theme: str) -> None:
+        super().__init__()
+        self._theme_name = theme
+
+    def compose(self) -> ComposeResult:
+        yield RTLInput(id="a")
+        yield RTLInput(id="b")
+
+    def on_mount(self) -> None:
+        from samad_desk.themes import register_themes
+
+        register_themes(self)
+        self.theme = self._theme_name
+
+
+@pytest.mark.parametrize("theme", ["samad-dark", "samad-light", "samad-high-contrast"])
+async def test_unfocused_empty_field_stands_out_from_the_screen(theme):
+    # lxterminal: empty, unfocused fields ($boost) were invisible, so a form showed labels
+    # next to nothing; the field band must differ from the screen background
+    from textual.color import Color
+
+    rtl.set_mode("visual")
+    app = TwoFields(theme)
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.pause()
+        b = app.query_one("#b", RTLInput)
+        assert not b.has_focus
+        cells = screen_cells(app, b.content_region.y, filtered=True)
+        field = Color.from_rich_color(cells[b.content_region.x + 5][1].bgcolor)
+        screen = Color.from_rich_color(cells[-1][1].bgcolor)  # right of the 30-cell field
+        assert abs(field.brightness - screen.brightness) >= 0.04
