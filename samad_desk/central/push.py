@@ -143,6 +143,8 @@ class PushMixin:
                 raise bad_request("هر عملیات باید یک شیء JSON باشد.")
             if not isinstance(op.get("op_id"), str) or not isinstance(op.get("type"), str):
                 raise bad_request("هر عملیات باید op_id و type داشته باشد.")
+            if not 0 < len(op["op_id"]) <= 64:
+                raise bad_request("شناسه عملیات (op_id) معتبر نیست.")
             seq = op.get("client_seq")
             if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
                 raise bad_request("شماره ترتیب عملیات (client_seq) معتبر نیست.")
@@ -164,9 +166,20 @@ class PushMixin:
             try:
                 return self._push_tx(principal, client_id, ops)
             except PoisonError as exc:
+                kind = self._db_error_kind(exc.exc)
+                if kind != "other" and attempt < 4:
+                    # lost a race inside the op (the same op_id applied meanwhile by a
+                    # reset client, a deadlock…): retry before calling the op poisonous
+                    last_error = exc.exc
+                    time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
+                    continue
+                if kind == "transient":  # the database is struggling, not the op
+                    raise unavailable(2) from None
                 self._count_poison(exc)
                 raise unavailable(1) from None
-            except (IntegrityError, OperationalError, DBAPIError) as exc:
+            except Exception as exc:
+                if self._db_error_kind(exc) == "other":
+                    raise
                 # lost a race (concurrent first push of a client, same op_id from a reset
                 # client, deadlock, lock timeout, SQLite busy): retry the whole batch
                 last_error = exc
@@ -174,6 +187,19 @@ class PushMixin:
                 time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
         log.warning("push gave up: %r", last_error)
         raise unavailable(2)
+
+    def _db_error_kind(self, exc: BaseException) -> str:
+        """"integrity" (a unique key raced), "transient" (deadlock, lock timeout, busy,
+        connection lost) or "other". Covers SQLAlchemy's wrappers and the driver's own
+        exceptions (the hot path runs on the driver cursor)."""
+        dbapi = self.engine.dialect.dbapi
+        if isinstance(exc, IntegrityError) or isinstance(exc, dbapi.IntegrityError):
+            return "integrity"
+        if isinstance(exc, OperationalError) or isinstance(exc, dbapi.OperationalError):
+            return "transient"
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return "transient"
+        return "other"
 
     # -- poison ops -----------------------------------------------------------------------
     def _poison_counts(self, conn, op_ids: list[str]) -> dict[str, int]:

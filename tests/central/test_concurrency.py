@@ -110,3 +110,39 @@ def test_seeded_faulty_delivery_applies_every_op_exactly_once(server):
     agent_a.pull_all()
     assert agent_a.acks[agent_a.client_id] == len(journals[agent_a])
     assert agent_b.client_id not in agent_a.acks  # another device
+
+
+def test_old_and_reset_client_racing_with_the_same_ops_apply_them_once(server):
+    """A reset desk re-sends under a new client_id while the old client's push of the same
+    ops is still in flight: the two transactions lock different client rows, so the race
+    is settled by the unique op_id / entity keys and a retry, never by a double effect."""
+    from samad_desk.central import db
+    from samad_desk.domain.ids import uuid7
+
+    central = server.app.state.central
+    agent = Desk(server, "agent1")
+    principal = central.authenticate(f"Bearer {agent.token}")
+    ops, case_id, _c, _t = agent.new_call()
+    agent.number(ops)
+    old_body = {"client_id": agent.client_id, "ops": [dict(o) for o in ops]}
+    new_id = f"c-{uuid7()}"
+    new_body = {"client_id": new_id, "ops": [dict(o, client_id=new_id) for o in ops]}
+    barrier = threading.Barrier(2)
+    answers: dict = {}
+
+    def go(name, body):
+        barrier.wait()
+        answers[name] = central.push(principal, body)
+
+    threads = [threading.Thread(target=go, args=("old", old_body)),
+               threading.Thread(target=go, args=("new", new_body))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    statuses = sorted(r["status"] for a in answers.values() for r in a["results"])
+    assert statuses == ["applied"] * 3 + ["duplicate"] * 3
+    with central.engine.connect() as conn:
+        assert conn.execute(db.poison_ops.select()).first() is None
+    agent.pull_all()
+    assert len([e for e in agent.visible("event").values() if e["case_id"] == case_id]) == 2
