@@ -322,7 +322,11 @@ class PushMixin:
                     results.append(out)
                 if sp_open:
                     repo.raw("RELEASE SAVEPOINT op")
-                # the last step before COMMIT: take the seq range (row lock held to commit)
+                if last != start_last or crow is None:
+                    conn.execute(update(c).where(c.c.client_id == client_id).values(last_client_seq=last))
+                # the last step before COMMIT: take the seq range from the one-row counter
+                # (its row lock is held to COMMIT, so commits happen in seq order) and
+                # write the change rows and the dedup rows that carry those seqs
                 first, _top = flush(conn, buf)
                 by_id = {}
                 for rec, (a, b) in zip(records, spans, strict=True):
@@ -331,8 +335,6 @@ class PushMixin:
                     by_id[rec["op_id"]] = rec
                 if records:
                     insert_many(conn, "sync_ops", SYNC_OP_COLS, records)
-                if last != start_last or crow is None:
-                    conn.execute(update(c).where(c.c.client_id == client_id).values(last_client_seq=last))
                 for out in results:
                     rec = by_id.get(out.get("op_id"))
                     if rec is not None and out.get("status") != "duplicate" and rec["seq"] is not None:
