@@ -24,8 +24,9 @@ from textual.worker import Worker, WorkerState
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.candidates import CandidateList
+from samad_desk.screens.chrome import RLine
 from samad_desk.screens.fields import ChoiceField, FieldRow
-from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingCodeModal
+from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingPanel
 from samad_desk.screens.rtl_compat import (
     InputChanged,
     InputSubmitted,
@@ -33,7 +34,6 @@ from samad_desk.screens.rtl_compat import (
     MobileInput,
     NidInput,
     RInput,
-    RText,
     RTextArea,
     area_text,
     set_area_text,
@@ -68,9 +68,13 @@ class CallEntryScreen(DeskScreen):
         Binding("shift+f4", "toggle_no_nid", "بدون کد ملی", id="call-no-nid"),
         Binding("f11", "profile", "پروفایل", id="citizen-profile"),
         Binding("escape", "escape", "بازگشت به فرم", show=False, id="call-escape"),
+        Binding(
+            "enter,escape", "next_call", "تماس بعدی", priority=True, show=False, id="tracking-close"
+        ),
     ]
 
     DEFAULT_CSS = """
+    CallEntryScreen { layers: base overlay; }
     #call-body { height: 1fr; }
     #call-form { width: 1fr; height: 1fr; }
     #call-side { width: 28; height: 1fr; }
@@ -95,12 +99,12 @@ class CallEntryScreen(DeskScreen):
         s = self.services
         with Horizontal(id="call-body"):
             with Vertical(id="call-side"):
-                yield RText("شهروندان مشابه (F4)", id="cand-title")
+                yield RLine("شهروندان مشابه (F4)", id="cand-title")
                 yield CandidateList(id="candidates")
             with VerticalScroll(id="call-form"):
                 with Horizontal(id="call-top"):
-                    yield RText("", id="call-timer")
-                    yield RText("", id="citizen-state")
+                    yield RLine("", id="call-timer")
+                    yield RLine("", id="citizen-state")
                 yield FieldRow("national_id", FIELD_LABELS["national_id"], NidInput(id="in-national_id"))
                 yield FieldRow("first_name", FIELD_LABELS["first_name"], RInput(id="in-first_name"))
                 yield FieldRow("last_name", FIELD_LABELS["last_name"], RInput(id="in-last_name"))
@@ -119,6 +123,7 @@ class CallEntryScreen(DeskScreen):
                 yield FieldRow(
                     "description", FIELD_LABELS["description"], RTextArea(id="in-description")
                 )
+        yield TrackingPanel(id="tracking")
 
     def on_mount(self) -> None:
         self.field("urgency").select_key("normal")
@@ -372,6 +377,8 @@ class CallEntryScreen(DeskScreen):
 
     # ------------------------------------------------------------------ save
     def action_save(self) -> None:
+        if self.tracking.shown:
+            return  # the code of the call just saved is on screen: Enter starts the next
         if self.saving:
             self.notify("ذخیره قبلی هنوز در جریان است.", title="ذخیره", markup=False)
             return
@@ -441,17 +448,33 @@ class CallEntryScreen(DeskScreen):
         if self.drafts is not None:
             self.drafts.clear()
         self.post_message(CaseSaved(result.case_id, result.tracking_code, result.citizen_id))
-        self.app.push_screen(TrackingCodeModal(result.tracking_code), lambda _r: self.reset())
+        self.show_tracking(result.tracking_code)
 
     def _after_followup(self, op: dict[str, Any]) -> None:
         if self.drafts is not None:
             self.drafts.clear()
         case = self.services.store.get("case", op["entity_id"]) or {}
         code = str(case.get("tracking_code") or "")
-        self.app.push_screen(
-            TrackingCodeModal(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد."),
-            lambda _r: self.reset(),
-        )
+        self.show_tracking(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_call":
+            return self.tracking.shown  # otherwise Enter/Esc go to the fields as usual
+        return True
+
+    def action_next_call(self) -> None:
+        self.tracking.action_close()
+
+    @property
+    def tracking(self) -> TrackingPanel:
+        return self.query_one(TrackingPanel)
+
+    def show_tracking(self, code: str, *, note: str = "") -> None:
+        self.tracking.show_code(code, note=note)
+
+    @on(TrackingPanel.Closed)
+    def _tracking_closed(self) -> None:
+        self.reset()
 
     def _save_failed(self, error: BaseException | None) -> None:
         if isinstance(error, FormInvalid):
@@ -468,6 +491,9 @@ class CallEntryScreen(DeskScreen):
 
     # ------------------------------------------------------------------ new call
     def action_new_call(self) -> None:
+        if self.tracking.shown:
+            self.tracking.action_close()
+            return
         if self.form().is_blank() or self.form() == CallForm():
             self.reset()
             return

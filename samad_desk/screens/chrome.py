@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.strip import Strip
 from textual.widget import Widget
 
-from samad_desk.screens.rtl_compat import RText, set_text
+from samad_desk.screens.rtl_compat import set_text, vis
 from samad_desk.text.digits import fa
 
 CONNECTION_LABELS = {
@@ -43,12 +45,46 @@ def status_text(status: Any) -> str:
     return "  |  ".join(parts)
 
 
+class RLine(Widget):
+    """One line of Persian that changes often (timer, status, key hints).
+
+    Unlike an RTL label it never asks for a layout when its text changes (its size is
+    fixed at one row), so a ticking clock or a status update repaints one row instead of
+    reflowing the whole screen.
+    """
+
+    DEFAULT_CSS = """
+    RLine { height: 1; width: 1fr; }
+    """
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def update(self, text: str = "") -> None:
+        if text != self._text:
+            self._text = text
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y != 0 or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        return Strip([Segment(vis(self._text, width), self.rich_style)]).adjust_cell_length(
+            width, self.rich_style
+        )
+
+
 class DeskHeader(Widget):
     """Operator, role, agency and the current area, one line."""
 
     DEFAULT_CSS = """
     DeskHeader { height: 1; dock: top; }
-    DeskHeader RText { height: 1; }
+    DeskHeader RLine { height: 1; }
     """
 
     def __init__(self, title: str = "", **kwargs: Any) -> None:
@@ -56,7 +92,7 @@ class DeskHeader(Widget):
         self._title = title
 
     def compose(self) -> ComposeResult:
-        yield RText(self._text(), id="header-text")
+        yield RLine(self._text(), id="header-text")
 
     def _text(self) -> str:
         app: Any = self.app
@@ -81,11 +117,11 @@ class StatusBar(Widget):
 
     DEFAULT_CSS = """
     StatusBar { height: 1; }
-    StatusBar RText { height: 1; }
+    StatusBar RLine { height: 1; }
     """
 
     def compose(self) -> ComposeResult:
-        yield RText("", id="status-text")
+        yield RLine("", id="status-text")
 
     def on_mount(self) -> None:
         status = getattr(self.app, "status", None)
@@ -122,11 +158,11 @@ class KeyBar(Horizontal):
 
     DEFAULT_CSS = """
     KeyBar { height: 1; }
-    KeyBar RText { height: 1; }
+    KeyBar RLine { height: 1; }
     """
 
     def compose(self) -> ComposeResult:
-        yield RText("", id="keybar-text")
+        yield RLine("", id="keybar-text")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.update_keys)

@@ -25,7 +25,6 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("پیگیری پرونده", "samad_desk.screens.followup_screen", "FollowupScreen"),
     ("پروفایل شهروند", "samad_desk.screens.profile_screen", "ProfileScreen"),
     ("نیازمند توجه", "samad_desk.screens.attention_screen", "AttentionScreen"),
-    ("کد رهگیری", "samad_desk.screens.modals", "TrackingCodeModal"),
     ("پیشنهاد پیگیری", "samad_desk.screens.modals", "FollowupOfferModal"),
     ("پیش‌نویس", "samad_desk.screens.modals", "DraftModal"),
     ("پرسش", "samad_desk.screens.modals", "ConfirmModal"),

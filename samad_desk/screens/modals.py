@@ -3,11 +3,13 @@ the caller's callback; every choice has a function key or Enter/Esc."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -49,37 +51,72 @@ class _Dialog(ModalScreen[Any]):
         return "\n".join(label_text(w) for w in self.query(RText))
 
 
-class TrackingCodeModal(_Dialog):
-    """The saved call's tracking code, large, ready to be read out."""
+class TrackingPanel(Vertical):
+    """The saved call's tracking code, large, ready to be read out.
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,escape", "close", "تماس بعدی", id="tracking-close"),
-    ]
-
-    DEFAULT_CSS = """
-    TrackingCodeModal #big-code { width: auto; height: 3; text-style: bold; }
-    TrackingCodeModal #big-row { height: 3; align: center middle; }
+    Part of the call-entry screen (an overlay layer above the form) rather than a modal
+    screen: pushing a screen re-renders everything under it, and this must appear within
+    a few tens of milliseconds of F2. Enter / Esc (the screen's ``tracking-close``
+    binding, active only while the code is shown) start the next call.
     """
 
-    def __init__(self, code: str, *, note: str = "") -> None:
-        super().__init__()
-        self.code = code
-        self.note = note
+    DEFAULT_CSS = """
+    TrackingPanel {
+        visibility: hidden; layer: overlay; position: absolute; offset: 0 1;
+        width: 100%; height: 20; border: round $primary; padding: 0 1;
+    }
+    TrackingPanel #big-code { width: 66; height: 3; text-style: bold; }
+    TrackingPanel #big-row { height: 3; align: center middle; margin: 1 0; }
+    TrackingPanel RText { height: auto; }
+    """
+
+    @dataclass
+    class Closed(Message):
+        code: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.code = ""
+        self.shown_at: float | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="tracking-box"):
-            yield RText("پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:")
-            with Horizontal(id="big-row"):
-                yield Static(big_code(self.code), id="big-code", markup=False)
-            yield RText(
-                f"کد رهگیری: {tracking_label(self.code)}", id="code-line"
-            )
-            if self.note:
-                yield RText(self.note)
-            yield RText("Enter: تماس بعدی")
+        from samad_desk.screens.chrome import RLine
+
+        yield RLine("پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:", id="tracking-title")
+        with Horizontal(id="big-row"):
+            yield Static(big_code("0" * 12), id="big-code", markup=False)
+        yield RLine("", id="code-line")
+        yield RLine("", id="tracking-note")
+        yield RLine("Enter: تماس بعدی", classes="dim")
+
+    def show_code(self, code: str, *, note: str = "") -> None:
+        """Fill in and show; every part has a fixed size, so no layout pass is needed."""
+        self.code = code
+        self.query_one("#big-code", Static).update(big_code(code), layout=False)
+        self.query_one("#code-line").update(f"کد رهگیری: {tracking_label(code)}")
+        self.query_one("#tracking-note").update(note)
+        self.visible = True  # the focus stays put: moving it would restyle the whole form
+        self.shown_at = None
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        import time
+
+        self.shown_at = time.perf_counter()
+
+    @property
+    def shown(self) -> bool:
+        return self.visible
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.visible = False
+        self.post_message(self.Closed(self.code))
+
+    @property
+    def text(self) -> str:
+        from samad_desk.screens.chrome import RLine
+
+        return "\n".join(label_text(w) for w in self.query(RLine))
 
 
 class FollowupOfferModal(_Dialog):

@@ -9,7 +9,7 @@ from desk_ui_helpers import GOOD, screen_text, settle, type_text
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.candidates import CandidateList
-from samad_desk.screens.modals import FollowupOfferModal, TrackingCodeModal
+from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.services import CallForm
 from samad_desk.text.digits import to_persian_digits
 
@@ -60,9 +60,9 @@ async def test_new_citizen_call(make_app, store) -> None:
         assert screen.field("agency").value == "water-qazvin"
         await pilot.press("f2")
         await settle(pilot)
-        assert isinstance(app.screen, TrackingCodeModal)
-        code = app.screen.code
-        assert to_persian_digits(format_tracking_code(code)) in app.screen.text
+        assert app.screen.tracking.shown
+        code = app.screen.tracking.code
+        assert to_persian_digits(format_tracking_code(code)) in app.screen.tracking.text
         assert to_persian_digits(code[0]) in screen_text(app)
         ops = saved_ops(store)
         assert [o["type"] for o in ops] == ["citizen.upsert", "case.register", "case.refer"]
@@ -127,7 +127,7 @@ async def test_existing_citizen_found_by_mistyped_id(make_app, store, services) 
         await fill_case(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        assert isinstance(app.screen, TrackingCodeModal)
+        assert app.screen.tracking.shown
     ops = saved_ops(store)[before:]
     assert [o["type"] for o in ops] == ["case.register", "case.refer"]
     assert ops[0]["payload"]["citizen_id"] == first.citizen_id
@@ -151,8 +151,8 @@ async def test_followup_offered_for_open_case_on_same_matter(make_app, store, se
         assert to_persian_digits(format_tracking_code(first.tracking_code)) in app.screen.text
         await pilot.press("f2")
         await settle(pilot)
-        assert isinstance(app.screen, TrackingCodeModal)
-        assert app.screen.code == first.tracking_code
+        assert app.screen.tracking.shown
+        assert app.screen.tracking.code == first.tracking_code
     ops = saved_ops(store)[before:]
     assert [o["type"] for o in ops] == ["case.followup"]
     assert ops[0]["entity_id"] == first.case_id
@@ -175,8 +175,8 @@ async def test_new_case_anyway_from_the_offer(make_app, store, services) -> None
         await settle(pilot)
         await pilot.press("f3")
         await settle(pilot)
-        assert isinstance(app.screen, TrackingCodeModal)
-        assert app.screen.code != first.tracking_code
+        assert app.screen.tracking.shown
+        assert app.screen.tracking.code != first.tracking_code
     assert len(store.cases_of_citizen(first.citizen_id)) == 2
 
 
@@ -188,5 +188,5 @@ async def test_save_key_refuses_a_second_save_while_one_runs(make_app, store) ->
         await settle(pilot)
         await pilot.press("f2", "f2")
         await settle(pilot)
-        assert isinstance(app.screen, TrackingCodeModal)
+        assert app.screen.tracking.shown
     assert [o["type"] for o in saved_ops(store)].count("case.register") == 1

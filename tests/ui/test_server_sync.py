@@ -15,7 +15,6 @@ from test_call_entry import fill_case, fill_citizen
 from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.login_screen import LoginScreen
-from samad_desk.screens.modals import TrackingCodeModal
 
 
 @pytest.fixture
@@ -67,8 +66,8 @@ async def test_login_call_sync_and_find_on_server(online_settings, server) -> No
             await fill_case(pilot)
             await pilot.press("f2")
             await settle(pilot)
-            assert isinstance(app.screen, TrackingCodeModal)
-            code = app.screen.code
+            assert app.screen.tracking.shown
+            code = app.screen.tracking.code
             await wait_until(pilot, lambda: store.stats()["pending"] == 0)
             await pilot.pause(1.2)
             from samad_desk.screens.chrome import StatusBar
