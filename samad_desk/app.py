@@ -241,8 +241,9 @@ class SamadDeskApp(App[int]):
             except Exception as exc:
                 self.status.last_error = str(exc)
         self._poll_status()
-        self._build_index()
         self.switch_mode("call")
+        # the index is built once the call screen is up, so it never delays the first call
+        self.set_timer(1.0, self._build_index)
 
     def _subscribe_store(self) -> None:
         subscribe = getattr(self.store, "subscribe", None)
