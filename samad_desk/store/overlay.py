@@ -26,6 +26,12 @@ def op_order(op: dict) -> tuple:
     return (str(op.get("op_id", ""))[:13], str(op.get("client_id") or ""), int(op.get("client_seq") or 0))
 
 
+def _event_id(op_id: str) -> str:
+    from samad_desk.domain.reducer import event_id_for
+
+    return event_id_for(op_id)
+
+
 def _parse_time(text: str | None) -> datetime:
     if text:
         try:
@@ -52,11 +58,15 @@ class Overlay:
         self._memo: dict[tuple[str, str], object] = {}
         self._events: dict[str, dict[str, dict]] = {}
         self._computing: dict[tuple[str, str], dict | None] = {}
+        self._computing_op: dict[tuple[str, str], dict] = {}  # the op being applied to that state
         self.rejected_locally: dict[str, str] = {}
         self.version = 0  # bumped on every change (memo keys of derived views)
         self._dependents: dict[str, set[str]] = {}  # entity id -> ids whose state read it
         self._dep_stack: list[set[str]] = []
         self._collect_events = False
+        self._op_targets: dict[str, list[str]] = {}
+        self.event_op: dict[str, dict] = {}   # event id an op produces -> the pending op
+        self._op_stack: list[dict] = []        # the op being applied (reads of its other targets see "before")
 
     @property
     def calendar(self):
@@ -94,7 +104,9 @@ class Overlay:
                 return
             self.ops[op_id] = op
             self.version += 1
-            for eid in self._targets(op):
+            targets = self._op_targets[op_id] = self._targets(op)
+            self.event_op[_event_id(op_id)] = op
+            for eid in targets:
                 lst = self.by_entity.setdefault(eid, [])
                 lst.append(op)
                 if len(lst) > 1 and op_order(lst[-2]) > op_order(op):
@@ -123,7 +135,8 @@ class Overlay:
             if op is None:
                 return
             self.version += 1
-            for eid in self._targets(op):
+            self.event_op.pop(_event_id(op_id), None)
+            for eid in self._op_targets.pop(op_id, ()):
                 lst = self.by_entity.get(eid)
                 if lst:
                     lst[:] = [o for o in lst if o.get("op_id") != op_id]
@@ -134,19 +147,28 @@ class Overlay:
 
     def _keys_of(self, op: dict) -> list[str]:
         p = op.get("payload") or {}
-        keys = self._targets(op)
+        keys = list(self._op_targets.get(op["op_id"]) or self._targets(op))
+        keys.append(_event_id(op["op_id"]))
         if p.get("national_id"):
             keys.append("nid:" + str(p["national_id"]))
         if p.get("tracking_code"):
             keys.append("tc:" + str(p["tracking_code"]))
         return keys
 
-    @staticmethod
-    def _targets(op: dict) -> list[str]:
+    def _targets(self, op: dict) -> list[str]:
+        """Every entity an op changes (merge: the merged profiles; unmerge: the restored)."""
         out = [op.get("entity_id")]
+        p = op.get("payload") or {}
         if op.get("type") == "citizen.merge":
-            out.extend((op.get("payload") or {}).get("merged_ids") or [])
-        return [x for x in out if x]
+            out.extend(p.get("merged_ids") or [])
+        elif op.get("type") == "citizen.unmerge" and p.get("merge_op_id"):
+            merge = self.ops.get(p["merge_op_id"])
+            if merge is not None:
+                out.extend((merge.get("payload") or {}).get("merged_ids") or [])
+            else:
+                ev = self.cache.get("event", _event_id(p["merge_op_id"]))
+                out.extend(((ev or {}).get("data") or {}).get("merged_ids") or [])
+        return list(dict.fromkeys(x for x in out if x))
 
     def touches(self, entity_id: str) -> bool:
         return entity_id in self.by_entity
@@ -157,6 +179,10 @@ class Overlay:
         with self.lock:
             ops = self.by_entity.get(entity_id)
             if not ops:
+                if entity == "event" and entity_id in self.event_op:
+                    op = self.event_op[entity_id]
+                    if not any(o is op for o in self._op_stack):  # not the op's own dedup check
+                        return self._pending_event(entity_id)
                 return self.cache.get(entity, entity_id)
             key = (entity, entity_id)
             if key in self._computing:
@@ -177,30 +203,81 @@ class Overlay:
             self._memo[key] = doc
             return doc
 
+    def _pending_event(self, event_id: str) -> dict | None:
+        """The event a pending op produces (e.g. a merge's, read by its unmerge)."""
+        key = ("event", event_id)
+        hit = self._memo.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
+        cached = self.cache.get("event", event_id)
+        if cached is not None:
+            return cached
+        op = self.event_op[event_id]
+        self._dep_stack.append(set())
+        try:
+            outcome = self._apply(op, _Reader(self))
+        finally:
+            deps = self._dep_stack.pop()
+        for d in deps:
+            self._dependents.setdefault(d, set()).add(event_id)
+        doc = None
+        if outcome is not None:
+            for ch in outcome.changes:
+                if ch.entity == "event" and ch.id == event_id and ch.data:
+                    doc = FrozenRow(ch.data)
+        self._memo[key] = doc
+        return doc
+
+    def _apply(self, op: dict, reader):
+        from samad_desk.domain.reducer import apply_op
+
+        self._op_stack.append(op)
+        try:
+            outcome = apply_op(op, reader, now=_parse_time(op.get("client_time")), calendar=self.calendar)
+        except Exception as exc:  # a bad op must never break reading
+            self.rejected_locally[op["op_id"]] = f"{type(exc).__name__}: {exc}"
+            return None
+        finally:
+            self._op_stack.pop()
+        if outcome.status != "applied":
+            self.rejected_locally[op["op_id"]] = outcome.message or outcome.code or "rejected"
+            return None
+        return outcome
+
+    def state_before(self, entity: str, entity_id: str, op: dict) -> dict | None:
+        """``entity_id`` with only its pending ops that come before ``op`` applied."""
+        key = (entity, entity_id)
+        if key in self._computing and self._computing_op.get(key) is op:
+            return self._computing[key]
+        ops = self.by_entity.get(entity_id) or []
+        prior = []
+        for o in ops:
+            if o is op or o.get("op_id") == op.get("op_id"):
+                break
+            prior.append(o)
+        if not prior:
+            return self.cache.get(entity, entity_id)
+        return self._compute(entity, entity_id, prior)
+
     def _note_read(self, entity_id: str) -> None:
         if self._dep_stack:
             self._dep_stack[-1].add(entity_id)
 
     def _compute(self, entity: str, entity_id: str, ops: list[dict]) -> dict | None:
-        from samad_desk.domain.reducer import apply_op
-
         key = (entity, entity_id)
         base = self.cache.get(entity, entity_id)
         state = dict(base) if base is not None else None
+        prev = (self._computing.get(key, _MISSING), self._computing_op.get(key, _MISSING))
         self._computing[key] = state
         reader = _Reader(self)
         events = self._events.setdefault(entity_id, {}) if entity == "case" and self._collect_events else None
         try:
             for op in ops:
-                if entity_of(op) != entity and not (entity == "citizen" and op.get("type") == "citizen.merge"):
+                if entity_of(op) != entity:
                     continue
-                try:
-                    outcome = apply_op(op, reader, now=_parse_time(op.get("client_time")), calendar=self.calendar)
-                except Exception as exc:  # a bad op must never break reading
-                    self.rejected_locally[op["op_id"]] = f"{type(exc).__name__}: {exc}"
-                    continue
-                if outcome.status != "applied":
-                    self.rejected_locally[op["op_id"]] = outcome.message or outcome.code or "rejected"
+                self._computing_op[key] = op
+                outcome = self._apply(op, reader)
+                if outcome is None:
                     continue
                 for ch in outcome.changes:
                     if ch.entity == entity and ch.id == entity_id:
@@ -209,7 +286,11 @@ class Overlay:
                     elif ch.entity == "event" and events is not None and ch.data:
                         events[ch.id] = dict(ch.data)
         finally:
-            self._computing.pop(key, None)
+            for d, v in zip((self._computing, self._computing_op), prev, strict=True):
+                if v is _MISSING:
+                    d.pop(key, None)
+                else:
+                    d[key] = v  # type: ignore[assignment]
         return state
 
     def events_of_case(self, case_id: str) -> list[dict]:
@@ -241,8 +322,14 @@ class _Reader:
         self.o = overlay
 
     def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        self.o._note_read(id)
-        doc = self.o.get(entity, id)
+        o = self.o
+        o._note_read(id)
+        if o._op_stack and entity != "event":
+            op = o._op_stack[-1]
+            if id in o._op_targets.get(op["op_id"], ()):
+                doc = o.state_before(entity, id, op)
+                return dict(doc) if doc is not None else None
+        doc = o.get(entity, id)
         return dict(doc) if doc is not None else None
 
     def citizen_by_national_id(self, nid: str) -> dict | None:

@@ -230,3 +230,23 @@ def test_returned_documents_are_private_copies(seeded):
     assert s.get("case", ops[1]["entity_id"])["state"] == "referred"
     assert s.get("agency", "ag-1")["name"] == "دستگاه 1"
     assert s.case_by_tracking_code(case["tracking_code"])["state"] == "referred"
+
+
+def test_pending_merge_and_unmerge_are_overlaid(seeded):
+    from store_helpers import AGENT
+
+    from samad_desk.domain import ops as domain_ops
+
+    s = seeded
+    a = s.save(call_ops(s, random.Random(11)))
+    b = s.save(call_ops(s, random.Random(12)))
+    ida, idb = a[0]["entity_id"], b[0]["entity_id"]
+    sup = dict(AGENT, role="supervisor", operator_id="op-sup")
+    merge = s.save([domain_ops.citizen_merge(ida, [idb], {"city": "تاکستان"}, sup)])[0]
+    assert s.get("citizen", ida)["city"] == "تاکستان"  # the survivor's chosen values, before sync
+    assert s.get("citizen", idb)["merged_into"] == ida
+    assert s.get("event", merge["op_id"]) is None  # only by its derived id
+    s.save([domain_ops.citizen_unmerge(ida, merge["op_id"], sup)])
+    assert s.get("citizen", idb)["merged_into"] is None
+    assert s.get("citizen", ida)["city"] == "قزوین"
+    assert s.citizen_by_national_id(b[0]["payload"]["national_id"])["id"] == idb
