@@ -132,7 +132,7 @@ class SyncEngine:
         pull_limit: int = PULL_MAX,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
-        apply_batch: int = 5000,
+        apply_batch: int = 20000,
         initial_snapshot: bool = True,
     ) -> None:
         self.store = store
