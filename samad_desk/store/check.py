@@ -11,6 +11,7 @@ from samad_desk.store import fileio
 from samad_desk.store.cache import Cache, ShardCorrupt, read_footer
 from samad_desk.store.errors import StoreError
 from samad_desk.store.journal import JOURNAL_SCHEMA, STATUS_SCHEMA, check_schema, scan_bytes
+from samad_desk.text.digits import to_persian_digits as _fa
 
 
 def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
@@ -43,7 +44,7 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
         ops = sum(len(r.get("ops") or []) for r in scan.records if r.get("k") == "ops")
         n_ops += ops
         if path.name != "status.jsonl":
-            info.append(f"{path.name}: {len(scan.records)} رکورد، {ops} عملیات")
+            info.append(f"{path.name}: {_fa(str(len(scan.records)))} رکورد، {_fa(str(ops))} عملیات")
     for path in sorted(outbox.glob("*.corrupt")) if outbox.is_dir() else []:
         problems.append(f"دفتر قرنطینه‌شده: {path.name} (عملیات سالم آن بازیابی شده است)")
     for path in sorted(outbox.glob("*.json")) if outbox.is_dir() else []:
@@ -77,11 +78,11 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
                 problems.append(f"{d.name}/{f.name}: خراب ({exc}); «samad-desk store rebuild» را اجرا کنید.")
             finally:
                 os.close(fd)
-        info.append(f"کش: {docs} سند")
+        info.append(f"کش: {_fa(str(docs))} سند")
     for sub in (outbox, d):
         if sub is not None and sub.is_dir():
             temps = [p.name for p in sub.iterdir() if ".tmp-" in p.name]
             if temps:
                 info.append(f"{len(temps)} فایل موقت جامانده (در باز کردن بعدی پاک می‌شود)")
-    info.append(f"عملیات در دفترها: {n_ops}")
+    info.append(f"عملیات در دفترها: {_fa(str(n_ops))}")
     return problems, info

@@ -66,6 +66,12 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
         click.echo(f"… و {_fa(len(rep.errors) - max_errors)} خطای دیگر", err=True)
     for line, w in rep.warnings[:max_errors]:
         click.echo(f"سطر {_fa(line)} (هشدار): {w}", err=True)
+    if rep.unchecked_agencies:
+        click.echo(
+            f"هشدار: فهرست دستگاه‌ها هنوز از سرور دریافت نشده است؛ دستگاهِ {_fa(rep.unchecked_agencies)} سطر"
+            " اینجا بررسی نشد و سرور هنگام همگام‌سازی آن را بررسی می‌کند.",
+            err=True,
+        )
     what = "پرونده" if kind == "cases" else "شهروند"
     click.echo(
         f"{_fa(rep.saved)} {what} از {_fa(rep.total)} سطر ثبت شد؛ {_fa(len(rep.errors))} سطر رد شد."

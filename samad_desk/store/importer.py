@@ -39,6 +39,7 @@ class ImportReport:
     citizens_created: int = 0
     citizens_reused: int = 0
     ops: int = 0
+    unchecked_agencies: int = 0
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -202,10 +203,13 @@ class Importer:
         if channel is None:
             return [], "نحوه دریافت: نامعتبر است", []
         agency_id = _s(row, "agency_id")
-        if agency_id:
+        if agency_id and self._agencies:
             agency_id = agency_id if agency_id in self._agencies else self._agency_by_name.get(agency_id, "")
             if not agency_id:
                 return [], f"دستگاه: «{_s(row, 'agency_id')}» شناخته نیست", []
+        elif agency_id:
+            # never synced: no agency list here yet; the server checks the referral
+            self.report.unchecked_agencies += 1
         cops, citizen_id, err, warnings = self.citizen_ops(row)
         if err:
             return [], err, warnings

@@ -97,3 +97,18 @@ def test_store_check_and_rebuild():
 def test_import_missing_file_is_a_clear_error():
     r = CliRunner().invoke(main, ["import", "cases", os.path.join("nope", "x.csv")])
     assert r.exit_code != 0 and "پیدا نشد" in r.output
+
+
+def test_import_before_first_sync_leaves_agency_check_to_the_server(tmp_path):
+    rng = random.Random(3)
+    f = tmp_path / "cases.csv"
+    f.write_text(HEADER + f"{valid_nid(rng)},علی,رضایی,,,قزوین,complaint,قطعی آب,آب قطع است,water-qazvin\n",
+                 encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", "cases", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "فهرست دستگاه‌ها هنوز از سرور دریافت نشده" in r.output and "۱ پرونده از ۱ سطر ثبت شد" in r.output
+    s = Store.open(paths.data_dir())
+    try:
+        assert [o["type"] for o in s.pending_ops()] == ["citizen.upsert", "case.register", "case.refer"]
+    finally:
+        s.close()
