@@ -408,6 +408,15 @@ class DeskServices:
                 inside.append(c)
         return (prefix + inside)[:limit]
 
+    def subject_label(self, key: str | None) -> str:
+        """Persian title of a subject key (cases store the key); unknown keys unchanged."""
+        if not key:
+            return ""
+        for s in self.subjects():
+            if s.key == key:
+                return s.label
+        return str(key)
+
     def suggested_agency(self, subject_key: str) -> str | None:
         for s in self.subjects():
             if s.key == subject_key:

@@ -110,7 +110,7 @@ class FollowupScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="fu-body"):
-            yield FieldRow("query", "کد رهگیری / ملی", LtrInput(id="in-query"))
+            yield FieldRow("query", "کد رهگیری/ملی", LtrInput(id="in-query"))
             results = OptionList(id="fu-results")
             yield results
             with Vertical(id="fu-case"):
@@ -201,7 +201,8 @@ class FollowupScreen(DeskScreen):
         width = max(20, (results.size.width or 76) - 2)
         for case in cases:
             code = tracking_label(str(case.get("tracking_code", "")))
-            label = f"{code} — {case.get('subject', '')} — {_jalali(case.get('registered_at'))}"
+            subject = self.services.subject_label(case.get("subject"))
+            label = f"{code} — {subject} — {_jalali(case.get('registered_at'))}"
             results.add_option(Option(vis(label, width), id=str(case["id"])))
         results.add_class("-shown")
         results.highlighted = 0
@@ -225,7 +226,7 @@ class FollowupScreen(DeskScreen):
             f"کد رهگیری {tracking_label(str(case.get('tracking_code', '')))}"
             f" — وضعیت: {view.state_label}",
             f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
-            f" — موضوع: {case.get('subject', '')}",
+            f" — موضوع: {self.services.subject_label(case.get('subject'))}",
             f"دستگاه: {(view.agency or {}).get('name', 'هنوز ارجاع نشده')}",
         ]
         if view.due_jalali:

@@ -63,7 +63,7 @@ class TrackingPanel(Vertical):
     DEFAULT_CSS = """
     TrackingPanel {
         visibility: hidden; layer: overlay; position: absolute; offset: 0 1;
-        width: 100%; height: 20; border: round $primary; padding: 0 1;
+        width: 100%; height: 21; border: round $primary; padding: 0 1;
     }
     TrackingPanel #big-code { width: 66; height: 3; text-style: bold; }
     TrackingPanel #big-row { height: 3; align: center middle; margin: 1 0; }

@@ -101,7 +101,7 @@ class ProfileScreen(Screen[None]):
         for case in self.cases:
             code = tracking_label(str(case.get("tracking_code", "")))
             line = (
-                f"{code} — {_state(case.get('state'))} — {case.get('subject', '')}"
+                f"{code} — {_state(case.get('state'))} — {self.services.subject_label(case.get('subject'))}"
                 f" — {_jalali(case.get('registered_at'))}"
             )
             options.add_option(Option(vis(line, width), id=str(case["id"])))
