@@ -269,11 +269,46 @@ class BidiSession:
         def subscribe() -> None:
             app.app_suspend_signal.subscribe(app, lambda _app: self.restore(), immediate=True)
             app.app_resume_signal.subscribe(app, lambda _app: self.enter(), immediate=True)
+            self._hook_driver(app)
 
         if app.is_running:
             subscribe()
         else:
             app.call_later(subscribe)
+
+    def _hook_driver(self, app: Any) -> None:
+        """Send implicit mode both *before* and *after* the driver leaves the alternate
+        screen (on exit and on suspend).
+
+        Before: under tmux, leaving the alternate screen makes tmux redraw the pane's shell
+        rows to the outer terminal, and VTE keeps rows drawn in explicit mode explicit (seen
+        in lxterminal: Persian lines printed before the app read backwards after it quit).
+        After: VTE restores the BiDi mode saved on entering the alternate screen (explicit)
+        when it leaves it, so the mode must be sent again on the normal screen. The first
+        goes through the driver's own writer, ordered before ``CSI ?1049l``. Uses the driver
+        (``app._driver``; Textual is pinned).
+        """
+        driver = getattr(app, "_driver", None)
+        if driver is None or getattr(driver, "is_headless", True):
+            return
+        if getattr(driver, "_samad_bidi_hooked", False):
+            return
+        original = driver.stop_application_mode
+
+        def stop_application_mode() -> None:
+            visual = self.mode == "visual"
+            if visual:
+                try:
+                    driver.write(bdsm(False, self.environ))
+                except Exception:  # noqa: BLE001 - the restore below still runs
+                    pass
+            original()
+            if visual:
+                self.explicit = True  # the alternate screen may have brought it back
+                self.restore()
+
+        driver.stop_application_mode = stop_application_mode
+        driver._samad_bidi_hooked = True
 
     def _install_signal_handlers(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -233,3 +233,65 @@ async def test_unfocused_empty_field_stands_out_from_the_screen(theme):
         field = Color.from_rich_color(cells[b.content_region.x + 5][1].bgcolor)
         screen = Color.from_rich_color(cells[-1][1].bgcolor)  # right of the 30-cell field
         assert abs(field.brightness - screen.brightness) >= 0.04
+
+
+# ------------------------------------------- implicit mode around leaving the alt screen
+
+_CHILD_APP = r"""
+import sys
+from textual.app import App
+from samad_desk import terminal
+
+class Quick(App):
+    def on_mount(self):
+        session.attach(self)
+        self.set_timer(0.3, self.exit)
+
+env = {"TMUX": "/tmp/fake,1,0"}
+with terminal.bidi_session(mode="visual", environ=env) as session:
+    Quick().run()
+"""
+
+
+def _run_in_pty(code: str) -> str:
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(sys.executable, [sys.executable, "-c", code])
+    out = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode("utf-8", "replace")
+
+
+def test_implicit_mode_is_sent_before_and_after_leaving_the_alternate_screen():
+    # lxterminal: under tmux the shell rows redrawn when the app left the alternate screen
+    # stayed explicit (read backwards); on plain VTE the mode saved with the alternate
+    # screen came back explicit. CSI 8 h must go out on both sides of CSI ?1049l.
+    from samad_desk.terminal import CSI_EXPLICIT, CSI_IMPLICIT, tmux_wrap
+
+    stream = _run_in_pty(_CHILD_APP)
+    leave = stream.rindex("\x1b[?1049l")
+    assert stream.index(CSI_EXPLICIT) < stream.index("\x1b[?1049h")
+    before, after = stream[:leave], stream[leave:]
+    last_frame = before.rindex(CSI_EXPLICIT) if CSI_EXPLICIT in before else 0
+    assert CSI_IMPLICIT in before[last_frame:]
+    assert tmux_wrap(CSI_IMPLICIT) in before[last_frame:]  # through tmux passthrough too
+    assert CSI_IMPLICIT in after and CSI_EXPLICIT not in after
