@@ -18,6 +18,7 @@ Pure Python + rapidfuzz; no Textual. A Textual worker calls ``search`` after a d
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import pickle
 import re
@@ -96,8 +97,14 @@ class CitizenIndex:
         recs = list(records)
         if recs:
             self._bulk = True
-            for raw in recs:
-                self.add(raw)
+            gc_was = gc.isenabled()
+            gc.disable()
+            try:
+                for raw in recs:
+                    self.add(raw)
+            finally:
+                if gc_was:
+                    gc.enable()
             self._bulk = False
             self.vocab = sorted(self.vocab_count)
             self.id_sorted = sorted({k for r in self.recs.values() if (k := r.id_key())})
@@ -125,6 +132,8 @@ class CitizenIndex:
         """The saved index, or None when missing, unreadable, or built with other parameters,
         another format or another cache ``stamp`` (then rebuild it). Only load files this
         desk wrote itself: pickle runs code from the file."""
+        gc_was = gc.isenabled()
+        gc.disable()  # millions of new objects: the cyclic GC would rescan them over and over
         try:
             with open(path, "rb") as fh:
                 header = pickle.load(fh)
@@ -133,6 +142,9 @@ class CitizenIndex:
                 index = pickle.load(fh)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
             return None
+        finally:
+            if gc_was:
+                gc.enable()
         return index if isinstance(index, cls) else None
 
     # ------------------------------------------------------------------ maintenance
