@@ -285,8 +285,8 @@ class BidiSession:
         in lxterminal: Persian lines printed before the app read backwards after it quit).
         After: VTE restores the BiDi mode saved on entering the alternate screen (explicit)
         when it leaves it, so the mode must be sent again on the normal screen. The first
-        goes through the driver's own writer, ordered before ``CSI ?1049l``. Uses the driver
-        (``app._driver``; Textual is pinned).
+        and the second go through the driver's own (threaded) writer, so they are ordered
+        around ``CSI ?1049l``. Uses the driver (``app._driver``; Textual is pinned).
         """
         driver = getattr(app, "_driver", None)
         if driver is None or getattr(driver, "is_headless", True):
@@ -295,17 +295,20 @@ class BidiSession:
             return
         original = driver.stop_application_mode
 
+        def send_implicit() -> bool:
+            try:
+                driver.write(bdsm(False, self.environ))  # queued in order with the driver's
+            except Exception:  # noqa: BLE001 - the final restore after run() still runs
+                return False
+            return True
+
         def stop_application_mode() -> None:
             visual = self.mode == "visual"
             if visual:
-                try:
-                    driver.write(bdsm(False, self.environ))
-                except Exception:  # noqa: BLE001 - the restore below still runs
-                    pass
+                send_implicit()
             original()
-            if visual:
-                self.explicit = True  # the alternate screen may have brought it back
-                self.restore()
+            if visual and send_implicit():
+                self.explicit = False
 
         driver.stop_application_mode = stop_application_mode
         driver._samad_bidi_hooked = True
