@@ -39,12 +39,15 @@ def central_group() -> None:
 @click.option("--registry", "registry_file", type=click.Path(dir_okay=False), default=None,
               help="Civil-registry JSONL file (national_id, names, birth_date).")
 @click.option("--seed-demo", is_flag=True, help="Create the demo agencies and users first.")
+@click.option("--demo-cases", default=0, type=int,
+              help="With --seed-demo on an empty database: also load this many generated cases.")
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Server processes (rate limits are then counted per process).")
 @click.option("--min-desk-version", default=None,
               help="Desks older than this (X-Desk-Version) get 426 and keep their ops.")
-def serve(db_url, host, port, registry_file, seed_demo, log_level, workers, min_desk_version) -> None:
+def serve(db_url, host, port, registry_file, seed_demo, demo_cases, log_level, workers,
+          min_desk_version) -> None:
     """Serve the HTTP API (uvicorn)."""
     import os
 
@@ -56,10 +59,13 @@ def serve(db_url, host, port, registry_file, seed_demo, log_level, workers, min_
     setup_logging(log_level)
     db_url = db_url or default_db_url()
     if seed_demo:
+        from samad_desk.central.seed import has_cases, load_demo_data
         from samad_desk.central.seed import seed_demo as do_seed
 
         c = _central(db_url)
         do_seed(c)
+        if demo_cases and not has_cases(c):
+            load_demo_data(c, citizens=2 * demo_cases, cases=demo_cases)
         c.close()
     if workers > 1:
         os.environ["SAMAD_CENTRAL_DB"] = db_url

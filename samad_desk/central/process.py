@@ -4,6 +4,8 @@
 ...     httpx.get(srv.url + "/v1/health")
 
 ``start_server`` runs ``python -m samad_desk central serve`` on 127.0.0.1 with a free port
+(``seed_demo=True`` adds the demo agencies and users, ``demo_cases=N`` also N generated
+cases with citizens and history, on an empty database)
 and waits for ``/v1/health`` (deadline ``timeout``). ``stop()`` sends SIGTERM (then
 SIGKILL after a grace period), ``kill()`` sends SIGKILL at once (crash tests), and
 ``restart()`` starts it again on the same port and database. The server's JSON logs go to
@@ -56,9 +58,11 @@ class ServerProcess:
         log_path: str | Path | None = None,
         timeout: float = 30.0,
         workers: int = 1,
+        demo_cases: int = 0,
     ):
         self.db_url = db_url
         self.workers = workers
+        self.demo_cases = demo_cases
         self.registry_file = registry_file
         self.seed_demo = seed_demo
         self.port = port or free_port()
@@ -82,6 +86,8 @@ class ServerProcess:
             cmd += ["--registry", str(self.registry_file)]
         if seed:
             cmd.append("--seed-demo")
+            if self.demo_cases:
+                cmd += ["--demo-cases", str(self.demo_cases)]
         if self.workers > 1:
             cmd += ["--workers", str(self.workers)]
         return cmd
@@ -206,6 +212,7 @@ def start_server(
     log_path: str | Path | None = None,
     timeout: float = 30.0,
     workers: int = 1,
+    demo_cases: int = 0,
 ) -> ServerProcess:
     """Start the server and wait until it is healthy; use as a context manager or call
     ``.stop()``."""
@@ -218,6 +225,7 @@ def start_server(
         log_path=log_path,
         timeout=timeout,
         workers=workers,
+        demo_cases=demo_cases,
     ).start()
 
 

@@ -102,3 +102,13 @@ def load_demo_data(central: Any, *, seed: int = 1, citizens: int = 200, cases: i
 
     items = [(k, d) for k, d in generate(seed, citizens, cases, reference=False)]
     return central.import_entities(items)
+
+
+def has_cases(central: Any) -> bool:
+    from sqlalchemy import select
+
+    from samad_desk.central import db
+
+    t = db.entities
+    with central.engine.connect() as conn:
+        return conn.execute(select(t.c.id).where(t.c.entity == "case").limit(1)).first() is not None

@@ -125,6 +125,7 @@ class Central(PushMixin, PullMixin):
         self.registry: CivilRegistry | None = open_registry(registry_file)
         self._calendar = calendar
         self.login_limiter = auth.RateLimiter(*login_limit)
+        self.login_ip_limiter = auth.RateLimiter(login_limit[0] * 10, login_limit[1])
         self.track_limiter = auth.RateLimiter(*track_limit)
         self.poison_attempts = poison_attempts
         self.faults = faults or Faults.from_env()
@@ -333,7 +334,8 @@ class Central(PushMixin, PullMixin):
         if device_id is not None and (not isinstance(device_id, str) or not 0 < len(device_id) <= 128):
             raise bad_request("شناسه دستگاه معتبر نیست.")
         key = f"{username.lower()}|{ip}"
-        wait = self.login_limiter.blocked(key)
+        # per username+IP, and a looser per-IP bound against guessing across usernames
+        wait = max(self.login_limiter.blocked(key), self.login_ip_limiter.blocked(ip))
         if wait:
             raise ApiError(
                 429,
@@ -351,6 +353,7 @@ class Central(PushMixin, PullMixin):
             ok = op.active and auth.verify_password(op.password_hash, password)
         if not ok:
             self.login_limiter.hit(key)
+            self.login_ip_limiter.hit(ip)
             log.info("login failed", extra={"username": username, "ip": ip})
             raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.")
         self.login_limiter.reset(key)

@@ -132,3 +132,12 @@ def test_desk_below_minimum_version_gets_426(make_server):
     new = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"},
                     headers={"X-Desk-Version": "0.10.0"})
     assert new.status_code == 200
+
+
+def test_guessing_across_usernames_is_limited_per_ip(make_server):
+    http = make_server(login_limit=(2, 60.0))  # per IP: 10 × 2 failures
+    for i in range(20):
+        r = http.post("/v1/auth/login", json={"username": f"guess{i}", "password": "x"})
+        assert r.status_code == 401
+    r = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"})
+    assert r.status_code == 429 and r.headers["Retry-After"]
