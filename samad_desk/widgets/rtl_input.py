@@ -59,6 +59,7 @@ class RTLInput(Widget, can_focus=True):
     RTLInput:nocolor:focus > .rtl-input--field { background: $background; }
     RTLInput:nocolor > .rtl-input--selection { text-style: reverse underline; }
     RTLInput:nocolor > .rtl-input--error { text-style: bold; }
+    RTLInput:nocolor > .rtl-input--placeholder { text-style: dim italic; }
     """
 
     COMPONENT_CLASSES = {

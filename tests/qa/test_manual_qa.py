@@ -295,3 +295,33 @@ def test_implicit_mode_is_sent_before_and_after_leaving_the_alternate_screen():
     assert CSI_IMPLICIT in before[last_frame:]
     assert tmux_wrap(CSI_IMPLICIT) in before[last_frame:]  # through tmux passthrough too
     assert CSI_IMPLICIT in after and CSI_EXPLICIT not in after
+
+
+async def test_no_color_placeholder_does_not_look_like_a_value(monkeypatch):
+    # xterm, NO_COLOR=1: the birth-date placeholder «۱۳۶۵/۰۴/۱۲» looked exactly like a
+    # typed value; without colour it must differ by style
+    monkeypatch.setenv("NO_COLOR", "1")
+    rtl.set_mode("visual")
+
+    class Placeholder(App[None]):
+        CSS = "RTLInput { width: 30; }"
+
+        def compose(self) -> ComposeResult:
+            yield RTLInput(id="typed")
+            yield RTLInput(placeholder="\u06f1\u06f3\u06f6\u06f5", direction="ltr", id="empty")
+
+    app = Placeholder()
+    async with app.run_test(size=(40, 6)) as pilot:
+        typed = app.query_one("#typed", RTLInput)
+        typed.focus()
+        for key in "\u06f1\u06f2":
+            await pilot.press(key)
+        app.screen.set_focus(None)
+        await pilot.pause()
+        empty = app.query_one("#empty", RTLInput)
+        value_cells = screen_cells(app, typed.content_region.y, filtered=True)
+        hint_cells = screen_cells(app, empty.content_region.y, filtered=True)
+        value = next(st for ch, st in value_cells if ch == "\u06f1")
+        hint = next(st for ch, st in hint_cells if ch == "\u06f1")
+        assert not value.dim and not value.italic
+        assert hint.dim or hint.italic
