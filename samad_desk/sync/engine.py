@@ -465,11 +465,19 @@ class SyncEngine:
             cursor = next_cursor
 
     def _snapshot(self) -> None:
-        entities, cursor = self.client.snapshot()
-        self.store.replace_from_snapshot(entities, cursor)
+        records, cursor = self.client.snapshot()
+        count = 0
+
+        def counted():
+            nonlocal count
+            for record in records:
+                count += 1
+                yield record
+
+        self.store.replace_from_snapshot(counted(), cursor)
         self.counters["snapshots"] += 1
-        self.counters["pulled"] += len(entities)
-        self._round_counts["pulled"] += len(entities)
+        self.counters["pulled"] += count
+        self._round_counts["pulled"] += count
 
     def _note_server_time(self) -> None:
         server = _parse_time(self.client.last_server_time)

@@ -15,7 +15,6 @@ from samad_desk.cli import main
 from samad_desk.domain import ops as O
 from samad_desk.store import Store
 
-
 # the command line does not depend on the server's database: SQLite only
 pytestmark = pytest.mark.parametrize("shared_central", ["sqlite"], indirect=True)
 

@@ -372,3 +372,19 @@ def test_checker_catches_a_desk_that_acknowledges_on_send(world):
     agent.sync()
     with pytest.raises(AssertionError, match="never reached the server"):
         check_global(central.db_url, [agent])
+
+
+def test_cut_snapshot_download_leaves_the_cache_alone(world, desk_factory):
+    central, proxy, agent, water = world
+    ids = _calls(agent, 5, water.operator["agency_id"])
+    agent.sync_until_quiet()
+    fresh = desk_factory("fresh-water", "water1", proxy.url, initial_sync=False, timeout=1.5)
+    proxy.cut_response(after=700, match=b"GET /v1/sync/snapshot")
+    stats = fresh.sync()
+    assert not stats["ok"]
+    assert fresh.store.cursor() is None and fresh.cases() == []
+    stats = fresh.sync()
+    assert stats["ok"] and stats["snapshots"] == 1
+    assert set(ids) <= {c["id"] for c in fresh.cases()}
+    water.sync_until_quiet()
+    assert cache_view(fresh) == cache_view(water)
