@@ -44,12 +44,18 @@ def central_group() -> None:
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Server processes (rate limits are then counted per process).")
+@click.option("--holidays", "holidays_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Announced holidays and closures (the desks' override file format).")
 @click.option("--min-desk-version", default=None,
               help="Desks older than this (X-Desk-Version) get 426 and keep their ops.")
 def serve(db_url, host, port, registry_file, seed_demo, demo_cases, log_level, workers,
-          min_desk_version) -> None:
-    """Serve the HTTP API (uvicorn)."""
+          holidays_file, min_desk_version) -> None:
+    """Serve the HTTP API (uvicorn). Deadlines use the desks' settings (weekend,
+    province, SLA days; ``samad-desk locate config``) and ``--holidays``."""
     import os
+
+    if holidays_file:
+        os.environ["SAMAD_DESK_HOLIDAYS_FILE"] = str(holidays_file)
 
     import uvicorn
 

@@ -138,9 +138,16 @@ class Central(PushMixin, PullMixin):
     @property
     def calendar(self) -> Any:
         if self._calendar is None:
+            # the same settings as the desks: SAMAD_DESK_WEEKEND, SAMAD_DESK_HOLIDAYS_FILE
+            # (announced holidays and closures), SAMAD_DESK_PROVINCE, sla_days, …
             from samad_desk.domain.sla import WorkingCalendar
+            from samad_desk.settings import SettingsError, load_settings
 
-            self._calendar = WorkingCalendar()
+            try:
+                self._calendar = WorkingCalendar.from_settings(load_settings())
+            except SettingsError as exc:
+                log.warning("settings unusable, default calendar: %s", exc)
+                self._calendar = WorkingCalendar()
         return self._calendar
 
     def epoch(self, conn) -> int:

@@ -195,3 +195,22 @@ def test_gzip_request_bodies_are_accepted(server):
     broken = server.post("/v1/sync/push", content=b"\x1f\x8bnot gzip",
                          headers={**agent.headers, "Content-Encoding": "gzip"})
     assert broken.status_code == 400 and broken.json()["message"]
+
+
+def test_deadlines_follow_the_holidays_file(make_server, tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    now = datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
+    due = {}
+    for label, text in (("plain", ""), ("closure", "2025-03-03 تعطیلی آلودگی هوا\n2025-03-04\n")):
+        holidays = tmp_path / f"{label}.txt"
+        holidays.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("SAMAD_DESK_HOLIDAYS_FILE", str(holidays))
+        http = make_server(clock=lambda: now)
+        agent = Desk(http, "agent1")
+        ops, case_id, _c, _t = agent.new_call()
+        agent.push(*ops)
+        agent.pull_all()
+        due[label] = agent.visible("case")[case_id]["due_date"]
+    assert due["plain"] and due["closure"]
+    assert due["closure"] > due["plain"]  # two closure days push the deadline back
