@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -140,3 +141,21 @@ def test_no_token_at_all_needs_a_login_without_touching_the_network(scripted, tm
     with pytest.raises(AuthRequired):
         _client(scripted, tmp_path).pull(None)
     assert scripted.requests == []
+
+
+def test_snapshot_follows_pages_and_needs_the_control_line(scripted, tmp_path):
+    def page(records, control) -> bytes:
+        return b"".join(json.dumps(r).encode() + b"\n" for r in [*records, control])
+
+    rec = [{"entity": "case", "id": f"c{i}", "version": 1, "data": {"id": f"c{i}"}} for i in range(3)]
+    scripted.answer("/v1/sync/snapshot", 200, page(rec[:2], {"done": False, "next_page": "P2"}))
+    scripted.answer("/v1/sync/snapshot", 200, page(rec[2:], {"done": True, "cursor": "CUR"}))
+    store = TokenStore(tmp_path, scripted.url)
+    store.save({"access_token": "A"})
+    client = SyncClient(scripted.url, store, timeout=3)
+    records, cursor = client.snapshot()
+    assert cursor == "CUR" and list(records) == rec
+    assert scripted.of("/v1/sync/snapshot")[1]["path"].endswith("page=P2")
+    scripted.answer("/v1/sync/snapshot", 200, page(rec, {"done": False, "next_page": "P2"})[:-40])
+    with pytest.raises(TransientError):
+        client.snapshot()
