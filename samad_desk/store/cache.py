@@ -647,23 +647,37 @@ class Cache:
         return sum(si.count for si in self.shards.get(entity, ()))
 
     def iter_docs(self, entity: str) -> Iterator[dict]:
-        """Every document of an entity, reading each shard sequentially (not via the LRU)."""
-        for si in list(self.shards.get(entity, ())):
-            if si.fd is None or not si.count:
-                continue
-            try:
-                body = os.pread(si.fd, si.body_end, 0) if si.body_end else b""
-            except OSError:
-                continue
-            for line in body.split(b"\n")[1:]:
-                if not line:
-                    continue
+        """Every document of an entity, reading each shard sequentially (not via the LRU).
+
+        The shard descriptors are duplicated first, so a refresh in another thread (which
+        closes and replaces them) cannot make this iteration read the wrong file.
+        """
+        with self._lock:
+            snap = []
+            for si in self.shards.get(entity, ()):
+                if si.fd is not None and si.count and si.body_end:
+                    snap.append((os.dup(si.fd), si.body_end))
+        try:
+            while snap:
+                fd, end = snap.pop(0)
                 try:
-                    doc = orjson.loads(line)
-                except orjson.JSONDecodeError:
+                    body = os.pread(fd, end, 0)
+                except OSError:
                     continue
-                if isinstance(doc, dict):
-                    yield doc
+                finally:
+                    os.close(fd)
+                for line in body.split(b"\n")[1:]:
+                    if not line:
+                        continue
+                    try:
+                        doc = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        continue
+                    if isinstance(doc, dict):
+                        yield doc
+        finally:
+            for fd, _ in snap:
+                os.close(fd)
 
     def entities(self) -> list[str]:
         return list(self.shards)
