@@ -242,6 +242,8 @@ class SamadDeskApp(App[int]):
         if self.sync is None and self.sync_factory is not None:
             self.sync = self.sync_factory(self.store, AppSyncReporter(self))
         self.services.sync = self.sync
+        self.services.client = self.client
+        self.services.online = lambda: self.status.connection == "online"
         self.status.connection = "embedded" if self.settings.embedded else (
             "online" if online else "offline"
         )

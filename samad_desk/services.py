@@ -329,6 +329,10 @@ class DeskServices:
         self.calendar = calendar
         self._subjects = subjects
         self._cities = cities
+        #: sync client (None in the embedded default) and whether the link is up now
+        self.client: Any = None
+        self.online: Callable[[], bool] = lambda: False
+        self._registry_cache: dict[str, dict[str, Any] | None] = {}
         self._index: Any = None  # matching.index.CitizenIndex once built
         self._index_lock = threading.Lock()
         self._index_stale: set[str] = set()
@@ -732,6 +736,11 @@ class DeskServices:
                 if citizen is None:
                     continue
                 found[hit.record_id] = self._candidate(citizen, list(hit.reasons), float(hit.score))
+        if not exact_ids:
+            person = self.registry_person(query.get("national_id", ""))
+            if person is not None:
+                registry = Candidate(person, ["ثبت احوال (سرور مرکزی)"], 0.5, 0, source="registry")
+                found[f"registry:{person.get('national_id')}"] = registry
         ranked = sorted(found.values(), key=lambda c: (c.citizen_id not in exact_ids, -c.score))
         out: list[Candidate] = []
         seen: set[str] = set()
@@ -740,6 +749,27 @@ class DeskServices:
                 seen.add(c.citizen_id)
                 out.append(c)
         return out[:limit]
+
+    def registry_person(self, text: str) -> dict[str, Any] | None:
+        """When online: the civil registry's record of a valid national ID (via the server).
+
+        Shown beside the local candidates when no local citizen has this ID, so a new
+        citizen is entered with the registry's spelling. Any failure just means no
+        registry candidate (the call goes on)."""
+        if self.client is None or not self.online():
+            return None
+        parsed = parse_national_id(text) if len(to_ascii_digits(text).strip()) == 10 else None
+        if parsed is None or not parsed.ok or not parsed.value:
+            return None
+        nid = parsed.value
+        if nid not in self._registry_cache:
+            try:
+                answer = self.client._call("GET", "/v1/registry/citizens", params={"national_id": nid})
+            except Exception:
+                return None
+            person = answer.get("citizen") if isinstance(answer, dict) and answer.get("found") else None
+            self._registry_cache[nid] = dict(person, national_id=nid) if person else None
+        return self._registry_cache[nid]
 
     def build_index(self) -> int:
         """Build the as-you-type index over every cached citizen (run it in a worker)."""

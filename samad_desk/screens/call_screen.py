@@ -344,12 +344,21 @@ class CallEntryScreen(DeskScreen):
             city.select_key(citizen.get("city")) if citizen.get("city") else None
         finally:
             self._loading = False
-        self.citizen_id = str(citizen["id"])
+        # a registry record is not a citizen of ours yet: the call creates one
+        self.citizen_id = str(citizen["id"]) if citizen.get("id") else None
         self.no_national_id = bool(citizen.get("no_national_id"))
         for name in ("national_id", *CITIZEN_FIELDS):
             self.field(name).set_error(None)
         self._show_citizen_state()
         self._changed()
+        # the first thing still missing (a registry record has no mobile or city), else the case
+        for name in ("first_name", "last_name", "mobile"):
+            if not str(self.input(name).value).strip():
+                self.input(name).focus()
+                return
+        if not self.field("city").selected:
+            self.input("city").focus()
+            return
         self.input("case_type").focus()
 
     def action_escape(self) -> None:

@@ -30,6 +30,8 @@ def candidate_lines(c: Candidate) -> list[str]:
     ident = f"کد ملی {fa(nid)}" if nid else "بدون کد ملی"
     line2 = f"{ident}، {citizen.get('city') or ''}".rstrip("، ")
     reasons = "، ".join(c.reasons) if c.reasons else "نام مشابه"
+    if c.source == "registry":
+        return [line1, line2, reasons]
     line3 = f"{reasons} — {fa(c.open_cases)} پرونده باز"
     return [line1, line2, line3]
 

@@ -128,11 +128,14 @@ class LookupScreen(DeskScreen):
 
     @on(CandidateList.Chosen)
     def _chosen(self, event: CandidateList.Chosen) -> None:
+        if not event.candidate.citizen_id:  # a civil-registry record: no profile yet
+            self.action_call()
+            return
         self.post_message(OpenCitizen(event.candidate.citizen_id))
 
     def action_profile(self) -> None:
         chosen = self._highlighted()
-        if chosen is not None:
+        if chosen is not None and chosen.citizen_id:
             self.post_message(OpenCitizen(chosen.citizen_id))
 
     def action_merge(self) -> None:

@@ -108,3 +108,40 @@ async def test_offline_login_with_the_stored_verifier(online_settings, server) -
             assert app.operator["username"] == "agent1"
     finally:
         app.store.close()
+
+
+async def test_registry_candidate_beside_local_ones(settings, tmp_path) -> None:
+    """Online, a national ID nobody local has: the civil registry's record is offered,
+    and choosing it fills the names of a new citizen."""
+    import json
+
+    from samad_desk.demo_mode import demo_login
+    from samad_desk.launch import make_app
+    from samad_desk.screens.candidates import CandidateList
+
+    registry = tmp_path / "registry.jsonl"
+    registry.write_text(json.dumps({"national_id": "0012345679", "first_name": "زهرا",
+                                    "last_name": "کریمی", "father_name": "احمد",
+                                    "birth_date": "1990-05-01"}, ensure_ascii=False) + "\n")
+    with start_server(sqlite_url(tmp_path), seed_demo=True, registry_file=registry) as srv:
+        online = replace(settings, server_url=srv.url, sync_interval=1.0)
+        demo_login(online, "agent1", "agent1")
+        app = make_app(online)  # the saved session: no login screen
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+                await wait_until(pilot, lambda: app.status.connection == "online")
+                await type_text(pilot, "0012345679")
+                await settle(pilot)
+                candidates = app.screen.query_one(CandidateList)
+                await wait_until(pilot, lambda: bool(candidates.candidates))
+                assert candidates.candidates[0].source == "registry"
+                assert "ثبت احوال" in candidates.texts[0]
+                await pilot.press("f4", "enter")
+                await settle(pilot)
+                screen = app.screen
+                assert screen.input("first_name").value == "زهرا"
+                assert screen.citizen_id is None
+                assert app.focused is screen.input("mobile")
+        finally:
+            app.store.close()
