@@ -80,19 +80,12 @@ def test_pending_merge_on_this_desk(store) -> None:
         svc.unmerge(op["op_id"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store overlay (samad_desk/store/overlay.py): a pending citizen.merge is replayed per "
-    "entity, so the survivor's replay reads the merged profile already merged and the reducer "
-    "rejects the op locally; the survivor's chosen values show only after sync"))
 def test_pending_merge_values_show_before_sync(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
     MergeService(store, SUPERVISOR).merge(ids["a"], [ids["b"]], {"city": "تاکستان"})
     assert store.get("citizen", ids["a"])["city"] == "تاکستان"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store overlay: a pending citizen.unmerge targets only the survivor (not the restored "
-    "profiles) and citizen events are not kept in the overlay, so an unmerge shows only after sync"))
 def test_pending_unmerge_shows_before_sync(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
     svc = MergeService(store, SUPERVISOR)
