@@ -176,6 +176,12 @@ class Repo:
         return loads(row.data)
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
+        if self.pg and self.lock:
+            # The national ID is the natural key, but two first upserts of one ID in
+            # concurrent transactions would both find nobody (no row to lock yet) and
+            # create two people. A transaction-scoped advisory lock on the ID makes the
+            # second wait for the first to commit, then see its citizen and fold into it.
+            self._sql("SELECT pg_advisory_xact_lock(hashtext(?))", (f"citizen-nid:{nid}",))
         # no ORDER BY: SQLite would walk the whole primary key in id order instead of
         # using the national_id index
         ids = sorted(self._sql(

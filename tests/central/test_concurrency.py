@@ -146,3 +146,44 @@ def test_old_and_reset_client_racing_with_the_same_ops_apply_them_once(server):
         assert conn.execute(db.poison_ops.select()).first() is None
     agent.pull_all()
     assert len([e for e in agent.visible("event").values() if e["case_id"] == case_id]) == 2
+
+
+def test_two_first_upserts_of_one_national_id_at_once_make_one_citizen(server):
+    """F18 with no time between the two offices: both pushes look the national ID up
+    before either has committed. The natural key must still give one person."""
+    from samad_desk.domain.ids import uuid7
+    from samad_desk.text.national_id import is_valid_national_id
+
+    central = server.app.state.central
+    rng = random.Random(18)
+    for _round in range(4):
+        while True:
+            nid = f"{rng.randrange(10**9):09d}"
+            nid += str(next(d for d in range(10) if is_valid_national_id(nid + str(d))))
+            if len(set(nid)) > 1:
+                break
+        a, b = Desk(server, "agent1"), Desk(server, "agent1")  # two offices' devices
+        bodies = {}
+        for d in (a, b):
+            op = O.citizen_upsert({"id": uuid7(), "national_id": nid, "first_name": "مریم",
+                                   "last_name": "احمدی", "city": "قزوین"}, d.actor)
+            bodies[d] = {"client_id": d.client_id, "ops": d.number([op])}
+        principals = {d: central.authenticate(f"Bearer {d.token}") for d in (a, b)}
+        barrier = threading.Barrier(2)
+        results: dict = {}
+
+        def go(d):
+            barrier.wait()
+            results[d] = central.push(principals[d], bodies[d])
+
+        threads = [threading.Thread(target=go, args=(d,)) for d in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert all(results[d]["results"][0]["status"] == "applied" for d in (a, b)), results
+        sup = Desk(server, "super1")
+        sup.pull_all()
+        people = [c for c in sup.visible("citizen").values()
+                  if c.get("national_id") == nid and not c.get("merged_into")]
+        assert len(people) == 1, people
