@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from samad_desk.central import db
 from samad_desk.central.entities import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.central.errors import ApiError, bad_request
+from samad_desk.domain.ids import is_safe_id
 
 MAX_PULL = 2000
 PULL_BYTES = 1_000_000
@@ -234,7 +235,7 @@ class PullMixin:
     def status(self, principal: Any, body: Any) -> dict:
         if not isinstance(body, dict) or not isinstance(body.get("op_ids"), list):
             raise bad_request("فهرست شناسه عملیات (op_ids) لازم است.")
-        op_ids = [x for x in body["op_ids"] if isinstance(x, str)][:1000]
+        op_ids = [x for x in body["op_ids"] if is_safe_id(x, 64)][:1000]
         s, c = db.sync_ops, db.sync_clients
         with self.engine.connect() as conn:
             mine = select(c.c.client_id).where(c.c.device_id == principal.device_id)

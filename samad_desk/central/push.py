@@ -43,6 +43,7 @@ from samad_desk.central.entities import (
     visible,
 )
 from samad_desk.central.errors import ApiError, bad_request, forbidden, unavailable
+from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central.push")
 
@@ -105,15 +106,24 @@ def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
             continue
         kind = op["type"]
         eid = op.get("entity_id")
+        if not is_safe_id(eid):  # the reducer rejects the op; don't send it to the database
+            continue
         if kind.startswith("case."):
             keys.append(("case", eid))
         elif kind.startswith("citizen."):
             keys.append(("citizen", eid))
         payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
-        if kind == "case.register" and isinstance(payload.get("citizen_id"), str):
+        if kind == "case.register" and is_safe_id(payload.get("citizen_id")):
             keys.append(("citizen", payload["citizen_id"]))
         keys.append(("event", event_id_for(op["op_id"])))
     return keys
+
+
+def _claimed_operator(op: dict) -> str | None:
+    """The operator id the op claims, when it is a plausible id (recorded with the op)."""
+    actor = op.get("actor")
+    oid = actor.get("operator_id") if isinstance(actor, dict) else None
+    return oid if is_safe_id(oid) else None
 
 
 class PushMixin:
@@ -133,6 +143,8 @@ class PushMixin:
         ops = body.get("ops")
         if not isinstance(client_id, str) or not 0 < len(client_id) <= 128:
             raise bad_request("شناسه کلاینت (client_id) لازم است.")
+        if not is_safe_id(client_id, 128):  # NUL is an error on PostgreSQL; escapes reach logs
+            raise bad_request("شناسه کلاینت (client_id) نامعتبر است.")
         if not isinstance(ops, list) or len(ops) > MAX_BATCH:
             raise bad_request(f"فهرست عملیات (ops) لازم است و حداکثر {MAX_BATCH} عملیات دارد.")
         if body.get("device_id") not in (None, principal.device_id):
@@ -143,7 +155,7 @@ class PushMixin:
                 raise bad_request("هر عملیات باید یک شیء JSON باشد.")
             if not isinstance(op.get("op_id"), str) or not isinstance(op.get("type"), str):
                 raise bad_request("هر عملیات باید op_id و type داشته باشد.")
-            if not 0 < len(op["op_id"]) <= 64:
+            if not is_safe_id(op["op_id"], 64):
                 raise bad_request("شناسه عملیات (op_id) معتبر نیست.")
             seq = op.get("client_seq")
             if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
@@ -307,8 +319,8 @@ class PushMixin:
                         "client_id": client_id,
                         "client_seq": cseq,
                         "type": op["type"][:64],
-                        "entity_id": str(op.get("entity_id"))[:64] if op.get("entity_id") else None,
-                        "operator_id": (op.get("actor") or {}).get("operator_id") if isinstance(op.get("actor"), dict) else None,
+                        "entity_id": op.get("entity_id") if is_safe_id(op.get("entity_id")) else None,
+                        "operator_id": _claimed_operator(op),
                         "status": res["status"],
                         "code": res.get("code"),
                         "message": res.get("message"),
@@ -384,6 +396,8 @@ class PushMixin:
     def _actor(self, repo: Repo, principal: Any, op: dict) -> dict | None:
         claimed = op.get("actor") if isinstance(op.get("actor"), dict) else {}
         oid = claimed.get("operator_id") or principal.id
+        if not is_safe_id(oid):  # a dict, a number, a control character: not an operator
+            return None
         if oid == principal.id:
             o = principal.operator
         else:

@@ -38,6 +38,7 @@ from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthor
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central")
 
@@ -338,7 +339,7 @@ class Central(PushMixin, PullMixin):
     def login(self, username: str, password: str, device_id: str | None, ip: str) -> dict:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise bad_request("نام کاربری و گذرواژه لازم است.")
-        if device_id is not None and (not isinstance(device_id, str) or not 0 < len(device_id) <= 128):
+        if device_id is not None and not is_safe_id(device_id, 128):
             raise bad_request("شناسه دستگاه معتبر نیست.")
         key = f"{username.lower()}|{ip}"
         # per username+IP, and a looser per-IP bound against guessing across usernames
@@ -351,8 +352,11 @@ class Central(PushMixin, PullMixin):
                 headers={"Retry-After": str(wait)},
                 retry_after=wait,
             )
-        with self.engine.connect() as conn:
-            op = self._operator_by(conn, username=username)
+        if len(username) <= 64 and "\x00" not in username:  # NUL: an error on PostgreSQL
+            with self.engine.connect() as conn:
+                op = self._operator_by(conn, username=username)
+        else:
+            op = None
         if op is None:
             auth.burn_time(password)
             ok = False

@@ -111,6 +111,16 @@ def derived_id(base: str, tag: str = "") -> str:
     return uuid7_from_rand(ms, ((rand74 ^ _tag_key(tag)) * _MIX) & _MASK74)
 
 
+_SAFE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:@")
+
+
+def is_safe_id(text: object, max_len: int = 64) -> bool:
+    """True for an identifier that is safe to store, log and print: 1..``max_len``
+    ASCII letters, digits and ``- _ . : @`` (UUIDs, ``water-qazvin``, ``op-agent1``,
+    ``d-…`` device ids). No spaces, controls, escapes, bidi marks, slashes or quotes."""
+    return isinstance(text, str) and 0 < len(text) <= max_len and _SAFE_ID_CHARS.issuperset(text)
+
+
 def is_uuid(text: object) -> bool:
     if not isinstance(text, str):
         return False

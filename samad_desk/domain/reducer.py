@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from samad_desk.domain import workflow
-from samad_desk.domain.ids import derived_id
+from samad_desk.domain.ids import derived_id, is_safe_id
 from samad_desk.domain.models import (
     CITIZEN_EDITABLE,
     CaseState,
@@ -134,6 +134,8 @@ def _check_envelope(op: Any) -> None:
         raise Rejected("invalid_payload", "شناسه عملیات ندارد.")
     if not isinstance(op.get("entity_id"), str) or not op["entity_id"]:
         raise Rejected("invalid_payload", "شناسه موجودیت عملیات ندارد.")
+    if not is_safe_id(op["entity_id"]):  # ids are stored, logged and shown: no controls, bidi, paths
+        raise Rejected("invalid_payload", "شناسه موجودیت عملیات نامعتبر است.")
     if not isinstance(op.get("payload"), dict):
         raise Rejected("invalid_payload", "اطلاعات عملیات ناقص است.")
     actor = op.get("actor")
@@ -289,6 +291,22 @@ def _birth_date(ctx: _Ctx, raw: Any) -> str | None:
     return iso.isoformat()
 
 
+def _clean_base(raw: Any) -> dict:
+    """The values an edit was based on (recorded in a conflict): editable fields only,
+    scalars only, text normalized like a stored value."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key in CITIZEN_EDITABLE:
+        value = raw.get(key)
+        if isinstance(value, str):
+            out[key] = normalize_line(value)[:MAX_NAME]
+        elif value is None or isinstance(value, bool):
+            if key in raw:
+                out[key] = value
+    return out
+
+
 def _same(field_: str, a: Any, b: Any) -> bool:
     if a == b:
         return True
@@ -356,7 +374,7 @@ def _citizen_upsert(ctx: _Ctx) -> Outcome:
             f"{by_nid.get('last_name', '')}) است؛ اگر هر دو یک نفرند، پروفایل‌ها را ادغام کنید.",
             by_nid,
         )
-    base = payload.get("base") if isinstance(payload.get("base"), dict) else {}
+    base = _clean_base(payload.get("base"))
     new = _bump(target)
     applied: dict[str, Any] = {}
     conflicts = {}
@@ -394,7 +412,9 @@ def _citizen_merge(ctx: _Ctx) -> Outcome:
     p = ctx.payload
     survivor_id = p.get("survivor_id") or ctx.op["entity_id"]
     merged_ids = p.get("merged_ids")
-    if not isinstance(merged_ids, list) or not merged_ids or not all(isinstance(m, str) for m in merged_ids):
+    if not is_safe_id(survivor_id):
+        raise Rejected("invalid_payload", "پروفایل اصلی شهروند مشخص نشده است.")
+    if not isinstance(merged_ids, list) or not merged_ids or not all(is_safe_id(m) for m in merged_ids):
         raise Rejected("invalid_payload", "پروفایل‌هایی که باید ادغام شوند مشخص نشده است.")
     if survivor_id in merged_ids or len(set(merged_ids)) != len(merged_ids):
         raise Rejected("invalid_payload", "یک پروفایل نمی‌تواند در خودش ادغام شود.")
@@ -453,7 +473,7 @@ def _citizen_unmerge(ctx: _Ctx) -> Outcome:
     if ctx.role not in MERGE_ROLES:
         raise Rejected("forbidden", "لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است.")
     merge_op_id = ctx.payload.get("merge_op_id")
-    if not isinstance(merge_op_id, str) or not merge_op_id:
+    if not is_safe_id(merge_op_id, 100):
         raise Rejected("invalid_payload", "ادغامی که باید لغو شود مشخص نشده است.")
     merge_ev = ctx.reader.get("event", event_id_for(merge_op_id))
     if merge_ev is None or merge_ev.get("kind") != "citizen.merge":
@@ -626,6 +646,8 @@ def _case_assign(ctx: _Ctx) -> Outcome:
     case = _load_case(ctx, "assign")
     _payload_check(ctx, case, "assign")
     operator_id = ctx.payload["operator_id"]
+    if not is_safe_id(operator_id):
+        raise Rejected("invalid_payload", "شناسه کارشناس نامعتبر است.", case)
     operator = ctx.reader.get("operator", operator_id)
     if operator is not None and operator.get("agency_id") != case.get("agency_id"):
         raise Rejected("forbidden", "کارشناس انتخاب‌شده از دستگاه دیگری است.", case)
