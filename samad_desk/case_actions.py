@@ -57,6 +57,12 @@ class ActionRefused(Exception):
     """The desk refuses before anything is written; ``str()`` is the Persian reason."""
 
 
+def refusal_text(error: BaseException | None) -> str:
+    """What a screen shows for a failed worker: the Persian reason of a refusal, else the
+    exception's type and text."""
+    return str(error) if isinstance(error, ActionRefused) else f"{type(error).__name__}: {error}"
+
+
 @dataclass
 class CartableData:
     agency: dict[str, Any] | None
@@ -423,4 +429,4 @@ def label(action: str) -> str:
 
 
 __all__ = ["AGENCY_STATES", "CASE_ACTIONS", "ActionRefused", "CaseActions", "CaseDetail", "CartableData",
-           "SupervisorData", "label"]
+           "SupervisorData", "label", "refusal_text"]

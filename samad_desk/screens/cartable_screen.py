@@ -10,21 +10,20 @@ toast once per session and are counted in the header.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from samad_desk.case_actions import ActionRefused, CartableData, CaseActions
+from samad_desk.case_actions import CartableData, CaseActions, refusal_text
 from samad_desk.domain.models import CaseState, CaseType
 from samad_desk.reports import ALL, OPEN_FILTER, CartableFilter, apply_filter
 from samad_desk.reports.cartable import UNASSIGNED
-from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.cartable_table import CaseTable, Col
+from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLInput, RTLStatic
 
@@ -52,14 +51,6 @@ def _cue_text(row: Any) -> str:
     return text
 
 
-@dataclass
-class StoreTouched(Message):
-    """The store changed under us (a save, a sync); coalesces."""
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreTouched)
-
-
 def counts_text(counts: dict[str, int], near: int) -> str:
     parts = [f"{CaseState(s).label} {fa(counts.get(s, 0))}" for s in ("referred", "in_progress", "answered", "closed")]
     parts.append(f"معوق {fa(counts.get('overdue', 0))}")
@@ -67,7 +58,7 @@ def counts_text(counts: dict[str, int], near: int) -> str:
     return " | ".join(parts)
 
 
-class CartableScreen(DeskScreen):
+class CartableScreen(LiveStoreScreen):
     TITLE_FA = "کارتابل"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,10 +98,7 @@ class CartableScreen(DeskScreen):
         self.pushed = pushed
         self.shown: list[Any] = []
         self._reminded: set[str] = set()
-        self._unsubscribe: Any = None
         self.refusal: str | None = None
-        self._loading = False
-        self._stale = False
 
     def compose_body(self) -> ComposeResult:
         yield RTLStatic("", id="cart-owner", truncate=True)
@@ -123,36 +111,10 @@ class CartableScreen(DeskScreen):
         self.query_one(CaseTable).focus()
         self._show_filter()
         self.reload()  # now, not at the first ScreenResume (one layout pass later)
-        subscribe = getattr(self.actions.store, "subscribe", None)
-        if subscribe is not None:
-            try:
-                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreTouched()))
-            except Exception:
-                self._unsubscribe = None
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-
-    def on_screen_resume(self) -> None:
-        if not self._loading:  # back from a case: re-read (its state may have changed)
-            self.reload()
-
-    @on(StoreTouched)
-    def _touched(self) -> None:
-        self.reload()
-
-    def refresh_data(self) -> None:
-        self.reload()
+        self.watch_store(self.actions.store)
 
     # -- loading
-    def reload(self) -> None:
-        """Re-read the cartable; while a load runs, one more is queued (changes coalesce)."""
-        if self._loading:
-            self._stale = True
-            return
-        self._loading = True
-        self._stale = False
+    def start_load(self) -> None:
         self._load(self.agency_id)
 
     @work(thread=True, exclusive=True, group="cartable-load", exit_on_error=False)
@@ -174,12 +136,9 @@ class CartableScreen(DeskScreen):
         if w.group != "cartable-load":
             return
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self._loading = False
-            if self._stale:
-                self.call_later(self.reload)
+            self.load_ended()
         if event.state == WorkerState.ERROR:
-            error = w.error
-            text = str(error) if isinstance(error, ActionRefused) else f"{type(error).__name__}: {error}"
+            text = refusal_text(w.error)
             self.refusal = text
             self.query_one("#cart-owner", RTLStatic).update(text)
             self.query_one(CaseTable).set_rows([])

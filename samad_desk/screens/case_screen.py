@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import ActionRefused, CaseActions, CaseDetail
+from samad_desk.case_actions import ActionRefused, CaseActions, CaseDetail, refusal_text
 from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
@@ -197,8 +197,7 @@ class CaseScreen(Screen[None]):
                 self._show(w.result)
         elif w.group == "case-save":
             if event.state == WorkerState.ERROR:
-                text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
-                self._tell(text, severity="error")
+                self._tell(refusal_text(w.error), severity="error")
             elif event.state == WorkerState.SUCCESS and w.result is not None:
                 kind = str(w.result.get("type", "")).split(".", 1)[-1]
                 self._tell(f"{action_label(kind)} ثبت شد و در صف همگام‌سازی است.")

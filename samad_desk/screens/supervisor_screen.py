@@ -16,15 +16,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import ActionRefused, CaseActions, SupervisorData
+from samad_desk.case_actions import CaseActions, SupervisorData, refusal_text
 from samad_desk.domain.models import CaseState
 from samad_desk.reports import AgencyStats, DeadlineCue, bar, bar_chart
-from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.cartable_table import CaseTable, Col
+from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 
@@ -68,12 +67,6 @@ def case_columns(agency_name: Any) -> list[Col]:
         Col("state", "وضعیت", 9, lambda r: r.state_label),
         Col("remaining", "مهلت", 13, lambda r: r.cue.text + (" ▲" if r.escalated else ""), styled=True),
     ]
-
-
-@dataclass
-class StoreTouched(Message):
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreTouched)
 
 
 def summary_text(data: SupervisorData) -> str:
@@ -130,7 +123,7 @@ class ChartView(RTLStatic):
         return len(chart_lines(self.stats, width or 78))
 
 
-class SupervisorScreen(DeskScreen):
+class SupervisorScreen(LiveStoreScreen):
     TITLE_FA = "نظارت"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -155,10 +148,7 @@ class SupervisorScreen(DeskScreen):
         self.data: SupervisorData | None = None
         self.drill: str | None = None  # agency id shown in the cases pane, None = overdue list
         self.refusal: str | None = None
-        self._unsubscribe: Any = None
         self._names: dict[str, str] = {}
-        self._loading = False
-        self._stale = False
 
     def compose_body(self) -> ComposeResult:
         yield RTLStatic("", id="sup-summary", truncate=True)
@@ -184,35 +174,9 @@ class SupervisorScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#agencies", CaseTable).focus()
         self.reload()
-        subscribe = getattr(self.actions.store, "subscribe", None)
-        if subscribe is not None:
-            try:
-                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreTouched()))
-            except Exception:
-                self._unsubscribe = None
+        self.watch_store(self.actions.store)
 
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-
-    def on_screen_resume(self) -> None:
-        if not self._loading:
-            self.reload()
-
-    @on(StoreTouched)
-    def _touched(self) -> None:
-        self.reload()
-
-    def refresh_data(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        """Re-read everything; while a load runs, one more is queued (changes coalesce)."""
-        if self._loading:
-            self._stale = True
-            return
-        self._loading = True
-        self._stale = False
+    def start_load(self) -> None:
         self._load()
         if self.drill:
             self._load_agency(self.drill)
@@ -232,11 +196,9 @@ class SupervisorScreen(DeskScreen):
             return
         if w.group == "supervisor-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
                                                             WorkerState.CANCELLED):
-            self._loading = False
-            if self._stale:
-                self.call_later(self.reload)
+            self.load_ended()
         if event.state == WorkerState.ERROR:
-            text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
+            text = refusal_text(w.error)
             self.refusal = text
             self.query_one("#sup-summary", RTLStatic).update(text)
             return
@@ -317,8 +279,7 @@ class SupervisorScreen(DeskScreen):
         if w.group != "supervisor-act":
             return
         if event.state == WorkerState.ERROR:
-            text = str(w.error) if isinstance(w.error, ActionRefused) else f"{type(w.error).__name__}: {w.error}"
-            self.notify(text, title="نظارت", severity="error", markup=False)
+            self.notify(refusal_text(w.error), title="نظارت", severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS:
             self.notify("ثبت شد و در صف همگام‌سازی است.", title="نظارت", markup=False)
             self.reload()
