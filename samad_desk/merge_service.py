@@ -67,6 +67,12 @@ class MergeRefused(MergeError):
     """The operator's role may not merge."""
 
 
+def error_text(error: BaseException | None) -> str:
+    """What a merge screen shows for a failed worker: the Persian reason of an expected
+    refusal, else a generic «unexpected error» with the exception's text."""
+    return str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import MergeError, MergeRecord, MergeService, citizen_title
+from samad_desk.merge_service import MergeRecord, MergeService, citizen_title, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
 from samad_desk.text.digits import fa
@@ -113,9 +113,7 @@ class MergeHistoryScreen(Screen[None]):
         if group not in ("merge-history", "merge-unmerge"):
             return
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            message = str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
-            self.app.notify(message, title="لغو ادغام", severity="error", markup=False)
+            self.app.notify(error_text(event.worker.error), title="لغو ادغام", severity="error", markup=False)
             return
         if event.state != WorkerState.SUCCESS:
             return

@@ -29,10 +29,10 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.merge_service import (
     MERGE_FIELDS,
-    MergeError,
     MergeService,
     citizen_title,
     display_value,
+    error_text,
 )
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.chrome import BottomBars, DeskHeader
@@ -258,8 +258,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
             return
         if event.state == WorkerState.ERROR:
             self.saving = False
-            error = event.worker.error
-            message = str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
+            message = error_text(event.worker.error)
             set_text(self.query_one("#merge-message"), message)
             _notify(self.app, message, severity="error")
             return
