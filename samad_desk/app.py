@@ -349,6 +349,18 @@ class SamadDeskApp(App[int]):
         if self.sync is None:
             self.notify("این میز به سرور مرکزی وصل نیست (حالت محلی).", title="همگام‌سازی", markup=False)
             return
+        if self.status.connection == "auth_required" and self.client is not None:
+            # the session expired: log in again here; queued ops are pushed right after
+            from samad_desk.screens.login_screen import LoginScreen
+
+            def relogged(result: tuple[dict[str, Any], bool] | None) -> None:
+                if result is not None and result[1]:
+                    self.status.connection = "online"
+                    self.refresh_status()
+                    self.sync.wake()
+
+            self.push_screen(LoginScreen(self.settings, self.client, relogin=True), relogged)
+            return
         self.sync.wake()
         self.notify("همگام‌سازی آغاز شد.", title="همگام‌سازی", markup=False)
 
@@ -405,7 +417,7 @@ class SamadDeskApp(App[int]):
         self.refresh_status()
         if message.state == "auth_required" and previous != "auth_required":
             self.notify(
-                "نشست شما منقضی شده است؛ عملیات نگه داشته می‌شوند تا دوباره وارد شوید.",
+                "نشست شما منقضی شده است؛ عملیات نگه داشته می‌شوند. برای ورود دوباره Shift+F5 را بزنید.",
                 title="ورود دوباره",
                 severity="warning",
                 markup=False,

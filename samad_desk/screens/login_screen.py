@@ -29,11 +29,13 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
     #login-box { width: 60; height: auto; border: round $primary; padding: 1 2; }
     """
 
-    def __init__(self, settings: Any, client: Any) -> None:
+    def __init__(self, settings: Any, client: Any, *, relogin: bool = False) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
         self.busy = False
+        #: logging in again during a session (expired tokens): Esc goes back, not out
+        self.relogin = relogin
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
@@ -42,7 +44,9 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
             yield FieldRow("username", "نام کاربری", LtrInput(id="in-username"))
             yield FieldRow("password", "گذرواژه", Input(id="in-password", password=True))
             yield RText("", id="login-state", classes="dim")
-            yield RText("Enter یا F2: ورود   Esc: خروج", classes="dim")
+            yield RText(
+                "Enter یا F2: ورود   Esc: " + ("بازگشت" if self.relogin else "خروج"), classes="dim"
+            )
 
     def on_mount(self) -> None:
         known = getattr(self.client, "tokens", None)

@@ -145,3 +145,37 @@ async def test_registry_candidate_beside_local_ones(settings, tmp_path) -> None:
                 assert app.focused is screen.input("mobile")
         finally:
             app.store.close()
+
+
+async def test_expired_session_relogin_pushes_queued_ops(online_settings, server) -> None:
+    from desk_ui_helpers import GOOD
+
+    from samad_desk.demo_mode import demo_login
+    from samad_desk.launch import make_app
+    from samad_desk.sync.tokens import TokenStore
+
+    demo_login(online_settings, "agent1", "agent1")
+    app = make_app(online_settings)
+    store = app.store
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+            await wait_until(pilot, lambda: app.status.connection == "online")
+            await wait_until(pilot, lambda: len(store.agencies()) >= 10)
+            TokenStore(online_settings.operator_dir, server.url).clear_tokens()  # session gone
+            app.screen.load_form(GOOD)
+            await settle(pilot)
+            await pilot.press("f2")
+            await settle(pilot)
+            await wait_until(pilot, lambda: app.status.connection == "auth_required")
+            assert store.stats()["pending"] == 3  # kept, never dropped
+            await pilot.press("enter")  # next call
+            await pilot.press("shift+f5")
+            await settle(pilot)
+            assert isinstance(app.screen, LoginScreen)
+            await type_text(pilot, "agent1")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+    finally:
+        store.close()
