@@ -30,9 +30,10 @@ NOW = datetime(2025, 1, 11, 5, 30, tzinfo=UTC)
 
 
 def _nid(n: int) -> str:
-    digits = [int(c) for c in f"{n:09d}"]
-    s = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
-    return "".join(map(str, digits)) + str(s if s < 2 else 11 - s)
+    from samad_desk.text.national_id import check_digit
+
+    first9 = f"{n:09d}"
+    return first9 + str(check_digit(first9))
 
 
 def build_records(n_cases: int, seed: int = 5) -> list[dict]:

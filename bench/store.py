@@ -123,10 +123,10 @@ def _samples(path: Path, k: int = 2000) -> dict:
 def _call_ops(next_code, rng: random.Random, agency: str) -> list[dict]:
     from samad_desk.domain import ops as domain_ops
     from samad_desk.domain.ids import uuid7
+    from samad_desk.text.national_id import check_digit
 
-    body = [rng.randrange(10) for _ in range(9)]
-    s = sum(d * (10 - i) for i, d in enumerate(body)) % 11
-    nid = "".join(map(str, body)) + str(s if s < 2 else 11 - s)
+    body = "".join(str(rng.randrange(10)) for _ in range(9))
+    nid = body + str(check_digit(body))
     cit, case = uuid7(), uuid7()
     return [
         domain_ops.citizen_upsert({"id": cit, "national_id": nid, "first_name": "مریم", "last_name": "کاظمی",

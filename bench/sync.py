@@ -32,9 +32,10 @@ def _actor(operator: dict) -> dict:
 
 
 def _national_id(rng: random.Random) -> str:
-    digits = [rng.randint(0, 9) for _ in range(9)]
-    s = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
-    return "".join(map(str, digits)) + str(s if s < 2 else 11 - s)
+    from samad_desk.text.national_id import check_digit
+
+    first9 = "".join(str(rng.randint(0, 9)) for _ in range(9))
+    return first9 + str(check_digit(first9))
 
 
 def _queue_calls(store, actor: dict, n_ops: int, rng: random.Random, agency_id: str | None) -> int:

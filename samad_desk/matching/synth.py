@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import jdatetime
 
 from samad_desk.matching.keys import GIVEN_NAMES_FEMALE, GIVEN_NAMES_MALE
+from samad_desk.text.national_id import check_digit
 
 # --------------------------------------------------------------------------- pools
 # Frequency weights (roughly Sabt-e Ahval order: the head is very heavy).
@@ -139,16 +140,10 @@ def finglish(name: str, rng: random.Random) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in word.split())
 
 
-def _check_digit(first9: str) -> int:
-    s = sum(int(c) * (10 - i) for i, c in enumerate(first9))
-    r = s % 11
-    return r if r < 2 else 11 - r
-
-
 def make_national_id(rng: random.Random) -> str:
     while True:
         body = rng.choice(OFFICES) + f"{rng.randrange(1_000_000):06d}"
-        nid = body + str(_check_digit(body))
+        nid = body + str(check_digit(body))
         if len(set(nid)) > 1:
             return nid
 

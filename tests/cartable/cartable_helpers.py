@@ -12,6 +12,7 @@ from samad_desk.domain.ids import uuid7
 from samad_desk.domain.reducer import MemoryReader, apply_op
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.tracking import make_tracking_code
+from samad_desk.text.national_id import check_digit
 
 #: the tests' "now": Saturday 2025-01-11 09:00 Tehran (a working day)
 NOW = datetime(2025, 1, 11, 5, 30, tzinfo=UTC)
@@ -23,9 +24,8 @@ _nid_counter = itertools.count(1)
 
 
 def national_id(n: int) -> str:
-    digits = [int(c) for c in f"{n:09d}"]
-    s = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
-    return "".join(map(str, digits)) + str(s if s < 2 else 11 - s)
+    first9 = f"{n:09d}"
+    return first9 + str(check_digit(first9))
 
 
 class World:

@@ -6,6 +6,7 @@ from typing import Any
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from samad_desk.text.national_id import check_digit
 
 NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
 
@@ -20,8 +21,7 @@ SIB_MOBILE = "09351112233"
 
 def nid(first9: str) -> str:
     """A valid national ID from nine digits (the checksum digit appended)."""
-    s = sum(int(first9[i]) * (10 - i) for i in range(9)) % 11
-    return first9 + str(s if s < 2 else 11 - s)
+    return first9 + str(check_digit(first9))
 
 
 #: the duplicate pair: one person registered twice (second time without ID, other spelling)
