@@ -19,6 +19,8 @@ from pathlib import Path
 import orjson
 
 from samad_desk.store.errors import StoreError
+from samad_desk.text.digits import fa
+from samad_desk.text.normalize import normalize_line
 
 ALIASES = {
     "کد ملی": "national_id", "کدملی": "national_id", "نام": "first_name", "نام خانوادگی": "last_name",
@@ -28,6 +30,7 @@ ALIASES = {
     "فوریت": "urgency", "نحوه دریافت": "channel", "بدون کد ملی": "no_national_id",
 }
 TRUE = {"1", "true", "yes", "بله", "آری", "y", "x", "✓"}
+KNOWN_COLUMNS = frozenset(ALIASES.values()) | {"no_national_id"}
 
 
 @dataclass
@@ -42,16 +45,62 @@ class ImportReport:
     unchecked_agencies: int = 0
 
 
+MSG_NOT_UTF8 = ("نویسه‌های نامعتبر: متن این سطر UTF-8 نیست؛ فایل را با کدگذاری UTF-8 ذخیره کنید"
+                " (در اکسل: «CSV UTF-8»)")
+DELIMITERS = (",", ";", "\t", "\u060c", "|")  # ، is the Persian comma
+SCALARS = (str, int, float, bool, type(None))
+MAX_FIELD = 131_072  # the csv module's field limit; the reducer's own limits are far lower
+
+
+def _bad_utf8(text: str) -> bool:
+    """True when a line decoded with ``surrogateescape`` held bytes that are not UTF-8."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _decode(raw: bytes) -> str:
+    """The file's text. Bytes that are not UTF-8 survive as lone surrogates (the rows
+    holding them are reported); a file that is mostly not UTF-8 (Windows-1256 from Excel,
+    a binary file) is refused as a whole."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = raw[: exc.start].count(b"\n") + 1
+    text = raw.decode("utf-8", errors="surrogateescape")
+    bad = good = 0
+    for line in text.splitlines():
+        if _bad_utf8(line):
+            bad += 1
+        elif not line.isascii():
+            good += 1
+    if bad > good:
+        raise StoreError(
+            "فایل با کدگذاری UTF-8 ذخیره نشده است (شاید Windows-1256 یا فایلی غیرمتنی)؛ در اکسل"
+            f" «CSV UTF-8» را انتخاب کنید. نخستین نویسهٔ نامعتبر در سطر {fa(first_bad)} است.",
+            code="not_utf8",
+        )
+    return text
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(line number, row or None, error) for each data row of a CSV or JSONL file."""
+    """(line number, row or None, error) for each data row of a CSV or JSONL file.
+
+    Raises :class:`StoreError` (Persian) for a file that cannot be imported at all:
+    empty, not UTF-8, or a CSV whose header names none of the known columns."""
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    text = raw.decode("utf-8", errors="replace")
+    if not raw.strip():
+        raise StoreError("فایل خالی است؛ سطری برای ورود ندارد.", code="empty")
+    text = _decode(raw)
     is_jsonl = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or text.lstrip().startswith("{")
+    rows = 0
     if is_jsonl:
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
+                continue
+            rows += 1
+            if _bad_utf8(line):
+                yield n, None, MSG_NOT_UTF8
                 continue
             try:
                 obj = orjson.loads(line)
@@ -61,21 +110,55 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             if not isinstance(obj, dict):
                 yield n, None, "هر سطر باید یک شیء JSON باشد"
                 continue
+            odd = next((k for k, v in obj.items() if not isinstance(v, SCALARS)), None)
+            if odd is not None:
+                yield n, None, f"ستون «{normalize_line(str(odd))[:40]}»: باید متن یا عدد باشد"
+                continue
+            if any(isinstance(v, str) and len(v) > MAX_FIELD for v in obj.values()):
+                yield n, None, "ستونی بیش از اندازه بلند است"
+                continue
             yield n, {_col(k): v for k, v in obj.items()}, None
+        if not rows:
+            raise StoreError("فایل خالی است؛ سطری برای ورود ندارد.", code="empty")
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [_col(h) for h in next(reader)]
-    except StopIteration:
-        return
-    for row in reader:
+    except (StopIteration, csv.Error):
+        header = []
+    if not KNOWN_COLUMNS.intersection(header):
+        shown = "، ".join(normalize_line(h)[:30] for h in header[:8]) or "—"
+        raise StoreError(
+            f"سرستون‌های فایل شناخته نشد ({shown})؛ سطر نخست باید نام ستون‌ها باشد، مانند"
+            " national_id یا «کد ملی»، last_name یا «نام خانوادگی»، type، subject، description.",
+            code="bad_header",
+        )
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            rows += 1
+            what = ("ستونی بیش از اندازه بلند است" if "field larger" in str(exc)
+                    else "ساختار سطر CSV خراب است (مثلاً گیومه‌ای بسته نشده)")
+            yield reader.line_num, None, what
+            continue
         n = reader.line_num
         if not any(c.strip() for c in row):
+            continue
+        rows += 1
+        if any(_bad_utf8(c) for c in row):
+            yield n, None, MSG_NOT_UTF8
             continue
         if len(row) > len(header):
             yield n, None, f"تعداد ستون‌ها ({len(row)}) بیش از سرستون‌ها ({len(header)}) است"
             continue
         yield n, dict(zip(header, row, strict=False)), None
+    if not rows:
+        raise StoreError("فایل خالی است: جز سرستون‌ها سطری ندارد.", code="empty")
 
 
 def _col(name: str) -> str:
@@ -86,6 +169,39 @@ def _col(name: str) -> str:
 def _s(row: dict, key: str) -> str:
     v = row.get(key)
     return "" if v is None else str(v).strip()
+
+
+class _RowReader:
+    """The reducer's view while importing: the store, plus what this import has saved so
+    far (citizens as small stubs, so 100k rows stay cheap) and the current row's ops."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.citizens: dict[str, tuple[str | None, bool]] = {}  # id -> (national_id, no_national_id)
+        self.row: dict[tuple[str, str], dict] = {}
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        doc = self.row.get((entity, id))
+        if doc is not None:
+            return doc
+        if entity == "citizen" and id in self.citizens:
+            nid, no_nid = self.citizens[id]
+            return {"id": id, "national_id": nid, "no_national_id": no_nid, "merged_into": None, "version": 1}
+        if entity == "event":  # this import's op ids are new: never applied before
+            return None
+        return self.store.get(entity, id)
+
+    def citizen_by_national_id(self, nid: str) -> dict | None:
+        for doc in self.row.values():
+            if doc.get("national_id") == nid and "tracking_code" not in doc:
+                return doc
+        return self.store.citizen_by_national_id(nid)
+
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        return None  # codes come from store.next_tracking_code(): unique per desk
+
+    def agency(self, id: str) -> dict | None:  # noqa: A002
+        return self.get("agency", id)
 
 
 class Importer:
@@ -100,6 +216,33 @@ class Importer:
         self._agencies = {a["id"]: a for a in store.agencies()}
         self._agency_by_name = {a.get("name"): a["id"] for a in self._agencies.values()}
         self._now = datetime.now(UTC)
+        self._reader = _RowReader(store)
+        self._seen_rows: dict[tuple, int] = {}
+
+    def check_ops(self, ops: list[dict]) -> str | None:
+        """Run a row's ops through the shared reducer (the rules the desk and the server
+        apply): None when every op applies, else the Persian reason. Without this a row the
+        importer accepted could be rejected later, far from the file and its line number."""
+        from samad_desk.domain.reducer import apply_op
+
+        reader = self._reader
+        reader.row = {}
+        try:
+            for op in ops:
+                if op["type"] == "case.refer" and not self._agencies:
+                    continue  # never synced: the agency is checked by the server (reported)
+                out = apply_op(op, reader, now=self._now, calendar=self.store.overlay.calendar)
+                if not out.ok:
+                    return out.message or "این سطر پذیرفته نشد"
+                for ch in out.changes:
+                    if ch.op == "put" and ch.entity in ("citizen", "case") and ch.data is not None:
+                        reader.row[(ch.entity, ch.id)] = ch.data
+            for (entity, id_), doc in reader.row.items():
+                if entity == "citizen":
+                    reader.citizens[id_] = (doc.get("national_id"), bool(doc.get("no_national_id")))
+            return None
+        finally:
+            reader.row = {}
 
     # --- rows -> ops ---
 
@@ -229,13 +372,28 @@ class Importer:
     def run(self, path: Path, kind: str) -> ImportReport:
         batch: list[dict] = []
         batch_rows = 0
+        self._saved_upto = 0  # line of the last row in a saved batch
+        line = 0
         for line, row, err in read_rows(path):
             self.report.total += 1
             if err is None and row is not None:
+                key = tuple(sorted((k, _s(row, k)) for k in row))
+                first = self._seen_rows.setdefault(key, line)
+                if first != line:
+                    err = f"تکرار سطر {fa(first)} است (یک بار ثبت می‌شود)"
+            if err is None and row is not None:
+                created = self.report.citizens_created
                 if kind == "cases":
                     ops, err, warnings = self.case_ops(row)
                 else:
                     ops, _cid, err, warnings = self.citizen_ops(row)
+                if err is None and ops:
+                    err = self.check_ops(ops)
+                    if err is not None and self.report.citizens_created > created:
+                        self.report.citizens_created = created  # the row's new citizen is not saved
+                        nid = (ops[0].get("payload") or {}).get("national_id")
+                        if ops[0]["type"] == "citizen.upsert" and nid:
+                            self._nid_to_citizen.pop(nid, None)
                 for w in warnings:
                     self.report.warnings.append((line, w))
             if err is not None:
@@ -244,17 +402,25 @@ class Importer:
             batch.extend(ops)
             batch_rows += 1
             if batch_rows >= self.batch_size:
-                self._flush(batch, batch_rows)
+                self._flush(batch, batch_rows, line)
                 batch, batch_rows = [], 0
-        self._flush(batch, batch_rows)
+        self._flush(batch, batch_rows, line)
         return self.report
 
-    def _flush(self, batch: list[dict], rows: int) -> None:
+    def _flush(self, batch: list[dict], rows: int, line: int) -> None:
         if rows:
             if batch:
-                self.store.save_bulk(batch)
+                try:
+                    self.store.save_bulk(batch)
+                except StoreError as exc:
+                    # one batch is one journal record: all of it or none of it was saved
+                    done = (f"{fa(self.report.saved)} سطر نخست (تا سطر {fa(self._saved_upto)}) ثبت شده است"
+                            if self.report.saved else "هیچ سطری ثبت نشد")
+                    raise StoreError(f"{exc} ورود گروهی متوقف شد: {done}؛ سطرهای بعدی ثبت نشد.",
+                                     code=exc.code, detail=exc.detail) from exc
             self.report.saved += rows
             self.report.ops += len(batch)
+            self._saved_upto = line
         if self.progress is not None:
             self.progress(self.report)
 
