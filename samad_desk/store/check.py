@@ -18,6 +18,8 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
     """(problems, info lines), both Persian. Read-only: nothing is repaired here."""
     problems: list[str] = []
     info: list[str] = []
+    if data_dir.exists() and not data_dir.is_dir():
+        return [f"«{data_dir}» یک فایل است، نه پوشهٔ داده."], info
     if not data_dir.is_dir():
         return [f"پوشهٔ داده «{data_dir}» وجود ندارد."], info
     info.append(f"پوشهٔ داده: {data_dir} (فایل‌سیستم: {fileio.filesystem_type(data_dir) or 'نامعلوم'})")
@@ -27,7 +29,11 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
     outbox = data_dir / "outbox"
     n_ops = 0
     for path in sorted(outbox.glob("*.jsonl")) if outbox.is_dir() else []:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(_unreadable(path, exc))
+            continue
         scan = scan_bytes(data)
         try:
             check_schema(scan.header, path, STATUS_SCHEMA if path.name == "status.jsonl" else JOURNAL_SCHEMA)
@@ -52,7 +58,28 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
             orjson.loads(path.read_bytes())
         except orjson.JSONDecodeError:
             problems.append(f"{path.name}: JSON خراب")
-    cache_root = data_dir / "cache"
+        except OSError as exc:
+            problems.append(_unreadable(path, exc))
+    try:
+        d = _check_cache(data_dir / "cache", problems, info)
+    except OSError as exc:  # cache is a file, unreadable shard, …
+        problems.append(_unreadable(Path(exc.filename or data_dir / "cache"), exc)
+                        + " «samad-desk store rebuild» را اجرا کنید.")
+        d = None
+    for sub in (outbox, d):
+        if sub is not None and sub.is_dir():
+            temps = [p.name for p in sub.iterdir() if ".tmp-" in p.name]
+            if temps:
+                info.append(f"{len(temps)} فایل موقت جامانده (در باز کردن بعدی پاک می‌شود)")
+    info.append(f"عملیات در دفترها: {_fa(str(n_ops))}")
+    return problems, info
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    return f"«{path.name}» خوانده نشد ({exc.strerror or type(exc).__name__})."
+
+
+def _check_cache(cache_root: Path, problems: list[str], info: list[str]) -> Path | None:
     cache = Cache(cache_root)
     d = cache.current_dir()
     if d is None:
@@ -79,10 +106,4 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
             finally:
                 os.close(fd)
         info.append(f"کش: {_fa(str(docs))} سند")
-    for sub in (outbox, d):
-        if sub is not None and sub.is_dir():
-            temps = [p.name for p in sub.iterdir() if ".tmp-" in p.name]
-            if temps:
-                info.append(f"{len(temps)} فایل موقت جامانده (در باز کردن بعدی پاک می‌شود)")
-    info.append(f"عملیات در دفترها: {_fa(str(n_ops))}")
-    return problems, info
+    return d

@@ -22,11 +22,14 @@ def _data_dir(value: str | None) -> Path:
 
 def _open(data_dir: Path, read_only: bool = False):
     from samad_desk.store import Store, StoreError
+    from samad_desk.store.errors import from_os_error
 
     try:
         return Store.open(data_dir, read_only=read_only)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # something odd in the data directory (a folder named like a file, …)
+        raise click.ClickException(str(from_os_error(exc, "باز کردن پوشهٔ داده"))) from None
 
 
 IMPORT_ACTOR = {"operator_id": "import", "name": "ورود گروهی", "role": "agent", "agency_id": None,

@@ -586,7 +586,7 @@ class Store:
             p = self._read_json(prof) or {}
             self._retired.update(p.get("retired") or [])
         for path in sorted(self.outbox.glob("*.jsonl")):
-            if path.name == "status.jsonl" or path in self._streams:
+            if path.name == "status.jsonl" or path in self._streams or not path.is_file():
                 continue
             recs, off = read_stream(path, 0)
             if recs and recs[0].get("k") == "header":
@@ -627,7 +627,7 @@ class Store:
                 self._restatus(ids)
                 changed = True
             for path in sorted(self.outbox.glob("*.jsonl")):
-                if path.name == "status.jsonl":
+                if path.name == "status.jsonl" or not path.is_file():
                     continue
                 if self._journal is not None and path == self._journal.path:
                     continue
