@@ -94,15 +94,7 @@ def days_ago(n: float) -> datetime:
     return NOW - timedelta(days=n)
 
 
-# --- Pilot helpers (keyboard only) ------------------------------------------------------
-NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space", ".": "full_stop"}
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    for ch in text:
-        await pilot.press(NAMED.get(ch, ch))
-
-
+# --- Pilot (typing, screen text and toasts: tests.support.pilot) ---------------------------
 async def settle(pilot: Any) -> None:
     """Let workers finish and messages drain (never a bare sleep for results)."""
     await pilot.pause()
@@ -110,20 +102,6 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-
-
-def screen_text(app: Any) -> str:
-    """The rows the terminal would show (visual order)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
-
-
-def toasts(app: Any) -> list[str]:
-    """The logical text of every toast (the app keeps it before laying it out)."""
-    notified = getattr(app, "notified", None)
-    if notified is not None:
-        return [str(message) for _title, message in notified]
-    return [str(n.message) for n in app._notifications]
 
 
 def pending(store: Any) -> list[dict]:

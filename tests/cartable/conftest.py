@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from cartable_helpers import NOW, World  # noqa: E402
 
 from samad_desk.settings import load_settings  # noqa: E402
+from tests.support.desks import desks, server  # noqa: E402,F401  (real-server fixtures)
 
 
 @pytest.fixture

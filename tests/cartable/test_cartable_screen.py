@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cartable_helpers import NOW, POWER, WATER, screen_text, settle, toasts, type_text
+from cartable_helpers import NOW, POWER, WATER, settle
 
 from samad_desk.demo import qazvin_agencies
 from samad_desk.screens.cartable_screen import CartableScreen
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.text.digits import to_persian_digits
+from tests.support.pilot import screen_text, toasts, type_text
 
 
 def build(world):

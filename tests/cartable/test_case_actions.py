@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cartable_helpers import NOW, POWER, WATER, pending, settle, toasts, type_text
+from cartable_helpers import NOW, POWER, WATER, pending, settle
 
 from samad_desk.screens.case_modals import ActionForm
 from samad_desk.screens.case_screen import CaseScreen
+from tests.support.pilot import toasts, type_text
 
 
 async def open_case(pilot, case_id: str) -> CaseScreen:

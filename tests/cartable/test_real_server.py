@@ -10,76 +10,19 @@
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cartable_helpers import settle, toasts, type_text
+from cartable_helpers import settle
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.tracking import format_tracking_code
+from tests.support.desks import Desk
+from tests.support.pilot import toasts, type_text
 
 WATER = "water-qazvin"
 POWER = "power-qazvin"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from samad_desk.central.process import sqlite_url, start_server
-
-    tmp = tmp_path_factory.mktemp("central")
-    srv = start_server(sqlite_url(tmp), seed_demo=True, log_path=tmp / "central.log")
-    yield srv
-    srv.kill()
-
-
-class Desk:
-    """One desk process's parts: a real store, client, sync engine."""
-
-    def __init__(self, root: Path, url: str, username: str, reporter: Any = None) -> None:
-        from samad_desk.store import Store
-        from samad_desk.sync.client import SyncClient
-        from samad_desk.sync.engine import RecordingReporter, SyncEngine
-        from samad_desk.sync.tokens import TokenStore
-
-        self.store = Store.open(root / "data")
-        self.client = SyncClient(url, TokenStore(root / "operator", url))
-        self.operator = self.client.login(username, username, remember_offline=False)
-        self.operator.setdefault("office_id", "test")
-        self.reporter = reporter or RecordingReporter()
-        self.engine = SyncEngine(self.store, self.client, self.reporter, interval=0.5, rng=random.Random(1))
-
-    def sync(self) -> dict:
-        stats = self.engine.sync_once()
-        assert stats["ok"], stats
-        return stats
-
-    def services(self, settings):
-        from samad_desk.services import DeskServices
-
-        return DeskServices(self.store, self.operator, settings=settings)
-
-    def close(self) -> None:
-        self.engine.stop()
-        self.store.close()
-        self.client.close()
-
-
-@pytest.fixture
-def desks(server, tmp_path):
-    made: list[Desk] = []
-
-    def make(username: str, reporter: Any = None) -> Desk:
-        d = Desk(tmp_path / f"{username}-{len(made)}", server.url, username, reporter)
-        made.append(d)
-        d.sync()
-        return d
-
-    yield make
-    for d in made:
-        d.close()
 
 
 def register(agent: Desk, settings, agency_id: str, nid: str, subject: str = "water.outage") -> Any:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cartable_helpers import GAS, NOW, POWER, WATER, screen_text, settle
+from cartable_helpers import GAS, NOW, POWER, WATER, settle
 
 from samad_desk.domain import ops as O
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.supervisor_screen import SupervisorScreen
+from tests.support.pilot import screen_text, toasts, type_text
 
 
 def build(world) -> dict:
@@ -120,7 +121,7 @@ async def test_officer_has_no_supervision(make_app, world) -> None:
 
 
 async def test_escalates_and_closes_from_the_overdue_list(make_app, world, store) -> None:
-    from cartable_helpers import pending, toasts, type_text
+    from cartable_helpers import pending
 
     ids = build(world)
     app = make_app("super1")

@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from samad_desk.settings import Settings, load_settings
+from tests.support.desks import desks, server  # noqa: F401  (real-server fixtures)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Seed data and keyboard helpers of the merge tests."""
+"""Seed data of the merge tests, and their ``settle`` (typing and toasts: tests.support.pilot)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
 from samad_desk.text.national_id import check_digit
-
-NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
 
 SUPERVISOR = {"id": "op-super1", "username": "super1", "name": "ناظر یکم", "role": "supervisor",
               "agency_id": None, "province": "qazvin", "office_id": "test"}
@@ -103,23 +101,8 @@ def seed_snapshot(store: Any, actor: dict[str, Any], people: dict[str, dict], ca
     return ids
 
 
-async def type_text(pilot: Any, text: str) -> None:
-    for ch in text:
-        await pilot.press(NAMED.get(ch, ch))
-
-
 async def settle(pilot: Any) -> None:
     """Let debounce timers fire and workers finish (never a bare sleep for results)."""
     await pilot.pause(0.2)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-
-
-def screen_text(app: Any) -> str:
-    """The rows the terminal shows (visual order)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
-
-
-def toasts(app: Any) -> list[str]:
-    return [message for _title, message in app.notified]

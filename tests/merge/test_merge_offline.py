@@ -16,11 +16,10 @@ from merge_helpers import (
     TWIN_2,
     seed_snapshot,
     settle,
-    toasts,
-    type_text,
 )
 
 from samad_desk.merge_service import MergeRefused, MergeService
+from tests.support.pilot import toasts, type_text
 
 PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
 CASES = {"a": 1, "b": 2, "s1": 1, "s2": 1}

@@ -5,12 +5,9 @@ of the server, and the server's pull)."""
 from __future__ import annotations
 
 import asyncio
-import random
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from merge_helpers import (
     DUP_MOBILE,
     PERSON_A,
@@ -19,63 +16,12 @@ from merge_helpers import (
     SIBLING_2,
     seed_ops,
     settle,
-    toasts,
-    type_text,
 )
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.reducer import event_id_for
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from samad_desk.central.process import sqlite_url, start_server
-
-    tmp = tmp_path_factory.mktemp("central")
-    srv = start_server(sqlite_url(tmp), seed_demo=True, log_path=tmp / "central.log")
-    yield srv
-    srv.kill()
-
-
-class Desk:
-    """One desk's parts: a real store, client and sync engine (sync_once by hand)."""
-
-    def __init__(self, root: Path, url: str, username: str) -> None:
-        from samad_desk.store import Store
-        from samad_desk.sync.client import SyncClient
-        from samad_desk.sync.engine import RecordingReporter, SyncEngine
-        from samad_desk.sync.tokens import TokenStore
-
-        self.store = Store.open(root / "data")
-        self.client = SyncClient(url, TokenStore(root / "operator", url))
-        self.operator = self.client.login(username, username, remember_offline=False)
-        self.operator.setdefault("office_id", "test")
-        self.engine = SyncEngine(self.store, self.client, RecordingReporter(), interval=0.5, rng=random.Random(1))
-
-    def sync(self) -> dict:
-        stats = self.engine.sync_once()
-        assert stats["ok"], stats
-        return stats
-
-    def close(self) -> None:
-        self.engine.stop()
-        self.store.close()
-        self.client.close()
-
-
-@pytest.fixture
-def desks(server, tmp_path):
-    made: list[Desk] = []
-
-    def make(username: str) -> Desk:
-        d = Desk(tmp_path / f"{username}-{len(made)}", server.url, username)
-        made.append(d)
-        d.sync()
-        return d
-
-    yield make
-    for d in made:
-        d.close()
+from tests.support.desks import Desk
+from tests.support.pilot import toasts, type_text
 
 
 def server_pull(server: Any, desk: Desk) -> list[dict]:
