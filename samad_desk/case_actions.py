@@ -22,9 +22,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
 from samad_desk.domain.sla import WorkingCalendar, iran_date, remaining_working_days
 from samad_desk.domain.workflow import (
-    ACTION_ROLES,
     AGENCY_ROLES,
-    action_label,
     allowed_actions,
     check_payload,
     check_transition,
@@ -419,14 +417,6 @@ class CaseActions:
             raise ActionRefused("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
         return self.rows(self._scoped(agency_id, AGENCY_STATES))
 
-    def role_may(self, action: str) -> bool:
-        role = self.role
-        return role is not None and role in ACTION_ROLES.get(action, frozenset())
-
-
-def label(action: str) -> str:
-    return action_label(action)
-
 
 __all__ = ["AGENCY_STATES", "CASE_ACTIONS", "ActionRefused", "CaseActions", "CaseDetail", "CartableData",
-           "SupervisorData", "label", "refusal_text"]
+           "SupervisorData", "refusal_text"]

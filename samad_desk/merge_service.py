@@ -33,7 +33,7 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
-from samad_desk.domain.reducer import apply_op, event_id_for
+from samad_desk.domain.reducer import apply_op
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
@@ -54,7 +54,6 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("city", "شهر"),
     ("sayyed", "سیادت"),
 )
-FIELD_LABEL = dict(MERGE_FIELDS)
 
 BAND_LABELS = {"match": "همان شهروند", "review": "نیازمند بررسی"}
 
@@ -483,8 +482,3 @@ class MergeService:
 def cases_with_merged(services: Any, citizen_id: str) -> list[dict[str, Any]]:
     """For the profile screen: the citizen's cases plus those of profiles merged into it."""
     return MergeService(services.store, services.operator).cases_of(citizen_id)
-
-
-def merge_event_id(op_id: str) -> str:
-    """The id of the ``citizen.merge`` event of a merge op (server and cache)."""
-    return event_id_for(op_id)
