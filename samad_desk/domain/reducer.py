@@ -873,3 +873,24 @@ class MemoryReader:
     def events_of_case(self, case_id: str) -> list[dict]:
         return sorted((e for e in self.entities.get("event", {}).values() if e.get("case_id") == case_id),
                       key=lambda e: (e["at"] or "", e.get("op_id") or "", e["id"]))
+
+
+class StoreReader:
+    """The :class:`Reader` over a desk store's queries (its cache with the pending ops
+    applied), for dry runs of an op before it is saved: ``agency(id)`` is
+    ``get("agency", id)``, the rest is forwarded."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        return self.store.get(entity, id)
+
+    def citizen_by_national_id(self, nid: str) -> dict | None:
+        return self.store.citizen_by_national_id(nid)
+
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        return self.store.case_by_tracking_code(code)
+
+    def agency(self, id: str) -> dict | None:  # noqa: A002
+        return self.store.get("agency", id)
