@@ -98,25 +98,6 @@ class SupervisorData:
     overdue_rows: list[CartableRow] = field(default_factory=list)
 
 
-class _Reader:
-    """The store as the reducer's Reader (for dry runs)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.store.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.store.citizen_by_national_id(nid)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.store.get("agency", id)
-
-    def case_by_tracking_code(self, code: str) -> dict | None:
-        return self.store.case_by_tracking_code(code)
-
-
 class CaseActions:
     """Cartable, case, deadline and supervision services over ``DeskServices``."""
 
@@ -353,9 +334,9 @@ class CaseActions:
         op = domain_ops.make_op(f"case.{action}", case_id, payload, self.actor,
                                 base_version=case.get("version"), now=now)
         # the shared reducer, dry run: what the server will check, checked here first
-        from samad_desk.domain.reducer import apply_op
+        from samad_desk.domain.reducer import StoreReader, apply_op
 
-        outcome = apply_op(op, _Reader(self.store), now=now, calendar=self.calendar)
+        outcome = apply_op(op, StoreReader(self.store), now=now, calendar=self.calendar)
         if not outcome.ok:
             raise ActionRefused(outcome.message or "این کار ممکن نیست.")
         return op

@@ -33,7 +33,7 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
-from samad_desk.domain.reducer import apply_op
+from samad_desk.domain.reducer import StoreReader, apply_op
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
@@ -206,22 +206,6 @@ def _synced_history(store: Any) -> tuple[dict[str, MergeRecord], set[str]]:
     return memo.read(store)
 
 
-class _StoreReader:
-    """The reducer's Reader over the store's public queries (cache + pending overlay)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.store.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.store.citizen_by_national_id(nid)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.store.get("agency", id)
-
-
 class MergeService:
     """Merge, unmerge, history and the duplicates queue for one operator on one store."""
 
@@ -350,7 +334,7 @@ class MergeService:
         return self._save(self.build_unmerge(merge_op_id))
 
     def _check(self, op: dict[str, Any]) -> None:
-        outcome = apply_op(op, _StoreReader(self.store), now=self.now(), calendar=WorkingCalendar())
+        outcome = apply_op(op, StoreReader(self.store), now=self.now(), calendar=WorkingCalendar())
         if not outcome.ok:
             raise MergeError(outcome.message or "ادغام پذیرفته نشد.")
 
