@@ -230,6 +230,35 @@ OPENAPI: dict = {
 }
 
 
+#: ids are 1..64 (client and device ids 1..128) ASCII letters, digits and - _ . : @
+#: (``samad_desk.domain.ids.is_safe_id``): anything else is 400 or an invalid_payload op
+ID_PATTERN = "^[A-Za-z0-9._:@-]{1,64}$"
+LONG_ID_PATTERN = "^[A-Za-z0-9._:@-]{1,128}$"
+
+
+def _document_errors(spec: dict) -> None:
+    """Every operation may answer 400 (bad input, JSON error with a Persian message);
+    authorized ones 401/403/426; ones with a body 413 (over 32 MB after gzip)."""
+    for ops in spec["paths"].values():
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            responses.setdefault("400", ERR)
+            if op.get("security"):
+                for code in ("401", "403", "426"):
+                    responses.setdefault(code, ERR)
+            if "requestBody" in op:
+                responses.setdefault("413", ERR)
+
+
+_document_errors(OPENAPI)
+_props = OPENAPI["components"]["schemas"]["Op"]["properties"]
+_props["op_id"]["pattern"] = ID_PATTERN
+_props["entity_id"] = {"type": "string", "pattern": ID_PATTERN}
+_props["client_id"] = {"type": "string", "pattern": LONG_ID_PATTERN}
+_login = OPENAPI["paths"]["/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+_login["properties"]["device_id"] = {"type": "string", "pattern": LONG_ID_PATTERN}
+
+
 def docs_html() -> str:
     rows = []
     for path, ops in OPENAPI["paths"].items():
