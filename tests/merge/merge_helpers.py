@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from typing import Any
 
 from samad_desk.domain import ops as O
@@ -54,8 +56,9 @@ def case_ops(citizen_id: str, code: str, actor: dict[str, Any], agency: str = "w
     return [register, refer]
 
 
-def seed_ops(store: Any, actor: dict[str, Any], people: dict[str, dict], cases: dict[str, int]) -> dict[str, str]:
-    """Citizens (name -> fields) and ``cases[name]`` cases each, saved as ops; returns ids."""
+def seed(actor: dict[str, Any], people: dict[str, dict], cases: dict[str, int],
+         next_code: Callable[[], str]) -> tuple[dict[str, str], list[dict]]:
+    """The ops of citizens (name -> fields) and ``cases[name]`` cases each; the ids by name."""
     ids: dict[str, str] = {}
     ops: list[dict] = []
     for name, fields in people.items():
@@ -64,7 +67,13 @@ def seed_ops(store: Any, actor: dict[str, Any], people: dict[str, dict], cases: 
         ops.append(op)
     for name, n in cases.items():
         for _ in range(n):
-            ops.extend(case_ops(ids[name], store.next_tracking_code(), actor))
+            ops.extend(case_ops(ids[name], next_code(), actor))
+    return ids, ops
+
+
+def seed_ops(store: Any, actor: dict[str, Any], people: dict[str, dict], cases: dict[str, int]) -> dict[str, str]:
+    """:func:`seed`, saved as this desk's ops; returns the ids."""
+    ids, ops = seed(actor, people, cases, store.next_tracking_code)
     store.save(ops)
     return ids
 
@@ -75,21 +84,11 @@ def seed_snapshot(store: Any, actor: dict[str, Any], people: dict[str, dict], ca
 
     from samad_desk.domain.reducer import MemoryReader, apply_op
     from samad_desk.domain.sla import WorkingCalendar
+    from samad_desk.domain.tracking import make_tracking_code
 
     reader = MemoryReader({"agency": {a["id"]: a for a in store.agencies()}})
-    ids: dict[str, str] = {}
-    ops: list[dict] = []
-    for name, fields in people.items():
-        op = citizen_op(fields, actor)
-        ids[name] = op["entity_id"]
-        ops.append(op)
-    counter = 0
-    for name, n in cases.items():
-        for _ in range(n):
-            counter += 1
-            from samad_desk.domain.tracking import make_tracking_code
-
-            ops.extend(case_ops(ids[name], make_tracking_code(99, counter), actor))
+    counter = itertools.count(1)
+    ids, ops = seed(actor, people, cases, lambda: make_tracking_code(99, next(counter)))
     now = datetime.now(UTC)
     for op in ops:
         outcome = apply_op(op, reader, now=now, calendar=WorkingCalendar())
