@@ -27,6 +27,7 @@ from samad_desk import __version__
 from samad_desk.central.errors import ApiError, bad_request
 from samad_desk.central.openapi import OPENAPI, docs_html
 from samad_desk.central.service import Central
+from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central.http")
 
@@ -253,8 +254,9 @@ def create_app(
             rid = None
             for k, v in scope.get("headers", []):
                 if k == b"x-request-id":
-                    rid = v.decode("latin-1")[:64]
-            rid = rid or uuid.uuid4().hex[:16]
+                    rid = v.decode("latin-1")
+            if not is_safe_id(rid):  # echoed in a header and logged: no escapes, no junk
+                rid = uuid.uuid4().hex[:16]
 
             async def send_wrapper(message):
                 if message["type"] == "http.response.start":

@@ -215,6 +215,14 @@ def test_other_agencys_cases_do_not_leak(server):
     assert case_id in water.visible("case")
 
 
+def test_request_id_is_not_echoed_when_hostile(server):
+    for rid in ("\x1b[31mred", "\x7f", "a" * 500, "ok-id:1"):
+        r = server.get("/v1/health", headers={"X-Request-Id": rid})
+        assert r.status_code == 200
+        echoed = r.headers["x-request-id"]
+        assert echoed == rid if rid == "ok-id:1" else (echoed != rid and echoed.isalnum()), echoed
+
+
 def test_numbers_out_of_range(server):
     d = Desk(server, "agent1")
     for q in ("-1", "0", "99999999999999999999", "1e3", "۵", "abc", "\u202e5"):
