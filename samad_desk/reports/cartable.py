@@ -67,8 +67,10 @@ def _label(enum, value: str | None) -> str:
     return member.label if member is not None else (value or "")
 
 
-def _jalali(iso: str | None) -> str:
-    return _jalali_day(iso[:10]) if iso else ""
+def jalali_text(iso: object) -> str:
+    """The Jalali day of an ISO date or datetime, Persian digits; "" for none; the raw day
+    (Persian digits) when it is not a date."""
+    return _jalali_day(str(iso)[:10]) if iso else ""
 
 
 @lru_cache(maxsize=4096)
@@ -124,7 +126,7 @@ def build_row(
         subject=subject,
         citizen=citizen,
         city=city,
-        referred_on=_jalali(case.get("referred_at")),
+        referred_on=jalali_text(case.get("referred_at")),
         referred_at=str(case.get("referred_at") or ""),
         due_date=str(case.get("due_date") or ""),
         remaining=remaining,

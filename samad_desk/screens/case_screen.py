@@ -9,7 +9,6 @@ the form is checked with the same rules, and the op is saved in a worker.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -23,11 +22,11 @@ from samad_desk.case_actions import ActionRefused, CaseActions, CaseDetail, refu
 from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
+from samad_desk.reports.cartable import jalali_text
 from samad_desk.screens.case_modals import ActionForm, FormField
 from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
-from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLStatic
 
 #: action -> (binding key, Persian label on the key bar)
@@ -49,15 +48,6 @@ AGENCY_REFER_NOTE = (
     "ارجاع به دستگاه دیگر با واحد ۱۱۱ است: پرونده با نام دستگاه پیشنهادی به واحد ۱۱۱ عودت"
     " می‌شود تا همان‌جا دوباره ارجاع شود."
 )
-
-
-def _jalali(iso: Any) -> str:
-    if not iso:
-        return ""
-    try:
-        return format_jalali(date.fromisoformat(str(iso)[:10]))
-    except ValueError:
-        return to_persian_digits(str(iso)[:10])
 
 
 def code_text(case: dict[str, Any]) -> str:
@@ -86,11 +76,11 @@ def history_line(e: dict[str, Any]) -> str:
     if k == "refer":
         details.append(f"به {data.get('agency_name') or data.get('agency_id') or ''}")
         if data.get("due_date"):
-            details.append(f"مهلت {_jalali(data['due_date'])}")
+            details.append(f"مهلت {jalali_text(data['due_date'])}")
     elif k == "extend":
         details.append(f"{fa(data.get('days', 0))} روز کاری")
         if data.get("previous_due_date"):
-            details.append(f"از {_jalali(data['previous_due_date'])} تا {_jalali(data.get('due_date'))}")
+            details.append(f"از {jalali_text(data['previous_due_date'])} تا {jalali_text(data.get('due_date'))}")
     elif k == "return" and data.get("suggested_agency_name"):
         details.append(f"دستگاه پیشنهادی: {data['suggested_agency_name']}")
     elif k == "assign" and data.get("operator_name"):
@@ -105,7 +95,7 @@ def history_line(e: dict[str, Any]) -> str:
     text = data.get("text") or data.get("reason") or data.get("note") or ""
     if k == "refer":
         text = data.get("note") or ""
-    line = f"{_jalali(e.get('at'))} {_time(e.get('at'))} — {label}"
+    line = f"{jalali_text(e.get('at'))} {_time(e.get('at'))} — {label}"
     if who:
         line += f" ({who})"
     if details:
@@ -227,7 +217,7 @@ class CaseScreen(Screen[None]):
             f"شرح: {c.get('description') or ''}",
         ]
         if c.get("answer"):
-            lines.append(f"پاسخ ({_jalali(c.get('answered_at'))}): {c['answer']}")
+            lines.append(f"پاسخ ({jalali_text(c.get('answered_at'))}): {c['answer']}")
         self.query_one("#case-summary", RTLStatic).update("\n".join(lines))
         cue = self.query_one("#case-cue", RTLStatic)
         for level in ("overdue", "today", "soon"):
@@ -255,7 +245,7 @@ class CaseScreen(Screen[None]):
             others.append(
                 f"{code_text(o)} — "
                 f"{self.actions.subject_label(str(o.get('subject') or ''))} — {st.label if st else ''}"
-                f" — {_jalali(o.get('registered_at'))}"
+                f" — {jalali_text(o.get('registered_at'))}"
             )
         self.query_one("#case-others", RTLStatic).update("\n".join(others) if others else "ندارد")
 
