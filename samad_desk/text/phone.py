@@ -49,8 +49,11 @@ AREA_CODES: dict[str, str] = {
 }  # fmt: skip
 
 
-def _clean(text: str) -> tuple[str, bool]:
-    """ASCII digits without separators; whether the input began with '+' (or '00')."""
+def _clean(text: object) -> tuple[str, bool]:
+    """ASCII digits without separators; whether the input began with '+' (or '00').
+    Anything but a string is empty (the parsers then say «not entered»)."""
+    if not isinstance(text, str):
+        return "", False
     s = _SEP_RE.sub("", to_ascii_digits(strip_controls(text)))
     plus = s.startswith("+")
     if plus:
@@ -95,8 +98,6 @@ def parse_mobile(text: str, *, field: str = MOBILE_FIELD) -> Parsed[str]:
 
     An unknown operator prefix (e.g. 0907) is accepted with a warning: new ranges appear.
     """
-    if not isinstance(text, str):
-        return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
     if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
@@ -141,8 +142,6 @@ def parse_landline(
 ) -> Parsed[str]:
     """Canonical ``"0AA########"`` (11 digits). An 8-digit local number gets ``default_area``
     (e.g. ``"028"`` for Qazvin) when given; otherwise it is an error."""
-    if not isinstance(text, str):
-        return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
     if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
@@ -174,8 +173,6 @@ def parse_postal_code(text: str, *, field: str = POSTAL_FIELD) -> Parsed[str]:
     """Ten ASCII digits (5 + 5, dashes/spaces allowed). A code outside the commonly cited
     pattern (no 0 or 2 in the first five digits) is accepted with a warning: the pattern is
     unverified (identity.md §3)."""
-    if not isinstance(text, str):
-        return Parsed.failure(f"{field}: وارد نشده است")
     s, plus = _clean(text)
     if not s:
         return Parsed.failure(f"{field}: وارد نشده است")
