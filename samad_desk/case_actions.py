@@ -20,7 +20,7 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
-from samad_desk.domain.sla import WorkingCalendar, iran_date, remaining_working_days
+from samad_desk.domain.sla import WorkingCalendar, iran_date
 from samad_desk.domain.workflow import (
     AGENCY_ROLES,
     allowed_actions,
@@ -39,7 +39,7 @@ from samad_desk.reports import (
     responsiveness,
     state_counts,
 )
-from samad_desk.reports.deadlines import DeadlineCue
+from samad_desk.reports.deadlines import DeadlineCue, remaining_days
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize
 
@@ -284,10 +284,7 @@ class CaseActions:
         if citizen is not None:
             others = [c for c in self.store.cases_of_citizen(citizen["id"])
                       if c["id"] != case_id and self.may_see(c)]
-        try:
-            remaining = remaining_working_days(case, self.today(), self.calendar)
-        except (TypeError, ValueError):
-            remaining = None
+        remaining = remaining_days(case, self.today(), self.calendar)
         due = ""
         if case.get("due_date"):
             try:

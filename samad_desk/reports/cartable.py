@@ -15,7 +15,7 @@ from functools import lru_cache
 from samad_desk.domain.models import CaseState, CaseType
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.tracking import format_tracking_code
-from samad_desk.reports.deadlines import DeadlineCue, _remaining, deadline_cue
+from samad_desk.reports.deadlines import DeadlineCue, deadline_cue, remaining_days
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import name_key
@@ -108,9 +108,9 @@ def build_row(
         mkey = (case.get("state"), case.get("due_date"))
         remaining = memo.get(mkey, _MISSING)
         if remaining is _MISSING:
-            remaining = memo[mkey] = _remaining(case, today, calendar)
+            remaining = memo[mkey] = remaining_days(case, today, calendar)
     else:
-        remaining = _remaining(case, today, calendar)
+        remaining = remaining_days(case, today, calendar)
     subject = subject_label(str(case.get("subject") or ""))
     citizen = citizen_name(case.get("citizen_id"))
     city = str(case.get("city") or "")

@@ -44,7 +44,8 @@ def deadline_cue(remaining: int | None, *, soon: int = REMIND_DAYS) -> DeadlineC
     return DeadlineCue(f"{fa(remaining)} روز", "ok", remaining)
 
 
-def _remaining(case: dict, today: date, cal: WorkingCalendar) -> int | None:
+def remaining_days(case: dict, today: date, cal: WorkingCalendar) -> int | None:
+    """``remaining_working_days``, or None for a case whose dates do not parse."""
     try:
         return remaining_working_days(case, today, cal)
     except (TypeError, ValueError):
@@ -57,7 +58,7 @@ def near_deadline(
     """Open cases with 0..``within`` working days left, nearest first (the reminders)."""
     out = []
     for c in cases:
-        r = _remaining(c, today, cal)
+        r = remaining_days(c, today, cal)
         if r is not None and 0 <= r <= within:
             out.append((r, c.get("due_date") or "", c))
     out.sort(key=lambda t: (t[0], t[1]))
@@ -68,7 +69,7 @@ def overdue_cases(cases: Iterable[dict], today: date, cal: WorkingCalendar) -> l
     """Open cases past their deadline with the working days overdue, worst first."""
     out = []
     for c in cases:
-        r = _remaining(c, today, cal)
+        r = remaining_days(c, today, cal)
         if r is not None and r < 0:
             out.append((c, -r))
     out.sort(key=lambda t: (-t[1], t[0].get("due_date") or ""))

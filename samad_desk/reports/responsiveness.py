@@ -12,7 +12,7 @@ from datetime import date
 
 from samad_desk.domain.models import CaseState, parse_iso_datetime
 from samad_desk.domain.sla import WorkingCalendar, answered_in_time, iran_date
-from samad_desk.reports.deadlines import _remaining
+from samad_desk.reports.deadlines import remaining_days
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
 
@@ -91,7 +91,7 @@ def responsiveness(
         states[aid][state] += 1
         if state in OPEN:
             s.open += 1
-            r = _remaining(c, today, cal)
+            r = remaining_days(c, today, cal)
             if r is not None and r < 0:
                 s.overdue += 1
             if c.get("escalated"):
