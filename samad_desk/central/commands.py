@@ -111,6 +111,8 @@ def add_agency(db_url, agency_id, name, manager_name, province, city, sla_days, 
     try:
         c.add_agency({"id": agency_id, "name": name, "manager_name": manager_name, "province": province,
                       "city": city, "sla_days": sla_days, "sla_max_days": sla_max_days, "active": True})
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         c.close()
     click.echo(f"agency {agency_id} saved")

@@ -174,12 +174,22 @@ class Central(PushMixin, PullMixin):
 
     def add_agency(self, agency: dict) -> dict:
         from samad_desk.domain.models import new_agency
+        from samad_desk.text.normalize import normalize_line
 
         data = new_agency(**agency)
+        for key in ("name", "manager_name", "city"):
+            data[key] = normalize_line(data.get(key) or "") if isinstance(data.get(key), str) else ""
         if not data.get("id") or not data.get("name"):
-            raise ValueError("agency needs id and name")
+            raise ValueError("شناسه و نام دستگاه لازم است.")
+        if not is_safe_id(data["id"]):
+            raise ValueError(f"شناسه دستگاه «{normalize_line(str(data['id']))}» نامعتبر است؛ فقط حروف و رقم لاتین و - _ . : @")
+        days, max_days = data.get("sla_days"), data.get("sla_max_days")
+        if not (isinstance(days, int) and isinstance(max_days, int) and 1 <= days <= max_days <= 365):
+            raise ValueError("مهلت پاسخ (روز کاری) باید عددی مثبت و حداکثر مهلت دست‌کم برابر آن باشد.")
         data.setdefault("province", DEFAULT_PROVINCE)
         data["province"] = data["province"] or DEFAULT_PROVINCE
+        if not is_safe_id(data["province"]):
+            raise ValueError("شناسه استان نامعتبر است.")
         with self.w.begin() as conn:
             repo = Repo(conn, lock=not self.sqlite)
             old = repo.row("agency", data["id"])
@@ -199,6 +209,14 @@ class Central(PushMixin, PullMixin):
         province: str = DEFAULT_PROVINCE,
         operator_id: str | None = None,
     ) -> dict:
+        from samad_desk.text.normalize import normalize_line
+
+        if not is_safe_id(username):
+            raise ValueError(f"نام کاربری «{normalize_line(str(username))}» نامعتبر است؛ فقط حروف و رقم لاتین و - _ . : @")
+        for value in (agency_id, office_id, province):
+            if value is not None and not is_safe_id(value):
+                raise ValueError(f"شناسه «{normalize_line(str(value))}» نامعتبر است.")
+        name = normalize_line(name) if isinstance(name, str) else None
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
         if role in ("officer", "manager") and not agency_id:

@@ -246,3 +246,41 @@ def test_numbers_out_of_range(server):
         assert r.status_code == 200, r.text
         assert r.json()["results"][0]["status"] == "rejected"
     assert stored(server) == []
+
+
+def test_admin_commands_refuse_hostile_ids_and_clean_names(tmp_path):
+    from click.testing import CliRunner
+
+    from samad_desk.cli import main
+
+    db = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    run = CliRunner().invoke
+    bad = [
+        ["central", "add-agency", "--db", db, "--id", "../x\x1b[31m", "--name", "آب"],
+        ["central", "add-agency", "--db", db, "--id", "ok", "--name", "آب", "--sla-days", "-3"],
+        ["central", "add-agency", "--db", db, "--id", "ok", "--name", "\x1b[2J"],
+        ["central", "add-user", "--db", db, "--username", "a\u202eb", "--password", "p", "--role", "agent"],
+    ]
+    for args in bad:
+        r = run(main, args)
+        assert r.exit_code != 0 and "Traceback" not in r.output and not isinstance(r.exception, ValueError), r.output
+        assert PERSIAN.search(r.output), r.output
+    r = run(main, ["central", "add-agency", "--db", db, "--id", "water-x", "--name", "\u202eآب\x1b[31m",
+                   "--manager-name", "مدیر\x00", "--city", "قزوین\u2066"])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["central", "add-user", "--db", db, "--username", "ali.r", "--password", "p", "--role",
+                   "officer", "--agency", "water-x", "--name", "\x1b[31mعلی\u202e"])
+    assert r.exit_code == 0, r.output
+    from samad_desk.central.service import Central
+
+    c = Central(db)
+    try:
+        with c.engine.connect() as conn:
+            rows = [json.loads(r.data) for r in conn.execute(select(db_entities().c.data))]
+    finally:
+        c.close()
+    assert bad_strings(rows) == [] and any(r.get("name") == "آب" for r in rows), rows
+
+
+def db_entities():
+    return db.entities
