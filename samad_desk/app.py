@@ -467,12 +467,14 @@ class SamadDeskApp(App[int]):
         self.push_screen(ProfileScreen(self.services, message.citizen_id))
 
     @on(OpenCase)
-    def _open_case(self, message: OpenCase) -> None:
-        self.switch_mode("followup")
-        screen = self.screen
-        show = getattr(screen, "show_case", None)
-        if show is not None:
-            self.call_later(show, message.case_id)
+    async def _open_case(self, message: OpenCase) -> None:
+        # await the switch: until it is mounted, self.screen is still the old screen
+        await self.switch_mode("followup")
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_case", None)
+            if show is not None:
+                show(message.case_id)
+                break
 
     def screen_title(self, screen: Screen[Any]) -> str:
         return MODE_TITLES.get(self.current_mode, "")

@@ -127,9 +127,9 @@ class LookupScreen(DeskScreen):
         return candidates.candidates[int(option.id[5:])]  # type: ignore[index]
 
     @on(CandidateList.Chosen)
-    def _chosen(self, event: CandidateList.Chosen) -> None:
+    async def _chosen(self, event: CandidateList.Chosen) -> None:
         if not event.candidate.citizen_id:  # a civil-registry record: no profile yet
-            self.action_call()
+            await self.action_call()
             return
         self.post_message(OpenCitizen(event.candidate.citizen_id))
 
@@ -153,16 +153,18 @@ class LookupScreen(DeskScreen):
 
         open_duplicates(self.app)
 
-    def action_call(self) -> None:
+    async def action_call(self) -> None:
         """Start a call: for the highlighted candidate if the list has focus, else new."""
         app: Any = self.app
         candidates = self.query_one(CandidateList)
         chosen = self._highlighted() if self.focused is candidates else None
         values = self.query_values()
-        app.switch_mode("call")
-        screen = app.screen
+        await app.switch_mode("call")  # awaited: then the call screen is mounted
+        from samad_desk.screens.call_screen import CallEntryScreen
+
+        # the call screen itself, even when a dialog (a draft offer) is on top of it
+        screen = next(s for s in app.screen_stack if isinstance(s, CallEntryScreen))
         if chosen is not None:
-            app.call_later(screen.choose_citizen, chosen.citizen)
+            screen.choose_citizen(chosen.citizen)
         else:
-            form = CallForm(**{k: v for k, v in values.items()})
-            app.call_later(screen.load_form, form)
+            screen.load_form(CallForm(**values))
