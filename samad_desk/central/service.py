@@ -514,10 +514,11 @@ class Central(PushMixin, PullMixin):
                 parsed = parse_national_id(national_id)
                 if not parsed.ok:
                     raise bad_request(parsed.error or "کد ملی معتبر نیست.", "invalid_national_id")
-                rows = conn.execute(select(t.c.id, t.c.data).where(and_(
+                rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(and_(
                     t.c.entity == "citizen", t.c.national_id == parsed.value, t.c.deleted.is_(False)))).all()
                 ids = [r.id for r in rows]
-                citizens = [loads(r.data) for r in rows]
+                # without a visible case, only a citizen of the operator's own province
+                citizens = [loads(r.data) for r in rows if r.province == op["province"]]
                 conds.append(t.c.citizen_id.in_(ids))
             else:
                 raise bad_request("کد رهگیری یا کد ملی لازم است.")

@@ -284,3 +284,22 @@ def test_admin_commands_refuse_hostile_ids_and_clean_names(tmp_path):
 
 def db_entities():
     return db.entities
+
+
+def test_lookup_by_national_id_stays_in_the_province(server):
+    """An agent or supervisor of another province sees neither the cases nor the profile
+    (name, mobile) of a Qazvin citizen; the Qazvin agent sees both."""
+    central = server.app.state.central
+    central.add_user("agent-teh", "p", "agent", province="tehran")
+    central.add_user("sup-teh", "p", "supervisor", province="tehran")
+    agent = Desk(server, "agent1")
+    ops, case_id, cit_id, code = agent.new_call()
+    agent.push(*ops)
+    nid = ops[0]["payload"]["national_id"]
+    for user in ("agent-teh", "sup-teh"):
+        d = Desk(server, user, "p")
+        for params in ({"national_id": nid}, {"tracking_code": code}):
+            r = server.get("/v1/cases/lookup", params=params, headers=d.headers)
+            assert r.status_code == 200 and r.json() == {"cases": [], "citizens": []}, (user, r.json())
+    r = server.get("/v1/cases/lookup", params={"national_id": nid}, headers=agent.headers).json()
+    assert [c["id"] for c in r["cases"]] == [case_id] and [c["id"] for c in r["citizens"]] == [cit_id]
