@@ -193,6 +193,8 @@ def _line(payload: dict, key: str, label: str, *, required: bool, max_len: int =
     value = payload.get(key)
     if value is not None and not isinstance(value, str):
         raise Rejected("invalid_payload", f"«{label}» نامعتبر است.")
+    if value and len(value) > 4 * max_len:  # don't normalize megabytes to find out
+        raise Rejected("invalid_payload", f"«{label}» بیش از اندازه بلند است (حداکثر {fa(max_len)} نویسه).")
     text = normalize_line(value or "")
     if required and not text:
         raise Rejected("invalid_payload", f"«{label}» وارد نشده است.")
@@ -205,6 +207,8 @@ def _multiline(payload: dict, key: str, label: str, *, required: bool, min_len: 
     value = payload.get(key)
     if value is not None and not isinstance(value, str):
         raise Rejected("invalid_payload", f"«{label}» نامعتبر است.")
+    if value and len(value) > 4 * MAX_TEXT:  # don't normalize megabytes to find out
+        raise Rejected("invalid_payload", f"«{label}» بیش از اندازه بلند است (حداکثر {fa(MAX_TEXT)} نویسه).")
     text = normalize(value or "").strip()
     if required and len(text) < min_len:
         raise Rejected("invalid_payload", f"«{label}» وارد نشده است.")
