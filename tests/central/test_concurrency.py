@@ -172,7 +172,7 @@ def test_two_first_upserts_of_one_national_id_at_once_make_one_citizen(server):
         barrier = threading.Barrier(2)
         results: dict = {}
 
-        def go(d):
+        def go(d, barrier=barrier, principals=principals, bodies=bodies, results=results):
             barrier.wait()
             results[d] = central.push(principals[d], bodies[d])
 
