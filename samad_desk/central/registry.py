@@ -11,6 +11,8 @@ It is loaded once into memory and re-read when the file's mtime changes.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +23,8 @@ from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.normalize import normalize
 
 FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+log = logging.getLogger("samad_desk.central.registry")
 
 
 class CivilRegistry(Protocol):
@@ -41,18 +45,25 @@ class FileRegistry:
             return
         people: dict[str, dict] = {}
         with self.path.open("rb") as fh:
-            for line in fh:
+            for n, line in enumerate(fh, start=1):
                 line = line.strip()
                 if not line or line.startswith(b"#"):
                     continue
-                rec = orjson.loads(line)
-                nid = to_ascii_digits(str(rec.get("national_id", ""))).strip().zfill(10)
+                try:
+                    rec = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    rec = None
+                nid = to_ascii_digits(str(rec.get("national_id", ""))).strip().zfill(10) if isinstance(rec, dict) else ""
+                if not (len(nid) == 10 and nid.isascii() and nid.isdigit()):
+                    log.warning("registry line %d skipped: not a person record", n)
+                    continue
+                bd = rec.get("birth_date")
                 people[nid] = {
                     "national_id": nid,
-                    "first_name": normalize(str(rec.get("first_name") or "")),
-                    "last_name": normalize(str(rec.get("last_name") or "")),
-                    "father_name": normalize(str(rec.get("father_name") or "")),
-                    "birth_date": rec.get("birth_date") or None,
+                    "first_name": normalize(str(rec.get("first_name") or "")).strip(),
+                    "last_name": normalize(str(rec.get("last_name") or "")).strip(),
+                    "father_name": normalize(str(rec.get("father_name") or "")).strip(),
+                    "birth_date": bd if isinstance(bd, str) and _ISO_DATE.fullmatch(bd) else None,
                 }
         self._people = people
         self._mtime = mtime

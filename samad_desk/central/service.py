@@ -449,7 +449,12 @@ class Central(PushMixin, PullMixin):
         if self.registry is None:
             raise ApiError(503, "registry_unavailable", "اتصال به ثبت احوال برقرار نیست.",
                            headers={"Retry-After": "60"})
-        person = self.registry.lookup(parsed.value)
+        try:
+            person = self.registry.lookup(parsed.value)
+        except Exception:  # file gone or unreadable, registry service down
+            log.exception("civil registry lookup failed")
+            raise ApiError(503, "registry_unavailable", "اتصال به ثبت احوال برقرار نیست.",
+                           headers={"Retry-After": "60"}) from None
         return {"found": person is not None, "citizen": person}
 
     # -- public tracking ------------------------------------------------------------------

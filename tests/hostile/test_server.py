@@ -303,3 +303,32 @@ def test_lookup_by_national_id_stays_in_the_province(server):
             assert r.status_code == 200 and r.json() == {"cases": [], "citizens": []}, (user, r.json())
     r = server.get("/v1/cases/lookup", params={"national_id": nid}, headers=agent.headers).json()
     assert [c["id"] for c in r["cases"]] == [case_id] and [c["id"] for c in r["citizens"]] == [cit_id]
+
+
+def test_a_damaged_registry_file_is_not_a_500(tmp_path):
+    from starlette.testclient import TestClient
+
+    from samad_desk.central.app import create_app
+    from samad_desk.central.seed import seed_demo
+
+    reg = tmp_path / "registry.jsonl"
+    reg.write_bytes(b'{not json\n[1, 2]\n{"national_id": {"x": 1}}\n'
+                    + orjson_line({"national_id": "0013542419", "first_name": "\x1b[31mعلی\u202e",
+                                   "last_name": "رضایی", "father_name": None, "birth_date": "\x1b[2J1360"})
+                    + b"\xff\xfe\n")
+    app = create_app(f"sqlite:///{tmp_path / 'c.sqlite3'}", registry_file=reg)
+    seed_demo(app.state.central, full=False)
+    http = TestClient(app, raise_server_exceptions=False)
+    d = Desk(http, "agent1")
+    r = http.get("/v1/registry/citizens", params={"national_id": "0013542419"}, headers=d.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["citizen"]["first_name"] == "علی" and r.json()["citizen"]["birth_date"] is None
+    assert bad_strings(r.json()) == []
+    reg.unlink()
+    r = http.get("/v1/registry/citizens", params={"national_id": "0013542419"}, headers=d.headers)
+    assert r.status_code == 503 and r.json()["error"] == "registry_unavailable", r.text  # not a 500
+    app.state.central.close()
+
+
+def orjson_line(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode() + b"\n"
