@@ -5,6 +5,9 @@ said exactly."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 
 import orjson
 import pytest
@@ -14,6 +17,7 @@ from hostile_helpers import bad_strings
 from samad_desk import paths
 from samad_desk.cli import main
 from samad_desk.store import Store, StoreError
+from samad_desk.text.digits import to_ascii_digits
 
 HEADER = "national_id,first_name,last_name,mobile,city,type,subject,description\n"
 GOOD = "0013542419,علی,رضایی,09121234567,قزوین,complaint,قطعی آب,سه روز است آب قطع است\n"
@@ -169,22 +173,55 @@ def test_duplicate_rows_are_reported_and_saved_once(tmp_path):
     assert len(saved_entities()["case"]) == 2
 
 
-def test_a_failing_save_says_exactly_what_was_saved(tmp_path, monkeypatch):
-    """A full disk in the middle of an import: the report names the last saved line."""
-    calls = {"n": 0}
-    real = Store.save_bulk
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 256 KB tmpfs when this machine lets us mount one, else None."""
+    mnt = tmp_path / "tmpfs"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        yield None
+        return
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
-    def failing(self, ops):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise StoreError("فضای دیسک پر است؛ چیزی ذخیره نشد.", code="enospc")
-        return real(self, ops)
 
-    monkeypatch.setattr(Store, "save_bulk", failing)
-    rows = "".join((GOOD if i % 2 else GOOD2).replace("است", f"است {i}") for i in range(5))
+def test_a_full_disk_mid_import_says_exactly_what_was_saved(tmp_path, tiny_disk, monkeypatch):
+    """The disk fills up in the middle of an import: the report names the last saved line,
+    and exactly the rows before it are in the journal (one batch = one record)."""
+    nids = ["0013542419", "0084575948", "0067749828", "0499370899"]
+    rows = "".join(f"{nids[i % 4]},علی,رضایی,,قزوین,complaint,موضوع {i},{'شرح مفصل پیام ' * 20}{i}\n"
+                   for i in range(400))
     f = tmp_path / "c.csv"
     f.write_text(HEADER + rows, encoding="utf-8")
-    r = CliRunner().invoke(main, ["import", "cases", str(f), "--batch", "2"])
-    assert r.exit_code == 1, r.output
-    assert "فضای دیسک پر است" in r.output and "سطر ۳" in r.output, r.output
-    assert len(saved_entities()["case"]) == 2
+    if tiny_disk is not None:
+        data_dir = tiny_disk / "data"
+    else:  # no mount privileges: the journal's write fails the way a full disk does
+        data_dir = tmp_path / "data"
+        calls = {"n": 0}
+        real = Store.save_bulk
+
+        def failing(self, ops):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise StoreError("ذخیره انجام نشد: دیسک پر است.", code="disk_full")
+            return real(self, ops)
+
+        monkeypatch.setattr(Store, "save_bulk", failing)
+    r = CliRunner().invoke(main, ["import", "cases", str(f), "--batch", "20", "--data-dir", str(data_dir)])
+    assert "Traceback" not in r.output and r.exit_code == 1, r.output
+    assert "دیسک پر است" in r.output and "ورود گروهی متوقف شد" in r.output, r.output
+    m = re.search(r"([۰-۹]+) سطر نخست \(تا سطر ([۰-۹]+)\)", r.output)
+    assert m, r.output
+    saved, upto = (int(to_ascii_digits(g)) for g in m.groups())
+    assert saved % 20 == 0 and saved > 0 and upto == saved + 1
+    if tiny_disk is not None:
+        shutil.copytree(data_dir, tmp_path / "copy")  # room to open it
+        data_dir = tmp_path / "copy"
+    s = Store.open(data_dir)
+    try:
+        assert sum(1 for o in s.pending_ops(limit=10**6) if o["type"] == "case.register") == saved
+    finally:
+        s.close()
