@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -128,6 +128,9 @@ def create_app(
                 return await fn(request)
             except ApiError as exc:
                 return _err(exc)
+            except ClientDisconnect:  # the connection was cut while the body arrived
+                log.info("client disconnected", extra={"path": request.url.path})
+                return _err(bad_request("درخواست نیمه‌کاره رسید؛ اتصال قطع شد."))
             except Exception:
                 log.exception("unhandled error", extra={"path": request.url.path})
                 return _json({"error": "server_error", "message": "خطای داخلی سرور."}, 500)
