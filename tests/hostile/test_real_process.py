@@ -1,6 +1,7 @@
 """The real server process (uvicorn) under malformed HTTP: every answer is a 4xx or a
-closed connection, the process stays up and healthy, and a SIGKILL in the middle of a
-push loses nothing (the desk re-sends the same batch and gets `duplicate`s)."""
+closed connection (a cut upload is not an unhandled error), the process stays up and
+healthy, and after a SIGKILL and restart a batch sent twice is applied once. (A crash
+between COMMIT and the answer is covered by tests/central/test_process.py.)"""
 
 from __future__ import annotations
 
