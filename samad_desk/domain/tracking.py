@@ -75,7 +75,9 @@ def parse_tracking_code(text: str) -> Parsed[str]:
     """
     if not isinstance(text, str):
         return Parsed.failure(f"{FIELD}: مقدار وارد نشده است")
-    raw = to_ascii_digits(text[:200])
+    if len(text) > 200:  # a paste gone wrong; don't scan it, and don't misreport its length
+        return Parsed.failure(f"{FIELD}: بیش از اندازه بلند است؛ فقط {to_persian_digits(str(LENGTH))} رقم لازم است")
+    raw = to_ascii_digits(text)
     compact = _SEPARATORS.sub("", raw)
     if not compact:
         return Parsed.failure(f"{FIELD}: وارد نشده است")

@@ -115,3 +115,11 @@ def test_hostile_payloads_never_raise_and_store_clean_text(op_type, text_over, a
         return
     assert out.status == "applied"
     assert bad_strings([c.to_dict() for c in out.changes]) == []
+
+
+def test_tracking_code_messages_for_huge_input_are_true():
+    from samad_desk.domain.tracking import parse_tracking_code
+
+    for text in ("۱" * 1_000_000, " " * 300 + "000123456786", "-" * 10_000):
+        r = parse_tracking_code(text)
+        assert not r.ok and "بلند" in r.error, r.error
