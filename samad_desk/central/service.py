@@ -211,8 +211,10 @@ class Central(PushMixin, PullMixin):
     ) -> dict:
         from samad_desk.text.normalize import normalize_line
 
-        if not is_safe_id(username):
-            raise ValueError(f"نام کاربری «{normalize_line(str(username))}» نامعتبر است؛ فقط حروف و رقم لاتین و - _ . : @")
+        # any script, but nothing a terminal or a log would interpret, and no spaces
+        if (not isinstance(username, str) or not 0 < len(username) <= 64 or " " in username
+                or normalize_line(username) != username):
+            raise ValueError(f"نام کاربری «{normalize_line(str(username))}» نامعتبر است؛ بدون فاصله، نویسهٔ کنترلی یا نشانهٔ جهت")
         for value in (agency_id, office_id, province):
             if value is not None and not is_safe_id(value):
                 raise ValueError(f"شناسه «{normalize_line(str(value))}» نامعتبر است.")
