@@ -75,6 +75,7 @@ class ChangeBuffer:
 COLS = ("entity", "id", "version", "deleted", "data", "case_id", "citizen_id", "agency_id",
         "office_id", "operator_id", "province", "national_id", "tracking_code")
 _SELECT = "SELECT " + ", ".join(COLS) + " FROM entities"
+NID = COLS.index("national_id")
 
 
 @dataclass
@@ -105,15 +106,28 @@ class Repo:
     version. Rows are cached for the transaction (``prefetch`` loads a batch's rows in
     one query), and the hot statements are plain SQL: building SQLAlchemy expressions
     per op cost more than the database work.
+
+    ``deferred=True`` (the push transaction): ``put``/``delete`` only update the cache and
+    mark the row dirty; :meth:`flush_writes` writes every dirty row's final state in one
+    multi-row INSERT and one multi-row UPDATE (a row written by several ops of the batch
+    is written once). Every lookup by something other than the primary key flushes
+    first, so the database always answers with this transaction's writes in it. A
+    database error while flushing is raised as :class:`FlushError`.
     """
 
-    def __init__(self, conn: Connection, *, lock: bool):
+    def __init__(self, conn: Connection, *, lock: bool, deferred: bool = False):
         self.conn = conn
         self.lock = lock
+        self.deferred = deferred
         self.pg = conn.dialect.name != "sqlite"
         self.cache: dict[tuple[str, str], ERow | None] = {}
         self.inserted: set[tuple[str, str]] = set()
         self.new_cases: dict[str, set[str]] = {}  # citizen id -> cases written here
+        # deferred writes: row key -> True when the row is not in the database yet
+        self.dirty: dict[tuple[str, str], bool] = {}
+        # national ID -> ids of the citizens holding it, for IDs already looked up (kept
+        # complete: puts of citizens add to it)
+        self.nid_index: dict[str, set[str]] = {}
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
@@ -143,16 +157,63 @@ class Repo:
                 by_kind.setdefault(entity, set()).add(id_)
         for entity, ids in by_kind.items():
             ordered = sorted(ids)  # a fixed lock order avoids deadlocks between pushes
+            if self.pg:
+                # one primary-key probe per id, in this order, whatever the planner
+                # believes about the table (``entity = … AND id IN (…)`` without
+                # statistics scanned every row of the kind)
+                lock = " FOR UPDATE" if self.lock and entity in LOCKED_ENTITIES else ""
+                rows = self._sql(
+                    f"SELECT e.* FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+                    f"({_SELECT} WHERE entity = %s AND id = k.id OFFSET 0{lock}) AS e",
+                    (ordered, entity)).fetchall()
+                for r in rows:
+                    self.cache[(entity, r[1])] = self._erow(r)
+                for id_ in ordered:
+                    self.cache.setdefault((entity, id_), None)
+                continue
             for i in range(0, len(ordered), 500):
                 part = ordered[i : i + 500]
                 marks = ", ".join("?" * len(part))
                 sql = f"{_SELECT} WHERE entity = ? AND id IN ({marks})"
-                if self.lock and entity in LOCKED_ENTITIES:
-                    sql += " ORDER BY id FOR UPDATE"
                 for r in self._sql(sql, (entity, *part)).fetchall():
                     self.cache[(entity, r[1])] = self._erow(r)
                 for id_ in part:
                     self.cache.setdefault((entity, id_), None)
+
+    def prefetch_national_ids(self, nids: list[str]) -> None:
+        """Look up (and on PostgreSQL lock) the citizens of these national IDs in one
+        query, after the per-ID advisory locks of :meth:`citizen_by_national_id`."""
+        todo = sorted({n for n in nids if isinstance(n, str) and n and n not in self.nid_index})
+        if not todo:
+            return
+        self.flush_writes()
+        if self.pg and self.lock:
+            # in hash order, so two pushes take them in the same order
+            self._sql("SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT hashtext(k) AS h "
+                      "FROM unnest(%s::text[]) AS u(k) ORDER BY 1) AS s",
+                      ([f"citizen-nid:{n}" for n in todo],))
+        found: dict[str, set[str]] = {n: set() for n in todo}
+        # (only citizen rows carry a national_id; naming the entity as well made the
+        # planner intersect with every citizen in the primary key)
+        if self.pg:
+            lock = " FOR UPDATE" if self.lock else ""
+            rows = self._sql(
+                f"SELECT e.* FROM unnest(%s::text[]) AS k(n) CROSS JOIN LATERAL "
+                f"({_SELECT} WHERE national_id = k.n OFFSET 0{lock}) AS e", (todo,)).fetchall()
+        else:
+            rows = []
+            for i in range(0, len(todo), 500):
+                part = todo[i : i + 500]
+                rows += self._sql(f"{_SELECT} WHERE national_id IN ({', '.join('?' * len(part))})",
+                                  tuple(part)).fetchall()
+        for r in rows:
+            if r[0] != "citizen":
+                continue
+            key = ("citizen", r[1])
+            if self.cache.get(key) is None:
+                self.cache[key] = self._erow(r)
+            found[r[NID]].add(r[1])
+        self.nid_index.update(found)
 
     # -- Reader protocol --------------------------------------------------------------
     def _row(self, entity: str, id_: str) -> ERow | None:
@@ -176,19 +237,26 @@ class Repo:
         return loads(row.data)
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
-        if self.pg and self.lock:
-            # The national ID is the natural key, but two first upserts of one ID in
-            # concurrent transactions would both find nobody (no row to lock yet) and
-            # create two people. A transaction-scoped advisory lock on the ID makes the
-            # second wait for the first to commit, then see its citizen and fold into it.
-            self._sql("SELECT pg_advisory_xact_lock(hashtext(?))", (f"citizen-nid:{nid}",))
-        # no ORDER BY: SQLite would walk the whole primary key in id order instead of
-        # using the national_id index
-        ids = sorted(self._sql(
-            "SELECT id FROM entities WHERE entity = 'citizen' AND national_id = ?", (nid,)
-        ).fetchall())
+        if nid in self.nid_index:
+            ids = sorted(self.nid_index[nid])
+        else:
+            if self.pg and self.lock:
+                # The national ID is the natural key, but two first upserts of one ID in
+                # concurrent transactions would both find nobody (no row to lock yet) and
+                # create two people. A transaction-scoped advisory lock on the ID makes the
+                # second wait for the first to commit, then see its citizen and fold into it.
+                self._sql("SELECT pg_advisory_xact_lock(hashtext(?))", (f"citizen-nid:{nid}",))
+            self.flush_writes()
+            # no ORDER BY: SQLite would walk the whole primary key in id order instead of
+            # using the national_id index
+            # (only citizens carry a national_id: naming the entity too made PostgreSQL
+            # without statistics intersect with every citizen in the primary key)
+            ids = sorted(id_ for (entity, id_) in self._sql(
+                "SELECT entity, id FROM entities WHERE national_id = ?", (nid,)
+            ).fetchall() if entity == "citizen")
+            self.nid_index[nid] = set(ids)
         found = []
-        for (id_,) in ids:
+        for id_ in ids:
             row = self._row("citizen", id_)  # locked on PostgreSQL: the reducer may fold into it
             if row is not None and not row.deleted and row.national_id == nid:
                 found.append(loads(row.data))
@@ -210,8 +278,11 @@ class Repo:
         return scope_of_case_row(row) if row is not None else set()
 
     def events_of_case(self, case_id: str) -> list[ERow]:
-        rows = sorted(self._sql(f"{_SELECT} WHERE entity = 'event' AND case_id = ?", (case_id,)).fetchall(),
-                      key=lambda r: r[1])
+        self.flush_writes()
+        # the entity is filtered here: in SQL it made PostgreSQL without statistics
+        # intersect the case_id index with every event in the primary key
+        rows = sorted((r for r in self._sql(f"{_SELECT} WHERE case_id = ?", (case_id,)).fetchall()
+                       if r[0] == "event"), key=lambda r: r[1])
         return [self.cache.get(("event", r[1])) or self._erow(r) for r in rows]
 
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
@@ -219,8 +290,9 @@ class Repo:
             # created in this transaction: its cases, if any, were written in it too
             rows = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
             return [r for r in rows if r is not None and r.citizen_id == citizen_id]
-        rows = sorted(self._sql(f"{_SELECT} WHERE entity = 'case' AND citizen_id = ?", (citizen_id,)).fetchall(),
-                      key=lambda r: r[1])
+        self.flush_writes()
+        rows = sorted((r for r in self._sql(f"{_SELECT} WHERE citizen_id = ?", (citizen_id,)).fetchall()
+                       if r[0] == "case"), key=lambda r: r[1])
         return [self.cache.get(("case", r[1])) or self._erow(r) for r in rows]
 
     def scope_of(self, entity: str, row: Any) -> set[str]:
@@ -246,35 +318,94 @@ class Repo:
             row = ERow(entity, id_, version, False, payload, office_id=ctx.office_id,
                        operator_id=ctx.operator_id, province=cols.pop("province", None) or ctx.province,
                        **cols)
-            self._sql(
-                f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
-                tuple(getattr(row, c) for c in COLS),
-            )
+            if self.deferred:
+                self.dirty.setdefault((entity, id_), True)
+            else:
+                self._sql(
+                    f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
+                    tuple(getattr(row, c) for c in COLS),
+                )
             self.inserted.add((entity, id_))
         else:
             row = ERow(**{c: getattr(old, c) for c in COLS})
             row.version, row.deleted, row.data = version, False, payload
             for k, v in cols.items():
                 setattr(row, k, v)
-            sets = ["version", "deleted", "data", *cols]
-            self._sql(
-                f"UPDATE entities SET {', '.join(f'{k} = ?' for k in sets)} WHERE entity = ? AND id = ?",
-                (*(getattr(row, k) for k in sets), entity, id_),
-            )
+            if self.deferred:
+                self.dirty.setdefault((entity, id_), False)
+            else:
+                sets = ["version", "deleted", "data", *cols]
+                self._sql(
+                    f"UPDATE entities SET {', '.join(f'{k} = ?' for k in sets)} WHERE entity = ? AND id = ?",
+                    (*(getattr(row, k) for k in sets), entity, id_),
+                )
         self.cache[(entity, id_)] = row
+        if entity == "citizen" and row.national_id in self.nid_index:
+            self.nid_index[row.national_id].add(id_)
         if entity == "case" and row.citizen_id:
             self.new_cases.setdefault(row.citizen_id, set()).add(id_)
         return row
 
     def delete(self, entity: str, id_: str, old: Any) -> int:
         version = (old.version if old is not None else 0) + 1
-        self._sql("UPDATE entities SET version = ?, deleted = ?, data = NULL WHERE entity = ? AND id = ?",
-                  (version, True, entity, id_))
+        if not self.deferred:
+            self._sql("UPDATE entities SET version = ?, deleted = ?, data = NULL WHERE entity = ? AND id = ?",
+                      (version, True, entity, id_))
+        elif old is not None:  # (without a row the UPDATE would touch nothing)
+            self.dirty.setdefault((entity, id_), False)
         if old is not None:
             row = ERow(**{c: getattr(old, c) for c in COLS})
             row.version, row.deleted, row.data = version, True, None
             self.cache[(entity, id_)] = row
         return version
+
+    def flush_writes(self) -> None:
+        """Write the deferred rows: one multi-row INSERT for rows new to the database,
+        one multi-row UPDATE for the others (each with the row's final state)."""
+        if not self.dirty:
+            return
+        dirty, self.dirty = self.dirty, {}
+        new = [self.cache[k] for k in sorted(dirty) if dirty[k]]
+        old = [self.cache[k] for k in sorted(dirty) if not dirty[k]]
+        try:
+            if self.pg:
+                casts = ", ".join(f"%b::{t}[]" for t in ENTITY_PG_TYPES)
+                if new:
+                    self._sql(f"INSERT INTO entities ({', '.join(COLS)}) SELECT * FROM unnest({casts})",
+                              tuple([getattr(r, c) for r in new] for c in COLS))
+                if old:
+                    sets = ", ".join(f"{c} = u.{c}" for c in COLS[2:])
+                    self._sql(f"UPDATE entities AS e SET {sets} FROM unnest({casts}) AS u({', '.join(COLS)}) "
+                              "WHERE e.entity = u.entity AND e.id = u.id",
+                              tuple([getattr(r, c) for r in old] for c in COLS))
+            else:
+                cur = self.cur
+                if cur is None:
+                    cur = self.cur = self.conn.connection.driver_connection.cursor()
+                if new:
+                    cur.executemany(
+                        f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
+                        [tuple(getattr(r, c) for c in COLS) for r in new])
+                if old:
+                    cur.executemany(
+                        f"UPDATE entities SET {', '.join(f'{c} = ?' for c in COLS[2:])} WHERE entity = ? AND id = ?",
+                        [(*(getattr(r, c) for c in COLS[2:]), r.entity, r.id) for r in old])
+        except Exception as exc:
+            raise FlushError(exc) from exc
+
+
+class FlushError(Exception):
+    """A database error while writing deferred rows (``exc``: the driver's exception);
+    which op caused it is not known."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(repr(exc))
+        self.exc = exc
+
+
+#: PostgreSQL array types of ``COLS`` (bulk writes of entity rows)
+ENTITY_PG_TYPES = ("text", "text", "int", "boolean", "text", "text", "text", "text", "text", "text",
+                   "text", "text", "text")
 
 
 def extract(entity: str, id_: str, data: dict) -> dict[str, Any]:

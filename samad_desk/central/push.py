@@ -7,11 +7,21 @@ One push is one transaction:
 2. each op, in ``client_seq`` order: a known ``op_id`` answers ``duplicate`` with the
    stored outcome; an unknown op at or below ``last_client_seq`` rolls everything back with
    ``409 client_reset_required``; an op beyond ``last + 1`` stops the batch with a ``gap``
-   result; otherwise the op runs inside a SAVEPOINT through the shared reducer
-   ``samad_desk.domain.reducer.apply_op``, after the server's own authorization check;
+   result; otherwise the op goes through the server's own authorization check and the
+   shared reducer ``samad_desk.domain.reducer.apply_op``;
 3. the dedup rows, the effects and the client counter are written in the same
    transaction, the change rows get their ``seq`` from the one-row counter as the last
    step, and the transaction commits.
+
+Per-op rollback without a SAVEPOINT per op: the reducer is pure and an op's effects are
+written only after it answered ``applied``, so a rejected op has touched nothing (its
+reads and locks are harmless); an exception inside an op rolls the whole batch back.
+The effects of the applied ops are buffered in the :class:`Repo` cache and written in
+bulk (one INSERT and one UPDATE, on PostgreSQL ``unnest`` of binary arrays) before the
+counter step, or earlier when a lookup by something other than the primary key needs
+them in the database. A database error in such a bulk write names no op: the batch is
+then run again with each op's writes issued as it applies (``deferred=False``), so a
+failing op is attributed and counted as poison as before.
 
 An unexpected exception inside one op rolls the batch back, counts the op in
 ``poison_ops`` (its own small transaction) and answers 503; after ``poison_attempts``
@@ -33,6 +43,7 @@ from samad_desk.central import db
 from samad_desk.central.entities import (
     ChangeBuffer,
     Ctx,
+    FlushError,
     Pending,
     Repo,
     dumps,
@@ -119,6 +130,24 @@ def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
     return keys
 
 
+def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
+    """The national IDs the batch's ``citizen.upsert`` ops will look up (as the reducer
+    will canonicalize them); a miss only costs a query of its own later."""
+    from samad_desk.text.national_id import parse_national_id
+
+    nids = []
+    for op in ops:
+        if op["type"] != "citizen.upsert" or op["op_id"] in known:
+            continue
+        payload = op.get("payload")
+        raw = payload.get("national_id") if isinstance(payload, dict) else None
+        if isinstance(raw, str) and raw:
+            parsed = parse_national_id(raw)
+            if parsed.ok and parsed.value:
+                nids.append(parsed.value)
+    return nids
+
+
 def _claimed_operator(op: dict) -> str | None:
     """The operator id the op claims, when it is a plausible id (recorded with the op)."""
     actor = op.get("actor")
@@ -174,9 +203,20 @@ class PushMixin:
                     min_op_version=MIN_OP_VERSION,
                 )
         last_error: BaseException | None = None
+        deferred = True
         for attempt in range(5):
             try:
-                return self._push_tx(principal, client_id, ops)
+                return self._push_tx(principal, client_id, ops, deferred=deferred)
+            except FlushError as exc:
+                # a bulk write of several ops' effects failed
+                last_error = exc.exc
+                if self._db_error_kind(exc.exc) == "other":
+                    # not a race: run the batch again writing op by op, which names the op
+                    log.warning("bulk write failed; retrying op by op: %r", exc.exc)
+                    deferred = False
+                    continue
+                log.info("push retry", extra={"attempt": attempt, "error": type(exc.exc).__name__})
+                time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
             except PoisonError as exc:
                 kind = self._db_error_kind(exc.exc)
                 if kind != "other" and attempt < 4:
@@ -238,7 +278,7 @@ class PushMixin:
                 continue
 
     # -- the transaction ------------------------------------------------------------------
-    def _push_tx(self, principal: Any, client_id: str, ops: list[dict]) -> dict:
+    def _push_tx(self, principal: Any, client_id: str, ops: list[dict], *, deferred: bool = True) -> dict:
         now = self.clock()
         received = _iso(now)
         keys = principal_keys(principal.operator)
@@ -263,14 +303,14 @@ class PushMixin:
                 s = db.sync_ops
                 known = {r.op_id: r for r in conn.execute(select(s).where(s.c.op_id.in_(op_ids))).all()}
                 poison = self._poison_counts(conn, op_ids)
-                repo = Repo(conn, lock=not self.sqlite)
+                repo = Repo(conn, lock=not self.sqlite, deferred=deferred)
                 repo.prefetch(_prefetch_keys(ops, known))
+                repo.prefetch_national_ids(_prefetch_national_ids(ops, known))
                 buf = ChangeBuffer()
                 results: list[dict] = []
                 records: list[dict] = []
                 spans: list[tuple[int, int]] = []  # buffer index range per record
                 seen: set[str] = set()
-                sp_open = False
                 for op in ops:
                     op_id = op["op_id"]
                     cseq = op["client_seq"]
@@ -293,25 +333,17 @@ class PushMixin:
                                "current": None}
                         log.error("poison op rejected", extra={"op_id": op_id})
                     else:
-                        # plain SQL savepoints (SQLAlchemy's begin_nested() cost more than
-                        # the op's own writes); on PostgreSQL the previous op's RELEASE
-                        # travels with this SAVEPOINT in one round trip
-                        if sp_open:
-                            repo.raw("RELEASE SAVEPOINT op; SAVEPOINT op")
-                        else:
-                            repo.raw("SAVEPOINT op")
-                        sp_open = True
+                        # no SAVEPOINT: a rejected op wrote nothing (effects are written
+                        # only after "applied"), and an exception ends the whole batch
                         try:
                             res = self._apply_one(repo, buf, principal, op, now, keys)
+                        except FlushError:
+                            raise  # an earlier op's deferred write failed
                         except Exception as exc:
                             buf.rollback_to(mark)
                             raise PoisonError(op_id, exc) from exc
                         if res["status"] != "applied":
-                            repo.raw("ROLLBACK TO SAVEPOINT op")
                             buf.rollback_to(mark)
-                        if self.sqlite:
-                            repo.raw("RELEASE SAVEPOINT op")
-                            sp_open = False
                     seen.add(op_id)
                     last = cseq
                     records.append({
@@ -332,8 +364,7 @@ class PushMixin:
                     spans.append((mark, buf.mark()))
                     out = {"op_id": op_id, "client_seq": cseq, **{k: v for k, v in res.items() if v is not None}}
                     results.append(out)
-                if sp_open:
-                    repo.raw("RELEASE SAVEPOINT op")
+                repo.flush_writes()  # the effects, before the counter lock is taken
                 if last != start_last or crow is None:
                     conn.execute(update(c).where(c.c.client_id == client_id).values(last_client_seq=last))
                 # the last step before COMMIT: take the seq range from the one-row counter
