@@ -126,6 +126,8 @@ class SamadDeskApp(App[int]):
         self.notified: list[tuple[str, str]] = []
         #: ``terminal.BidiSession``: restores the terminal's BiDi mode on suspend
         self.bidi_session: Any = None
+        # 16 colours (TERM=xterm, TEXTUAL_COLOR_SYSTEM=standard): faint bands vanish
+        self.set_class(self.console.color_system in ("standard", "windows"), "-colors-16")
         self._register_themes()
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)

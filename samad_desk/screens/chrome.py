@@ -26,6 +26,12 @@ CONNECTION_LABELS = {
 }
 
 
+#: between the header's parts. U+203A is mirrored by the bidi layout (it is a paired,
+#: mirrored character in a right-to-left line) and so shows as ‹: it points left, the way a
+#: Persian reader goes. U+2039 would show as › and point backwards.
+HEADER_SEPARATOR = "  \u203a  "
+
+
 def _time_label(iso: str | None) -> str:
     if not iso:
         return "هرگز"
@@ -106,7 +112,7 @@ class DeskHeader(Widget):
             parts.append(who)
             if op.get("agency_id"):
                 parts.append(services.agency_name(op.get("agency_id")))
-        return "  ‹  ".join(parts)
+        return HEADER_SEPARATOR.join(parts)
 
     def on_mount(self) -> None:
         set_text(self.query_one("#header-text"), self._text())
