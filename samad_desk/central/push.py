@@ -148,6 +148,32 @@ def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
     return nids
 
 
+def rows_by_key(conn: Any, table: str, cols: tuple[str, ...], key: str, values: list[str]) -> list[dict]:
+    """Rows of ``table`` whose ``key`` column is one of ``values``, as dicts.
+
+    On PostgreSQL one primary-key probe per value (``unnest`` + ``LATERAL``): with
+    ``key IN (…)`` a table without statistics (``sync_ops`` grows by every op, and a
+    fresh one has none) was scanned whole for every batch."""
+    if not values:
+        return []
+    names = ", ".join(cols)
+    if conn.dialect.name == "sqlite":
+        out = []
+        for i in range(0, len(values), 500):
+            part = values[i : i + 500]
+            res = conn.exec_driver_sql(f"SELECT {names} FROM {table} WHERE {key} IN ({', '.join('?' * len(part))})",
+                                       tuple(part))
+            out += [dict(zip(cols, r, strict=True)) for r in res.fetchall()]
+        return out
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(f"SELECT s.* FROM unnest(%s::text[]) AS k(v) CROSS JOIN LATERAL "
+                    f"(SELECT {names} FROM {table} WHERE {key} = k.v OFFSET 0) AS s", (list(values),))
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        cur.close()
+
+
 def _claimed_operator(op: dict) -> str | None:
     """The operator id the op claims, when it is a plausible id (recorded with the op)."""
     actor = op.get("actor")
@@ -255,9 +281,8 @@ class PushMixin:
 
     # -- poison ops -----------------------------------------------------------------------
     def _poison_counts(self, conn, op_ids: list[str]) -> dict[str, int]:
-        t = db.poison_ops
-        rows = conn.execute(select(t.c.op_id, t.c.attempts).where(t.c.op_id.in_(op_ids))).all()
-        return {r.op_id: r.attempts for r in rows}
+        return {r["op_id"]: r["attempts"] for r in rows_by_key(conn, "poison_ops", ("op_id", "attempts"),
+                                                                 "op_id", op_ids)}
 
     def _count_poison(self, exc: PoisonError) -> None:
         t = db.poison_ops
@@ -300,8 +325,7 @@ class PushMixin:
                     last = crow.last_client_seq
                 start_last = last
                 op_ids = [op["op_id"] for op in ops]
-                s = db.sync_ops
-                known = {r.op_id: r for r in conn.execute(select(s).where(s.c.op_id.in_(op_ids))).all()}
+                known = {r["op_id"]: r for r in rows_by_key(conn, "sync_ops", SYNC_OP_COLS, "op_id", op_ids)}
                 poison = self._poison_counts(conn, op_ids)
                 repo = Repo(conn, lock=not self.sqlite, deferred=deferred)
                 repo.prefetch(_prefetch_keys(ops, known))
@@ -409,7 +433,7 @@ class PushMixin:
             rec = next(r for r in records if r["op_id"] == op["op_id"])
             prior_d = dict(rec)
         else:
-            prior_d = dict(prior._mapping)
+            prior_d = prior
         out = {
             "op_id": op["op_id"],
             "client_seq": op["client_seq"],
