@@ -236,26 +236,24 @@ class PullMixin:
         if not isinstance(body, dict) or not isinstance(body.get("op_ids"), list):
             raise bad_request("فهرست شناسه عملیات (op_ids) لازم است.")
         op_ids = [x for x in body["op_ids"] if is_safe_id(x, 64)][:1000]
-        s, c = db.sync_ops, db.sync_clients
+        from samad_desk.central.push import SYNC_OP_COLS, rows_by_key
+
         with self.engine.connect() as conn:
-            mine = select(c.c.client_id).where(c.c.device_id == principal.device_id)
-            rows = {
-                r.op_id: r
-                for r in conn.execute(
-                    select(s).where(and_(s.c.op_id.in_(op_ids), s.c.client_id.in_(mine)))
-                ).all()
-            }
+            # one primary-key probe per op_id (an IN list scanned all of sync_ops on
+            # PostgreSQL without statistics); only ops of this device's clients
+            found = rows_by_key(conn, "sync_ops", SYNC_OP_COLS, "op_id", op_ids)
             acks = self.acks(conn, principal.device_id)
+            rows = {r["op_id"]: r for r in found if r["client_id"] in acks}
         results = []
         for op_id in op_ids:
             r = rows.get(op_id)
             if r is None:
                 results.append({"op_id": op_id, "status": "unknown"})
                 continue
-            item = {"op_id": op_id, "status": r.status, "client_id": r.client_id,
-                    "client_seq": r.client_seq, "seq": r.seq, "entity_version": r.entity_version,
-                    "code": r.code, "message": r.message,
-                    "current": orjson.loads(r.current) if r.current else None}
+            item = {"op_id": op_id, "status": r["status"], "client_id": r["client_id"],
+                    "client_seq": r["client_seq"], "seq": r["seq"], "entity_version": r["entity_version"],
+                    "code": r["code"], "message": r["message"],
+                    "current": orjson.loads(r["current"]) if r["current"] else None}
             results.append({k: v for k, v in item.items() if v is not None})
         return {"results": results, "acks": acks, "server_time": self._now_iso()}
 
