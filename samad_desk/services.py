@@ -250,6 +250,15 @@ def isolated(value: object) -> str:
     return f"\u2066{value}\u2069"
 
 
+def subject_text(services: Any, case: dict[str, Any]) -> str:
+    """A case's subject for a line of Persian text: its Persian title, isolated (FSI…PDI).
+
+    Cases store the subject key (``water.sewage``); an unknown key or free text is shown
+    as it is, and the isolate keeps a Latin key from joining the date or code beside it
+    into one left-to-right run (which swaps their places in the row)."""
+    return f"\u2068{services.subject_label(case.get('subject'))}\u2069"
+
+
 def _letters_only(text: str) -> bool:
     for ch in text:
         if ch.isalpha() or ch in " \u200c-'.":

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import FollowupRecorded, OpenCitizen
@@ -31,9 +30,16 @@ from samad_desk.screens.rtl_compat import (
     area_text,
     set_area_text,
     set_text,
-    vis,
 )
-from samad_desk.services import CaseView, Choice, FormInvalid, ServiceError, tracking_label
+from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.services import (
+    CaseView,
+    Choice,
+    FormInvalid,
+    ServiceError,
+    subject_text,
+    tracking_label,
+)
 from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import format_jalali
 
@@ -111,7 +117,7 @@ class FollowupScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="fu-body"):
             yield FieldRow("query", "کد رهگیری/ملی", LtrInput(id="in-query"))
-            results = OptionList(id="fu-results")
+            results = RtlOptionList(id="fu-results")
             yield results
             with Vertical(id="fu-case"):
                 yield RText("", id="fu-summary")
@@ -192,20 +198,20 @@ class FollowupScreen(DeskScreen):
 
     def _found(self, cases: list[dict[str, Any]]) -> None:
         self.cases = cases
-        results = self.query_one("#fu-results", OptionList)
-        results.clear_options()
+        results = self.query_one("#fu-results", RtlOptionList)
         if len(cases) == 1:
+            results.set_rows([])
             results.remove_class("-shown")
             self._load(cases[0]["id"])
             return
-        width = max(20, (results.size.width or 76) - 2)
+        rows = []
         for case in cases:
             code = tracking_label(str(case.get("tracking_code", "")))
-            subject = self.services.subject_label(case.get("subject"))
-            label = f"{code} — {subject} — {_jalali(case.get('registered_at'))}"
-            results.add_option(Option(vis(label, width), id=str(case["id"])))
+            label = f"{code} — {subject_text(self.services, case)} — {_jalali(case.get('registered_at'))}"
+            rows.append((label, str(case["id"])))
+        # shown only now: laid out again once the list has its size
         results.add_class("-shown")
-        results.highlighted = 0
+        results.set_rows(rows)
         results.focus()
 
     @on(OptionList.OptionSelected, "#fu-results")
@@ -226,7 +232,7 @@ class FollowupScreen(DeskScreen):
             f"کد رهگیری {tracking_label(str(case.get('tracking_code', '')))}"
             f" — وضعیت: {view.state_label}",
             f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
-            f" — موضوع: {self.services.subject_label(case.get('subject'))}",
+            f" — موضوع: {subject_text(self.services, case)}",
             f"دستگاه: {(view.agency or {}).get('name', 'هنوز ارجاع نشده')}",
         ]
         if view.due_jalali:

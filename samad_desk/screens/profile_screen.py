@@ -11,13 +11,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from samad_desk.domain.models import CaseState
 from samad_desk.messages import OpenCase
 from samad_desk.screens.chrome import BottomBars, DeskHeader
-from samad_desk.screens.rtl_compat import RText, label_text, vis
-from samad_desk.services import tracking_label
+from samad_desk.screens.rtl_compat import RText, label_text
+from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.services import subject_text, tracking_label
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 
@@ -62,7 +62,7 @@ class ProfileScreen(Screen[None]):
         with Vertical(id="profile-details"):
             yield RText("", id="profile-text")
         yield RText("", id="profile-cases-title", classes="help-area")
-        yield OptionList(id="profile-cases")
+        yield RtlOptionList(id="profile-cases")
 
     def on_mount(self) -> None:
         self.refresh_data()
@@ -95,18 +95,16 @@ class ProfileScreen(Screen[None]):
         self.query_one("#profile-cases-title", RText).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )
-        options = self.query_one("#profile-cases", OptionList)
-        options.clear_options()
-        width = max(20, (options.size.width or 78) - 2)
+        rows = []
         for case in self.cases:
             code = tracking_label(str(case.get("tracking_code", "")))
             line = (
-                f"{code} — {_state(case.get('state'))} — {self.services.subject_label(case.get('subject'))}"
+                f"{code} — {_state(case.get('state'))} — {subject_text(self.services, case)}"
                 f" — {_jalali(case.get('registered_at'))}"
             )
-            options.add_option(Option(vis(line, width), id=str(case["id"])))
-        if self.cases:
-            options.highlighted = 0
+            rows.append((line, str(case["id"])))
+        # laid out for the list's width, again when it gets its size or is resized
+        self.query_one("#profile-cases", RtlOptionList).set_rows(rows)
 
     @property
     def text(self) -> str:

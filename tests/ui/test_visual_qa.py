@@ -131,3 +131,26 @@ async def test_empty_fields_visible_in_16_colours(settings, store, monkeypatch, 
                 assert visible, (theme, name, style)
             checked += 1
         assert checked == 4
+
+
+# -- 3. every form label fits its column (the follow-up query label once showed with …)
+
+
+@pytest.mark.parametrize("mode", ["call", "lookup", "followup"])
+async def test_form_labels_fit_their_column(make_app, mode) -> None:
+    from samad_desk.screens.rtl_compat import label_text
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.switch_mode(mode)
+        await settle(pilot)
+        labels = [w for w in app.screen.query(".field-label") if w.region.height]
+        assert labels
+        lines = app.screen._compositor.render_strips()
+        for label in labels:
+            region = label.region
+            text = label_text(label)
+            assert rtl.text_cells(text) <= region.width, (text, region.width)
+            shown = "".join(seg.text for seg in lines[region.y])
+            assert "…" not in shown[region.x : region.right], text

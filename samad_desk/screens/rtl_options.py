@@ -1,0 +1,53 @@
+"""An option list of one-line Persian rows, laid out right to left for its own width.
+
+Rows are given in logical order and laid out (right-aligned, cut with … on the left) for
+the list's current width, and laid out again when the list is resized: a list filled
+before it had a size (on mount, or while hidden) would otherwise keep rows laid out for a
+guessed width and stop short of the right edge on a wider terminal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from samad_desk.screens.rtl_compat import vis
+
+#: the width used until the list has a size (80 columns minus borders)
+FALLBACK_WIDTH = 76
+
+
+class RtlOptionList(OptionList):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rows: list[tuple[str, str | None]] = []
+        self._laid_out_for = 0
+
+    def row_width(self) -> int:
+        """Cells available to a row's text (inside the list's padding and scrollbar)."""
+        return max(10, self.scrollable_content_region.width or FALLBACK_WIDTH)
+
+    def set_rows(self, rows: list[tuple[str, str | None]]) -> None:
+        """``[(logical text, option id)]``; the first row is highlighted."""
+        self._rows = list(rows)
+        self._lay_out(highlight=0)
+
+    @property
+    def rows(self) -> list[str]:
+        """The logical text of each row (tests and screen readers)."""
+        return [text for text, _id in self._rows]
+
+    def _lay_out(self, highlight: int | None) -> None:
+        width = self.row_width()
+        self._laid_out_for = width
+        self.clear_options()
+        self.add_options([Option(vis(text, width), id=option_id) for text, option_id in self._rows])
+        if self._rows and highlight is not None:
+            self.highlighted = min(highlight, len(self._rows) - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows and self.row_width() != self._laid_out_for:
+            self._lay_out(highlight=self.highlighted)
