@@ -146,14 +146,18 @@ class StatusBar(Widget):
         return label_text(self.query_one("#status-text"))
 
 
+_KEY_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del",
+              "pageup": "PgUp", "pagedown": "PgDn"}
+
+
 def key_label(key: str) -> str:
     """``f2`` -> ``F2``, ``shift+f4`` -> ``Shift+F4`` (keys stay Latin: that is what the keyboard says)."""
     out = []
     for part in key.split("+"):
         if part.startswith("f") and part[1:].isdigit():
             out.append(part.upper())
-        elif part in ("escape", "enter", "tab", "delete"):
-            out.append({"escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del"}[part])
+        elif part in _KEY_NAMES:
+            out.append(_KEY_NAMES[part])
         else:
             out.append(part.capitalize())
     return "+".join(out)

@@ -25,6 +25,15 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("پیگیری پرونده", "samad_desk.screens.followup_screen", "FollowupScreen"),
     ("پروفایل شهروند", "samad_desk.screens.profile_screen", "ProfileScreen"),
     ("نیازمند توجه", "samad_desk.screens.attention_screen", "AttentionScreen"),
+    ("کارتابل", "samad_desk.screens.cartable_screen", "CartableScreen"),
+    ("جدول پرونده‌ها", "samad_desk.screens.cartable_table", "CaseTable"),
+    ("پرونده", "samad_desk.screens.case_screen", "CaseScreen"),
+    ("فرم اقدام روی پرونده", "samad_desk.screens.case_modals", "ActionForm"),
+    ("نظارت", "samad_desk.screens.supervisor_screen", "SupervisorScreen"),
+    ("تکراری‌های احتمالی", "samad_desk.screens.duplicates_screen", "DuplicatesScreen"),
+    ("ادغام پروفایل‌ها", "samad_desk.screens.merge_screen", "MergeScreen"),
+    ("انتخاب پروفایل‌ها برای ادغام", "samad_desk.screens.merge_screen", "MergePickScreen"),
+    ("سابقه ادغام", "samad_desk.screens.merge_history_screen", "MergeHistoryScreen"),
     ("پیشنهاد پیگیری", "samad_desk.screens.modals", "FollowupOfferModal"),
     ("پیش‌نویس", "samad_desk.screens.modals", "DraftModal"),
     ("پرسش", "samad_desk.screens.modals", "ConfirmModal"),
@@ -46,7 +55,8 @@ def _bindings_of(cls: Any) -> list[Binding]:
 
 
 def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """[(area, [(keys, description, id)])] for every binding that has an id."""
+    """[(area, [(keys, description, id)])] for every binding with an id or a description
+    (a binding without an id, e.g. the case table's arrows, has ``""`` as its id)."""
     keymap = keymap or {}
     areas = []
     for title, module, name in BINDING_SOURCES:
@@ -56,11 +66,11 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
             continue
         rows = []
         for b in _bindings_of(cls):
-            if not b.id or b.system:
+            if b.system or not (b.id or b.description):
                 continue
-            keys = keymap.get(b.id, b.key)
+            keys = keymap.get(b.id, b.key) if b.id else b.key
             shown = " / ".join(key_label(k.strip()) for k in keys.split(","))
-            rows.append((shown, b.description, b.id))
+            rows.append((shown, b.description, b.id or ""))
         if rows:
             areas.append((title, rows))
     return areas
@@ -84,7 +94,8 @@ class HelpScreen(ModalScreen[None]):
             for area, rows in help_rows(keymap):
                 yield RText(f"— {area} —", classes="help-area")
                 for keys, desc, binding_id in rows:
-                    yield RText(f"{keys}   {desc}   [{binding_id}]", classes="help-row")
+                    suffix = f"   [{binding_id}]" if binding_id else ""
+                    yield RText(f"{keys}   {desc}{suffix}", classes="help-row")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

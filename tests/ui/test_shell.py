@@ -41,16 +41,43 @@ async def test_persian_letters_fire_no_action(make_app, store) -> None:
     assert [type(m).__name__ for m in fired] == ["LoggedIn"]
 
 
-async def test_help_lists_every_binding_id(make_app) -> None:
+def _every_screen_binding_id() -> dict[str, str]:
+    """binding id -> class, for every class in ``samad_desk/screens/`` (found by walking the
+    package, not from the help screen's own list) and the app."""
     import importlib
+    import inspect
+    import pkgutil
 
-    ids = set()
-    for _title, module, name in BINDING_SOURCES:
-        cls = getattr(importlib.import_module(module), name)
-        for b in cls.BINDINGS:
+    import samad_desk.screens
+    from samad_desk.app import SamadDeskApp
+
+    classes: list[type] = [SamadDeskApp]
+    for info in pkgutil.iter_modules(samad_desk.screens.__path__):
+        module = importlib.import_module(f"samad_desk.screens.{info.name}")
+        classes += [
+            c for _n, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__
+        ]
+    ids: dict[str, str] = {}
+    for cls in classes:
+        for b in cls.__dict__.get("BINDINGS", []):
             if getattr(b, "id", None) and not b.system:
-                ids.add(b.id)
-    assert {"case-save", "app-help", "mode-call", "followup-save", "attention-reissue"} <= ids
+                ids[b.id] = cls.__name__
+    return ids
+
+
+def test_every_screen_with_bindings_is_a_help_source() -> None:
+    names = {name for _t, _m, name in BINDING_SOURCES}
+    owners = set(_every_screen_binding_id().values())
+    assert {"CartableScreen", "CaseScreen", "SupervisorScreen", "ActionForm",
+            "DuplicatesScreen", "MergeScreen", "MergeHistoryScreen"} <= owners
+    assert owners <= names, owners - names
+
+
+async def test_help_lists_every_binding_id(make_app) -> None:
+    ids = _every_screen_binding_id()
+    assert {"case-save", "app-help", "mode-call", "followup-save", "attention-reissue",
+            "cartable-state", "case-accept", "form-submit", "supervisor-chart",
+            "duplicates-merge", "merge-confirm", "merge-history-unmerge"} <= set(ids)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -58,9 +85,11 @@ async def test_help_lists_every_binding_id(make_app) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = app.screen.text
-        for binding_id in ids:
-            assert f"[{binding_id}]" in text, binding_id
+        for binding_id, owner in ids.items():
+            assert f"[{binding_id}]" in text, (binding_id, owner)
         assert "F2" in text and "ذخیره" in text
+        # keys without an id are listed too (the case table's paging)
+        assert "PgDn" in text and "صفحه بعد" in text
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CallEntryScreen)
