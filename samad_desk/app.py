@@ -89,6 +89,7 @@ class SamadDeskApp(App[int]):
         Binding("f9", "switch_mode('supervisor')", "نظارت", id="mode-supervisor"),
         Binding("f10", "switch_mode('attention')", "نیازمند توجه", id="mode-attention"),
         Binding("shift+f5", "sync_now", "همگام‌سازی اکنون", id="sync-now"),
+        Binding("shift+f9", "duplicates", "شهروندان احتمالاً تکراری", id="app-duplicates"),
         Binding("f12,ctrl+p", "command_palette", "فرمان‌ها", id="app-palette", priority=True),
         Binding("shift+f10,ctrl+q", "quit", "خروج", id="app-quit", priority=True),
         Binding("ctrl+c", "help_quit", show=False, system=True),
@@ -345,6 +346,14 @@ class SamadDeskApp(App[int]):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen())
+
+    # -- the possible-duplicates queue (merging is for supervisors; the screen checks roles)
+    def action_duplicates(self) -> None:
+        from samad_desk.screens.duplicates_screen import DuplicatesScreen, open_duplicates
+
+        if self.services is None or isinstance(self.screen, DuplicatesScreen):
+            return
+        open_duplicates(self)
 
     # -- sync and status
     def action_sync_now(self) -> None:

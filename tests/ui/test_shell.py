@@ -206,3 +206,35 @@ async def test_palette_has_persian_desk_commands(make_app) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "followup"
+
+
+async def test_duplicates_queue_from_anywhere_by_key_and_palette(make_app) -> None:
+    from textual.command import CommandPalette
+
+    from samad_desk.screens.duplicates_screen import DuplicatesScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # from the call form, focus in a field
+        await pilot.press("shift+f9")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CallEntryScreen)
+        # from another mode, through the command palette (Persian title)
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "تکراری")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+        assert app.current_mode == "cartable"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_mode == "cartable" and not isinstance(app.screen, DuplicatesScreen)
