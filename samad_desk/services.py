@@ -22,6 +22,7 @@ from typing import Any
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.models import CaseState, CaseType, Role
+from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT, StoreReader, dry_run
 from samad_desk.domain.sla import WorkingCalendar, remaining_working_days
 from samad_desk.domain.tracking import format_tracking_code, parse_tracking_code
 from samad_desk.domain.workflow import check_payload, check_transition
@@ -460,6 +461,8 @@ class DeskServices:
                 errors[key] = f"«{label}» فقط حرف می‌پذیرد، نه رقم یا نشانه"
             elif len(value.replace(" ", "")) < 2:
                 errors[key] = f"«{label}» کوتاه است"
+            elif len(value) > MAX_NAME:
+                errors[key] = f"«{label}» بلند است (حداکثر {_persian_int(MAX_NAME)} نویسه)"
             clean[key] = value
         if form.birth_date.strip():
             parsed_date = parse_jalali_date(
@@ -515,6 +518,11 @@ class DeskServices:
         elif len(description) < MIN_DESCRIPTION:
             errors["description"] = (
                 f"«شرح پیام» کوتاه است (دست‌کم {_persian_int(MIN_DESCRIPTION)} نویسه)"
+            )
+        elif len(description) > MAX_TEXT:
+            errors["description"] = (
+                f"«شرح پیام» بلند است: {_persian_int(len(description))} نویسه، "
+                f"حداکثر {_persian_int(MAX_TEXT)}؛ متن شما در فرم می‌ماند"
             )
         clean["description"] = description
         if errors:
@@ -612,6 +620,11 @@ class DeskServices:
         if reason:
             raise ServiceError(reason)
         ops, case_id, citizen_id, code = self.build_call_ops(form, clean)
+        # what the server will check, checked here first: an op the shared reducer
+        # refuses must never be journaled as saved (it would silently leave the overlay)
+        refused = dry_run(ops, StoreReader(self.store), now=self.now(), calendar=self.calendar)
+        if refused is not None:
+            raise ServiceError(refused.message or "این تماس با قواعد سامانه سازگار نیست")
         saved = self._save(ops)
         return SaveResult(case_id, citizen_id, code, saved)
 

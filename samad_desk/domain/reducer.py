@@ -898,3 +898,34 @@ class StoreReader:
 
     def agency(self, id: str) -> dict | None:  # noqa: A002
         return self.store.get("agency", id)
+
+
+class _DryRunReader:
+    """A base reader with the changes of earlier ops of the same save laid over it."""
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.local = MemoryReader()
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        return self.local.get(entity, id) or self.base.get(entity, id)
+
+    def citizen_by_national_id(self, nid: str) -> dict | None:
+        return self.local.citizen_by_national_id(nid) or self.base.citizen_by_national_id(nid)
+
+    def agency(self, id: str) -> dict | None:  # noqa: A002
+        return self.get("agency", id)
+
+
+def dry_run(ops: list[dict], reader: Any, *, now: datetime, calendar: Any) -> Outcome | None:
+    """Apply ``ops`` in order over ``reader`` without writing anything; the first
+    rejection, or None when every op would apply. A desk runs its save through this
+    first: an op the shared reducer would refuse must never reach the journal as if
+    it were fine (it would vanish from the overlay with no word to the operator)."""
+    layered = _DryRunReader(reader)
+    for op in ops:
+        outcome = apply_op(op, layered, now=now, calendar=calendar)
+        if not outcome.ok:
+            return outcome
+        layered.local.apply(outcome)
+    return None
