@@ -123,6 +123,7 @@ class Repo:
         self.cache: dict[tuple[str, str], ERow | None] = {}
         self.inserted: set[tuple[str, str]] = set()
         self.new_cases: dict[str, set[str]] = {}  # citizen id -> cases written here
+        self.new_events: dict[str, set[str]] = {}  # case id -> events written here
         # deferred writes: row key -> True when the row is not in the database yet
         self.dirty: dict[tuple[str, str], bool] = {}
         # national ID -> ids of the citizens holding it, for IDs already looked up (kept
@@ -278,6 +279,10 @@ class Repo:
         return scope_of_case_row(row) if row is not None else set()
 
     def events_of_case(self, case_id: str) -> list[ERow]:
+        if ("case", case_id) in self.inserted:
+            # created in this transaction: its events, if any, were written in it too
+            ev = (self.cache.get(("event", eid)) for eid in sorted(self.new_events.get(case_id, ())))
+            return [r for r in ev if r is not None and r.case_id == case_id]
         self.flush_writes()
         # the entity is filtered here: in SQL it made PostgreSQL without statistics
         # intersect the case_id index with every event in the primary key
@@ -344,6 +349,8 @@ class Repo:
             self.nid_index[row.national_id].add(id_)
         if entity == "case" and row.citizen_id:
             self.new_cases.setdefault(row.citizen_id, set()).add(id_)
+        elif entity == "event" and row.case_id:
+            self.new_events.setdefault(row.case_id, set()).add(id_)
         return row
 
     def delete(self, entity: str, id_: str, old: Any) -> int:
