@@ -3,16 +3,91 @@
 One command shows a newcomer the whole flow: the server runs as a real process on
 127.0.0.1 (SQLite in a temporary directory unless ``--dir`` is given), seeded with the
 Qazvin demo agencies, operators and cases; the desk logs in as ``agent1`` and syncs with
-it. Quitting the desk stops the server.
+it. Quitting the desk stops the server, and so do a closed terminal (SIGHUP), SIGTERM
+and the end of the interpreter (:class:`ServerGuard`).
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import signal
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
+
+#: the signals that end the demo from outside: a closed terminal, ``kill``
+GUARDED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+
+
+class ServerGuard:
+    """Runs the demo's clean-ups (stop the central server, remove its temporary
+    directory) however the demo ends: a normal quit or an exception (``with``), the end
+    of the interpreter (``atexit``), or SIGHUP (the terminal window was closed) and
+    SIGTERM, which would otherwise end the demo at once and leave the server, started in
+    its own session so the terminal's SIGHUP never reaches it, running as an orphan.
+
+    After the clean-ups a signal is passed on to the handler that was there before, or
+    the process dies of it as it would have without the guard. A signal that was ignored
+    (``nohup``) stays ignored. The desk's own BiDi restore (``terminal.bidi_session``)
+    installs its handlers later and chains to these.
+    """
+
+    def __init__(self, *cleanups: Callable[[], Any]) -> None:
+        self._cleanups = list(cleanups)
+        self._previous: dict[int, Any] = {}
+        self._done = False
+
+    def cleanup(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        for step in self._cleanups:
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - the other clean-ups must still run
+                pass
+
+    def __enter__(self) -> ServerGuard:
+        for sig in GUARDED_SIGNALS:
+            try:
+                previous = signal.getsignal(sig)
+                if previous == signal.SIG_IGN:
+                    continue
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+            except (ValueError, OSError):  # not the main thread
+                pass
+        atexit.register(self.cleanup)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.cleanup()
+        finally:
+            self._restore_handlers()
+            atexit.unregister(self.cleanup)
+
+    def _restore_handlers(self) -> None:
+        for sig, previous in self._previous.items():
+            try:
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+            except (ValueError, OSError):
+                pass
+        self._previous.clear()
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        previous = self._previous.get(signum)
+        self.cleanup()
+        self._restore_handlers()
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
 
 
 @click.command("demo")
@@ -26,7 +101,7 @@ import click
 )
 def demo_command(user: str, directory: Path | None) -> None:
     """Start a local central server with demo data and a desk logged in against it."""
-    from samad_desk.central.process import sqlite_url, start_server
+    from samad_desk.central.process import ServerProcess, sqlite_url
     from samad_desk.launch import run_desk
     from samad_desk.settings import SettingsError, load_settings
 
@@ -40,8 +115,13 @@ def demo_command(user: str, directory: Path | None) -> None:
         directory = Path(tmp.name)
     directory.mkdir(parents=True, exist_ok=True)
     click.echo("سرور مرکزی نمایشی راه می‌افتد…", err=True)
-    server = start_server(sqlite_url(directory), seed_demo=True, log_path=directory / "central.log")
-    try:
+    server = ServerProcess(sqlite_url(directory), seed_demo=True, log_path=directory / "central.log")
+    cleanups: list[Callable[[], Any]] = [server.stop]
+    if tmp is not None:
+        cleanups.append(tmp.cleanup)
+    # guarded from before the start: a SIGHUP while the server comes up stops it too
+    with ServerGuard(*cleanups):
+        server.start()
         settings = replace(
             settings,
             server_url=server.url,
@@ -52,10 +132,6 @@ def demo_command(user: str, directory: Path | None) -> None:
         operator = demo_login(settings, user, user)
         click.echo(f"سرور: {server.url} — کاربر: {user}", err=True)
         code = run_desk(settings, operator=operator)
-    finally:
-        server.stop()
-        if tmp is not None:
-            tmp.cleanup()
     raise SystemExit(code)
 
 
