@@ -108,7 +108,8 @@ def upcast(op: dict) -> dict:
 
 def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
     """The rows a batch will read: its cases and citizens (locked on PostgreSQL, in id
-    order) and the events the reducer looks up to recognise an already applied op."""
+    order), the agencies cases are referred to and the events the reducer looks up to
+    recognise an already applied op."""
     from samad_desk.domain.reducer import event_id_for
 
     keys: list[tuple[str, str]] = []
@@ -126,6 +127,8 @@ def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
         payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
         if kind == "case.register" and is_safe_id(payload.get("citizen_id")):
             keys.append(("citizen", payload["citizen_id"]))
+        if kind == "case.refer" and is_safe_id(payload.get("agency_id")):
+            keys.append(("agency", payload["agency_id"]))
         keys.append(("event", event_id_for(op["op_id"])))
     return keys
 
