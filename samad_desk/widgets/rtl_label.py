@@ -27,7 +27,10 @@ class RTLStatic(Widget):
     RTLStatic { height: auto; width: 1fr; }
     """
 
-    text: reactive[str] = reactive("", layout=True)
+    # No ``layout=True``: a layout pass re-arranges the whole screen (15–25 ms at 80×24),
+    # and most text changes (a status, a timer, a tracking code) keep the widget's size.
+    # ``watch_text`` asks for a layout only when the size can change.
+    text: reactive[str] = reactive("")
 
     def __init__(
         self,
@@ -48,6 +51,26 @@ class RTLStatic(Widget):
     def update(self, text: str = "") -> None:
         """Replace the text (logical)."""
         self.text = text
+
+    def watch_text(self, old: str, new: str) -> None:
+        self.refresh(layout=self._size_may_change(old, new))
+
+    def _size_may_change(self, old: str, new: str) -> bool:
+        width = self.size.width
+        if not self.is_mounted or width <= 0:
+            return True
+        styles = self.styles
+        if styles.width is None or styles.width.is_auto:
+            natural = [
+                max((ln.cells for ln in rtl.layout_lines(t, None, base=self.base)), default=0)
+                for t in (old, new)
+            ]
+            if natural[0] != natural[1]:
+                return True
+        if self.truncate or (styles.height is not None and not styles.height.is_auto):
+            return False
+        rows = [len(rtl.layout_lines(t, width, base=self.base)) for t in (old, new)]
+        return rows[0] != rows[1]
 
     @property
     def content(self) -> str:
