@@ -569,7 +569,10 @@ class Store:
             new = not path.exists() or path.stat().st_size == 0
             f = AppendFile(path, what="ثبت وضعیت ارسال")
             try:
-                if f.size:
+                if f.size and not _tail_is_whole(path, f.size):
+                    # only a crash mid-append leaves a damaged tail: the whole-file scan
+                    # (quadratic over a long push backlog if done on every append) is
+                    # needed only then
                     data = path.read_bytes()
                     scan = scan_bytes(data)
                     if scan.torn_tail or scan.missing_newline:
@@ -1189,3 +1192,17 @@ class _ReaderShim:
         from samad_desk.store.overlay import _Reader
 
         return _Reader(self.store.overlay).citizen_by_national_id(nid)
+
+
+def _tail_is_whole(path: Path, size: int, chunk: int = 1 << 20) -> bool:
+    """True when the file ends with a complete, CRC-valid record and a newline."""
+    with open(path, "rb") as fh:
+        n = min(size, chunk)
+        fh.seek(size - n)
+        tail = fh.read(n)
+    if not tail.endswith(b"\n"):
+        return False
+    start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
+    if start == 0 and n < size:
+        return False  # a last line longer than the chunk: let the full scan decide
+    return fileio.parse_crc_line(tail[start:-1]) is not None

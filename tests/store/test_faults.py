@@ -338,3 +338,25 @@ def test_damage_found_while_reading_triggers_rebuild(open_store):
     s2.refresh(force=True)
     assert s2.alarms and s2.cursor() is None and not s2.cache.problems
     assert s2.cache.count("case") == 99  # the damaged one comes back with the resync
+
+
+@pytest.mark.parametrize("tail", [b"0badc0de {\"k\":\"res", b"\x00" * 37, b"deadbeef {}\n"[:-1]])
+def test_torn_status_tail_is_trimmed_before_the_next_push_result(open_store, tail):
+    """A crash mid-append leaves a torn last line in outbox/status.jsonl; the next push
+    result must trim it, land whole, and be there after a reopen."""
+    import random
+
+    from store_helpers import call_ops
+
+    s = open_store()
+    saved = s.save(call_ops(s, random.Random(3)))
+    s.record_results([{"op_id": saved[0]["op_id"], "status": "applied", "seq": 1}])
+    path = s.outbox / "status.jsonl"
+    with open(path, "ab") as fh:
+        fh.write(tail)
+    s.record_results([{"op_id": saved[1]["op_id"], "status": "rejected", "code": "x",
+                       "message": "رد شد", "seq": 2}])
+    assert tail not in path.read_bytes()
+    s.close()
+    s = open_store()
+    assert [o["op_id"] for o in s.needs_attention()] == [saved[1]["op_id"]]
