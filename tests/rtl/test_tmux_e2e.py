@@ -10,7 +10,6 @@ CI installs tmux (``.ci/run``).
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -20,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from samad_desk.widgets.demo import RTLDemoApp
-
-ROOT = Path(__file__).resolve().parents[2]
-TMUX = shutil.which("tmux") or "/usr/bin/tmux"
+from tests.support.tmux import ROOT, TMUX, Tmux
 
 _spec = importlib.util.spec_from_file_location("rtl_screen", Path(__file__).with_name("screen.py"))
 _screen = importlib.util.module_from_spec(_spec)
@@ -31,46 +28,9 @@ _spec.loader.exec_module(_screen)
 NAME = "\u0633\u0644\u0627\u0645 Ali"  # سلام Ali
 
 
-class Tmux:
-    def __init__(self, tmp_path: Path) -> None:
-        self.socket = f"samad-rtl-{os.getpid()}-{time.monotonic_ns()}"
-        self.conf = tmp_path / "tmux.conf"
-        self.conf.write_text("set -g allow-passthrough on\nset -g status off\n")
-        self.env = dict(os.environ, SAMAD_RTL_MODE="visual", TERM="xterm-256color")
-        self.env.pop("TMUX", None)
-
-    def __call__(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(
-            [TMUX, "-L", self.socket, "-f", str(self.conf), *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=ROOT,
-            timeout=30,
-            check=check,
-        )
-        return result.stdout
-
-    def rows(self) -> list[str]:
-        return self("capture-pane", "-p", "-t", "demo").split("\n")[:24]
-
-    def wait_for(self, predicate, what: str, timeout: float = 30.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        rows: list[str] = []
-        while time.monotonic() < deadline:
-            rows = self.rows()
-            if predicate(rows):
-                return rows
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {what}; screen:\n" + "\n".join(rows))
-
-    def kill(self) -> None:
-        self("kill-server", check=False)
-
-
 @pytest.fixture
 def tmux(tmp_path):
-    t = Tmux(tmp_path)
+    t = Tmux(tmp_path, "demo", prefix="samad-rtl")
     yield t
     t.kill()
 
