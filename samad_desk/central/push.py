@@ -580,3 +580,11 @@ class PushMixin:
             buf.items.append(Pending("case", case.id, "delete", case.version, None, op_id, gone))
             for ev in events:
                 buf.items.append(Pending("event", ev.id, "delete", ev.version, None, op_id, gone))
+            # the citizen too, unless the old agency still works another of their cases
+            if case.citizen_id and not any(
+                c.id != case.id and c.agency_id == old_agency
+                for c in repo.cases_of_citizen(case.citizen_id)
+            ):
+                cit = repo.row("citizen", case.citizen_id)
+                if cit is not None and not cit.deleted:
+                    buf.items.append(Pending("citizen", cit.id, "delete", cit.version, None, op_id, gone))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from samad_desk.central import pull as pull_mod
 from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
+from samad_desk.domain.ids import uuid7
 
 
 def register_calls(agent: Desk, n: int, agency: str = "water-qazvin") -> list[str]:
@@ -71,6 +72,8 @@ def test_case_leaving_an_agency_is_tombstoned_there_and_arrives_whole_at_the_nex
     assert {(c["entity"], c["op"]) for c in got if c["id"] == case_id} >= {("case", "delete")}
     assert case_id not in water.visible("case")
     assert not [e for e in water.visible("event").values() if e["case_id"] == case_id]
+    # nor the citizen: water has no other case of theirs
+    assert cit_id not in water.visible("citizen")
     # the registering agent still has it, now returned
     agent.pull_all()
     assert agent.visible("case")[case_id]["state"] == "returned"
@@ -150,3 +153,21 @@ def test_snapshot_pages_cover_the_scope_and_end_with_a_cursor(server, monkeypatc
     new_cases = register_calls(agent, 1)
     r = water.pull_page(control["cursor"]).json()
     assert {c["id"] for c in r["changes"] if c["entity"] == "case"} == set(new_cases)
+
+
+def test_citizen_stays_with_an_agency_that_still_has_another_of_their_cases(server):
+    agent = Desk(server, "agent1")
+    ops1, case1, cit_id, _t = agent.new_call()
+    agent.push(*ops1)
+    case2 = uuid7()
+    agent.push(O.case_register(case2, tracking_code=agent.tracking_code(), citizen_id=cit_id,
+                               type="request", subject="فشار آب", city="قزوین",
+                               description="فشار آب طبقه دوم کم است.", actor=agent.actor),
+               O.case_refer(case2, "water-qazvin", agent.actor, note="ارجاع"))
+    water = Desk(server, "water1")
+    water.pull_all()
+    water.push(O.case_return(case1, "مربوط به برق است.", water.actor,
+                             suggested_agency_id="power-qazvin"))
+    water.pull_all()
+    assert case1 not in water.visible("case") and case2 in water.visible("case")
+    assert cit_id in water.visible("citizen")
