@@ -21,6 +21,14 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def choose_citizen(pilot: Any, national_id: str) -> None:
+    """On call entry: type the national ID, go to the candidates (F4), take the first."""
+    await type_text(pilot, national_id)
+    await settle(pilot)
+    await pilot.press("f4", "enter")
+    await settle(pilot)
+
+
 def screen_text(app: Any) -> str:
     """The rows the terminal would show (visual order)."""
     strips = app.screen._compositor.render_strips()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_ui_helpers import GOOD, screen_text, settle, type_text
+from desk_ui_helpers import GOOD, choose_citizen, screen_text, settle, type_text
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.call_screen import CallEntryScreen
@@ -140,10 +140,7 @@ async def test_followup_offered_for_open_case_on_same_matter(make_app, store, se
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_text(pilot, NID)
-        await settle(pilot)
-        await pilot.press("f4", "enter")
-        await settle(pilot)
+        await choose_citizen(pilot, NID)
         await fill_case(pilot, subject="قطعی آب")
         await pilot.press("f2")
         await settle(pilot)
@@ -166,10 +163,7 @@ async def test_new_case_anyway_from_the_offer(make_app, store, services) -> None
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_text(pilot, NID)
-        await settle(pilot)
-        await pilot.press("f4", "enter")
-        await settle(pilot)
+        await choose_citizen(pilot, NID)
         await fill_case(pilot)
         await pilot.press("f2")
         await settle(pilot)

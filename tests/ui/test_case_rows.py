@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from desk_ui_helpers import screen_text, settle, type_text
+from desk_ui_helpers import choose_citizen, screen_text, settle, type_text
 from test_call_entry import NID, _existing
 
 from samad_desk.domain import ops as domain_ops
@@ -64,10 +64,7 @@ async def test_profile_rows_show_subject_titles_and_fill_the_width(
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await type_text(pilot, NID)
-        await settle(pilot)
-        await pilot.press("f4", "enter")
-        await settle(pilot)
+        await choose_citizen(pilot, NID)
         await pilot.press("f11")
         await settle(pilot)
         screen = app.screen
@@ -92,10 +89,7 @@ async def test_profile_rows_follow_a_resize(make_app, store, services) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_text(pilot, NID)
-        await settle(pilot)
-        await pilot.press("f4", "enter")
-        await settle(pilot)
+        await choose_citizen(pilot, NID)
         await pilot.press("f11")
         await settle(pilot)
         options = app.screen.query_one("#profile-cases", RtlOptionList)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk_ui_helpers import settle, type_text
+from desk_ui_helpers import choose_citizen, settle, type_text
 from test_call_entry import NID, _existing
 
 from samad_desk.domain import ops as domain_ops
@@ -123,10 +123,7 @@ async def test_profile_lists_all_cases_and_opens_one(make_app, store, services) 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await type_text(pilot, NID)
-        await settle(pilot)
-        await pilot.press("f4", "enter")
-        await settle(pilot)
+        await choose_citizen(pilot, NID)
         await pilot.press("f11")
         await settle(pilot)
         screen = app.screen
