@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from samad_desk import paths
@@ -25,6 +27,16 @@ def _central(db_url: str | None):
     from samad_desk.central.service import Central
 
     return Central(db_url or default_db_url())
+
+
+@contextlib.contextmanager
+def _opened(db_url: str | None):
+    """The central service for one admin command, closed whatever happens."""
+    c = _central(db_url)
+    try:
+        yield c
+    finally:
+        c.close()
 
 
 @click.group("central")
@@ -167,11 +179,8 @@ def seed_demo_cmd(db_url, cases, citizens, seed) -> None:
 @click.option("--device", "device_id", required=True)
 def revoke_device(db_url, device_id) -> None:
     """Withdraw a device: its access and refresh tokens stop working at once."""
-    c = _central(db_url)
-    try:
+    with _opened(db_url) as c:
         ok = c.revoke_device(device_id)
-    finally:
-        c.close()
     if not ok:
         raise click.ClickException(f"unknown device {device_id}")
     click.echo(f"device {device_id} revoked")
@@ -182,11 +191,8 @@ def revoke_device(db_url, device_id) -> None:
 @click.option("--username", required=True)
 def deactivate_user(db_url, username) -> None:
     """Disable an operator: logins and existing tokens are refused."""
-    c = _central(db_url)
-    try:
+    with _opened(db_url) as c:
         ok = c.deactivate_user(username)
-    finally:
-        c.close()
     if not ok:
         raise click.ClickException(f"unknown user {username}")
     click.echo(f"user {username} deactivated")
@@ -196,11 +202,8 @@ def deactivate_user(db_url, username) -> None:
 @_db_option
 def new_epoch(db_url) -> None:
     """Start a new cursor epoch after restoring the database from a backup."""
-    c = _central(db_url)
-    try:
+    with _opened(db_url) as c:
         click.echo(f"epoch {c.bump_epoch()}")
-    finally:
-        c.close()
 
 
 @central_group.command("compact")
@@ -208,8 +211,5 @@ def new_epoch(db_url) -> None:
 @click.option("--upto-seq", type=int, default=None, help="Compact changes up to this seq (default: all).")
 def compact(db_url, upto_seq) -> None:
     """Drop superseded changes and old tombstones; older cursors then get 410."""
-    c = _central(db_url)
-    try:
+    with _opened(db_url) as c:
         click.echo(f"removed {c.compact(upto_seq)} change rows")
-    finally:
-        c.close()
