@@ -8,7 +8,6 @@ them side by side. This machine is small and noisy: report medians and p95, not 
 
 from __future__ import annotations
 
-import gc
 import os
 import statistics
 import time
@@ -25,9 +24,6 @@ class Metric:
     baseline_label: str = ""
     target: str = ""
     note: str = ""
-
-    def ok(self) -> str:
-        return ""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -61,13 +57,10 @@ def time_calls(fn: Callable[[int], object], n: int, warmup: int = 3) -> Timing:
     for i in range(warmup):
         fn(-1 - i)
     samples = []
-    gc_was = gc.isenabled()
     for i in range(n):
         t0 = time.perf_counter()
         fn(i)
         samples.append((time.perf_counter() - t0) * 1000)
-    if gc_was:
-        gc.enable()
     return Timing(samples)
 
 
