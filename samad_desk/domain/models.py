@@ -160,8 +160,10 @@ CITIZEN_FIELDS = (
 #: citizen fields an operator edits (everything but bookkeeping)
 CITIZEN_EDITABLE = (
     "national_id", "no_national_id", "first_name", "last_name", "father_name",
-    "birth_date", "mobile", "city", "sayyed",
+    "birth_date", "mobile", "city", "sayyed", "phone", "address", "postal_code",
 )
+#: the citizen's contact details (shown with their history on the profile)
+CONTACT_FIELDS = ("mobile", "phone", "city", "address", "postal_code")
 CASE_FIELDS = (
     "id", "tracking_code", "citizen_id", "type", "subject", "agency_id", "city",
     "description", "urgency", "channel", "state", "registered_at", "referred_at",
@@ -234,6 +236,20 @@ def new_event(**fields: Any) -> dict:
     }
     doc.update(fields)
     return doc
+
+
+def event_citizen_ids(event: dict) -> list[str]:
+    """The citizens a citizen-level event (``case_id`` empty: upsert, merge, unmerge)
+    concerns: the profile it changed, an alias folded into it, the profiles merged into it
+    or restored from it. Case events give ``[]`` (they belong to their case)."""
+    if event.get("case_id"):
+        return []
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return []
+    ids = [data.get("citizen_id"), data.get("alias_id"),
+           *(data.get("merged_ids") or ()), *(data.get("restored_ids") or ())]
+    return [i for i in dict.fromkeys(ids) if isinstance(i, str) and i]
 
 
 def new_agency(**fields: Any) -> dict:

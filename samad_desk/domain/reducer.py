@@ -44,7 +44,7 @@ from samad_desk.text.digits import fa
 from samad_desk.text.jalali import parse_jalali_date
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import compact_key, normalize, normalize_line
-from samad_desk.text.phone import parse_mobile
+from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
 
 
 class Reader(Protocol):
@@ -101,6 +101,7 @@ class Rejected(Exception):
 MAX_NAME = 100
 MAX_TEXT = 8000
 MAX_SUBJECT = 200
+MAX_ADDRESS = 300
 CITIZEN_ROLES = frozenset({Role.agent, Role.supervisor, Role.admin})
 # issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
 MERGE_ROLES = frozenset({Role.supervisor, Role.admin})
@@ -273,6 +274,19 @@ def _citizen_fields(ctx: _Ctx, payload: dict, *, creating: bool) -> dict:
             out["mobile"] = parsed.value
     if "birth_date" in payload or creating:
         out["birth_date"] = _birth_date(ctx, payload.get("birth_date"))
+    # optional contact details: only when given (a citizen without them has none)
+    if "address" in payload:
+        out["address"] = _line(payload, "address", "نشانی", required=False, max_len=MAX_ADDRESS)
+    for key, parse in (("phone", parse_landline), ("postal_code", parse_postal_code)):
+        if key in payload:
+            raw = payload.get(key)
+            if raw in (None, ""):
+                out[key] = None
+                continue
+            parsed = parse(raw if isinstance(raw, str) else str(raw))
+            if not parsed.ok:
+                raise Rejected("invalid_payload", parsed.error or "مقدار نامعتبر است.")
+            out[key] = parsed.value
     return out
 
 
@@ -304,7 +318,7 @@ def _clean_base(raw: Any) -> dict:
     for key in CITIZEN_EDITABLE:
         value = raw.get(key)
         if isinstance(value, str):
-            out[key] = normalize_line(value)[:MAX_NAME]
+            out[key] = normalize_line(value)[:MAX_ADDRESS if key == "address" else MAX_NAME]
         elif value is None or isinstance(value, bool):
             if key in raw:
                 out[key] = value

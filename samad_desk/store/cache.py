@@ -11,7 +11,7 @@ A shard file::
     {"samad_cache":1,"entity":"case","shard":7,"gen":"…","count":N}\\n   header
     <document JSON>\\n                                                  N lines
     #F {"gen","count","order","ix":{name:[n,off_h,off_p]}}\\n  then binary index arrays:
-       per index (id, tc, cit, cart | nid, mob | case) n×uint32 CRC-32 of the key, sorted,
+       per index (id, tc, cit, cart | nid, mob | case, cit) n×uint32 CRC-32 of the key, sorted,
        and n×uint64 packed (offset << 24 | length) of the document line
     #T <footer offset:12> <footer length:10> <crc32 of all bytes before:08x>\\n   trailer
 
@@ -44,6 +44,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from samad_desk.domain.models import event_citizen_ids
 from samad_desk.store import fileio
 from samad_desk.store.errors import StoreError, from_os_error
 
@@ -80,7 +81,8 @@ INDEXES: dict[str, dict[str, tuple[str, object]]] = {
         "nid": ("u", lambda d: d.get("national_id") or None),
         "mob": ("m", _mobile_key),
     },
-    "event": {"case": ("m", lambda d: d.get("case_id"))},
+    # citizen-level events by every citizen they concern (a key list: one entry per id)
+    "event": {"case": ("m", lambda d: d.get("case_id")), "cit": ("m", lambda d: event_citizen_ids(d) or None)},
 }
 
 
@@ -108,8 +110,15 @@ def _index_keys(entity: str, doc: dict) -> Iterator[tuple[str, str]]:
     yield "id", doc["id"]
     for name, (_kind, fn) in INDEXES.get(entity, {}).items():
         k = fn(doc)  # type: ignore[operator]
-        if k is not None:
+        if isinstance(k, list):
+            for one in k:
+                yield name, str(one)
+        elif k is not None:
             yield name, str(k)
+
+
+def _has_key(value: object, key: str) -> bool:
+    return key in value if isinstance(value, list) else value == key
 
 
 class Built:
@@ -547,6 +556,17 @@ class Cache:
             os.close(fd)
             raise
 
+    def missing_indexes(self) -> list[str]:
+        """Shards written before an index existed (an older version's cache): they need
+        a rebuild, which keeps the cursor (no data is lost, only indexes are added)."""
+        out = []
+        for entity, lst in self.shards.items():
+            want = {"id", *INDEXES.get(entity, {})}
+            for si in lst:
+                if si.fd is not None and si.count and not want <= set(si.arrays):
+                    out.append(f"{shard_name(entity, si.shard)}: {', '.join(sorted(want - set(si.arrays)))}")
+        return out
+
     def changed_on_disk(self) -> bool:
         d = self.current_dir()
         if d != self.dir:
@@ -636,7 +656,7 @@ class Cache:
         for si in self.shards.get(entity, ()):
             for loc in si.locs(index, key):
                 doc = self._read(si, loc)
-                if doc is not None and fn(doc) == key:  # type: ignore[operator]
+                if doc is not None and _has_key(fn(doc), key):  # type: ignore[operator]
                     out.append(doc)
         return out
 

@@ -54,6 +54,7 @@ class Overlay:
         self.nid: dict[str, str] = {}
         self.mob: dict[str, set[str]] = {}
         self.cit: dict[str, set[str]] = {}
+        self.nid_ops: dict[str, set[str]] = {}   # national ID -> citizen.upsert op ids naming it
         self.agency: dict[str, set[str]] = {}
         self._memo: dict[tuple[str, str], object] = {}
         self._events: dict[str, dict[str, dict]] = {}
@@ -124,6 +125,7 @@ class Overlay:
             elif t == "citizen.upsert":
                 if p.get("national_id"):
                     self.nid[p["national_id"]] = eid
+                    self.nid_ops.setdefault(str(p["national_id"]), set()).add(op_id)
                 mk = _mobile_key(p)
                 if mk:
                     self.mob.setdefault(mk, set()).add(eid)
@@ -136,6 +138,11 @@ class Overlay:
                 return
             self.version += 1
             self.event_op.pop(_event_id(op_id), None)
+            nid = (op.get("payload") or {}).get("national_id")
+            if nid and op_id in self.nid_ops.get(str(nid), ()):
+                self.nid_ops[str(nid)].discard(op_id)
+                if not self.nid_ops[str(nid)]:
+                    del self.nid_ops[str(nid)]
             for eid in self._op_targets.pop(op_id, ()):
                 lst = self.by_entity.get(eid)
                 if lst:
@@ -311,6 +318,27 @@ class Overlay:
             finally:
                 self._collect_events = False
 
+    def events_of_citizen(self, citizen_id: str) -> list[dict]:
+        """Events the pending citizen ops concerning ``citizen_id`` produce: its own
+        upserts, merges and unmerges, and upserts that fold into it by national ID."""
+        from samad_desk.domain.models import event_citizen_ids
+
+        with self.lock:
+            ops = [o for o in self.by_entity.get(citizen_id, ()) if entity_of(o) == "citizen"]
+            doc = self.get("citizen", citizen_id)
+            nid = doc.get("national_id") if doc is not None else None
+            if nid:
+                ops.extend(self.ops[i] for i in self.nid_ops.get(str(nid), ()) if i in self.ops)
+            out: dict[str, dict] = {}
+            for op in ops:
+                eid = _event_id(op["op_id"])
+                if eid in out:
+                    continue
+                ev = self.get("event", eid)
+                if ev is not None and citizen_id in event_citizen_ids(ev):
+                    out[eid] = dict(ev)
+            return list(out.values())
+
     def citizen_by_nid(self, nid: str) -> str | None:
         return self.nid.get(nid)
 
@@ -321,26 +349,26 @@ class _Reader:
     def __init__(self, overlay: Overlay) -> None:
         self.o = overlay
 
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+    def _doc(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        """The entity as the op being applied must see it: its own targets as they were
+        before it (an op replayed alone, e.g. for its event, must not see later ops)."""
         o = self.o
-        o._note_read(id)
         if o._op_stack and entity != "event":
             op = o._op_stack[-1]
             if id in o._op_targets.get(op["op_id"], ()):
-                doc = o.state_before(entity, id, op)
-                return dict(doc) if doc is not None else None
-        doc = o.get(entity, id)
+                return o.state_before(entity, id, op)
+        return o.get(entity, id)
+
+    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        self.o._note_read(id)
+        doc = self._doc(entity, id)
         return dict(doc) if doc is not None else None
 
     def citizen_by_national_id(self, nid: str) -> dict | None:
         self.o._note_read("nid:" + nid)
         cid = self.o.nid.get(nid)
-        if cid is not None:
-            doc = self.o.get("citizen", cid)
-            if doc is not None and doc.get("national_id") == nid:
-                return dict(doc)
-        for cid in self.o.cache.lookup("citizen", "nid", nid):
-            doc = self.o.get("citizen", cid)
+        for c in ([cid] if cid is not None else []) + self.o.cache.lookup("citizen", "nid", nid):
+            doc = self._doc("citizen", c)
             if doc is not None and doc.get("national_id") == nid:
                 return dict(doc)
         return None

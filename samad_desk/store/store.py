@@ -63,6 +63,13 @@ def _cart_key(row: dict) -> tuple:
     return (row.get("due_date") or "9999", row.get("referred_at") or "", row.get("id") or "")
 
 
+def _event_order(ev: dict) -> tuple:
+    """Oldest first. ``at`` has whole seconds, so events of one save (a call's register and
+    refer) tie; the op id (UUIDv7: millisecond time, then a per-process counter) orders
+    them as they were made."""
+    return (ev.get("at") or "", str(ev.get("op_id") or ""))
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -412,6 +419,12 @@ class Store:
                 self.warnings.append("حافظهٔ محلی آسیب دیده است؛ برنامهٔ اصلی آن را بازسازی می‌کند.")
                 return
             self.rebuild_cache(reason=problems)
+            return
+        missing = self.cache.missing_indexes()
+        if missing and not self.read_only:
+            # a cache from before an index existed: re-encode it, cursor kept
+            log.info("cache indexes added: %s", missing)
+            self.rebuild_cache(upgrade=missing)
 
     # ------------------------------------------------------------------ files
 
@@ -917,8 +930,21 @@ class Store:
                     evs[eid] = dict(doc)
             for ev in self.overlay.events_of_case(case_id):
                 evs[ev["id"]] = dict(ev)
-        # stable: same-instant events keep server seq order, then local op order
-        return sorted(evs.values(), key=lambda e: (e.get("at") or "", e.get("seq") or 1 << 62))
+        return sorted(evs.values(), key=_event_order)
+
+    def events_of_citizen(self, citizen_id: str) -> list[dict]:
+        """Citizen-level events (``citizen.upsert``, ``.merge``, ``.unmerge``) concerning
+        ``citizen_id``, synced and pending, oldest first. One not yet synced carries
+        ``"pending": True``. Read through the cache's ``event/cit`` index (one lookup)."""
+        self._maybe_refresh()
+        with self._lock:
+            evs: dict[str, dict] = {}
+            for doc in self.cache.find("event", "cit", citizen_id):
+                evs[doc["id"]] = dict(doc)
+            for ev in self.overlay.events_of_citizen(citizen_id):
+                if ev["id"] not in evs:
+                    evs[ev["id"]] = dict(ev, pending=True)
+        return sorted(evs.values(), key=_event_order)
 
     def agencies(self) -> list[dict]:
         self._maybe_refresh()
@@ -1053,12 +1079,16 @@ class Store:
             self._restatus(list(self._ops))
         self._notify(StoreChange("synced"))
 
-    def rebuild_cache(self, reason: Iterable[str] = ()) -> dict:
-        """Rebuild the cache from every readable document; reset the cursor if data was lost."""
+    def rebuild_cache(self, reason: Iterable[str] = (), *, upgrade: Iterable[str] = ()) -> dict:
+        """Rebuild the cache from every readable document; reset the cursor if data was lost.
+
+        ``upgrade``: the shards lack indexes of this version (nothing is damaged); they are
+        re-encoded and the cursor is kept."""
         reason = list(reason)
+        upgrade = list(upgrade)
         with self._lock, self._sync_lock.held():
             old_meta = dict(self.cache.meta)
-            problems = list(reason) or self.cache.load(full_check=True)
+            problems = list(reason) or ([] if upgrade else self.cache.load(full_check=True))
             count = {"documents": 0}
 
             def items():
@@ -1069,7 +1099,7 @@ class Store:
             lost = bool(problems)
             meta = {"cursor": None if lost else old_meta.get("cursor"), "epoch": old_meta.get("epoch"),
                     "last_sync": old_meta.get("last_sync"), "rebuilt_at": _now_iso(),
-                    "rebuild_reason": problems}
+                    "rebuild_reason": problems or [f"indexes added: {u}" for u in upgrade]}
             try:
                 self.cache.build_new(items(), meta)
             except StoreError:
