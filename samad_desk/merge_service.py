@@ -23,20 +23,17 @@ Plain Python (no Textual): the merge screens call it from workers.
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from samad_desk.citizen_details import FIELD_LABELS
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
-from samad_desk.domain.reducer import StoreReader, apply_op
+from samad_desk.domain.reducer import StoreReader, apply_op, event_id_for
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.text.digits import fa
-from samad_desk.text.jalali import format_jalali
 
 #: roles that may merge and unmerge citizen profiles on this desk
 MERGE_ROLES = frozenset({Role.supervisor.value, Role.admin.value})
@@ -44,15 +41,10 @@ MERGE_ROLES = frozenset({Role.supervisor.value, Role.admin.value})
 REFUSAL = "ادغام و لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است؛ نقش شما «{role}» است."
 
 #: the fields chosen one by one on the merge screen, in screen order, with Persian labels
-MERGE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("national_id", "کد ملی"),
-    ("first_name", "نام"),
-    ("last_name", "نام خانوادگی"),
-    ("father_name", "نام پدر"),
-    ("birth_date", "تاریخ تولد"),
-    ("mobile", "شماره همراه"),
-    ("city", "شهر"),
-    ("sayyed", "سیادت"),
+MERGE_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (name, FIELD_LABELS[name])
+    for name in ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile",
+                 "city", "phone", "address", "postal_code", "sayyed")
 )
 
 BAND_LABELS = {"match": "همان شهروند", "review": "نیازمند بررسی"}
@@ -74,22 +66,6 @@ def error_text(error: BaseException | None) -> str:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def display_value(field_name: str, value: Any) -> str:
-    """A field value as the merge screen shows it (Persian digits, Jalali dates)."""
-    if field_name == "sayyed":
-        return "سید/سیده" if value else "—"
-    if value in (None, ""):
-        return "—"
-    if field_name == "birth_date":
-        try:
-            return format_jalali(date.fromisoformat(str(value)[:10]))
-        except ValueError:
-            return str(value)
-    if field_name in ("national_id", "mobile"):
-        return fa(str(value))
-    return str(value)
 
 
 def citizen_title(citizen: dict[str, Any]) -> str:
@@ -141,69 +117,6 @@ def _record_of(ev: dict[str, Any]) -> MergeRecord:
         actor_name=str((ev.get("actor") or {}).get("name") or ""),
         changed=dict(data.get("changed") or {}),
     )
-
-
-class _SyncedHistory:
-    """The merge and unmerge events in one store's cache, kept current from its change
-    notifications: the cache has no index of citizen events, so the full scan is done once
-    (and again only after a snapshot or another process's write), not on every profile."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()  # the flags below
-        self.build = threading.Lock()  # one reader updates the records at a time
-        self.dirty = True
-        self.merges: dict[str, MergeRecord] = {}
-        self.undone: set[str] = set()
-        self.new_events: set[str] = set()
-
-    def on_change(self, change: Any) -> None:  # any thread
-        kind = getattr(change, "kind", "")
-        if kind not in ("synced", "external"):
-            return  # own saves are pending ops, read fresh each time
-        keys = getattr(change, "keys", None) or ()
-        with self.lock:
-            if kind == "external" or not keys:
-                self.dirty = True
-            else:
-                self.new_events.update(i for (entity, i) in keys if entity == "event")
-
-    def _add(self, ev: dict[str, Any]) -> None:
-        if ev.get("kind") == "citizen.merge":
-            self.merges[str(ev.get("op_id"))] = _record_of(ev)
-        elif ev.get("kind") == "citizen.unmerge":
-            self.undone.add(str((ev.get("data") or {}).get("merge_op_id")))
-
-    def read(self, store: Any) -> tuple[dict[str, MergeRecord], set[str]]:
-        with self.build:
-            with self.lock:
-                dirty, self.dirty = self.dirty, False
-                fresh, self.new_events = self.new_events, set()
-            if dirty:
-                self.merges, self.undone = {}, set()
-                for ev in store.iter_entities("event"):
-                    self._add(ev)
-            else:
-                for eid in fresh:
-                    ev = store.get("event", eid)
-                    if ev is not None:
-                        self._add(ev)
-            return dict(self.merges), set(self.undone)
-
-
-_HISTORIES: weakref.WeakKeyDictionary[Any, _SyncedHistory] = weakref.WeakKeyDictionary()
-_HISTORIES_LOCK = threading.Lock()
-
-
-def _synced_history(store: Any) -> tuple[dict[str, MergeRecord], set[str]]:
-    with _HISTORIES_LOCK:
-        memo = _HISTORIES.get(store)
-        if memo is None:
-            memo = _SyncedHistory()
-            subscribe = getattr(store, "subscribe", None)
-            if subscribe is not None:
-                subscribe(memo.on_change)
-                _HISTORIES[store] = memo
-    return memo.read(store)
 
 
 class MergeService:
@@ -315,7 +228,9 @@ class MergeService:
 
     def build_unmerge(self, merge_op_id: str) -> dict[str, Any]:
         self.check_role()
-        record = next((r for r in self.history() if r.op_id == merge_op_id), None)
+        merge_event = self.store.get("event", event_id_for(merge_op_id))
+        survivor = str(((merge_event or {}).get("data") or {}).get("survivor_id") or "")
+        record = next((r for r in self.history(survivor) if r.op_id == merge_op_id), None) if survivor else None
         if record is None:
             raise MergeError("این ادغام در این میز پیدا نشد.")
         if record.undone:
@@ -353,55 +268,34 @@ class MergeService:
         return saved
 
     # -- history
-    def _pending(self) -> list[dict[str, Any]]:
-        try:
-            ops = self.store.pending_ops(limit=1_000_000)
-        except Exception:
-            return []
-        return [o for o in ops if o.get("type") in ("citizen.merge", "citizen.unmerge")]
-
-    def history(self, citizen_id: str | None = None) -> list[MergeRecord]:
-        """Every merge this desk knows (synced events and this desk's pending ops), newest
-        first; with ``citizen_id`` only those it took part in.
-
-        The first call reads every cached event (the cache has no index of citizen events);
-        later ones only what sync brought since (see :class:`_SyncedHistory`)."""
-        synced, synced_undone = _synced_history(self.store)
-        merges = {k: dataclasses.replace(r) for k, r in synced.items()}
-        undone: dict[str, bool] = dict.fromkeys(synced_undone, False)  # merge op id -> unmerge pending
-        for op in self._pending():
-            p = op.get("payload") or {}
-            if op["type"] == "citizen.merge" and op["op_id"] not in merges:
-                merges[op["op_id"]] = MergeRecord(
-                    op_id=op["op_id"],
-                    survivor_id=str(p.get("survivor_id") or op.get("entity_id")),
-                    merged_ids=[str(m) for m in p.get("merged_ids") or []],
-                    at=str(op.get("client_time") or ""),
-                    actor_name=str((op.get("actor") or {}).get("name") or ""),
-                    changed=dict(p.get("fields") or {}),
-                    pending=True,
-                )
-            elif op["type"] == "citizen.unmerge":
-                undone.setdefault(str(p.get("merge_op_id")), True)
+    def history(self, citizen_id: str) -> list[MergeRecord]:
+        """The merges ``citizen_id`` took part in (as survivor or merged profile), synced
+        and this desk's pending ones, newest first: one index lookup in the store
+        (:meth:`samad_desk.store.Store.events_of_citizen`)."""
+        merges: dict[str, MergeRecord] = {}
+        undone: dict[str, bool] = {}  # merge op id -> every unmerge of it still pending
+        for ev in self.store.events_of_citizen(citizen_id):
+            if ev.get("kind") == "citizen.merge":
+                rec = _record_of(ev)
+                rec.pending = bool(ev.get("pending"))
+                merges[rec.op_id] = rec
+            elif ev.get("kind") == "citizen.unmerge":
+                key = str((ev.get("data") or {}).get("merge_op_id"))
+                undone[key] = undone.get(key, True) and bool(ev.get("pending"))
         for op_id, pending in undone.items():
             rec = merges.get(op_id)
             if rec is not None:
                 rec.undone, rec.undo_pending = True, pending
-        out = list(merges.values())
-        if citizen_id is not None:
-            out = [r for r in out if citizen_id == r.survivor_id or citizen_id in r.merged_ids]
-        out.sort(key=lambda r: (r.at, r.op_id), reverse=True)
-        return out
+        return sorted(merges.values(), key=lambda r: (r.at, r.op_id), reverse=True)
 
-    def aliases(self, survivor_id: str, _history: list[MergeRecord] | None = None) -> list[str]:
+    def aliases(self, survivor_id: str) -> list[str]:
         """Ids of the profiles merged (directly or through another merge) into ``survivor_id``."""
-        history = _history if _history is not None else self.history()
         out: list[str] = []
         stack = [survivor_id]
         seen = {survivor_id}
         while stack:
             sid = stack.pop()
-            for rec in history:
+            for rec in self.history(sid):
                 if rec.survivor_id != sid or rec.undone:
                     continue
                 for mid in rec.merged_ids:

@@ -27,13 +27,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import (
-    MERGE_FIELDS,
-    MergeService,
-    citizen_title,
-    display_value,
-    error_text,
-)
+from samad_desk.citizen_details import display_value
+from samad_desk.merge_service import MERGE_FIELDS, MergeService, citizen_title, error_text
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text, vis
@@ -240,10 +235,9 @@ class MergeScreen(Screen[dict[str, Any] | None]):
     @work(thread=True, exclusive=True, group="merge-load", exit_on_error=False)
     def _load(self) -> tuple[list[dict[str, Any]], list[int]]:
         citizens = self.merges.load(self.citizen_ids)
-        history = self.merges.history()
         counts = []
         for c in citizens:
-            ids = [c["id"], *self.merges.aliases(c["id"], history)]
+            ids = [c["id"], *self.merges.aliases(c["id"])]
             counts.append(sum(len(self.merges.store.cases_of_citizen(i)) for i in ids))
         return citizens, counts
 
