@@ -24,9 +24,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
-from samad_desk.domain.models import CONTACT_FIELDS
-from samad_desk.domain.reducer import MAX_ADDRESS, StoreReader, dry_run
-from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.domain.models import CONTACT_FIELDS, Role
+from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
+from samad_desk.domain.sla import WorkingCalendar, iran_date
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize_line, strip_controls
@@ -73,13 +73,17 @@ def display_value(field_name: str, value: Any) -> str:
 
 
 def jalali_day(iso: Any) -> str:
-    """The Jalali date of an ISO date/time (Iran time is not applied: dates only)."""
+    """The Jalali date of an ISO date, or of an ISO time as a day in Iran (a change made
+    at 01:00 Tehran time is 21:30 UTC the day before)."""
     if not iso:
         return ""
+    text = str(iso)
     try:
-        return format_jalali(date.fromisoformat(str(iso)[:10]))
+        if len(text) > 10:
+            return format_jalali(iran_date(datetime.fromisoformat(text.replace("Z", "+00:00"))))
+        return format_jalali(date.fromisoformat(text))
     except ValueError:
-        return str(iso)
+        return text
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,18 @@ class ContactDetails:
     def actor(self) -> dict[str, Any]:
         return domain_ops.make_actor(self.operator)
 
+    def refusal(self) -> str | None:
+        """``None`` when this operator may edit citizens' details, else the Persian reason
+        (the shared reducer's rule: the 111 unit, supervisors and admins)."""
+        try:
+            role = Role(str(self.operator.get("role") or ""))
+        except ValueError:
+            role = None
+        if role in CITIZEN_ROLES:
+            return None
+        label = role.label if role is not None else "نامشخص"
+        return f"ویرایش مشخصات شهروند با اپراتور ۱۱۱، ناظر یا مدیر سامانه است؛ نقش شما «{label}» است."
+
     def history(self, citizen_id: str, fields: Iterable[str] | None = None) -> list[DetailChange]:
         return detail_history(self.store.events_of_citizen(citizen_id), citizen_id, fields)
 
@@ -267,6 +283,9 @@ class ContactDetails:
         Raises :class:`DetailsInvalid` (per field) or :class:`DetailsError` (Persian)."""
         from samad_desk.store import StoreError
 
+        refusal = self.refusal()
+        if refusal:
+            raise DetailsError(refusal)
         citizen = self.store.get("citizen", citizen_id)
         if citizen is None:
             raise DetailsError("این شهروند در حافظهٔ این میز پیدا نشد.")

@@ -24,6 +24,8 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("جستجوی شهروند", "samad_desk.screens.lookup_screen", "LookupScreen"),
     ("پیگیری پرونده", "samad_desk.screens.followup_screen", "FollowupScreen"),
     ("پروفایل شهروند", "samad_desk.screens.profile_screen", "ProfileScreen"),
+    ("ویرایش مشخصات تماس", "samad_desk.screens.contact_screens", "ContactEditScreen"),
+    ("تاریخچهٔ مشخصات", "samad_desk.screens.contact_screens", "DetailsHistoryScreen"),
     ("نیازمند توجه", "samad_desk.screens.attention_screen", "AttentionScreen"),
     ("کارتابل", "samad_desk.screens.cartable_screen", "CartableScreen"),
     ("جدول پرونده‌ها", "samad_desk.screens.cartable_table", "CaseTable"),

@@ -1,8 +1,12 @@
-"""Citizen profile (پروفایل شهروندی): contact details and every case of one citizen."""
+"""Citizen profile (پروفایل شهروندی): contact details with their history, every case.
+
+Each contact detail shows since when it holds and the value it replaced; F2 edits them
+(:class:`ContactEditScreen`), F4 lists every change of every detail
+(:class:`DetailsHistoryScreen`), F3 the merges. The history is read from the store's
+citizen events (:mod:`samad_desk.citizen_details`)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from textual import on
@@ -12,23 +16,24 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from samad_desk.domain.models import CaseState
+from samad_desk.citizen_details import (
+    FIELD_LABELS,
+    HEARD,
+    SET,
+    ContactDetails,
+    DetailChange,
+    display_value,
+    jalali_day,
+    previous_values,
+)
+from samad_desk.domain.models import CONTACT_FIELDS, CaseState
 from samad_desk.messages import OpenCase
 from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
 from samad_desk.screens.rtl_compat import RText, label_text
 from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.services import subject_text, tracking_label
 from samad_desk.text.digits import fa
-from samad_desk.text.jalali import format_jalali
-
-
-def _jalali(iso: Any) -> str:
-    if not iso:
-        return ""
-    try:
-        return format_jalali(date.fromisoformat(str(iso)[:10]))
-    except ValueError:
-        return str(iso)
 
 
 def _state(value: Any) -> str:
@@ -42,7 +47,9 @@ class ProfileScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "بازگشت", id="profile-close"),
         Binding("enter", "open_case", "پیگیری این پرونده", show=False, id="profile-open-case"),
+        Binding("f2", "edit_contact", "ویرایش مشخصات تماس", id="profile-edit-contact"),
         Binding("f3", "merge_history", "سابقه ادغام", id="profile-merge-history"),
+        Binding("f4", "details_history", "تاریخچهٔ مشخصات", id="profile-details-history"),
     ]
 
     DEFAULT_CSS = """
@@ -55,6 +62,37 @@ class ProfileScreen(Screen[None]):
         self.services = services
         self.citizen_id = citizen_id
         self.cases: list[dict[str, Any]] = []
+        self.citizen: dict[str, Any] = {}
+        self.details = ContactDetails.for_services(services)
+        self.history: list[DetailChange] = []
+
+    def detail_lines(self, citizen: dict[str, Any]) -> list[str]:
+        """Who, then each contact detail with the value it replaced and since when."""
+        nid = citizen.get("national_id")
+        lines = [
+            f"{citizen.get('first_name', '')} {citizen.get('last_name', '')}"
+            + (f"، فرزند {citizen['father_name']}" if citizen.get("father_name") else "")
+            + (f"   تاریخ تولد: {jalali_day(citizen['birth_date'])}" if citizen.get("birth_date") else ""),
+            f"کد ملی: {fa(nid)}" if nid else "بدون کد ملی (نشان‌دار)",
+        ]
+        for key in CONTACT_FIELDS:
+            value = citizen.get(key)
+            line = f"{FIELD_LABELS[key]}: {display_value(key, value)}"
+            since = next((c.at for c in self.history if c.field == key and c.kind == SET), None)
+            if since and value not in (None, ""):
+                line += f" (از {jalali_day(since)})"
+            older = previous_values(self.history, key, value)
+            if older:
+                old, until = older[0]
+                line += f"؛ پیش‌تر {display_value(key, old)} تا {jalali_day(until)}"
+                if len(older) > 1:
+                    line += f" و {fa(len(older) - 1)} مقدار دیگر"
+            lines.append(line)
+        heard = [c for c in self.history if c.kind == HEARD and c.field in CONTACT_FIELDS]
+        if heard:
+            lines.append(f"{fa(len(heard))} مقدارِ گفته‌شده ثبت نشد و نیازمند بررسی است — F4")
+        lines.append("F2: ویرایش مشخصات تماس   F4: تاریخچهٔ مشخصات")
+        return lines
 
     def compose(self) -> ComposeResult:
         yield DeskHeader("پروفایل شهروند")
@@ -70,24 +108,9 @@ class ProfileScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         citizen = self.services.citizen(self.citizen_id) or {}
-        nid = citizen.get("national_id")
-        lines = [
-            f"{citizen.get('first_name', '')} {citizen.get('last_name', '')}"
-            + (f"، فرزند {citizen['father_name']}" if citizen.get("father_name") else ""),
-            f"کد ملی: {fa(nid)}" if nid else "بدون کد ملی (نشان‌دار)",
-            f"شماره همراه: {fa(citizen.get('mobile') or '—')}"
-            f"   شهر: {citizen.get('city') or '—'}",
-        ]
-        if citizen.get("birth_date"):
-            lines.append(f"تاریخ تولد: {_jalali(citizen['birth_date'])}")
-        history = citizen.get("contact_history") or citizen.get("history") or []
-        for item in history[-3:]:
-            if isinstance(item, dict):
-                lines.append(
-                    f"پیش‌تر: {fa(str(item.get('mobile') or item.get('value') or ''))}"
-                    f" ({_jalali(item.get('until') or item.get('at'))})"
-                )
-        self.query_one("#profile-text", RText).update("\n".join(lines))
+        self.citizen = citizen
+        self.history = self.details.history(self.citizen_id)
+        self.query_one("#profile-text", RText).update("\n".join(self.detail_lines(citizen)))
         from samad_desk.merge_service import cases_with_merged
 
         # with the cases of profiles merged into this one (issue 6.3)
@@ -100,7 +123,7 @@ class ProfileScreen(Screen[None]):
             code = tracking_label(str(case.get("tracking_code", "")))
             line = (
                 f"{code} — {_state(case.get('state'))} — {subject_text(self.services, case)}"
-                f" — {_jalali(case.get('registered_at'))}"
+                f" — {jalali_day(case.get('registered_at'))}"
             )
             rows.append((line, str(case["id"])))
         # laid out for the list's width, again when it gets its size or is resized
@@ -129,6 +152,23 @@ class ProfileScreen(Screen[None]):
         from samad_desk.screens.merge_history_screen import MergeHistoryScreen
 
         self.app.push_screen(MergeHistoryScreen(self.services, self.citizen_id), lambda _r: self.refresh_data())
+
+    def action_edit_contact(self) -> None:
+        refusal = self.details.refusal()
+        if refusal:
+            self.notify(refusal, title="مشخصات تماس", severity="warning", markup=False)
+            return
+        if not self.citizen:
+            return
+        self.app.push_screen(ContactEditScreen(self.details, dict(self.citizen)), self._edited)
+
+    def _edited(self, saved: dict[str, Any] | None) -> None:
+        self.refresh_data()
+        if saved is not None:
+            self.notify("مشخصات تماس ثبت شد؛ مقدار پیشین در تاریخچه می‌ماند.", title="مشخصات تماس", markup=False)
+
+    def action_details_history(self) -> None:
+        self.app.push_screen(DetailsHistoryScreen(self.details, self.citizen_id))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -364,11 +364,33 @@ class _Reader:
         doc = self._doc(entity, id)
         return dict(doc) if doc is not None else None
 
+    def _as_of(self, entity: str, id: str) -> dict | None:  # noqa: A002
+        """Like :meth:`_doc`, and an entity the op being applied does not change is seen
+        with only its pending ops that come before that op (the server applies them in
+        that order: a citizen created by a later op does not exist yet)."""
+        o = self.o
+        if not o._op_stack:
+            return o.get(entity, id)
+        op = o._op_stack[-1]
+        if id in o._op_targets.get(op["op_id"], ()):
+            return o.state_before(entity, id, op)
+        ops = o.by_entity.get(id) or []
+        key = op_order(op)
+        prior = [x for x in ops if op_order(x) < key]
+        if len(prior) == len(ops):
+            return o.get(entity, id)
+        if not prior:
+            return o.cache.get(entity, id)
+        return o._compute(entity, id, prior)
+
     def citizen_by_national_id(self, nid: str) -> dict | None:
-        self.o._note_read("nid:" + nid)
-        cid = self.o.nid.get(nid)
-        for c in ([cid] if cid is not None else []) + self.o.cache.lookup("citizen", "nid", nid):
-            doc = self._doc("citizen", c)
+        o = self.o
+        o._note_read("nid:" + nid)
+        # every pending profile that named this ID (oldest op first), then the cache
+        pending = sorted((o.ops[i] for i in o.nid_ops.get(nid, ()) if i in o.ops), key=op_order)
+        cands = [str(x.get("entity_id")) for x in pending] + o.cache.lookup("citizen", "nid", nid)
+        for c in dict.fromkeys(cands):
+            doc = self._as_of("citizen", c)
             if doc is not None and doc.get("national_id") == nid:
                 return dict(doc)
         return None

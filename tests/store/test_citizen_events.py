@@ -128,3 +128,19 @@ def test_missing_indexes_names_the_old_shards(seeded, monkeypatch):
     monkeypatch.undo()
     missing = s.cache.missing_indexes()
     assert missing and all(m.startswith("event.") and m.endswith(": cit") for m in missing)
+
+
+def test_two_pending_profiles_with_one_id_fold_in_op_order(seeded):
+    """As the server applies them: the later profile folds into the earlier one — before,
+    the overlay's national-ID lookup saw the later profile while applying the earlier op
+    and folded the earlier one into it."""
+    s = seeded
+    first = _citizen_op(s, random.Random(7))
+    cid, nid = first["entity_id"], first["payload"]["national_id"]
+    later = uuid7()
+    s.save([domain_ops.citizen_upsert({"id": later, "national_id": nid, "first_name": "علی",
+                                       "last_name": "رضایی", "mobile": "09187654321"}, AGENT)])
+    assert s.get("citizen", cid)["merged_into"] is None
+    assert s.get("citizen", later)["merged_into"] == cid
+    assert s.citizen_by_national_id(nid)["id"] == cid
+    assert [e["data"].get("created", False) for e in s.events_of_citizen(cid)] == [True, False]
