@@ -114,7 +114,7 @@ class DetailChange:
         else:
             body = f"{self.label}: {old} ← {new}"
         who = "، ".join(x for x in (self.how, self.actor) if x)
-        tail = " — در انتظار همگام‌سازی" if self.pending else ""
+        tail = " — در صف ارسال" if self.pending else ""
         return f"{jalali_day(self.at)} {body} ({who}){tail}"
 
 

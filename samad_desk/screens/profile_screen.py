@@ -91,7 +91,6 @@ class ProfileScreen(Screen[None]):
         heard = [c for c in self.history if c.kind == HEARD and c.field in CONTACT_FIELDS]
         if heard:
             lines.append(f"{fa(len(heard))} مقدارِ گفته‌شده ثبت نشد و نیازمند بررسی است — F4")
-        lines.append("F2: ویرایش مشخصات تماس   F4: تاریخچهٔ مشخصات")
         return lines
 
     def compose(self) -> ComposeResult:

@@ -82,7 +82,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         history = app.screen
         assert isinstance(history, DetailsHistoryScreen)
         rows = history.rows
-        assert any(f"{fa('09121234567')} ← {fa('09351112233')}" in r and "در انتظار همگام‌سازی" in r
+        assert any(f"{fa('09121234567')} ← {fa('09351112233')}" in r and "در صف ارسال" in r
                    for r in rows)
         assert any("تلفن ثابت" in r for r in rows)
         assert not any("نام:" in r for r in rows)  # contact details only, until F3
