@@ -297,6 +297,33 @@ def test_citizen_edit_with_base_values(reader, cal, actors):
     assert out.current["id"] == cid
 
 
+def test_contact_details_landline_address_postal_code(reader, cal, actors):
+    cid = new_citizen(reader, cal, actors)
+    seen = dict(reader.get("citizen", cid))
+    assert "phone" not in seen  # optional: a citizen created without them has none
+
+    def edit(**fields):
+        return ops.citizen_upsert({"id": cid, **fields}, actors["agent"])
+
+    assert "همراه" in rejected(reader, cal, edit(phone="09121234567"), "invalid_payload").message
+    assert "پیش‌شماره" in rejected(reader, cal, edit(phone="33334444"), "invalid_payload").message
+    assert "۱۰ رقم" in rejected(reader, cal, edit(postal_code="12345"), "invalid_payload").message
+    assert "بلند" in rejected(reader, cal, edit(address="خ" * 301), "invalid_payload").message
+    out = ok(reader, cal, edit(phone="۰۲۸-۳۳۳۳ ۴۴۴۴", postal_code="34137-57391",
+                               address=" خیابان\u202e فردوسی\n کوچه ۱۲ "))
+    c = reader.get("citizen", cid)
+    assert (c["phone"], c["postal_code"], c["address"]) == ("02833334444", "3413757391", "خیابان فردوسی کوچه ۱۲")
+    assert out.event["data"]["previous"] == {"phone": None, "postal_code": None, "address": None}
+    # cleared with an empty value; a stale base keeps the newer address and records the other
+    ok(reader, cal, edit(phone=""))
+    assert reader.get("citizen", cid)["phone"] is None
+    ok(reader, cal, edit(address="میدان آزادی"))
+    out = ok(reader, cal, ops.citizen_upsert({"id": cid, "address": "بلوار نخبگان"}, actors["agent"],
+                                              base={"address": "خیابان فردوسی کوچه ۱۲"}))
+    assert reader.get("citizen", cid)["address"] == "میدان آزادی"
+    assert out.event["data"]["conflicts"]["address"]["incoming"] == "بلوار نخبگان"
+
+
 def test_merge_and_unmerge(reader, cal, actors):
     a = new_citizen(reader, cal, actors)
     b = new_citizen(reader, cal, actors, nid=NID2, mobile="09121234567")
