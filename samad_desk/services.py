@@ -165,6 +165,11 @@ class CaseView:
     events: list[dict[str, Any]]
     remaining_days: int | None
     due_jalali: str | None
+    #: read from the central server's lookup: this desk's pull does not deliver it (another
+    #: office's case), so its history here is only what the server's answer carried
+    remote: bool = False
+    #: a remote case the server could not be asked about just now: the copy of the last lookup
+    stale: bool = False
 
     @property
     def state_label(self) -> str:
@@ -221,6 +226,73 @@ class DraftStore:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+
+# ---------------------------------------------------------------- cases read from the server
+
+
+class RemoteCases:
+    """Cases this desk read through the central server's lookup (``/v1/cases/lookup``).
+
+    A follow-up call may be about a case this desk's pull never delivers (an agent pulls
+    only its own office's cases, the lookup answers for the whole province). Its copy in
+    the cache is then only as fresh as the last lookup, so the desk asks the server again
+    whenever it shows one while online. ``case id -> tracking code`` is kept in the
+    operator directory (a hint: losing it costs only that refresh, and a case without its
+    ``register`` event in the cache is treated the same way); the server's last answer per
+    case stays in memory, for a read-only window whose cache cannot be written.
+    """
+
+    LIMIT = 2000
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._codes: dict[str, str] = {}
+        self.answers: dict[str, dict[str, Any]] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self._codes = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._codes = {}
+
+    def __contains__(self, case_id: object) -> bool:
+        with self._lock:
+            return case_id in self._codes
+
+    def code(self, case_id: str) -> str | None:
+        with self._lock:
+            return self._codes.get(case_id)
+
+    def add(self, case: dict[str, Any], citizen: dict[str, Any] | None, events: list[dict[str, Any]]) -> None:
+        case_id, code = str(case["id"]), str(case.get("tracking_code") or "")
+        with self._lock:
+            self.answers[case_id] = {"case": case, "citizen": citizen, "events": events}
+            if self._codes.get(case_id) == code:
+                return
+            self._codes.pop(case_id, None)
+            self._codes[case_id] = code
+            while len(self._codes) > self.LIMIT:
+                self._codes.pop(next(iter(self._codes)))
+            self._write()
+
+    def discard(self, case_id: str) -> None:
+        with self._lock:
+            self.answers.pop(case_id, None)
+            if self._codes.pop(case_id, None) is not None:
+                self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+            tmp.write_text(json.dumps(self._codes), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a hint only: the next view of such a case just is not refreshed
 
 
 # ---------------------------------------------------------------- helpers
@@ -343,6 +415,8 @@ class DeskServices:
         self.client: Any = None
         self.online: Callable[[], bool] = lambda: False
         self._registry_cache: dict[str, dict[str, Any] | None] = {}
+        operator_dir = getattr(settings, "operator_dir", None)
+        self.remote_cases = RemoteCases(Path(operator_dir) / "remote-cases.json" if operator_dir else None)
         self._index: Any = None  # matching.index.CitizenIndex once built
         self._index_lock = threading.Lock()
         self._index_stale: set[str] = set()
@@ -661,28 +735,154 @@ class DeskServices:
             raise ServiceError(tracking.error or "کد رهگیری نامعتبر است")
         return "tracking", str(tracking.value)
 
-    def find_cases(self, text: str) -> list[dict[str, Any]]:
+    def find_cases(self, text: str, asking: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+        """Cases for a follow-up call, by tracking code or national ID.
+
+        The local cache first. A tracking code it does not hold, or a national ID (whose
+        citizen may have cases of other offices), is then asked of the central server
+        when the desk is online; what the server shows this operator is written into the
+        cache like a pull would (so a follow-up on it is an ordinary op on a cached case)
+        and nothing it refuses is ever shown. ``asking`` is called (in this thread) just
+        before the server is asked. Raises :class:`ServiceError` (Persian) with the reason
+        when nothing was found: not here, and not on the server or the server unreachable.
+        """
         kind, value = self.parse_case_query(text)
         if kind == "tracking":
             case = self.store.case_by_tracking_code(value)
-            if case is None:
-                raise ServiceError("پرونده‌ای با این کد رهگیری در این میز نیست")
-            return [case]
+            if case is not None:
+                return [case]
+            answer, why = self._ask_server(kind, value, asking)
+            if answer is None:
+                if not why:  # no server configured (the embedded default)
+                    raise ServiceError("پرونده‌ای با این کد رهگیری در این میز نیست")
+                raise ServiceError(f"پرونده‌ای با این کد رهگیری در حافظهٔ این میز نیست {why}")
+            found = [c for c in answer["cases"] if c.get("tracking_code") == value]
+            if not found:
+                raise ServiceError(
+                    "پرونده‌ای با این کد رهگیری نه در این میز هست و نه در سرور مرکزی (در محدودهٔ دسترسی شما)"
+                )
+            return self._keep_remote(answer, found)
         citizen = self.store.citizen_by_national_id(value)
-        if citizen is None:
-            raise ServiceError("شهروندی با این کد ملی ثبت نشده است")
-        cases = self.store.cases_of_citizen(citizen["id"])
+        cases = {c["id"]: c for c in (self.store.cases_of_citizen(citizen["id"]) if citizen else [])}
+        answer, why = self._ask_server(kind, value, asking)
+        theirs: set[str] = set()  # the server's citizens with this national ID
+        if answer is not None:
+            theirs = {c["id"] for c in answer["citizens"] if c.get("national_id") == value}
+            found = [c for c in answer["cases"] if c.get("citizen_id") in theirs and c["id"] not in cases]
+            for case in self._keep_remote(answer, found):
+                cases[case["id"]] = case
         if not cases:
+            if answer is None and why:
+                where = "شهروندی با این کد ملی" if citizen is None else "پرونده‌ای از این شهروند"
+                raise ServiceError(f"{where} در حافظهٔ این میز نیست {why}")
+            if citizen is None and answer is None:
+                raise ServiceError("شهروندی با این کد ملی ثبت نشده است")
+            if citizen is None and not theirs:
+                raise ServiceError(
+                    "برای این کد ملی نه در این میز و نه در سرور مرکزی (در محدودهٔ دسترسی شما) پرونده‌ای نیست"
+                )
             raise ServiceError("این شهروند پرونده‌ای ندارد")
-        return sorted(cases, key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+        return sorted(cases.values(), key=lambda c: str(c.get("registered_at") or ""), reverse=True)
+
+    def _ask_server(
+        self, kind: str, value: str, asking: Callable[[], None] | None = None
+    ) -> tuple[dict[str, list[dict[str, Any]]] | None, str]:
+        """``(answer, "")`` from ``/v1/cases/lookup``, or ``(None, why)``: the end of a
+        Persian sentence saying why the server was not asked or did not answer (``""``
+        when the desk has no server at all)."""
+        from samad_desk.sync.errors import AuthRequired, SyncError
+
+        if self.client is None:
+            return None, ""
+        relogin = "و برای پرسیدن از سرور مرکزی باید دوباره وارد شوید (Shift+F5)."
+        if not self.online():
+            if getattr(self.sync, "state", None) == "auth_required":
+                return None, relogin
+            return None, "و سرور در دسترس نیست؛ پس از برقراری اتصال دوباره جستجو کنید (Enter)."
+        if asking is not None:
+            asking()
+        try:
+            if kind == "tracking":
+                return self.client.lookup_cases(tracking_code=value), ""
+            return self.client.lookup_cases(national_id=value), ""
+        except AuthRequired:
+            return None, relogin
+        except SyncError as exc:
+            return None, f"و سرور مرکزی پاسخ نداد: {exc}"
+
+    def _keep_remote(self, answer: dict[str, list[dict[str, Any]]], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write the server's answer about ``cases`` (the cases, their citizens and any
+        events it carried) into the cache as a pull page would, version-checked, cursor
+        unchanged; remember them as remote. Returns the cases as the store now has them
+        (the server's copies when the cache could not be written, e.g. a read-only window)."""
+        from samad_desk.store import StoreError
+
+        if not cases:
+            return []
+        ids = {c["id"] for c in cases}
+        citizens = {c["id"]: c for c in answer["citizens"]}
+        wanted = {c.get("citizen_id") for c in cases}
+        events = [e for e in answer["events"] if e.get("case_id") in ids]
+        changes = [
+            {"entity": entity, "id": d["id"], "op": "put", "version": d.get("version"), "data": d}
+            for entity, items in (
+                ("citizen", [c for cid, c in citizens.items() if cid in wanted]),
+                ("case", cases),
+                ("event", events),
+            )
+            for d in items
+        ]
+        written = True
+        try:
+            # the cursor is handed back as it is: these entities come from outside the
+            # change log, which the next pull continues unaffected
+            self.store.apply_changes(changes, self.store.cursor(), None)
+        except StoreError:
+            written = False
+        out = []
+        for case in cases:
+            self.remote_cases.add(
+                case,
+                citizens.get(case.get("citizen_id")),
+                [e for e in events if e.get("case_id") == case["id"]],
+            )
+            out.append((self.store.get("case", case["id"]) if written else None) or case)
+        return out
+
+    def _is_remote(self, case_id: str, events: list[dict[str, Any]]) -> bool:
+        """Whether this desk's pull does not deliver the case (so only the server's lookup
+        keeps it current): it came from a lookup, or the cache lacks its ``register`` event
+        (a pull brings a case together with its whole history)."""
+        return case_id in self.remote_cases or not any(e.get("kind") == "register" for e in events)
 
     def case_view(self, case_id: str) -> CaseView:
         case = self.store.get("case", case_id)
-        if case is None:
-            raise ServiceError("پرونده پیدا نشد")
-        citizen = self.store.get("citizen", case.get("citizen_id")) if case.get("citizen_id") else None
+        events = list(self.store.events_of_case(case_id)) if case is not None else []
+        remote = stale = False
+        if self.client is not None and (case is None or self._is_remote(case_id, events)):
+            code = (case or {}).get("tracking_code") or self.remote_cases.code(case_id)
+            if code:
+                remote = True
+                answer, _why = self._ask_server("tracking", str(code))
+                if answer is None:
+                    stale = True
+                else:
+                    found = [c for c in answer["cases"] if c.get("id") == case_id]
+                    if not found:
+                        self._forget_remote(case_id)
+                        raise ServiceError("این پرونده در محدودهٔ دسترسی شما روی سرور مرکزی نیست")
+                    self._keep_remote(answer, found)
+                    case = self.store.get("case", case_id)
+                    events = list(self.store.events_of_case(case_id)) if case is not None else []
+        citizen = None
+        if case is None:  # a read-only window: the server's last answer, kept in memory
+            kept = self.remote_cases.answers.get(case_id)
+            if kept is None:
+                raise ServiceError("پرونده پیدا نشد")
+            case, citizen, events = kept["case"], kept["citizen"], list(kept["events"])
+        if citizen is None and case.get("citizen_id"):
+            citizen = self.store.get("citizen", case["citizen_id"])
         agency = self.store.get("agency", case.get("agency_id")) if case.get("agency_id") else None
-        events = list(self.store.events_of_case(case_id))  # already in history order
         remaining = None
         due = None
         if case.get("due_date"):
@@ -694,11 +894,26 @@ class DeskServices:
                 remaining = remaining_working_days(case, self.now().date(), self.calendar)
             except Exception:
                 remaining = None
-        return CaseView(case, citizen, agency, events, remaining, due)
+        return CaseView(case, citizen, agency, events, remaining, due, remote=remote, stale=stale)
+
+    def _forget_remote(self, case_id: str) -> None:
+        """The server no longer shows this operator a case this desk read from it: drop
+        the cached copy (only one the lookup brought; a pulled case leaves by a pull)."""
+        from samad_desk.store import StoreError
+
+        if case_id in self.remote_cases:
+            try:
+                self.store.apply_changes([{"entity": "case", "id": case_id, "op": "delete"}],
+                                         self.store.cursor(), None)
+            except StoreError:
+                pass
+        self.remote_cases.discard(case_id)
 
     def record_followup(self, case_id: str, note: str, satisfied: bool | None) -> dict[str, Any]:
         case = self.store.get("case", case_id)
         if case is None:
+            if case_id in self.remote_cases.answers:
+                raise ServiceError("این پرونده در حافظهٔ این میز ذخیره نشد؛ پیگیری را در پنجرهٔ اصلی ثبت کنید")
             raise ServiceError("پرونده پیدا نشد")
         note = normalize(note).strip()
         objection = satisfied is False and case.get("state") == CaseState.answered.value
@@ -720,6 +935,11 @@ class DeskServices:
             base_version=case.get("version"),
             now=self.now(),
         )
+        # what the server will check, checked here first (as for a call): an op the shared
+        # reducer refuses on this case must never be journaled as saved
+        refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
+        if refused is not None:
+            raise ServiceError(refused.message or "این پیگیری با قواعد سامانه سازگار نیست")
         return self._save([op])[0]
 
     def record_followup_from_form(self, case_id: str, form: CallForm) -> dict[str, Any]:
@@ -785,11 +1005,12 @@ class DeskServices:
             return None
         nid = parsed.value
         if nid not in self._registry_cache:
+            from samad_desk.sync.errors import SyncError
+
             try:
-                answer = self.client._call("GET", "/v1/registry/citizens", params={"national_id": nid})
-            except Exception:
-                return None
-            person = answer.get("citizen") if isinstance(answer, dict) and answer.get("found") else None
+                person = self.client.registry_citizen(nid)
+            except SyncError:  # offline, no registry on the server, session expired …
+                return None  # not cached: asked again on the next keystroke
             self._registry_cache[nid] = dict(person, national_id=nid) if person else None
         return self._registry_cache[nid]
 

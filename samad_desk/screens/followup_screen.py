@@ -4,6 +4,10 @@ The agent types the tracking code (its check digit is verified as they type) or 
 national ID. The case shows with its current state, agency, deadline in Jalali working
 days, the answer if any and its whole history in order. The agent records the call with a
 note and whether the citizen is satisfied with the answer; an objection reopens it.
+
+A case this desk does not hold (another office's, or a cache that is behind) is asked of
+the central server when the desk is online (``DeskServices.find_cases``); offline, or when
+the server does not answer, the reason shows at the field and what was typed stays.
 """
 
 from __future__ import annotations
@@ -152,7 +156,12 @@ class FollowupScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="find", exit_on_error=False)
     def _find(self, text: str) -> list[dict[str, Any]]:
-        return self.services.find_cases(text)
+        return self.services.find_cases(text, asking=lambda: self.app.call_from_thread(self._asking))
+
+    def _asking(self) -> None:
+        """The case is not on this desk: say so while the server is asked (up to seconds)."""
+        self._clear_case()
+        set_text(self.query_one("#fu-summary"), "در حافظهٔ این میز نیست؛ در حال پرسیدن از سرور مرکزی…")
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def _load(self, case_id: str) -> CaseView:
@@ -175,7 +184,10 @@ class FollowupScreen(DeskScreen):
                         row = self.query_one("#row-note", FieldRow)
                     row.set_error(message)
                     row.input.focus()
-            elif w.group == "find" and isinstance(error, ServiceError):
+            elif w.group in ("find", "view") and isinstance(error, ServiceError):
+                # nothing found (or no longer visible): no case stays on screen that F2
+                # could record upon by mistake; what was typed stays in the field
+                self._clear_case()
                 self.query_one("#row-query", FieldRow).set_error(str(error))
                 self.query_one("#in-query").focus()
             else:
@@ -233,7 +245,7 @@ class FollowupScreen(DeskScreen):
             f" — وضعیت: {view.state_label}",
             f"شهروند: {citizen.get('first_name', '')} {citizen.get('last_name', '')}"
             f" — موضوع: {subject_text(self.services, case)}",
-            f"دستگاه: {(view.agency or {}).get('name', 'هنوز ارجاع نشده')}",
+            f"دستگاه: {(view.agency or {}).get('name') or case.get('agency_id') or 'هنوز ارجاع نشده'}",
         ]
         if view.due_jalali:
             if view.remaining_days is None:
@@ -251,11 +263,14 @@ class FollowupScreen(DeskScreen):
             lines.append(deadline)
         if case.get("answer"):
             lines.append(f"پاسخ دستگاه: {case['answer']}")
+        if view.stale:
+            lines.append("سرور مرکزی در دسترس نیست: آنچه آخرین بار از سرور خوانده شد")
         set_text(self.query_one("#fu-summary"), "\n".join(lines))
-        set_text(
-            self.query_one("#fu-history-title"),
-            f"تاریخچه ({fa(len(view.events))} رویداد)",
-        )
+        title = f"تاریخچه ({fa(len(view.events))} رویداد)"
+        if view.remote and not any(e.get("kind") == "register" for e in view.events):
+            # the server's lookup does not carry the history of another office's case
+            title = f"تاریخچه ({fa(len(view.events))} رویداد؛ از سرور مرکزی: تاریخچهٔ کامل در این میز نیست)"
+        set_text(self.query_one("#fu-history-title"), title)
         history = self.query_one("#fu-history", Vertical)
         history.remove_children()
         history.mount_all([RText(event_line(e), classes="history-row") for e in view.events])
@@ -287,13 +302,17 @@ class FollowupScreen(DeskScreen):
         self._record(str(self.view.case["id"]), note, satisfied)
 
     def action_new_query(self) -> None:
-        self.view = None
         query = self.query_one("#in-query")
         query.value = ""
+        self._clear_case()
+        query.focus()
+
+    def _clear_case(self) -> None:
+        self.view = None
+        self.query_one("#fu-results").remove_class("-shown")
         set_text(self.query_one("#fu-summary"), "")
         set_text(self.query_one("#fu-history-title"), "")
         self.query_one("#fu-history").remove_children()
-        query.focus()
 
     def action_profile(self) -> None:
         if self.view and self.view.citizen:

@@ -40,6 +40,9 @@ SCHEMA_VERSION = 1
 
 #: store-and-sync.md §3.8: connect timeout 10 s, request 60 s
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+#: look-ups an agent waits for with a citizen on the line (a follow-up call, the civil
+#: registry): a dead link must answer in seconds, not after the sync timeout
+LOOKUP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 _OFFLINE = "ارتباط با سرور مرکزی برقرار نیست."
 _TIMEOUT = "سرور مرکزی در زمان مقرر پاسخ نداد."
@@ -232,6 +235,57 @@ class SyncClient:
                 raise TransientError(_BROKEN)
         raise TransientError(_BROKEN)  # pragma: no cover
 
+    # --- look-ups (interactive, outside the sync rounds) --------------------------------
+    def registry_citizen(self, national_id: str, *, timeout: httpx.Timeout | float | None = LOOKUP_TIMEOUT) -> dict | None:
+        """The civil registry's (ثبت احوال) record of ``national_id``, through the server.
+
+        ``GET /v1/registry/citizens?national_id=``: returns the record (``national_id,
+        first_name, last_name, father_name, birth_date``) or ``None`` when the registry
+        has no such person. Raises the client's usual errors: :class:`TransientError`
+        when the link is down, on a timeout, a garbled answer or a 5xx (``503
+        registry_unavailable`` when the server has no registry or it is down),
+        :class:`AuthRequired` when a login is needed, :class:`Forbidden`, and
+        :class:`ServerRejected` for a national ID the server finds invalid (``400``).
+        """
+        answer = self._call("GET", "/v1/registry/citizens", params={"national_id": national_id},
+                            timeout=timeout)
+        person = answer.get("citizen")
+        if not answer.get("found") or person is None:
+            return None
+        if not isinstance(person, dict):
+            raise TransientError(_BROKEN)
+        return person
+
+    def lookup_cases(
+        self,
+        *,
+        tracking_code: str | None = None,
+        national_id: str | None = None,
+        timeout: httpx.Timeout | float | None = LOOKUP_TIMEOUT,
+    ) -> dict[str, list[dict]]:
+        """Cases for a follow-up call, by tracking code or by national ID (give one).
+
+        ``GET /v1/cases/lookup``. The server answers only within the operator's read
+        scope (agents, supervisors, admins: their province; officers and managers: their
+        agency's cases), and an unknown code and a case out of scope look the same: an
+        empty list. Returns ``{"cases": [...], "citizens": [...], "events": [...]}``,
+        always all three lists of entity dicts (``events`` stays empty while the server
+        does not send the cases' histories). Raises the client's usual errors (see
+        :meth:`registry_citizen`); :class:`ServerRejected` for a code or ID the server
+        finds invalid (``400``).
+        """
+        if bool(tracking_code) == bool(national_id):
+            raise ValueError("lookup_cases takes a tracking code or a national ID")
+        params = {"tracking_code": tracking_code} if tracking_code else {"national_id": national_id}
+        answer = self._call("GET", "/v1/cases/lookup", params=params, timeout=timeout)
+        out: dict[str, list[dict]] = {}
+        for key in ("cases", "citizens", "events"):
+            items = answer.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) and i.get("id") for i in items):
+                raise TransientError(_BROKEN)
+            out[key] = items
+        return out
+
     def health(self) -> dict:
         try:
             response = self._send("GET", "/v1/health", auth=False)
@@ -243,12 +297,14 @@ class SyncClient:
         self._http.close()
 
     # --- plumbing --------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None) -> dict:
-        response = self._authorized(method, path, json_body=json_body, params=params)
+    def _call(
+        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None, timeout: Any = None
+    ) -> dict:
+        response = self._authorized(method, path, json_body=json_body, params=params, timeout=timeout)
         return self._json(response)
 
     def _authorized(
-        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None
+        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None, timeout: Any = None
     ) -> httpx.Response:
         entry = self.tokens.load() or {}
         if not entry.get("access_token"):
@@ -258,7 +314,8 @@ class SyncClient:
         for attempt in (0, 1):
             token = (self.tokens.load() or {}).get("access_token")
             try:
-                response = self._send(method, path, json_body=json_body, params=params, token=token)
+                response = self._send(method, path, json_body=json_body, params=params, token=token,
+                                      timeout=timeout)
             except httpx.HTTPError as exc:
                 raise self._network_error(exc) from None
             if response.status_code == 401 and attempt == 0:
@@ -285,6 +342,7 @@ class SyncClient:
         params: dict | None = None,
         auth: bool = True,
         token: str | None = None,
+        timeout: Any = None,
     ) -> httpx.Response:
         headers = {"X-Request-Id": str(uuid.uuid4())}
         if token:
@@ -296,7 +354,9 @@ class SyncClient:
             if self.gzip_requests:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
-        return self._http.request(method, path, content=content, params=params, headers=headers)
+        if timeout is None:  # the client's own (sync) timeout
+            return self._http.request(method, path, content=content, params=params, headers=headers)
+        return self._http.request(method, path, content=content, params=params, headers=headers, timeout=timeout)
 
     def _check(self, response: httpx.Response) -> dict:
         self._check_status(response)
