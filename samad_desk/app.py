@@ -72,6 +72,7 @@ class DeskStatus:
     last_error: str | None = None
     pushed: int = 0
     pulled: int = 0
+    clock_offset_ms: int | None = None  # the server's clock minus this computer's
 
 
 class SamadDeskApp(App[int]):
@@ -393,6 +394,8 @@ class SamadDeskApp(App[int]):
         s.attention = int(stats.get("attention", s.attention) or 0)
         if stats.get("last_sync"):
             s.last_sync = str(stats["last_sync"])
+        if stats.get("clock_offset_ms") is not None:
+            s.clock_offset_ms = int(stats["clock_offset_ms"])
         self.refresh_status()
 
     def refresh_status(self) -> None:
@@ -418,8 +421,10 @@ class SamadDeskApp(App[int]):
 
     @on(SyncFailed)
     def _sync_failed(self, message: SyncFailed) -> None:
+        # the engine reports each problem once (not once per retry): say it once
         self.status.last_error = message.reason
         self.refresh_status()
+        self.notify(message.reason, title="همگام‌سازی", severity="warning", markup=False)
 
     @on(ConnectionChanged)
     def _connection(self, message: ConnectionChanged) -> None:

@@ -43,12 +43,28 @@ def _time_label(iso: str | None) -> str:
 
 
 def status_text(status: Any) -> str:
+    clock = clock_warning(getattr(status, "clock_offset_ms", None))
     parts = [CONNECTION_LABELS.get(status.connection, status.connection)]
+    if clock:
+        parts.append(clock)
     parts.append(f"در صف: {fa(status.pending)}")
     if status.connection != "embedded":
-        parts.append(f"آخرین همگام‌سازی: {_time_label(status.last_sync)}")
+        label = "همگام" if clock else "آخرین همگام‌سازی"  # room for the warning at 80 columns
+        parts.append(f"{label}: {_time_label(status.last_sync)}")
     parts.append(f"نیازمند توجه: {fa(status.attention)}")
-    return "  |  ".join(parts)
+    return (" | " if clock else "  |  ").join(parts)
+
+
+def clock_warning(offset_ms: int | None) -> str:
+    """«! ساعت رایانه ۷ دقیقه عقب» when this computer's clock is more than 5 minutes off the
+    server's (times and deadlines shown before the next sync are then off too), else ''."""
+    from samad_desk.sync.engine import CLOCK_WARN_MS
+
+    if offset_ms is None or abs(offset_ms) <= CLOCK_WARN_MS:
+        return ""
+    minutes = round(abs(offset_ms) / 60000)
+    amount = f"{fa(round(minutes / 60))} ساعت" if minutes >= 120 else f"{fa(minutes)} دقیقه"
+    return f"! ساعت رایانه {amount} {'عقب' if offset_ms > 0 else 'جلو'}"
 
 
 class RLine(Widget):

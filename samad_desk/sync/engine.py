@@ -150,6 +150,7 @@ class SyncEngine:
         self.state: str | None = None
         self.clock_offset_ms: int | None = None
         self.last_error: str | None = None
+        self.last_alert: str | None = None  # reported once per alert, not once per round
         self.last_round: dict | None = None
         self.counters = {
             "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
@@ -498,8 +499,9 @@ class SyncEngine:
         self.last_round = stats
         self.reporter.finished(stats)
         alert = self._alert(stats)
-        if alert:
+        if alert and alert != self.last_alert:
             self.reporter.failed(alert)
+        self.last_alert = alert
 
     def _after_failure(self, exc: BaseException) -> None:
         self.counters["failures"] += 1

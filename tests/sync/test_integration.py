@@ -109,3 +109,30 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
     water.sync_until_quiet()
     assert water.store.get("case", case_id)["state"] == "answered"
     check_global(central.db_url, [agent, water, supervisor])
+
+
+def test_a_desk_clock_off_the_servers_is_said_once_and_shown(central, desk_factory):
+    """The offset comes from the real server's ``server_time``; the warning is reported
+    once (a toast), not once per round, and again only after it cleared."""
+    import time
+
+    from samad_desk.app import DeskStatus
+    from samad_desk.screens.chrome import status_text
+
+    desk = desk_factory("agent", "agent1", central.url)
+    desk.engine.clock = lambda: time.time() - 600  # this computer is ten minutes behind
+    for _ in range(3):
+        stats = desk.sync()
+        assert stats["ok"], stats
+    assert 590_000 <= stats["clock_offset_ms"] <= 610_000
+    clock_alerts = [r for r in desk.reporter.of("failed") if "ساعت" in r]
+    assert len(clock_alerts) == 1
+    shown = status_text(DeskStatus(connection="online", clock_offset_ms=stats["clock_offset_ms"]))
+    assert "ساعت رایانه ۱۰ دقیقه عقب" in shown and "نیازمند توجه" in shown
+    desk.engine.clock = time.time
+    assert abs(desk.sync()["clock_offset_ms"]) < 5_000
+    assert "ساعت" not in status_text(DeskStatus(connection="online", clock_offset_ms=2_000))
+    desk.engine.clock = lambda: time.time() + 3 * 3600  # now three hours ahead
+    desk.sync()
+    assert len([r for r in desk.reporter.of("failed") if "ساعت" in r]) == 2
+    assert "۳ ساعت جلو" in status_text(DeskStatus(connection="online", clock_offset_ms=-3 * 3600_000))

@@ -150,6 +150,32 @@ async def test_status_bar_shows_state_pending_attention(make_app, store, service
         assert "نیازمند توجه: ۰" in text
 
 
+async def test_sync_problems_are_said_once_and_the_clock_stays_visible(make_app) -> None:
+    """The engine reports each problem once; the desk shows it as a toast (it used to be
+    kept in the status object and never shown). A clock off the server's stays on the
+    status bar, which still fits 80 columns."""
+    from rich.cells import cell_len
+
+    from samad_desk.messages import SyncFailed
+    from samad_desk.screens.chrome import StatusBar
+    from samad_desk.text import rtl
+    from tests.support.pilot import toasts
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.post_message(SyncFailed("سرور در دسترس نیست؛ عملیات در صف می‌مانند."))
+        await settle(pilot)
+        assert any("سرور در دسترس نیست" in t for t in toasts(app))
+        app.status.connection = "online"
+        app.status.last_sync = "2026-11-28T10:00:00Z"
+        app._apply_stats({"clock_offset_ms": 7 * 60_000, "pending": 12, "attention": 3})
+        await settle(pilot)
+        text = app.screen.query_one(StatusBar).text
+        assert "ساعت رایانه ۷ دقیقه عقب" in text and "نیازمند توجه" in text
+        assert cell_len(rtl.layout_line(text).visual.strip()) <= 80
+
+
 async def test_draft_survives_a_crash(make_app, settings, store) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
