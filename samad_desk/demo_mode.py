@@ -41,16 +41,26 @@ class ServerGuard:
         self._cleanups = list(cleanups)
         self._previous: dict[int, Any] = {}
         self._done = False
+        self._running = False
+        self._deferred: int | None = None  # a signal that came while the clean-ups ran
 
     def cleanup(self) -> None:
         if self._done:
             return
         self._done = True
-        for step in self._cleanups:
-            try:
-                step()
-            except Exception:  # noqa: BLE001 - the other clean-ups must still run
-                pass
+        self._running = True
+        try:
+            for step in self._cleanups:
+                try:
+                    step()
+                except Exception:  # noqa: BLE001 - the other clean-ups must still run
+                    pass
+        finally:
+            self._running = False
+        if self._deferred is not None:
+            # the terminal closed while the server was being stopped: now pass it on
+            signum, self._deferred = self._deferred, None
+            self._pass_on(signum, None)
 
     def __enter__(self) -> ServerGuard:
         for sig in GUARDED_SIGNALS:
@@ -80,8 +90,16 @@ class ServerGuard:
         self._previous.clear()
 
     def _on_signal(self, signum: int, frame: Any) -> None:
-        previous = self._previous.get(signum)
+        if self._running:
+            # inside a clean-up (a normal quit stopping the server, interrupted by the
+            # signal): dying now would leave the server half-stopped; finish first
+            self._deferred = signum
+            return
         self.cleanup()
+        self._pass_on(signum, frame)
+
+    def _pass_on(self, signum: int, frame: Any) -> None:
+        previous = self._previous.get(signum)
         self._restore_handlers()
         if callable(previous):
             previous(signum, frame)
