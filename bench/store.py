@@ -107,17 +107,22 @@ def _stock_db(path: Path, tag: str) -> Path:
 
 
 def _samples(path: Path, k: int = 2000) -> dict:
-    codes, agencies, citizens = [], set(), []
+    codes, agencies, citizens, citizen_ids = [], set(), [], []
     rng = random.Random(3)
     for ent, doc in _items(path):
         if ent == "case" and rng.random() < 0.05:
             codes.append(doc["tracking_code"])
         elif ent == "agency":
             agencies.add(doc["id"])
-        elif ent == "citizen" and len(citizens) < 5 and doc.get("national_id"):
-            citizens.append(doc)
+        elif ent == "citizen":
+            if len(citizens) < 5 and doc.get("national_id"):
+                citizens.append(doc)
+            if rng.random() < 0.01:
+                citizen_ids.append(doc["id"])
     rng.shuffle(codes)
-    return {"codes": codes[:k], "agencies": sorted(agencies), "citizens": citizens}
+    rng.shuffle(citizen_ids)
+    return {"codes": codes[:k], "agencies": sorted(agencies), "citizens": citizens,
+            "citizen_ids": citizen_ids[:300]}
 
 
 def _call_ops(next_code, rng: random.Random, agency: str) -> list[dict]:
@@ -339,6 +344,33 @@ def _raw_fsync(directory: Path, n: int = 200) -> tuple[float, float]:
 # ------------------------------------------------------------------ run
 
 
+def _citizen_history_metric(s, cached_ids: list[str], scale: str) -> Metric:
+    """A profile's details and merge history: ``events_of_citizen`` (the cache's event/cit
+    index plus the pending overlay) vs what the merge history did before the index: one
+    scan of every cached event (then kept up to date from store notifications)."""
+    from samad_desk.domain.models import event_citizen_ids
+
+    pending_ids = list(dict.fromkeys(o["entity_id"] for o in s.pending_ops(limit=100_000)
+                                     if o["type"] == "citizen.upsert"))[:200]
+    ids = [x for pair in zip(cached_ids, pending_ids + cached_ids, strict=False) for x in pair]
+    found = sum(len(s.events_of_citizen(i)) for i in ids)
+    t = time_calls(lambda i: s.events_of_citizen(ids[i % len(ids)]), len(ids))
+    scans = []
+    n_events = 0
+    for _ in range(2):
+        t0 = time.perf_counter()
+        n_events = hits = 0
+        for ev in s.iter_entities("event"):
+            n_events += 1
+            if ids[0] in event_citizen_ids(ev):
+                hits += 1
+        scans.append((time.perf_counter() - t0) * 1000)
+    return Metric("citizen_history_p95_ms", t.p95, "ms", min(scans), "scan of every cached event (before)", "-",
+                  f"{len(ids)} profiles at {scale} (half with this run's pending edits, half cached), "
+                  f"{found} events found; p50 {t.p50:.3f} ms; the scan read {n_events:,} events "
+                  f"(best of 2)")
+
+
 def run(quick: bool = False) -> list[Metric]:
     from tinydb import Query, TinyDB
 
@@ -427,6 +459,7 @@ def run(quick: bool = False) -> list[Metric]:
             after.append((time.perf_counter() - t0) * 1000)
         fsync_ms = _raw_fsync(s.outbox)
         stock.close()
+        metrics.append(_citizen_history_metric(s, smp["citizen_ids"], scale))
         metrics.append(Metric("cartable_after_save_p95_ms", percentile(after, 95), "ms", tcs.p95,
                               "stock TinyDB search", "≤ 2 ms",
                               f"cartable right after a save (memo invalidated; pending ops of this run "
