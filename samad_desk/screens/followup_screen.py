@@ -209,6 +209,7 @@ class FollowupScreen(DeskScreen):
             self._load(op["entity_id"])
 
     def _found(self, cases: list[dict[str, Any]]) -> None:
+        self._clear_case()  # a new search: nothing of the previous case stays to record upon
         self.cases = cases
         results = self.query_one("#fu-results", RtlOptionList)
         if len(cases) == 1:
@@ -236,6 +237,9 @@ class FollowupScreen(DeskScreen):
         self._load(case_id)
 
     def _show(self, view: CaseView) -> None:
+        # a refresh of the same case (after each sync round, or a remote case re-read from
+        # the server) must not pull the focus away from the field the agent is in
+        same_case = self.view is not None and self.view.case.get("id") == view.case.get("id")
         self.view = view
         self.query_one("#fu-results").remove_class("-shown")
         case = view.case
@@ -274,7 +278,8 @@ class FollowupScreen(DeskScreen):
         history = self.query_one("#fu-history", Vertical)
         history.remove_children()
         history.mount_all([RText(event_line(e), classes="history-row") for e in view.events])
-        self.query_one("#in-note").focus()
+        if not same_case:
+            self.query_one("#in-note").focus()
 
     @property
     def summary_text(self) -> str:

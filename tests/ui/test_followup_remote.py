@@ -133,12 +133,17 @@ async def test_another_agents_case_found_on_the_server_then_followed_up_and_sync
             # pushed by the desk's own sync engine, accepted by the server
             await wait_until(pilot, lambda: store.stats()["pending"] == 0)
             assert store.needs_attention() == []
-            # after the round the screen refreshes the case from the server, still shown
+            # after a sync round the screen re-reads the case from the server: still
+            # shown, and the agent's focus (now on the satisfaction field) stays put
+            await pilot.press("tab")
+            focused, shown = app.focused, screen.view
             await pilot.press("shift+f5")
+            await wait_until(pilot, lambda: screen.view is not shown and screen.view is not None)
             await settle(pilot)
-            await wait_until(pilot, lambda: screen.view is not None and screen.view.remote)
+            assert screen.view.remote and not screen.view.stale
             assert "ارجاع‌شده" in screen.summary_text
             assert screen.query_one("#row-query").error == ""
+            assert app.focused is focused
     finally:
         store.close()
     # the server holds the follow-up in the case's history, in this agent's name
