@@ -26,9 +26,9 @@ from typing import Any
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CONTACT_FIELDS, Role
 from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
-from samad_desk.domain.sla import WorkingCalendar, iran_date
+from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.text.digits import fa
-from samad_desk.text.jalali import format_jalali
+from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
 from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
 
@@ -70,20 +70,6 @@ def display_value(field_name: str, value: Any) -> str:
     if field_name in _DIGIT_FIELDS:
         return fa(str(value))
     return str(value)
-
-
-def jalali_day(iso: Any) -> str:
-    """The Jalali date of an ISO date, or of an ISO time as a day in Iran (a change made
-    at 01:00 Tehran time is 21:30 UTC the day before)."""
-    if not iso:
-        return ""
-    text = str(iso)
-    try:
-        if len(text) > 10:
-            return format_jalali(iran_date(datetime.fromisoformat(text.replace("Z", "+00:00"))))
-        return format_jalali(date.fromisoformat(text))
-    except ValueError:
-        return text
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.reports.deadlines import DeadlineCue, deadline_cue, remaining_days
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
-from samad_desk.text.jalali import format_jalali
+from samad_desk.text.jalali import jalali_day
 from samad_desk.text.normalize import name_key
 
 #: filter value meaning "any"
@@ -68,17 +68,14 @@ def _label(enum, value: str | None) -> str:
 
 
 def jalali_text(iso: object) -> str:
-    """The Jalali day of an ISO date or datetime, Persian digits; "" for none; the raw day
-    (Persian digits) when it is not a date."""
-    return _jalali_day(str(iso)[:10]) if iso else ""
+    """The Jalali day of an ISO date or datetime (a time as a day in Tehran), Persian
+    digits; "" for none; the raw text (Persian digits) when it is not a date."""
+    return _jalali_day(str(iso)) if iso else ""
 
 
-@lru_cache(maxsize=4096)
-def _jalali_day(day: str) -> str:
-    try:
-        return format_jalali(date.fromisoformat(day))
-    except ValueError:
-        return to_persian_digits(day)
+@lru_cache(maxsize=8192)
+def _jalali_day(value: str) -> str:
+    return jalali_day(value)
 
 
 @lru_cache(maxsize=8192)

@@ -107,6 +107,24 @@ def format_jalali_datetime(
     return fa(s) if persian_digits else s
 
 
+def jalali_day(value: object) -> str:
+    """The Jalali day, Persian digits, of an ISO date (``"2026-11-28"``) or of an ISO time
+    as a day in Tehran (``"2026-11-27T21:30:00Z"`` is 00:00 on the 28th there, not the
+    27th); ``""`` for none; the text itself, Persian digits, when it is not a date."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if len(text) > 10:
+            moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=_dt.UTC)
+            return format_jalali(moment.astimezone(TEHRAN).date())
+        return format_jalali(_dt.date.fromisoformat(text))
+    except ValueError:
+        return fa(text)
+
+
 def format_jalali_long(d: _dt.date) -> str:
     """``"۱۵ فروردین ۱۴۰۳"``."""
     y, m, day = jalali_parts(d)

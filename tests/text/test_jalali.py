@@ -205,3 +205,22 @@ def test_round_trip_every_day_for_years():
         text = format_jalali(d)
         assert parse(text).value == d, text
         d += step
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2026-11-28", "۱۴۰۵/۰۹/۰۷"),  # a date is that day
+        ("2026-11-27T21:30:00Z", "۱۴۰۵/۰۹/۰۷"),  # 01:00 in Tehran: already the next day
+        ("2026-11-27T20:29:59Z", "۱۴۰۵/۰۹/۰۶"),  # 23:59:59 in Tehran
+        ("2026-11-27T21:30:00+00:00", "۱۴۰۵/۰۹/۰۷"),
+        ("2026-11-27T21:30:00", "۱۴۰۵/۰۹/۰۷"),  # naive: UTC
+        ("", ""),
+        (None, ""),
+        ("2026-13-01", "۲۰۲۶-۱۳-۰۱"),  # not a date: the text, Persian digits
+    ],
+)
+def test_jalali_day_of_dates_and_times_is_a_day_in_tehran(value, shown):
+    from samad_desk.text.jalali import jalali_day
+
+    assert jalali_day(value) == shown
