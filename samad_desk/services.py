@@ -23,7 +23,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.models import CaseState, CaseType, Role
 from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT, StoreReader, dry_run
-from samad_desk.domain.sla import WorkingCalendar, remaining_working_days
+from samad_desk.domain.sla import WorkingCalendar, iran_date, remaining_working_days
 from samad_desk.domain.tracking import format_tracking_code, parse_tracking_code
 from samad_desk.domain.workflow import check_payload, check_transition
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
@@ -542,7 +542,7 @@ class DeskServices:
             parsed_date = parse_jalali_date(
                 form.birth_date,
                 field=FIELD_LABELS["birth_date"],
-                today=self.now().date(),
+                today=iran_date(self.now()),
                 not_future=True,
             )
             if not parsed_date.ok or parsed_date.value is None:
@@ -834,9 +834,8 @@ class DeskServices:
         ]
         written = True
         try:
-            # the cursor is handed back as it is: these entities come from outside the
-            # change log, which the next pull continues unaffected
-            self.store.apply_changes(changes, self.store.cursor(), None)
+            # outside the change log: the cursor and last-sync time are left alone
+            self.store.put_entities(changes)
         except StoreError:
             written = False
         out = []
@@ -891,7 +890,7 @@ class DeskServices:
             except ValueError:
                 due = None
             try:
-                remaining = remaining_working_days(case, self.now().date(), self.calendar)
+                remaining = remaining_working_days(case, iran_date(self.now()), self.calendar)
             except Exception:
                 remaining = None
         return CaseView(case, citizen, agency, events, remaining, due, remote=remote, stale=stale)
@@ -903,8 +902,7 @@ class DeskServices:
 
         if case_id in self.remote_cases:
             try:
-                self.store.apply_changes([{"entity": "case", "id": case_id, "op": "delete"}],
-                                         self.store.cursor(), None)
+                self.store.put_entities([{"entity": "case", "id": case_id, "op": "delete"}])
             except StoreError:
                 pass
         self.remote_cases.discard(case_id)

@@ -201,13 +201,17 @@ OPENAPI: dict = {
         "/v1/cases/lookup": {
             "get": {
                 "security": AUTH,
-                "summary": "cases by tracking code or national ID, within the operator's read scope "
-                "(agents and supervisors: the province; officers: their agency)",
+                "summary": "cases by tracking code or national ID, with their citizens and events, "
+                "within the operator's read scope (agents and supervisors: the province; officers: "
+                "their agency)",
                 "parameters": [
                     {"name": "tracking_code", "in": "query", "schema": {"type": "string"}},
                     {"name": "national_id", "in": "query", "schema": {"type": "string"}},
                 ],
-                "responses": {"200": _ok({"type": "object"})},
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "cases": {"type": "array", "items": {"type": "object"}},
+                    "citizens": {"type": "array", "items": {"type": "object"}},
+                    "events": {"type": "array", "items": {"type": "object"}}}})},
             }
         },
         "/v1/track/{code}": {

@@ -500,7 +500,8 @@ class Central(PushMixin, PullMixin):
 
     # -- case lookup for follow-up calls ----------------------------------------------------
     def lookup_cases(self, principal: Principal, tracking_code: str | None, national_id: str | None) -> dict:
-        """Cases by tracking code or national ID, for an agent answering a follow-up call.
+        """Cases by tracking code or national ID, with their citizens and every event of
+        those cases, for an agent answering a follow-up call.
 
         Agents, supervisors and admins see any case of their province; officers and
         managers only their agency's cases."""
@@ -540,4 +541,10 @@ class Central(PushMixin, PullMixin):
                     t.c.entity == "citizen", t.c.id.in_(cids)))).all()]
             if op["role"] in ("officer", "manager") and not cases:
                 citizens = []
-        return {"cases": cases, "citizens": citizens}
+            # each visible case's whole history: the follow-up screen shows it in order
+            events = []
+            case_ids = [c["id"] for c in cases if c.get("id")]
+            if case_ids:
+                events = [loads(r.data) for r in conn.execute(select(t.c.data).where(and_(
+                    t.c.entity == "event", t.c.case_id.in_(case_ids), t.c.deleted.is_(False)))).all()]
+        return {"cases": cases, "citizens": citizens, "events": events}

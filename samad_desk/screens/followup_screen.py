@@ -12,7 +12,6 @@ the server does not answer, the reason shows at the field and what was typed sta
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -45,7 +44,7 @@ from samad_desk.services import (
     tracking_label,
 )
 from samad_desk.text.digits import fa, to_ascii_digits
-from samad_desk.text.jalali import format_jalali
+from samad_desk.text.jalali import jalali_day
 
 SATISFACTION = [
     Choice("none", "نامشخص (پاسخی نیامده یا نپرسیدیم)"),
@@ -69,15 +68,6 @@ EVENT_LABELS = {
 }
 
 
-def _jalali(iso: Any) -> str:
-    if not iso:
-        return ""
-    try:
-        return format_jalali(date.fromisoformat(str(iso)[:10]))
-    except ValueError:
-        return str(iso)
-
-
 def event_line(e: dict[str, Any]) -> str:
     kind = EVENT_LABELS.get(str(e.get("kind")), str(e.get("kind")))
     actor = (e.get("actor") or {}).get("name") or ""
@@ -85,7 +75,7 @@ def event_line(e: dict[str, Any]) -> str:
     detail = (
         data.get("text") or data.get("note") or data.get("reason") or data.get("agency_name") or ""
     )
-    line = f"{_jalali(e.get('at'))} {kind}"
+    line = f"{jalali_day(e.get('at'))} {kind}"
     if actor:
         line += f" ({actor})"
     if detail:
@@ -220,7 +210,7 @@ class FollowupScreen(DeskScreen):
         rows = []
         for case in cases:
             code = tracking_label(str(case.get("tracking_code", "")))
-            label = f"{code} — {subject_text(self.services, case)} — {_jalali(case.get('registered_at'))}"
+            label = f"{code} — {subject_text(self.services, case)} — {jalali_day(case.get('registered_at'))}"
             rows.append((label, str(case["id"])))
         # shown only now: laid out again once the list has its size
         results.add_class("-shown")

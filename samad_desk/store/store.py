@@ -1054,6 +1054,25 @@ class Store:
             self._restatus(list(self._ops))
         self._notify(StoreChange("synced", frozenset(touched)))
 
+    def put_entities(self, changes: list[dict]) -> None:
+        """Write documents read outside the pull (a case another office holds, found for a
+        follow-up call) into the cache, version-checked like a pull page, under
+        ``sync.lock``. The cursor and the last-sync time are left alone: a lookup racing a
+        pull never sets the cursor back, and it is not a sync."""
+        if self.read_only:
+            raise StoreError("این پنجره فقط‌خواندنی است؛ به‌روزرسانی حافظهٔ محلی انجام نشد.", code="read_only_store")
+        with self._lock, self._sync_lock.held():
+            self.cache.refresh()
+            try:
+                touched = self.cache.apply(changes)
+                self.cache.commit_meta()
+            except OSError as exc:
+                self.cache.load()
+                raise from_os_error(exc, "به‌روزرسانی حافظهٔ محلی") from exc
+            self.overlay.invalidate()
+            self._restatus(list(self._ops))
+        self._notify(StoreChange("synced", frozenset(touched)))
+
     def replace_from_snapshot(self, entities: Iterable[dict], cursor: str) -> None:
         """Swap the whole cache for a server snapshot (change-shaped records)."""
         if self.read_only:

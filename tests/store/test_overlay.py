@@ -250,3 +250,19 @@ def test_pending_merge_and_unmerge_are_overlaid(seeded):
     assert s.get("citizen", idb)["merged_into"] is None
     assert s.get("citizen", ida)["city"] == "قزوین"
     assert s.citizen_by_national_id(b[0]["payload"]["national_id"])["id"] == idb
+
+
+def test_put_entities_leaves_the_cursor_and_last_sync_alone(seeded):
+    """A case read through the server's lookup (another office's) is written like a pull
+    page, but it is not a sync: the cursor never moves back, the last-sync time stays."""
+    s = seeded
+    meta_before = dict(s.cache.meta)
+    case = {"id": "case-remote", "tracking_code": "000990000017", "citizen_id": "cit-remote",
+            "state": "referred", "agency_id": "ag-1", "version": 3}
+    s.put_entities([{"entity": "case", "id": case["id"], "op": "put", "version": 3, "data": case}])
+    assert s.get("case", "case-remote")["version"] == 3
+    assert s.cursor() == meta_before["cursor"] and s.cache.meta.get("last_sync") == meta_before.get("last_sync")
+    s.put_entities([{"entity": "case", "id": case["id"], "op": "put", "version": 2, "data": dict(case, version=2)}])
+    assert s.get("case", "case-remote")["version"] == 3  # version-checked like a pull
+    s.put_entities([{"entity": "case", "id": case["id"], "op": "delete"}])
+    assert s.get("case", "case-remote") is None

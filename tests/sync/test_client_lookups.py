@@ -76,7 +76,10 @@ def test_lookup_cases_within_scope_only(srv, water_case, tmp_path):
     found = agent.lookup_cases(tracking_code=code)
     assert [c["id"] for c in found["cases"]] == [case_id]
     assert [c["national_id"] for c in found["citizens"]] == [NID]
-    assert found["events"] == []  # the server does not send histories (yet)
+    # the case's whole history, and only this case's
+    assert {e["case_id"] for e in found["events"]} == {case_id}
+    assert [e["kind"] for e in sorted(found["events"], key=lambda e: (e["at"], e["op_id"]))][:2] == [
+        "register", "refer"]
     by_nid = agent.lookup_cases(national_id=NID)
     assert [c["id"] for c in by_nid["cases"]] == [case_id]
     # another agency's officer: the same answer as for a code that does not exist

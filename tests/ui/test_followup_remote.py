@@ -122,6 +122,8 @@ async def test_another_agents_case_found_on_the_server_then_followed_up_and_sync
             assert "آب و فاضلاب" in summary
             assert "روز کاری مانده" in summary
             assert screen.view is not None and screen.view.remote
+            # the server sends the case's whole history with it
+            assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع"]
             # written into the cache like a pull: the case and its citizen
             assert store.get("case", theirs.case_id)["tracking_code"] == theirs.tracking_code
             assert store.get("citizen", theirs.citizen_id)["national_id"] == nid
@@ -142,6 +144,8 @@ async def test_another_agents_case_found_on_the_server_then_followed_up_and_sync
             await settle(pilot)
             assert screen.view.remote and not screen.view.stale
             assert "ارجاع‌شده" in screen.summary_text
+            # the follow-up, now synced, comes back in the server's history
+            assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع", "پیگیری"]
             assert screen.query_one("#row-query").error == ""
             assert app.focused is focused
     finally:
