@@ -485,7 +485,9 @@ class PushMixin:
                 return None  # the reducer answers "not found"
             if role in ("officer", "manager") and row.agency_id != actor.get("agency_id"):
                 return "forbidden", MSG_FORBIDDEN_CASE
-            if role == "supervisor" and row.province != actor.get("province"):
+            # the 111 unit, supervisors and admins work their own province's cases (the
+            # same bound as their lookup and their pull); another province's is forbidden
+            if role in ("agent", "supervisor", "admin") and row.province != actor.get("province"):
                 return "forbidden", MSG_FORBIDDEN_CASE
         return None
 

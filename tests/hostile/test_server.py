@@ -204,7 +204,7 @@ def test_other_agencys_cases_do_not_leak(server):
     power.pull_all()
     assert case_id not in power.visible("case") and cit_id not in power.visible("citizen")
     r = server.get("/v1/cases/lookup", params={"tracking_code": code}, headers=power.headers)
-    assert r.status_code == 200 and r.json() == {"cases": [], "citizens": []}
+    assert r.status_code == 200 and r.json() == {"cases": [], "citizens": [], "events": []}
     # an op on the other agency's case: forbidden, and its state is not echoed back
     res = power.push(O.case_answer(case_id, "پاسخ جعلی", power.actor))["results"][0]
     assert res["status"] == "rejected" and res["code"] == "forbidden" and "current" not in res
@@ -300,9 +300,17 @@ def test_lookup_by_national_id_stays_in_the_province(server):
         d = Desk(server, user, "p")
         for params in ({"national_id": nid}, {"tracking_code": code}):
             r = server.get("/v1/cases/lookup", params=params, headers=d.headers)
-            assert r.status_code == 200 and r.json() == {"cases": [], "citizens": []}, (user, r.json())
+            assert r.status_code == 200 and r.json() == {"cases": [], "citizens": [], "events": []}, (
+                user, r.json())
     r = server.get("/v1/cases/lookup", params={"national_id": nid}, headers=agent.headers).json()
     assert [c["id"] for c in r["cases"]] == [case_id] and [c["id"] for c in r["citizens"]] == [cit_id]
+    # nor may they act on it, even knowing its id (before: an agent's push was not bounded)
+    for user in ("agent-teh", "sup-teh"):
+        d = Desk(server, user, "p")
+        res = d.push(O.case_followup(case_id, d.actor, note="پیگیری جعلی"))["results"][0]
+        assert res["status"] == "rejected" and res["code"] == "forbidden" and "current" not in res, res
+    res = agent.push(O.case_followup(case_id, agent.actor, note="شهروند دوباره تماس گرفت"))["results"][0]
+    assert res["status"] == "applied", res
 
 
 def test_a_damaged_registry_file_is_not_a_500(tmp_path):
