@@ -32,8 +32,11 @@ class ServerGuard:
     its own session so the terminal's SIGHUP never reaches it, running as an orphan.
 
     After the clean-ups a signal is passed on to the handler that was there before, or
-    the process dies of it as it would have without the guard. A signal that was ignored
-    (``nohup``) stays ignored. The desk's own BiDi restore (``terminal.bidi_session``)
+    the process dies of it as it would have without the guard. Under ``nohup`` (SIGHUP
+    ignored) a closed terminal still ends the demo, after its clean-ups: the desk's own
+    terminal handler ends it anyway (a full-screen program has nothing left to draw on),
+    and before, it did so without stopping the server. A signal that arrives while the
+    clean-ups run waits for them. The desk's BiDi restore (``terminal.bidi_session``)
     installs its handlers later and chains to these.
     """
 
@@ -65,9 +68,6 @@ class ServerGuard:
     def __enter__(self) -> ServerGuard:
         for sig in GUARDED_SIGNALS:
             try:
-                previous = signal.getsignal(sig)
-                if previous == signal.SIG_IGN:
-                    continue
                 self._previous[sig] = signal.signal(sig, self._on_signal)
             except (ValueError, OSError):  # not the main thread
                 pass

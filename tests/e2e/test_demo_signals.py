@@ -43,7 +43,7 @@ def _server_pids(marker: str) -> list[int]:
 
 
 class DemoInPty:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, nohup: bool = False) -> None:
         self.directory = directory
         self.output = b""
         env = dict(os.environ, TERM="xterm-256color", SAMAD_RTL_MODE="visual")
@@ -51,6 +51,10 @@ class DemoInPty:
         env.pop("NO_COLOR", None)
         pid, fd = pty.fork()
         if pid == 0:  # the child: becomes the demo (session leader of the new pty)
+            # a terminal emulator starts it with default dispositions, whatever this test
+            # process has (a suite run under nohup ignores SIGHUP, and exec keeps that)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN if nohup else signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.chdir(ROOT)
             os.execve(
                 sys.executable,
@@ -148,3 +152,26 @@ def test_demo_stops_its_server_when_ended_from_outside(demo, how) -> None:
     while _server_pids(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _server_pids(marker) == [], "the central server outlived the demo"
+
+
+def test_under_nohup_a_closed_terminal_still_stops_the_server(tmp_path) -> None:
+    """``nohup samad-desk demo`` (SIGHUP ignored): a closed terminal still ends the demo —
+    the desk's terminal handler ends it, there is nothing left to draw on — and now its
+    clean-ups run first; before, the server was left running (seen in a suite run started
+    under nohup, whose children inherit the ignored SIGHUP)."""
+    running = DemoInPty(tmp_path / "demo", nohup=True)
+    marker = str(running.directory)
+    try:
+        running.wait_until(lambda: bool(_server_pids(marker)), "the demo's central server")
+        running.wait_until(lambda: _desk_is_up(running), "the desk on the terminal")
+        running.close_terminal()
+        running.wait_exit()
+        deadline = time.monotonic() + 15
+        while _server_pids(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _server_pids(marker) == [], "the central server outlived the demo"
+    finally:
+        running.kill()
+        for pid in _server_pids(marker):
+            os.kill(pid, signal.SIGKILL)
+
