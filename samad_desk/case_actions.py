@@ -40,6 +40,7 @@ from samad_desk.reports import (
     state_counts,
 )
 from samad_desk.reports.deadlines import DeadlineCue, remaining_days
+from samad_desk.saving import save_ops
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize
 
@@ -341,18 +342,7 @@ class CaseActions:
     def perform(self, case_id: str, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate ``action`` with the shared rules, dry-run it, append the op; return it."""
         op = self._checked_op(case_id, action, payload)
-        from samad_desk.store import StoreError
-
-        try:
-            saved = self.store.save([op])[0]
-        except StoreError as exc:
-            raise ActionRefused(str(exc)) from exc
-        if self._wake is not None:
-            try:
-                self._wake()
-            except Exception:  # the op is durable; the sync engine retries by itself
-                pass
-        return saved
+        return save_ops(self.store, [op], wake=self._wake, error=ActionRefused)[0]
 
     @staticmethod
     def clean_payload(action: str, payload: dict[str, Any]) -> dict[str, Any]:

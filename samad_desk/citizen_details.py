@@ -27,6 +27,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CONTACT_FIELDS, Role
 from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
 from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.saving import save_ops
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
@@ -267,7 +268,6 @@ class ContactDetails:
         """Save what changed in the contact fields; ``None`` when nothing did.
 
         Raises :class:`DetailsInvalid` (per field) or :class:`DetailsError` (Persian)."""
-        from samad_desk.store import StoreError
 
         refusal = self.refusal()
         if refusal:
@@ -288,16 +288,7 @@ class ContactDetails:
         refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
         if refused is not None:
             raise DetailsError(refused.message or "این ویرایش با قواعد سامانه سازگار نیست.")
-        try:
-            saved = self.store.save([op])[0]
-        except StoreError as exc:
-            raise DetailsError(str(exc)) from exc
-        if self.sync is not None:
-            try:
-                self.sync.wake()
-            except Exception:  # the op is durable; sync retries on its own
-                pass
-        return saved
+        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=DetailsError)[0]
 
 
 __all__ = [

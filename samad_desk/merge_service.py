@@ -33,6 +33,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
 from samad_desk.domain.reducer import StoreReader, apply_op, event_id_for
 from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.saving import save_ops
 from samad_desk.text.digits import fa
 
 #: roles that may merge and unmerge citizen profiles on this desk
@@ -254,18 +255,7 @@ class MergeService:
             raise MergeError(outcome.message or "ادغام پذیرفته نشد.")
 
     def _save(self, op: dict[str, Any]) -> dict[str, Any]:
-        from samad_desk.store import StoreError
-
-        try:
-            saved = self.store.save([op])[0]
-        except StoreError as exc:
-            raise MergeError(str(exc)) from exc
-        if self.sync is not None:
-            try:
-                self.sync.wake()
-            except Exception:  # the op is durable; sync retries on its own
-                pass
-        return saved
+        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=MergeError)[0]
 
     # -- history
     def history(self, citizen_id: str) -> list[MergeRecord]:

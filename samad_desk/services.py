@@ -26,6 +26,7 @@ from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT, StoreReader, dry_run
 from samad_desk.domain.sla import WorkingCalendar, iran_date, remaining_working_days
 from samad_desk.domain.tracking import format_tracking_code, parse_tracking_code
 from samad_desk.domain.workflow import check_payload, check_transition
+from samad_desk.saving import save_ops
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
 from samad_desk.text.jalali import format_jalali, parse_jalali_date
 from samad_desk.text.national_id import parse_national_id
@@ -703,14 +704,7 @@ class DeskServices:
         return SaveResult(case_id, citizen_id, code, saved)
 
     def _save(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from samad_desk.store import StoreError
-
-        try:
-            saved = self.store.save(ops)
-        except StoreError as exc:
-            raise ServiceError(str(exc)) from exc
-        self.wake_sync()
-        return saved
+        return save_ops(self.store, ops, wake=self.wake_sync, error=ServiceError)
 
     def wake_sync(self) -> None:
         if self.sync is not None:

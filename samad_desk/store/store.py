@@ -1036,13 +1036,23 @@ class Store:
 
     def apply_changes(self, changes: list[dict], next_cursor: str | None, acks: dict | None = None) -> None:
         """Write a pull page into the cache (under ``sync.lock``), cursor last, then acks."""
+        self._write_cache(changes, {"cursor": next_cursor, "last_sync": _now_iso()}, acks)
+
+    def put_entities(self, changes: list[dict]) -> None:
+        """Write documents read outside the pull (a case another office holds, found for a
+        follow-up call) into the cache, version-checked like a pull page, under
+        ``sync.lock``. The cursor and the last-sync time are left alone: a lookup racing a
+        pull never sets the cursor back, and it is not a sync."""
+        self._write_cache(changes, {}, None)
+
+    def _write_cache(self, changes: list[dict], meta: dict, acks: dict | None) -> None:
         if self.read_only:
             raise StoreError("این پنجره فقط‌خواندنی است؛ به‌روزرسانی حافظهٔ محلی انجام نشد.", code="read_only_store")
         with self._lock, self._sync_lock.held():
             self.cache.refresh()
             try:
                 touched = self.cache.apply(changes)
-                self.cache.commit_meta(cursor=next_cursor, last_sync=_now_iso())
+                self.cache.commit_meta(**meta)
             except OSError as exc:
                 self.cache.load()
                 raise from_os_error(exc, "به‌روزرسانی حافظهٔ محلی") from exc
@@ -1050,25 +1060,6 @@ class Store:
                 recs = [{"k": "ack", "client_id": c, "through": int(n)} for c, n in acks.items()]
                 self._append_status(recs)
                 self._apply_status(recs)
-            self.overlay.invalidate()
-            self._restatus(list(self._ops))
-        self._notify(StoreChange("synced", frozenset(touched)))
-
-    def put_entities(self, changes: list[dict]) -> None:
-        """Write documents read outside the pull (a case another office holds, found for a
-        follow-up call) into the cache, version-checked like a pull page, under
-        ``sync.lock``. The cursor and the last-sync time are left alone: a lookup racing a
-        pull never sets the cursor back, and it is not a sync."""
-        if self.read_only:
-            raise StoreError("این پنجره فقط‌خواندنی است؛ به‌روزرسانی حافظهٔ محلی انجام نشد.", code="read_only_store")
-        with self._lock, self._sync_lock.held():
-            self.cache.refresh()
-            try:
-                touched = self.cache.apply(changes)
-                self.cache.commit_meta()
-            except OSError as exc:
-                self.cache.load()
-                raise from_os_error(exc, "به‌روزرسانی حافظهٔ محلی") from exc
             self.overlay.invalidate()
             self._restatus(list(self._ops))
         self._notify(StoreChange("synced", frozenset(touched)))
