@@ -32,7 +32,7 @@ def test_officer_cannot_read_another_agencys_case_anywhere(server):
     # lookup by tracking code or national ID
     for params in ({"tracking_code": code}, {"national_id": "0013542419"}):
         r = server.get("/v1/cases/lookup", headers=power.headers, params=params).json()
-        assert r == {"cases": [], "citizens": []}
+        assert r == {"cases": [], "citizens": [], "events": []}
     # status of another device's ops
     st = server.post("/v1/sync/status", headers=power.headers,
                      json={"op_ids": [accept["op_id"]]}).json()
