@@ -18,7 +18,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
@@ -93,6 +95,8 @@ class CallEntryScreen(DeskScreen):
         self._draft_timer: Timer | None = None
         self._lookup_timer: Timer | None = None
         self.last_result: SaveResult | None = None
+        # while the tracking code covers the form: the focused widget kept visible, if any
+        self._covered: tuple[Widget | None, object] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
@@ -472,6 +476,7 @@ class CallEntryScreen(DeskScreen):
         return True
 
     def action_next_call(self) -> None:
+        self._uncover_form()  # in the same frame as the panel goes: no blank frame between
         self.tracking.action_close()
 
     @property
@@ -479,11 +484,68 @@ class CallEntryScreen(DeskScreen):
         return self.query_one(TrackingPanel)
 
     def show_tracking(self, code: str, *, note: str = "") -> None:
+        self._cover_form()
         self.tracking.show_code(code, note=note)
 
     @on(TrackingPanel.Closed)
     def _tracking_closed(self) -> None:
+        self._uncover_form()
         self.reset()
+
+    # ------------------------------------------------------------------ the panel's frame
+    def _cover_form(self) -> None:
+        """Take the form out of the frame that shows the tracking code, when the panel
+        covers all of it.
+
+        Textual's compositor renders every widget that overlaps a changed region, whether
+        another covers it or not. The panel covers the ~60 widgets of the form: profiled,
+        the frame that showed it spent 15-18 ms of its ~20 ms layout pass rendering and
+        cutting up those hidden widgets, most of F2-to-code. With the form hidden that
+        part is ~5 ms (plus ~2 ms for the Hide events the form's widgets get). The focused
+        widget stays visible under the panel: a hidden widget loses the focus, and a focus
+        change restyles the whole form. Only done when the panel covers the whole form
+        (80×24, and any terminal up to 24 rows, where the screen looks exactly the same);
+        on a taller terminal the rest of the form stays in sight below the panel, as before.
+        """
+        if self._covered is not None:
+            return
+        body = self.query_one("#call-body")
+        if not self._panel_region().contains_region(body.region):
+            return
+        focused = self.focused
+        keep = focused if focused is not None and body in focused.ancestors else None
+        prior = keep.styles.inline.get_rule("visibility") if keep is not None else None
+        body.visible = False
+        if keep is not None:
+            keep.visible = True  # an own rule wins over the hidden container
+        self._covered = (keep, prior)
+
+    def _uncover_form(self) -> None:
+        if self._covered is None:
+            return
+        keep, prior = self._covered
+        self._covered = None
+        self.query_one("#call-body").visible = True
+        if keep is not None:
+            if prior is None:
+                keep.styles.clear_rule("visibility")
+            else:
+                keep.styles.visibility = prior  # type: ignore[assignment]
+
+    def _panel_region(self) -> Region:
+        """Where the (possibly still hidden) panel will be, from its own styles; an empty
+        region when they cannot say (then the form is never hidden)."""
+        styles = self.tracking.styles
+        size = self.size
+        try:
+            offset = styles.offset.resolve(size, size)
+            width = styles.width.resolve(size, size) if styles.width else None
+            height = styles.height.resolve(size, size) if styles.height else None
+        except Exception:  # an unexpected unit: keep painting the form, as before
+            return Region()
+        if width is None or height is None:
+            return Region()
+        return Region(offset.x, offset.y, int(width), int(height))
 
     def _save_failed(self, error: BaseException | None) -> None:
         if isinstance(error, FormInvalid):
@@ -501,7 +563,7 @@ class CallEntryScreen(DeskScreen):
     # ------------------------------------------------------------------ new call
     def action_new_call(self) -> None:
         if self.tracking.shown:
-            self.tracking.action_close()
+            self.action_next_call()
             return
         if self.form().is_blank() or self.form() == CallForm():
             self.reset()
