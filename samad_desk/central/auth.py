@@ -2,7 +2,10 @@
 and the in-memory rate limiter used by login and the public tracking endpoint.
 
 Refresh tokens are random strings; only their SHA-256 is stored, and each refresh
-rotates the token (the old one is revoked). Access tokens carry the operator id and
+rotates the token (the old one is revoked). A rotated token still works for
+``REFRESH_GRACE_S`` after its rotation: on a provincial office's link the answer to a
+refresh is sometimes lost, and the desk then holds only the old token (without the grace
+it was sent back to the login screen). Logout and device revocation have no grace. Access tokens carry the operator id and
 the device id; everything else (role, agency, office, province) is read from the
 database on every request, so a changed role takes effect within one request.
 """
@@ -22,6 +25,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 ACCESS_TTL_S = 15 * 60
 REFRESH_TTL_S = 30 * 24 * 3600
+#: how long a rotated refresh token may still be used (its answer lost on the way)
+REFRESH_GRACE_S = 120
 
 # modest parameters: a login costs ~20-40 ms on this class of machine
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

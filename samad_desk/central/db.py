@@ -97,6 +97,8 @@ refresh_tokens = Table(
     Column("device_id", String(128), nullable=False),
     Column("expires_at", Integer, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    # when a refresh rotated it (migration 3): it is still accepted for a short grace
+    Column("rotated_at", Integer),
 )
 
 sync_clients = Table(
@@ -209,7 +211,14 @@ def _v2(conn: Connection) -> None:
         conn.execute(text("DROP TABLE change_scopes"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+def _v3(conn: Connection) -> None:
+    """``refresh_tokens.rotated_at``: a rotated token is accepted for a short grace."""
+    cols = {c["name"] for c in inspect(conn).get_columns("refresh_tokens")}
+    if "rotated_at" not in cols:
+        conn.execute(text("ALTER TABLE refresh_tokens ADD COLUMN rotated_at INTEGER"))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -298,7 +298,7 @@ class Central(PushMixin, PullMixin):
                 return False
             conn.execute(update(t).where(t.c.id == device_id).values(revoked=True))
             r = db.refresh_tokens
-            conn.execute(update(r).where(r.c.device_id == device_id).values(revoked=True))
+            conn.execute(update(r).where(r.c.device_id == device_id).values(revoked=True, rotated_at=None))
         return True
 
     def deactivate_user(self, username: str) -> bool:
@@ -412,11 +412,18 @@ class Central(PushMixin, PullMixin):
             raise bad_request("توکن تمدید لازم است.")
         digest = auth.token_hash(refresh_token)
         t = db.refresh_tokens
+        now = time.time()
         with self.w.begin() as conn:
             row = conn.execute(select(t).where(t.c.token_hash == digest)).first()
-            if row is None or row.revoked or row.expires_at < time.time():
+            if row is None or row.expires_at < now:
                 raise unauthorized("refresh_invalid")
-            conn.execute(update(t).where(t.c.token_hash == digest).values(revoked=True))
+            if row.revoked:
+                # rotated moments ago and the answer lost on the way: the desk still holds
+                # this one; a logout or a revoked device (no rotated_at) gets no grace
+                if row.rotated_at is None or now - row.rotated_at > auth.REFRESH_GRACE_S:
+                    raise unauthorized("refresh_invalid")
+            else:
+                conn.execute(update(t).where(t.c.token_hash == digest).values(revoked=True, rotated_at=int(now)))
             op = self._operator_by(conn, id=row.operator_id)
             if op is None or not op.active:
                 raise unauthorized("refresh_invalid")

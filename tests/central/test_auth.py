@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from samad_desk.central import auth
+from samad_desk.central import auth, db
 from samad_desk.central.testing import Desk
 
 
@@ -58,16 +58,29 @@ def test_login_rate_limited_per_username_and_ip(make_server):
     assert http.post("/v1/auth/login", json={"username": "water1", "password": "water1"}).status_code == 200
 
 
-def test_refresh_rotates_and_old_token_dies(server):
+def test_refresh_rotates_and_the_old_token_dies_after_a_short_grace(server):
     desk = Desk(server, "agent1")
     r = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
     assert r.status_code == 200
     new = r.json()
     assert new["refresh_token"] != desk.login["refresh_token"]
     assert new["client_no"] == desk.login["client_no"]
+    # the answer may have been lost: within the grace the old token still works, once more
     again = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
-    assert again.status_code == 401
+    assert again.status_code == 200 and again.json()["refresh_token"] not in (
+        new["refresh_token"], desk.login["refresh_token"])
+    # after the grace it is dead
+    central = server.app.state.central
+    with central.w.begin() as conn:
+        conn.execute(db.refresh_tokens.update().where(
+            db.refresh_tokens.c.token_hash == auth.token_hash(desk.login["refresh_token"])).values(
+            rotated_at=int(time.time()) - auth.REFRESH_GRACE_S - 1))
+    late = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
+    assert late.status_code == 401
     assert server.post("/v1/auth/refresh", json={"refresh_token": "rt_forged"}).status_code == 401
+    # both successors of the graced token work (the desk holds one of them)
+    assert server.post("/v1/auth/refresh", json={"refresh_token": new["refresh_token"]}).status_code == 200
+    assert server.post("/v1/auth/refresh", json={"refresh_token": again.json()["refresh_token"]}).status_code == 200
     h = {"Authorization": f"Bearer {new['access_token']}"}
     assert server.get("/v1/sync/pull", headers=h).status_code == 200
 
@@ -141,3 +154,12 @@ def test_guessing_across_usernames_is_limited_per_ip(make_server):
         assert r.status_code == 401
     r = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1"})
     assert r.status_code == 429 and r.headers["Retry-After"]
+
+
+def test_a_revoked_device_gets_no_grace(server):
+    desk = Desk(server, "agent1")
+    r = server.post("/v1/auth/refresh", json={"refresh_token": desk.login["refresh_token"]})
+    assert r.status_code == 200
+    assert server.app.state.central.revoke_device(desk.device_id)
+    for token in (desk.login["refresh_token"], r.json()["refresh_token"]):
+        assert server.post("/v1/auth/refresh", json={"refresh_token": token}).status_code in (401, 403)

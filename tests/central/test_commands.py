@@ -85,3 +85,21 @@ def test_migration_2_moves_scope_rows_into_the_change_log(db_url):
         water = Desk(http, "water1")
         assert len(water.pull_all()) > 10  # agencies and operators, visible again
     central.close()
+
+
+def test_migration_3_adds_the_refresh_grace_column(db_url):
+    from sqlalchemy import inspect, text
+
+    app = create_app(db_url)
+    central = app.state.central
+    from samad_desk.central.seed import seed_demo
+
+    seed_demo(central, full=False)
+    with central.w.begin() as conn:  # back to the version-2 shape
+        conn.execute(text("ALTER TABLE refresh_tokens DROP COLUMN rotated_at"))
+        conn.execute(db.schema_version.update().values(version=2))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 3
+    with central.engine.connect() as conn:
+        assert "rotated_at" in {c["name"] for c in inspect(conn).get_columns("refresh_tokens")}
+    login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1")
+    assert central.refresh(login["refresh_token"])["refresh_token"]

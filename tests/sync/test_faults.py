@@ -388,3 +388,24 @@ def test_cut_snapshot_download_leaves_the_cache_alone(world, desk_factory):
     assert set(ids) <= {c["id"] for c in fresh.cases()}
     water.sync_until_quiet()
     assert cache_view(fresh) == cache_view(water)
+
+
+# F21b ------------------------------------------------------------------------------------
+def test_a_lost_refresh_answer_does_not_cost_a_login(world):
+    """The access token expires; the refresh is committed on the server (the old refresh
+    token rotated) but its answer is cut on the way back. The desk still holds only the
+    old refresh token: within the server's grace it refreshes again and the ops go out —
+    before, the agent was sent to the login screen."""
+    central, proxy, agent, water = world
+    _calls(agent, 2, water.operator["agency_id"])
+    agent.client.tokens.update(access_token="expired.token.value")
+    old_refresh = agent.client.tokens.refresh_token
+    proxy.cut_response(after=0, match=b"POST /v1/auth/refresh")
+    first = agent.sync()
+    assert not first["ok"] and first["state"] != "auth_required", first
+    assert agent.client.tokens.refresh_token == old_refresh  # the answer never arrived
+    stats = agent.sync_until_quiet()
+    assert stats["ok"] and agent.reporter.state != "auth_required"
+    assert agent.client.tokens.refresh_token != old_refresh
+    water.sync_until_quiet()
+    check_global(central.db_url, [agent, water])
