@@ -258,13 +258,19 @@ class MergeService:
         return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=MergeError)[0]
 
     # -- history
-    def history(self, citizen_id: str) -> list[MergeRecord]:
-        """The merges ``citizen_id`` took part in (as survivor or merged profile), synced
-        and this desk's pending ones, newest first: one index lookup in the store
-        (:meth:`samad_desk.store.Store.events_of_citizen`)."""
+    def history(self, citizen_id: str | None = None) -> list[MergeRecord]:
+        """The merges ``citizen_id`` took part in (as survivor or merged profile), or every
+        merge this desk knows, synced and this desk's pending ones, newest first: index
+        lookups in the store (:meth:`samad_desk.store.Store.events_of_citizen`,
+        :meth:`~samad_desk.store.Store.citizen_events_of_kind`), never a scan."""
         merges: dict[str, MergeRecord] = {}
         undone: dict[str, bool] = {}  # merge op id -> every unmerge of it still pending
-        for ev in self.store.events_of_citizen(citizen_id):
+        if citizen_id is None:
+            events = [*self.store.citizen_events_of_kind("citizen.merge"),
+                      *self.store.citizen_events_of_kind("citizen.unmerge")]
+        else:
+            events = self.store.events_of_citizen(citizen_id)
+        for ev in events:
             if ev.get("kind") == "citizen.merge":
                 rec = _record_of(ev)
                 rec.pending = bool(ev.get("pending"))

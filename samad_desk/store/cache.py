@@ -82,7 +82,12 @@ INDEXES: dict[str, dict[str, tuple[str, object]]] = {
         "mob": ("m", _mobile_key),
     },
     # citizen-level events by every citizen they concern (a key list: one entry per id)
-    "event": {"case": ("m", lambda d: d.get("case_id")), "cit": ("m", lambda d: event_citizen_ids(d) or None)},
+    "event": {
+        "case": ("m", lambda d: d.get("case_id")),
+        "cit": ("m", lambda d: event_citizen_ids(d) or None),
+        # citizen-level events by kind (every merge of the desk, for the merge history)
+        "ckind": ("m", lambda d: d.get("kind") if not d.get("case_id") else None),
+    },
 }
 
 

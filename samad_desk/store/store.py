@@ -34,7 +34,7 @@ from samad_desk.store.journal import (
     read_stream,
     scan_bytes,
 )
-from samad_desk.store.overlay import Overlay, entity_of
+from samad_desk.store.overlay import Overlay, _event_id, entity_of
 
 log = logging.getLogger(__name__)
 
@@ -943,6 +943,20 @@ class Store:
                 evs[doc["id"]] = dict(doc)
             for ev in self.overlay.events_of_citizen(citizen_id):
                 if ev["id"] not in evs:
+                    evs[ev["id"]] = dict(ev, pending=True)
+        return sorted(evs.values(), key=_event_order)
+
+    def citizen_events_of_kind(self, kind: str) -> list[dict]:
+        """Every citizen-level event of one kind (``citizen.merge``, …), synced (the cache's
+        ``event/ckind`` index) and pending (``"pending": True``), oldest first."""
+        self._maybe_refresh()
+        with self._lock:
+            evs: dict[str, dict] = {d["id"]: dict(d) for d in self.cache.find("event", "ckind", kind)}
+            for op in list(self.overlay.ops.values()):
+                if op.get("type") != kind:
+                    continue
+                ev = self.overlay.get("event", _event_id(op["op_id"]))
+                if ev is not None and ev["id"] not in evs:
                     evs[ev["id"]] = dict(ev, pending=True)
         return sorted(evs.values(), key=_event_order)
 

@@ -133,6 +133,7 @@ async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) 
     """Three candidates share the mobile: the supervisor marks two with Enter and goes on
     with F2; then merges the queue's pair: the queue empties and the profile has the cases."""
     from samad_desk.screens.duplicates_screen import DuplicatesScreen
+    from samad_desk.screens.merge_history_screen import MergeHistoryScreen
     from samad_desk.screens.merge_screen import MergePickScreen, MergeScreen
     from samad_desk.screens.modals import ConfirmModal
     from samad_desk.screens.profile_screen import ProfileScreen
@@ -180,5 +181,12 @@ async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) 
         await settle(pilot)
         assert app.screen is queue
         assert queue.groups == [] and "شهروند تکراری پیدا نشد" in queue.text
+        # F3 there: every merge of the desk (it used to fail: the history needed a profile)
+        await pilot.press("f3")
+        await settle(pilot)
+        history = app.screen
+        assert isinstance(history, MergeHistoryScreen)
+        assert len(history.query_one("#merge-history-table").records) == 1
+        assert "در صف ارسال" in history.text
     [op] = store.pending_ops()
     assert op["type"] == "citizen.merge" and set([op["entity_id"], *op["payload"]["merged_ids"]]) == {ids["a"], ids["b"]}

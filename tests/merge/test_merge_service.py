@@ -17,6 +17,7 @@ from merge_helpers import (
     seed_snapshot,
 )
 
+from samad_desk.domain.reducer import event_id_for
 from samad_desk.merge_service import MergeError, MergeService
 
 PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
@@ -92,3 +93,27 @@ def test_pending_unmerge_shows_before_sync(store) -> None:
     op = svc.merge(ids["a"], [ids["b"]], {})
     svc.unmerge(op["op_id"])
     assert store.get("citizen", ids["b"])["merged_into"] is None
+
+
+def test_every_merge_of_the_desk_synced_and_pending(store) -> None:
+    """The duplicates queue's F3 lists every merge, not one profile's: a synced merge (in
+    the cache, found through the event/ckind index) and a pending one, with an unmerge."""
+    ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
+    svc = MergeService(store, SUPERVISOR)
+    synced = svc.merge(ids["a"], [ids["b"]], {})
+    # sync it: acknowledged, and the server's event and citizens pulled into the cache
+    ev = dict(store.get("event", event_id_for(synced["op_id"])))
+    changes = [{"entity": "event", "id": ev["id"], "version": 1, "op": "put", "data": ev}]
+    for cid in (ids["a"], ids["b"]):
+        doc = store.get("citizen", cid)
+        changes.append({"entity": "citizen", "id": cid, "version": doc["version"], "op": "put", "data": dict(doc)})
+    store.record_results([{"op_id": synced["op_id"], "client_seq": synced["client_seq"], "status": "applied",
+                           "seq": 900, "entity_version": 2}])
+    store.apply_changes(changes, "cur-merged", {store.client_id: synced["client_seq"]})
+    assert store.pending_ops() == []
+    pending = svc.merge(ids["s1"], [ids["s2"]], {})
+    svc.unmerge(pending["op_id"])
+    records = svc.history()
+    assert [(r.op_id, r.pending, r.undone) for r in records] == [
+        (pending["op_id"], True, True), (synced["op_id"], False, False)]
+    assert [r.op_id for r in svc.history(ids["b"])] == [synced["op_id"]]

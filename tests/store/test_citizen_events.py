@@ -127,7 +127,7 @@ def test_missing_indexes_names_the_old_shards(seeded, monkeypatch):
                                                     {"case": cache_mod.INDEXES["event"]["case"]}))
     monkeypatch.undo()
     missing = s.cache.missing_indexes()
-    assert missing and all(m.startswith("event.") and m.endswith(": cit") for m in missing)
+    assert missing and all(m.startswith("event.") and m.endswith(": cit, ckind") for m in missing)
 
 
 def test_two_pending_profiles_with_one_id_fold_in_op_order(seeded):
