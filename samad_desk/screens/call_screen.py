@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
@@ -58,6 +57,7 @@ from samad_desk.text.jalali import format_jalali
 TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
 CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
 CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
+_NO_RULE = object()  # the form had no offset of its own before the tracking code covered it
 
 
 class CallEntryScreen(DeskScreen):
@@ -95,8 +95,8 @@ class CallEntryScreen(DeskScreen):
         self._draft_timer: Timer | None = None
         self._lookup_timer: Timer | None = None
         self.last_result: SaveResult | None = None
-        # while the tracking code covers the form: the focused widget kept visible, if any
-        self._covered: tuple[Widget | None, object] | None = None
+        # while the tracking code covers the form: the form's own offset rule before
+        self._covered: object | None = None
 
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
@@ -494,47 +494,42 @@ class CallEntryScreen(DeskScreen):
 
     # ------------------------------------------------------------------ the panel's frame
     def _cover_form(self) -> None:
-        """Take the form out of the frame that shows the tracking code, when the panel
-        covers all of it.
+        """Move the form out of the screen while the tracking panel covers all of it.
 
         Textual's compositor renders every widget that overlaps a changed region, whether
         another covers it or not. The panel covers the ~60 widgets of the form: profiled,
-        the frame that showed it spent 15-18 ms of its ~20 ms layout pass rendering and
-        cutting up those hidden widgets, most of F2-to-code. With the form hidden that
-        part is ~5 ms (plus ~2 ms for the Hide events the form's widgets get). The focused
-        widget stays visible under the panel: a hidden widget loses the focus, and a focus
-        change restyles the whole form. Only done when the panel covers the whole form
-        (80×24, and any terminal up to 24 rows, where the screen looks exactly the same);
-        on a taller terminal the rest of the form stays in sight below the panel, as before.
+        the frame that showed it spent 13-18 ms of its ~20 ms layout pass rendering and
+        cutting up those covered widgets, most of F2-to-code. Moved below the screen's
+        edge (an offset, in the same layout pass that shows the panel), they are clipped
+        and never rendered: that part drops to ~5 ms. Not hidden: a hidden widget gets a
+        Hide event and loses the focus, and a focus change restyles the form; moved, every
+        widget keeps its state and the focus stays where it was. Only done when the panel
+        covers the whole form (80×24, and any terminal up to 24 rows), where the screen
+        shows exactly the same cells; on a taller terminal the rest of the form stays in
+        sight below the panel, as before.
         """
         if self._covered is not None:
             return
         body = self.query_one("#call-body")
         if not self._panel_region().contains_region(body.region):
             return
-        focused = self.focused
-        keep = focused if focused is not None and body in focused.ancestors else None
-        prior = keep.styles.inline.get_rule("visibility") if keep is not None else None
-        body.visible = False
-        if keep is not None:
-            keep.visible = True  # an own rule wins over the hidden container
-        self._covered = (keep, prior)
+        self._covered = body.styles.inline.get_rule("offset", _NO_RULE)
+        body.styles.offset = (0, self.size.height + body.region.height)
 
     def _uncover_form(self) -> None:
         if self._covered is None:
             return
-        keep, prior = self._covered
-        self._covered = None
-        self.query_one("#call-body").visible = True
-        if keep is not None:
-            if prior is None:
-                keep.styles.clear_rule("visibility")
-            else:
-                keep.styles.visibility = prior  # type: ignore[assignment]
+        prior, self._covered = self._covered, None
+        body = self.query_one("#call-body")
+        if prior is _NO_RULE:
+            body.styles.clear_rule("offset")
+            body.refresh(layout=True)
+        else:
+            body.styles.offset = prior  # type: ignore[assignment]
 
     def _panel_region(self) -> Region:
         """Where the (possibly still hidden) panel will be, from its own styles; an empty
-        region when they cannot say (then the form is never hidden)."""
+        region when they cannot say (then the form is never moved)."""
         styles = self.tracking.styles
         size = self.size
         try:

@@ -1,11 +1,11 @@
 """F2 from the agent's side: what the screen shows and where the focus is, on success and
 on every kind of failure.
 
-The frame that shows the tracking code takes the form out of the picture while the panel
-covers all of it (Textual would otherwise repaint every covered widget). These tests pin
-what that must not change: the focus stays where it was, the screen looks the same, the
-form comes back for the next call, a taller terminal still shows the form below the panel,
-and a failed save (a bad field, a full disk) shows no panel and hides nothing.
+The frame that shows the tracking code moves the form off the screen while the panel
+covers all of it (Textual would otherwise render every covered widget). These tests pin
+what that must not change: the focus stays where it was, every cell on screen is the
+same, the form comes back for the next call, a taller terminal still shows the form below
+the panel, and a failed save (a bad field, a full disk) shows no panel and moves nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ from tests.support.pilot import toasts
 
 def _body(screen: CallEntryScreen):
     return screen.query_one("#call-body")
+
+
+def _on_screen(screen: CallEntryScreen) -> bool:
+    return screen.region.overlaps(_body(screen).region)
+
+
+def _cells(app) -> list[list[tuple[str, str]]]:
+    """Every cell the terminal would get: its character and its style."""
+    return [
+        [(ch, str(seg.style)) for seg in strip for ch in seg.text]
+        for strip in app.screen._compositor.render_strips()
+    ]
 
 
 def _label_on_screen(app, name: str) -> bool:
@@ -59,15 +71,24 @@ async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_ca
         assert panel.shown
         # the panel covers every cell of the form, so hiding the form changes nothing seen
         assert panel.region.contains_region(form_region)
-        assert not _body(screen).visible
+        assert not _on_screen(screen)
         assert app.focused is focused, "the focus never moves while the code is shown"
+        # cell for cell what the screen would show with the form left in place
+        shown = _cells(app)
+        screen._uncover_form()
+        await pilot.pause()
+        assert _on_screen(screen)
+        assert _cells(app) == shown
+        screen._cover_form()
+        await pilot.pause()
+        assert not _on_screen(screen)
         assert to_persian_digits(panel.code[:4]) in screen_text(app)
         assert not _label_on_screen(app, "national_id")
         await pilot.press("enter")
         await settle(pilot)
         assert not panel.shown
-        assert _body(screen).visible and focused.visible
-        assert focused.styles.inline.get_rule("visibility") is None
+        assert _body(screen).region == form_region
+        assert _body(screen).styles.inline.get_rule("offset") is None
         assert app.focused is screen.input("national_id")
         assert screen.form().is_blank()
         assert _label_on_screen(app, "national_id"), "the form is painted again"
@@ -90,7 +111,7 @@ async def test_f3_closes_the_code_and_brings_the_form_back(make_app, store) -> N
         await pilot.press("f3")
         await settle(pilot)
         assert not screen.tracking.shown
-        assert _body(screen).visible
+        assert _on_screen(screen)
         assert app.focused is screen.input("national_id")
 
 
@@ -105,7 +126,7 @@ async def test_a_taller_terminal_keeps_the_form_in_sight_below_the_panel(make_ap
         assert panel.shown
         below = panel.region.bottom
         after = screen_text(app).splitlines()
-        assert _body(screen).visible
+        assert _on_screen(screen)
         # the form rows under the panel's bottom edge are still drawn (the status rows aside)
         assert after[below:-2] == before[below:-2]
         await pilot.press("enter")
@@ -130,7 +151,7 @@ async def test_followup_code_covers_and_uncovers_the_same_way(make_app, store, s
         assert "پیگیری" in screen.tracking.text
         await pilot.press("enter")
         await settle(pilot)
-        assert _body(screen).visible
+        assert _on_screen(screen)
         assert app.focused is screen.input("national_id")
 
 
@@ -145,7 +166,7 @@ async def test_bad_field_on_f2_gets_the_message_and_the_focus_and_hides_nothing(
         assert not screen.tracking.shown
         assert "همراه" in screen.field("mobile").error
         assert app.focused is screen.input("mobile")
-        assert _body(screen).visible
+        assert _on_screen(screen)
         assert screen.form().first_name == GOOD.first_name
     assert store.pending_ops(limit=100) == []
 
@@ -174,7 +195,7 @@ async def test_disk_full_on_save_keeps_form_draft_and_focus_and_says_so_in_persi
         finally:
             fileio.set_io(old)
         assert not screen.tracking.shown
-        assert _body(screen).visible
+        assert _on_screen(screen)
         assert any("دیسک پر است" in t and "حفظ شده" in t for t in toasts(app)), toasts(app)
         assert screen.form() == before
         assert app.focused is focused
