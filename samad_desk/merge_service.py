@@ -14,6 +14,8 @@ Plain Python (no Textual): the merge screens call it from workers.
   back on their own profile as soon as the redirect is gone.
 - Only a supervisor or an admin may merge or unmerge (the reducer also lets 111 agents do
   it; the desk is stricter, issue 6: "a supervisor merges").
+- A pair a supervisor has judged to be two different people (``citizen.distinct``, an
+  event only) leaves the queue on every desk; a larger cluster stays (merge or not).
 - The duplicates queue runs the matching engine's batch de-duplication
   (:func:`samad_desk.matching.dedupe.dedupe`) over the store's active citizens: clusters
   above the upper cut-off ("same person"), then review-band pairs, each with the Persian
@@ -249,6 +251,25 @@ class MergeService:
     def unmerge(self, merge_op_id: str) -> dict[str, Any]:
         return self._save(self.build_unmerge(merge_op_id))
 
+    def distinct(self, citizen_ids: list[str], note: str = "") -> dict[str, Any]:
+        """Record that two profiles the engine paired are different people (supervisor or
+        admin): the duplicates queue leaves the pair out from then on, on every desk."""
+        self.check_role()
+        if len(set(citizen_ids)) != 2:
+            raise MergeError("«تکراری نیست» برای یک جفت پروفایل است؛ گروه‌های بزرگ‌تر را با ادغام بررسی کنید.")
+        op = domain_ops.citizen_distinct(list(citizen_ids), self.actor, note=note, now=self.now())
+        self._check(op)
+        return self._save(op)
+
+    def distinct_pairs(self) -> set[frozenset[str]]:
+        """The pairs declared different people (synced and pending)."""
+        out = set()
+        for ev in self.store.citizen_events_of_kind("citizen.distinct"):
+            ids = (ev.get("data") or {}).get("distinct_ids") or []
+            if len(ids) == 2:
+                out.add(frozenset(str(i) for i in ids))
+        return out
+
     def _check(self, op: dict[str, Any]) -> None:
         outcome = apply_op(op, StoreReader(self.store), now=self.now(), calendar=WorkingCalendar())
         if not outcome.ok:
@@ -349,6 +370,8 @@ class MergeService:
             if veto == 2:  # the engine's "different people" (siblings, twins, father and son)
                 continue
             groups.append(DuplicateGroup([citizens[a], citizens[b]], "review", s, reasons(recs[a], recs[b])))
+        decided = self.distinct_pairs()
+        groups = [g for g in groups if len(g.citizens) != 2 or frozenset(g.ids) not in decided]
         groups.sort(key=lambda g: (g.band != "match", -g.score))
         return groups[:limit]
 

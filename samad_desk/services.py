@@ -1108,24 +1108,9 @@ class DeskServices:
 
 def op_summary(op: dict[str, Any]) -> str:
     """A one-line Persian description of an op for the needs-attention list."""
-    kinds = {
-        "citizen.upsert": "ثبت/ویرایش شهروند",
-        "citizen.merge": "ادغام شهروندان",
-        "citizen.unmerge": "جداسازی ادغام",
-        "case.register": "ثبت پرونده",
-        "case.refer": "ارجاع پرونده",
-        "case.accept": "پذیرش پرونده",
-        "case.assign": "واگذاری پرونده",
-        "case.answer": "پاسخ پرونده",
-        "case.return": "عودت پرونده",
-        "case.extend": "تمدید مهلت",
-        "case.close": "مختومه کردن",
-        "case.reopen": "بازگشایی",
-        "case.note": "یادداشت",
-        "case.followup": "پیگیری",
-        "case.escalate": "ارجاع به ناظر",
-    }
-    kind = kinds.get(str(op.get("type")), str(op.get("type")))
+    from samad_desk.sync.attention import OP_LABELS
+
+    kind = OP_LABELS.get(str(op.get("type")), str(op.get("type")))
     code = (op.get("payload") or {}).get("tracking_code")
     if code:
         return f"{kind} {tracking_label(str(code))}"

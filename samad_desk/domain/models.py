@@ -100,6 +100,7 @@ class EventKind(_Labelled):
     citizen_upsert = "citizen.upsert"
     citizen_merge = "citizen.merge"
     citizen_unmerge = "citizen.unmerge"
+    citizen_distinct = "citizen.distinct"
 
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -145,6 +146,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "citizen.upsert": "ثبت/ویرایش شهروند",
         "citizen.merge": "ادغام پروفایل شهروند",
         "citizen.unmerge": "لغو ادغام پروفایل",
+        "citizen.distinct": "دو شهروند جدا (تکراری نیست)",
     },
 }
 
@@ -241,14 +243,14 @@ def new_event(**fields: Any) -> dict:
 def event_citizen_ids(event: dict) -> list[str]:
     """The citizens a citizen-level event (``case_id`` empty: upsert, merge, unmerge)
     concerns: the profile it changed, an alias folded into it, the profiles merged into it
-    or restored from it. Case events give ``[]`` (they belong to their case)."""
+    or restored from it, the two profiles declared different people. Case events give ``[]`` (they belong to their case)."""
     if event.get("case_id"):
         return []
     data = event.get("data")
     if not isinstance(data, dict):
         return []
-    ids = [data.get("citizen_id"), data.get("alias_id"),
-           *(data.get("merged_ids") or ()), *(data.get("restored_ids") or ())]
+    ids = [data.get("citizen_id"), data.get("alias_id"), *(data.get("merged_ids") or ()),
+           *(data.get("restored_ids") or ()), *(data.get("distinct_ids") or ())]
     return [i for i in dict.fromkeys(ids) if isinstance(i, str) and i]
 
 

@@ -19,7 +19,7 @@ from samad_desk.domain.ids import uuid7
 from samad_desk.domain.models import iso_datetime
 
 OP_TYPES = {
-    "citizen.upsert", "citizen.merge", "citizen.unmerge", "case.register", "case.refer",
+    "citizen.upsert", "citizen.merge", "citizen.unmerge", "citizen.distinct", "case.register", "case.refer",
     "case.accept", "case.assign", "case.answer", "case.return", "case.extend", "case.close",
     "case.reopen", "case.note", "case.followup", "case.escalate",
 }
@@ -97,6 +97,13 @@ def citizen_merge(survivor_id: str, merged_ids: list[str], fields: dict, actor: 
 
 def citizen_unmerge(survivor_id: str, merge_op_id: str, actor: dict, *, now=None) -> dict:
     return make_op("citizen.unmerge", survivor_id, {"merge_op_id": merge_op_id}, actor, now=now)
+
+
+def citizen_distinct(citizen_ids: list[str], actor: dict, *, note: str = "", now=None) -> dict:
+    """A supervisor's decision that two profiles the matching engine paired are different
+    people (the duplicates queue stops offering the pair)."""
+    return make_op("citizen.distinct", citizen_ids[0], {"citizen_ids": list(citizen_ids), "note": note},
+                   actor, now=now)
 
 
 # cases ------------------------------------------------------------------------------

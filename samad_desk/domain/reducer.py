@@ -529,6 +529,26 @@ def _citizen_unmerge(ctx: _Ctx) -> Outcome:
     return ctx.done()
 
 
+def _citizen_distinct(ctx: _Ctx) -> Outcome:
+    """Two profiles the matching engine paired are different people: an event only (no
+    profile changes); the duplicates queue leaves the pair out from then on."""
+    if ctx.role not in MERGE_ROLES:
+        raise Rejected("forbidden", "تصمیم «تکراری نیست» فقط با ناظر یا مدیر سامانه است.")
+    ids = ctx.payload.get("citizen_ids")
+    if (not isinstance(ids, list) or len(ids) != 2 or not all(is_safe_id(i) for i in ids)
+            or ids[0] == ids[1] or ctx.op["entity_id"] != ids[0]):
+        raise Rejected("invalid_payload", "دو پروفایل جدا از هم لازم است.")
+    for cid in ids:
+        doc = ctx.reader.get("citizen", cid)
+        if doc is None:
+            raise Rejected("not_found", "یکی از دو پروفایل پیدا نشد.")
+        if doc.get("merged_into"):
+            raise Rejected("invalid_transition", "یکی از دو پروفایل در پروفایل دیگری ادغام شده است.", doc)
+    note = _line(ctx.payload, "note", "یادداشت", required=False, max_len=MAX_SUBJECT)
+    ctx.event("citizen.distinct", None, {"citizen_id": ids[0], "distinct_ids": list(ids), "note": note})
+    return ctx.done()
+
+
 # -- cases -----------------------------------------------------------------------------
 
 
@@ -824,6 +844,7 @@ _HANDLERS = {
     "citizen.upsert": _citizen_upsert,
     "citizen.merge": _citizen_merge,
     "citizen.unmerge": _citizen_unmerge,
+    "citizen.distinct": _citizen_distinct,
     "case.register": _case_register,
     "case.refer": _case_refer,
     "case.accept": _case_accept,

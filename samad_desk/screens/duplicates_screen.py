@@ -2,8 +2,9 @@
 
 The matching engine's batch de-duplication over the citizens this desk holds: groups the
 engine calls the same person first, then review-band pairs, each with the reasons they
-matched. Enter opens the merge of the highlighted group (supervisor/admin only), F3 the
-merge history (where merges are undone), F4 recomputes the queue, Esc goes back.
+matched. Enter opens the merge of the highlighted group (supervisor/admin only), F7 records
+that a pair is two different people (it leaves the queue on every desk), F3 the merge
+history (where merges are undone), F4 recomputes the queue, Esc goes back.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import DuplicateGroup, MergeService
+from samad_desk.merge_service import DuplicateGroup, MergeError, MergeService
 from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.screens.modals import ConfirmModal
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLTable
@@ -47,6 +49,7 @@ class DuplicatesScreen(Screen[None]):
         Binding("enter", "merge", "ادغام این گروه", id="duplicates-merge"),
         Binding("f3", "history", "سابقه ادغام", id="duplicates-history"),
         Binding("f4", "reload", "محاسبه دوباره", id="duplicates-reload"),
+        Binding("f7", "distinct", "تکراری نیست", id="duplicates-distinct"),
         Binding("escape", "close", "بازگشت", id="duplicates-close"),
     ]
 
@@ -128,7 +131,7 @@ class DuplicatesScreen(Screen[None]):
         if self.groups:
             table.move_cursor(row=0)
             set_text(self.query_one("#duplicates-detail"), self.detail(self.groups[0]))
-            title = f"{fa(len(self.groups))} گروه احتمالاً تکراری   Enter: ادغام   F3: سابقه ادغام"
+            title = f"{fa(len(self.groups))} گروه احتمالاً تکراری   Enter: ادغام   F7: تکراری نیست"
         else:
             title = "شهروند تکراری پیدا نشد"
         set_text(self.query_one("#duplicates-title"), title)
@@ -173,6 +176,35 @@ class DuplicatesScreen(Screen[None]):
         from samad_desk.screens.merge_history_screen import MergeHistoryScreen
 
         self.app.push_screen(MergeHistoryScreen(self.services))
+
+    def action_distinct(self) -> None:
+        """The highlighted pair is two different people: recorded (supervisor or admin),
+        synced, and left out of the queue from then on."""
+        group = self._highlighted()
+        if group is None:
+            return
+        refusal = self.merges.refusal()
+        if refusal:
+            self.notify(refusal, title="تکراری نیست", severity="warning", markup=False)
+            return
+        if len(group.citizens) != 2:
+            self.notify("«تکراری نیست» برای یک جفت پروفایل است؛ این گروه را با ادغام بررسی کنید.",
+                        title="تکراری نیست", severity="warning", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.merges.distinct(group.ids)
+            except MergeError as exc:
+                self.notify(str(exc), title="تکراری نیست", severity="error", markup=False)
+                return
+            self.notify("ثبت شد: این دو نفر شهروندان جدا هستند.", title="تکراری نیست", markup=False)
+            self.action_reload()
+
+        names = " و ".join(f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip() for c in group.citizens)
+        self.app.push_screen(ConfirmModal(f"{names} دو شهروند جدا هستند و تکراری نیستند؟"), answered)
 
     def action_reload(self) -> None:
         set_text(self.query_one("#duplicates-title"), "در حال جستجوی شهروندان تکراری…")

@@ -168,6 +168,9 @@ class Overlay:
         p = op.get("payload") or {}
         if op.get("type") == "citizen.merge":
             out.extend(p.get("merged_ids") or [])
+        elif op.get("type") == "citizen.distinct":
+            ids = p.get("citizen_ids")
+            out.extend(x for x in (ids if isinstance(ids, list) else []) if isinstance(x, str))
         elif op.get("type") == "citizen.unmerge" and p.get("merge_op_id"):
             merge = self.ops.get(p["merge_op_id"])
             if merge is not None:

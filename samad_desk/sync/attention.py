@@ -16,6 +16,7 @@ OP_LABELS = {
     "citizen.upsert": "ثبت/ویرایش شهروند",
     "citizen.merge": "ادغام شهروندان",
     "citizen.unmerge": "لغو ادغام شهروندان",
+    "citizen.distinct": "«تکراری نیست» برای دو شهروند",
     "case.register": "ثبت پرونده",
     "case.refer": "ارجاع پرونده",
     "case.accept": "پذیرش پرونده",

@@ -324,6 +324,25 @@ def test_contact_details_landline_address_postal_code(reader, cal, actors):
     assert out.event["data"]["conflicts"]["address"]["incoming"] == "بلوار نخبگان"
 
 
+def test_distinct_pair_is_an_event_only_and_for_supervisors(reader, cal, actors):
+    a = new_citizen(reader, cal, actors)
+    b = new_citizen(reader, cal, actors, nid=NID2)
+    before = (dict(reader.get("citizen", a)), dict(reader.get("citizen", b)))
+    rejected(reader, cal, ops.citizen_distinct([a, b], actors["agent"]), "forbidden")
+    rejected(reader, cal, ops.citizen_distinct([a, a], actors["supervisor"]), "invalid_payload")
+    rejected(reader, cal, ops.citizen_distinct([a, uuid7()], actors["supervisor"]), "not_found")
+    bad = ops.citizen_distinct([a, b], actors["supervisor"])
+    bad["payload"]["citizen_ids"] = "ab"
+    rejected(reader, cal, bad, "invalid_payload")
+    out = ok(reader, cal, ops.citizen_distinct([a, b], actors["supervisor"], note="دو برادر"))
+    assert [c.entity for c in out.changes] == ["event"]  # the profiles are untouched
+    assert (reader.get("citizen", a), reader.get("citizen", b)) == before
+    assert out.event["kind"] == "citizen.distinct" and out.event["case_id"] is None
+    assert out.event["data"] == {"citizen_id": a, "distinct_ids": [a, b], "note": "دو برادر"}
+    ok(reader, cal, ops.citizen_merge(a, [b], {}, actors["supervisor"]))  # a later merge still may
+    rejected(reader, cal, ops.citizen_distinct([a, b], actors["supervisor"]), "invalid_transition")
+
+
 def test_merge_and_unmerge(reader, cal, actors):
     a = new_citizen(reader, cal, actors)
     b = new_citizen(reader, cal, actors, nid=NID2, mobile="09121234567")

@@ -69,6 +69,40 @@ async def test_duplicates_queue_lists_the_pair_not_siblings(settings, store) -> 
     assert [o for o in store.pending_ops() if o["type"].startswith("citizen.")] == []
 
 
+async def test_not_a_duplicate_leaves_the_queue(settings, store) -> None:
+    """F7 on a pair: after the supervisor confirms, one citizen.distinct op is saved and
+    the pair is gone from the queue (recomputed); Esc on the question changes nothing."""
+    from samad_desk.screens.duplicates_screen import DuplicatesScreen
+    from samad_desk.screens.modals import ConfirmModal
+
+    ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
+    app = make_app(settings, store, SUPERVISOR)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f6", "shift+f3")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, DuplicatesScreen) and len(queue.groups) == 1
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue and len(queue.groups) == 1 and store.pending_ops() == []
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is queue
+        assert queue.groups == [] and "شهروند تکراری پیدا نشد" in queue.text
+        assert any("شهروندان جدا" in t for t in toasts(app))
+    [op] = store.pending_ops()
+    assert op["type"] == "citizen.distinct" and set(op["payload"]["citizen_ids"]) == {ids["a"], ids["b"]}
+    # an agent may not decide it
+    with pytest.raises(MergeRefused):
+        MergeService(store, AGENT).distinct([ids["a"], ids["b"]])
+
+
 async def test_agent_is_refused(settings, store) -> None:
     from samad_desk.screens.lookup_screen import LookupScreen
 

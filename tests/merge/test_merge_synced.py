@@ -176,3 +176,32 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
     assert latest(changes, "citizen", a)["city"] == "قزوین"
     kinds = {latest(changes, "event", event_id_for(o["op_id"]))["kind"] for o in (op, undo)}
     assert kinds == {"citizen.merge", "citizen.unmerge"}
+
+
+async def test_not_a_duplicate_reaches_every_desk(server, desks) -> None:
+    """A supervisor's «not a duplicate» goes through the real server: another desk (a fresh
+    snapshot and pull) no longer queues the pair; an agent's attempt is refused there."""
+    from samad_desk.merge_service import MergeService
+
+    agent = desks("agent1")
+    # not the people of the other test of this module (same server): a pair of its own
+    other = {"first_name": "محمدرضا", "last_name": "صالحی‌پور", "mobile": "09187776655"}
+    people = {"a": {**PERSON_A, **other, "national_id": "0084575948"},
+              "b": {**PERSON_B, **other, "last_name": "صالحی پور"}}
+    ids = seed_ops(agent.store, O.make_actor(agent.operator), people, {"a": 1, "b": 1})
+    agent.sync()
+    pair = sorted([ids["a"], ids["b"]])
+    first = desks("super1")
+    svc = MergeService(first.store, first.operator)
+    assert pair in [sorted(g.ids) for g in svc.duplicates()]
+    svc.distinct(pair)
+    first.sync()
+    assert first.store.pending_ops() == [] and first.store.needs_attention() == []
+    second = desks("super1")
+    assert frozenset(pair) in MergeService(second.store, second.operator).distinct_pairs()
+    assert pair not in [sorted(g.ids) for g in MergeService(second.store, second.operator).duplicates()]
+    # the server's own rule, whatever a desk sends
+    agent.store.save([O.citizen_distinct(pair, O.make_actor(agent.operator))])
+    agent.engine.sync_once()
+    [refused] = agent.store.needs_attention()
+    assert refused["type"] == "citizen.distinct" and "ناظر" in str(refused.get("message"))
