@@ -562,15 +562,36 @@ class Cache:
             raise
 
     def missing_indexes(self) -> list[str]:
-        """Shards written before an index existed (an older version's cache): they need
-        a rebuild, which keeps the cursor (no data is lost, only indexes are added)."""
+        """Shards written before an index existed (an older version's cache), as
+        ``"event.03: cit, ckind"``: :meth:`add_missing_indexes` re-encodes them."""
+        return [f"{shard_name(si.entity, si.shard)}: {', '.join(missing)}" for si, missing in self._lacking()]
+
+    def _lacking(self) -> list[tuple[ShardIndex, list[str]]]:
         out = []
         for entity, lst in self.shards.items():
             want = {"id", *INDEXES.get(entity, {})}
             for si in lst:
                 if si.fd is not None and si.count and not want <= set(si.arrays):
-                    out.append(f"{shard_name(entity, si.shard)}: {', '.join(sorted(want - set(si.arrays)))}")
+                    out.append((si, sorted(want - set(si.arrays))))
         return out
+
+    def add_missing_indexes(self) -> int:
+        """Re-encode, in place, only the shards that lack an index of this version (the
+        documents are copied as they are; the cursor and everything else stay). Caller
+        holds ``sync.lock``. Returns the shards rewritten. Readers in other processes
+        keep their open descriptors and reload on the new ``meta.json``."""
+        with self._lock:
+            lacking = self._lacking()
+            for si, _missing in lacking:
+                assert self.dir is not None and si.fd is not None
+                body = os.pread(si.fd, si.body_end, 0)
+                raws = [line for line in body.split(b"\n")[1:] if line]
+                built = encode_shard(si.entity, si.shard, raws)
+                fileio.atomic_write(self.dir / f"{shard_name(si.entity, si.shard)}.json", built.chunks)
+                self._on_written(si.entity, si.shard, built)
+            if lacking:
+                self.commit_meta()
+            return len(lacking)
 
     def changed_on_disk(self) -> bool:
         d = self.current_dir()

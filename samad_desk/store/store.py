@@ -422,9 +422,14 @@ class Store:
             return
         missing = self.cache.missing_indexes()
         if missing and not self.read_only:
-            # a cache from before an index existed: re-encode it, cursor kept
+            # a cache from before an index existed: re-encode those shards, cursor kept
             log.info("cache indexes added: %s", missing)
-            self.rebuild_cache(upgrade=missing)
+            with self._sync_lock.held():
+                try:
+                    self.cache.add_missing_indexes()
+                except OSError as exc:
+                    self.cache.load()
+                    raise from_os_error(exc, "به‌روزرسانی حافظهٔ محلی") from exc
 
     # ------------------------------------------------------------------ files
 
@@ -1103,16 +1108,12 @@ class Store:
             self._restatus(list(self._ops))
         self._notify(StoreChange("synced"))
 
-    def rebuild_cache(self, reason: Iterable[str] = (), *, upgrade: Iterable[str] = ()) -> dict:
-        """Rebuild the cache from every readable document; reset the cursor if data was lost.
-
-        ``upgrade``: the shards lack indexes of this version (nothing is damaged); they are
-        re-encoded and the cursor is kept."""
+    def rebuild_cache(self, reason: Iterable[str] = ()) -> dict:
+        """Rebuild the cache from every readable document; reset the cursor if data was lost."""
         reason = list(reason)
-        upgrade = list(upgrade)
         with self._lock, self._sync_lock.held():
             old_meta = dict(self.cache.meta)
-            problems = list(reason) or ([] if upgrade else self.cache.load(full_check=True))
+            problems = list(reason) or self.cache.load(full_check=True)
             count = {"documents": 0}
 
             def items():
@@ -1123,7 +1124,7 @@ class Store:
             lost = bool(problems)
             meta = {"cursor": None if lost else old_meta.get("cursor"), "epoch": old_meta.get("epoch"),
                     "last_sync": old_meta.get("last_sync"), "rebuilt_at": _now_iso(),
-                    "rebuild_reason": problems or [f"indexes added: {u}" for u in upgrade]}
+                    "rebuild_reason": problems}
             try:
                 self.cache.build_new(items(), meta)
             except StoreError:
