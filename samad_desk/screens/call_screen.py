@@ -527,6 +527,11 @@ class CallEntryScreen(DeskScreen):
         else:
             body.styles.offset = prior  # type: ignore[assignment]
 
+    def on_resize(self) -> None:
+        # a new terminal size: the panel may no longer cover the whole form (it covers it
+        # again from the next code on, if it does)
+        self._uncover_form()
+
     def _panel_region(self) -> Region:
         """Where the (possibly still hidden) panel will be, from its own styles; an empty
         region when they cannot say (then the form is never moved)."""

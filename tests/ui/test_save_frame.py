@@ -134,6 +134,22 @@ async def test_a_taller_terminal_keeps_the_form_in_sight_below_the_panel(make_ap
         assert app.focused is screen.input("national_id")
 
 
+async def test_growing_the_terminal_while_the_code_is_shown_brings_the_form_back(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _filled(pilot, app)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen.tracking.shown and not _on_screen(screen)
+        await pilot.resize_terminal(100, 40)
+        await settle(pilot)
+        assert screen.tracking.shown
+        assert _on_screen(screen), "the rows below the panel show the form, not a blank"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is screen.input("national_id")
+
+
 async def test_followup_code_covers_and_uncovers_the_same_way(make_app, store, services) -> None:
     services.save_call(GOOD)
     app = make_app()
