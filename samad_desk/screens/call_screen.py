@@ -219,16 +219,26 @@ class CallEntryScreen(DeskScreen):
 
     def _write_draft(self) -> None:
         self._draft_timer = None
-        self._save_draft(self.form(), self.started_at)
+        if self.drafts is not None:
+            self._save_draft(self.form(), self.started_at, self.drafts.epoch)
 
     @work(thread=True, group="draft", exit_on_error=False)
-    def _save_draft(self, form: CallForm, started_at: float) -> None:
+    def _save_draft(self, form: CallForm, started_at: float, epoch: int) -> None:
         if self.drafts is None:
             return
         if form.is_blank():
             self.drafts.clear()
         else:
-            self.drafts.save(form, started_at=started_at)
+            # dropped if the call was saved (the draft cleared) since this was asked for
+            self.drafts.save(form, started_at=started_at, epoch=epoch)
+
+    def _drop_draft(self) -> None:
+        """The call is saved: no pending or running draft write may bring it back."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self.drafts is not None:
+            self.drafts.clear()
 
     def flush_draft(self) -> None:
         """Write the draft now (tests; quitting)."""
@@ -458,14 +468,12 @@ class CallEntryScreen(DeskScreen):
 
     def _saved(self, result: SaveResult) -> None:
         self.last_result = result
-        if self.drafts is not None:
-            self.drafts.clear()
+        self._drop_draft()
         self.post_message(CaseSaved(result.case_id, result.tracking_code, result.citizen_id))
         self.show_tracking(result.tracking_code)
 
     def _after_followup(self, op: dict[str, Any]) -> None:
-        if self.drafts is not None:
-            self.drafts.clear()
+        self._drop_draft()
         case = self.services.store.get("case", op["entity_id"]) or {}
         code = str(case.get("tracking_code") or "")
         self.show_tracking(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد.")

@@ -205,6 +205,56 @@ async def test_draft_survives_a_crash(make_app, settings, store) -> None:
         assert screen.input("national_id").value == "0012345679"
 
 
+async def test_a_saved_call_never_comes_back_as_a_draft(make_app, settings, store) -> None:
+    """F2 within the draft timer's 0.3 s after the last keystroke: the timer, or a draft
+    write already running, must not write the saved call back (a crash while its code is
+    on screen would offer it again: a duplicate case)."""
+    from desk_ui_helpers import GOOD
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.load_form(GOOD)
+        await settle(pilot)
+        screen.input("description").focus()
+        await type_text(pilot, " لطفا")  # a keystroke starts the draft timer
+        await pilot.press("f2")  # saved before the timer fires
+        await pilot.pause(0.6)
+        await app.workers.wait_for_complete()
+        assert screen.tracking.shown
+        assert not (settings.operator_dir / "draft.json").exists()
+
+
+def test_draft_writes_from_two_threads_and_a_stale_one(settings) -> None:
+    import threading
+
+    from desk_ui_helpers import GOOD
+
+    from samad_desk.services import DraftStore
+
+    drafts = DraftStore(settings.operator_dir)
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(100):
+                drafts.save(GOOD, started_at=1.0)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and drafts.load() is not None  # (two threads shared one temp name)
+    epoch = drafts.epoch
+    drafts.clear()
+    assert drafts.save(GOOD, epoch=epoch) is False and drafts.load() is None
+    assert drafts.save(GOOD, epoch=drafts.epoch) is True and drafts.load() is not None
+
+
 async def test_discarded_draft_is_gone(make_app, settings) -> None:
     from samad_desk.services import CallForm, DraftStore
 
