@@ -211,8 +211,8 @@ class CallEntryScreen(DeskScreen):
         self.app.push_screen(DraftModal(summary), restore)
 
     def _changed(self) -> None:
-        if self._loading or self.drafts is None:
-            return
+        if self._loading or self.drafts is None or self.saving or self.tracking.shown:
+            return  # (while saving or once saved there is no draft to keep: the call is saved)
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(0.3, self._write_draft)

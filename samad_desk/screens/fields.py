@@ -110,6 +110,9 @@ class ChoiceField(FieldRow):
         self.selected: Choice | None = None
         self._matches: list[Choice] = []
         self._setting = False
+        #: the text this field put in its input itself; its Changed message arrives later
+        #: (after ``_setting`` is back to False) and must not open the suggestions
+        self._own_text: str | None = None
 
     def compose_extra(self) -> ComposeResult:
         options = OptionList(id=f"opts-{self.field_name}")
@@ -135,6 +138,7 @@ class ChoiceField(FieldRow):
         self.selected = choice
         self._setting = True
         self.input.value = choice.label if choice else ""
+        self._own_text = str(getattr(self.input, "value", ""))
         self._setting = False
         self._close()
         if announce:
@@ -150,6 +154,9 @@ class ChoiceField(FieldRow):
     def _typed(self, event: Any) -> None:
         if event.control is not self.input or self._setting:
             return
+        own, self._own_text = self._own_text, None
+        if own is not None and event.value == own:
+            return  # the echo of a value set here (a choice, or cleared for the next call)
         if self.selected is not None and event.value == self.selected.label:
             return  # the echo of our own selection
         if self.selected and event.value != self.selected.label:

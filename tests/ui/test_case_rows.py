@@ -4,8 +4,6 @@ beside the date, and rows laid out for the list's real width at any terminal siz
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from desk_ui_helpers import choose_citizen, screen_text, settle, type_text
 from test_call_entry import NID, _existing
@@ -41,7 +39,12 @@ async def _two_cases(services, store) -> tuple[str, str]:
 
 
 def _jalali_of(store, case_id: str) -> str:
-    return format_jalali(date.fromisoformat(store.get("case", case_id)["registered_at"][:10]))
+    """The registration day in Tehran (after 20:30 UTC it is already the next day there)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(store.get("case", case_id)["registered_at"].replace("Z", "+00:00"))
+    return format_jalali(moment.astimezone(ZoneInfo("Asia/Tehran")).date())
 
 
 def _check_rows_fill_the_list(app, options: RtlOptionList, expected_rows: int) -> None:

@@ -224,3 +224,26 @@ async def test_disk_full_on_save_keeps_form_draft_and_focus_and_says_so_in_persi
         await settle(pilot)
         assert screen.tracking.shown
     assert [o["type"] for o in store.pending_ops(limit=100)] == ["citizen.upsert", "case.register", "case.refer"]
+
+
+async def test_next_call_opens_no_suggestion_list_by_itself(make_app, store) -> None:
+    """After Enter for the next call the choice fields are cleared by the screen; the echo
+    of that clearing used to open the city and case-type suggestions unasked."""
+    from samad_desk.screens.fields import ChoiceField
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _filled(pilot, app)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen.tracking.shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not screen.tracking.shown
+        opened = [f.field_name for f in screen.query(ChoiceField) if f.has_class("-open")]
+        assert opened == []
+        # typing still opens them
+        screen.query_one("#in-city").focus()
+        await pilot.press("ق")
+        await settle(pilot)
+        assert screen.query_one("#row-city").has_class("-open")
