@@ -424,6 +424,20 @@ def _citizen_upsert(ctx: _Ctx) -> Outcome:
     return ctx.done()
 
 
+def _active_citizens(ctx: _Ctx, ids: list[str], missing: str, merged: str) -> list[dict]:
+    """The profiles ``ids``, each existing and not merged into another (else Rejected
+    with the given Persian reasons)."""
+    out = []
+    for cid in ids:
+        doc = ctx.reader.get("citizen", cid)
+        if doc is None:
+            raise Rejected("not_found", missing)
+        if doc.get("merged_into"):
+            raise Rejected("invalid_transition", merged, doc)
+        out.append(doc)
+    return out
+
+
 def _citizen_merge(ctx: _Ctx) -> Outcome:
     if ctx.role not in MERGE_ROLES:
         raise Rejected("forbidden", "ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است.")
@@ -441,14 +455,8 @@ def _citizen_merge(ctx: _Ctx) -> Outcome:
         raise Rejected("not_found", "پروفایل اصلی شهروند پیدا نشد.")
     if survivor.get("merged_into"):
         raise Rejected("invalid_transition", "پروفایل اصلی خودش در پروفایل دیگری ادغام شده است.", survivor)
-    merged = []
-    for mid in merged_ids:
-        doc = ctx.reader.get("citizen", mid)
-        if doc is None:
-            raise Rejected("not_found", "یکی از پروفایل‌هایی که باید ادغام شوند پیدا نشد.")
-        if doc.get("merged_into"):
-            raise Rejected("invalid_transition", "این پروفایل پیش‌تر در پروفایل دیگری ادغام شده است.", doc)
-        merged.append(doc)
+    merged = _active_citizens(ctx, merged_ids, "یکی از پروفایل‌هایی که باید ادغام شوند پیدا نشد.",
+                              "این پروفایل پیش‌تر در پروفایل دیگری ادغام شده است.")
     fields_in = p.get("fields") or {}
     if not isinstance(fields_in, dict):
         raise Rejected("invalid_payload", "مشخصات پروفایل ادغام‌شده نامعتبر است.")
@@ -538,12 +546,8 @@ def _citizen_distinct(ctx: _Ctx) -> Outcome:
     if (not isinstance(ids, list) or len(ids) != 2 or not all(is_safe_id(i) for i in ids)
             or ids[0] == ids[1] or ctx.op["entity_id"] != ids[0]):
         raise Rejected("invalid_payload", "دو پروفایل جدا از هم لازم است.")
-    for cid in ids:
-        doc = ctx.reader.get("citizen", cid)
-        if doc is None:
-            raise Rejected("not_found", "یکی از دو پروفایل پیدا نشد.")
-        if doc.get("merged_into"):
-            raise Rejected("invalid_transition", "یکی از دو پروفایل در پروفایل دیگری ادغام شده است.", doc)
+    _active_citizens(ctx, ids, "یکی از دو پروفایل پیدا نشد.",
+                     "یکی از دو پروفایل در پروفایل دیگری ادغام شده است.")
     note = _line(ctx.payload, "note", "یادداشت", required=False, max_len=MAX_SUBJECT)
     ctx.event("citizen.distinct", None, {"citizen_id": ids[0], "distinct_ids": list(ids), "note": note})
     return ctx.done()

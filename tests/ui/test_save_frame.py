@@ -57,6 +57,15 @@ async def _filled(pilot, app) -> CallEntryScreen:
     return screen
 
 
+async def _saved(pilot, app) -> CallEntryScreen:
+    """A complete call, saved with F2: its tracking code is on screen."""
+    screen = await _filled(pilot, app)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert screen.tracking.shown
+    return screen
+
+
 async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_call(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -104,10 +113,7 @@ async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_ca
 async def test_f3_closes_the_code_and_brings_the_form_back(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _filled(pilot, app)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert screen.tracking.shown
+        screen = await _saved(pilot, app)
         await pilot.press("f3")
         await settle(pilot)
         assert not screen.tracking.shown
@@ -137,10 +143,8 @@ async def test_a_taller_terminal_keeps_the_form_in_sight_below_the_panel(make_ap
 async def test_growing_the_terminal_while_the_code_is_shown_brings_the_form_back(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _filled(pilot, app)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert screen.tracking.shown and not _on_screen(screen)
+        screen = await _saved(pilot, app)
+        assert not _on_screen(screen)
         await pilot.resize_terminal(100, 40)
         await settle(pilot)
         assert screen.tracking.shown
@@ -233,10 +237,7 @@ async def test_next_call_opens_no_suggestion_list_by_itself(make_app, store) -> 
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _filled(pilot, app)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert screen.tracking.shown
+        screen = await _saved(pilot, app)
         await pilot.press("enter")
         await settle(pilot)
         assert not screen.tracking.shown
