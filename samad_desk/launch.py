@@ -34,6 +34,7 @@ def make_app(
     *,
     store: Any = None,
     operator: dict[str, Any] | None = None,
+    on_reindex: Any = None,
 ) -> Any:
     """The app wired the way the desk runs it (tests and the benchmark use this too)."""
     from samad_desk.app import SamadDeskApp
@@ -41,7 +42,7 @@ def make_app(
     if store is None:
         from samad_desk.store import Store
 
-        store = Store.open(settings.data_dir)
+        store = Store.open(settings.data_dir, on_reindex=on_reindex)
     client, factory = build_sync(settings, store)
     if operator is None and client is not None and client.logged_in and client.operator:
         operator = dict(client.operator)  # a saved session in the operator's own directory
@@ -54,8 +55,12 @@ def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> i
     from samad_desk import terminal
     from samad_desk.store import StoreError
 
+    def reindexing(shards: int) -> None:
+        # before the screen exists: one line on the terminal, not a silent wait
+        click.echo("حافظهٔ محلی برای این نسخه نمایه‌گذاری می‌شود (فقط یک بار، چند ثانیه)…", err=True)
+
     try:
-        app = make_app(settings, operator=operator)
+        app = make_app(settings, operator=operator, on_reindex=reindexing)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     try:

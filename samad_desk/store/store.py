@@ -141,6 +141,7 @@ class Store:
     """
 
     def __init__(self) -> None:  # use Store.open
+        self._on_reindex: Callable[[int], None] | None = None
         self.data_dir: Path
         self.outbox: Path
         self.profile: str
@@ -193,8 +194,12 @@ class Store:
         calendar=None,
         allow_network_fs: bool | None = None,
         doc_cache_size: int = 30000,
+        on_reindex: Callable[[int], None] | None = None,
     ) -> Store:
+        """``on_reindex(n)`` is called before ``n`` shards of an older version's cache get
+        this version's indexes (a few seconds once; the desk says so on the terminal)."""
         self = cls()
+        self._on_reindex = on_reindex
         self.data_dir = Path(data_dir)
         self.outbox = self.data_dir / "outbox"
         self.profile = _PROFILE_RE.sub("_", profile) if profile else _default_profile()
@@ -424,6 +429,8 @@ class Store:
         if missing and not self.read_only:
             # a cache from before an index existed: re-encode those shards, cursor kept
             log.info("cache indexes added: %s", missing)
+            if self._on_reindex is not None:
+                self._on_reindex(len(missing))
             with self._sync_lock.held():
                 try:
                     self.cache.add_missing_indexes()

@@ -111,8 +111,10 @@ def test_an_older_cache_without_the_index_is_upgraded_keeping_the_cursor(seeded,
     cursor = s.cursor()
     s.close()
     monkeypatch.undo()
-    old = Store.open(data_dir, profile="op1")
+    told: list[int] = []
+    old = Store.open(data_dir, profile="op1", on_reindex=told.append)
     try:
+        assert len(told) == 1 and told[0] > 0  # the desk says so before the seconds it takes
         assert old.cursor() == cursor  # nothing re-pulled
         assert not old.cache.missing_indexes()
         assert [e["kind"] for e in old.events_of_citizen(cid)] == ["citizen.upsert"]
