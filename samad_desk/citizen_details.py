@@ -252,14 +252,10 @@ class ContactDetails:
     def refusal(self) -> str | None:
         """``None`` when this operator may edit citizens' details, else the Persian reason
         (the shared reducer's rule: the 111 unit, supervisors and admins)."""
-        try:
-            role = Role(str(self.operator.get("role") or ""))
-        except ValueError:
-            role = None
-        if role in CITIZEN_ROLES:
+        role = self.operator.get("role")
+        if Role.parse(role) in CITIZEN_ROLES:
             return None
-        label = role.label if role is not None else "نامشخص"
-        return f"ویرایش مشخصات شهروند با اپراتور ۱۱۱، ناظر یا مدیر سامانه است؛ نقش شما «{label}» است."
+        return f"ویرایش مشخصات شهروند با اپراتور ۱۱۱، ناظر یا مدیر سامانه است؛ نقش شما «{Role.label_of(role)}» است."
 
     def history(self, citizen_id: str, fields: Iterable[str] | None = None) -> list[DetailChange]:
         return detail_history(self.store.events_of_citizen(citizen_id), citizen_id, fields)

@@ -154,11 +154,7 @@ class MergeService:
         role = str(self.operator.get("role") or "")
         if role in MERGE_ROLES:
             return None
-        try:
-            label = Role(role).label
-        except ValueError:
-            label = role or "نامشخص"
-        return REFUSAL.format(role=label)
+        return REFUSAL.format(role=Role.label_of(role))
 
     def check_role(self) -> None:
         reason = self.refusal()
@@ -251,12 +247,22 @@ class MergeService:
     def unmerge(self, merge_op_id: str) -> dict[str, Any]:
         return self._save(self.build_unmerge(merge_op_id))
 
+    def distinct_refusal(self, citizen_ids: list[str]) -> str | None:
+        """``None`` when this operator may declare these profiles two different people."""
+        reason = self.refusal()
+        if reason:
+            return reason
+        if len(set(citizen_ids)) != 2:
+            return "«تکراری نیست» برای یک جفت پروفایل است؛ گروه‌های بزرگ‌تر را با ادغام بررسی کنید."
+        return None
+
     def distinct(self, citizen_ids: list[str], note: str = "") -> dict[str, Any]:
         """Record that two profiles the engine paired are different people (supervisor or
         admin): the duplicates queue leaves the pair out from then on, on every desk."""
         self.check_role()
-        if len(set(citizen_ids)) != 2:
-            raise MergeError("«تکراری نیست» برای یک جفت پروفایل است؛ گروه‌های بزرگ‌تر را با ادغام بررسی کنید.")
+        reason = self.distinct_refusal(citizen_ids)
+        if reason:
+            raise MergeError(reason)
         op = domain_ops.citizen_distinct(list(citizen_ids), self.actor, note=note, now=self.now())
         self._check(op)
         return self._save(op)

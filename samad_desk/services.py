@@ -452,10 +452,7 @@ class DeskServices:
 
     @property
     def role_label(self) -> str:
-        try:
-            return Role(self.operator.get("role", "")).label
-        except ValueError:
-            return str(self.operator.get("role", ""))
+        return Role.label_of(self.operator.get("role"))
 
     def agency_name(self, agency_id: str | None) -> str:
         if not agency_id:

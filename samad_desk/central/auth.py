@@ -5,9 +5,10 @@ Refresh tokens are random strings; only their SHA-256 is stored, and each refres
 rotates the token (the old one is revoked). A rotated token still works for
 ``REFRESH_GRACE_S`` after its rotation: on a provincial office's link the answer to a
 refresh is sometimes lost, and the desk then holds only the old token (without the grace
-it was sent back to the login screen). Logout and device revocation have no grace. Access tokens carry the operator id and
-the device id; everything else (role, agency, office, province) is read from the
-database on every request, so a changed role takes effect within one request.
+it was sent back to the login screen); a device revocation has no grace. Access tokens
+carry the operator id and the device id; everything else (role, agency, office,
+province) is read from the database on every request, so a changed role takes effect
+within one request.
 """
 
 from __future__ import annotations

@@ -18,6 +18,12 @@ class _Labelled(StrEnum):
         return _LABELS[type(self).__name__][self.value]
 
     @classmethod
+    def label_of(cls, value: object) -> str:
+        """The Persian label of a value (or of a label), else the value itself, else «نامشخص»."""
+        member = cls.parse(value)
+        return member.label if member is not None else (str(value) if value else "نامشخص")
+
+    @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         """(value, Persian label) pairs in declaration order, for select widgets."""
         return [(m.value, m.label) for m in cls]

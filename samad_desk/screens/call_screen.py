@@ -57,7 +57,6 @@ from samad_desk.text.jalali import format_jalali
 TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
 CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
 CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
-_NO_RULE = object()  # the form had no offset of its own before the tracking code covered it
 
 
 class CallEntryScreen(DeskScreen):
@@ -95,8 +94,8 @@ class CallEntryScreen(DeskScreen):
         self._draft_timer: Timer | None = None
         self._lookup_timer: Timer | None = None
         self.last_result: SaveResult | None = None
-        # while the tracking code covers the form: the form's own offset rule before
-        self._covered: object | None = None
+        # the form is moved off screen while the tracking code covers all of it
+        self._covered = False
 
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
@@ -516,24 +515,21 @@ class CallEntryScreen(DeskScreen):
         shows exactly the same cells; on a taller terminal the rest of the form stays in
         sight below the panel, as before.
         """
-        if self._covered is not None:
+        if self._covered:
             return
         body = self.query_one("#call-body")
         if not self._panel_region().contains_region(body.region):
             return
-        self._covered = body.styles.inline.get_rule("offset", _NO_RULE)
+        self._covered = True  # (nothing else gives the form an offset: cleared when uncovered)
         body.styles.offset = (0, self.size.height + body.region.height)
 
     def _uncover_form(self) -> None:
-        if self._covered is None:
+        if not self._covered:
             return
-        prior, self._covered = self._covered, None
+        self._covered = False
         body = self.query_one("#call-body")
-        if prior is _NO_RULE:
-            body.styles.clear_rule("offset")
-            body.refresh(layout=True)
-        else:
-            body.styles.offset = prior  # type: ignore[assignment]
+        body.styles.clear_rule("offset")
+        body.refresh(layout=True)
 
     def on_resize(self) -> None:
         # a new terminal size: the panel may no longer cover the whole form (it covers it

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import DuplicateGroup, MergeError, MergeService
+from samad_desk.merge_service import DuplicateGroup, MergeService, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
@@ -183,28 +183,31 @@ class DuplicatesScreen(Screen[None]):
         group = self._highlighted()
         if group is None:
             return
-        refusal = self.merges.refusal()
+        refusal = self.merges.distinct_refusal(group.ids)
         if refusal:
             self.notify(refusal, title="تکراری نیست", severity="warning", markup=False)
             return
-        if len(group.citizens) != 2:
-            self.notify("«تکراری نیست» برای یک جفت پروفایل است؛ این گروه را با ادغام بررسی کنید.",
-                        title="تکراری نیست", severity="warning", markup=False)
-            return
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.merges.distinct(group.ids)
-            except MergeError as exc:
-                self.notify(str(exc), title="تکراری نیست", severity="error", markup=False)
-                return
-            self.notify("ثبت شد: این دو نفر شهروندان جدا هستند.", title="تکراری نیست", markup=False)
-            self.action_reload()
+            if yes:
+                self._distinct(group.ids)
 
         names = " و ".join(f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip() for c in group.citizens)
         self.app.push_screen(ConfirmModal(f"{names} دو شهروند جدا هستند و تکراری نیستند؟"), answered)
+
+    @work(thread=True, exclusive=True, group="distinct", exit_on_error=False)
+    def _distinct(self, ids: list[str]) -> dict[str, Any]:
+        return self.merges.distinct(ids)  # the journal's fsync: off the UI thread
+
+    @on(Worker.StateChanged)
+    def _distinct_done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "distinct":
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(error_text(event.worker.error), title="تکراری نیست", severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS:
+            self.notify("ثبت شد: این دو نفر شهروندان جدا هستند.", title="تکراری نیست", markup=False)
+            self.action_reload()
 
     def action_reload(self) -> None:
         set_text(self.query_one("#duplicates-title"), "در حال جستجوی شهروندان تکراری…")

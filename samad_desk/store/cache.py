@@ -11,7 +11,7 @@ A shard file::
     {"samad_cache":1,"entity":"case","shard":7,"gen":"…","count":N}\\n   header
     <document JSON>\\n                                                  N lines
     #F {"gen","count","order","ix":{name:[n,off_h,off_p]}}\\n  then binary index arrays:
-       per index (id, tc, cit, cart | nid, mob | case, cit) n×uint32 CRC-32 of the key, sorted,
+       per index (id, tc, cit, cart | nid, mob | case, cit, ckind) n×uint32 CRC-32 of the key, sorted,
        and n×uint64 packed (offset << 24 | length) of the document line
     #T <footer offset:12> <footer length:10> <crc32 of all bytes before:08x>\\n   trailer
 

@@ -342,6 +342,14 @@ class Overlay:
                     out[eid] = dict(ev)
             return list(out.values())
 
+    def events_of_kind(self, kind: str) -> list[dict]:
+        """Events of the pending ops of one citizen-level type (its event kind is the op
+        type: ``citizen.merge``, …)."""
+        with self.lock:
+            evs = (self.get("event", _event_id(op["op_id"])) for op in list(self.ops.values())
+                   if op.get("type") == kind)
+            return [dict(ev) for ev in evs if ev is not None]
+
     def citizen_by_nid(self, nid: str) -> str | None:
         return self.nid.get(nid)
 
@@ -372,11 +380,9 @@ class _Reader:
         with only its pending ops that come before that op (the server applies them in
         that order: a citizen created by a later op does not exist yet)."""
         o = self.o
-        if not o._op_stack:
-            return o.get(entity, id)
+        if not o._op_stack or id in o._op_targets.get(o._op_stack[-1]["op_id"], ()):
+            return self._doc(entity, id)
         op = o._op_stack[-1]
-        if id in o._op_targets.get(op["op_id"], ()):
-            return o.state_before(entity, id, op)
         ops = o.by_entity.get(id) or []
         key = op_order(op)
         prior = [x for x in ops if op_order(x) < key]

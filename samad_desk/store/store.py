@@ -34,7 +34,7 @@ from samad_desk.store.journal import (
     read_stream,
     scan_bytes,
 )
-from samad_desk.store.overlay import Overlay, _event_id, entity_of
+from samad_desk.store.overlay import Overlay, entity_of
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,15 @@ def _event_order(ev: dict) -> tuple:
     refer) tie; the op id (UUIDv7: millisecond time, then a per-process counter) orders
     them as they were made."""
     return (ev.get("at") or "", str(ev.get("op_id") or ""))
+
+
+def _with_pending(synced: Iterable[dict], pending: Iterable[dict]) -> list[dict]:
+    """Cached events plus the pending ops' ones not synced yet (``"pending": True``), in
+    history order."""
+    evs = {d["id"]: dict(d) for d in synced}
+    for ev in pending:
+        evs.setdefault(ev["id"], dict(ev, pending=True))
+    return sorted(evs.values(), key=_event_order)
 
 
 def _now_iso() -> str:
@@ -950,27 +959,15 @@ class Store:
         ``"pending": True``. Read through the cache's ``event/cit`` index (one lookup)."""
         self._maybe_refresh()
         with self._lock:
-            evs: dict[str, dict] = {}
-            for doc in self.cache.find("event", "cit", citizen_id):
-                evs[doc["id"]] = dict(doc)
-            for ev in self.overlay.events_of_citizen(citizen_id):
-                if ev["id"] not in evs:
-                    evs[ev["id"]] = dict(ev, pending=True)
-        return sorted(evs.values(), key=_event_order)
+            return _with_pending(self.cache.find("event", "cit", citizen_id),
+                                 self.overlay.events_of_citizen(citizen_id))
 
     def citizen_events_of_kind(self, kind: str) -> list[dict]:
         """Every citizen-level event of one kind (``citizen.merge``, …), synced (the cache's
         ``event/ckind`` index) and pending (``"pending": True``), oldest first."""
         self._maybe_refresh()
         with self._lock:
-            evs: dict[str, dict] = {d["id"]: dict(d) for d in self.cache.find("event", "ckind", kind)}
-            for op in list(self.overlay.ops.values()):
-                if op.get("type") != kind:
-                    continue
-                ev = self.overlay.get("event", _event_id(op["op_id"]))
-                if ev is not None and ev["id"] not in evs:
-                    evs[ev["id"]] = dict(ev, pending=True)
-        return sorted(evs.values(), key=_event_order)
+            return _with_pending(self.cache.find("event", "ckind", kind), self.overlay.events_of_kind(kind))
 
     def agencies(self) -> list[dict]:
         self._maybe_refresh()

@@ -269,8 +269,8 @@ class SyncClient:
         scope (agents, supervisors, admins: their province; officers and managers: their
         agency's cases), and an unknown code and a case out of scope look the same: an
         empty list. Returns ``{"cases": [...], "citizens": [...], "events": [...]}``,
-        always all three lists of entity dicts (``events`` stays empty while the server
-        does not send the cases' histories). Raises the client's usual errors (see
+        always all three lists of entity dicts (``events``: every event of the cases
+        returned). Raises the client's usual errors (see
         :meth:`registry_citizen`); :class:`ServerRejected` for a code or ID the server
         finds invalid (``400``).
         """
@@ -354,9 +354,8 @@ class SyncClient:
             if self.gzip_requests:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
-        if timeout is None:  # the client's own (sync) timeout
-            return self._http.request(method, path, content=content, params=params, headers=headers)
-        return self._http.request(method, path, content=content, params=params, headers=headers, timeout=timeout)
+        return self._http.request(method, path, content=content, params=params, headers=headers,
+                                  timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
 
     def _check(self, response: httpx.Response) -> dict:
         self._check_status(response)
