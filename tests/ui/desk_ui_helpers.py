@@ -29,6 +29,18 @@ async def choose_citizen(pilot: Any, national_id: str) -> None:
     await settle(pilot)
 
 
+async def open_profile(pilot: Any, national_id: str) -> Any:
+    """From call entry: choose the citizen by national ID, F11: their profile screen."""
+    from samad_desk.screens.profile_screen import ProfileScreen
+
+    await choose_citizen(pilot, national_id)
+    await pilot.press("f11")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ProfileScreen)
+    return screen
+
+
 def screen_text(app: Any) -> str:
     """The rows the terminal would show (visual order)."""
     strips = app.screen._compositor.render_strips()

@@ -5,13 +5,12 @@ beside the date, and rows laid out for the list's real width at any terminal siz
 from __future__ import annotations
 
 import pytest
-from desk_ui_helpers import choose_citizen, screen_text, settle, type_text
+from desk_ui_helpers import open_profile, screen_text, settle, type_text
 from test_call_entry import NID, _existing
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.followup_screen import FollowupScreen
-from samad_desk.screens.profile_screen import ProfileScreen
 from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.text.jalali import format_jalali
 
@@ -67,11 +66,7 @@ async def test_profile_rows_show_subject_titles_and_fill_the_width(
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await pilot.press("f11")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await open_profile(pilot, NID)
         options = screen.query_one("#profile-cases", RtlOptionList)
         assert len(options.rows) == 2
         logical = "\n".join(options.rows)
@@ -92,9 +87,7 @@ async def test_profile_rows_follow_a_resize(make_app, store, services) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await pilot.press("f11")
-        await settle(pilot)
+        await open_profile(pilot, NID)
         options = app.screen.query_one("#profile-cases", RtlOptionList)
         await pilot.resize_terminal(120, 30)
         await settle(pilot)

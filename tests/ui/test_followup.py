@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from desk_ui_helpers import choose_citizen, settle, type_text
+from desk_ui_helpers import open_profile, settle, type_text
 from test_call_entry import NID, _existing
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.screens.attention_screen import AttentionScreen
 from samad_desk.screens.followup_screen import FollowupScreen
-from samad_desk.screens.profile_screen import ProfileScreen
 from samad_desk.services import DeskServices
 from samad_desk.text.digits import fa
 
@@ -123,11 +122,7 @@ async def test_profile_lists_all_cases_and_opens_one(make_app, store, services) 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await pilot.press("f11")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await open_profile(pilot, NID)
         assert "علی رضایی" in screen.text and fa(NID) in screen.text
         assert len(screen.cases) == 2
         await pilot.press("enter")

@@ -4,7 +4,7 @@ profile, the history screen, values heard but not applied, and who may edit."""
 
 from __future__ import annotations
 
-from desk_ui_helpers import choose_citizen, settle, type_text
+from desk_ui_helpers import open_profile, settle, type_text
 from test_call_entry import NID, _existing
 
 from samad_desk.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
@@ -17,12 +17,7 @@ from samad_desk.text.digits import fa
 
 async def _open_profile(pilot) -> ProfileScreen:
     await settle(pilot)
-    await choose_citizen(pilot, NID)
-    await pilot.press("f11")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ProfileScreen)
-    return screen
+    return await open_profile(pilot, NID)
 
 
 async def _clear(pilot, n: int = 20) -> None:
