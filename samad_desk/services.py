@@ -29,6 +29,7 @@ from samad_desk.domain.workflow import check_payload, check_transition
 from samad_desk.saving import save_ops
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
 from samad_desk.text.jalali import format_jalali, parse_jalali_date
+from samad_desk.text.limits import too_long_message
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import name_key, normalize
 from samad_desk.text.phone import parse_mobile
@@ -608,9 +609,8 @@ class DeskServices:
                 f"«شرح پیام» کوتاه است (دست‌کم {_persian_int(MIN_DESCRIPTION)} نویسه)"
             )
         elif len(description) > MAX_TEXT:
-            errors["description"] = (
-                f"«شرح پیام» بلند است: {_persian_int(len(description))} نویسه، "
-                f"حداکثر {_persian_int(MAX_TEXT)}؛ متن شما در فرم می‌ماند"
+            errors["description"] = too_long_message(
+                FIELD_LABELS["description"], len(description), MAX_TEXT
             )
         clean["description"] = description
         if errors:

@@ -123,9 +123,8 @@ class CallEntryScreen(DeskScreen):
                 yield ChoiceField("subject", FIELD_LABELS["subject"], s.subjects)
                 yield ChoiceField("agency", FIELD_LABELS["agency"], s.agencies)
                 yield ChoiceField("urgency", FIELD_LABELS["urgency"], urgency_choices)
-                yield FieldRow(
-                    "description", FIELD_LABELS["description"], RTextArea(id="in-description")
-                )
+                description = RTextArea(id="in-description", limit_label=FIELD_LABELS["description"])
+                yield FieldRow("description", FIELD_LABELS["description"], description)
         yield TrackingPanel(id="tracking")
 
     def on_mount(self) -> None:
