@@ -74,10 +74,12 @@ class OrderedKeys:
         try:
             for _ in range(MAX_PASSES):
                 busy = False
-                for node in self._focus_chain_nodes():
+                nodes = self._focus_chain_nodes()
+                for node in nodes:
                     busy = busy or node.message_queue_size > 0
                     await _answered(node)
-                if not busy:
+                # (a handler still running when its node was asked may have posted since)
+                if not busy and not any(node.message_queue_size for node in nodes):
                     break
         finally:
             self.call_later(self._next_key)  # type: ignore[attr-defined]
