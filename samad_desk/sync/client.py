@@ -119,6 +119,7 @@ class SyncClient:
     # --- auth ------------------------------------------------------------------------
     def login(self, username: str, password: str, *, remember_offline: bool = True) -> dict:
         """Log in; returns the operator dict. Raises :class:`AuthError` (Persian) when refused."""
+        self._confirm_server()  # another central gets neither the password nor a device
         body = {"username": username, "password": password, "device_id": self.device_id}
         try:
             response = self._send("POST", "/v1/auth/login", json_body=body, auth=False)
@@ -150,6 +151,16 @@ class SyncClient:
                 operator_dir=self.tokens.operator_dir,
             )
         return operator
+
+    def _confirm_server(self) -> None:
+        """When this operator directory already belongs to a central, ask the address
+        which central it is (``/v1/health``, checked in :meth:`_send`) before logging in."""
+        if self._server_seen or not (self.tokens.load() or {}).get("server_id"):
+            return
+        try:
+            self._send("GET", "/v1/health", auth=False)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
 
     def refresh(self) -> None:
         """Swap the refresh token for a new access token; :class:`AuthRequired` if refused."""
