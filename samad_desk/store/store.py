@@ -452,6 +452,10 @@ class Store:
     def _journal_path(self, client_id: str) -> Path:
         return self.outbox / f"{client_id}.0001.jsonl"
 
+    def _segments(self, client_id: str) -> list[Path]:
+        """The journal files of a client, oldest first."""
+        return sorted(p for p in self.outbox.glob(f"{client_id}.*.jsonl") if p.is_file())
+
     def _state_path(self, client_id: str) -> Path:
         return self.outbox / f"{client_id}.state.json"
 
@@ -581,7 +585,20 @@ class Store:
             elif k == "dismiss" and r.get("op_id"):
                 self._dismissed.add(r["op_id"])
                 changed.add(r["op_id"])
+            elif k == "lost" and r.get("client_id"):
+                changed.update(self._forget_acknowledgement(r["client_id"], int(r.get("through") or 0)))
         return changed
+
+    def _forget_acknowledgement(self, client_id: str, through: int) -> set[str]:
+        """A ``lost`` record: the server holds ``client_id`` only through ``through``;
+        later acks and results of that client (read before this record) no longer count."""
+        if self._acks.get(client_id, 0) > through:
+            self._acks[client_id] = through
+        gone = {op_id for op_id, r in self._results.items()
+                if r.get("client_id") == client_id and int(r.get("client_seq") or 0) > through}
+        for op_id in gone:
+            del self._results[op_id]
+        return gone
 
     def _restatus(self, op_ids: Iterable[str]) -> None:
         for op_id in list(op_ids):
@@ -1030,6 +1047,39 @@ class Store:
             ids = self._apply_status(recs)
             self._restatus(ids)
         self._notify(StoreChange("status", op_ids=tuple(ids)))
+
+    def held_through(self, client_id: str) -> int:
+        """The highest ``client_seq`` of ``client_id`` this desk holds as acknowledged
+        (by a pull ack or a push result)."""
+        with self._lock:
+            top = self._acks.get(client_id, 0)
+            for r in self._results.values():
+                if r.get("client_id") == client_id:
+                    top = max(top, int(r.get("client_seq") or 0))
+            return top
+
+    def requeue_lost(self, client_id: str, through: int) -> int:
+        """Re-push after a restore: the server holds ``client_id``'s ops only through
+        ``through`` (restored from a backup). The ops after it that this desk holds as
+        acknowledged become pending again, in ``client_seq`` order, by a durable ``lost``
+        record in the status log; the server's ``op_id`` dedup makes re-sending safe.
+        Dismissed ops stay dismissed. Returns how many ops are pending again (0: nothing
+        was lost, or the journal no longer holds them)."""
+        if self.read_only or self.held_through(client_id) <= through:
+            return 0
+        rec = {"k": "lost", "client_id": client_id, "through": int(through), "at": _now_iso()}
+        with self._lock:
+            before = {o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)}
+            self._append_status([rec])
+            ids = self._apply_status([rec])
+            for path in self._segments(client_id):
+                recs, _ = read_stream(path, 0)
+                self._ingest_records(recs, client_id)
+            self._restatus(ids)
+            n = len({o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)} - before)
+        self._notify(StoreChange("status", op_ids=tuple(ids)))
+        log.warning("client %s: server holds ops only through %s; %d ops pending again", client_id, through, n)
+        return n
 
     def needs_attention(self) -> list[dict]:
         self._maybe_refresh()
