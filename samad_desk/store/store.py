@@ -9,6 +9,7 @@ import bisect
 import contextlib
 import fcntl
 import getpass
+import itertools
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ from samad_desk.store.journal import (
     Scan,
     check_schema,
     read_stream,
+    read_stream_of,
     scan_bytes,
 )
 from samad_desk.store.overlay import Overlay, entity_of
@@ -176,6 +178,14 @@ class Store:
         self._retired: set[str] = set()
         self._streams: dict[Path, int] = {}
         self._status_offset = 0
+        self._status_ino: int | None = None
+        #: (inode, size) of status.jsonl right after this process's own last append: when
+        #: unchanged, the tail is known whole and our own records need no re-reading
+        self._status_known: tuple[int, int] | None = None
+        #: pending_ops' sorted candidates per client, rebuilt only when ops come in (an
+        #: answer only ever removes a candidate): a 10k-op push was quadratic before
+        self._ops_gen = 0
+        self._pending_lists: dict[str, list] = {}
         self._subscribers: list[Callable[[StoreChange], None]] = []
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -538,6 +548,7 @@ class Store:
                 if self._done(op):
                     continue
                 self._ops[op_id] = op
+                self._ops_gen += 1
                 self._op_client[op_id] = client_id
                 if self._in_overlay(op):
                     self.overlay.add(op)
@@ -565,11 +576,23 @@ class Store:
 
     def _load_status(self) -> None:
         path = self.outbox / "status.jsonl"
-        recs, off = read_stream(path, 0)
+        recs, off, ino = read_stream_of(path, 0)
         if recs and recs[0].get("k") == "header":
             check_schema(recs[0], path, STATUS_SCHEMA)
         self._status_offset = off
+        self._status_ino = ino
         self._apply_status(recs)
+
+    def _reload_status(self) -> set[str]:
+        """``status.jsonl`` was replaced (compacted, by this or another process): read it
+        again from the start. It holds the same outcome for every op still in a journal."""
+        self._results.clear()
+        self._acks.clear()
+        self._dismissed.clear()
+        self._status_known = None
+        self._load_status()
+        self._ops_gen += 1
+        return set(self._ops)
 
     def _apply_status(self, recs: list[dict]) -> set[str]:
         changed: set[str] = set()
@@ -586,6 +609,7 @@ class Store:
                 self._dismissed.add(r["op_id"])
                 changed.add(r["op_id"])
             elif k == "lost" and r.get("client_id"):
+                self._ops_gen += 1  # ops become pending again
                 changed.update(self._forget_acknowledgement(r["client_id"], int(r.get("through") or 0)))
         return changed
 
@@ -620,7 +644,8 @@ class Store:
             new = not path.exists() or path.stat().st_size == 0
             f = AppendFile(path, what="ثبت وضعیت ارسال")
             try:
-                if f.size and not _tail_is_whole(path, f.size):
+                ino = os.fstat(f.fd).st_ino
+                if f.size and self._status_known != (ino, f.size) and not _tail_is_whole(path, f.size):
                     # only a crash mid-append leaves a damaged tail: the whole-file scan
                     # (quadratic over a long push backlog if done on every append) is
                     # needed only then
@@ -630,7 +655,12 @@ class Store:
                         f.repair_tail(scan)
                 if new:
                     recs = [{"k": "header", "schema": STATUS_SCHEMA, "created_at": _now_iso()}, *recs]
-                f.append(recs)
+                start = f.append(recs)
+                self._status_known = (ino, f.size)
+                if self._status_offset == start and self._status_ino in (None, ino):
+                    # our own records, applied by the caller: refresh need not read them back
+                    self._status_offset = f.size
+                    self._status_ino = ino
             finally:
                 f.close()
 
@@ -674,9 +704,13 @@ class Store:
                 return False
             self._last_refresh = now
             changed = False
-            recs, off = read_stream(self.outbox / "status.jsonl", self._status_offset)
-            if recs:
+            recs, off, ino = read_stream_of(self.outbox / "status.jsonl", self._status_offset)
+            if ino is not None and self._status_ino is not None and ino != self._status_ino:
+                self._restatus(self._reload_status())
+                changed = True
+            elif recs:
                 self._status_offset = off
+                self._status_ino = ino
                 ids = self._apply_status(r for r in recs if r.get("k") != "header")  # type: ignore[arg-type]
                 self._restatus(ids)
                 changed = True
@@ -1008,17 +1042,32 @@ class Store:
 
     # ------------------------------------------------------------------ sync engine side
 
+    def _unanswered(self, op: dict) -> bool:
+        op_id = op["op_id"]
+        return (self._ops.get(op_id) is op and op_id not in self._results and op_id not in self._dismissed
+                and int(op.get("client_seq") or 0) > self._acks.get(op.get("client_id") or "", 0))
+
     def pending_ops(self, limit: int = 100, client_id: str | None = None) -> list[dict]:
         """Unacknowledged ops of this desk's client (or ``client_id``), in client_seq order."""
         self._maybe_refresh()
         cid = client_id or self.client_id
         with self._lock:
-            ops = [o for o in self._ops.values()
-                   if o.get("client_id") == cid and o["op_id"] not in self._results
-                   and o["op_id"] not in self._dismissed
-                   and int(o.get("client_seq") or 0) > self._acks.get(cid, 0)]
-            ops.sort(key=lambda o: int(o["client_seq"]))
-            return [dict(o) for o in ops[:limit]]
+            cached = self._pending_lists.get(cid)
+            if cached is None or cached[0] != self._ops_gen:
+                ops = [o for o in self._ops.values() if o.get("client_id") == cid and self._unanswered(o)]
+                ops.sort(key=lambda o: int(o["client_seq"]))
+                cached = self._pending_lists[cid] = [self._ops_gen, ops, 0]
+            ops, start = cached[1], cached[2]
+            while start < len(ops) and not self._unanswered(ops[start]):
+                start += 1  # answers come in order: the answered prefix is skipped for good
+            cached[2] = start
+            out: list[dict] = []
+            for o in itertools.islice(ops, start, None):
+                if len(out) >= limit:
+                    break
+                if self._unanswered(o):
+                    out.append(dict(o))
+            return out
 
     def pending_clients(self) -> list[str]:
         """Client ids in this data directory that have unpushed ops."""
