@@ -26,6 +26,7 @@ import orjson
 from samad_desk.store import fileio
 from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache, FrozenRow
+from samad_desk.store.compaction import CompactionMixin, segment_of
 from samad_desk.store.errors import StoreError, from_os_error
 from samad_desk.store.journal import (
     STATUS_SCHEMA,
@@ -143,7 +144,7 @@ class _Flock:
                 self.release()
 
 
-class Store:
+class Store(CompactionMixin):
     """The local store of one desk process. Thread-safe.
 
     Open with :meth:`Store.open`. One *profile* (default: the OS user, or
@@ -323,6 +324,7 @@ class Store:
         self._journal.repair_tail(scan)
         self._streams[path] = self._journal.size
         self._ingest_records(scan.records, self.client_id)
+        self._remove_superseded(self.client_id)  # a compaction killed before its last step
         if not self._state:
             self._state = {"schema": STATE_SCHEMA, "client_id": self.client_id, "profile": self.profile,
                            "client_no": self._allocate_client_no(), "client_no_source": "local",
@@ -347,6 +349,8 @@ class Store:
                   path, scan.corrupt_at, bad, len(ops))
         # ops of the quarantined journal whose outcome is known stay known (status log)
         for op in scan.records:
+            if op.get("k") == "checkpoint":
+                self._ingest_checkpoint(op, own=False)
             if op.get("k") == "ops":
                 for o in op.get("ops") or []:
                     self._tc_seen(o)
@@ -460,11 +464,25 @@ class Store:
     # ------------------------------------------------------------------ files
 
     def _journal_path(self, client_id: str) -> Path:
-        return self.outbox / f"{client_id}.0001.jsonl"
+        """The live segment of a client's journal: the highest (compaction writes a new
+        one whole, then deletes the old)."""
+        segments = self._segments(client_id)
+        return segments[-1] if segments else self.outbox / f"{client_id}.0001.jsonl"
 
     def _segments(self, client_id: str) -> list[Path]:
         """The journal files of a client, oldest first."""
-        return sorted(p for p in self.outbox.glob(f"{client_id}.*.jsonl") if p.is_file())
+        return sorted((p for p in self.outbox.glob(f"{client_id}.*.jsonl") if p.is_file()), key=segment_of)
+
+    def _superseded(self, path: Path) -> bool:
+        """A journal segment a compaction replaced (left by a crash before its deletion)."""
+        client_id = path.name.split(".")[0]
+        return any(segment_of(p) > segment_of(path) for p in self.outbox.glob(f"{client_id}.*.jsonl"))
+
+    def _remove_superseded(self, client_id: str) -> None:
+        for path in self._segments(client_id)[:-1]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            fileio.IO.fsync_dir(self.outbox)
 
     def _state_path(self, client_id: str) -> Path:
         return self.outbox / f"{client_id}.state.json"
@@ -524,9 +542,21 @@ class Store:
         if len(intern) > 100_000:
             intern.clear()
 
+    def _ingest_checkpoint(self, rec: dict, own: bool) -> None:
+        """What folded ops still mean: tracking-code counters and the next client_seq."""
+        for cno, nxt in (rec.get("tc_next") or {}).items():
+            if int(nxt) > self._tc_next.get(int(cno), 1):
+                self._tc_next[int(cno)] = int(nxt)
+        if own:
+            self._next_seq = max(self._next_seq, int(rec.get("next_seq") or 0),
+                                 int(rec.get("through_seq") or 0) + 1)
+
     def _ingest_records(self, records: list[dict], client_id: str) -> None:
         own = client_id == self.client_id
         for rec in records:
+            if rec.get("k") == "checkpoint":
+                self._ingest_checkpoint(rec, own)
+                continue
             if rec.get("k") != "ops":
                 continue
             for op in rec.get("ops") or []:
@@ -670,7 +700,7 @@ class Store:
             p = self._read_json(prof) or {}
             self._retired.update(p.get("retired") or [])
         for path in sorted(self.outbox.glob("*.jsonl")):
-            if path.name == "status.jsonl" or path in self._streams or not path.is_file():
+            if path.name == "status.jsonl" or path in self._streams or not path.is_file() or self._superseded(path):
                 continue
             recs, off = read_stream(path, 0)
             if recs and recs[0].get("k") == "header":
@@ -717,7 +747,7 @@ class Store:
             for path in sorted(self.outbox.glob("*.jsonl")):
                 if path.name == "status.jsonl" or not path.is_file():
                     continue
-                if self._journal is not None and path == self._journal.path:
+                if self._journal is not None and path == self._journal.path or self._superseded(path):
                     continue
                 off = self._streams.get(path, 0)
                 try:
