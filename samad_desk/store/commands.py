@@ -199,3 +199,25 @@ def store_rebuild(data_dir: str | None) -> None:
     click.echo(f"حافظهٔ محلی بازسازی شد: {_fa(res['documents'])} سند.")
     if res["resync"]:
         click.echo("بخشی از داده‌ها خوانا نبود؛ در همگام‌سازی بعدی از سرور دوباره دریافت می‌شود.")
+
+
+@store_group.command("compact")
+@click.option("--data-dir", default=None, help="Data directory.")
+@click.option("--horizon-days", default=14.0, show_default=True, type=click.FloatRange(min=0),
+              help="Keep acknowledged ops younger than this (the server's backup RPO).")
+def store_compact(data_dir: str | None, horizon_days: float) -> None:
+    """Fold acknowledged ops older than the horizon into a checkpoint; compact the status log."""
+    store = _open(_data_dir(data_dir))
+    try:
+        if store.read_only:
+            raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ فشرده‌سازی را پس از بستن آن انجام دهید.")
+        from samad_desk.store import StoreError
+
+        try:
+            res = store.compact(horizon_days * 86400.0)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"{_fa(res['folded'])} عملیات تأییدشده در نقطهٔ بازرسی جمع شد؛ {_fa(res['kept'])} عملیات در دفتر ماند.")
+    click.echo(f"حجم دفترها: {_fa(res['bytes_before'])} ← {_fa(res['bytes_after'])} بایت.")

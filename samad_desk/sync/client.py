@@ -22,6 +22,7 @@ import orjson
 
 from samad_desk import __version__
 from samad_desk.sync.backoff import parse_retry_after
+from samad_desk.sync.download import split_page
 from samad_desk.sync.errors import (
     AuthError,
     AuthRequired,
@@ -217,33 +218,30 @@ class SyncClient:
     def status(self, op_ids: list[str]) -> dict:
         return self._call("POST", "/v1/sync/status", json_body={"op_ids": op_ids})
 
+    def snapshot_page(self, page: str | None = None) -> bytes:
+        """One raw snapshot page (NDJSON: entity lines, then a control line:
+        ``{"done": false, "next_page": …, "total": N}`` or ``{"done": true, "cursor": …,
+        "acks": …}``). A page without its control line (cut) raises ``TransientError``."""
+        params = {"page": page} if page else None
+        body = self._authorized("GET", "/v1/sync/snapshot", params=params).content
+        if split_page(body) is None:
+            raise TransientError(_BROKEN)
+        return body
+
     def snapshot(self) -> tuple[Iterator[dict], str]:
         """The whole scope as change-like records (lazily parsed), and the cursor to pull from.
 
-        Pages are NDJSON: entity lines (``entity``, ``id``, ``version``, ``data``), then a
-        control line: ``{"done": false, "next_page": …}`` or ``{"done": true, "cursor": …}``.
         Every page is downloaded before anything is returned (a cut download raises and
-        leaves the cache alone); the pages are kept as bytes and parsed while the store
-        consumes them, which holds a 100,000-entity scope in a fraction of the memory of
-        parsed dicts.
+        leaves the cache alone) and held in memory; the engine keeps pages on disk instead
+        (``sync/download.py``) so that a broken download resumes.
         """
         pages: list[bytes] = []
-        cursor: str | None = None
         page: str | None = None
         for _ in range(1_000_000):
-            params = {"page": page} if page else None
-            body = self._authorized("GET", "/v1/sync/snapshot", params=params).content
-            last = body.rstrip(b"\n").rsplit(b"\n", 1)[-1]
-            try:
-                control = orjson.loads(last) if last else {}
-            except orjson.JSONDecodeError:
-                raise TransientError(_BROKEN) from None
-            is_control = isinstance(control, dict) and (
-                "cursor" in control or "next_cursor" in control or "next_page" in control
-            )
-            if not is_control:
-                raise TransientError(_BROKEN)  # a page always ends with its control line
-            pages.append(body[: len(body.rstrip(b"\n")) - len(last)])
+            split = split_page(self.snapshot_page(page))
+            assert split is not None  # checked by snapshot_page
+            lines, control = split
+            pages.append(lines)
             cursor = control.get("cursor") or control.get("next_cursor")
             if cursor and control.get("done", True):
                 return _iter_records(pages), cursor
