@@ -22,6 +22,7 @@ CONNECTION_LABELS = {
     "online": "● برخط",
     "offline": "○ برون‌خط",
     "auth_required": "! ورود دوباره لازم",
+    "refused": "! سرور نمی‌پذیرد",
     "embedded": "◌ محلی، بدون سرور",
 }
 
@@ -151,7 +152,7 @@ class StatusBar(Widget):
             self.show(status)
 
     def show(self, status: Any) -> None:
-        self.set_class(status.connection in ("offline", "auth_required"), "-offline")
+        self.set_class(status.connection in ("offline", "auth_required", "refused"), "-offline")
         self.set_class(bool(status.attention), "-attention")
         set_text(self.query_one("#status-text"), status_text(status))
 
@@ -218,13 +219,45 @@ class KeyBar(Horizontal):
         set_text(self.query_one("#keybar-text"), "  ".join(parts))
 
 
-class BottomBars(Vertical):
-    """Key hints above the status bar, docked at the bottom of every screen."""
+def banner_text(status: Any) -> str:
+    """One line that stays while something keeps ops from reaching the server: a refusal
+    (``status.problem``) or ops the server rejected. Empty when all is well."""
+    problem = getattr(status, "problem", None)
+    if problem is not None:
+        return f"! {problem.title} — F10: چه باید کرد"
+    if status.attention:
+        return f"! سرور {fa(status.attention)} عملیات را نپذیرفت — F10: بررسی"
+    return ""
+
+
+class SyncBanner(RLine):
+    """The persistent sync banner (see :func:`banner_text`); hidden when empty."""
 
     DEFAULT_CSS = """
-    BottomBars { dock: bottom; height: 2; }
+    SyncBanner { display: none; text-style: bold; }
+    SyncBanner.-shown { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        status = getattr(self.app, "status", None)
+        if status is not None:
+            self.show(status)
+
+    def show(self, status: Any) -> None:
+        text = banner_text(status)
+        self.update(text)
+        self.set_class(bool(text), "-shown")
+
+
+class BottomBars(Vertical):
+    """The sync banner (only when needed), key hints and the status bar, docked at the
+    bottom of every screen."""
+
+    DEFAULT_CSS = """
+    BottomBars { dock: bottom; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
+        yield SyncBanner(id="sync-banner")
         yield KeyBar()
         yield StatusBar()
