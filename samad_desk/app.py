@@ -94,6 +94,21 @@ MODE_TITLES: dict[str, str] = {
 }
 
 
+#: where each role works; anyone else (agents, the embedded demo operator) takes calls
+ROLE_START_MODE: dict[str, str] = {
+    "officer": "cartable",
+    "manager": "cartable",
+    "supervisor": "supervisor",
+    "admin": "supervisor",
+}
+
+
+def start_mode(operator: dict[str, Any]) -> str:
+    """The first screen of a session: an agency's officer or manager starts on the
+    cartable (the call form would only refuse them at F2), a supervisor on supervision."""
+    return ROLE_START_MODE.get(str(operator.get("role") or ""), "call")
+
+
 @dataclass
 class DeskStatus:
     """What the status bar shows; UI state only (the facts live in the store)."""
@@ -295,7 +310,7 @@ class SamadDeskApp(App[int]):
                 self.status.last_error = str(exc)
         self._poll_status()
         _freeze_heap()
-        self.switch_mode("call")
+        self.switch_mode(start_mode(operator))
         # the index is built once the call screen is up, so it never delays the first call
         self.set_timer(1.0, self._build_index)
 
