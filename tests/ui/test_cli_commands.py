@@ -1,0 +1,41 @@
+"""The ``samad-desk`` command line as the README documents it (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from samad_desk.cli import main
+
+
+@pytest.fixture
+def started(monkeypatch) -> list:
+    """Every settings object the desk would have been started with."""
+    import samad_desk.launch
+
+    seen: list = []
+
+    def fake_run_desk(settings, **kwargs) -> int:
+        seen.append(settings)
+        return 0
+
+    monkeypatch.setattr(samad_desk.launch, "run_desk", fake_run_desk)
+    return seen
+
+
+@pytest.mark.parametrize("args", [["--server", "http://h:1/"], ["run", "--server", "http://h:1"],
+                                  ["--server", "http://h:1", "run"]])
+def test_server_option_starts_the_desk_against_that_server(started, args) -> None:
+    """Finding 7: ``samad-desk --server URL`` (README, docs/desk.md) said "No such option"."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert [s.server_url for s in started] == ["http://h:1"]
+
+
+def test_server_option_before_another_command_says_where_it_goes(started) -> None:
+    result = CliRunner().invoke(main, ["--server", "http://h:1", "sync", "status"])
+    assert result.exit_code == 2
+    assert "samad-desk sync --server URL" in result.output
+    result = CliRunner().invoke(main, ["--server", "http://h:1", "locate", "data"])
+    assert result.exit_code == 2 and "فقط برای اجرای میز" in result.output
+    assert started == []
