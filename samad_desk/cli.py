@@ -14,7 +14,6 @@ import click
 from samad_desk import __version__, paths
 from samad_desk.settings import SettingsError, load_settings
 
-
 SERVER_HELP = "Central server URL (default: the server_url setting, else the embedded demo)."
 
 

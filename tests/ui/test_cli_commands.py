@@ -39,3 +39,32 @@ def test_server_option_before_another_command_says_where_it_goes(started) -> Non
     result = CliRunner().invoke(main, ["--server", "http://h:1", "locate", "data"])
     assert result.exit_code == 2 and "فقط برای اجرای میز" in result.output
     assert started == []
+
+
+def test_demo_server_has_citizens_and_cases_for_the_supervisor(tmp_path) -> None:
+    """Finding 10: ``samad-desk demo`` seeded no citizens or cases, so the supervisor's
+    screens showed zeros. A supervisor's desk synced with the demo server now holds them,
+    and a restarted demo (same ``--dir``) adds none twice."""
+    from samad_desk.demo_mode import demo_server
+    from tests.support.desks import Desk
+
+    (tmp_path / "demo").mkdir()
+    server = demo_server(tmp_path / "demo", cases=40).start()
+    try:
+        desk = Desk(tmp_path / "super1", server.url, "super1")
+        try:
+            desk.sync()
+            stats = desk.store.stats()
+            assert stats["cases"] == 40 and stats["citizens"] > 0
+        finally:
+            desk.close()
+        server.stop()
+        server.start()
+        again = Desk(tmp_path / "super1-again", server.url, "super1")
+        try:
+            again.sync()
+            assert again.store.stats()["cases"] == 40
+        finally:
+            again.close()
+    finally:
+        server.stop()
