@@ -27,7 +27,7 @@ from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.chrome import RLine
 from samad_desk.screens.fields import ChoiceField, FieldRow
-from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingPanel
+from samad_desk.screens.modals import FOLLOWUP_TITLE, DraftModal, FollowupOfferModal, TrackingPanel
 from samad_desk.screens.rtl_compat import (
     InputChanged,
     InputSubmitted,
@@ -475,7 +475,7 @@ class CallEntryScreen(DeskScreen):
         self._drop_draft()
         case = self.services.store.get("case", op["entity_id"]) or {}
         code = str(case.get("tracking_code") or "")
-        self.show_tracking(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد.")
+        self.show_tracking(code, note="همین کد رهگیری را برای شهروند بخوانید.", title=FOLLOWUP_TITLE)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_call":
@@ -490,9 +490,9 @@ class CallEntryScreen(DeskScreen):
     def tracking(self) -> TrackingPanel:
         return self.query_one(TrackingPanel)
 
-    def show_tracking(self, code: str, *, note: str = "") -> None:
+    def show_tracking(self, code: str, *, note: str = "", title: str = "") -> None:
         self._cover_form()
-        self.tracking.show_code(code, note=note)
+        self.tracking.show_code(code, note=note, title=title)
 
     @on(TrackingPanel.Closed)
     def _tracking_closed(self) -> None:

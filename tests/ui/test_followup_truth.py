@@ -1,0 +1,69 @@
+"""Finding 13 of issue 12: the follow-up screen shows the case's description, the history
+marks an objection, and the tracking panel after "record as follow-up" does not say a
+case was registered."""
+
+from __future__ import annotations
+
+from desk_ui_helpers import choose_citizen, settle, type_text
+from test_call_entry import NID, _existing, fill_case
+from test_followup import answer
+
+from samad_desk.screens.followup_screen import FollowupScreen
+from samad_desk.screens.modals import FollowupOfferModal
+
+
+async def open_case(pilot, app, code: str) -> FollowupScreen:
+    await pilot.press("f7")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, FollowupScreen)
+    await type_text(pilot, code)
+    await pilot.press("enter")
+    await settle(pilot)
+    return screen
+
+
+async def test_followup_shows_the_description_and_marks_an_objection(make_app, store, services, settings) -> None:
+    first = await _existing(services, subject="water.outage")
+    answer(store, settings, first.case_id)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, app, first.tracking_code)
+        assert "شرح پیام: برق خیابان از دیشب قطع است" in screen.summary_text
+        await type_text(pilot, "هنوز آب قطع است")
+        await pilot.press("tab")
+        await type_text(pilot, "ناراضی")
+        await pilot.press("enter")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "در حال رسیدگی" in screen.summary_text
+        assert "اعتراض شهروند به پاسخ" in screen.history_texts[-1]
+
+
+async def test_record_as_followup_panel_does_not_say_a_case_was_registered(make_app, store, services) -> None:
+    first = await _existing(services, subject="water.outage")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose_citizen(pilot, NID)
+        await fill_case(pilot, subject="قطعی آب")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupOfferModal)
+        await pilot.press("f2")
+        await settle(pilot)
+        panel = app.screen.tracking
+        assert panel.shown and panel.code == first.tracking_code
+        assert panel.text.startswith("پیگیری ثبت شد") and "پرونده ثبت شد" not in panel.text
+        # the next new case gets the usual title again
+        await pilot.press("enter")
+        await settle(pilot)
+        await choose_citizen(pilot, NID)
+        await fill_case(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        if isinstance(app.screen, FollowupOfferModal):
+            await pilot.press("f3")
+            await settle(pilot)
+        assert app.screen.tracking.text.startswith("پرونده ثبت شد")
