@@ -67,3 +67,31 @@ async def test_record_as_followup_panel_does_not_say_a_case_was_registered(make_
             await pilot.press("f3")
             await settle(pilot)
         assert app.screen.tracking.text.startswith("پرونده ثبت شد")
+
+
+async def test_satisfaction_list_shows_every_row_at_80x24(make_app, store, services, settings) -> None:
+    """Finding 9 (and the cosmetic "list options wrap mid-word when a scrollbar shows"):
+    with a long history the satisfaction field sits at the bottom of the scrolled body;
+    its list showed one row, its options wrapped when the body's scrollbar appeared."""
+    from desk_ui_helpers import screen_text
+
+    from samad_desk.domain import ops as domain_ops
+    from samad_desk.screens.followup_screen import SATISFACTION
+
+    first = await _existing(services, subject="water.outage")
+    answer(store, settings, first.case_id)
+    for i in range(4):
+        case = store.get("case", first.case_id)
+        store.save([domain_ops.case_followup(case, services.actor, note=f"تماس {i}")])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, app, first.tracking_code)
+        await pilot.press("tab", "down")
+        await settle(pilot)
+        options = screen.query_one("#row-satisfied").query_one("OptionList")
+        body = screen.query_one("#fu-body").region
+        assert options.option_count == len(SATISFACTION)
+        assert body.y <= options.region.y and options.region.bottom <= body.bottom
+        rows = [r for r in screen_text(app).split("\n") if r.startswith("▊") and r[1] not in "▔▁"]
+        assert len(rows) == len(SATISFACTION), "\n".join(rows)
