@@ -248,6 +248,19 @@ class CaseScreen(Screen[None]):
                 f" — {jalali_text(o.get('registered_at'))}"
             )
         self.query_one("#case-others", RTLStatic).update("\n".join(others) if others else "ندارد")
+        self.refresh_bindings()  # the key bar follows what is allowed now
+
+    def shows_key(self, binding: Any) -> bool:
+        """The key bar offers only what this operator may do to this case now (after an
+        acceptance, «F2 پذیرش» went on being offered). A key left off still answers with
+        the reason it is refused."""
+        action = str(binding.action)
+        if not action.startswith("act("):
+            return True
+        if self.detail is None:
+            return False
+        name = action[len("act("):-1].strip("'\"")
+        return ("return" if self._agency_refer(name) else name) in self.detail.allowed
 
     @staticmethod
     def _cue_words(d: CaseDetail) -> str:

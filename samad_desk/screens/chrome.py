@@ -204,9 +204,12 @@ class KeyBar(Horizontal):
             self.screen.active_bindings.items(),
             key=lambda kv: (kv[1].node is self.app, kv[0] != "f1"),
         )
+        shows = getattr(self.screen, "shows_key", None)
         for key, active in items:
             binding = active.binding
             if not binding.show or not binding.description or binding.action in seen:
+                continue
+            if shows is not None and not shows(binding):
                 continue
             if not key.startswith("f") and key not in ("escape", "enter"):
                 continue

@@ -1,0 +1,32 @@
+"""Finding 17 of issue 12 (second half): the case screen's key bar offers only what may be
+done now; after an acceptance it no longer offers «F2 پذیرش» (F2 still says why not)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cartable_helpers import NOW, WATER, settle
+from test_case_actions import open_case, refused
+
+from samad_desk.screens.chrome import KeyBar
+
+
+def key_bar(screen) -> str:
+    from samad_desk.screens.rtl_compat import label_text
+
+    return label_text(screen.query_one(KeyBar).query_one("#keybar-text"))
+
+
+async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:
+    case_id = world.call(WATER, at=NOW - timedelta(days=2))
+    app = make_app("water1")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_case(pilot, case_id)
+        assert "F2 پذیرش" in key_bar(screen)
+        assert "Shift+F8" not in key_bar(screen)  # reopening is the supervisor's
+        await pilot.press("f2")  # accept
+        await settle(pilot)
+        assert store.get("case", case_id)["state"] == "in_progress"
+        assert "F2 پذیرش" not in key_bar(screen)
+        assert "F3 پاسخ" in key_bar(screen)
+        await refused(pilot, "f2", "پیش‌تر پذیرفته شده")
