@@ -172,6 +172,13 @@ class CallEntryScreen(DeskScreen):
             row.set_error(None)
 
     # ------------------------------------------------------------------ timer, state
+    def on_screen_resume(self) -> None:
+        """Back from another area (F6 lookup, F7 follow-up…): with nothing typed, no call
+        was in progress here, so the timer starts again; a call being taken keeps its time."""
+        if not self.tracking.shown and self.form().is_blank():
+            self.started_at = time.time()
+            self._tick()
+
     def _tick(self) -> None:
         elapsed = int(time.time() - self.started_at)
         text = f"زمان تماس {fa(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
