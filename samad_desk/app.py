@@ -120,6 +120,8 @@ class DeskStatus:
     last_sync: str | None = None  # ISO UTC: the last round that worked (or the cache's last pull)
     #: why the server refuses this desk (``sync.problems.SyncProblem``), until a round works
     problem: Any = None
+    #: the first download in progress or broken off (``DownloadProgress.as_dict()``), else None
+    download: dict[str, Any] | None = None
     last_error: str | None = None
     pushed: int = 0
     pulled: int = 0
@@ -487,12 +489,21 @@ class SamadDeskApp(OrderedKeys, App[int]):
     @on(SyncProgressed)
     def _sync_progress(self, message: SyncProgressed) -> None:
         self.status.pushed, self.status.pulled = message.pushed, message.pulled
+        self._read_download()
         self.refresh_status()
+
+    def _read_download(self) -> None:
+        """How far the first download got (the engine's ``download``), while it is not done."""
+        progress = getattr(self.sync, "download", None)
+        as_dict = getattr(progress, "as_dict", None)
+        info = as_dict() if as_dict is not None else None
+        self.status.download = info if info and not info.get("done") else None
 
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.status.last_error = None
         self.status.problem = None
+        self._read_download()
         if self.status.connection != "embedded":
             self.status.connection = "online"
         self._apply_stats(message.stats)
@@ -504,6 +515,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
         # the engine reports each problem once (not once per retry): say it once
         self.status.last_error = message.reason
         self._read_problem()
+        self._read_download()
         self.refresh_status()
         self.notify(message.reason, title="همگام‌سازی", severity="warning", markup=False)
 

@@ -49,11 +49,24 @@ def status_text(status: Any) -> str:
     if clock:
         parts.append(clock)
     parts.append(f"در صف: {fa(status.pending)}")
-    if status.connection != "embedded":
+    download = getattr(status, "download", None)
+    if download:
+        parts.append(download_text(download))
+    elif status.connection != "embedded":
         label = "همگام" if clock else "آخرین همگام‌سازی"  # room for the warning at 80 columns
         parts.append(f"{label}: {_time_label(status.last_sync)}")
     parts.append(f"نیازمند توجه: {fa(status.attention)}")
     return (" | " if clock else "  |  ").join(parts)
+
+
+def download_text(download: dict[str, Any]) -> str:
+    """«دریافت نخست: ۱۲٬۵۰۰ از ۲۸٬۰۰۰» while the first download (the snapshot) runs, or
+    how far a broken-off one got (it resumes from there)."""
+    done = fa(f"{int(download.get('rows_done') or 0):,}").replace(",", "٬")
+    total = download.get("rows_total")
+    if total:
+        return f"دریافت نخست: {done} از {fa(f'{int(total):,}').replace(',', '٬')}"
+    return f"دریافت نخست: {done} ردیف"
 
 
 def clock_warning(offset_ms: int | None) -> str:

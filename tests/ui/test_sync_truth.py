@@ -211,8 +211,8 @@ async def test_last_sync_is_the_last_round_that_worked(desk_settings, proxy) -> 
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await started(pilot, app)
+            await wait_until(pilot, lambda: bool(app.status.last_sync))
             first = app.status.last_sync
-            assert first
             await wait_until(pilot, lambda: app.status.last_sync != first)
             assert app.status.last_sync > first
             proxy.refuse(True)
@@ -223,3 +223,35 @@ async def test_last_sync_is_the_last_round_that_worked(desk_settings, proxy) -> 
             assert app.status.last_sync == stuck
     finally:
         store.close()
+
+
+class _DownloadingEngine:
+    """Only what the app reads of an engine in the middle of its first download."""
+
+    problem = None
+
+    def __init__(self) -> None:
+        from samad_desk.sync.download import DownloadProgress
+
+        self.download = DownloadProgress(pages_done=3, rows_done=12500, rows_total=28000)
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def wake(self) -> None: ...
+
+
+async def test_status_bar_shows_how_far_the_first_download_got(make_app) -> None:
+    """wt/sync's ``engine.status()["download"]``: the status bar shows it while it runs."""
+    from samad_desk.messages import SyncFinished, SyncProgressed
+
+    engine = _DownloadingEngine()
+    app = make_app(sync=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.post_message(SyncProgressed(0, 12500))
+        await settle(pilot)
+        assert "دریافت نخست: ۱۲٬۵۰۰ از ۲۸٬۰۰۰" in status_line(app)
+        engine.download = None  # done: the last sync time is back
+        app.post_message(SyncFinished({"last_success": "2026-12-06T09:00:00Z"}))
+        await settle(pilot)
+        assert "دریافت نخست" not in status_line(app)
