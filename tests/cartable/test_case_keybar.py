@@ -30,3 +30,29 @@ async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:
         assert "F2 پذیرش" not in key_bar(screen)
         assert "F3 پاسخ" in key_bar(screen)
         await refused(pilot, "f2", "پیش‌تر پذیرفته شده")
+
+
+async def test_saved_toast_reads_well(make_app, world, store) -> None:
+    """Cosmetic: «ثبت پاسخ ثبت شد» (the action's label + «ثبت شد»)."""
+    from tests.support.pilot import toasts, type_text
+
+    from samad_desk.screens.case_screen import DONE_TEXT
+    from samad_desk.sync.attention import OP_LABELS
+
+    case_id = world.call(WATER, at=NOW - timedelta(days=2))
+    app = make_app("water1")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_case(pilot, case_id)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await type_text(pilot, "لوله اصلی تعمیر شد.")
+        await pilot.press("f2")
+        await settle(pilot)
+    said = toasts(app)
+    assert any(t.startswith("پرونده پذیرفته شد") for t in said), said
+    assert any(t.startswith("پاسخ ثبت شد") for t in said), said
+    assert not any("ثبت پاسخ ثبت شد" in t for t in said)
+    assert set(DONE_TEXT) >= {t.split(".", 1)[-1] for t in OP_LABELS if t.startswith("case.")} - {
+        "register", "followup"}
