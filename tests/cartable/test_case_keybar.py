@@ -56,3 +56,11 @@ async def test_saved_toast_reads_well(make_app, world, store) -> None:
     assert not any("ثبت پاسخ ثبت شد" in t for t in said)
     assert set(DONE_TEXT) >= {t.split(".", 1)[-1] for t in OP_LABELS if t.startswith("case.")} - {
         "register", "followup"}
+
+
+def test_supervisor_columns_have_distinct_titles() -> None:
+    """Cosmetic: two supervisor columns were both «در موعد» (the number and its chart)."""
+    from samad_desk.screens.supervisor_screen import agency_columns
+
+    titles = [c.title for c in agency_columns()]
+    assert sum("در موعد" in t for t in titles) == 1, titles
