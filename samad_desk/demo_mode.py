@@ -135,7 +135,9 @@ def demo_command(user: str, directory: Path | None) -> None:
         tmp = tempfile.TemporaryDirectory(prefix="samad-demo-")
         directory = Path(tmp.name)
     directory.mkdir(parents=True, exist_ok=True)
-    click.echo("سرور مرکزی نمایشی راه می‌افتد…", err=True)
+    from samad_desk.terminal import say
+
+    say("سرور مرکزی نمایشی راه می‌افتد…", settings.rtl_mode)
     server = demo_server(directory)
     cleanups: list[Callable[[], Any]] = [server.stop]
     if tmp is not None:
@@ -151,7 +153,9 @@ def demo_command(user: str, directory: Path | None) -> None:
             sync_interval=min(settings.sync_interval, 5.0),
         )
         operator = demo_login(settings, user, user)
-        click.echo(f"سرور: {server.url} — کاربر: {user}", err=True)
+        from samad_desk.text.rtl import ltr
+
+        say(f"سرور: {ltr(server.url)} — کاربر: {ltr(user)}", settings.rtl_mode)
         code = run_desk(settings, operator=operator)
     raise SystemExit(code)
 

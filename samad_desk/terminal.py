@@ -60,6 +60,23 @@ def resolve_mode(mode: str, environ: Mapping[str, str] | None = None) -> str:
     return mode
 
 
+def say(text: str, rtl_mode: str = "auto", *, stream: IO[str] | None = None,
+        environ: Mapping[str, str] | None = None) -> None:
+    """One Persian line for the terminal before (or after) the desk's screen, e.g. the demo's
+    «سرور مرکزی نمایشی راه می‌افتد…». On a terminal in ``visual`` mode it is shaped and laid
+    out here, between explicit-mode switches as ``doctor`` writes (a plain ``echo`` showed
+    it reversed and unjoined in xterm); into a pipe or a file it stays logical text."""
+    out = stream if stream is not None else sys.stderr
+    visual = resolve_mode(rtl_mode, environ) == "visual"
+    isatty = getattr(out, "isatty", None)
+    if not (visual and isatty is not None and isatty()):
+        out.write(text + "\n")
+    else:
+        line = rtl.layout_line(text, mode="visual").visual
+        out.write(bdsm(True, environ) + line + "\n" + bdsm(False, environ))
+    out.flush()
+
+
 # ------------------------------------------------------------------------------ hints
 
 

@@ -68,3 +68,47 @@ def test_demo_server_has_citizens_and_cases_for_the_supervisor(tmp_path) -> None
             again.close()
     finally:
         server.stop()
+
+
+def test_sync_status_prints_jalali_tehran_time(tmp_path, monkeypatch) -> None:
+    """Cosmetic: ``sync status`` printed the last sync as ISO UTC (2026-12-06T06:11:00Z)."""
+    from samad_desk.store import Store
+
+    store = Store.open(tmp_path / "data")
+    store.apply_changes([], "c1")
+    iso = store.stats()["last_sync"]
+    store.close()
+    monkeypatch.setenv("SAMAD_DESK_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["sync", "status"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("آخرین همگام‌سازی"))
+    assert iso not in line and "T" not in line
+    from datetime import datetime
+
+    from samad_desk.text.jalali import format_jalali_datetime
+
+    assert format_jalali_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00"))) in line
+
+
+def test_terminal_lines_are_shaped_on_a_terminal_and_logical_in_a_pipe() -> None:
+    """Cosmetic: the demo's lines before the screen showed unshaped (reversed) in xterm."""
+    import io
+
+    from samad_desk import terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    text = "سرور مرکزی نمایشی راه می‌افتد…"
+    shown = Tty()
+    terminal.say(text, "visual", stream=shown, environ={})
+    out = shown.getvalue()
+    assert out.startswith(terminal.bdsm(True, {})) and out.endswith(terminal.bdsm(False, {}))
+    assert any("\ufb50" <= ch <= "\ufeff" for ch in out)  # shaped: presentation forms
+    piped = io.StringIO()
+    terminal.say(text, "visual", stream=piped, environ={})
+    assert piped.getvalue() == text + "\n"
+    kept = Tty()
+    terminal.say(text, "terminal", stream=kept, environ={})  # the terminal lays it out itself
+    assert kept.getvalue() == text + "\n"
