@@ -126,7 +126,7 @@ class CallEntryScreen(DeskScreen):
                 yield FieldRow(
                     "birth_date",
                     FIELD_LABELS["birth_date"],
-                    LtrInput(id="in-birth_date", placeholder="۱۳۶۵/۰۴/۱۲"),
+                    LtrInput(id="in-birth_date", placeholder="مثلاً ۱۳۶۵/۰۴/۱۲"),
                 )
                 yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="in-mobile"))
                 yield ChoiceField("city", FIELD_LABELS["city"], s.cities)

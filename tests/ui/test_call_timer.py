@@ -34,3 +34,14 @@ async def test_timer_restarts_after_other_areas_only_when_no_call_is_typed(make_
         await pilot.press("f5")
         await settle(pilot)
         assert "۰۳:" in timer_text(screen)
+
+
+async def test_birth_date_placeholder_does_not_look_like_a_value(make_app) -> None:
+    """Cosmetic: the placeholder «۱۳۶۵/۰۴/۱۲» looked like a date already typed."""
+    import re
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        placeholder = app.screen.input("birth_date").placeholder
+        assert "۱۳۶۵/۰۴/۱۲" in placeholder and not re.fullmatch(r"[\d۰-۹/]+", placeholder)
