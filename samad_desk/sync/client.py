@@ -37,6 +37,8 @@ from samad_desk.sync.errors import (
 from samad_desk.sync.tokens import TokenStore, remember_password
 
 PROTOCOL = "1"
+#: the central's id (made once per database), on every answer of the server
+SERVER_ID_HEADER = "X-Server-Id"
 SCHEMA_VERSION = 1
 
 #: store-and-sync.md §3.8: connect timeout 10 s, request 60 s
@@ -87,12 +89,15 @@ class SyncClient:
         )
         self._refresh_lock = threading.Lock()
         self._device_id = device_id
+        self._server_seen: str | None = None  # the server id last checked against the tokens
         #: last ``server_time`` seen (ISO string) — the engine derives the clock offset from it
         self.last_server_time: str | None = None
 
     # --- identity --------------------------------------------------------------------
     @property
     def device_id(self) -> str:
+        """Made once per operator directory (not per URL): every address of the same
+        central continues this device, its client and its cursor."""
         if self._device_id:
             return self._device_id
         entry = self.tokens.load() or {}
@@ -115,6 +120,7 @@ class SyncClient:
     # --- auth ------------------------------------------------------------------------
     def login(self, username: str, password: str, *, remember_offline: bool = True) -> dict:
         """Log in; returns the operator dict. Raises :class:`AuthError` (Persian) when refused."""
+        self._confirm_server()  # another central gets neither the password nor a device
         body = {"username": username, "password": password, "device_id": self.device_id}
         try:
             response = self._send("POST", "/v1/auth/login", json_body=body, auth=False)
@@ -127,6 +133,7 @@ class SyncClient:
                 _message(self._json(response, strict=False), "تلاش‌های ورود زیاد بوده است؛ کمی بعد دوباره امتحان کنید.")
             )
         data = self._check(response)
+        self.tokens.check_server(data.get("server_id"))  # before any token is kept
         operator = data.get("operator") or {}
         self.tokens.save(
             {
@@ -145,6 +152,16 @@ class SyncClient:
                 operator_dir=self.tokens.operator_dir,
             )
         return operator
+
+    def _confirm_server(self) -> None:
+        """When this operator directory already belongs to a central, ask the address
+        which central it is (``/v1/health``, checked in :meth:`_send`) before logging in."""
+        if self._server_seen or not (self.tokens.load() or {}).get("server_id"):
+            return
+        try:
+            self._send("GET", "/v1/health", auth=False)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
 
     def refresh(self) -> None:
         """Swap the refresh token for a new access token; :class:`AuthRequired` if refused."""
@@ -289,7 +306,9 @@ class SyncClient:
             response = self._send("GET", "/v1/health", auth=False)
         except httpx.HTTPError as exc:
             raise self._network_error(exc) from None
-        return self._check(response)
+        data = self._check(response)
+        self.tokens.check_server(data.get("server_id"))
+        return data
 
     def close(self) -> None:
         self._http.close()
@@ -352,8 +371,15 @@ class SyncClient:
             if self.gzip_requests:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
-        return self._http.request(method, path, content=content, params=params, headers=headers,
-                                  timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        response = self._http.request(method, path, content=content, params=params, headers=headers,
+                                      timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        # which central answered: any URL of ours continues, another central is refused
+        # before its answer is used (WrongServer); see TokenStore
+        server_id = response.headers.get(SERVER_ID_HEADER)
+        if server_id and server_id != self._server_seen:
+            self.tokens.check_server(server_id)
+            self._server_seen = server_id
+        return response
 
     def _check(self, response: httpx.Response) -> dict:
         self._check_status(response)
