@@ -524,6 +524,8 @@ class SyncEngine:
                 self.counters["snapshot_pages"] += 1
                 self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
 
+            if kept.finished_cursor() is not None and kept.finished_cursor() == self.store.cursor():
+                kept.clear()  # applied already; the process died before deleting the pages
             self.download = kept.progress
             try:
                 kept.fetch(self.client.snapshot_page, on_page)

@@ -34,10 +34,9 @@ async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:
 
 async def test_saved_toast_reads_well(make_app, world, store) -> None:
     """Cosmetic: «ثبت پاسخ ثبت شد» (the action's label + «ثبت شد»)."""
-    from tests.support.pilot import toasts, type_text
-
     from samad_desk.screens.case_screen import DONE_TEXT
     from samad_desk.sync.attention import OP_LABELS
+    from tests.support.pilot import toasts, type_text
 
     case_id = world.call(WATER, at=NOW - timedelta(days=2))
     app = make_app("water1")
