@@ -98,8 +98,29 @@ def test_migration_3_adds_the_refresh_grace_column(db_url):
     with central.w.begin() as conn:  # back to the version-2 shape
         conn.execute(text("ALTER TABLE refresh_tokens DROP COLUMN rotated_at"))
         conn.execute(db.schema_version.update().values(version=2))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 3
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 3
     with central.engine.connect() as conn:
         assert "rotated_at" in {c["name"] for c in inspect(conn).get_columns("refresh_tokens")}
     login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1")
     assert central.refresh(login["refresh_token"])["refresh_token"]
+
+
+def test_migration_4_adds_the_op_key_table(db_url):
+    from sqlalchemy import inspect, text
+
+    from samad_desk.domain.signing import OpSigner
+
+    app = create_app(db_url)
+    central = app.state.central
+    from samad_desk.central.seed import seed_demo
+
+    seed_demo(central, full=False)
+    with central.w.begin() as conn:  # back to the version-3 shape
+        conn.execute(text("DROP TABLE operator_keys"))
+        conn.execute(db.schema_version.update().values(version=3))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 4
+    with central.engine.connect() as conn:
+        assert inspect(conn).has_table("operator_keys")
+    login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1", OpSigner.generate().public_b64)
+    assert login["op_key_id"].startswith("k")
+    central.close()
