@@ -194,13 +194,18 @@ def journal_device(principal: Any, crow: Any, ops: list[dict], known: dict, ring
     to the device their author logged in on, and every op of it not yet known must be
     signed by a live key registered from that device, or the whole batch is refused and
     nothing is written (no one can burn another desk's ``client_seq``). A new client is
-    another device's when its first new op is signed by one of that device's keys."""
+    another operator's journal when its first op is in another operator's name: it then
+    belongs to the device of the key that signed it (and without one, it is refused)."""
     fresh = [op for op in ops if op["op_id"] not in known]
     if crow is not None:
         owner = crow.device_id
+    elif fresh and _claimed_operator(fresh[0]) not in (None, principal.id):
+        first = ring.signer_of(fresh[0])
+        if first is None:
+            raise forbidden(MSG_FOREIGN_JOURNAL)
+        owner = first.device_id
     else:
-        first = ring.signer_of(fresh[0]) if fresh else None
-        owner = first.device_id if first is not None else principal.device_id
+        owner = principal.device_id
     if owner == principal.device_id:
         return owner
     for op in fresh:

@@ -73,6 +73,14 @@ def assert_clean(desk: Desk, *answers) -> None:
         assert secret not in blob
 
 
+def started(desk: Desk) -> Desk:
+    """The desk's own journal exists on the server (one own op, refused, changes nothing):
+    ops in other names are then judged one by one instead of refusing a foreign journal."""
+    res = desk.push(O.case_note(uuid7(), "پرونده ناموجود", desk.actor))["results"][0]
+    assert res["status"] == "rejected"
+    return desk
+
+
 # -- every op type, built against a target (a case id, two citizen ids) ----------------------
 
 
@@ -129,6 +137,13 @@ def test_no_op_type_passes_in_another_operators_name_unsigned(world, victim):
         desk = Desk(http, pusher)
         ops = all_ops(victim_actor, world["q_case"], world["q_cit"], world["q_cit2"])
         before = db_state(central)
+        # a new journal that starts in someone else's name is theirs: refused whole
+        r = desk.push_raw([dict(next(iter(ops.values())), client_id=desk.client_id, client_seq=1)])
+        assert r.status_code == 403
+        assert db_state(central) == before
+        # in the pusher's own journal, each op is refused on its own
+        started(desk)
+        before = db_state(central)
         results = desk.push(*ops.values())["results"]
         assert [(r["status"], r["code"]) for r in results] == [("rejected", "forbidden")] * len(ops), pusher
         after = db_state(central)
@@ -138,7 +153,7 @@ def test_no_op_type_passes_in_another_operators_name_unsigned(world, victim):
 def test_forged_bad_and_revoked_signatures_do_not_count(world):
     http = world["http"]
     central = http.app.state.central
-    agent = Desk(http, "agent1", sign=True)
+    agent = started(Desk(http, "agent1", sign=True))
     sup = Desk(http, "super1", sign=True)
     merge = lambda: O.citizen_merge(world["q_cit"], [world["q_cit2"]], {}, sup.actor)  # noqa: E731
     # signed by the pusher's own key, in the supervisor's name
@@ -183,7 +198,7 @@ def test_an_admin_ends_a_key(world, db_url, how):
 
     http = world["http"]
     central = http.app.state.central
-    agent = Desk(http, "agent1")
+    agent = started(Desk(http, "agent1"))
     sup = Desk(http, "super1", sign=True)
     note = sup.signer.sign(O.case_note(world["q_case"], "یادداشت ناظر", sup.actor))
     if how == "revoke-keys":
