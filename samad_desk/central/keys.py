@@ -67,6 +67,8 @@ class KeyRing:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self._cache: dict[str, Key | None] = {}
+        self._verified: dict[str, Key | None] = {}  # op_id -> its signer (checked once)
+        self._operators: dict[str, Any] = {}
 
     def get(self, key_id: str) -> Key | None:
         if key_id in self._cache:
@@ -86,8 +88,25 @@ class KeyRing:
         self._cache[key_id] = key
         return key
 
+    def operator(self, operator_id: str) -> Any:
+        """The operators row (or None), read once per push."""
+        if operator_id not in self._operators:
+            self._operators[operator_id] = self.conn.execute(
+                select(db.operators).where(db.operators.c.id == operator_id)).first()
+        return self._operators[operator_id]
+
     def signer_of(self, op: dict) -> Key | None:
-        """The key that validly signed ``op`` in the name of its claimed author, or None."""
+        """The key that validly signed ``op`` in the name of its claimed author, or None
+        (verified once per op and push: the journal check and the actor check share it)."""
+        op_id = op.get("op_id")
+        if op_id in self._verified:
+            return self._verified[op_id]
+        key = self._check(op)
+        if isinstance(op_id, str):
+            self._verified[op_id] = key
+        return key
+
+    def _check(self, op: dict) -> Key | None:
         got = signing.signature_of(op)
         if got is None:
             return None

@@ -135,12 +135,12 @@ def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
     return keys
 
 
-def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
-    """The national IDs the batch's ``citizen.upsert`` ops will look up (as the reducer
-    will canonicalize them); a miss only costs a query of its own later."""
+def _prefetch_national_ids(ops: list[dict], known: dict) -> dict[str, str]:
+    """The national IDs the batch's ``citizen.upsert`` ops will look up, as typed ->
+    as the reducer will canonicalize them; a miss only costs a query of its own later."""
     from samad_desk.text.national_id import parse_national_id
 
-    nids = []
+    nids = {}
     for op in ops:
         if op["type"] != "citizen.upsert" or op["op_id"] in known:
             continue
@@ -149,7 +149,7 @@ def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
         if isinstance(raw, str) and raw:
             parsed = parse_national_id(raw)
             if parsed.ok and parsed.value:
-                nids.append(parsed.value)
+                nids[raw] = parsed.value
     return nids
 
 
@@ -363,7 +363,8 @@ class PushMixin:
                 poison = self._poison_counts(conn, op_ids)
                 repo = Repo(conn, lock=not self.sqlite, deferred=deferred)
                 repo.prefetch(_prefetch_keys(ops, known))
-                repo.prefetch_national_ids(_prefetch_national_ids(ops, known))
+                repo.canonical_nids = _prefetch_national_ids(ops, known)
+                repo.prefetch_national_ids(list(repo.canonical_nids.values()))
                 buf = ChangeBuffer()
                 results: list[dict] = []
                 records: list[dict] = []
@@ -504,7 +505,7 @@ class PushMixin:
             key = ring.signer_of(op)
             if key is None:
                 return None
-            row = ring.conn.execute(select(db.operators).where(db.operators.c.id == oid)).first()
+            row = ring.operator(oid)
             if row is None or not row.active:
                 return None
             o = {"id": row.id, "name": row.name, "role": row.role, "agency_id": row.agency_id,

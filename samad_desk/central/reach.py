@@ -52,18 +52,24 @@ def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
         while row is not None and hops < 10:
             if not row.deleted and not citizen_in_reach(repo, actor, row):
                 return False
-            nxt = (repo.get("citizen", row.id) or {}).get("merged_into")
+            # (rows are compact JSON written by the server: most say "merged_into":null
+            # and need no parse)
+            merged = row.data is not None and '"merged_into":null' not in row.data
+            nxt = (repo.get("citizen", row.id) or {}).get("merged_into") if merged else None
             row = repo.row("citizen", nxt) if isinstance(nxt, str) else None
             hops += 1
     return True
 
 
-def _national_id(payload: dict) -> str | None:
+def _national_id(repo: Repo, payload: dict) -> str | None:
+    """The canonical national ID of a payload (the push parsed the batch's already)."""
     from samad_desk.text.national_id import parse_national_id
 
     raw = payload.get("national_id")
     if not isinstance(raw, str) or not raw:
         return None
+    if raw in repo.canonical_nids:
+        return repo.canonical_nids[raw]
     parsed = parse_national_id(raw)
     return parsed.value if parsed.ok and parsed.value else None
 
@@ -87,7 +93,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
     if kind == "citizen.upsert":
         if not _citizens_in_reach(repo, actor, _ids(eid)):
             return FORBIDDEN, MSG_OUT_OF_REACH
-        nid = _national_id(payload)
+        nid = _national_id(repo, payload)
         holder = repo.citizen_by_national_id(nid) if nid else None
         if holder is not None and not _citizens_in_reach(repo, actor, [holder["id"]]):
             # a fold into (or a clash with) someone the actor may not read: refused
@@ -97,7 +103,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
     if kind == "citizen.merge":
         ids = _ids(payload.get("survivor_id") or eid) + _ids(payload.get("merged_ids"))
         fields = payload.get("fields") if isinstance(payload.get("fields"), dict) else {}
-        nid = _national_id(fields)
+        nid = _national_id(repo, fields)
         holder = repo.citizen_by_national_id(nid) if nid else None
         if holder is not None:
             ids.append(holder["id"])

@@ -29,19 +29,16 @@ MSG_NID_OUT_OF_REACH = (
 MSG_AGENCY_OUT_OF_REACH = "دستگاه مقصد ارجاع در حوزه دسترسی شما نیست."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reach:
     """The provinces and agencies an entity belongs to."""
 
-    provinces: frozenset[str] = frozenset()
-    agencies: frozenset[str] = frozenset()
+    provinces: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, provinces: Iterable[str | None] = (), agencies: Iterable[str | None] = ()) -> Reach:
-        return cls(frozenset(p for p in provinces if p), frozenset(a for a in agencies if a))
-
-    def __or__(self, other: Reach) -> Reach:
-        return Reach(self.provinces | other.provinces, self.agencies | other.agencies)
+        return cls(tuple(p for p in provinces if p), tuple(a for a in agencies if a))
 
 
 def may_act(actor: dict, reach: Reach) -> bool:
