@@ -55,23 +55,24 @@ def may_act(actor: dict, reach: Reach) -> bool:
 
 
 def may_refer_to(actor: dict, agency_province: str | None) -> bool:
-    """A province role refers cases only to agencies of its province (a case moved to
-    another province's agency would leave its reach with the citizen's data)."""
-    role = Role.parse(actor.get("role"))
-    if role is None or role in AGENCY_ROLES:
-        return role is not None  # an agency refers on within the workflow's own rules
-    return agency_province is None or agency_province == actor.get("province")
+    """Cases go only to agencies of the actor's province (a case moved to another
+    province's agency would leave its reach, with the citizen's data). Unknown on either
+    side (an agency without a province, a desk operator record without one): allowed;
+    on the server every operator has a province."""
+    mine = actor.get("province")
+    return not agency_province or not mine or agency_province == mine
 
 
 def may_see_case(actor: dict, case: dict, *, province: str | None = None) -> bool:
     """``province``: the case's province when known; unknown (the desk's cache does not
-    always have it) counts as the actor's own, since the server sent the case."""
+    always have it, nor an embedded desk's operator) counts as the actor's own, since
+    the server sent the case."""
     role = Role.parse(actor.get("role"))
     if role is None:
         return False
     if role in AGENCY_ROLES:
         return may_act(actor, Reach.of(agencies=[case.get("agency_id")]))
-    return province is None or may_act(actor, Reach.of([province]))
+    return province is None or not actor.get("province") or may_act(actor, Reach.of([province]))
 
 
 def may(role: Role | str, action: str) -> bool:
