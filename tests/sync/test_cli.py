@@ -1,4 +1,4 @@
-"""``samad-desk sync login / --once / once / status / dismiss`` against the real server."""
+"""``samad-desk sync login / logout / --once / once / status / dismiss`` against the real server."""
 
 from __future__ import annotations
 
@@ -68,6 +68,17 @@ def test_login_once_status(cli):
     assert json.loads(result.output)["pending"] == 0
     result = cli("sync", "status")
     assert "عملیات در صف: ۰" in result.output
+
+
+def test_login_keeps_a_signing_key_and_logout_deletes_it(cli):
+    key_file = paths.operator_dir() / "op-key.json"
+    assert cli("sync", "login", "--username", "agent1", "--password", "agent1").exit_code == 0
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    result = cli("sync", "logout")
+    assert result.exit_code == 0 and "خارج شدید" in result.output
+    assert not key_file.exists()
+    entry = next(iter(json.loads((paths.operator_dir() / "tokens.json").read_text()).values()))
+    assert not entry.get("access_token") and not entry.get("refresh_token")
 
 
 def test_once_without_login_keeps_ops_and_says_so(cli):
