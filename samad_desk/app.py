@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from samad_desk.commands import DeskCommands
+from samad_desk.key_order import OrderedKeys
 from samad_desk.messages import (
     AppSyncReporter,
     AttentionChanged,
@@ -75,7 +76,7 @@ class DeskStatus:
     clock_offset_ms: int | None = None  # the server's clock minus this computer's
 
 
-class SamadDeskApp(App[int]):
+class SamadDeskApp(OrderedKeys, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "samad-desk"
     ENABLE_COMMAND_PALETTE = True
@@ -134,6 +135,13 @@ class SamadDeskApp(App[int]):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self._register_modes()
+
+    def get_driver_class(self) -> Any:
+        # a bracketed paste is read whole, ESC and all (terminal_input.py)
+        from samad_desk.terminal_input import use_paste_safe_parser
+
+        use_paste_safe_parser()
+        return super().get_driver_class()
 
     # -- themes
     def _register_themes(self) -> None:

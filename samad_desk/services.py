@@ -29,6 +29,7 @@ from samad_desk.domain.workflow import check_payload, check_transition
 from samad_desk.saving import save_ops
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
 from samad_desk.text.jalali import format_jalali, parse_jalali_date
+from samad_desk.text.limits import too_long_message
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import name_key, normalize
 from samad_desk.text.phone import parse_mobile
@@ -89,6 +90,41 @@ class FormInvalid(ServiceError):
 # ---------------------------------------------------------------- forms and results
 
 
+#: the fields that say who a citizen is: changing one of a registered citizen's needs the
+#: agent's confirmation (contact fields, mobile and city, change as the citizen says)
+IDENTITY_FIELDS: tuple[str, ...] = ("national_id", "first_name", "last_name", "father_name", "birth_date")
+
+
+@dataclass
+class Confirmation:
+    """What the agent must confirm before a call is saved.
+
+    ``identity``: the call would change a registered citizen's identity fields
+    (``changes``: label, old, new, as shown); ``distinct``: no citizen was chosen and a
+    registered one has the same name, birth date and mobile under another ID (``citizen``)."""
+
+    kind: str
+    citizen: dict[str, Any]
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def citizen_name(self) -> str:
+        c = self.citizen
+        return f"{c.get('first_name') or ''} {c.get('last_name') or ''}".strip() or "بی‌نام"
+
+
+class NeedsConfirmation(ServiceError):
+    """A save refused until the agent confirms (see :class:`Confirmation`)."""
+
+    def __init__(self, confirmation: Confirmation) -> None:
+        self.confirmation = confirmation
+        if confirmation.kind == "identity":
+            message = f"تغییر مشخصات هویتی «{confirmation.citizen_name}» باید تأیید شود"
+        else:
+            message = f"شهروندی با همین نام، تاریخ تولد و شماره همراه ثبت است: «{confirmation.citizen_name}»"
+        super().__init__(message)
+
+
 @dataclass
 class CallForm:
     """What the call-entry screen holds: raw text as typed, choices as keys."""
@@ -107,6 +143,10 @@ class CallForm:
     agency: str = ""
     urgency: str = "normal"
     description: str = ""
+    #: the agent confirmed changing a registered citizen's identity (old → new shown)
+    identity_confirmed: bool = False
+    #: the agent confirmed the caller is not the registered look-alike (a new profile)
+    distinct_confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -355,6 +395,18 @@ def _letters_only(text: str) -> bool:
             continue
         return False
     return True
+
+
+def _shown(key: str, value: Any) -> str:
+    """A citizen field's value as the agent reads it (Persian digits, Jalali dates)."""
+    if value in (None, ""):
+        return "—"
+    if key == "birth_date":
+        try:
+            return format_jalali(date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            return str(value)
+    return to_persian_digits(str(value))
 
 
 def _persian_int(n: int) -> str:
@@ -608,9 +660,8 @@ class DeskServices:
                 f"«شرح پیام» کوتاه است (دست‌کم {_persian_int(MIN_DESCRIPTION)} نویسه)"
             )
         elif len(description) > MAX_TEXT:
-            errors["description"] = (
-                f"«شرح پیام» بلند است: {_persian_int(len(description))} نویسه، "
-                f"حداکثر {_persian_int(MAX_TEXT)}؛ متن شما در فرم می‌ماند"
+            errors["description"] = too_long_message(
+                FIELD_LABELS["description"], len(description), MAX_TEXT
             )
         clean["description"] = description
         if errors:
@@ -618,14 +669,81 @@ class DeskServices:
         return clean
 
     def existing_citizen(self, form: CallForm) -> dict[str, Any] | None:
+        """The registered citizen this call is about: the one chosen, else the one with
+        the typed national ID (a merged profile: the profile it was merged into)."""
         if form.citizen_id:
             citizen = self.store.get("citizen", form.citizen_id)
             if citizen is not None:
-                return citizen
+                return self.survivor(citizen)
         if not form.no_national_id:
-            parsed = parse_national_id(form.national_id)
-            if parsed.ok and parsed.value:
-                return self.store.citizen_by_national_id(parsed.value)
+            return self.registered_citizen(form.national_id)
+        return None
+
+    def registered_citizen(self, national_id: str) -> dict[str, Any] | None:
+        """The citizen registered under this exact, valid national ID (its survivor if it
+        was merged), or None."""
+        parsed = parse_national_id(national_id) if national_id else None
+        if parsed is None or not parsed.ok or not parsed.value:
+            return None
+        citizen = self.store.citizen_by_national_id(parsed.value)
+        return self.survivor(citizen) if citizen is not None else None
+
+    def survivor(self, citizen: dict[str, Any]) -> dict[str, Any]:
+        """The profile a merged citizen lives on in (itself when not merged)."""
+        hops = 0
+        while citizen.get("merged_into") and hops < 10:
+            survivor = self.store.get("citizen", citizen["merged_into"])
+            if survivor is None:
+                break
+            citizen, hops = survivor, hops + 1
+        return citizen
+
+    @staticmethod
+    def _citizen_fields(form: CallForm, clean: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "national_id": clean["national_id"],
+            "no_national_id": bool(form.no_national_id),
+            **{k: clean[k] for k in ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")},
+        }
+
+    @staticmethod
+    def _changes(citizen: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """What the call would change on a registered citizen (an empty field changes nothing)."""
+        return {k: v for k, v in fields.items() if v not in (None, "") and citizen.get(k) != v}
+
+    def confirmation_needed(self, form: CallForm, clean: dict[str, Any] | None = None) -> Confirmation | None:
+        """What the agent must confirm before this (valid) call is saved, or None."""
+        if clean is None:
+            clean = self.validate_call(form)
+        citizen = self.existing_citizen(form)
+        if citizen is not None:
+            changed = self._changes(citizen, self._citizen_fields(form, clean))
+            if form.identity_confirmed or not any(k in IDENTITY_FIELDS for k in changed):
+                return None
+            rows = [
+                (FIELD_LABELS[k], _shown(k, citizen.get(k)), _shown(k, v))
+                for k, v in changed.items()
+                if k in FIELD_LABELS
+            ]
+            return Confirmation("identity", citizen, rows)
+        if form.distinct_confirmed:
+            return None
+        twin = self.look_alike(clean)
+        return Confirmation("distinct", twin) if twin is not None else None
+
+    def look_alike(self, clean: dict[str, Any]) -> dict[str, Any] | None:
+        """A registered citizen with the same first and last name, birth date and mobile
+        as these (clean) values, under another national ID (or none): a strong candidate."""
+        if not clean.get("birth_date") or not clean.get("mobile"):
+            return None
+        names = (name_key(clean["first_name"]), name_key(clean["last_name"]))
+        for citizen in self.store.citizens_by_mobile(clean["mobile"]):
+            citizen = self.survivor(citizen)
+            if (
+                (name_key(citizen.get("first_name") or ""), name_key(citizen.get("last_name") or "")) == names
+                and str(citizen.get("birth_date") or "")[:10] == clean["birth_date"]
+            ):
+                return citizen
         return None
 
     def open_cases_on_matter(self, form: CallForm) -> list[dict[str, Any]]:
@@ -634,7 +752,7 @@ class DeskServices:
         if citizen is None or not form.subject:
             return []
         out = []
-        for case in self.store.cases_of_citizen(citizen["id"]):
+        for case in self.person_cases(citizen["id"]):
             if case.get("state") in OPEN_STATES and case.get("subject") == form.subject:
                 out.append(case)
         return out
@@ -644,16 +762,7 @@ class DeskServices:
         now = self.now()
         ops: list[dict[str, Any]] = []
         citizen = self.existing_citizen(form)
-        fields = {
-            "national_id": clean["national_id"],
-            "no_national_id": bool(form.no_national_id),
-            "first_name": clean["first_name"],
-            "last_name": clean["last_name"],
-            "father_name": clean["father_name"],
-            "birth_date": clean["birth_date"],
-            "mobile": clean["mobile"],
-            "city": clean["city"],
-        }
+        fields = self._citizen_fields(form, clean)
         if citizen is None:
             citizen_id = uuid7()
             ops.append(
@@ -663,11 +772,7 @@ class DeskServices:
             )
         else:
             citizen_id = str(citizen["id"])
-            changed = {
-                k: v
-                for k, v in fields.items()
-                if v not in (None, "") and citizen.get(k) != v
-            }
+            changed = self._changes(citizen, fields)
             if changed:
                 ops.append(
                     domain_ops.citizen_upsert(
@@ -707,6 +812,11 @@ class DeskServices:
         reason = check_transition(registered, "refer", self.actor)
         if reason:
             raise ServiceError(reason)
+        # never a registered citizen's identity overwritten, nor a look-alike registered,
+        # without the agent's word (the form asks first; this is the guard)
+        confirmation = self.confirmation_needed(form, clean)
+        if confirmation is not None:
+            raise NeedsConfirmation(confirmation)
         ops, case_id, citizen_id, code = self.build_call_ops(form, clean)
         # what the server will check, checked here first: an op the shared reducer
         # refuses must never be journaled as saved (it would silently leave the overlay)
@@ -769,8 +879,8 @@ class DeskServices:
                     "پرونده‌ای با این کد رهگیری نه در این میز هست و نه در سرور مرکزی (در محدودهٔ دسترسی شما)"
                 )
             return self._keep_remote(answer, found)
-        citizen = self.store.citizen_by_national_id(value)
-        cases = {c["id"]: c for c in (self.store.cases_of_citizen(citizen["id"]) if citizen else [])}
+        citizen = self.registered_citizen(value)
+        cases = {c["id"]: c for c in (self.person_cases(citizen["id"]) if citizen else [])}
         answer, why = self._ask_server(kind, value, asking)
         theirs: set[str] = set()  # the server's citizens with this national ID
         if answer is not None:
@@ -955,6 +1065,12 @@ class DeskServices:
     # -- citizens
     def citizen(self, citizen_id: str) -> dict[str, Any] | None:
         return self.store.get("citizen", citizen_id)
+
+    def person_cases(self, citizen_id: str) -> list[dict[str, Any]]:
+        """The citizen's cases and those of every profile merged into it, newest first."""
+        from samad_desk.merge_service import MergeService
+
+        return MergeService(self.store, self.operator).cases_of(citizen_id)
 
     def citizen_cases(self, citizen_id: str) -> list[dict[str, Any]]:
         cases = self.store.cases_of_citizen(citizen_id)

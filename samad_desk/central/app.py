@@ -150,7 +150,7 @@ def create_app(
             with central.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return {"status": "ok", "version": __version__, "protocol": PROTOCOL,
-                    "database": central.engine.dialect.name}
+                    "database": central.engine.dialect.name, "server_id": central.server_id}
 
         return _json(await run_in_threadpool(check))
 
@@ -252,6 +252,9 @@ def create_app(
         Route("/docs", docs),
     ]
 
+    # every answer names this central (desks tell its URLs apart from another central)
+    server_id = central.server_id.encode()
+
     class AccessLog:
         def __init__(self, app):
             self.app = app
@@ -272,7 +275,8 @@ def create_app(
                 if message["type"] == "http.response.start":
                     status_box["status"] = message["status"]
                     message.setdefault("headers", [])
-                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode()),
+                                                                     (b"x-server-id", server_id)]
                 await send(message)
 
             try:

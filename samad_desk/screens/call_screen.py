@@ -11,7 +11,9 @@ change, so a crash or a closed terminal loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -27,7 +29,12 @@ from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.chrome import RLine
 from samad_desk.screens.fields import ChoiceField, FieldRow
-from samad_desk.screens.modals import DraftModal, FollowupOfferModal, TrackingPanel
+from samad_desk.screens.modals import (
+    CitizenDecisionModal,
+    DraftModal,
+    FollowupOfferModal,
+    TrackingPanel,
+)
 from samad_desk.screens.rtl_compat import (
     InputChanged,
     InputSubmitted,
@@ -44,6 +51,7 @@ from samad_desk.services import (
     FIELD_LABELS,
     CallForm,
     Candidate,
+    Confirmation,
     DraftStore,
     FormInvalid,
     SaveResult,
@@ -93,6 +101,8 @@ class CallEntryScreen(DeskScreen):
         self._loading = False
         self._draft_timer: Timer | None = None
         self._lookup_timer: Timer | None = None
+        #: the query the candidate list shows the answer to
+        self._shown_query: dict[str, str] | None = None
         self.last_result: SaveResult | None = None
         # the form is moved off screen while the tracking code covers all of it
         self._covered = False
@@ -123,9 +133,8 @@ class CallEntryScreen(DeskScreen):
                 yield ChoiceField("subject", FIELD_LABELS["subject"], s.subjects)
                 yield ChoiceField("agency", FIELD_LABELS["agency"], s.agencies)
                 yield ChoiceField("urgency", FIELD_LABELS["urgency"], urgency_choices)
-                yield FieldRow(
-                    "description", FIELD_LABELS["description"], RTextArea(id="in-description")
-                )
+                description = RTextArea(id="in-description", limit_label=FIELD_LABELS["description"])
+                yield FieldRow("description", FIELD_LABELS["description"], description)
         yield TrackingPanel(id="tracking")
 
     def on_mount(self) -> None:
@@ -181,9 +190,16 @@ class CallEntryScreen(DeskScreen):
         if self.no_national_id:
             text = "بدون کد ملی (نشان‌دار)"
         elif self.citizen_id:
-            text = "شهروند ثبت‌شده"
+            citizen = self.services.citizen(self.citizen_id) or {}
+            name = f"{citizen.get('first_name') or ''} {citizen.get('last_name') or ''}".strip()
+            text = f"شهروند ثبت‌شده: {name}" if name else "شهروند ثبت‌شده"
         else:
-            text = "شهروند تازه"
+            known = self.services.registered_citizen(str(self.input("national_id").value))
+            if known is not None:  # typed, not yet chosen: say whose it is
+                name = f"{known.get('first_name') or ''} {known.get('last_name') or ''}".strip()
+                text = f"کد ملی ثبت‌شده: {name} (Enter)"
+            else:
+                text = "شهروند تازه"
         set_text(self.query_one("#citizen-state"), text)
 
     # ------------------------------------------------------------------ drafts
@@ -218,6 +234,8 @@ class CallEntryScreen(DeskScreen):
 
     def _write_draft(self) -> None:
         self._draft_timer = None
+        if self.saving or self.tracking.shown:
+            return  # a timer event already queued when the save stopped the timer
         if self.drafts is not None:
             self._save_draft(self.form(), self.started_at, self.drafts.epoch)
 
@@ -256,7 +274,7 @@ class CallEntryScreen(DeskScreen):
             self.field("description").set_error(None)
         if name in TEXT_FIELDS:
             self.field(name).set_error(None)
-            if name == "national_id" and self.citizen_id and not self._loading:
+            if name == "national_id" and not self._loading:
                 self._check_chosen_still_matches()
             if name in ("national_id", "mobile", "first_name", "last_name", "father_name"):
                 self._schedule_lookup()
@@ -274,16 +292,32 @@ class CallEntryScreen(DeskScreen):
 
     @on(InputSubmitted)
     def _submitted(self, event: Any) -> None:
-        """Enter moves to the next field, like Tab (a ChoiceField took its match first)."""
+        """Enter moves to the next field, like Tab (a ChoiceField took its match first).
+        On an exact, valid national ID of a registered citizen it loads that citizen."""
         event.stop()
+        if event.control is self.input("national_id") and self._load_registered():
+            return
         self.focus_next()
 
+    def _load_registered(self) -> bool:
+        """The typed ID is a registered citizen's and no citizen is chosen: choose it."""
+        if self.citizen_id or self.no_national_id:
+            return False
+        citizen = self.services.registered_citizen(str(self.input("national_id").value))
+        if citizen is None:
+            return False
+        self.choose_citizen(citizen)
+        return True
+
     def _check_chosen_still_matches(self) -> None:
-        citizen = self.services.citizen(self.citizen_id) if self.citizen_id else None
-        typed = to_ascii_digits(str(self.input("national_id").value)).strip()
-        if citizen is None or (citizen.get("national_id") or "") != typed:
-            self.citizen_id = None
-            self._show_citizen_state()
+        """The ID changed: a chosen citizen whose ID it no longer is is let go; the state
+        line says whose ID it is now."""
+        if self.citizen_id:
+            citizen = self.services.citizen(self.citizen_id)
+            typed = to_ascii_digits(str(self.input("national_id").value)).strip()
+            if citizen is None or (citizen.get("national_id") or "") != typed:
+                self.citizen_id = None
+        self._show_citizen_state()
 
     # ------------------------------------------------------------------ candidates
     def _schedule_lookup(self) -> None:
@@ -293,23 +327,32 @@ class CallEntryScreen(DeskScreen):
             self._lookup_timer.stop()
         self._lookup_timer = self.set_timer(0.15, self._lookup_now)
 
-    def _lookup_now(self) -> None:
-        self._lookup_timer = None
-        query = {
+    def _query(self) -> dict[str, str]:
+        """What the candidate lookup searches for: the form as it is now."""
+        return {
             name: str(self.input(name).value)
             for name in ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
         }
-        self._lookup(query)
+
+    def _lookup_now(self) -> None:
+        self._lookup_timer = None
+        self._lookup(self._query())
 
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
-    def _lookup(self, query: dict[str, str]) -> list[Candidate]:
-        return self.services.lookup(query)
+    def _lookup(self, query: dict[str, str]) -> tuple[dict[str, str], list[Candidate]]:
+        return query, self.services.lookup(query)
+
+    def _show_candidates(self, query: dict[str, str], found: list[Candidate]) -> None:
+        self._shown_query = query
+        self.query_one(CandidateList).show(found)
 
     @on(Worker.StateChanged)
     def _worker_done(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group == "lookup" and event.state == WorkerState.SUCCESS:
-            self.query_one(CandidateList).show(worker.result or [])
+        if worker.group == "lookup" and event.state == WorkerState.SUCCESS and worker.result:
+            query, found = worker.result
+            if query == self._query():  # (an answer for what is no longer typed: dropped)
+                self._show_candidates(query, found)
         elif worker.group == "save" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.saving = False
             if event.state == WorkerState.SUCCESS:
@@ -325,7 +368,17 @@ class CallEntryScreen(DeskScreen):
             else:
                 self._save_failed(worker.error)
 
-    def action_candidates(self) -> None:
+    async def action_candidates(self) -> None:
+        """F4: the candidates for what is typed *now*. A lookup still waiting or running
+        (the list lags the last keystroke) is done first, so F4 right after the last digit
+        finds the citizen; the keys after F4 wait for it (key_order.py)."""
+        query = self._query()
+        if query != self._shown_query:
+            if self._lookup_timer is not None:
+                self._lookup_timer.stop()
+                self._lookup_timer = None
+            found = await asyncio.to_thread(self.services.lookup, query)
+            self._show_candidates(query, found)
         candidates = self.query_one(CandidateList)
         if candidates.option_count:
             candidates.focus()
@@ -406,11 +459,17 @@ class CallEntryScreen(DeskScreen):
             return
         for name in CHOICE_FIELDS:
             self.field(name).resolve_typed()
-        form = self.form()
+        self._check_and_save(self.form())
+
+    def _check_and_save(self, form: CallForm) -> None:
         try:
-            self.services.validate_call(form)
+            clean = self.services.validate_call(form)
         except FormInvalid as exc:
             self.show_errors(exc.errors)
+            return
+        confirmation = self.services.confirmation_needed(form, clean)
+        if confirmation is not None:
+            self._ask(confirmation, form)
             return
         open_cases = self.services.open_cases_on_matter(form)
         if open_cases:
@@ -426,6 +485,19 @@ class CallEntryScreen(DeskScreen):
             self.app.push_screen(FollowupOfferModal(open_cases, label), decided)
             return
         self._start_save(form)
+
+    def _ask(self, confirmation: Confirmation, form: CallForm) -> None:
+        """A registered citizen's identity would change, or a look-alike is registered:
+        the agent decides (F2) before anything is saved; Esc goes back to the form."""
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                flag = "identity_confirmed" if confirmation.kind == "identity" else "distinct_confirmed"
+                self._check_and_save(replace(form, **{flag: True}))
+            elif confirmation.kind == "distinct":
+                self.call_later(self.action_candidates)  # the look-alike, to choose with Enter
+
+        self.app.push_screen(CitizenDecisionModal(confirmation), decided)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         self.clear_errors()
@@ -586,7 +658,7 @@ class CallEntryScreen(DeskScreen):
         self.citizen_id = None
         self.no_national_id = False
         self._show_citizen_state()
-        self.query_one(CandidateList).show([])
+        self._show_candidates(self._query(), [])
         self.started_at = time.time()
         self._tick()
         if self.drafts is not None:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.rtl_compat import RText, label_text
-from samad_desk.services import tracking_label
+from samad_desk.services import Confirmation, tracking_label
 from samad_desk.text.digits import fa
 
 
@@ -183,6 +183,45 @@ class ConfirmModal(_Dialog):
         with Vertical():
             yield RText(self.question)
             yield RText("Enter: بله   Esc: نه")
+
+    def action_choose(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class CitizenDecisionModal(_Dialog):
+    """Before a call changes who a registered citizen is, or registers a look-alike.
+
+    ``identity``: every changed field as «old ← new»; F2 saves the call with the change as
+    an edit of that citizen. ``distinct``: the registered look-alike (same name, birth date
+    and mobile, another ID); F2 says the caller is another person and a new profile is
+    made. Esc goes back to the form; Enter does nothing here, so a reflex Enter from the
+    form never decides for the agent."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "choose(True)", "تأیید", id="decision-yes"),
+        Binding("escape", "choose(False)", "بازگشت به فرم", id="decision-no"),
+    ]
+
+    def __init__(self, confirmation: Confirmation) -> None:
+        super().__init__()
+        self.confirmation = confirmation
+
+    def compose(self) -> ComposeResult:
+        c = self.confirmation
+        nid = c.citizen.get("national_id")
+        ident = f"کد ملی {fa(nid)}" if nid else "بدون کد ملی"
+        with Vertical():
+            if c.kind == "identity":
+                yield RText(f"این تماس مشخصات هویتی شهروند ثبت‌شده «{c.citizen_name}» ({ident}) را تغییر می‌دهد:")
+                for label, old, new in c.changes:
+                    yield RText(f"  {label}: {old} ← {new}")
+                yield RText("F2: ثبت تماس با این ویرایش   Esc: بازگشت به فرم (F4: شهروند دیگر)")
+            else:
+                yield RText(
+                    f"«{c.citizen_name}» ({ident}) با همین نام، تاریخ تولد و شماره همراه ثبت است."
+                )
+                yield RText("آیا تماس‌گیرنده شخص دیگری است؟")
+                yield RText("F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند")
 
     def action_choose(self, value: bool) -> None:
         self.dismiss(value)

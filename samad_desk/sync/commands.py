@@ -176,6 +176,9 @@ def status_command(ctx: click.Context, server: str | None, as_json: bool) -> Non
     stats["server_url"] = settings.server_url
     stats["logged_in"] = bool(entry and (entry.get("access_token") or entry.get("refresh_token")))
     stats["operator"] = (entry or {}).get("operator")
+    # the central this operator directory belongs to (any of its URLs), and the device
+    stats["server_id"] = (entry or {}).get("server_id")
+    stats["device_id"] = (entry or {}).get("device_id")
     if as_json or obj.get("json"):
         stats["attention_ops"] = attention
         click.echo(orjson.dumps(stats, default=str).decode())

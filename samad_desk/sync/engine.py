@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from samad_desk.sync.backoff import Aimd, Backoff
 from samad_desk.sync.client import SyncClient
+from samad_desk.sync.download import DownloadProgress, SnapshotDownload, download_dir
 from samad_desk.sync.errors import (
     AuthRequired,
     ClientResetRequired,
@@ -156,7 +157,10 @@ class SyncEngine:
         self.counters = {
             "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
             "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
+            "snapshot_pages": 0, "requeued": 0,
         }
+        #: the first download (snapshot) in progress or broken off; None when there is none
+        self.download: DownloadProgress | None = None
         #: delays chosen after failures (seconds), newest last — for tests and `sync status`
         self.delays: list[float] = []
         self._inflight = threading.Lock()  # one push (one round) in flight per client
@@ -326,6 +330,25 @@ class SyncEngine:
                 if any(self._rejected(r) for r in known):
                     self.reporter.needs_attention(self.store.needs_attention())
 
+    def _requeue_lost(self, acks: dict) -> bool:
+        """Re-push after a restore. ``acks`` (the server's "I have client X up to seq N")
+        below what this desk holds as acknowledged mean the server lost those ops (restored
+        from a backup): the store queues them again and the next push re-sends each once
+        (the server's ``op_id`` dedup answers ``duplicate`` for any it still has). True when
+        the server's next expected op is pending again."""
+        requeue = getattr(self.store, "requeue_lost", None)
+        client_id = getattr(self.store, "client_id", None)
+        if requeue is None or not client_id or client_id not in acks:
+            return False
+        through = int(acks[client_id] or 0)
+        n = requeue(client_id, through)
+        if not n:
+            return False
+        self.counters["requeued"] += n
+        log.warning("server holds client %s only through seq %s: %d ops queued again", client_id, through, n)
+        first = self.store.pending_ops(limit=1)
+        return bool(first) and int(first[0].get("client_seq") or 0) == through + 1
+
     def _has_pending(self) -> bool:
         return bool(self.store.pending_ops(limit=1))
 
@@ -373,7 +396,11 @@ class SyncEngine:
                 first = ops[0].get("client_seq")
                 if expected is not None and first is not None and expected < first:
                     # The server lost ops we hold as acknowledged (restored from a backup):
-                    # continue under a fresh client id so the rest can flow (see docs/sync.md).
+                    # send them again from the journal; only if the journal no longer
+                    # holds them (compacted) continue under a fresh client id.
+                    if self._requeue_lost({self.store.client_id: expected - 1}):
+                        answered.clear()
+                        continue
                     log.warning("gap: server expects %s, first pending is %s; resetting", expected, first)
                     self.store.reset_client()
                     self.counters["resets"] += 1
@@ -425,11 +452,11 @@ class SyncEngine:
 
         def flush() -> None:
             nonlocal buffer
-            if buffer_cursor == self.store.cursor() and not buffer:
-                return
-            self._resolve_acked(acks)
-            self.store.apply_changes(buffer, buffer_cursor, acks)
-            buffer = []
+            if buffer_cursor != self.store.cursor() or buffer:
+                self._resolve_acked(acks)
+                self.store.apply_changes(buffer, buffer_cursor, acks)
+                buffer = []
+            self._requeue_lost(acks)
 
         while True:
             try:
@@ -467,8 +494,33 @@ class SyncEngine:
                 return
             cursor = next_cursor
 
+    def _kept_download(self) -> SnapshotDownload | None:
+        data_dir = getattr(self.store, "data_dir", None)
+        if data_dir is None:
+            return None
+        return SnapshotDownload(download_dir(data_dir, getattr(self.store, "profile", "default")),
+                                clock=self.clock)
+
     def _snapshot(self) -> None:
-        records, cursor = self.client.snapshot()
+        """Download the scope and swap the cache for it. Pages are kept on disk as they
+        arrive (``sync/download.py``): a broken download resumes where it stopped, and
+        ``status()["download"]`` shows how far it got."""
+        kept = self._kept_download()
+        if kept is None:  # a store without a data directory: the whole download in memory
+            records, cursor = self.client.snapshot()
+            acks: dict = {}
+        else:
+            def on_page(progress: DownloadProgress) -> None:
+                self.download = progress
+                self.counters["snapshot_pages"] += 1
+                self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
+
+            self.download = kept.progress
+            try:
+                kept.fetch(self.client.snapshot_page, on_page)
+            finally:
+                self.download = kept.progress  # also when cut: the status shows how far it got
+            records, cursor, acks = kept.result()
         count = 0
 
         def counted():
@@ -478,9 +530,13 @@ class SyncEngine:
                 yield record
 
         self.store.replace_from_snapshot(counted(), cursor)
+        if kept is not None:
+            kept.clear()
+        self.download = None
         self.counters["snapshots"] += 1
         self.counters["pulled"] += count
         self._round_counts["pulled"] += count
+        self._requeue_lost(acks)
 
     def _note_server_time(self) -> None:
         server = _parse_time(self.client.last_server_time)
@@ -549,6 +605,7 @@ class SyncEngine:
             "state": self.state,
             "client_id": getattr(self.store, "client_id", None),
             "clock_offset_ms": self.clock_offset_ms,
+            "download": self.download.as_dict() if self.download is not None else None,
             **{f"round_{k}": v for k, v in round_counts.items()},
             **self.counters,
             **store_stats,

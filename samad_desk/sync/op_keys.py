@@ -24,33 +24,27 @@ KEY_FILE = "op-key.json"
 
 
 class OpKeyFile:
-    """The secret of one operator per server URL: ``{url: {key_id, secret, operator_id}}``."""
+    """The operator directory's signing secret: ``{key_id, secret, operator_id}``. One
+    operator directory belongs to one central server (``TokenStore``), whatever its URL,
+    so it holds one key: the one registered at the last online login."""
 
-    def __init__(self, operator_dir: Path, server_url: str | None) -> None:
+    def __init__(self, operator_dir: Path) -> None:
         self.path = Path(operator_dir) / KEY_FILE
-        self.server_url = (server_url or "").rstrip("/")
         self._lock = threading.Lock()
         self._seen: tuple[float, int] | None = None
         self._loaded: tuple[OpSigner, str] | None = None
 
     def save(self, signer: OpSigner, operator_id: str) -> None:
         with self._lock:
-            data = _read_json(self.path) or {}
-            data[self.server_url] = {"key_id": signer.key_id, "operator_id": operator_id,
-                                     "secret": base64.b64encode(signer.secret).decode()}
-            write_private(self.path, orjson.dumps(data))
+            write_private(self.path, orjson.dumps({
+                "key_id": signer.key_id, "operator_id": operator_id,
+                "secret": base64.b64encode(signer.secret).decode()}))
             self._seen = None
 
     def delete(self) -> None:
         with self._lock:
-            data = _read_json(self.path) or {}
-            if data.pop(self.server_url, None) is None:
-                return
-            if data:
-                write_private(self.path, orjson.dumps(data))
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(self.path)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)
             self._seen = None
 
     def load(self) -> tuple[OpSigner, str] | None:
@@ -65,7 +59,7 @@ class OpKeyFile:
                 return None
             if mark != self._seen:
                 self._seen, self._loaded = mark, None
-                entry = (_read_json(self.path) or {}).get(self.server_url)
+                entry = _read_json(self.path)
                 if isinstance(entry, dict):
                     try:
                         signer = OpSigner(base64.b64decode(entry["secret"]))

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from samad_desk.text import rtl
+from samad_desk.text.limits import too_long_message
 from samad_desk.text.normalize import normalize
 from samad_desk.text.rtl_caret import caret_cell, step, word_backward, word_forward
 
@@ -133,6 +134,8 @@ class RTLInput(Widget, can_focus=True):
         label_width: int | None = None,
         validator: Validator | None = None,
         max_length: int = 0,
+        limit: int = 0,
+        limit_label: str = "",
         direction: str | None = None,
         cursor_blink: bool = False,
         name: str | None = None,
@@ -150,6 +153,10 @@ class RTLInput(Widget, can_focus=True):
         self._follow_end = True
         self.validator = validator
         self.max_length = max_length
+        #: a paste that makes the value longer than this is kept, with the field's message
+        self.limit = limit
+        #: the field's name in that message (when the label is drawn outside the widget)
+        self.limit_label = limit_label
         self.label_width = label_width
         self.cursor_blink = cursor_blink
         self._cursor_visible = True
@@ -340,7 +347,7 @@ class RTLInput(Widget, can_focus=True):
 
     def action_paste(self) -> None:
         if self.app.clipboard:
-            self.insert_text(self.app.clipboard)
+            self.paste(self.app.clipboard)
 
     def validate(self) -> str | None:
         """Run the validator; show and return its Persian message (None when valid)."""
@@ -369,9 +376,32 @@ class RTLInput(Widget, can_focus=True):
             self.insert_text(ch)
 
     def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs the ``_on_paste`` of every class in the MRO until prevent_default():
+        # this is the only one (subclasses shape the text with ``_pasted``), and it ends there
+        event.prevent_default()
+        event.stop()
         if event.text:
-            event.stop()
-            self.insert_text(" ".join(event.text.splitlines()))
+            self.paste(event.text)
+
+    def _pasted(self, text: str) -> str:
+        """What of a paste goes into the value (a one-line field: the lines joined)."""
+        return " ".join(text.splitlines())
+
+    def paste(self, text: str) -> None:
+        """Insert pasted text once, normalised like typed text. Too long for a field with a
+        ``max_length``: nothing is inserted and the field says so; longer than ``limit``:
+        inserted, and the field says it is too long (the text is kept, to be shortened)."""
+        text = self._filter_insert(self._clean(self._pasted(text)))
+        if not text:
+            return
+        a, b = self.selection
+        length = len(self._value) - (b - a) + len(text)
+        if self.max_length and length > self.max_length:
+            self.error = too_long_message(self.limit_label or self.label, length, self.max_length, kept=False)
+            return
+        self.insert_text(text)
+        if self.limit and len(self._value) > self.limit:
+            self.error = too_long_message(self.limit_label or self.label, len(self._value), self.limit)
 
     def _on_focus(self, event: events.Focus) -> None:
         self._cursor_visible = True

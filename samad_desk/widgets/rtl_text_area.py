@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.geometry import Offset, Size
 from textual.strip import Strip
 
+from samad_desk.domain.reducer import MAX_TEXT
 from samad_desk.text import rtl
 from samad_desk.text.normalize import normalize
 from samad_desk.text.rtl_caret import caret_cell, is_stop
@@ -35,16 +36,15 @@ class RTLTextArea(RTLInput):
     ]
 
     def __init__(self, value: str = "", **kwargs) -> None:
+        kwargs.setdefault("limit", MAX_TEXT)
         super().__init__(value, **kwargs)
         self._top = 0
 
     def _clean(self, text: str) -> str:
         return normalize(text)
 
-    def _on_paste(self, event) -> None:  # keep the paragraphs of pasted text
-        if event.text:
-            event.stop()
-            self.insert_text(event.text)
+    def _pasted(self, text: str) -> str:  # keep the paragraphs of pasted text
+        return text
 
     def action_newline(self) -> None:
         self.insert_text("\n")

@@ -1,5 +1,9 @@
 """A tmux server of the test's own (its own socket and config) to run the real app at
-80×24, type with ``send-keys`` and read the screen back with ``capture-pane``."""
+80×24, type with ``send-keys`` and read the screen back with ``capture-pane``.
+
+``burst`` sends many keys and texts in ONE tmux command: the server writes them to the
+desk's terminal back to back, with no pause at all (faster than any typist, and faster than
+the desk answers). ``paste`` is a real bracketed paste (``paste-buffer -p``), bytes and all."""
 
 from __future__ import annotations
 
@@ -50,5 +54,56 @@ class Tmux:
             self("send-keys", "-t", self.target, k)
             time.sleep(0.05)
 
+    def burst(self, *steps: str) -> None:
+        """Keys and texts with no pause between them: each step is a tmux key name
+        (``Enter``, ``F4``, ``Tab``) or ``"=" + text`` for literal text."""
+        args: list[str] = []
+        for step in steps:
+            if args:
+                args.append(";")
+            if step.startswith("="):
+                args += ["send-keys", "-t", self.target, "-l", step[1:]]
+            else:
+                args += ["send-keys", "-t", self.target, step]
+        self(*args)
+
+    def paste(self, text: str) -> None:
+        """A bracketed paste of ``text`` (ESC and all) into the pane, as a terminal does."""
+        self("set-buffer", "-b", "t", "--", text)
+        self("paste-buffer", "-p", "-d", "-b", "t", "-t", self.target)
+
+    def start_desk(self, *args: str, ready=None) -> list[str]:
+        """``python -m samad_desk ARGS`` at 80×24; waits for the call screen (or ``ready``)."""
+        import sys
+
+        self("new-session", "-d", "-s", self.target, "-x", "80", "-y", "24",
+             " ".join([sys.executable, "-m", "samad_desk", *args]))
+        return self.wait_for(ready or call_screen_ready, "the call screen with its key hints")
+
+    def quit_desk(self, timeout: float = 20.0) -> None:
+        """Shift+F10 and wait until the desk has exited (its journal closed)."""
+        self.key("S-F10")
+        deadline = time.monotonic() + timeout
+        while self("list-sessions", check=False).strip() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     def kill(self) -> None:
         self("kill-server", check=False)
+
+
+def shaped(text: str) -> str:
+    """How a Persian phrase appears on the terminal (shaped, visual order)."""
+    from samad_desk.text import rtl
+
+    return rtl.layout_line(text).visual.strip()
+
+
+def shows(text: str):
+    """A predicate for ``wait_for``: some row shows ``text`` (Persian: shaped)."""
+    want = shaped(text)
+    return lambda rows: any(want in row for row in rows)
+
+
+def call_screen_ready(rows: list[str]) -> bool:
+    return (shows("ثبت تماس")(rows) and shows("کد ملی")(rows)
+            and any("F2" in row for row in rows))  # the key hints come after the first paint

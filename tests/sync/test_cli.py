@@ -31,8 +31,9 @@ def cli(shared_central, monkeypatch):
 
 
 def _operator() -> dict:
-    data = json.loads((paths.operator_dir() / "tokens.json").read_text())
-    return next(iter(data.values()))["operator"]
+    from samad_desk.sync.tokens import TokenStore
+
+    return TokenStore(paths.operator_dir()).operator
 
 
 def _queue(n: int) -> list[dict]:

@@ -16,30 +16,28 @@ def _note(operator: dict) -> dict:
 
 
 def test_the_key_is_private_and_signs_only_its_operators_ops(tmp_path):
-    keys = OpKeyFile(tmp_path / "operator", "http://central")
+    keys = OpKeyFile(tmp_path / "operator")
     assert keys.load() is None and "sig" not in keys.sign(_note(ME))  # no key: unsigned
     signer = OpSigner.generate()
     keys.save(signer, "op-agent1")
     assert (tmp_path / "operator" / KEY_FILE).stat().st_mode & 0o777 == 0o600
     mine, theirs = keys.sign(_note(ME)), keys.sign(_note(OTHER))
     assert verify(mine, signer.public) and "sig" not in theirs
-    # another server URL of the same operator directory has no key
-    assert OpKeyFile(tmp_path / "operator", "http://other").load() is None
     keys.delete()
     assert not (tmp_path / "operator" / KEY_FILE).exists() and keys.load() is None
 
 
 def test_a_login_in_another_process_is_seen_and_a_damaged_file_signs_nothing(tmp_path):
-    mine = OpKeyFile(tmp_path, "u")
+    mine = OpKeyFile(tmp_path)
     assert mine.load() is None
-    OpKeyFile(tmp_path, "u").save(OpSigner.generate(), "op-agent1")  # another process logs in
+    OpKeyFile(tmp_path).save(OpSigner.generate(), "op-agent1")  # another process logs in
     assert mine.load() is not None
-    (tmp_path / KEY_FILE).write_text('{"u": {"secret": "not base64!", "operator_id": "op-agent1"}}')
+    (tmp_path / KEY_FILE).write_text('{"secret": "not base64!", "operator_id": "op-agent1"}')
     assert mine.load() is None and "sig" not in mine.sign(_note(ME))
 
 
 def test_the_store_signs_at_save_time(tmp_path):
-    keys = OpKeyFile(tmp_path / "operator", "u")
+    keys = OpKeyFile(tmp_path / "operator")
     signer = OpSigner.generate()
     keys.save(signer, "op-agent1")
     store = Store.open(tmp_path / "data")
