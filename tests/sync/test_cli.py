@@ -78,8 +78,8 @@ def test_login_keeps_a_signing_key_and_logout_deletes_it(cli):
     result = cli("sync", "logout")
     assert result.exit_code == 0 and "خارج شدید" in result.output
     assert not key_file.exists()
-    entry = next(iter(json.loads((paths.operator_dir() / "tokens.json").read_text()).values()))
-    assert not entry.get("access_token") and not entry.get("refresh_token")
+    session = json.loads((paths.operator_dir() / "tokens.json").read_text()).get("session") or {}
+    assert not session.get("access_token") and not session.get("refresh_token")
 
 
 def test_once_without_login_keeps_ops_and_says_so(cli):
