@@ -59,7 +59,7 @@ def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> i
 
     def reindexing(shards: int) -> None:
         # before the screen exists: one line on the terminal, not a silent wait
-        click.echo("حافظهٔ محلی برای این نسخه نمایه‌گذاری می‌شود (فقط یک بار، چند ثانیه)…", err=True)
+        terminal.say("حافظهٔ محلی برای این نسخه نمایه‌گذاری می‌شود (فقط یک بار، چند ثانیه)…", settings.rtl_mode)
 
     try:
         app = make_app(settings, operator=operator, on_reindex=reindexing)

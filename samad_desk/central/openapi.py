@@ -62,6 +62,8 @@ OPENAPI: dict = {
                     "device_id": {"type": "string"},
                     "client_no": {"type": "integer", "description": "per-device number for tracking codes (1..99999)"},
                     "op_key_id": {"type": "string", "description": "the registered op-signing key (when op_key was sent)"},
+                    "server_id": {"type": "string", "description": "this central's id, one per database"
+                                  " (also the X-Server-Id header of every answer)"},
                     "server_time": {"type": "string", "format": "date-time"},
                 },
             },
@@ -114,7 +116,11 @@ OPENAPI: dict = {
         },
     },
     "paths": {
-        "/v1/health": {"get": {"summary": "liveness and database check", "responses": {"200": _ok({"type": "object"})}}},
+        "/v1/health": {"get": {"summary": "liveness and database check; names the central (server_id)",
+                               "responses": {"200": _ok({"type": "object", "properties": {
+                                   "status": {"type": "string"}, "version": {"type": "string"},
+                                   "protocol": {"type": "string"}, "database": {"type": "string"},
+                                   "server_id": {"type": "string"}}})}}},
         "/v1/auth/login": {
             "post": {
                 "summary": "log in; rate-limited per username+IP (429 with Retry-After)",

@@ -55,7 +55,7 @@ def agency_columns() -> list[Col]:
         Col("overdue", "معوق", 5, lambda r: fa(r.stats.overdue), styled=True),
         Col("in_time", "در موعد", 7, lambda r: r.stats.in_time_text),
         Col("mean", "میانگین", 7, lambda r: r.stats.mean_days_text),
-        Col("bar", "پاسخ در موعد", 12, chart, direction="ltr"),
+        Col("bar", "نمودار", 12, chart, direction="ltr"),  # «در موعد» is the column before
     ]
 
 

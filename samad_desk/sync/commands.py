@@ -17,6 +17,21 @@ import orjson
 EXIT_OK, EXIT_OFFLINE, EXIT_AUTH, EXIT_ATTENTION = 0, 1, 2, 3
 
 
+def when_text(iso: str | None) -> str:
+    """An ISO UTC time as the operator reads it: Jalali, Tehran time, Persian digits
+    («۱۴۰۵/۰۹/۱۵ ۰۹:۴۱»); «هرگز» for none (``--json`` keeps the ISO value)."""
+    if not iso:
+        return "هرگز"
+    import datetime as dt
+
+    from samad_desk.text.jalali import format_jalali_datetime
+
+    try:
+        return format_jalali_datetime(dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00")))
+    except ValueError:
+        return _fa(iso)
+
+
 def _fa(n: Any) -> str:
     try:
         from samad_desk.text.digits import to_persian_digits
@@ -193,7 +208,7 @@ def status_command(ctx: click.Context, server: str | None, as_json: bool) -> Non
     age = stats.get("oldest_pending_age_s")
     if age:
         click.echo(f"قدیمی‌ترین عملیات در صف: {_fa(int(age // 60))} دقیقه پیش")
-    click.echo(f"آخرین همگام‌سازی: {stats.get('last_sync') or 'هرگز'}")
+    click.echo(f"آخرین همگام‌سازی: {when_text(stats.get('last_sync'))}")
     click.echo(f"نیازمند بررسی: {_fa(len(attention))}")
     for op in attention:
         click.echo(f"  - {describe(op)}")

@@ -34,10 +34,13 @@ from samad_desk.sync.errors import (
     TransientError,
 )
 from samad_desk.sync.journals import push_other_journals
+from samad_desk.sync.problems import SyncProblem, problem_of
 
 log = logging.getLogger("samad_desk.sync")
 
 ONLINE, OFFLINE, AUTH_REQUIRED = "online", "offline", "auth_required"
+#: the server answers but refuses this desk (403, 426, 400/409): ops wait until it is fixed
+REFUSED = "refused"
 
 #: store-and-sync.md §3.8 batch limits
 PUSH_MAX_OPS = 100
@@ -60,7 +63,7 @@ class SyncReporter(Protocol):
     def finished(self, stats: dict) -> None: ...
     def failed(self, reason: str) -> None: ...  # Persian
     def needs_attention(self, ops: list[dict]) -> None: ...
-    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required"
+    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required" | "refused"
 
 
 class NullReporter:
@@ -119,6 +122,10 @@ def _parse_time(value: str | None) -> float | None:
     return when.timestamp()
 
 
+def _iso(seconds: float) -> str:
+    return _dt.datetime.fromtimestamp(seconds, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -154,6 +161,10 @@ class SyncEngine:
         self.last_error: str | None = None
         self.last_alert: str | None = None  # reported once per alert, not once per round
         self.last_round: dict | None = None
+        #: why the server refuses this desk (None while rounds work or the link is only down)
+        self.problem: SyncProblem | None = None
+        #: ISO UTC time of the last round that worked (push and pull), this session
+        self.last_success: str | None = None
         self.counters = {
             "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
             "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
@@ -550,6 +561,8 @@ class SyncEngine:
         self._link_down = False
         self._not_before = 0.0
         self.last_error = None
+        self.problem = None
+        self.last_success = _iso(self.clock())
         self.state = ONLINE
         if was != ONLINE:
             self.reporter.connection(ONLINE)
@@ -567,6 +580,7 @@ class SyncEngine:
         repeated = reason == self.last_error
         self.last_error = reason
         was = self.state
+        self.problem = problem_of(exc)
         if isinstance(exc, AuthRequired):
             self.state = AUTH_REQUIRED
             self._link_down = False
@@ -578,6 +592,7 @@ class SyncEngine:
             self._not_before = self.clock() + delay if exc.retry_after is not None else 0.0
         else:
             self._link_down = False
+            self.state = REFUSED
             self.delays.append(self.backoff.next_delay())
         del self.delays[:-100]
         if self.state != was:
@@ -605,6 +620,8 @@ class SyncEngine:
             "state": self.state,
             "client_id": getattr(self.store, "client_id", None),
             "clock_offset_ms": self.clock_offset_ms,
+            "problem": self.problem.as_dict() if self.problem else None,
+            "last_success": self.last_success,
             "download": self.download.as_dict() if self.download is not None else None,
             **{f"round_{k}": v for k, v in round_counts.items()},
             **self.counters,
