@@ -203,6 +203,9 @@ class Store(CompactionMixin):
         self._cartable_base: dict[tuple, tuple] = {}
         self._cartable_base_index: dict[tuple, tuple] = {}
         self._cached_agency: tuple[int, dict] = (-1, {})
+        #: signs each op as it is saved (the operator's key while logged in; set by
+        #: ``launch.build_sync``): a host may then push this journal for its author
+        self.signer: Callable[[dict], dict] | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -847,6 +850,8 @@ class Store(CompactionMixin):
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
+                if self.signer is not None:
+                    o = self.signer(o)
                 if o["type"] == "case.register":
                     code = (o.get("payload") or {}).get("tracking_code")
                     if code in seen_codes:
@@ -876,7 +881,7 @@ class Store(CompactionMixin):
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
-                prepared.append(o)
+                prepared.append(self.signer(o) if self.signer is not None else o)
             self._journal.append([{"k": "ops", "ops": prepared}])
             self._next_seq = seq
             for o in prepared:

@@ -33,6 +33,7 @@ from samad_desk.sync.errors import (
     SyncError,
     TransientError,
 )
+from samad_desk.sync.journals import push_other_journals
 from samad_desk.sync.problems import SyncProblem, problem_of
 
 log = logging.getLogger("samad_desk.sync")
@@ -299,6 +300,7 @@ class SyncEngine:
             self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
             self._adopt_client_no()
             self._push_all()
+            self._count(push_other_journals(self.store, self.client))
             self._pull_all()
             # ops saved while we pulled, or ops whose results only the pull's acks told us
             if self._has_pending():
