@@ -65,6 +65,14 @@ def later(*isos: Any) -> str | None:
     return best[1] if best else None
 
 
+def toast_text_width(columns: int) -> int:
+    """Cells for a toast's text: Textual's toast is 60 wide but at most half of its rack
+    (the screen less the rack's 2-column scrollbar), less its border and padding (3) and
+    one spare cell. Laid out any wider, Textual wrapped the lines again and left word
+    fragments in the rightmost columns (60 columns: 26 laid out for 25)."""
+    return max(12, min(60, (columns - 2) // 2) - 4)
+
+
 def quit_warning(pending: int, status: DeskStatus) -> str:
     """What quitting with queued ops means: nothing is lost, and when it will be sent."""
     from samad_desk.text.digits import fa
@@ -412,7 +420,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
         try:
             from samad_desk.text import rtl
 
-            width = max(16, min(60, (self.size.width or 80) // 2) - 4)
+            width = toast_text_width(self.size.width or 80)
             message = "\n".join(line.rstrip() for line in rtl.layout(message, width))
             title = rtl.layout_line(title).visual if title else ""
         except Exception:

@@ -87,7 +87,7 @@ class CallEntryScreen(DeskScreen):
     CallEntryScreen { layers: base overlay; }
     #call-body { height: 1fr; }
     #call-form { width: 1fr; height: 1fr; }
-    #call-side { width: 28; height: 1fr; }
+    #call-side { width: 35%; min-width: 28; max-width: 48; height: 1fr; }
     #call-top { height: 1; }
     #in-description { height: 3; }
     """

@@ -61,7 +61,7 @@ def agency_columns() -> list[Col]:
 
 def case_columns(agency_name: Any) -> list[Col]:
     return [
-        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr"),
+        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr", keep=True),
         Col("agency", "دستگاه", 14, lambda r: agency_name(r.agency_id)),
         Col("subject", "موضوع", 0, lambda r: r.subject, min_width=8),
         Col("state", "وضعیت", 9, lambda r: r.state_label),

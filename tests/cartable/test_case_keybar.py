@@ -34,10 +34,9 @@ async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:
 
 async def test_saved_toast_reads_well(make_app, world, store) -> None:
     """Cosmetic: «ثبت پاسخ ثبت شد» (the action's label + «ثبت شد»)."""
-    from tests.support.pilot import toasts, type_text
-
     from samad_desk.screens.case_screen import DONE_TEXT
     from samad_desk.sync.attention import OP_LABELS
+    from tests.support.pilot import toasts, type_text
 
     case_id = world.call(WATER, at=NOW - timedelta(days=2))
     app = make_app("water1")
@@ -64,3 +63,22 @@ def test_supervisor_columns_have_distinct_titles() -> None:
 
     titles = [c.title for c in agency_columns()]
     assert sum("در موعد" in t for t in titles) == 1, titles
+
+
+async def test_supervisor_list_at_60_columns_keeps_the_tracking_code_whole(make_app, world) -> None:
+    """Cosmetic: at 60 columns the supervisor's case list cut the tracking code itself."""
+    from test_supervisor_screen import build
+
+    from tests.support.pilot import screen_text
+
+    build(world)
+    app = make_app("super1")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")  # overdue cases of the province
+        await settle(pilot)
+        cases = app.screen.cases_table
+        assert cases.rows
+        shown = screen_text(app)
+        for row in cases.rows[:3]:
+            assert row.code_display in shown, (row.code_display, shown)

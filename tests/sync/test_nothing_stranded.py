@@ -1,9 +1,9 @@
 """Issue 13, "Done when" (first paragraph), as far as sync and store go: nothing a desk
 saved is stranded, whatever happens on the way.
 
-A desk logs in, goes offline, saves cases by the call path and by a bulk "import" (through
-the store API; the real `import` command becomes idempotent on another branch), the import
-process is SIGKILLed mid-way and run again (it skips cases already saved), then the desk
+A desk logs in, goes offline, saves cases by the call path and by `samad-desk import cases`
+(as the logged-in operator), the import process is SIGKILLed mid-way and run again (it
+skips the rows already saved), then the desk
 syncs through the fault proxy (drops, cuts before and after the server answered, resets,
 delays) while the server is SIGKILLed and restarted once, then once more from a backup
 taken earlier. At the end every op is on the server exactly once (events = applied ops),
@@ -14,66 +14,54 @@ Deterministic for a seed (printed first): ``SAMAD_STRANDED_SEED``.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import textwrap
+import time
 
 import pytest
 from harness import backup_db, check_global, new_epoch, restore_db, server_rows
 
+from samad_desk.store import Store
+
 SEED = int(os.environ.get("SAMAD_STRANDED_SEED", "1307"))
 CALLS = 300           # by the call path: citizen + case + referral each
-IMPORT_ROWS = 600     # by the bulk import, in batches of 50 rows
+IMPORT_ROWS = 600     # by `samad-desk import cases`, in batches of 25 rows
 RATES = {"drop": 0.08, "cut": 0.12, "reset": 0.06, "delay": 0.08}
 
-IMPORT = textwrap.dedent("""
-    import json, random, sys, uuid
-    from samad_desk.domain import ops as O
-    from samad_desk.store import Store
-    data_dir, seed, rows, actor = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
-    rng = random.Random(seed)
-    store = Store.open(data_dir)
-    def nid():
-        d = [rng.randint(0, 9) for _ in range(9)]
-        s = sum(x * (10 - i) for i, x in enumerate(d)) % 11
-        return "".join(map(str, d)) + str(s if s < 2 else 11 - s)
-    batch, skipped = [], 0
-    for row in range(rows):
-        citizen_id, case_id = str(uuid.UUID(int=rng.getrandbits(128))), str(uuid.UUID(int=rng.getrandbits(128)))
-        citizen = {"id": citizen_id, "national_id": nid(), "no_national_id": False, "first_name": "زهرا",
-                   "last_name": "کریمی", "father_name": "حسن", "birth_date": "1985-03-01",
-                   "mobile": "0912" + str(rng.randint(1000000, 9999999)), "city": "قزوین", "sayyed": False}
-        if store.get("case", case_id) is not None:  # saved by the run that was killed
-            skipped += 1
-            continue
-        batch += [O.citizen_upsert(citizen, actor),
-                  O.case_register(case_id, tracking_code=store.next_tracking_code(), citizen_id=citizen_id,
-                                  type="complaint", subject="قطعی برق", city="قزوین",
-                                  description="برق کوچه قطع است.", actor=actor),
-                  O.case_refer(case_id, "water-qazvin", actor, note="")]
-        if len(batch) >= 150:
-            store.save(batch)
-            batch = []
-            print("saved", row + 1, flush=True)
-    if batch:
-        store.save(batch)
-    print("done skipped", skipped, flush=True)
-""")
+HEADER = "national_id,first_name,last_name,mobile,city,type,subject,description,agency_id\n"
 
 
-def _import(data_dir, actor: dict, *, kill_after_batches: int | None = None) -> str:
-    cmd = [sys.executable, "-c", IMPORT, str(data_dir), str(SEED), str(IMPORT_ROWS), json.dumps(actor)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if kill_after_batches is None:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
+def _csv(path, rows: int) -> None:
+    from samad_desk.text.national_id import check_digit
+
+    lines = []
+    for i in range(rows):
+        first9 = f"{300_000_000 + i * 7919:09d}"
+        lines.append(f"{first9}{check_digit(first9)},زهرا,کریمی {i},0935{i:07d},قزوین,complaint,"
+                     f"قطعی برق {i},برق کوچه از دیشب قطع است؛ ردیف {i},water-qazvin\n")
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+
+
+def _journal_bytes(data_dir) -> int:
+    return sum(p.stat().st_size for p in (data_dir / "outbox").glob("c-*.jsonl"))
+
+
+def _import(desk, csv, env, *, kill_at_bytes: int | None = None) -> str:
+    """``samad-desk import cases`` as its own process, as the operator who is logged in;
+    SIGKILLed once the journal has grown past ``kill_at_bytes``."""
+    cmd = [sys.executable, "-m", "samad_desk", "import", "cases", str(csv), "--batch", "25"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    if kill_at_bytes is None:
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, out
         return out
-    for _ in range(kill_after_batches):
-        assert proc.stdout is not None and proc.stdout.readline().startswith("saved")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and _journal_bytes(desk.data_dir) < kill_at_bytes:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import ended before the kill"
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)
     return ""
@@ -100,12 +88,19 @@ def test_nothing_saved_is_stranded(central, desk_factory, proxy_to, tmp_path):
     desk.point_at(proxy.url)
     proxy.refuse(True)  # offline from here on
     case_ids = [desk.register_call(rng, agency_id="water-qazvin")[1] for _ in range(CALLS)]
-    actor = desk.actor
     desk.close()
-    kill_after = rng.randint(2, IMPORT_ROWS // 50 - 2)
-    _import(desk.data_dir, actor, kill_after_batches=kill_after)  # SIGKILLed mid-import
-    out = _import(desk.data_dir, actor)                            # and run again
-    assert int(out.split()[-1]) >= kill_after * 50  # the rows saved before the kill were skipped
+    csv = tmp_path / "calls.csv"
+    _csv(csv, IMPORT_ROWS)
+    env = dict(os.environ, SAMAD_DESK_DATA_DIR=str(desk.data_dir), SAMAD_DESK_OPERATOR_DIR=str(desk.operator_dir),
+               SAMAD_DESK_SERVER_URL=central.url)
+    start = _journal_bytes(desk.data_dir)
+    kill_at = start + rng.randint(100_000, 700_000)
+    _import(desk, csv, env, kill_at_bytes=kill_at)  # SIGKILLed mid-import
+    with Store.open(desk.data_dir) as store:
+        before = sum(1 for o in store.pending_ops(limit=10**6) if o["type"] == "case.register") - CALLS
+    assert 0 < before < IMPORT_ROWS, before
+    out = _import(desk, csv, env)  # and run again: the rows saved before the kill are skipped
+    assert "اجرای پیشین" in out, out
     desk.open(login=False)
     desk.point_at(proxy.url)
     desk.saved = desk.store.pending_ops(limit=10**9)  # everything saved offline, none pushed yet
