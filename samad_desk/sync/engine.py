@@ -524,7 +524,8 @@ class SyncEngine:
                 self.counters["snapshot_pages"] += 1
                 self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
 
-            if kept.finished_cursor() is not None and kept.finished_cursor() == self.store.cursor():
+            applied = kept.finished_cursor()
+            if applied is not None and applied == self.store.cursor():
                 kept.clear()  # applied already; the process died before deleting the pages
             self.download = kept.progress
             try:
