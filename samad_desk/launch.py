@@ -22,6 +22,8 @@ def build_sync(settings: Settings, store: Any) -> tuple[Any, Any]:
     from samad_desk.sync.tokens import TokenStore
 
     client = SyncClient(settings.server_url or "", TokenStore(settings.operator_dir, settings.server_url))
+    if store is not None:
+        store.signer = client.sign_op  # every op saved while logged in is signed
 
     def factory(store: Any, reporter: Any) -> Any:
         return SyncEngine(store, client, reporter, interval=settings.sync_interval)

@@ -161,7 +161,8 @@ def create_app(
         if not isinstance(body, dict):
             raise bad_request("بدنه درخواست باید یک شیء JSON باشد.")
         answer = await run_in_threadpool(
-            central.login, body.get("username"), body.get("password"), body.get("device_id"), _ip(request)
+            central.login, body.get("username"), body.get("password"), body.get("device_id"), _ip(request),
+            body.get("op_key"),
         )
         return _json(answer)
 
@@ -170,6 +171,11 @@ def create_app(
         body = await _body(request)
         token = body.get("refresh_token") if isinstance(body, dict) else None
         return _json(await run_in_threadpool(central.refresh, token))
+
+    @handler
+    async def logout(request: Request) -> Response:
+        p = await principal(request)
+        return _json(await run_in_threadpool(central.logout, p))
 
     @handler
     async def me(request: Request) -> Response:
@@ -233,6 +239,7 @@ def create_app(
         Route("/v1/health", health),
         Route("/v1/auth/login", login, methods=["POST"]),
         Route("/v1/auth/refresh", refresh, methods=["POST"]),
+        Route("/v1/auth/logout", logout, methods=["POST"]),
         Route("/v1/auth/me", me),
         Route("/v1/sync/push", push, methods=["POST"]),
         Route("/v1/sync/pull", pull),

@@ -199,6 +199,23 @@ def revoke_device(db_url, device_id) -> None:
     click.echo(f"device {device_id} revoked")
 
 
+@central_group.command("revoke-keys")
+@_db_option
+@click.option("--username", default=None, help="Every op-signing key of this operator.")
+@click.option("--device", "device_id", default=None, help="Every op-signing key made on this device.")
+@click.option("--key", "key_id", default=None, help="One key, by the key_id its ops carry.")
+def revoke_keys(db_url, username, device_id, key_id) -> None:
+    """Revoke op-signing keys: ops they signed no longer count when pushed by anyone
+    other than their author (the author's own login still pushes them)."""
+    if not (username or device_id or key_id):
+        raise click.UsageError("give --username, --device or --key")
+    with _opened(db_url) as c:
+        n = c.revoke_keys(username=username, device_id=device_id, key_id=key_id)
+    if n is None:
+        raise click.ClickException(f"unknown user {username}")
+    click.echo(f"{n} key(s) revoked")
+
+
 @central_group.command("deactivate-user")
 @_db_option
 @click.option("--username", required=True)

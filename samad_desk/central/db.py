@@ -112,6 +112,20 @@ sync_clients = Table(
     Column("created_at", String(32), nullable=False),
 )
 
+# the public halves of operators' op-signing keys, one per online login (migration 5):
+# an op whose actor is not the pushing operator counts only when signed by one of its
+# author's keys that is not revoked (docs/threat-model.md)
+operator_keys = Table(
+    "operator_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("device_id", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
 # the dedup table and audit log; kept forever (§3.5 step 7)
 sync_ops = Table(
     "sync_ops",
@@ -241,7 +255,13 @@ def _v4(conn: Connection) -> None:
     throttle_events.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+def _v5(conn: Connection) -> None:
+    """``operator_keys``: op-signing keys registered at login."""
+    operator_keys.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4),
+                                                             (5, _v5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, func, insert, select, update
 
-from samad_desk.central import auth, db
+from samad_desk.central import auth, db, keys
 from samad_desk.central.entities import (
     PUBLIC,
     ChangeBuffer,
@@ -266,6 +266,8 @@ class Central(PushMixin, PullMixin):
                 conn.execute(insert(db.operators).values(id=oid, created_at=iso(self.clock()), **values))
             else:
                 conn.execute(update(db.operators).where(db.operators.c.id == oid).values(**values))
+                # a password reset (or a new role) ends every signing key made so far
+                keys.revoke(conn, iso(self.clock()), operator_id=oid)
             row = self._operator_by(conn, id=oid)
             data = self.operator_public(row)
             old = repo.row("operator", oid)
@@ -321,6 +323,31 @@ class Central(PushMixin, PullMixin):
             r = db.refresh_tokens
             conn.execute(update(r).where(r.c.device_id == device_id).values(revoked=True, rotated_at=None))
         return True
+
+    def logout(self, principal: Principal) -> dict:
+        """End this operator's session on this device: refresh tokens and op-signing keys
+        of (operator, device) are revoked; ops signed before still count when the
+        operator pushes them with a new login, no longer when anyone else does."""
+        with self.w.begin() as conn:
+            r = db.refresh_tokens
+            conn.execute(update(r).where(and_(r.c.operator_id == principal.id, r.c.device_id == principal.device_id))
+                         .values(revoked=True, rotated_at=None))
+            n = keys.revoke(conn, iso(self.clock()), operator_id=principal.id, device_id=principal.device_id)
+        log.info("logout", extra={"operator": principal.id, "device": principal.device_id})
+        return {"ok": True, "revoked_keys": n}
+
+    def revoke_keys(self, *, username: str | None = None, device_id: str | None = None,
+                    key_id: str | None = None) -> int | None:
+        """Revoke op-signing keys by operator, device or key id; None for an unknown user."""
+        with self.w.begin() as conn:
+            operator_id = None
+            if username is not None:
+                row = self._operator_by(conn, username=username)
+                if row is None:
+                    return None
+                operator_id = row.id
+            return keys.revoke(conn, iso(self.clock()), operator_id=operator_id, device_id=device_id,
+                               key_id=key_id)
 
     def deactivate_user(self, username: str) -> bool:
         with self.w.begin() as conn:
@@ -378,7 +405,8 @@ class Central(PushMixin, PullMixin):
             "server_time": iso(self.clock()),
         }
 
-    def login(self, username: str, password: str, device_id: str | None, ip: str) -> dict:
+    def login(self, username: str, password: str, device_id: str | None, ip: str,
+              op_key: str | None = None) -> dict:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise bad_request("نام کاربری و گذرواژه لازم است.")
         if device_id is not None and not is_safe_id(device_id, 128):
@@ -420,6 +448,9 @@ class Central(PushMixin, PullMixin):
                     if device.revoked:
                         raise forbidden("این دستگاه از سامانه خارج شده است.")
                     answer = self._issue(conn, op, device)
+                    if op_key is not None:
+                        answer["op_key_id"] = keys.register(conn, op.id, device.id, op_key,
+                                                            iso(self.clock()))
                 break
             except ApiError:
                 raise

@@ -187,6 +187,8 @@ class Store(CompactionMixin):
         #: answer only ever removes a candidate): a 10k-op push was quadratic before
         self._ops_gen = 0
         self._pending_lists: dict[str, list] = {}
+        #: highest client_seq with a push result, per client (held_through without a scan)
+        self._result_top: dict[str, int] = {}
         self._subscribers: list[Callable[[StoreChange], None]] = []
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -201,6 +203,9 @@ class Store(CompactionMixin):
         self._cartable_base: dict[tuple, tuple] = {}
         self._cartable_base_index: dict[tuple, tuple] = {}
         self._cached_agency: tuple[int, dict] = (-1, {})
+        #: signs each op as it is saved (the operator's key while logged in; set by
+        #: ``launch.build_sync``): a host may then push this journal for its author
+        self.signer: Callable[[dict], dict] | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -617,6 +622,7 @@ class Store(CompactionMixin):
         """``status.jsonl`` was replaced (compacted, by this or another process): read it
         again from the start. It holds the same outcome for every op still in a journal."""
         self._results.clear()
+        self._result_top.clear()
         self._acks.clear()
         self._dismissed.clear()
         self._status_known = None
@@ -631,6 +637,8 @@ class Store(CompactionMixin):
             if k == "result" and r.get("op_id"):
                 self._results[r["op_id"]] = r
                 changed.add(r["op_id"])
+                cid = r.get("client_id") or ""
+                self._result_top[cid] = max(self._result_top.get(cid, 0), int(r.get("client_seq") or 0))
             elif k == "ack" and r.get("client_id"):
                 cid = r["client_id"]
                 self._acks[cid] = max(self._acks.get(cid, 0), int(r.get("through") or 0))
@@ -652,6 +660,7 @@ class Store(CompactionMixin):
                 if r.get("client_id") == client_id and int(r.get("client_seq") or 0) > through}
         for op_id in gone:
             del self._results[op_id]
+        self._result_top[client_id] = min(self._result_top.get(client_id, 0), through)
         return gone
 
     def _restatus(self, op_ids: Iterable[str]) -> None:
@@ -841,6 +850,8 @@ class Store(CompactionMixin):
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
+                if self.signer is not None:
+                    o = self.signer(o)
                 if o["type"] == "case.register":
                     code = (o.get("payload") or {}).get("tracking_code")
                     if code in seen_codes:
@@ -870,7 +881,7 @@ class Store(CompactionMixin):
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
-                prepared.append(o)
+                prepared.append(self.signer(o) if self.signer is not None else o)
             self._journal.append([{"k": "ops", "ops": prepared}])
             self._next_seq = seq
             for o in prepared:
@@ -1131,11 +1142,7 @@ class Store(CompactionMixin):
         """The highest ``client_seq`` of ``client_id`` this desk holds as acknowledged
         (by a pull ack or a push result)."""
         with self._lock:
-            top = self._acks.get(client_id, 0)
-            for r in self._results.values():
-                if r.get("client_id") == client_id:
-                    top = max(top, int(r.get("client_seq") or 0))
-            return top
+            return max(self._acks.get(client_id, 0), self._result_top.get(client_id, 0))
 
     def requeue_lost(self, client_id: str, through: int) -> int:
         """Re-push after a restore: the server holds ``client_id``'s ops only through

@@ -11,6 +11,7 @@ refused the caller gets :class:`AuthRequired` and the pending ops wait for a log
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import uuid
@@ -21,6 +22,7 @@ import httpx
 import orjson
 
 from samad_desk import __version__
+from samad_desk.domain.signing import OpSigner
 from samad_desk.sync.backoff import parse_retry_after
 from samad_desk.sync.download import split_page
 from samad_desk.sync.errors import (
@@ -34,6 +36,7 @@ from samad_desk.sync.errors import (
     TransientError,
     UpgradeRequired,
 )
+from samad_desk.sync.op_keys import OpKeyFile
 from samad_desk.sync.tokens import TokenStore, remember_password
 
 PROTOCOL = "1"
@@ -78,6 +81,8 @@ class SyncClient:
         self.tokens = token_store
         if not self.tokens.server_url:
             self.tokens.server_url = self.base_url
+        #: this operator's op-signing key, kept beside the tokens while logged in
+        self.op_key = OpKeyFile(self.tokens.operator_dir)
         self.gzip_requests = gzip_requests
         self._timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
         self._http = httpx.Client(
@@ -121,7 +126,9 @@ class SyncClient:
     def login(self, username: str, password: str, *, remember_offline: bool = True) -> dict:
         """Log in; returns the operator dict. Raises :class:`AuthError` (Persian) when refused."""
         self._confirm_server()  # another central gets neither the password nor a device
-        body = {"username": username, "password": password, "device_id": self.device_id}
+        signer = OpSigner.generate()
+        body = {"username": username, "password": password, "device_id": self.device_id,
+                "op_key": signer.public_b64}
         try:
             response = self._send("POST", "/v1/auth/login", json_body=body, auth=False)
         except httpx.HTTPError as exc:
@@ -146,6 +153,10 @@ class SyncClient:
                 "device_id": self.device_id,
             }
         )
+        if data.get("op_key_id") == signer.key_id and operator.get("id"):
+            self.op_key.save(signer, operator["id"])
+        else:  # a server without op keys: nothing will be signed
+            self.op_key.delete()
         if remember_offline:
             remember_password(
                 username, password, {**operator, "client_no": data.get("client_no")},
@@ -179,6 +190,7 @@ class SyncClient:
             # The refresh token expired or was revoked: only a new login helps. Keep the
             # operator info and device id; drop the dead tokens so we stop sending them.
             self.tokens.clear_tokens()
+            self.op_key.delete()  # the session is over: its signing key goes with it
             raise AuthRequired()
         data = self._check(response)
         update = {"access_token": data.get("access_token"), "expires_in": data.get("expires_in")}
@@ -187,7 +199,17 @@ class SyncClient:
         self.tokens.save(update)
 
     def logout(self) -> None:
+        """End the session: the server revokes this device's tokens and signing keys of
+        this operator (best effort: offline, they expire), the secret key is deleted."""
+        if self.tokens.access_token:
+            with contextlib.suppress(SyncError, httpx.HTTPError):
+                self._call("POST", "/v1/auth/logout")
+        self.op_key.delete()
         self.tokens.clear_tokens()
+
+    def sign_op(self, op: dict) -> dict:
+        """The store's save hook: sign this operator's op while a key is kept."""
+        return self.op_key.sign(op)
 
     # --- sync endpoints --------------------------------------------------------------
     def push(self, client_id: str, ops: list[dict], *, schema_version: int = SCHEMA_VERSION) -> dict:

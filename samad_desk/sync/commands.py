@@ -237,6 +237,22 @@ def login_command(ctx: click.Context, server: str | None, username: str, passwor
     click.echo(f"ورود انجام شد: {operator.get('name') or username}")
 
 
+@sync_group.command("logout")
+@click.option("--server", default=None, help="Central server URL (default: server_url setting).")
+@click.pass_context
+def logout_command(ctx: click.Context, server: str | None) -> None:
+    """Log out: the server revokes this device's tokens and op-signing key, and the key's
+    secret is deleted from the operator directory (ops saved from now on are unsigned
+    and only this operator's own login pushes them)."""
+    obj = ctx.obj or {}
+    client = _client(_settings(server or obj.get("server")))
+    try:
+        client.logout()
+    finally:
+        client.close()
+    click.echo("از سامانه خارج شدید.")
+
+
 @sync_group.command("dismiss")
 @click.argument("op_id")
 def dismiss_command(op_id: str) -> None:

@@ -177,6 +177,13 @@ class SnapshotDownload:
         if isinstance(total, int):
             self.progress.rows_total = total
 
+    def finished_cursor(self) -> str | None:
+        """The cursor of a kept download whose last page is in, else ``None``."""
+        control = self._last_control(self._pages())
+        if not control or not self._finished(control):
+            return None
+        return control.get("cursor") or control.get("next_cursor")
+
     # --- the result ---------------------------------------------------------------------
     def result(self) -> tuple[Iterator[dict], str, dict]:
         """(records, cursor, acks) of a finished download; records are parsed lazily,

@@ -33,6 +33,7 @@ from samad_desk.sync.errors import (
     SyncError,
     TransientError,
 )
+from samad_desk.sync.journals import push_other_journals
 from samad_desk.sync.problems import SyncProblem, problem_of
 
 log = logging.getLogger("samad_desk.sync")
@@ -299,6 +300,7 @@ class SyncEngine:
             self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
             self._adopt_client_no()
             self._push_all()
+            self._count(push_other_journals(self.store, self.client))
             self._pull_all()
             # ops saved while we pulled, or ops whose results only the pull's acks told us
             if self._has_pending():
@@ -524,6 +526,8 @@ class SyncEngine:
                 self.counters["snapshot_pages"] += 1
                 self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
 
+            if kept.finished_cursor() is not None and kept.finished_cursor() == self.store.cursor():
+                kept.clear()  # applied already; the process died before deleting the pages
             self.download = kept.progress
             try:
                 kept.fetch(self.client.snapshot_page, on_page)

@@ -165,10 +165,13 @@ def test_exact_registered_id_and_enter_load_that_citizen(tmux, settings, demo_ci
 
 def test_f4_then_enter_right_after_the_last_digit_chooses_the_candidate(tmux, settings, demo_citizen) -> None:
     """Finding 4: F4 and Enter sent with the digits, no pause: the lookup still in flight
-    is waited for, the candidate chosen, the call saved on that citizen."""
+    is waited for, the candidate chosen, the call saved on that citizen. The ID is
+    mistyped by one digit (found through its neighbours), so only the list can choose it."""
     c = demo_citizen
+    nid = c["national_id"]
+    mistyped = nid[:4] + str((int(nid[4]) + 1) % 10) + nid[5:]
     tmux.start_desk()
-    tmux.burst(f"={c['national_id']}", "F4", "Enter", *CASE_FIELDS, "F2")
+    tmux.burst(f"={mistyped}", "F4", "Enter", *CASE_FIELDS, "F2")
     tmux.wait_for(_tracking_shown, "the tracking code")
     tmux.key("Enter")
     tmux.quit_desk()

@@ -150,3 +150,32 @@ def test_a_restarted_demo_goes_on_syncing(backend, tmp_path):
         finally:
             server.stop()
     assert _devices(sqlite_url(directory)) == 1
+
+
+def test_two_nodes_behind_one_url_round_by_round(central, desk_factory, proxy_to, tmp_path):
+    """A load balancer in front of two processes on one database: each round lands on the
+    other node (the proxy is retargeted and its connections cut), a reset after the server
+    answered thrown in; both desks converge and every op is on the server exactly once."""
+    node2 = ServerProcess(central.db_url, log_path=tmp_path / "node2.log").start()
+    try:
+        proxy = proxy_to(central.url)
+        nodes = [("127.0.0.1", central.server.port), ("127.0.0.1", node2.port)]
+        a = desk_factory("lb-a", "agent1", proxy.url)
+        b = desk_factory("lb-b", "agent2", proxy.url)
+        rng = random.Random(5)
+        for round_no in range(6):
+            proxy.retarget(*nodes[round_no % 2])
+            proxy.kill_connections()
+            if round_no == 3:
+                proxy.reset_response(match=b"POST /v1/sync/push")  # the answer lost after commit
+            for d in (a, b):
+                d.register_call(rng)
+                d.sync()
+        proxy.heal()
+        for d in (a, b, a):
+            assert d.sync_until_quiet()["ok"]
+        assert check_global(central.db_url, [a, b])["rejected"] == 0
+        assert {c["id"] for c in a.cases()} == {c["id"] for c in b.cases()}
+        assert _devices(central.db_url) == 2
+    finally:
+        node2.stop()
