@@ -280,7 +280,7 @@ async def test_a_restarted_demo_goes_on_syncing(settings, tmp_path) -> None:
                     await started(pilot, app)
                     app._test_calls = run * 10
                     await save_call(pilot, app)
-                    await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+                    await wait_until(pilot, lambda s=store: s.stats()["pending"] == 0)
                     assert app.status.connection == "online" and app.status.problem is None
                     assert store.stats()["attention"] == 0
             finally:
