@@ -131,6 +131,8 @@ class Repo:
         self.nid_index: dict[str, set[str]] = {}
         #: national IDs as an op carries them -> canonical (parsed once per batch)
         self.canonical_nids: dict[str, str] = {}
+        #: client id -> its device (duplicate answers tell the outcome only to that device)
+        self.client_devices: dict[str, str | None] = {}
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):

@@ -375,7 +375,7 @@ class PushMixin:
                     cseq = op["client_seq"]
                     prior = known.get(op_id)
                     if prior is not None or op_id in seen:
-                        results.append(self._dup_result(repo, prior, op, records, keys, client_id))
+                        results.append(self._dup_result(repo, prior, op, records, keys, owner))
                         if cseq == last + 1:
                             last += 1
                         continue
@@ -464,11 +464,13 @@ class PushMixin:
         return {"results": results, "last_client_seq": last, "server_time": received}
 
     def _dup_result(self, repo: Repo, prior: Any, op: dict, records: list[dict], keys: Any,
-                    client_id: str) -> dict:
-        """The stored outcome of an op already seen. Resent under another client (a reset
-        desk, or someone replaying another desk's op_id) only its status is told: its
-        message, code and position belong to that other desk; ``current`` only when the
-        asker may read it."""
+                    owner: str) -> dict:
+        """The stored outcome of an op already seen (``owner``: the device of the journal
+        being pushed). Resent under a client of another device (someone replaying another
+        desk's op_id) only its status is told: its message, code and position belong to
+        that other desk. A reset or restored desk re-sending its own ops under a new
+        client of the same device gets the whole outcome; ``current`` only when the asker
+        may read it."""
         if prior is None:  # the same op twice in one batch
             rec = next(r for r in records if r["op_id"] == op["op_id"])
             prior_d = dict(rec)
@@ -480,13 +482,23 @@ class PushMixin:
             "status": "duplicate",
             "original": prior_d["status"],
         }
-        if prior_d.get("client_id") == client_id:
+        if self._client_device(repo, prior_d.get("client_id")) == owner:
             current = loads(prior_d.get("current")) if prior_d.get("current") else None
             if current is not None and not self._may_see(repo, keys, op, current):
                 current = None
             out.update(seq=prior_d.get("seq"), entity_version=prior_d.get("entity_version"),
                        code=prior_d.get("code"), message=prior_d.get("message"), current=current)
         return {k: v for k, v in out.items() if v is not None}
+
+    @staticmethod
+    def _client_device(repo: Repo, client_id: Any) -> str | None:
+        """The device a client belongs to (looked up once per push)."""
+        memo = repo.client_devices
+        if client_id not in memo:
+            c = db.sync_clients
+            memo[client_id] = repo.conn.execute(
+                select(c.c.device_id).where(c.c.client_id == client_id)).scalar() if isinstance(client_id, str) else None
+        return memo[client_id]
 
     # -- one op ---------------------------------------------------------------------------
     def _actor(self, principal: Any, op: dict, ring: KeyRing) -> dict | None:

@@ -348,3 +348,14 @@ def test_resending_another_desks_op_id_tells_only_that_it_exists(world):
     assert res["status"] == "duplicate"
     assert set(res) <= {"op_id", "client_seq", "status", "original"}
     assert world["z_case"] not in repr(res)
+
+
+def test_a_reset_desk_resending_its_own_ops_still_gets_their_outcome(world):
+    """The same device under a new client id (a restored journal): the whole outcome."""
+    za = world["zagent"]
+    bad = O.case_close(world["z_case"], za.actor, reason="بستن")
+    first = za.push(bad)["results"][0]
+    za.client_id, za.seq = f"c-{uuid7()}", 0  # the desk resets its client
+    again = za.push(bad)["results"][0]
+    assert again["status"] == "duplicate" and again["original"] == "rejected"
+    assert again["message"] == first["message"] and again["current"]["id"] == world["z_case"]
