@@ -58,22 +58,40 @@ def _build_ops(login: dict, n_calls: int, rng: random.Random) -> list[dict]:
     return out
 
 
-def _measure(url: str, n_calls_per_desk: int, server=None) -> tuple[float, int, float, float]:
-    """Returns (ops per second, ops applied, p95 push latency in ms, server CPU ms per op)."""
+def _login(http: httpx.Client, username: str, signer=None) -> dict:
     from samad_desk.domain.ids import uuid7
+
+    body = {"username": username, "password": username, "device_id": f"bench-{uuid7()}"}
+    if signer is not None:
+        body["op_key"] = signer.public_b64
+    r = http.post("/v1/auth/login", json=body)
+    r.raise_for_status()
+    return r.json()
+
+
+def _measure(url: str, n_calls_per_desk: int, server=None, *, host: bool = False) -> tuple[float, int, float, float]:
+    """Returns (ops per second, ops applied, p95 push latency in ms, server CPU ms per op).
+
+    Every op is signed by its author at build time, as the desk signs at save time.
+    ``host=False``: each desk pushes its own journal (the token's operator: no signature
+    check needed). ``host=True``: each journal is pushed by another operator's login
+    (a shared host's sync leader), so the server verifies every op's signature."""
+    from samad_desk.domain.ids import uuid7
+    from samad_desk.domain.signing import OpSigner
 
     rng = random.Random(7)
     desks = []
     with httpx.Client(base_url=url, timeout=120) as http:
-        for d in range(DESKS):
-            r = http.post("/v1/auth/login", json={"username": "agent1", "password": "agent1",
-                                                  "device_id": f"bench-{uuid7()}-{d}"})
-            r.raise_for_status()
-            login = r.json()
+        for _d in range(DESKS):
+            signer = OpSigner.generate()
+            login = _login(http, "agent1", signer)
             ops = _build_ops(login, n_calls_per_desk, rng)
             client_id = f"c-{uuid7()}"
             for i, op in enumerate(ops, 1):
                 op["client_id"], op["client_seq"] = client_id, i
+                signer.sign(op)
+            if host:
+                login = _login(http, "admin")
             desks.append((login, client_id, ops))
     applied = [0] * DESKS
     latencies: list[float] = []
@@ -124,7 +142,7 @@ def _measure(url: str, n_calls_per_desk: int, server=None) -> tuple[float, int, 
     return n / elapsed, n, p95, cpu * 1000 / max(1, n)
 
 
-def measure_backend(backend: str, n_calls_per_desk: int, workers: int = 1):
+def measure_backend(backend: str, n_calls_per_desk: int, workers: int = 1, *, host: bool = False):
     from samad_desk.central.process import drop_pg_schema, sqlite_url, start_server, test_pg_url
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-central-"))
@@ -134,7 +152,7 @@ def measure_backend(backend: str, n_calls_per_desk: int, workers: int = 1):
     try:
         server = start_server(url, seed_demo=True, log_path=tmp / "server.log", workers=workers)
         try:
-            return _measure(server.url, n_calls_per_desk, server)
+            return _measure(server.url, n_calls_per_desk, server, host=host)
         finally:
             server.stop()
     finally:
@@ -163,4 +181,11 @@ def run(quick: bool = False) -> list[Metric]:
             metrics.append(Metric(f"push throughput, 8 desks, SQLite, {label}", sqlite[0], "ops/s",
                                   note=f"{sqlite[1]:,} ops; p95 push of {BATCH}: {sqlite[2]:,.0f} ms; "
                                   f"server CPU {sqlite[3]:.2f} ms/op"))
+    # a host pushing other operators' signed journals: every op's signature verified
+    for backend, label in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
+        got = measure_backend(backend, calls, 1, host=True)
+        if got:
+            metrics.append(Metric(f"host push of signed journals, 8 desks, {label}, 1 server process", got[0],
+                                  "ops/s", note=f"{got[1]:,} ops; p95 push of {BATCH}: {got[2]:,.0f} ms; "
+                                  f"server CPU {got[3]:.2f} ms/op"))
     return metrics

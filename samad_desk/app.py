@@ -46,6 +46,47 @@ def _freeze_heap() -> None:
     gc.freeze()  # O(1): no collection first, which would itself stall the UI
 
 
+def later(*isos: Any) -> str | None:
+    """The latest of some ISO times (None and unreadable ones ignored)."""
+    from datetime import UTC, datetime
+
+    best: tuple[datetime, str] | None = None
+    for iso in isos:
+        if not iso:
+            continue
+        try:
+            moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if best is None or moment > best[0]:
+            best = (moment, str(iso))
+    return best[1] if best else None
+
+
+def toast_text_width(columns: int) -> int:
+    """Cells for a toast's text: Textual's toast is 60 wide but at most half of its rack
+    (the screen less the rack's 2-column scrollbar), less its border and padding (3) and
+    one spare cell. Laid out any wider, Textual wrapped the lines again and left word
+    fragments in the rightmost columns (60 columns: 26 laid out for 25)."""
+    return max(12, min(60, (columns - 2) // 2) - 4)
+
+
+def quit_warning(pending: int, status: DeskStatus) -> str:
+    """What quitting with queued ops means: nothing is lost, and when it will be sent."""
+    from samad_desk.text.digits import fa
+
+    text = f"{fa(pending)} عملیات ثبت‌شده هنوز به سرور مرکزی نرسیده است. "
+    if status.problem is not None:
+        text += f"({status.problem.title}.) "
+    text += (
+        "در این میز نگه داشته می‌شوند و دفعهٔ بعد که samad-desk اجرا شود و به سرور وصل باشد، "
+        "خودکار ارسال می‌شوند. اکنون خارج می‌شوید؟"
+    )
+    return text
+
+
 def _thread_ident() -> int:
     import threading
 
@@ -62,14 +103,33 @@ MODE_TITLES: dict[str, str] = {
 }
 
 
+#: where each role works; anyone else (agents, the embedded demo operator) takes calls
+ROLE_START_MODE: dict[str, str] = {
+    "officer": "cartable",
+    "manager": "cartable",
+    "supervisor": "supervisor",
+    "admin": "supervisor",
+}
+
+
+def start_mode(operator: dict[str, Any]) -> str:
+    """The first screen of a session: an agency's officer or manager starts on the
+    cartable (the call form would only refuse them at F2), a supervisor on supervision."""
+    return ROLE_START_MODE.get(str(operator.get("role") or ""), "call")
+
+
 @dataclass
 class DeskStatus:
     """What the status bar shows; UI state only (the facts live in the store)."""
 
-    connection: str = "offline"  # online | offline | auth_required | embedded | syncing
+    connection: str = "offline"  # online | offline | auth_required | refused | embedded
     pending: int = 0
     attention: int = 0
-    last_sync: str | None = None  # ISO
+    last_sync: str | None = None  # ISO UTC: the last round that worked (or the cache's last pull)
+    #: why the server refuses this desk (``sync.problems.SyncProblem``), until a round works
+    problem: Any = None
+    #: the first download in progress or broken off (``DownloadProgress.as_dict()``), else None
+    download: dict[str, Any] | None = None
     last_error: str | None = None
     pushed: int = 0
     pulled: int = 0
@@ -268,7 +328,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
                 self.status.last_error = str(exc)
         self._poll_status()
         _freeze_heap()
-        self.switch_mode("call")
+        self.switch_mode(start_mode(operator))
         # the index is built once the call screen is up, so it never delays the first call
         self.set_timer(1.0, self._build_index)
 
@@ -305,6 +365,26 @@ class SamadDeskApp(OrderedKeys, App[int]):
         return count
 
     async def action_quit(self) -> None:
+        from samad_desk.screens.modals import ConfirmModal
+
+        pending = self._queued_ops()
+        if pending and not isinstance(self.screen, ConfirmModal):
+            def answered(leave: bool | None) -> None:
+                if leave:
+                    self._leave()
+
+            self.push_screen(ConfirmModal(quit_warning(pending, self.status)), answered)
+            return
+        self._leave()
+
+    def _queued_ops(self) -> int:
+        """Ops of this desk the server has not acknowledged (0 without a server: the
+        embedded desk never sends anything, so there is nothing to warn about)."""
+        if self.sync is None or self.services is None:
+            return 0
+        return int(self.services.stats().get("pending") or 0)
+
+    def _leave(self) -> None:
         self._stop_sync()
         self.exit(0)
 
@@ -340,12 +420,27 @@ class SamadDeskApp(OrderedKeys, App[int]):
         try:
             from samad_desk.text import rtl
 
-            width = max(16, min(60, (self.size.width or 80) // 2) - 4)
+            width = toast_text_width(self.size.width or 80)
             message = "\n".join(line.rstrip() for line in rtl.layout(message, width))
             title = rtl.layout_line(title).visual if title else ""
         except Exception:
             pass
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with a Persian placeholder (laid out: its input has no bidi)."""
+        from textual.command import CommandPalette
+
+        from samad_desk.screens.rtl_compat import vis
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=vis("جستجوی فرمان…")))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        """None of Textual's English system commands (Keys, Maximize, Screenshot…) were
+        listed first in the palette: the desk's own Persian commands cover quitting and
+        themes («برنامه: خروج», «برنامه: پوسته»)."""
+        return iter(())
 
     # -- help
     def action_help(self) -> None:
@@ -400,27 +495,38 @@ class SamadDeskApp(OrderedKeys, App[int]):
         s = self.status
         s.pending = int(stats.get("pending", s.pending) or 0)
         s.attention = int(stats.get("attention", s.attention) or 0)
-        if stats.get("last_sync"):
-            s.last_sync = str(stats["last_sync"])
+        s.last_sync = later(s.last_sync, stats.get("last_success"), stats.get("last_sync"))
         if stats.get("clock_offset_ms") is not None:
             s.clock_offset_ms = int(stats["clock_offset_ms"])
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        from samad_desk.screens.chrome import StatusBar
+        from samad_desk.screens.chrome import StatusBar, SyncBanner
 
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.show(self.status)
+            for banner in screen.query(SyncBanner):
+                banner.show(self.status)
 
     @on(SyncProgressed)
     def _sync_progress(self, message: SyncProgressed) -> None:
         self.status.pushed, self.status.pulled = message.pushed, message.pulled
+        self._read_download()
         self.refresh_status()
+
+    def _read_download(self) -> None:
+        """How far the first download got (the engine's ``download``), while it is not done."""
+        progress = getattr(self.sync, "download", None)
+        as_dict = getattr(progress, "as_dict", None)
+        info = as_dict() if as_dict is not None else None
+        self.status.download = info if info and not info.get("done") else None
 
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.status.last_error = None
+        self.status.problem = None
+        self._read_download()
         if self.status.connection != "embedded":
             self.status.connection = "online"
         self._apply_stats(message.stats)
@@ -431,6 +537,8 @@ class SamadDeskApp(OrderedKeys, App[int]):
     def _sync_failed(self, message: SyncFailed) -> None:
         # the engine reports each problem once (not once per retry): say it once
         self.status.last_error = message.reason
+        self._read_problem()
+        self._read_download()
         self.refresh_status()
         self.notify(message.reason, title="همگام‌سازی", severity="warning", markup=False)
 
@@ -438,6 +546,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
     def _connection(self, message: ConnectionChanged) -> None:
         previous = self.status.connection
         self.status.connection = message.state
+        self._read_problem()
         self.refresh_status()
         if message.state == "auth_required" and previous != "auth_required":
             self.notify(
@@ -446,6 +555,14 @@ class SamadDeskApp(OrderedKeys, App[int]):
                 severity="warning",
                 markup=False,
             )
+
+    def _read_problem(self) -> None:
+        """The engine's current refusal (it is set before the engine reports): kept until a
+        round works, shown as the banner and the first «نیازمند توجه» entry."""
+        problem = getattr(self.sync, "problem", None)
+        if problem != self.status.problem:
+            self.status.problem = problem
+            self._refresh_screens()
 
     @on(AttentionChanged)
     def _attention(self, message: AttentionChanged) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
+from samad_desk.domain.permissions import may_refer_to, may_see_case
 from samad_desk.domain.sla import WorkingCalendar, iran_date
 from samad_desk.domain.workflow import (
     AGENCY_ROLES,
@@ -160,16 +161,13 @@ class CaseActions:
         return iran_date(self.now())
 
     def may_see(self, case: dict | None) -> bool:
-        """Desk-side scope: officers and managers see only their agency's cases."""
+        """Desk-side scope, the server's reach rule (``domain/permissions.py``): officers
+        and managers their agency's cases, province roles their province's (the case's
+        province known here through its agency)."""
         if case is None:
             return False
-        if self.is_agency:
-            return bool(self.agency_id) and case.get("agency_id") == self.agency_id
-        if self.is_supervisor:
-            agency = self.store.get("agency", case["agency_id"]) if case.get("agency_id") else None
-            province = self.operator.get("province")
-            return agency is None or not province or not agency.get("province") or agency.get("province") == province
-        return self.role is Role.agent
+        agency = self.store.get("agency", case["agency_id"]) if case.get("agency_id") else None
+        return may_see_case(self.operator, case, province=(agency or {}).get("province") or None)
 
     # -- lookups
     def subject_label(self, key: str) -> str:
@@ -214,9 +212,7 @@ class CaseActions:
         return hit
 
     def agencies(self) -> list[dict[str, Any]]:
-        province = self.operator.get("province")
-        out = [a for a in self.store.agencies()
-               if not province or not a.get("province") or a.get("province") == province]
+        out = [a for a in self.store.agencies() if may_refer_to(self.operator, a.get("province") or None)]
         out.sort(key=lambda a: str(a.get("name") or ""))
         return out
 

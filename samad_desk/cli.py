@@ -14,22 +14,34 @@ import click
 from samad_desk import __version__, paths
 from samad_desk.settings import SettingsError, load_settings
 
+SERVER_HELP = "Central server URL (default: the server_url setting, else the embedded demo)."
+
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="samad-desk")
+@click.option("--server", "server_url", default=None, help=SERVER_HELP)
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """samad-desk: the 111 / SAMAD operator desk. Without a subcommand, starts the desk."""
+def main(ctx: click.Context, server_url: str | None) -> None:
+    """samad-desk: the 111 / SAMAD operator desk. Without a subcommand, starts the desk
+    (``samad-desk --server URL`` is ``samad-desk run --server URL``)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
+        ctx.invoke(run, server_url=server_url)
+    elif server_url and ctx.invoked_subcommand != "run":
+        command = main.commands.get(ctx.invoked_subcommand)
+        takes = command is not None and any(p.name == "server" for p in command.params)
+        hint = f"؛ آن را پس از فرمان بگذارید: samad-desk {ctx.invoked_subcommand} --server URL" if takes else "."
+        raise click.UsageError("--server پیش از نام فرمان فقط برای اجرای میز است" + hint)
+    ctx.ensure_object(dict)["server"] = server_url
 
 
 @main.command()
-@click.option("--server", "server_url", default=None, help="Central server URL (default: embedded demo).")
-def run(server_url: str | None) -> None:
+@click.option("--server", "server_url", default=None, help=SERVER_HELP)
+@click.pass_context
+def run(ctx: click.Context, server_url: str | None) -> None:
     """Start the desk (the default command)."""
     from samad_desk.launch import run_desk
 
+    server_url = server_url or (ctx.obj or {}).get("server")
     settings = _settings()
     if server_url:
         from dataclasses import replace

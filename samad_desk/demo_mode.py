@@ -20,6 +20,10 @@ from typing import Any
 
 import click
 
+#: generated cases (and twice as many citizens) the demo server starts with, as many as
+#: the embedded desk seeds: the supervisor's and officers' screens have something to show
+DEMO_CASES = 600
+
 #: the signals that end the demo from outside: a closed terminal, ``kill``
 GUARDED_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
@@ -119,7 +123,6 @@ class ServerGuard:
 )
 def demo_command(user: str, directory: Path | None) -> None:
     """Start a local central server with demo data and a desk logged in against it."""
-    from samad_desk.central.process import ServerProcess, sqlite_url
     from samad_desk.launch import run_desk
     from samad_desk.settings import SettingsError, load_settings
 
@@ -132,8 +135,10 @@ def demo_command(user: str, directory: Path | None) -> None:
         tmp = tempfile.TemporaryDirectory(prefix="samad-demo-")
         directory = Path(tmp.name)
     directory.mkdir(parents=True, exist_ok=True)
-    click.echo("سرور مرکزی نمایشی راه می‌افتد…", err=True)
-    server = ServerProcess(sqlite_url(directory), seed_demo=True, log_path=directory / "central.log")
+    from samad_desk.terminal import say
+
+    say("سرور مرکزی نمایشی راه می‌افتد…", settings.rtl_mode)
+    server = demo_server(directory)
     cleanups: list[Callable[[], Any]] = [server.stop]
     if tmp is not None:
         cleanups.append(tmp.cleanup)
@@ -148,9 +153,21 @@ def demo_command(user: str, directory: Path | None) -> None:
             sync_interval=min(settings.sync_interval, 5.0),
         )
         operator = demo_login(settings, user, user)
-        click.echo(f"سرور: {server.url} — کاربر: {user}", err=True)
+        from samad_desk.text.rtl import ltr
+
+        say(f"سرور: {ltr(server.url)} — کاربر: {ltr(user)}", settings.rtl_mode)
         code = run_desk(settings, operator=operator)
     raise SystemExit(code)
+
+
+def demo_server(directory: Path, *, cases: int = DEMO_CASES) -> Any:
+    """The demo's central server (not started): SQLite in ``directory``, the demo agencies
+    and users, and on an empty database ``cases`` generated cases with their citizens and
+    history (a restarted ``demo --dir`` keeps what it has)."""
+    from samad_desk.central.process import ServerProcess, sqlite_url
+
+    return ServerProcess(sqlite_url(directory), seed_demo=True, demo_cases=cases,
+                         log_path=directory / "central.log")
 
 
 def demo_login(settings, username: str, password: str) -> dict:

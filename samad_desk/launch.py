@@ -22,6 +22,8 @@ def build_sync(settings: Settings, store: Any) -> tuple[Any, Any]:
     from samad_desk.sync.tokens import TokenStore
 
     client = SyncClient(settings.server_url or "", TokenStore(settings.operator_dir, settings.server_url))
+    if store is not None:
+        store.signer = client.sign_op  # every op saved while logged in is signed
 
     def factory(store: Any, reporter: Any) -> Any:
         return SyncEngine(store, client, reporter, interval=settings.sync_interval)
@@ -57,7 +59,7 @@ def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> i
 
     def reindexing(shards: int) -> None:
         # before the screen exists: one line on the terminal, not a silent wait
-        click.echo("حافظهٔ محلی برای این نسخه نمایه‌گذاری می‌شود (فقط یک بار، چند ثانیه)…", err=True)
+        terminal.say("حافظهٔ محلی برای این نسخه نمایه‌گذاری می‌شود (فقط یک بار، چند ثانیه)…", settings.rtl_mode)
 
     try:
         app = make_app(settings, operator=operator, on_reindex=reindexing)

@@ -60,6 +60,23 @@ def resolve_mode(mode: str, environ: Mapping[str, str] | None = None) -> str:
     return mode
 
 
+def say(text: str, rtl_mode: str = "auto", *, stream: IO[str] | None = None,
+        environ: Mapping[str, str] | None = None) -> None:
+    """One Persian line for the terminal before (or after) the desk's screen, e.g. the demo's
+    «سرور مرکزی نمایشی راه می‌افتد…». On a terminal in ``visual`` mode it is shaped and laid
+    out here, between explicit-mode switches as ``doctor`` writes (a plain ``echo`` showed
+    it reversed and unjoined in xterm); into a pipe or a file it stays logical text."""
+    out = stream if stream is not None else sys.stderr
+    visual = resolve_mode(rtl_mode, environ) == "visual"
+    isatty = getattr(out, "isatty", None)
+    if not (visual and isatty is not None and isatty()):
+        out.write(text + "\n")
+    else:
+        line = rtl.layout_line(text, mode="visual").visual
+        out.write(bdsm(True, environ) + line + "\n" + bdsm(False, environ))
+    out.flush()
+
+
 # ------------------------------------------------------------------------------ hints
 
 
@@ -141,6 +158,21 @@ def detect_terminal(environ: Mapping[str, str] | None = None) -> str:
     return program or env.get("TERM", "unknown")
 
 
+def tmux_passthrough_on(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the tmux this runs in passes escape sequences through (``allow-passthrough``
+    ``on`` or ``all``), asked of tmux itself (``tmux show -gv``; ``$TMUX`` names its
+    socket). False when tmux cannot be asked: the hint is then shown, as before."""
+    import subprocess
+
+    env = dict(os.environ if environ is None else environ)
+    try:
+        done = subprocess.run(["tmux", "show", "-gv", "allow-passthrough"], env=env,
+                              capture_output=True, text=True, timeout=2, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() in ("on", "all")
+
+
 def detect_hints(environ: Mapping[str, str] | None = None) -> list[Hint]:
     """Hints for the detected terminal (rtl.md §6). VTE and mintty need none (BDSM works)."""
     env = os.environ if environ is None else environ
@@ -156,7 +188,7 @@ def detect_hints(environ: Mapping[str, str] | None = None) -> list[Hint]:
         found.append(HINTS["wezterm"])
     if program == "Apple_Terminal":
         found.append(HINTS["apple"])
-    if env.get("TMUX"):
+    if env.get("TMUX") and not tmux_passthrough_on(env):
         found.append(HINTS["tmux"])
     if env.get("TERM") == "linux":
         found.append(HINTS["linux"])

@@ -150,7 +150,7 @@ def create_app(
             with central.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return {"status": "ok", "version": __version__, "protocol": PROTOCOL,
-                    "database": central.engine.dialect.name}
+                    "database": central.engine.dialect.name, "server_id": central.server_id}
 
         return _json(await run_in_threadpool(check))
 
@@ -161,7 +161,8 @@ def create_app(
         if not isinstance(body, dict):
             raise bad_request("بدنه درخواست باید یک شیء JSON باشد.")
         answer = await run_in_threadpool(
-            central.login, body.get("username"), body.get("password"), body.get("device_id"), _ip(request)
+            central.login, body.get("username"), body.get("password"), body.get("device_id"), _ip(request),
+            body.get("op_key"),
         )
         return _json(answer)
 
@@ -170,6 +171,11 @@ def create_app(
         body = await _body(request)
         token = body.get("refresh_token") if isinstance(body, dict) else None
         return _json(await run_in_threadpool(central.refresh, token))
+
+    @handler
+    async def logout(request: Request) -> Response:
+        p = await principal(request)
+        return _json(await run_in_threadpool(central.logout, p))
 
     @handler
     async def me(request: Request) -> Response:
@@ -233,6 +239,7 @@ def create_app(
         Route("/v1/health", health),
         Route("/v1/auth/login", login, methods=["POST"]),
         Route("/v1/auth/refresh", refresh, methods=["POST"]),
+        Route("/v1/auth/logout", logout, methods=["POST"]),
         Route("/v1/auth/me", me),
         Route("/v1/sync/push", push, methods=["POST"]),
         Route("/v1/sync/pull", pull),
@@ -244,6 +251,9 @@ def create_app(
         Route("/openapi.json", openapi),
         Route("/docs", docs),
     ]
+
+    # every answer names this central (desks tell its URLs apart from another central)
+    server_id = central.server_id.encode()
 
     class AccessLog:
         def __init__(self, app):
@@ -265,7 +275,8 @@ def create_app(
                 if message["type"] == "http.response.start":
                     status_box["status"] = message["status"]
                     message.setdefault("headers", [])
-                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode()),
+                                                                     (b"x-server-id", server_id)]
                 await send(message)
 
             try:

@@ -1,5 +1,5 @@
-"""Passwords (argon2id), access tokens (JWT, 15 min), refresh tokens (opaque, 30 days),
-and the in-memory rate limiter used by login and the public tracking endpoint.
+"""Passwords (argon2id), access tokens (JWT, 15 min) and refresh tokens (opaque, 30 days)
+(the throttles of login and of the public tracking endpoint are in ``throttle.py``).
 
 Refresh tokens are random strings; only their SHA-256 is stored, and each refresh
 rotates the token (the old one is revoked). A rotated token still works for
@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass
 
 import jwt
 from argon2 import PasswordHasher
@@ -89,45 +86,3 @@ def new_refresh_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass
-class RateLimiter:
-    """At most ``limit`` events per key in any ``window_s`` seconds.
-
-    ``hit`` records an event; ``blocked`` answers the seconds to wait (0 when free).
-    Kept in memory: a restart forgets it, which is acceptable for throttling guesses.
-    """
-
-    limit: int
-    window_s: float
-
-    def __post_init__(self) -> None:
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _trim(self, key: str, now: float) -> deque[float]:
-        q = self._events.setdefault(key, deque())
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        return q
-
-    def blocked(self, key: str, now: float | None = None) -> int:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            q = self._trim(key, now)
-            if len(q) < self.limit:
-                return 0
-            return max(1, int(q[0] + self.window_s - now + 0.999))
-
-    def hit(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._trim(key, now).append(now)
-            if len(self._events) > 100_000:  # bound memory under a flood of keys
-                for k in [k for k, q in self._events.items() if not q][:50_000]:
-                    del self._events[k]
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._events.pop(key, None)

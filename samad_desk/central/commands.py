@@ -44,6 +44,14 @@ def central_group() -> None:
     """Run and administer the central server."""
 
 
+def _proxy_options(forwarded_allow_ips: str | None) -> dict:
+    """uvicorn honours X-Forwarded-For from 127.0.0.1 unless told otherwise, so anyone on
+    the host could pick the address the throttles count: proxy headers are off unless
+    the proxies are named."""
+    ips = (forwarded_allow_ips or "").strip()
+    return {"proxy_headers": True, "forwarded_allow_ips": ips} if ips else {"proxy_headers": False}
+
+
 @central_group.command("serve")
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -55,13 +63,17 @@ def central_group() -> None:
               help="With --seed-demo on an empty database: also load this many generated cases.")
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--workers", default=1, show_default=True, type=int,
-              help="Server processes (rate limits are then counted per process).")
+              help="Server processes (they share the database's throttles).")
 @click.option("--holidays", "holidays_file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Announced holidays and closures (the desks' override file format).")
 @click.option("--min-desk-version", default=None,
               help="Desks older than this (X-Desk-Version) get 426 and keep their ops.")
+@click.option("--forwarded-allow-ips", envvar="SAMAD_CENTRAL_FORWARDED_ALLOW_IPS", default=None,
+              help="Reverse proxies (comma-separated addresses, '*' for any) whose X-Forwarded-For"
+                   " and X-Forwarded-Proto are honoured; none by default, so throttles count the"
+                   " connection's own address.")
 def serve(db_url, host, port, registry_file, seed_demo, demo_cases, log_level, workers,
-          holidays_file, min_desk_version) -> None:
+          holidays_file, min_desk_version, forwarded_allow_ips) -> None:
     """Serve the HTTP API (uvicorn). Deadlines use the desks' settings (weekend,
     province, SLA days; ``samad-desk locate config``) and ``--holidays``."""
     import os
@@ -93,11 +105,12 @@ def serve(db_url, host, port, registry_file, seed_demo, demo_cases, log_level, w
         c = _central(db_url)  # migrate once, before the workers start
         c.close()
         uvicorn.run("samad_desk.central.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_config=None, access_log=False, lifespan="off")
+                    workers=workers, log_config=None, access_log=False, lifespan="off",
+                    **_proxy_options(forwarded_allow_ips))
         return
     app = create_app(db_url, registry_file, min_desk_version=min_desk_version)
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            lifespan="off", timeout_keep_alive=30)
+                            lifespan="off", timeout_keep_alive=30, **_proxy_options(forwarded_allow_ips))
     server = uvicorn.Server(config)
     setup_logging(log_level)
     import logging
@@ -184,6 +197,23 @@ def revoke_device(db_url, device_id) -> None:
     if not ok:
         raise click.ClickException(f"unknown device {device_id}")
     click.echo(f"device {device_id} revoked")
+
+
+@central_group.command("revoke-keys")
+@_db_option
+@click.option("--username", default=None, help="Every op-signing key of this operator.")
+@click.option("--device", "device_id", default=None, help="Every op-signing key made on this device.")
+@click.option("--key", "key_id", default=None, help="One key, by the key_id its ops carry.")
+def revoke_keys(db_url, username, device_id, key_id) -> None:
+    """Revoke op-signing keys: ops they signed no longer count when pushed by anyone
+    other than their author (the author's own login still pushes them)."""
+    if not (username or device_id or key_id):
+        raise click.UsageError("give --username, --device or --key")
+    with _opened(db_url) as c:
+        n = c.revoke_keys(username=username, device_id=device_id, key_id=key_id)
+    if n is None:
+        raise click.ClickException(f"unknown user {username}")
+    click.echo(f"{n} key(s) revoked")
 
 
 @central_group.command("deactivate-user")

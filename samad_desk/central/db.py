@@ -16,6 +16,7 @@ pushes never deadlock upgrading a read lock. Reads use a plain deferred ``BEGIN`
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Engine,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -110,6 +112,20 @@ sync_clients = Table(
     Column("created_at", String(32), nullable=False),
 )
 
+# the public halves of operators' op-signing keys, one per online login (migration 5):
+# an op whose actor is not the pushing operator counts only when signed by one of its
+# author's keys that is not revoked (docs/threat-model.md)
+operator_keys = Table(
+    "operator_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("device_id", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
 # the dedup table and audit log; kept forever (§3.5 step 7)
 sync_ops = Table(
     "sync_ops",
@@ -181,6 +197,18 @@ changes = Table(
     Index("ix_changes_entity", "entity", "id"),
 )
 
+# login and lookup throttles, shared by every server process on this database
+# (migration 4): one row per counted event, ``key`` a digest of "<limiter>|<key>"
+throttle_events = Table(
+    "throttle_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_throttle_key_at", "key", "at"),
+)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
     conn.execute(insert(change_counter).values(id=1, v=0))
@@ -218,7 +246,22 @@ def _v3(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE refresh_tokens ADD COLUMN rotated_at INTEGER"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
+def _v4(conn: Connection) -> None:
+    """The server id (made once per database: every process and every URL of this
+    central sends the same one, a restored backup keeps it, a new database gets a new
+    one) and the shared throttle table."""
+    if get_meta(conn, "server_id") is None:
+        conn.execute(insert(server_meta).values(key="server_id", value=f"srv-{uuid.uuid4().hex}"))
+    throttle_events.create(conn, checkfirst=True)
+
+
+def _v5(conn: Connection) -> None:
+    """``operator_keys``: op-signing keys registered at login."""
+    operator_keys.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4),
+                                                             (5, _v5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -129,6 +129,10 @@ class Repo:
         # national ID -> ids of the citizens holding it, for IDs already looked up (kept
         # complete: puts of citizens add to it)
         self.nid_index: dict[str, set[str]] = {}
+        #: national IDs as an op carries them -> canonical (parsed once per batch)
+        self.canonical_nids: dict[str, str] = {}
+        #: client id -> its device (duplicate answers tell the outcome only to that device)
+        self.client_devices: dict[str, str | None] = {}
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):

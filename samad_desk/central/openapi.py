@@ -61,6 +61,9 @@ OPENAPI: dict = {
                     "operator": _ref("Operator"),
                     "device_id": {"type": "string"},
                     "client_no": {"type": "integer", "description": "per-device number for tracking codes (1..99999)"},
+                    "op_key_id": {"type": "string", "description": "the registered op-signing key (when op_key was sent)"},
+                    "server_id": {"type": "string", "description": "this central's id, one per database"
+                                  " (also the X-Server-Id header of every answer)"},
                     "server_time": {"type": "string", "format": "date-time"},
                 },
             },
@@ -79,6 +82,9 @@ OPENAPI: dict = {
                     "actor": {"type": "object"},
                     "client_time": {"type": "string"},
                     "clock_offset_ms": {"type": "integer"},
+                    "sig": {"type": "object", "description": "the author's Ed25519 signature "
+                            "{key_id, value}; needed when pushed by another operator (docs/threat-model.md)",
+                            "properties": {"key_id": {"type": "string"}, "value": {"type": "string"}}},
                 },
             },
             "PushResult": {
@@ -110,7 +116,11 @@ OPENAPI: dict = {
         },
     },
     "paths": {
-        "/v1/health": {"get": {"summary": "liveness and database check", "responses": {"200": _ok({"type": "object"})}}},
+        "/v1/health": {"get": {"summary": "liveness and database check; names the central (server_id)",
+                               "responses": {"200": _ok({"type": "object", "properties": {
+                                   "status": {"type": "string"}, "version": {"type": "string"},
+                                   "protocol": {"type": "string"}, "database": {"type": "string"},
+                                   "server_id": {"type": "string"}}})}}},
         "/v1/auth/login": {
             "post": {
                 "summary": "log in; rate-limited per username+IP (429 with Retry-After)",
@@ -118,9 +128,11 @@ OPENAPI: dict = {
                     "type": "object",
                     "required": ["username", "password"],
                     "properties": {"username": {"type": "string"}, "password": {"type": "string"},
-                                   "device_id": {"type": "string"}},
+                                   "device_id": {"type": "string"},
+                                   "op_key": {"type": "string", "description":
+                                              "public half of a new Ed25519 op-signing key (base64url, 32 bytes)"}},
                 }),
-                "responses": {"200": _ok(_ref("Tokens")), "401": ERR, "429": ERR},
+                "responses": {"200": _ok(_ref("Tokens")), "400": ERR, "401": ERR, "429": ERR},
             }
         },
         "/v1/auth/refresh": {
@@ -130,6 +142,9 @@ OPENAPI: dict = {
                 "responses": {"200": _ok(_ref("Tokens")), "401": ERR},
             }
         },
+        "/v1/auth/logout": {"post": {"security": AUTH,
+                                     "summary": "revoke this device's refresh tokens and op-signing keys of the operator",
+                                     "responses": {"200": _ok({"type": "object"}), "401": ERR}}},
         "/v1/auth/me": {"get": {"security": AUTH, "summary": "the token's operator",
                                 "responses": {"200": _ok({"type": "object"}), "401": ERR}}},
         "/v1/sync/push": {

@@ -161,44 +161,62 @@ class PullMixin:
                 conds.append(e.c.province == val)
         return or_(*conds) if conds else None
 
+    def _snapshot_where(self, kind: str, keys: set[str]) -> list:
+        """The conditions of one entity kind of the operator's snapshot (without paging)."""
+        e = db.entities
+        cond = self._case_cond(keys)
+        c2 = aliased(e)
+        base = [e.c.deleted.is_(False)]
+        if kind == "*":
+            base.append(e.c.entity.notin_(("agency", "operator", "citizen", "case", "event")))
+        else:
+            base.append(e.c.entity == kind)
+        if kind in PUBLIC_ENTITIES:
+            pass
+        elif cond is None:
+            base.append(e.c.id.is_(None))  # nothing
+        elif kind == "case":
+            base.append(cond)
+        else:
+            case_sel = select(c2.c.id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
+            if kind == "citizen":
+                cit_sel = select(c2.c.citizen_id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
+                base.append(or_(e.c.id.in_(cit_sel), cond))
+            else:
+                base.append(or_(e.c.case_id.in_(case_sel), and_(e.c.case_id.is_(None), cond)))
+        return base
+
+    def _snapshot_total(self, conn, keys: set[str]) -> int:
+        """Rows of the whole snapshot, counted once on its first page (the desk shows a
+        download's progress); later pages carry it in their token."""
+        e = db.entities
+        return sum(
+            conn.execute(select(func.count()).select_from(e).where(and_(*self._snapshot_where(kind, keys)))).scalar_one()
+            for kind in SNAPSHOT_KINDS
+        )
+
     def snapshot(self, principal: Any, page: str | None) -> bytes:
-        """One NDJSON page: entity lines, then a control line (``next_page`` or ``cursor``)."""
+        """One NDJSON page: entity lines, then a control line (``next_page`` or ``cursor``).
+        Every control line carries ``total``, the number of rows of the whole snapshot."""
         keys = principal_keys(principal.operator)
         e = db.entities
         with self.engine.connect() as conn:
+            epoch = int(db.get_meta(conn, "epoch") or 1)
             if page:
                 tok = decode_token(page)
-                if tok.get("e") != int(db.get_meta(conn, "epoch") or 1) or tok.get("h") != scope_hash(keys):
-                    raise resync("epoch_changed" if tok.get("e") != int(db.get_meta(conn, "epoch") or 1) else "scope_changed")
+                if tok.get("e") != epoch or tok.get("h") != scope_hash(keys):
+                    raise resync("epoch_changed" if tok.get("e") != epoch else "scope_changed")
                 hwm, kind_i, after = tok["w"], tok["k"], tok["a"]
+                total = tok.get("t")
             else:
                 hwm, kind_i, after = self._hwm(conn), 0, ""
+                total = self._snapshot_total(conn, keys)
             lines: list[bytes] = []
-            cond = self._case_cond(keys)
-            c2 = aliased(e)
             while kind_i < len(SNAPSHOT_KINDS) and len(lines) < SNAPSHOT_PAGE:
                 kind = SNAPSHOT_KINDS[kind_i]
-                base = [e.c.deleted.is_(False), e.c.id > after]
-                if kind == "*":
-                    base.append(e.c.entity.notin_(("agency", "operator", "citizen", "case", "event")))
-                else:
-                    base.append(e.c.entity == kind)
-                if kind in PUBLIC_ENTITIES:
-                    pass
-                elif cond is None:
-                    base.append(e.c.id.is_(None))  # nothing
-                elif kind == "case":
-                    base.append(cond)
-                else:
-                    case_sel = select(c2.c.id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
-                    if kind == "citizen":
-                        cit_sel = select(c2.c.citizen_id).where(and_(c2.c.entity == "case", self._case_cond_alias(c2, keys)))
-                        base.append(or_(e.c.id.in_(cit_sel), cond))
-                    else:
-                        base.append(or_(e.c.case_id.in_(case_sel), and_(e.c.case_id.is_(None), cond)))
                 rows = conn.execute(
                     select(e.c.entity, e.c.id, e.c.version, e.c.data)
-                    .where(and_(*base))
+                    .where(and_(e.c.id > after, *self._snapshot_where(kind, keys)))
                     .order_by(e.c.id)
                     .limit(SNAPSHOT_PAGE - len(lines))
                 ).all()
@@ -213,12 +231,11 @@ class PullMixin:
                     if not rows:
                         kind_i += 1
             if kind_i >= len(SNAPSHOT_KINDS):
-                control = {"done": True, "cursor": self._cursor(conn, hwm, keys),
-                           "acks": self.acks(conn, principal.device_id)}
+                control = {"done": True, "cursor": self._cursor(conn, hwm, keys, epoch),
+                           "acks": self.acks(conn, principal.device_id), "total": total}
             else:
-                epoch = int(db.get_meta(conn, "epoch") or 1)
-                control = {"done": False, "next_page": encode_token(
-                    {"e": epoch, "h": scope_hash(keys), "w": hwm, "k": kind_i, "a": after})}
+                control = {"done": False, "total": total, "next_page": encode_token(
+                    {"e": epoch, "h": scope_hash(keys), "w": hwm, "k": kind_i, "a": after, "t": total})}
         lines.append(orjson.dumps(control))
         return b"\n".join(lines) + b"\n"
 

@@ -54,6 +54,8 @@ from samad_desk.central.entities import (
     visible,
 )
 from samad_desk.central.errors import ApiError, bad_request, forbidden, unavailable
+from samad_desk.central.keys import KeyRing
+from samad_desk.central.reach import guard
 from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central.push")
@@ -69,9 +71,9 @@ MAX_BATCH = 1000
 SYNC_OP_COLS = ("op_id", "client_id", "client_seq", "type", "entity_id", "operator_id", "status", "code",
                 "message", "current", "seq", "entity_version", "received_at")
 
-MSG_FORBIDDEN_CASE = "این پرونده در حوزه دسترسی شما نیست."
-MSG_FORBIDDEN_ROLE = "نقش شما اجازه این کار را نمی‌دهد."
 MSG_FORBIDDEN_ACTOR = "این عملیات به نام کاربری ثبت شده که به این دستگاه تعلق ندارد."
+MSG_FOREIGN_JOURNAL = ("این دفتر عملیات از دستگاه دیگری است و همه عملیات آن امضای معتبر نویسنده‌شان را ندارند؛"
+                       " چیزی ثبت نشد.")
 MSG_SERVER_ERROR = "اجرای این عملیات روی سرور بارها با خطا روبه‌رو شد؛ به پشتیبانی اطلاع داده شد."
 MSG_UNSUPPORTED_VERSION = "نسخه این عملیات برای سرور ناشناخته است؛ سرور باید به‌روز شود."
 MSG_UNKNOWN_TYPE = "نوع عملیات ناشناخته است."
@@ -133,12 +135,12 @@ def _prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
     return keys
 
 
-def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
-    """The national IDs the batch's ``citizen.upsert`` ops will look up (as the reducer
-    will canonicalize them); a miss only costs a query of its own later."""
+def _prefetch_national_ids(ops: list[dict], known: dict) -> dict[str, str]:
+    """The national IDs the batch's ``citizen.upsert`` ops will look up, as typed ->
+    as the reducer will canonicalize them; a miss only costs a query of its own later."""
     from samad_desk.text.national_id import parse_national_id
 
-    nids = []
+    nids = {}
     for op in ops:
         if op["type"] != "citizen.upsert" or op["op_id"] in known:
             continue
@@ -147,7 +149,7 @@ def _prefetch_national_ids(ops: list[dict], known: dict) -> list[str]:
         if isinstance(raw, str) and raw:
             parsed = parse_national_id(raw)
             if parsed.ok and parsed.value:
-                nids.append(parsed.value)
+                nids[raw] = parsed.value
     return nids
 
 
@@ -182,6 +184,35 @@ def _claimed_operator(op: dict) -> str | None:
     actor = op.get("actor")
     oid = actor.get("operator_id") if isinstance(actor, dict) else None
     return oid if is_safe_id(oid) else None
+
+
+def journal_device(principal: Any, crow: Any, ops: list[dict], known: dict, ring: KeyRing) -> str:
+    """The device a client's journal belongs to, after checking the pusher may push it.
+
+    A client belongs to the device that first pushed it. A host pushes the journals of
+    other operators of its data directory (docs/threat-model.md): such a client belongs
+    to the device their author logged in on, and every op of it not yet known must be
+    signed by a live key registered from that device, or the whole batch is refused and
+    nothing is written (no one can burn another desk's ``client_seq``). A new client is
+    another operator's journal when its first op is in another operator's name: it then
+    belongs to the device of the key that signed it (and without one, it is refused)."""
+    fresh = [op for op in ops if op["op_id"] not in known]
+    if crow is not None:
+        owner = crow.device_id
+    elif fresh and _claimed_operator(fresh[0]) not in (None, principal.id):
+        first = ring.signer_of(fresh[0])
+        if first is None:
+            raise forbidden(MSG_FOREIGN_JOURNAL)
+        owner = first.device_id
+    else:
+        owner = principal.device_id
+    if owner == principal.device_id:
+        return owner
+    for op in fresh:
+        key = ring.signer_of(op)
+        if key is None or key.device_id != owner:
+            raise forbidden(MSG_FOREIGN_JOURNAL)
+    return owner
 
 
 class PushMixin:
@@ -318,21 +349,22 @@ class PushMixin:
                 if not self.sqlite:
                     stmt = stmt.with_for_update()
                 crow = conn.execute(stmt).first()
-                if crow is None:
-                    conn.execute(insert(c).values(client_id=client_id, device_id=principal.device_id,
-                                                  last_client_seq=0, created_at=received))
-                    last = 0
-                else:
-                    if crow.device_id != principal.device_id:
-                        raise forbidden("این کلاینت به دستگاه دیگری تعلق دارد.")
+                last = 0
+                if crow is not None:
                     last = crow.last_client_seq
                 start_last = last
                 op_ids = [op["op_id"] for op in ops]
                 known = {r["op_id"]: r for r in rows_by_key(conn, "sync_ops", SYNC_OP_COLS, "op_id", op_ids)}
+                ring = KeyRing(conn)
+                owner = journal_device(principal, crow, ops, known, ring)
+                if crow is None:
+                    conn.execute(insert(c).values(client_id=client_id, device_id=owner,
+                                                  last_client_seq=0, created_at=received))
                 poison = self._poison_counts(conn, op_ids)
                 repo = Repo(conn, lock=not self.sqlite, deferred=deferred)
                 repo.prefetch(_prefetch_keys(ops, known))
-                repo.prefetch_national_ids(_prefetch_national_ids(ops, known))
+                repo.canonical_nids = _prefetch_national_ids(ops, known)
+                repo.prefetch_national_ids(list(repo.canonical_nids.values()))
                 buf = ChangeBuffer()
                 results: list[dict] = []
                 records: list[dict] = []
@@ -343,7 +375,7 @@ class PushMixin:
                     cseq = op["client_seq"]
                     prior = known.get(op_id)
                     if prior is not None or op_id in seen:
-                        results.append(self._dup_result(prior, op, records, keys))
+                        results.append(self._dup_result(repo, prior, op, records, keys, owner))
                         if cseq == last + 1:
                             last += 1
                         continue
@@ -363,7 +395,7 @@ class PushMixin:
                         # no SAVEPOINT: a rejected op wrote nothing (effects are written
                         # only after "applied"), and an exception ends the whole batch
                         try:
-                            res = self._apply_one(repo, buf, principal, op, now, keys)
+                            res = self._apply_one(repo, buf, principal, op, now, keys, ring)
                         except FlushError:
                             raise  # an earlier op's deferred write failed
                         except Exception as exc:
@@ -431,7 +463,14 @@ class PushMixin:
                                 "last_client_seq": last, "operator": principal.id})
         return {"results": results, "last_client_seq": last, "server_time": received}
 
-    def _dup_result(self, prior: Any, op: dict, records: list[dict], keys: Any) -> dict:
+    def _dup_result(self, repo: Repo, prior: Any, op: dict, records: list[dict], keys: Any,
+                    owner: str) -> dict:
+        """The stored outcome of an op already seen (``owner``: the device of the journal
+        being pushed). Resent under a client of another device (someone replaying another
+        desk's op_id) only its status is told: its message, code and position belong to
+        that other desk. A reset or restored desk re-sending its own ops under a new
+        client of the same device gets the whole outcome; ``current`` only when the asker
+        may read it."""
         if prior is None:  # the same op twice in one batch
             rec = next(r for r in records if r["op_id"] == op["op_id"])
             prior_d = dict(rec)
@@ -442,16 +481,30 @@ class PushMixin:
             "client_seq": op["client_seq"],
             "status": "duplicate",
             "original": prior_d["status"],
-            "seq": prior_d.get("seq"),
-            "entity_version": prior_d.get("entity_version"),
-            "code": prior_d.get("code"),
-            "message": prior_d.get("message"),
-            "current": loads(prior_d.get("current")) if prior_d.get("current") else None,
         }
+        if self._client_device(repo, prior_d.get("client_id")) == owner:
+            current = loads(prior_d.get("current")) if prior_d.get("current") else None
+            if current is not None and not self._may_see(repo, keys, op, current):
+                current = None
+            out.update(seq=prior_d.get("seq"), entity_version=prior_d.get("entity_version"),
+                       code=prior_d.get("code"), message=prior_d.get("message"), current=current)
         return {k: v for k, v in out.items() if v is not None}
 
+    @staticmethod
+    def _client_device(repo: Repo, client_id: Any) -> str | None:
+        """The device a client belongs to (looked up once per push)."""
+        memo = repo.client_devices
+        if client_id not in memo:
+            c = db.sync_clients
+            memo[client_id] = repo.conn.execute(
+                select(c.c.device_id).where(c.c.client_id == client_id)).scalar() if isinstance(client_id, str) else None
+        return memo[client_id]
+
     # -- one op ---------------------------------------------------------------------------
-    def _actor(self, repo: Repo, principal: Any, op: dict) -> dict | None:
+    def _actor(self, principal: Any, op: dict, ring: KeyRing) -> dict | None:
+        """The op's author as the server knows them: the token's operator, or the operator
+        whose registered, unrevoked key signed the op. Role, agency, office and province
+        always come from the server's operators table, never from the op."""
         claimed = op.get("actor") if isinstance(op.get("actor"), dict) else {}
         oid = claimed.get("operator_id") or principal.id
         if not is_safe_id(oid):  # a dict, a number, a control character: not an operator
@@ -459,10 +512,13 @@ class PushMixin:
         if oid == principal.id:
             o = principal.operator
         else:
-            # a host's sync engine pushes other operators' journals: allowed only for
-            # operators of the same office as the pushing operator
-            row = repo.conn.execute(select(db.operators).where(db.operators.c.id == oid)).first()
-            if row is None or not row.active or row.office_id != principal.operator.get("office_id"):
+            # another operator's op (a host pushing every journal of its data directory):
+            # it counts only when its author signed it
+            key = ring.signer_of(op)
+            if key is None:
+                return None
+            row = ring.operator(oid)
+            if row is None or not row.active:
                 return None
             o = {"id": row.id, "name": row.name, "role": row.role, "agency_id": row.agency_id,
                  "office_id": row.office_id, "province": row.province}
@@ -475,24 +531,8 @@ class PushMixin:
             "province": o.get("province"),
         }
 
-    def _guard(self, repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
-        """The server's own authorization, before the reducer's workflow rules."""
-        kind = op["type"]
-        role = actor["role"]
-        if kind.startswith("case."):
-            row = repo.row("case", str(op.get("entity_id")))
-            if row is None or row.deleted:
-                return None  # the reducer answers "not found"
-            if role in ("officer", "manager") and row.agency_id != actor.get("agency_id"):
-                return "forbidden", MSG_FORBIDDEN_CASE
-            # the 111 unit, supervisors and admins work their own province's cases (the
-            # same bound as their lookup and their pull); another province's is forbidden
-            if role in ("agent", "supervisor", "admin") and row.province != actor.get("province"):
-                return "forbidden", MSG_FORBIDDEN_CASE
-        return None
-
     def _apply_one(self, repo: Repo, buf: ChangeBuffer, principal: Any, op: dict, now: datetime,
-                   keys: Any) -> dict:
+                   keys: Any, ring: KeyRing) -> dict:
         from samad_desk.domain.ops import OP_TYPES, OP_VERSIONS
         from samad_desk.domain.reducer import apply_op
 
@@ -500,11 +540,11 @@ class PushMixin:
             return {"status": "rejected", "code": "unknown_op", "message": MSG_UNKNOWN_TYPE}
         if int(op.get("v") or 1) > OP_VERSIONS.get(op["type"], CURRENT_OP_VERSION):
             return {"status": "rejected", "code": "unsupported_version", "message": MSG_UNSUPPORTED_VERSION}
-        actor = self._actor(repo, principal, op)
+        actor = self._actor(principal, op, ring)
         if actor is None:
             return {"status": "rejected", "code": "forbidden", "message": MSG_FORBIDDEN_ACTOR}
         op = upcast(dict(op, actor=actor))
-        denied = self._guard(repo, actor, op)
+        denied = guard(repo, actor, op)
         if denied is not None:
             return {"status": "rejected", "code": denied[0], "message": denied[1]}
         marker = self.faults.poison_marker

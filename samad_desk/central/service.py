@@ -11,6 +11,7 @@ database, never from the request.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import random
@@ -21,9 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, func, insert, select, update
 
-from samad_desk.central import auth, db
+from samad_desk.central import auth, db, keys
 from samad_desk.central.entities import (
     PUBLIC,
     ChangeBuffer,
@@ -38,6 +40,7 @@ from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthor
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central")
@@ -103,6 +106,20 @@ class Faults:
             os._exit(137)
 
 
+#: what the public look-up parses when there is no case, so a miss costs what a hit does
+#: (sizes of a typical case and citizen); ``_NO_CODE`` never matches a tracking code
+_NO_CODE = "-"
+_STAND_IN_CASE = orjson.dumps({
+    "id": "0" * 36, "tracking_code": "0" * 12, "citizen_id": "0" * 36, "state": "referred",
+    "type": "complaint", "subject": "x" * 40, "description": "x" * 400, "agency_id": "x" * 20,
+    "answer": None, "history": [], "version": 3,
+}).decode()
+_STAND_IN_CITIZEN = orjson.dumps({
+    "id": "0" * 36, "national_id": "0" * 10, "first_name": "x" * 10, "last_name": "x" * 12,
+    "father_name": "x" * 10, "mobile": "0" * 11, "city": "x" * 8, "version": 1,
+}).decode()
+
+
 class Central(PushMixin, PullMixin):
     def __init__(
         self,
@@ -125,9 +142,13 @@ class Central(PushMixin, PullMixin):
             self.secret = db.get_meta(conn, "jwt_secret") or ""
         self.registry: CivilRegistry | None = open_registry(registry_file)
         self._calendar = calendar
-        self.login_limiter = auth.RateLimiter(*login_limit)
-        self.login_ip_limiter = auth.RateLimiter(login_limit[0] * 10, login_limit[1])
-        self.track_limiter = auth.RateLimiter(*track_limit)
+        with self.engine.connect() as conn:
+            #: made once per database (migration 4): tells desks which central they reach
+            self.server_id = db.get_meta(conn, "server_id") or ""
+        # in the database: every process of this central counts the same events
+        self.login_limiter = DbRateLimiter(self.engine, "login", *login_limit)
+        self.login_ip_limiter = DbRateLimiter(self.engine, "login-ip", login_limit[0] * 10, login_limit[1])
+        self.track_limiter = DbRateLimiter(self.engine, "track", *track_limit)
         self.poison_attempts = poison_attempts
         self.faults = faults or Faults.from_env()
         self.hooks = hooks or {}
@@ -245,6 +266,8 @@ class Central(PushMixin, PullMixin):
                 conn.execute(insert(db.operators).values(id=oid, created_at=iso(self.clock()), **values))
             else:
                 conn.execute(update(db.operators).where(db.operators.c.id == oid).values(**values))
+                # a password reset (or a new role) ends every signing key made so far
+                keys.revoke(conn, iso(self.clock()), operator_id=oid)
             row = self._operator_by(conn, id=oid)
             data = self.operator_public(row)
             old = repo.row("operator", oid)
@@ -301,6 +324,31 @@ class Central(PushMixin, PullMixin):
             conn.execute(update(r).where(r.c.device_id == device_id).values(revoked=True, rotated_at=None))
         return True
 
+    def logout(self, principal: Principal) -> dict:
+        """End this operator's session on this device: refresh tokens and op-signing keys
+        of (operator, device) are revoked; ops signed before still count when the
+        operator pushes them with a new login, no longer when anyone else does."""
+        with self.w.begin() as conn:
+            r = db.refresh_tokens
+            conn.execute(update(r).where(and_(r.c.operator_id == principal.id, r.c.device_id == principal.device_id))
+                         .values(revoked=True, rotated_at=None))
+            n = keys.revoke(conn, iso(self.clock()), operator_id=principal.id, device_id=principal.device_id)
+        log.info("logout", extra={"operator": principal.id, "device": principal.device_id})
+        return {"ok": True, "revoked_keys": n}
+
+    def revoke_keys(self, *, username: str | None = None, device_id: str | None = None,
+                    key_id: str | None = None) -> int | None:
+        """Revoke op-signing keys by operator, device or key id; None for an unknown user."""
+        with self.w.begin() as conn:
+            operator_id = None
+            if username is not None:
+                row = self._operator_by(conn, username=username)
+                if row is None:
+                    return None
+                operator_id = row.id
+            return keys.revoke(conn, iso(self.clock()), operator_id=operator_id, device_id=device_id,
+                               key_id=key_id)
+
     def deactivate_user(self, username: str) -> bool:
         with self.w.begin() as conn:
             t = db.operators
@@ -353,10 +401,12 @@ class Central(PushMixin, PullMixin):
             "operator": self.operator_public(operator),
             "device_id": device.id,
             "client_no": device.client_no,
+            "server_id": self.server_id,
             "server_time": iso(self.clock()),
         }
 
-    def login(self, username: str, password: str, device_id: str | None, ip: str) -> dict:
+    def login(self, username: str, password: str, device_id: str | None, ip: str,
+              op_key: str | None = None) -> dict:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise bad_request("نام کاربری و گذرواژه لازم است.")
         if device_id is not None and not is_safe_id(device_id, 128):
@@ -398,6 +448,9 @@ class Central(PushMixin, PullMixin):
                     if device.revoked:
                         raise forbidden("این دستگاه از سامانه خارج شده است.")
                     answer = self._issue(conn, op, device)
+                    if op_key is not None:
+                        answer["op_key_id"] = keys.register(conn, op.id, device.id, op_key,
+                                                            iso(self.clock()))
                 break
             except ApiError:
                 raise
@@ -468,39 +521,40 @@ class Central(PushMixin, PullMixin):
 
     # -- public tracking ------------------------------------------------------------------
     def track(self, code: str, mobile_tail: str | None, ip: str) -> dict:
+        """The public look-up: a case's state by tracking code and the last four digits of
+        the citizen's mobile. Every refusal (a malformed code or tail, a wrong check
+        digit, an unknown code, a wrong tail) is the same 404 after the same work: one
+        query (a code that cannot exist stands in for a malformed one), two documents
+        parsed (stand-ins when there is no case) and a constant-time comparison, so
+        neither the answer nor its time tells whether a code exists."""
         from samad_desk.domain.models import CaseState
         from samad_desk.domain.tracking import parse_tracking_code
         from samad_desk.text.digits import to_ascii_digits
 
-        wait = self.track_limiter.blocked(ip)
+        wait = self.track_limiter.take(ip)
         if wait:
             raise ApiError(429, "too_many_requests",
                            f"درخواست‌ها بیش از حد مجاز بود؛ {wait} ثانیه دیگر دوباره تلاش کنید.",
                            headers={"Retry-After": str(wait)}, retry_after=wait)
-        self.track_limiter.hit(ip)
-        not_found = ApiError(
-            404, "not_found", "پرونده‌ای با این کد رهگیری و شماره همراه یافت نشد."
-        )
         parsed = parse_tracking_code(code or "")
         tail = to_ascii_digits(mobile_tail or "").strip()
-        if not parsed.ok or len(tail) != 4 or not tail.isdigit():
-            raise not_found
+        well_formed = bool(parsed.ok and len(tail) == 4 and tail.isdigit())
         t = db.entities
+        z = t.alias("z")
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(t.c.data, t.c.citizen_id).where(
-                    and_(t.c.entity == "case", t.c.tracking_code == parsed.value, t.c.deleted.is_(False))
-                )
+                select(t.c.data, z.c.data.label("citizen"))
+                .select_from(t.outerjoin(z, and_(z.c.entity == "citizen", z.c.id == t.c.citizen_id)))
+                .where(and_(t.c.entity == "case", t.c.deleted.is_(False),
+                            t.c.tracking_code == (parsed.value if parsed.ok else _NO_CODE)))
             ).first()
-            if row is None:
-                raise not_found
-            case = loads(row.data)
-            cit = conn.execute(
-                select(t.c.data).where(and_(t.c.entity == "citizen", t.c.id == row.citizen_id))
-            ).first()
-        mobile = (loads(cit.data) or {}).get("mobile") if cit is not None and cit.data else None
-        if not mobile or not str(mobile).endswith(tail):
-            raise not_found
+        case = loads(row.data if row is not None else _STAND_IN_CASE) or {}
+        citizen = loads(row.citizen if row is not None and row.citizen else _STAND_IN_CITIZEN) or {}
+        mobile = str(citizen.get("mobile") or "")
+        given = (tail if well_formed else "????").encode()
+        expected = (mobile[-4:] if len(mobile) >= 4 else "!!!!").encode()
+        if not (hmac.compare_digest(given, expected) and well_formed and row is not None):
+            raise ApiError(404, "not_found", "پرونده‌ای با این کد رهگیری و شماره همراه یافت نشد.")
         state = case.get("state")
         label = CaseState(state).label if state in CaseState.__members__ else state
         return {"state": state, "state_label": label, "answer": case.get("answer")}

@@ -13,6 +13,7 @@ from typing import Any
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from samad_desk.domain.signing import OpSigner
 from samad_desk.domain.tracking import make_tracking_code
 
 # a valid national ID and mobile for the demo citizen
@@ -25,11 +26,16 @@ _device_no = itertools.count(1)
 class Desk:
     """A minimal desk: one login, one client_id, contiguous client_seq, a pull cursor."""
 
-    def __init__(self, http: Any, username: str, password: str | None = None, *, device_id=None):
+    def __init__(self, http: Any, username: str, password: str | None = None, *, device_id=None,
+                 sign: bool = False):
         self.http = http
         self.device_id = device_id or f"dev-{username}-{next(_device_no)}"
-        r = http.post("/v1/auth/login", json={"username": username, "password": password or username,
-                                              "device_id": self.device_id})
+        #: an op-signing key registered at login (``sign=True``), as the real desk does
+        self.signer = OpSigner.generate() if sign else None
+        body = {"username": username, "password": password or username, "device_id": self.device_id}
+        if self.signer is not None:
+            body["op_key"] = self.signer.public_b64
+        r = http.post("/v1/auth/login", json=body)
         assert r.status_code == 200, r.text
         self.login = r.json()
         self.token = self.login["access_token"]
@@ -44,6 +50,11 @@ class Desk:
     @property
     def headers(self) -> dict:
         return {"Authorization": f"Bearer {self.token}", "X-Desk-Protocol": "1"}
+
+    def sign(self, *ops: dict) -> list[dict]:
+        """Sign ``ops`` with this desk's key (as the desk does at save time)."""
+        assert self.signer is not None, "Desk(..., sign=True)"
+        return [self.signer.sign(op) for op in ops]
 
     def number(self, ops: list[dict]) -> list[dict]:
         for op in ops:

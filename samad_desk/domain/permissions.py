@@ -1,30 +1,78 @@
-"""Who may see what (domain.md, Roles). The server scopes every pull with its own
-equivalent; desks use this to hide what an operator may not act on.
+"""Who may see and act on what (domain.md, Roles): one rule for the server and the desk.
 
-- agent (111 unit): any case, to answer follow-up calls; every citizen.
-- officer / manager: the cases whose ``agency_id`` is their agency (a returned case
-  leaves their cartable); citizens of those cases.
-- supervisor: every case of their province; admin: everything.
+Every case and citizen has a *reach*: the provinces and agencies it belongs to.
+
+- a case: the province it was registered in, and the agency it is referred to;
+- a citizen: the province their profile was registered in, plus the provinces and
+  agencies of all their cases.
+
+Province roles (the 111 agents, supervisors, the admin) act on what reaches their
+province; agency roles (officers, managers) on what reaches their agency. The server
+applies :func:`may_act` to every entity an op touches or folds into (``central/push.py``
+``_guard``) and to what a lookup returns; the desk uses the same functions to hide
+what its operator may not do. An entity out of reach is never named or echoed: the
+refusal is the same whether the entity exists or not (:data:`MSG_OUT_OF_REACH`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from samad_desk.domain.models import Role
-from samad_desk.domain.workflow import ACTION_ROLES
+from samad_desk.domain.workflow import ACTION_ROLES, AGENCY_ROLES
+
+MSG_OUT_OF_REACH = "این پرونده یا شهروند در حوزه دسترسی شما نیست."
+MSG_NID_OUT_OF_REACH = (
+    "این کد ملی به شهروندی خارج از حوزه دسترسی شما تعلق دارد؛ برای ثبت، با ناظر استان هماهنگ کنید."
+)
+MSG_AGENCY_OUT_OF_REACH = "دستگاه مقصد ارجاع در حوزه دسترسی شما نیست."
 
 
-def may_see_case(actor: dict, case: dict, *, province: str | None = None) -> bool:
-    """``province``: the case's province when known (cases inherit it from their agency or
-    the registering office); supervisors see only their own province's cases."""
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The provinces and agencies an entity belongs to."""
+
+    provinces: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, provinces: Iterable[str | None] = (), agencies: Iterable[str | None] = ()) -> Reach:
+        return cls(tuple(p for p in provinces if p), tuple(a for a in agencies if a))
+
+
+def may_act(actor: dict, reach: Reach) -> bool:
+    """May ``actor`` (an operator or op actor: ``role``, ``province``, ``agency_id``)
+    act on, or read, an entity of this reach?"""
     role = Role.parse(actor.get("role"))
     if role is None:
         return False
-    if role in (Role.agent, Role.admin):
-        return True
-    if role is Role.supervisor:
-        mine = actor.get("province")
-        return province is None or mine is None or province == mine
-    return bool(actor.get("agency_id")) and case.get("agency_id") == actor.get("agency_id")
+    if role in AGENCY_ROLES:
+        agency = actor.get("agency_id")
+        return bool(agency) and agency in reach.agencies
+    province = actor.get("province")
+    return bool(province) and province in reach.provinces
+
+
+def may_refer_to(actor: dict, agency_province: str | None) -> bool:
+    """Cases go only to agencies of the actor's province (a case moved to another
+    province's agency would leave its reach, with the citizen's data). Unknown on either
+    side (an agency without a province, a desk operator record without one): allowed;
+    on the server every operator has a province."""
+    mine = actor.get("province")
+    return not agency_province or not mine or agency_province == mine
+
+
+def may_see_case(actor: dict, case: dict, *, province: str | None = None) -> bool:
+    """``province``: the case's province when known; unknown (the desk's cache does not
+    always have it, nor an embedded desk's operator) counts as the actor's own, since
+    the server sent the case."""
+    role = Role.parse(actor.get("role"))
+    if role is None:
+        return False
+    if role in AGENCY_ROLES:
+        return may_act(actor, Reach.of(agencies=[case.get("agency_id")]))
+    return province is None or not actor.get("province") or may_act(actor, Reach.of([province]))
 
 
 def may(role: Role | str, action: str) -> bool:

@@ -1,4 +1,6 @@
-"""Needs attention (نیازمند توجه): operations the server rejected, with its reason.
+"""Needs attention (نیازمند توجه): operations the server rejected, with its reason, and
+first of all a refusal of the whole sync (an expired session, a device the server no longer
+accepts, a desk too old), with what to do: while it lasts nothing reaches the server.
 
 A refusal is not a deletion: each rejected op stays in the journal until the operator
 re-issues it (a new op against the current state) or dismisses it.
@@ -17,9 +19,13 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
 from samad_desk.screens.base import DeskScreen
-from samad_desk.screens.rtl_compat import RText, set_text, vis
+from samad_desk.screens.rtl_compat import RText, set_text
 from samad_desk.services import ServiceError, op_summary
+from samad_desk.text import rtl
 from samad_desk.text.digits import fa
+
+#: the option id of the sync refusal's entry (op ids are uuids, never this)
+PROBLEM_ID = "sync-problem"
 
 
 def attention_lines(op: dict[str, Any]) -> list[str]:
@@ -92,30 +98,49 @@ class AttentionScreen(DeskScreen):
 
     def _show(self, ops: list[dict[str, Any]]) -> None:
         self.ops = ops
-        title = (
-            f"{fa(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
-            if ops
-            else "چیزی نیازمند توجه نیست."
-        )
+        problem = self.problem
+        if ops:
+            title = f"{fa(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
+        elif problem is not None:
+            title = "همگام‌سازی با سرور متوقف است:"
+        else:
+            title = "چیزی نیازمند توجه نیست."
         set_text(self.query_one("#attention-title"), title)
         options = self.query_one("#attention-list", OptionList)
         options.clear_options()
         width = max(20, (options.size.width or 78) - 2)
-        for op in ops:
-            text = "\n".join(vis(line, width) for line in attention_lines(op))
-            options.add_option(Option(text, id=str(op["op_id"])))
-        if ops:
-            options.highlighted = 0
+        for key, lines in self._entries():
+            text = "\n".join(row for line in lines for row in rtl.layout(line, width))
+            options.add_option(Option(text, id=key))
+        if options.option_count:
+            options.highlighted = 1 if (problem is not None and ops) else 0
+
+    @property
+    def problem(self) -> Any:
+        """The sync refusal the app knows of (``sync.problems.SyncProblem``), if any."""
+        status = getattr(self.app, "status", None)
+        return getattr(status, "problem", None)
+
+    def _entries(self) -> list[tuple[str, list[str]]]:
+        """The refusal first (it keeps every op from the server), then each rejected op."""
+        entries = [(str(op["op_id"]), attention_lines(op)) for op in self.ops]
+        if self.problem is not None:
+            entries.insert(0, (PROBLEM_ID, self.problem.lines()))
+        return entries
 
     @property
     def texts(self) -> list[str]:
-        return ["\n".join(attention_lines(op)) for op in self.ops]
+        return ["\n".join(lines) for _key, lines in self._entries()]
 
     def _current(self) -> dict[str, Any] | None:
         options = self.query_one("#attention-list", OptionList)
-        if options.highlighted is None or not self.ops:
+        if options.highlighted is None:
             return None
-        return self.ops[options.highlighted]
+        key = options.get_option_at_index(options.highlighted).id
+        if key == PROBLEM_ID:
+            self.notify(self.problem.action if self.problem else "", title="همگام‌سازی", markup=False)
+            return None
+        return next((op for op in self.ops if str(op["op_id"]) == key), None)
 
     def action_reissue(self) -> None:
         op = self._current()

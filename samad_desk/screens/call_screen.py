@@ -30,6 +30,7 @@ from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.chrome import RLine
 from samad_desk.screens.fields import ChoiceField, FieldRow
 from samad_desk.screens.modals import (
+    FOLLOWUP_TITLE,
     CitizenDecisionModal,
     DraftModal,
     FollowupOfferModal,
@@ -84,10 +85,10 @@ class CallEntryScreen(DeskScreen):
     ]
 
     DEFAULT_CSS = """
-    CallEntryScreen { layers: base overlay; }
+    CallEntryScreen { layers: base overlay; overflow: hidden hidden; }
     #call-body { height: 1fr; }
     #call-form { width: 1fr; height: 1fr; }
-    #call-side { width: 28; height: 1fr; }
+    #call-side { width: 35%; min-width: 22; max-width: 48; height: 1fr; }
     #call-top { height: 1; }
     #in-description { height: 3; }
     """
@@ -126,7 +127,7 @@ class CallEntryScreen(DeskScreen):
                 yield FieldRow(
                     "birth_date",
                     FIELD_LABELS["birth_date"],
-                    LtrInput(id="in-birth_date", placeholder="۱۳۶۵/۰۴/۱۲"),
+                    LtrInput(id="in-birth_date", placeholder="مثلاً ۱۳۶۵/۰۴/۱۲"),
                 )
                 yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="in-mobile"))
                 yield ChoiceField("city", FIELD_LABELS["city"], s.cities)
@@ -182,6 +183,13 @@ class CallEntryScreen(DeskScreen):
             row.set_error(None)
 
     # ------------------------------------------------------------------ timer, state
+    def on_screen_resume(self) -> None:
+        """Back from another area (F6 lookup, F7 follow-up…): with nothing typed, no call
+        was in progress here, so the timer starts again; a call being taken keeps its time."""
+        if not self.tracking.shown and self.form().is_blank():
+            self.started_at = time.time()
+        self._tick()  # shown at once, not at the next second's tick
+
     def _tick(self) -> None:
         elapsed = int(time.time() - self.started_at)
         text = f"زمان تماس {fa(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
@@ -553,7 +561,7 @@ class CallEntryScreen(DeskScreen):
         self._drop_draft()
         case = self.services.store.get("case", op["entity_id"]) or {}
         code = str(case.get("tracking_code") or "")
-        self.show_tracking(code, note="تماس به‌عنوان پیگیری همین پرونده ثبت شد.")
+        self.show_tracking(code, note="همین کد رهگیری را برای شهروند بخوانید.", title=FOLLOWUP_TITLE)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_call":
@@ -568,9 +576,9 @@ class CallEntryScreen(DeskScreen):
     def tracking(self) -> TrackingPanel:
         return self.query_one(TrackingPanel)
 
-    def show_tracking(self, code: str, *, note: str = "") -> None:
+    def show_tracking(self, code: str, *, note: str = "", title: str = "") -> None:
         self._cover_form()
-        self.tracking.show_code(code, note=note)
+        self.tracking.show_code(code, note=note, title=title)
 
     @on(TrackingPanel.Closed)
     def _tracking_closed(self) -> None:

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from samad_desk.screens.rtl_compat import vis
 from samad_desk.services import Candidate
+from samad_desk.text import rtl
 from samad_desk.text.digits import fa
 
 
@@ -57,15 +57,24 @@ class CandidateList(OptionList):
 
     def show(self, candidates: list[Candidate]) -> None:
         self.candidates = list(candidates)
+        self._lay_out(0 if self.candidates else None)
+
+    def _lay_out(self, highlight: int | None) -> None:
+        """Each candidate's lines wrapped (not cut: the reasons were) for the list's width."""
         self.clear_options()
-        width = max(10, (self.size.width or 28) - 2)
+        width = max(10, self.scrollable_content_region.width or 26)
+        self._laid_out_for = width
         for i, c in enumerate(self.candidates):
-            lines = [vis(line, width) for line in candidate_lines(c)]
+            lines = [row.rstrip() for line in candidate_lines(c) for row in rtl.layout(line, width)]
             self.add_option(Option(Text("\n".join(lines)), id=f"cand-{i}"))
             if i < len(self.candidates) - 1:
                 self.add_option(None)
-        if self.candidates:
-            self.highlighted = 0
+        if highlight is not None and self.candidates:
+            self.highlighted = min(highlight, self.option_count - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.candidates and self.scrollable_content_region.width != getattr(self, "_laid_out_for", 0):
+            self._lay_out(self.highlighted)
 
     @property
     def texts(self) -> list[str]:

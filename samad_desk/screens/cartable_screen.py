@@ -32,7 +32,7 @@ STATE_CYCLE = (OPEN_FILTER, "referred", "in_progress", "answered", "closed", ALL
 
 def cartable_columns() -> list[Col]:
     return [
-        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr"),
+        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr", keep=True),
         Col("type", "نوع", 7, lambda r: r.type_label),
         Col("subject", "موضوع", 0, lambda r: r.subject, min_width=8),
         Col("citizen", "شهروند", 11, lambda r: r.citizen),

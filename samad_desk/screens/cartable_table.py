@@ -37,6 +37,7 @@ class Col:
     direction: str = "rtl"
     min_width: int = 6
     styled: bool = False  # the cell gets the row's deadline style
+    keep: bool = False  # never narrowed on a small screen (the tracking code is read out whole)
 
 
 SEP = " "
@@ -150,9 +151,14 @@ class CaseTable(ScrollView, can_focus=True):
                 widths.append(c.width)
             else:
                 widths.append(max(c.min_width, spare // max(1, len(flex))))
-        # too narrow: shrink the widest columns until it fits
-        while sum(widths) + len(SEP) * (len(widths) - 1) > width and max(widths) > 4:
-            i = widths.index(max(widths))
+        # too narrow: shrink the widest columns until it fits, the kept ones (the tracking
+        # code) only when nothing else can give (at 60 columns the code itself was cut)
+        def shrinkable() -> list[int]:
+            free = [i for i, c in enumerate(self.columns) if not c.keep and widths[i] > 4]
+            return free or [i for i in range(len(widths)) if widths[i] > 4]
+
+        while sum(widths) + len(SEP) * (len(widths) - 1) > width and shrinkable():
+            i = max(shrinkable(), key=lambda k: widths[k])
             widths[i] -= 1
         self._widths = widths
         self._header = self._compose_cells([(c.title, "rtl", None) for c in self.columns])

@@ -42,6 +42,26 @@ ACTION_KEYS: dict[str, str] = {
     "close": "shift+f7",
     "reopen": "shift+f8",
 }
+#: what the toast says once an action is saved («ثبت پاسخ ثبت شد» read badly)
+DONE_TEXT: dict[str, str] = {
+    "accept": "پرونده پذیرفته شد",
+    "answer": "پاسخ ثبت شد",
+    "assign": "پرونده واگذار شد",
+    "return": "پرونده عودت داده شد",
+    "extend": "مهلت تمدید شد",
+    "close": "پرونده مختومه شد",
+    "reopen": "پرونده بازگشایی شد",
+    "note": "یادداشت ثبت شد",
+    "refer": "پرونده ارجاع شد",
+    "escalate": "پرونده به ناظر ارجاع شد",
+}
+
+
+def saved_text(action: str) -> str:
+    done = DONE_TEXT.get(action) or f"{action_label(action)} انجام شد"
+    return f"{done} و در صف همگام‌سازی است."
+
+
 #: what the agency calls "refer on to another agency": the 111 unit refers, so the agency
 #: returns the case naming the right agency (domain.md, workflow.py)
 AGENCY_REFER_NOTE = (
@@ -189,8 +209,7 @@ class CaseScreen(Screen[None]):
             if event.state == WorkerState.ERROR:
                 self._tell(refusal_text(w.error), severity="error")
             elif event.state == WorkerState.SUCCESS and w.result is not None:
-                kind = str(w.result.get("type", "")).split(".", 1)[-1]
-                self._tell(f"{action_label(kind)} ثبت شد و در صف همگام‌سازی است.")
+                self._tell(saved_text(str(w.result.get("type", "")).split(".", 1)[-1]))
                 self.reload()
 
     def _tell(self, text: str, *, severity: str = "information") -> None:
@@ -248,6 +267,19 @@ class CaseScreen(Screen[None]):
                 f" — {jalali_text(o.get('registered_at'))}"
             )
         self.query_one("#case-others", RTLStatic).update("\n".join(others) if others else "ندارد")
+        self.refresh_bindings()  # the key bar follows what is allowed now
+
+    def shows_key(self, binding: Any) -> bool:
+        """The key bar offers only what this operator may do to this case now (after an
+        acceptance, «F2 پذیرش» went on being offered). A key left off still answers with
+        the reason it is refused."""
+        action = str(binding.action)
+        if not action.startswith("act("):
+            return True
+        if self.detail is None:
+            return False
+        name = action[len("act("):-1].strip("'\"")
+        return ("return" if self._agency_refer(name) else name) in self.detail.allowed
 
     @staticmethod
     def _cue_words(d: CaseDetail) -> str:

@@ -22,6 +22,7 @@ CONNECTION_LABELS = {
     "online": "● برخط",
     "offline": "○ برون‌خط",
     "auth_required": "! ورود دوباره لازم",
+    "refused": "! سرور نمی‌پذیرد",
     "embedded": "◌ محلی، بدون سرور",
 }
 
@@ -48,11 +49,24 @@ def status_text(status: Any) -> str:
     if clock:
         parts.append(clock)
     parts.append(f"در صف: {fa(status.pending)}")
-    if status.connection != "embedded":
+    download = getattr(status, "download", None)
+    if download:
+        parts.append(download_text(download))
+    elif status.connection != "embedded":
         label = "همگام" if clock else "آخرین همگام‌سازی"  # room for the warning at 80 columns
         parts.append(f"{label}: {_time_label(status.last_sync)}")
     parts.append(f"نیازمند توجه: {fa(status.attention)}")
     return (" | " if clock else "  |  ").join(parts)
+
+
+def download_text(download: dict[str, Any]) -> str:
+    """«دریافت نخست: ۱۲٬۵۰۰ از ۲۸٬۰۰۰» while the first download (the snapshot) runs, or
+    how far a broken-off one got (it resumes from there)."""
+    done = fa(f"{int(download.get('rows_done') or 0):,}").replace(",", "٬")
+    total = download.get("rows_total")
+    if total:
+        return f"دریافت نخست: {done} از {fa(f'{int(total):,}').replace(',', '٬')}"
+    return f"دریافت نخست: {done} ردیف"
 
 
 def clock_warning(offset_ms: int | None) -> str:
@@ -151,7 +165,7 @@ class StatusBar(Widget):
             self.show(status)
 
     def show(self, status: Any) -> None:
-        self.set_class(status.connection in ("offline", "auth_required"), "-offline")
+        self.set_class(status.connection in ("offline", "auth_required", "refused"), "-offline")
         self.set_class(bool(status.attention), "-attention")
         set_text(self.query_one("#status-text"), status_text(status))
 
@@ -203,9 +217,12 @@ class KeyBar(Horizontal):
             self.screen.active_bindings.items(),
             key=lambda kv: (kv[1].node is self.app, kv[0] != "f1"),
         )
+        shows = getattr(self.screen, "shows_key", None)
         for key, active in items:
             binding = active.binding
             if not binding.show or not binding.description or binding.action in seen:
+                continue
+            if shows is not None and not shows(binding):
                 continue
             if not key.startswith("f") and key not in ("escape", "enter"):
                 continue
@@ -218,13 +235,45 @@ class KeyBar(Horizontal):
         set_text(self.query_one("#keybar-text"), "  ".join(parts))
 
 
-class BottomBars(Vertical):
-    """Key hints above the status bar, docked at the bottom of every screen."""
+def banner_text(status: Any) -> str:
+    """One line that stays while something keeps ops from reaching the server: a refusal
+    (``status.problem``) or ops the server rejected. Empty when all is well."""
+    problem = getattr(status, "problem", None)
+    if problem is not None:
+        return f"! {problem.title} — F10: چه باید کرد"
+    if status.attention:
+        return f"! سرور {fa(status.attention)} عملیات را نپذیرفت — F10: بررسی"
+    return ""
+
+
+class SyncBanner(RLine):
+    """The persistent sync banner (see :func:`banner_text`); hidden when empty."""
 
     DEFAULT_CSS = """
-    BottomBars { dock: bottom; height: 2; }
+    SyncBanner { display: none; text-style: bold; }
+    SyncBanner.-shown { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        status = getattr(self.app, "status", None)
+        if status is not None:
+            self.show(status)
+
+    def show(self, status: Any) -> None:
+        text = banner_text(status)
+        self.update(text)
+        self.set_class(bool(text), "-shown")
+
+
+class BottomBars(Vertical):
+    """The sync banner (only when needed), key hints and the status bar, docked at the
+    bottom of every screen."""
+
+    DEFAULT_CSS = """
+    BottomBars { dock: bottom; height: auto; }
     """
 
     def compose(self) -> ComposeResult:
+        yield SyncBanner(id="sync-banner")
         yield KeyBar()
         yield StatusBar()

@@ -18,9 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
-from samad_desk.screens.rtl_compat import InputChanged, InputSubmitted, RInput, RText, set_text, vis
+from samad_desk.screens.rtl_compat import InputChanged, InputSubmitted, RInput, RText, set_text
+from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.services import Choice
 
 
@@ -115,7 +115,9 @@ class ChoiceField(FieldRow):
         self._own_text: str | None = None
 
     def compose_extra(self) -> ComposeResult:
-        options = OptionList(id=f"opts-{self.field_name}")
+        # laid out again for its real width when it gets one (or a scrollbar appears
+        # beside it): rows laid out for a guessed width wrapped mid-word («قزوین» split)
+        options = RtlOptionList(id=f"opts-{self.field_name}")
         options.can_focus = False
         yield options
 
@@ -166,15 +168,12 @@ class ChoiceField(FieldRow):
 
     def _open(self, text: str) -> None:
         self._matches = self._filter(text)
-        options = self.query_one(OptionList)
-        options.clear_options()
-        width = max(10, (options.size.width or self.size.width - 16 or 40) - 2)
-        for c in self._matches:
-            label = f"{c.label} — {c.hint}" if c.hint else c.label
-            options.add_option(Option(vis(label, width), id=c.key))
-        if self._matches:
-            options.highlighted = 0
+        options = self.query_one(RtlOptionList)
+        options.set_rows([(f"{c.label} — {c.hint}" if c.hint else c.label, c.key) for c in self._matches])
         self.set_class(bool(self._matches), "-open")
+        if self._matches:
+            # at the bottom of a scrolled form the open list showed one row: bring it all in
+            self.call_after_refresh(self.scroll_visible, animate=False)
 
     def _close(self) -> None:
         self.remove_class("-open")

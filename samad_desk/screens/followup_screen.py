@@ -68,10 +68,24 @@ EVENT_LABELS = {
 }
 
 
+def followup_label(data: dict[str, Any]) -> str:
+    """A follow-up call, marked with what the citizen said of the answer: an objection
+    (dissatisfied with an answered case, which reopened it) must stand out in the history."""
+    if data.get("objection"):
+        return "اعتراض شهروند به پاسخ (بازگشایی)"
+    if data.get("satisfied") is True:
+        return "پیگیری (شهروند راضی)"
+    if data.get("satisfied") is False:
+        return "پیگیری (شهروند ناراضی)"
+    return EVENT_LABELS["followup"]
+
+
 def event_line(e: dict[str, Any]) -> str:
     kind = EVENT_LABELS.get(str(e.get("kind")), str(e.get("kind")))
     actor = (e.get("actor") or {}).get("name") or ""
     data = e.get("data") or {}
+    if e.get("kind") == "followup":
+        kind = followup_label(data)
     detail = (
         data.get("text") or data.get("note") or data.get("reason") or data.get("agency_name") or ""
     )
@@ -241,6 +255,8 @@ class FollowupScreen(DeskScreen):
             f" — موضوع: {subject_text(self.services, case)}",
             f"دستگاه: {(view.agency or {}).get('name') or case.get('agency_id') or 'هنوز ارجاع نشده'}",
         ]
+        if case.get("description"):
+            lines.append(f"شرح پیام: {case['description']}")
         if view.due_jalali:
             if view.remaining_days is None:
                 deadline = f"مهلت پاسخ: {view.due_jalali}"

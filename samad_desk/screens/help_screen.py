@@ -39,7 +39,7 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("پیشنهاد پیگیری", "samad_desk.screens.modals", "FollowupOfferModal"),
     ("پیش‌نویس", "samad_desk.screens.modals", "DraftModal"),
     ("پرسش", "samad_desk.screens.modals", "ConfirmModal"),
-    ("شهروند ثبت‌شده یا همانند", "samad_desk.screens.modals", "CitizenDecisionModal"),
+    ("تغییر هویت یا شهروند همانند", "samad_desk.screens.modals", "CitizenDecisionModal"),
     ("فهرست انتخاب", "samad_desk.screens.fields", "ChoiceField"),
     ("فهرست نامزدها", "samad_desk.screens.candidates", "CandidateList"),
     ("ورود", "samad_desk.screens.login_screen", "LoginScreen"),

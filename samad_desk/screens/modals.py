@@ -51,6 +51,12 @@ class _Dialog(ModalScreen[Any]):
         return "\n".join(label_text(w) for w in self.query(RText))
 
 
+#: the tracking panel's first line after a new case
+SAVED_TITLE = "پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:"
+#: … after the call was recorded as a follow-up of an open case (no new case)
+FOLLOWUP_TITLE = "پیگیری ثبت شد؛ پرونده تازه‌ای ساخته نشد. کد رهگیری همان پرونده:"
+
+
 class TrackingPanel(Vertical):
     """The saved call's tracking code, large, ready to be read out.
 
@@ -82,16 +88,18 @@ class TrackingPanel(Vertical):
     def compose(self) -> ComposeResult:
         from samad_desk.screens.chrome import RLine
 
-        yield RLine("پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:", id="tracking-title")
+        yield RLine(SAVED_TITLE, id="tracking-title")
         with Horizontal(id="big-row"):
             yield Static(big_code("0" * 12), id="big-code", markup=False)
         yield RLine("", id="code-line")
         yield RLine("", id="tracking-note")
         yield RLine("Enter: تماس بعدی", classes="dim")
 
-    def show_code(self, code: str, *, note: str = "") -> None:
-        """Fill in and show; every part has a fixed size, so no layout pass is needed."""
+    def show_code(self, code: str, *, note: str = "", title: str = "") -> None:
+        """Fill in and show; every part has a fixed size, so no layout pass is needed.
+        ``title`` replaces «پرونده ثبت شد…» when no case was registered (a follow-up)."""
         self.code = code
+        self.query_one("#tracking-title").update(title or SAVED_TITLE)
         self.query_one("#big-code", Static).update(big_code(code), layout=False)
         self.query_one("#code-line").update(f"کد رهگیری: {tracking_label(code)}")
         self.query_one("#tracking-note").update(note)

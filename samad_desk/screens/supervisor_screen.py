@@ -55,13 +55,13 @@ def agency_columns() -> list[Col]:
         Col("overdue", "معوق", 5, lambda r: fa(r.stats.overdue), styled=True),
         Col("in_time", "در موعد", 7, lambda r: r.stats.in_time_text),
         Col("mean", "میانگین", 7, lambda r: r.stats.mean_days_text),
-        Col("bar", "پاسخ در موعد", 12, chart, direction="ltr"),
+        Col("bar", "نمودار", 12, chart, direction="ltr"),  # «در موعد» is the column before
     ]
 
 
 def case_columns(agency_name: Any) -> list[Col]:
     return [
-        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr"),
+        Col("code", "کد رهگیری", 14, lambda r: r.code_display, direction="ltr", keep=True),
         Col("agency", "دستگاه", 14, lambda r: agency_name(r.agency_id)),
         Col("subject", "موضوع", 0, lambda r: r.subject, min_width=8),
         Col("state", "وضعیت", 9, lambda r: r.state_label),

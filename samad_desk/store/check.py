@@ -9,6 +9,7 @@ import orjson
 
 from samad_desk.store import fileio
 from samad_desk.store.cache import Cache, ShardCorrupt, read_footer
+from samad_desk.store.compaction import segment_of
 from samad_desk.store.errors import StoreError
 from samad_desk.store.journal import JOURNAL_SCHEMA, STATUS_SCHEMA, check_schema, scan_bytes
 from samad_desk.text.digits import to_persian_digits as _fa
@@ -51,6 +52,7 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
         n_ops += ops
         if path.name != "status.jsonl":
             info.append(f"{path.name}: {_fa(str(len(scan.records)))} رکورد، {_fa(str(ops))} عملیات")
+            info.extend(_segment_notes(outbox, path, scan.records))
     for path in sorted(outbox.glob("*.corrupt")) if outbox.is_dir() else []:
         problems.append(f"دفتر قرنطینه‌شده: {path.name} (عملیات سالم آن بازیابی شده است)")
     for path in sorted(outbox.glob("*.json")) if outbox.is_dir() else []:
@@ -73,6 +75,19 @@ def check_data_dir(data_dir: Path) -> tuple[list[str], list[str]]:
                 info.append(f"{len(temps)} فایل موقت جامانده (در باز کردن بعدی پاک می‌شود)")
     info.append(f"عملیات در دفترها: {_fa(str(n_ops))}")
     return problems, info
+
+
+def _segment_notes(outbox: Path, path: Path, records: list[dict]) -> list[str]:
+    """Compaction's traces: a checkpoint, or a segment a newer one replaced (a compaction
+    killed before deleting it; removed at the next open)."""
+    notes = []
+    for rec in records:
+        if rec.get("k") == "checkpoint":
+            notes.append(f"{path.name}: نقطهٔ بازرسی، {_fa(str(rec.get('folded') or 0))} عملیات تأییدشدهٔ جمع‌شده")
+    client_id = path.name.split(".")[0]
+    if any(segment_of(p) > segment_of(path) for p in outbox.glob(f"{client_id}.*.jsonl")):
+        notes.append(f"{path.name}: بخش جایگزین‌شدهٔ دفتر (در باز کردن بعدی پاک می‌شود)")
+    return notes
 
 
 def _unreadable(path: Path, exc: OSError) -> str:

@@ -32,8 +32,54 @@ def _open(data_dir: Path, read_only: bool = False):
         raise click.ClickException(str(from_os_error(exc, "باز کردن پوشهٔ داده"))) from None
 
 
-IMPORT_ACTOR = {"operator_id": "import", "name": "ورود گروهی", "role": "agent", "agency_id": None,
-                "office_id": None}
+#: what each import makes, and the action the server checks for it (domain.workflow)
+_IMPORT_ACTION = {"cases": "register", "citizens": "edit_citizens"}
+
+
+def import_actor(kind: str) -> tuple[dict, Path | None]:
+    """The actor of an import's ops: the operator logged in to the configured central
+    server (from the operator directory), or the embedded default's local operator when
+    no server is configured. Raises :class:`click.ClickException` (Persian, nothing
+    saved yet) when the ops could only be refused by the server: nobody logged in, or a
+    role that may not register cases (citizens: may not edit citizens).
+
+    Also the operator directory whose op-signing key signs the ops (as the desk signs
+    what it saves while logged in: the host may then push them after the operator left),
+    None without a server."""
+    from samad_desk.domain.ops import make_actor
+    from samad_desk.domain.permissions import may, may_edit_citizens
+    from samad_desk.settings import SettingsError, load_settings
+    from samad_desk.sync.tokens import TokenStore
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not settings.server_url:
+        from samad_desk.services import EMBEDDED_OPERATOR
+
+        return make_actor(EMBEDDED_OPERATOR), None
+    entry = TokenStore(settings.operator_dir, settings.server_url).load() or {}
+    operator = entry.get("operator") or {}
+    if not (entry.get("access_token") or entry.get("refresh_token")) or not operator.get("id"):
+        raise click.ClickException(
+            f"برای ورود گروهی ابتدا به سرور مرکزی ({settings.server_url}) وارد شوید"
+            " (samad-desk sync login)؛ عملیات به نام اپراتور واردشده ثبت می‌شود و بی آن سرور همه را رد می‌کند."
+            " چیزی ثبت نشد."
+        )
+    role = operator.get("role") or ""
+    allowed = may(role, "register") if _IMPORT_ACTION[kind] == "register" else may_edit_citizens(role)
+    if not allowed:
+        from samad_desk.domain.models import Role
+
+        label = Role.label_of(role)
+        what = "ثبت پرونده" if kind == "cases" else "ثبت یا ویرایش شهروند"
+        raise click.ClickException(
+            f"اپراتور واردشده ({operator.get('name') or operator.get('username') or operator['id']}، {label})"
+            f" اجازهٔ {what} ندارد و سرور این عملیات را رد می‌کند؛ با حساب اپراتور ۱۱۱ وارد شوید."
+            " چیزی ثبت نشد."
+        )
+    return make_actor(operator), settings.operator_dir
 
 
 @click.group("import")
@@ -45,18 +91,25 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
     from samad_desk.store import StoreError
     from samad_desk.store.importer import import_file
 
+    actor, operator_dir = import_actor(kind)  # before anything is opened: a refusal saves nothing
     store = _open(_data_dir(data_dir))
+    if operator_dir is not None:
+        from samad_desk.sync.op_keys import OpKeyFile
+
+        store.signer = OpKeyFile(operator_dir).sign
     if store.read_only:
         store.close()
         raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ ورود گروهی ممکن نیست.")
     tty = sys.stderr.isatty()
 
     def progress(rep) -> None:
-        msg = f"{_fa(rep.total)} سطر خوانده شد، {_fa(rep.saved)} ثبت شد، {_fa(len(rep.errors))} رد شد"
+        # printed right after each batch's fsync: it never claims a row that is not saved
+        msg = (f"{_fa(rep.total)} سطر خوانده شد، {_fa(rep.saved)} ثبت شد (تا سطر {_fa(rep.saved_upto)})،"
+               f" {_fa(rep.skipped)} پیش‌تر ثبت شده بود، {_fa(len(rep.errors))} رد شد")
         click.echo(("\r" + msg) if tty else msg, err=True, nl=not tty)
 
     try:
-        rep = import_file(store, Path(file), kind, IMPORT_ACTOR, batch_size=batch, progress=progress)
+        rep = import_file(store, Path(file), kind, actor, batch_size=batch, progress=progress)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -80,7 +133,9 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
         f"{_fa(rep.saved)} {what} از {_fa(rep.total)} سطر ثبت شد؛ {_fa(len(rep.errors))} سطر رد شد."
         f" شهروند جدید: {_fa(rep.citizens_created)}، شهروند موجود: {_fa(rep.citizens_reused)}."
     )
-    if rep.errors and not rep.saved:
+    if rep.skipped:
+        click.echo(f"{_fa(rep.skipped)} سطر در اجرای پیشین همین ورود ثبت شده بود و دوباره ثبت نشد.")
+    if rep.errors and not rep.saved and not rep.skipped:
         sys.exit(1)
 
 
@@ -152,3 +207,25 @@ def store_rebuild(data_dir: str | None) -> None:
     click.echo(f"حافظهٔ محلی بازسازی شد: {_fa(res['documents'])} سند.")
     if res["resync"]:
         click.echo("بخشی از داده‌ها خوانا نبود؛ در همگام‌سازی بعدی از سرور دوباره دریافت می‌شود.")
+
+
+@store_group.command("compact")
+@click.option("--data-dir", default=None, help="Data directory.")
+@click.option("--horizon-days", default=14.0, show_default=True, type=click.FloatRange(min=0),
+              help="Keep acknowledged ops younger than this (the server's backup RPO).")
+def store_compact(data_dir: str | None, horizon_days: float) -> None:
+    """Fold acknowledged ops older than the horizon into a checkpoint; compact the status log."""
+    store = _open(_data_dir(data_dir))
+    try:
+        if store.read_only:
+            raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ فشرده‌سازی را پس از بستن آن انجام دهید.")
+        from samad_desk.store import StoreError
+
+        try:
+            res = store.compact(horizon_days * 86400.0)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"{_fa(res['folded'])} عملیات تأییدشده در نقطهٔ بازرسی جمع شد؛ {_fa(res['kept'])} عملیات در دفتر ماند.")
+    click.echo(f"حجم دفترها: {_fa(res['bytes_before'])} ← {_fa(res['bytes_after'])} بایت.")

@@ -5,6 +5,16 @@ line). Every field is checked with ``samad_desk.text`` parsers; a bad row is rep
 with its line number and skipped, good rows are saved in batches (one journal record,
 one fsync per batch). Citizens are matched by national ID (store + this file) so an
 import never creates a second citizen for one کد ملی.
+
+Imports are idempotent, so a run cut short (a crash, SIGKILL, a full disk) is finished
+by running it again. Each row has a stable key: its ``source_id`` column when the file
+has one, else a digest of its own cells (so fixing a bad row elsewhere in the file, or
+moving rows, changes no other row's key; two identical rows of one file are one row,
+the second reported as a repeat). The ids a row creates are derived from its key
+(:func:`row_entity_id`), and a row whose case (or, importing citizens, whose citizen)
+is already in the store is skipped and counted as ``skipped``: every row is saved
+exactly once however often the import runs. A batch is one journal record, so after a
+crash each row is either wholly saved or not at all.
 """
 
 from __future__ import annotations
@@ -28,9 +38,32 @@ ALIASES = {
     "تلفن همراه": "mobile", "شهر": "city", "سید": "sayyed", "نوع": "type", "نوع پیام": "type",
     "موضوع": "subject", "شرح": "description", "شرح پیام": "description", "دستگاه": "agency_id",
     "فوریت": "urgency", "نحوه دریافت": "channel", "بدون کد ملی": "no_national_id",
+    "شناسه منبع": "source_id", "شناسه مبدأ": "source_id",
 }
 TRUE = {"1", "true", "yes", "بله", "آری", "y", "x", "✓"}
 KNOWN_COLUMNS = frozenset(ALIASES.values()) | {"no_national_id"}
+#: the time part of ids derived from a row's key (UUIDv7-shaped; 2020-01-01T00:00Z):
+#: a re-run must make the same id, so it cannot be the time of the run
+_ROW_ID_MS = 1_577_836_800_000
+
+
+def row_key(kind: str, row: dict) -> str:
+    """The row's stable key: ``src:<source_id>`` when the row has one, else a digest of
+    its cells (column name and stripped text, in column order)."""
+    source = _s(row, "source_id")
+    if source:
+        return f"{kind}|src:{source}"
+    import hashlib
+
+    cells = orjson.dumps(sorted((k, _s(row, k)) for k in row))
+    return f"{kind}|row:{hashlib.sha256(cells).hexdigest()[:32]}"
+
+
+def row_entity_id(key: str, entity: str) -> str:
+    """The id of the ``entity`` (``case``, ``citizen``) that the row ``key`` creates."""
+    from samad_desk.domain.ids import uuid7_from_parts
+
+    return uuid7_from_parts(_ROW_ID_MS, f"import|{key}|{entity}".encode())
 
 
 @dataclass
@@ -43,6 +76,10 @@ class ImportReport:
     citizens_reused: int = 0
     ops: int = 0
     unchecked_agencies: int = 0
+    #: rows an earlier run of this import already saved (skipped, not saved again)
+    skipped: int = 0
+    #: the line of the last row whose batch is saved (progress: saved up to here)
+    saved_upto: int = 0
 
 
 MSG_NOT_UTF8 = ("نویسه‌های نامعتبر: متن این سطر UTF-8 نیست؛ فایل را با کدگذاری UTF-8 ذخیره کنید"
@@ -217,7 +254,7 @@ class Importer:
         self._agency_by_name = {a.get("name"): a["id"] for a in self._agencies.values()}
         self._now = datetime.now(UTC)
         self._reader = _RowReader(store)
-        self._seen_rows: dict[tuple, int] = {}
+        self._seen_rows: dict[str, int] = {}
 
     def check_ops(self, ops: list[dict]) -> str | None:
         """Run a row's ops through the shared reducer (the rules the desk and the server
@@ -306,9 +343,8 @@ class Importer:
             return cid, True
         return None, False
 
-    def citizen_ops(self, row: dict) -> tuple[list[dict], str | None, str | None, list[str]]:
+    def citizen_ops(self, row: dict, key: str) -> tuple[list[dict], str | None, str | None, list[str]]:
         from samad_desk.domain import ops as domain_ops
-        from samad_desk.domain.ids import uuid7
 
         fields, err, warnings = self.citizen_fields(row)
         if err:
@@ -318,15 +354,14 @@ class Importer:
         if existed:
             self.report.citizens_reused += 1
             return [], cid, None, warnings
-        cid = uuid7()
+        cid = row_entity_id(key, "citizen")
         if fields.get("national_id"):
             self._nid_to_citizen[fields["national_id"]] = cid
         self.report.citizens_created += 1
         return [domain_ops.citizen_upsert({"id": cid, **fields}, self.actor, now=self._now)], cid, None, warnings
 
-    def case_ops(self, row: dict) -> tuple[list[dict], str | None, list[str]]:
+    def case_ops(self, row: dict, key: str) -> tuple[list[dict], str | None, list[str]]:
         from samad_desk.domain import ops as domain_ops
-        from samad_desk.domain.ids import uuid7
         from samad_desk.domain.models import CaseType, Channel, Urgency
         from samad_desk.text.normalize import normalize, normalize_line
 
@@ -353,10 +388,10 @@ class Importer:
         elif agency_id:
             # never synced: no agency list here yet; the server checks the referral
             self.report.unchecked_agencies += 1
-        cops, citizen_id, err, warnings = self.citizen_ops(row)
+        cops, citizen_id, err, warnings = self.citizen_ops(row, key)
         if err:
             return [], err, warnings
-        case_id = uuid7()
+        case_id = row_entity_id(key, "case")
         ops = list(cops)
         ops.append(domain_ops.case_register(
             case_id, tracking_code=self.store.next_tracking_code(), citizen_id=citizen_id,
@@ -372,21 +407,24 @@ class Importer:
     def run(self, path: Path, kind: str) -> ImportReport:
         batch: list[dict] = []
         batch_rows = 0
-        self._saved_upto = 0  # line of the last row in a saved batch
         line = 0
         for line, row, err in read_rows(path):
             self.report.total += 1
+            key = ""
             if err is None and row is not None:
-                key = tuple(sorted((k, _s(row, k)) for k in row))
+                key = row_key(kind, row)
                 first = self._seen_rows.setdefault(key, line)
                 if first != line:
                     err = f"تکرار سطر {fa(first)} است (یک بار ثبت می‌شود)"
+                elif self._already_saved(kind, key):
+                    self.report.skipped += 1
+                    continue
             if err is None and row is not None:
                 created = self.report.citizens_created
                 if kind == "cases":
-                    ops, err, warnings = self.case_ops(row)
+                    ops, err, warnings = self.case_ops(row, key)
                 else:
-                    ops, _cid, err, warnings = self.citizen_ops(row)
+                    ops, _cid, err, warnings = self.citizen_ops(row, key)
                 if err is None and ops:
                     err = self.check_ops(ops)
                     if err is not None and self.report.citizens_created > created:
@@ -407,6 +445,13 @@ class Importer:
         self._flush(batch, batch_rows, line)
         return self.report
 
+    def _already_saved(self, kind: str, key: str) -> bool:
+        """Did an earlier run save this row? Its case (or citizen) is in the store, saved
+        under the id derived from the key; a batch is all or nothing, so the rest of the
+        row is there too."""
+        entity = "case" if kind == "cases" else "citizen"
+        return self.store.get(entity, row_entity_id(key, entity)) is not None
+
     def _flush(self, batch: list[dict], rows: int, line: int) -> None:
         if rows:
             if batch:
@@ -414,13 +459,14 @@ class Importer:
                     self.store.save_bulk(batch)
                 except StoreError as exc:
                     # one batch is one journal record: all of it or none of it was saved
-                    done = (f"{fa(self.report.saved)} سطر نخست (تا سطر {fa(self._saved_upto)}) ثبت شده است"
+                    done = (f"{fa(self.report.saved)} سطر (تا سطر {fa(self.report.saved_upto)}) ثبت شده است"
                             if self.report.saved else "هیچ سطری ثبت نشد")
-                    raise StoreError(f"{exc} ورود گروهی متوقف شد: {done}؛ سطرهای بعدی ثبت نشد.",
+                    raise StoreError(f"{exc} ورود گروهی متوقف شد: {done}؛ سطرهای بعدی ثبت نشد. پس از رفع"
+                                     " مشکل همین فرمان را دوباره اجرا کنید: سطرهای ثبت‌شده دوباره ثبت نمی‌شوند.",
                                      code=exc.code, detail=exc.detail) from exc
             self.report.saved += rows
             self.report.ops += len(batch)
-            self._saved_upto = line
+            self.report.saved_upto = line
         if self.progress is not None:
             self.progress(self.report)
 

@@ -99,12 +99,20 @@ def read_stream(path: Path, offset: int) -> tuple[list[dict], int]:
     Used for other processes' journals and the status log: never modifies the file.
     Returns the records and the offset to continue from next time.
     """
+    recs, off, _ino = read_stream_of(path, offset)
+    return recs, off
+
+
+def read_stream_of(path: Path, offset: int) -> tuple[list[dict], int, int | None]:
+    """:func:`read_stream` plus the inode read (``None``: no file). A file replaced by a
+    compaction has a new inode: its reader starts again from 0."""
     try:
         with open(path, "rb") as fh:
+            ino = os.fstat(fh.fileno()).st_ino
             fh.seek(offset)
             data = fh.read()
     except FileNotFoundError:
-        return [], offset
+        return [], offset, None
     out: list[dict] = []
     pos = 0
     while True:
@@ -120,7 +128,7 @@ def read_stream(path: Path, offset: int) -> tuple[list[dict], int]:
             break
         out.append(rec)
         pos = nl + 1
-    return out, offset + pos
+    return out, offset + pos, ino
 
 
 class AppendFile:

@@ -9,6 +9,7 @@ import bisect
 import contextlib
 import fcntl
 import getpass
+import itertools
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ import orjson
 from samad_desk.store import fileio
 from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache, FrozenRow
+from samad_desk.store.compaction import CompactionMixin, segment_of
 from samad_desk.store.errors import StoreError, from_os_error
 from samad_desk.store.journal import (
     STATUS_SCHEMA,
@@ -32,6 +34,7 @@ from samad_desk.store.journal import (
     Scan,
     check_schema,
     read_stream,
+    read_stream_of,
     scan_bytes,
 )
 from samad_desk.store.overlay import Overlay, entity_of
@@ -141,7 +144,7 @@ class _Flock:
                 self.release()
 
 
-class Store:
+class Store(CompactionMixin):
     """The local store of one desk process. Thread-safe.
 
     Open with :meth:`Store.open`. One *profile* (default: the OS user, or
@@ -176,6 +179,16 @@ class Store:
         self._retired: set[str] = set()
         self._streams: dict[Path, int] = {}
         self._status_offset = 0
+        self._status_ino: int | None = None
+        #: (inode, size) of status.jsonl right after this process's own last append: when
+        #: unchanged, the tail is known whole and our own records need no re-reading
+        self._status_known: tuple[int, int] | None = None
+        #: pending_ops' sorted candidates per client, rebuilt only when ops come in (an
+        #: answer only ever removes a candidate): a 10k-op push was quadratic before
+        self._ops_gen = 0
+        self._pending_lists: dict[str, list] = {}
+        #: highest client_seq with a push result, per client (held_through without a scan)
+        self._result_top: dict[str, int] = {}
         self._subscribers: list[Callable[[StoreChange], None]] = []
         self._watcher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -190,6 +203,9 @@ class Store:
         self._cartable_base: dict[tuple, tuple] = {}
         self._cartable_base_index: dict[tuple, tuple] = {}
         self._cached_agency: tuple[int, dict] = (-1, {})
+        #: signs each op as it is saved (the operator's key while logged in; set by
+        #: ``launch.build_sync``): a host may then push this journal for its author
+        self.signer: Callable[[dict], dict] | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -313,6 +329,7 @@ class Store:
         self._journal.repair_tail(scan)
         self._streams[path] = self._journal.size
         self._ingest_records(scan.records, self.client_id)
+        self._remove_superseded(self.client_id)  # a compaction killed before its last step
         if not self._state:
             self._state = {"schema": STATE_SCHEMA, "client_id": self.client_id, "profile": self.profile,
                            "client_no": self._allocate_client_no(), "client_no_source": "local",
@@ -337,6 +354,8 @@ class Store:
                   path, scan.corrupt_at, bad, len(ops))
         # ops of the quarantined journal whose outcome is known stay known (status log)
         for op in scan.records:
+            if op.get("k") == "checkpoint":
+                self._ingest_checkpoint(op, own=False)
             if op.get("k") == "ops":
                 for o in op.get("ops") or []:
                     self._tc_seen(o)
@@ -450,7 +469,25 @@ class Store:
     # ------------------------------------------------------------------ files
 
     def _journal_path(self, client_id: str) -> Path:
-        return self.outbox / f"{client_id}.0001.jsonl"
+        """The live segment of a client's journal: the highest (compaction writes a new
+        one whole, then deletes the old)."""
+        segments = self._segments(client_id)
+        return segments[-1] if segments else self.outbox / f"{client_id}.0001.jsonl"
+
+    def _segments(self, client_id: str) -> list[Path]:
+        """The journal files of a client, oldest first."""
+        return sorted((p for p in self.outbox.glob(f"{client_id}.*.jsonl") if p.is_file()), key=segment_of)
+
+    def _superseded(self, path: Path) -> bool:
+        """A journal segment a compaction replaced (left by a crash before its deletion)."""
+        client_id = path.name.split(".")[0]
+        return any(segment_of(p) > segment_of(path) for p in self.outbox.glob(f"{client_id}.*.jsonl"))
+
+    def _remove_superseded(self, client_id: str) -> None:
+        for path in self._segments(client_id)[:-1]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            fileio.IO.fsync_dir(self.outbox)
 
     def _state_path(self, client_id: str) -> Path:
         return self.outbox / f"{client_id}.state.json"
@@ -510,9 +547,21 @@ class Store:
         if len(intern) > 100_000:
             intern.clear()
 
+    def _ingest_checkpoint(self, rec: dict, own: bool) -> None:
+        """What folded ops still mean: tracking-code counters and the next client_seq."""
+        for cno, nxt in (rec.get("tc_next") or {}).items():
+            if int(nxt) > self._tc_next.get(int(cno), 1):
+                self._tc_next[int(cno)] = int(nxt)
+        if own:
+            self._next_seq = max(self._next_seq, int(rec.get("next_seq") or 0),
+                                 int(rec.get("through_seq") or 0) + 1)
+
     def _ingest_records(self, records: list[dict], client_id: str) -> None:
         own = client_id == self.client_id
         for rec in records:
+            if rec.get("k") == "checkpoint":
+                self._ingest_checkpoint(rec, own)
+                continue
             if rec.get("k") != "ops":
                 continue
             for op in rec.get("ops") or []:
@@ -534,6 +583,7 @@ class Store:
                 if self._done(op):
                     continue
                 self._ops[op_id] = op
+                self._ops_gen += 1
                 self._op_client[op_id] = client_id
                 if self._in_overlay(op):
                     self.overlay.add(op)
@@ -561,11 +611,24 @@ class Store:
 
     def _load_status(self) -> None:
         path = self.outbox / "status.jsonl"
-        recs, off = read_stream(path, 0)
+        recs, off, ino = read_stream_of(path, 0)
         if recs and recs[0].get("k") == "header":
             check_schema(recs[0], path, STATUS_SCHEMA)
         self._status_offset = off
+        self._status_ino = ino
         self._apply_status(recs)
+
+    def _reload_status(self) -> set[str]:
+        """``status.jsonl`` was replaced (compacted, by this or another process): read it
+        again from the start. It holds the same outcome for every op still in a journal."""
+        self._results.clear()
+        self._result_top.clear()
+        self._acks.clear()
+        self._dismissed.clear()
+        self._status_known = None
+        self._load_status()
+        self._ops_gen += 1
+        return set(self._ops)
 
     def _apply_status(self, recs: list[dict]) -> set[str]:
         changed: set[str] = set()
@@ -574,6 +637,8 @@ class Store:
             if k == "result" and r.get("op_id"):
                 self._results[r["op_id"]] = r
                 changed.add(r["op_id"])
+                cid = r.get("client_id") or ""
+                self._result_top[cid] = max(self._result_top.get(cid, 0), int(r.get("client_seq") or 0))
             elif k == "ack" and r.get("client_id"):
                 cid = r["client_id"]
                 self._acks[cid] = max(self._acks.get(cid, 0), int(r.get("through") or 0))
@@ -581,7 +646,22 @@ class Store:
             elif k == "dismiss" and r.get("op_id"):
                 self._dismissed.add(r["op_id"])
                 changed.add(r["op_id"])
+            elif k == "lost" and r.get("client_id"):
+                self._ops_gen += 1  # ops become pending again
+                changed.update(self._forget_acknowledgement(r["client_id"], int(r.get("through") or 0)))
         return changed
+
+    def _forget_acknowledgement(self, client_id: str, through: int) -> set[str]:
+        """A ``lost`` record: the server holds ``client_id`` only through ``through``;
+        later acks and results of that client (read before this record) no longer count."""
+        if self._acks.get(client_id, 0) > through:
+            self._acks[client_id] = through
+        gone = {op_id for op_id, r in self._results.items()
+                if r.get("client_id") == client_id and int(r.get("client_seq") or 0) > through}
+        for op_id in gone:
+            del self._results[op_id]
+        self._result_top[client_id] = min(self._result_top.get(client_id, 0), through)
+        return gone
 
     def _restatus(self, op_ids: Iterable[str]) -> None:
         for op_id in list(op_ids):
@@ -603,7 +683,8 @@ class Store:
             new = not path.exists() or path.stat().st_size == 0
             f = AppendFile(path, what="ثبت وضعیت ارسال")
             try:
-                if f.size and not _tail_is_whole(path, f.size):
+                ino = os.fstat(f.fd).st_ino
+                if f.size and self._status_known != (ino, f.size) and not _tail_is_whole(path, f.size):
                     # only a crash mid-append leaves a damaged tail: the whole-file scan
                     # (quadratic over a long push backlog if done on every append) is
                     # needed only then
@@ -613,7 +694,12 @@ class Store:
                         f.repair_tail(scan)
                 if new:
                     recs = [{"k": "header", "schema": STATUS_SCHEMA, "created_at": _now_iso()}, *recs]
-                f.append(recs)
+                start = f.append(recs)
+                self._status_known = (ino, f.size)
+                if self._status_offset == start and self._status_ino in (None, ino):
+                    # our own records, applied by the caller: refresh need not read them back
+                    self._status_offset = f.size
+                    self._status_ino = ino
             finally:
                 f.close()
 
@@ -623,7 +709,7 @@ class Store:
             p = self._read_json(prof) or {}
             self._retired.update(p.get("retired") or [])
         for path in sorted(self.outbox.glob("*.jsonl")):
-            if path.name == "status.jsonl" or path in self._streams or not path.is_file():
+            if path.name == "status.jsonl" or path in self._streams or not path.is_file() or self._superseded(path):
                 continue
             recs, off = read_stream(path, 0)
             if recs and recs[0].get("k") == "header":
@@ -657,16 +743,20 @@ class Store:
                 return False
             self._last_refresh = now
             changed = False
-            recs, off = read_stream(self.outbox / "status.jsonl", self._status_offset)
-            if recs:
+            recs, off, ino = read_stream_of(self.outbox / "status.jsonl", self._status_offset)
+            if ino is not None and self._status_ino is not None and ino != self._status_ino:
+                self._restatus(self._reload_status())
+                changed = True
+            elif recs:
                 self._status_offset = off
+                self._status_ino = ino
                 ids = self._apply_status(r for r in recs if r.get("k") != "header")  # type: ignore[arg-type]
                 self._restatus(ids)
                 changed = True
             for path in sorted(self.outbox.glob("*.jsonl")):
                 if path.name == "status.jsonl" or not path.is_file():
                     continue
-                if self._journal is not None and path == self._journal.path:
+                if self._journal is not None and path == self._journal.path or self._superseded(path):
                     continue
                 off = self._streams.get(path, 0)
                 try:
@@ -760,6 +850,8 @@ class Store:
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
+                if self.signer is not None:
+                    o = self.signer(o)
                 if o["type"] == "case.register":
                     code = (o.get("payload") or {}).get("tracking_code")
                     if code in seen_codes:
@@ -789,7 +881,7 @@ class Store:
                 o["client_id"] = self.client_id
                 o["client_seq"] = seq
                 seq += 1
-                prepared.append(o)
+                prepared.append(self.signer(o) if self.signer is not None else o)
             self._journal.append([{"k": "ops", "ops": prepared}])
             self._next_seq = seq
             for o in prepared:
@@ -991,17 +1083,32 @@ class Store:
 
     # ------------------------------------------------------------------ sync engine side
 
+    def _unanswered(self, op: dict) -> bool:
+        op_id = op["op_id"]
+        return (self._ops.get(op_id) is op and op_id not in self._results and op_id not in self._dismissed
+                and int(op.get("client_seq") or 0) > self._acks.get(op.get("client_id") or "", 0))
+
     def pending_ops(self, limit: int = 100, client_id: str | None = None) -> list[dict]:
         """Unacknowledged ops of this desk's client (or ``client_id``), in client_seq order."""
         self._maybe_refresh()
         cid = client_id or self.client_id
         with self._lock:
-            ops = [o for o in self._ops.values()
-                   if o.get("client_id") == cid and o["op_id"] not in self._results
-                   and o["op_id"] not in self._dismissed
-                   and int(o.get("client_seq") or 0) > self._acks.get(cid, 0)]
-            ops.sort(key=lambda o: int(o["client_seq"]))
-            return [dict(o) for o in ops[:limit]]
+            cached = self._pending_lists.get(cid)
+            if cached is None or cached[0] != self._ops_gen:
+                ops = [o for o in self._ops.values() if o.get("client_id") == cid and self._unanswered(o)]
+                ops.sort(key=lambda o: int(o["client_seq"]))
+                cached = self._pending_lists[cid] = [self._ops_gen, ops, 0]
+            ops, start = cached[1], cached[2]
+            while start < len(ops) and not self._unanswered(ops[start]):
+                start += 1  # answers come in order: the answered prefix is skipped for good
+            cached[2] = start
+            out: list[dict] = []
+            for o in itertools.islice(ops, start, None):
+                if len(out) >= limit:
+                    break
+                if self._unanswered(o):
+                    out.append(dict(o))
+            return out
 
     def pending_clients(self) -> list[str]:
         """Client ids in this data directory that have unpushed ops."""
@@ -1030,6 +1137,35 @@ class Store:
             ids = self._apply_status(recs)
             self._restatus(ids)
         self._notify(StoreChange("status", op_ids=tuple(ids)))
+
+    def held_through(self, client_id: str) -> int:
+        """The highest ``client_seq`` of ``client_id`` this desk holds as acknowledged
+        (by a pull ack or a push result)."""
+        with self._lock:
+            return max(self._acks.get(client_id, 0), self._result_top.get(client_id, 0))
+
+    def requeue_lost(self, client_id: str, through: int) -> int:
+        """Re-push after a restore: the server holds ``client_id``'s ops only through
+        ``through`` (restored from a backup). The ops after it that this desk holds as
+        acknowledged become pending again, in ``client_seq`` order, by a durable ``lost``
+        record in the status log; the server's ``op_id`` dedup makes re-sending safe.
+        Dismissed ops stay dismissed. Returns how many ops are pending again (0: nothing
+        was lost, or the journal no longer holds them)."""
+        if self.read_only or self.held_through(client_id) <= through:
+            return 0
+        rec = {"k": "lost", "client_id": client_id, "through": int(through), "at": _now_iso()}
+        before = {o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)}
+        with self._lock:
+            self._append_status([rec])
+            ids = self._apply_status([rec])
+            for path in self._segments(client_id):
+                recs, _ = read_stream(path, 0)
+                self._ingest_records(recs, client_id)
+            self._restatus(ids)
+        n = len({o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)} - before)
+        self._notify(StoreChange("status", op_ids=tuple(ids)))
+        log.warning("client %s: server holds ops only through %s; %d ops pending again", client_id, through, n)
+        return n
 
     def needs_attention(self) -> list[dict]:
         self._maybe_refresh()

@@ -15,7 +15,7 @@ _WHERE = {
     "SyncEngine": "engine", "SyncReporter": "engine", "NullReporter": "engine",
     "RecordingReporter": "engine",
     "AuthError": "errors", "AuthRequired": "errors", "ClientResetRequired": "errors",
-    "Forbidden": "errors", "ResyncRequired": "errors", "SyncError": "errors",
+    "Forbidden": "errors", "ResyncRequired": "errors", "SyncError": "errors", "WrongServer": "errors",
     "TransientError": "errors", "UpgradeRequired": "errors",
     "TokenStore": "tokens", "remember_password": "tokens", "verify_offline": "tokens",
 }

@@ -11,6 +11,7 @@ refused the caller gets :class:`AuthRequired` and the pending ops wait for a log
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import uuid
@@ -21,7 +22,9 @@ import httpx
 import orjson
 
 from samad_desk import __version__
+from samad_desk.domain.signing import OpSigner
 from samad_desk.sync.backoff import parse_retry_after
+from samad_desk.sync.download import split_page
 from samad_desk.sync.errors import (
     AuthError,
     AuthRequired,
@@ -33,9 +36,12 @@ from samad_desk.sync.errors import (
     TransientError,
     UpgradeRequired,
 )
+from samad_desk.sync.op_keys import OpKeyFile
 from samad_desk.sync.tokens import TokenStore, remember_password
 
 PROTOCOL = "1"
+#: the central's id (made once per database), on every answer of the server
+SERVER_ID_HEADER = "X-Server-Id"
 SCHEMA_VERSION = 1
 
 #: store-and-sync.md §3.8: connect timeout 10 s, request 60 s
@@ -75,6 +81,8 @@ class SyncClient:
         self.tokens = token_store
         if not self.tokens.server_url:
             self.tokens.server_url = self.base_url
+        #: this operator's op-signing key, kept beside the tokens while logged in
+        self.op_key = OpKeyFile(self.tokens.operator_dir)
         self.gzip_requests = gzip_requests
         self._timeout = timeout if timeout is not None else DEFAULT_TIMEOUT
         self._http = httpx.Client(
@@ -86,12 +94,15 @@ class SyncClient:
         )
         self._refresh_lock = threading.Lock()
         self._device_id = device_id
+        self._server_seen: str | None = None  # the server id last checked against the tokens
         #: last ``server_time`` seen (ISO string) — the engine derives the clock offset from it
         self.last_server_time: str | None = None
 
     # --- identity --------------------------------------------------------------------
     @property
     def device_id(self) -> str:
+        """Made once per operator directory (not per URL): every address of the same
+        central continues this device, its client and its cursor."""
         if self._device_id:
             return self._device_id
         entry = self.tokens.load() or {}
@@ -114,7 +125,10 @@ class SyncClient:
     # --- auth ------------------------------------------------------------------------
     def login(self, username: str, password: str, *, remember_offline: bool = True) -> dict:
         """Log in; returns the operator dict. Raises :class:`AuthError` (Persian) when refused."""
-        body = {"username": username, "password": password, "device_id": self.device_id}
+        self._confirm_server()  # another central gets neither the password nor a device
+        signer = OpSigner.generate()
+        body = {"username": username, "password": password, "device_id": self.device_id,
+                "op_key": signer.public_b64}
         try:
             response = self._send("POST", "/v1/auth/login", json_body=body, auth=False)
         except httpx.HTTPError as exc:
@@ -126,6 +140,7 @@ class SyncClient:
                 _message(self._json(response, strict=False), "تلاش‌های ورود زیاد بوده است؛ کمی بعد دوباره امتحان کنید.")
             )
         data = self._check(response)
+        self.tokens.check_server(data.get("server_id"))  # before any token is kept
         operator = data.get("operator") or {}
         self.tokens.save(
             {
@@ -138,12 +153,26 @@ class SyncClient:
                 "device_id": self.device_id,
             }
         )
+        if data.get("op_key_id") == signer.key_id and operator.get("id"):
+            self.op_key.save(signer, operator["id"])
+        else:  # a server without op keys: nothing will be signed
+            self.op_key.delete()
         if remember_offline:
             remember_password(
                 username, password, {**operator, "client_no": data.get("client_no")},
                 operator_dir=self.tokens.operator_dir,
             )
         return operator
+
+    def _confirm_server(self) -> None:
+        """When this operator directory already belongs to a central, ask the address
+        which central it is (``/v1/health``, checked in :meth:`_send`) before logging in."""
+        if self._server_seen or not (self.tokens.load() or {}).get("server_id"):
+            return
+        try:
+            self._send("GET", "/v1/health", auth=False)
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc) from None
 
     def refresh(self) -> None:
         """Swap the refresh token for a new access token; :class:`AuthRequired` if refused."""
@@ -161,6 +190,7 @@ class SyncClient:
             # The refresh token expired or was revoked: only a new login helps. Keep the
             # operator info and device id; drop the dead tokens so we stop sending them.
             self.tokens.clear_tokens()
+            self.op_key.delete()  # the session is over: its signing key goes with it
             raise AuthRequired()
         data = self._check(response)
         update = {"access_token": data.get("access_token"), "expires_in": data.get("expires_in")}
@@ -169,7 +199,17 @@ class SyncClient:
         self.tokens.save(update)
 
     def logout(self) -> None:
+        """End the session: the server revokes this device's tokens and signing keys of
+        this operator (best effort: offline, they expire), the secret key is deleted."""
+        if self.tokens.access_token:
+            with contextlib.suppress(SyncError, httpx.HTTPError):
+                self._call("POST", "/v1/auth/logout")
+        self.op_key.delete()
         self.tokens.clear_tokens()
+
+    def sign_op(self, op: dict) -> dict:
+        """The store's save hook: sign this operator's op while a key is kept."""
+        return self.op_key.sign(op)
 
     # --- sync endpoints --------------------------------------------------------------
     def push(self, client_id: str, ops: list[dict], *, schema_version: int = SCHEMA_VERSION) -> dict:
@@ -200,33 +240,30 @@ class SyncClient:
     def status(self, op_ids: list[str]) -> dict:
         return self._call("POST", "/v1/sync/status", json_body={"op_ids": op_ids})
 
+    def snapshot_page(self, page: str | None = None) -> bytes:
+        """One raw snapshot page (NDJSON: entity lines, then a control line:
+        ``{"done": false, "next_page": …, "total": N}`` or ``{"done": true, "cursor": …,
+        "acks": …}``). A page without its control line (cut) raises ``TransientError``."""
+        params = {"page": page} if page else None
+        body = self._authorized("GET", "/v1/sync/snapshot", params=params).content
+        if split_page(body) is None:
+            raise TransientError(_BROKEN)
+        return body
+
     def snapshot(self) -> tuple[Iterator[dict], str]:
         """The whole scope as change-like records (lazily parsed), and the cursor to pull from.
 
-        Pages are NDJSON: entity lines (``entity``, ``id``, ``version``, ``data``), then a
-        control line: ``{"done": false, "next_page": …}`` or ``{"done": true, "cursor": …}``.
         Every page is downloaded before anything is returned (a cut download raises and
-        leaves the cache alone); the pages are kept as bytes and parsed while the store
-        consumes them, which holds a 100,000-entity scope in a fraction of the memory of
-        parsed dicts.
+        leaves the cache alone) and held in memory; the engine keeps pages on disk instead
+        (``sync/download.py``) so that a broken download resumes.
         """
         pages: list[bytes] = []
-        cursor: str | None = None
         page: str | None = None
         for _ in range(1_000_000):
-            params = {"page": page} if page else None
-            body = self._authorized("GET", "/v1/sync/snapshot", params=params).content
-            last = body.rstrip(b"\n").rsplit(b"\n", 1)[-1]
-            try:
-                control = orjson.loads(last) if last else {}
-            except orjson.JSONDecodeError:
-                raise TransientError(_BROKEN) from None
-            is_control = isinstance(control, dict) and (
-                "cursor" in control or "next_cursor" in control or "next_page" in control
-            )
-            if not is_control:
-                raise TransientError(_BROKEN)  # a page always ends with its control line
-            pages.append(body[: len(body.rstrip(b"\n")) - len(last)])
+            split = split_page(self.snapshot_page(page))
+            assert split is not None  # checked by snapshot_page
+            lines, control = split
+            pages.append(lines)
             cursor = control.get("cursor") or control.get("next_cursor")
             if cursor and control.get("done", True):
                 return _iter_records(pages), cursor
@@ -291,7 +328,9 @@ class SyncClient:
             response = self._send("GET", "/v1/health", auth=False)
         except httpx.HTTPError as exc:
             raise self._network_error(exc) from None
-        return self._check(response)
+        data = self._check(response)
+        self.tokens.check_server(data.get("server_id"))
+        return data
 
     def close(self) -> None:
         self._http.close()
@@ -354,8 +393,15 @@ class SyncClient:
             if self.gzip_requests:
                 content = gzip.compress(content, compresslevel=5)
                 headers["Content-Encoding"] = "gzip"
-        return self._http.request(method, path, content=content, params=params, headers=headers,
-                                  timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        response = self._http.request(method, path, content=content, params=params, headers=headers,
+                                      timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        # which central answered: any URL of ours continues, another central is refused
+        # before its answer is used (WrongServer); see TokenStore
+        server_id = response.headers.get(SERVER_ID_HEADER)
+        if server_id and server_id != self._server_seen:
+            self.tokens.check_server(server_id)
+            self._server_seen = server_id
+        return response
 
     def _check(self, response: httpx.Response) -> dict:
         self._check_status(response)

@@ -17,6 +17,21 @@ import orjson
 EXIT_OK, EXIT_OFFLINE, EXIT_AUTH, EXIT_ATTENTION = 0, 1, 2, 3
 
 
+def when_text(iso: str | None) -> str:
+    """An ISO UTC time as the operator reads it: Jalali, Tehran time, Persian digits
+    («۱۴۰۵/۰۹/۱۵ ۰۹:۴۱»); «هرگز» for none (``--json`` keeps the ISO value)."""
+    if not iso:
+        return "هرگز"
+    import datetime as dt
+
+    from samad_desk.text.jalali import format_jalali_datetime
+
+    try:
+        return format_jalali_datetime(dt.datetime.fromisoformat(str(iso).replace("Z", "+00:00")))
+    except ValueError:
+        return _fa(iso)
+
+
 def _fa(n: Any) -> str:
     try:
         from samad_desk.text.digits import to_persian_digits
@@ -176,6 +191,9 @@ def status_command(ctx: click.Context, server: str | None, as_json: bool) -> Non
     stats["server_url"] = settings.server_url
     stats["logged_in"] = bool(entry and (entry.get("access_token") or entry.get("refresh_token")))
     stats["operator"] = (entry or {}).get("operator")
+    # the central this operator directory belongs to (any of its URLs), and the device
+    stats["server_id"] = (entry or {}).get("server_id")
+    stats["device_id"] = (entry or {}).get("device_id")
     if as_json or obj.get("json"):
         stats["attention_ops"] = attention
         click.echo(orjson.dumps(stats, default=str).decode())
@@ -190,7 +208,7 @@ def status_command(ctx: click.Context, server: str | None, as_json: bool) -> Non
     age = stats.get("oldest_pending_age_s")
     if age:
         click.echo(f"قدیمی‌ترین عملیات در صف: {_fa(int(age // 60))} دقیقه پیش")
-    click.echo(f"آخرین همگام‌سازی: {stats.get('last_sync') or 'هرگز'}")
+    click.echo(f"آخرین همگام‌سازی: {when_text(stats.get('last_sync'))}")
     click.echo(f"نیازمند بررسی: {_fa(len(attention))}")
     for op in attention:
         click.echo(f"  - {describe(op)}")
@@ -217,6 +235,22 @@ def login_command(ctx: click.Context, server: str | None, username: str, passwor
     finally:
         client.close()
     click.echo(f"ورود انجام شد: {operator.get('name') or username}")
+
+
+@sync_group.command("logout")
+@click.option("--server", default=None, help="Central server URL (default: server_url setting).")
+@click.pass_context
+def logout_command(ctx: click.Context, server: str | None) -> None:
+    """Log out: the server revokes this device's tokens and op-signing key, and the key's
+    secret is deleted from the operator directory (ops saved from now on are unsigned
+    and only this operator's own login pushes them)."""
+    obj = ctx.obj or {}
+    client = _client(_settings(server or obj.get("server")))
+    try:
+        client.logout()
+    finally:
+        client.close()
+    click.echo("از سامانه خارج شدید.")
 
 
 @sync_group.command("dismiss")

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from samad_desk.sync.backoff import Aimd, Backoff
 from samad_desk.sync.client import SyncClient
+from samad_desk.sync.download import DownloadProgress, SnapshotDownload, download_dir
 from samad_desk.sync.errors import (
     AuthRequired,
     ClientResetRequired,
@@ -32,10 +33,14 @@ from samad_desk.sync.errors import (
     SyncError,
     TransientError,
 )
+from samad_desk.sync.journals import push_other_journals
+from samad_desk.sync.problems import SyncProblem, problem_of
 
 log = logging.getLogger("samad_desk.sync")
 
 ONLINE, OFFLINE, AUTH_REQUIRED = "online", "offline", "auth_required"
+#: the server answers but refuses this desk (403, 426, 400/409): ops wait until it is fixed
+REFUSED = "refused"
 
 #: store-and-sync.md §3.8 batch limits
 PUSH_MAX_OPS = 100
@@ -58,7 +63,7 @@ class SyncReporter(Protocol):
     def finished(self, stats: dict) -> None: ...
     def failed(self, reason: str) -> None: ...  # Persian
     def needs_attention(self, ops: list[dict]) -> None: ...
-    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required"
+    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required" | "refused"
 
 
 class NullReporter:
@@ -117,6 +122,10 @@ def _parse_time(value: str | None) -> float | None:
     return when.timestamp()
 
 
+def _iso(seconds: float) -> str:
+    return _dt.datetime.fromtimestamp(seconds, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -134,6 +143,7 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         apply_batch: int = 20000,
         initial_snapshot: bool = True,
+        compact_interval: float | None = 24 * 3600.0,
     ) -> None:
         self.store = store
         self.client = client
@@ -147,15 +157,25 @@ class SyncEngine:
         self.clock = clock
         self.apply_batch = apply_batch
         self.initial_snapshot = initial_snapshot
+        #: fold acknowledged ops past the store's horizon this often (None: never; docs/store.md)
+        self.compact_interval = compact_interval
+        self._last_compaction: float | None = None
         self.state: str | None = None
         self.clock_offset_ms: int | None = None
         self.last_error: str | None = None
         self.last_alert: str | None = None  # reported once per alert, not once per round
         self.last_round: dict | None = None
+        #: why the server refuses this desk (None while rounds work or the link is only down)
+        self.problem: SyncProblem | None = None
+        #: ISO UTC time of the last round that worked (push and pull), this session
+        self.last_success: str | None = None
         self.counters = {
             "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
             "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
+            "snapshot_pages": 0, "requeued": 0, "compactions": 0,
         }
+        #: the first download (snapshot) in progress or broken off; None when there is none
+        self.download: DownloadProgress | None = None
         #: delays chosen after failures (seconds), newest last — for tests and `sync status`
         self.delays: list[float] = []
         self._inflight = threading.Lock()  # one push (one round) in flight per client
@@ -284,12 +304,36 @@ class SyncEngine:
             self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
             self._adopt_client_no()
             self._push_all()
+            self._count(push_other_journals(self.store, self.client))
             self._pull_all()
             # ops saved while we pulled, or ops whose results only the pull's acks told us
             if self._has_pending():
                 self._push_all()
             self.counters["rounds"] += 1
+            self._maybe_compact()
             return self._stats(ok=True, error=None)
+
+    def _maybe_compact(self) -> None:
+        """Housekeeping after a round that worked, at most once per ``compact_interval``
+        (the first round of a session included): acknowledged ops older than the store's
+        horizon fold into a checkpoint and the status log shrinks (docs/store.md
+        "Compaction"). A failure is logged, never a failed round."""
+        compact = getattr(self.store, "compact", None)
+        if compact is None or self.compact_interval is None or getattr(self.store, "read_only", True):
+            return
+        now = self.clock()
+        if self._last_compaction is not None and now - self._last_compaction < self.compact_interval:
+            return
+        self._last_compaction = now
+        try:
+            result = compact()
+        except Exception:  # housekeeping: the ops are safe either way
+            log.warning("compaction failed", exc_info=True)
+            return
+        self.counters["compactions"] += 1
+        if result.get("folded"):
+            log.info("compaction: %s ops folded, outbox %s -> %s bytes", result["folded"],
+                     result["bytes_before"], result["bytes_after"])
 
     def _adopt_client_no(self) -> None:
         """Tracking codes carry the client number the server assigned at login (domain.md)."""
@@ -323,6 +367,25 @@ class SyncEngine:
                 self._count(known)
                 if any(self._rejected(r) for r in known):
                     self.reporter.needs_attention(self.store.needs_attention())
+
+    def _requeue_lost(self, acks: dict) -> bool:
+        """Re-push after a restore. ``acks`` (the server's "I have client X up to seq N")
+        below what this desk holds as acknowledged mean the server lost those ops (restored
+        from a backup): the store queues them again and the next push re-sends each once
+        (the server's ``op_id`` dedup answers ``duplicate`` for any it still has). True when
+        the server's next expected op is pending again."""
+        requeue = getattr(self.store, "requeue_lost", None)
+        client_id = getattr(self.store, "client_id", None)
+        if requeue is None or not client_id or client_id not in acks:
+            return False
+        through = int(acks[client_id] or 0)
+        n = requeue(client_id, through)
+        if not n:
+            return False
+        self.counters["requeued"] += n
+        log.warning("server holds client %s only through seq %s: %d ops queued again", client_id, through, n)
+        first = self.store.pending_ops(limit=1)
+        return bool(first) and int(first[0].get("client_seq") or 0) == through + 1
 
     def _has_pending(self) -> bool:
         return bool(self.store.pending_ops(limit=1))
@@ -371,7 +434,11 @@ class SyncEngine:
                 first = ops[0].get("client_seq")
                 if expected is not None and first is not None and expected < first:
                     # The server lost ops we hold as acknowledged (restored from a backup):
-                    # continue under a fresh client id so the rest can flow (see docs/sync.md).
+                    # send them again from the journal; only if the journal no longer
+                    # holds them (compacted) continue under a fresh client id.
+                    if self._requeue_lost({self.store.client_id: expected - 1}):
+                        answered.clear()
+                        continue
                     log.warning("gap: server expects %s, first pending is %s; resetting", expected, first)
                     self.store.reset_client()
                     self.counters["resets"] += 1
@@ -423,11 +490,11 @@ class SyncEngine:
 
         def flush() -> None:
             nonlocal buffer
-            if buffer_cursor == self.store.cursor() and not buffer:
-                return
-            self._resolve_acked(acks)
-            self.store.apply_changes(buffer, buffer_cursor, acks)
-            buffer = []
+            if buffer_cursor != self.store.cursor() or buffer:
+                self._resolve_acked(acks)
+                self.store.apply_changes(buffer, buffer_cursor, acks)
+                buffer = []
+            self._requeue_lost(acks)
 
         while True:
             try:
@@ -465,8 +532,36 @@ class SyncEngine:
                 return
             cursor = next_cursor
 
+    def _kept_download(self) -> SnapshotDownload | None:
+        data_dir = getattr(self.store, "data_dir", None)
+        if data_dir is None:
+            return None
+        return SnapshotDownload(download_dir(data_dir, getattr(self.store, "profile", "default")),
+                                clock=self.clock)
+
     def _snapshot(self) -> None:
-        records, cursor = self.client.snapshot()
+        """Download the scope and swap the cache for it. Pages are kept on disk as they
+        arrive (``sync/download.py``): a broken download resumes where it stopped, and
+        ``status()["download"]`` shows how far it got."""
+        kept = self._kept_download()
+        if kept is None:  # a store without a data directory: the whole download in memory
+            records, cursor = self.client.snapshot()
+            acks: dict = {}
+        else:
+            def on_page(progress: DownloadProgress) -> None:
+                self.download = progress
+                self.counters["snapshot_pages"] += 1
+                self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
+
+            applied = kept.finished_cursor()
+            if applied is not None and applied == self.store.cursor():
+                kept.clear()  # applied already; the process died before deleting the pages
+            self.download = kept.progress
+            try:
+                kept.fetch(self.client.snapshot_page, on_page)
+            finally:
+                self.download = kept.progress  # also when cut: the status shows how far it got
+            records, cursor, acks = kept.result()
         count = 0
 
         def counted():
@@ -476,9 +571,13 @@ class SyncEngine:
                 yield record
 
         self.store.replace_from_snapshot(counted(), cursor)
+        if kept is not None:
+            kept.clear()
+        self.download = None
         self.counters["snapshots"] += 1
         self.counters["pulled"] += count
         self._round_counts["pulled"] += count
+        self._requeue_lost(acks)
 
     def _note_server_time(self) -> None:
         server = _parse_time(self.client.last_server_time)
@@ -492,6 +591,8 @@ class SyncEngine:
         self._link_down = False
         self._not_before = 0.0
         self.last_error = None
+        self.problem = None
+        self.last_success = _iso(self.clock())
         self.state = ONLINE
         if was != ONLINE:
             self.reporter.connection(ONLINE)
@@ -509,6 +610,7 @@ class SyncEngine:
         repeated = reason == self.last_error
         self.last_error = reason
         was = self.state
+        self.problem = problem_of(exc)
         if isinstance(exc, AuthRequired):
             self.state = AUTH_REQUIRED
             self._link_down = False
@@ -520,6 +622,7 @@ class SyncEngine:
             self._not_before = self.clock() + delay if exc.retry_after is not None else 0.0
         else:
             self._link_down = False
+            self.state = REFUSED
             self.delays.append(self.backoff.next_delay())
         del self.delays[:-100]
         if self.state != was:
@@ -547,6 +650,9 @@ class SyncEngine:
             "state": self.state,
             "client_id": getattr(self.store, "client_id", None),
             "clock_offset_ms": self.clock_offset_ms,
+            "problem": self.problem.as_dict() if self.problem else None,
+            "last_success": self.last_success,
+            "download": self.download.as_dict() if self.download is not None else None,
             **{f"round_{k}": v for k, v in round_counts.items()},
             **self.counters,
             **store_stats,

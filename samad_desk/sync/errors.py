@@ -60,6 +60,23 @@ class Forbidden(SyncError):
     """403: the client, device or operator is not allowed to do this."""
 
 
+class WrongServer(Forbidden):
+    """The server answering has another server id than the central this operator
+    directory belongs to: syncing with it would fork the journal under a new device."""
+
+    def __init__(self, url: str, bound: str, seen: str) -> None:
+        def short(server_id: str) -> str:
+            return server_id.removeprefix("srv-")[:8]
+
+        super().__init__(
+            f"سرور «{url}» سرور مرکزی دیگری است (شناسهٔ {short(seen)}، نه {short(bound)} که این میز کار با آن"
+            " همگام شده است)؛ برای جلوگیری از دوپاره شدن داده‌ها با آن همگام‌سازی نمی‌شود. اگر نشانی اشتباه"
+            " است، نشانی سرور را درست کنید؛ برای کار با سرور دیگری پوشهٔ داده و پوشهٔ اپراتور جداگانه"
+            " (SAMAD_DESK_DATA_DIR و SAMAD_DESK_OPERATOR_DIR) به کار ببرید."
+        )
+        self.url, self.bound, self.seen = url, bound, seen
+
+
 class UpgradeRequired(SyncError):
     """426: this desk is too old for the server. Ops are kept until the upgrade."""
 

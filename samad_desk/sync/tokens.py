@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from samad_desk.sync.errors import WrongServer
+
 TOKENS_FILE = "tokens.json"
 VERIFIER_FILE = "offline-login.json"
 
@@ -65,12 +67,25 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-class TokenStore:
-    """Access and refresh tokens of one operator, per server URL.
+FORMAT = 2
+#: what belongs to the operator directory, whatever URL reaches the central
+_IDENTITY_KEYS = ("device_id", "server_id")
 
-    The file holds ``{server_url: {access_token, refresh_token, access_expires_at,
-    operator, client_no, username, device_id}}`` so one operator can talk to a test and a
-    production server without the tokens of one being sent to the other.
+
+class TokenStore:
+    """The operator directory's identity at the central server, and its session.
+
+    The file holds ``{"format": 2, "device_id", "server_id", "session": {access_token,
+    refresh_token, access_expires_at, operator, client_no, username}, "urls": [...]}``.
+    One operator directory belongs to one central server, told apart by the server id the
+    server sends (``X-Server-Id``, ``/v1/health``, the login answer), not by its URL: a
+    second API node, a new DNS name or the demo restarted on another port continue the
+    same device, client and cursor, and a different central is refused
+    (:class:`~samad_desk.sync.errors.WrongServer`) instead of forking the journal under a new device.
+
+    ``server_url`` is only the address in use (kept in ``urls`` for ``sync status``). A
+    file of the older format (one entry per URL) is read as the entry of this URL, or its
+    only entry; it is rewritten in the new format at the next save.
     """
 
     def __init__(self, operator_dir: Path, server_url: str | None = None) -> None:
@@ -80,43 +95,91 @@ class TokenStore:
         self._lock = threading.Lock()
 
     def _all(self) -> dict[str, Any]:
-        return _read_json(self.path) or {}
+        data = _read_json(self.path) or {}
+        if data.get("format") == FORMAT:
+            return data
+        # the per-URL format: this URL's entry, else the only one
+        entries = {k: v for k, v in data.items() if isinstance(v, dict)}
+        entry = entries.get(self.server_url) or (next(iter(entries.values())) if len(entries) == 1 else None)
+        out: dict[str, Any] = {"format": FORMAT, "session": {}, "urls": []}
+        if entry:
+            entry = dict(entry)
+            for key in _IDENTITY_KEYS:
+                if entry.get(key):
+                    out[key] = entry.pop(key)
+            out["session"] = entry
+        return out
+
+    def _write(self, data: dict[str, Any]) -> None:
+        write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
     def load(self) -> dict[str, Any] | None:
+        """The session with the identity keys (``device_id``, ``server_id``) folded in;
+        None when there is neither."""
         with self._lock:
-            entry = self._all().get(self.server_url)
-            return dict(entry) if isinstance(entry, dict) else None
+            data = self._all()
+        entry = dict(data.get("session") or {})
+        for key in _IDENTITY_KEYS:
+            if data.get(key):
+                entry[key] = data[key]
+        return entry or None
 
     def save(self, tokens: dict[str, Any]) -> None:
         with self._lock:
             data = self._all()
-            entry = dict(data.get(self.server_url) or {})
-            entry.update(tokens)
-            if "expires_in" in tokens and tokens["expires_in"] is not None:
-                entry["access_expires_at"] = time.time() + float(tokens["expires_in"])
-                entry.pop("expires_in", None)
-            data[self.server_url] = entry
-            write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+            session = dict(data.get("session") or {})
+            for key, value in tokens.items():
+                if key in _IDENTITY_KEYS:
+                    if value:
+                        data[key] = value
+                elif key != "expires_in":
+                    session[key] = value
+            if tokens.get("expires_in") is not None:
+                session["access_expires_at"] = time.time() + float(tokens["expires_in"])
+            data["session"] = session
+            urls = list(data.get("urls") or [])
+            if self.server_url and self.server_url not in urls:
+                urls.append(self.server_url)
+            data["urls"] = urls[-10:]
+            self._write(data)
 
     def update(self, **fields: Any) -> None:
         self.save(fields)
 
-    def clear_tokens(self) -> None:
-        """Forget access and refresh tokens (keeps operator info and device id)."""
+    def check_server(self, server_id: str | None) -> None:
+        """Bind this directory to ``server_id`` on first contact; raise
+        :class:`~samad_desk.sync.errors.WrongServer` when it already belongs to another central. A server
+        that sends no id (an older one) is taken on trust."""
+        if not server_id:
+            return
         with self._lock:
             data = self._all()
-            entry = data.get(self.server_url)
-            if not isinstance(entry, dict):
+            bound = data.get("server_id")
+            if bound == server_id:
+                return
+            if bound:
+                raise WrongServer(self.server_url, bound, server_id)
+            data["server_id"] = server_id
+            self._write(data)
+
+    def clear_tokens(self) -> None:
+        """Forget access and refresh tokens (keeps operator info, device and server id)."""
+        with self._lock:
+            data = self._all()
+            session = data.get("session") or {}
+            if not any(k in session for k in ("access_token", "refresh_token", "access_expires_at")):
                 return
             for key in ("access_token", "refresh_token", "access_expires_at"):
-                entry.pop(key, None)
-            write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+                session.pop(key, None)
+            self._write(data)
 
     def clear(self) -> None:
+        """Forget the session (the device and server id stay: they are the directory's)."""
         with self._lock:
             data = self._all()
-            if data.pop(self.server_url, None) is not None:
-                write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
+            if data.get("session"):
+                data["session"] = {}
+                self._write(data)
 
     # convenience accessors
     @property

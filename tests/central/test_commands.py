@@ -98,8 +98,48 @@ def test_migration_3_adds_the_refresh_grace_column(db_url):
     with central.w.begin() as conn:  # back to the version-2 shape
         conn.execute(text("ALTER TABLE refresh_tokens DROP COLUMN rotated_at"))
         conn.execute(db.schema_version.update().values(version=2))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 3
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 3
     with central.engine.connect() as conn:
         assert "rotated_at" in {c["name"] for c in inspect(conn).get_columns("refresh_tokens")}
     login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1")
     assert central.refresh(login["refresh_token"])["refresh_token"]
+
+
+def test_migration_4_gives_an_older_database_a_server_id_once(db_url):
+    from sqlalchemy import text
+
+    central = create_app(db_url).state.central
+    with central.w.begin() as conn:  # back to the version-3 shape
+        conn.execute(text("DROP TABLE throttle_events"))
+        conn.execute(db.server_meta.delete().where(db.server_meta.c.key == "server_id"))
+        conn.execute(db.schema_version.update().values(version=3))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 4
+    with central.engine.connect() as conn:
+        made = db.get_meta(conn, "server_id")
+    assert made and made.startswith("srv-")
+    again = create_app(db_url).state.central  # another process on the same database
+    assert again.server_id == made
+    assert again.login_limiter.take("x") == 0 and again.login_limiter.count("x") == 1
+    again.close()
+    central.close()
+
+
+def test_migration_5_adds_the_op_key_table(db_url):
+    from sqlalchemy import inspect, text
+
+    from samad_desk.domain.signing import OpSigner
+
+    app = create_app(db_url)
+    central = app.state.central
+    from samad_desk.central.seed import seed_demo
+
+    seed_demo(central, full=False)
+    with central.w.begin() as conn:  # back to the version-4 shape
+        conn.execute(text("DROP TABLE operator_keys"))
+        conn.execute(db.schema_version.update().values(version=4))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 5
+    with central.engine.connect() as conn:
+        assert inspect(conn).has_table("operator_keys")
+    login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1", OpSigner.generate().public_b64)
+    assert login["op_key_id"].startswith("k")
+    central.close()

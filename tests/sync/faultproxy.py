@@ -43,6 +43,7 @@ class Rule:
     times: int = 1
     after: int = 0
     copies: int = 1
+    skip: int = 0  # let this many matching requests through first
 
 
 @dataclass(eq=False)
@@ -231,8 +232,8 @@ class FaultProxy:
     def drop_request(self, match: bytes = b"", times: int = 1) -> None:
         self._add(Rule("drop", match, times))
 
-    def cut_response(self, after: int = 0, match: bytes = b"", times: int = 1) -> None:
-        self._add(Rule("cut", match, times, after=after))
+    def cut_response(self, after: int = 0, match: bytes = b"", times: int = 1, skip: int = 0) -> None:
+        self._add(Rule("cut", match, times, after=after, skip=skip))
 
     def reset_response(self, after: int = 0, match: bytes = b"", times: int = 1) -> None:
         self._add(Rule("reset", match, times, after=after))
@@ -279,6 +280,9 @@ class FaultProxy:
         with self._lock:
             for rule in self._rules:
                 if request.startswith(rule.match):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     rule.times -= 1
                     if rule.times <= 0:
                         self._rules.remove(rule)

@@ -262,3 +262,60 @@ def view_diff(a: dict, b: dict, limit: int = 8) -> list[str]:
             if x.get(i, "-") != y.get(i, "-"):
                 out.append(f"{entity} {i}: {x.get(i, '-')} vs {y.get(i, '-')}")
     return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
+
+
+# --- backups of the server database (restore-from-backup tests, F19 with data loss) ------
+def _pg_parts(db_url: str) -> tuple[str, str]:
+    """(plain libpq URL, schema) of a URL made by ``process.test_pg_url``."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    schema = u.query["schema"]
+    plain = u.difference_update_query(["schema"]).set(drivername="postgresql")
+    return plain.render_as_string(hide_password=False), schema
+
+
+def backup_db(db_url: str, dest: Path) -> Path:
+    """A consistent copy of the server database while the server runs: SQLite's online
+    backup API, or ``pg_dump`` of the test schema."""
+    import sqlite3
+    import subprocess
+
+    if db_url.startswith("sqlite"):
+        src = sqlite3.connect(db_url.split("///", 1)[1])
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return dest
+    plain, schema = _pg_parts(db_url)
+    subprocess.run(["pg_dump", "-Fc", "-n", schema, "-f", str(dest), plain], check=True, capture_output=True)
+    return dest
+
+
+def restore_db(db_url: str, backup: Path) -> None:
+    """Put the backup back (the server must be stopped): the file for SQLite (its WAL and
+    shared-memory files removed), ``DROP SCHEMA`` + ``pg_restore`` for PostgreSQL."""
+    import shutil
+    import subprocess
+
+    if db_url.startswith("sqlite"):
+        path = Path(db_url.split("///", 1)[1])
+        for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            extra.unlink(missing_ok=True)
+        shutil.copyfile(backup, path)
+        return
+    plain, schema = _pg_parts(db_url)
+    drop_db(db_url)
+    subprocess.run(["pg_restore", "-d", plain, str(backup)], check=True, capture_output=True)
+
+
+def new_epoch(db_url: str) -> None:
+    """What the runbook says after a restore: ``samad-desk central new-epoch``."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "samad_desk", "central", "new-epoch", "--db", db_url],
+                   check=True, capture_output=True)

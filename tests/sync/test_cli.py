@@ -1,4 +1,4 @@
-"""``samad-desk sync login / --once / once / status / dismiss`` against the real server."""
+"""``samad-desk sync login / logout / --once / once / status / dismiss`` against the real server."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def cli(shared_central, monkeypatch):
 
 
 def _operator() -> dict:
-    data = json.loads((paths.operator_dir() / "tokens.json").read_text())
-    return next(iter(data.values()))["operator"]
+    from samad_desk.sync.tokens import TokenStore
+
+    return TokenStore(paths.operator_dir()).operator
 
 
 def _queue(n: int) -> list[dict]:
@@ -68,6 +69,17 @@ def test_login_once_status(cli):
     assert json.loads(result.output)["pending"] == 0
     result = cli("sync", "status")
     assert "عملیات در صف: ۰" in result.output
+
+
+def test_login_keeps_a_signing_key_and_logout_deletes_it(cli):
+    key_file = paths.operator_dir() / "op-key.json"
+    assert cli("sync", "login", "--username", "agent1", "--password", "agent1").exit_code == 0
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    result = cli("sync", "logout")
+    assert result.exit_code == 0 and "خارج شدید" in result.output
+    assert not key_file.exists()
+    session = json.loads((paths.operator_dir() / "tokens.json").read_text()).get("session") or {}
+    assert not session.get("access_token") and not session.get("refresh_token")
 
 
 def test_once_without_login_keeps_ops_and_says_so(cli):

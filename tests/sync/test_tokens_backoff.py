@@ -6,7 +6,11 @@ import os
 import random
 import stat
 
+import orjson
+import pytest
+
 from samad_desk.sync.backoff import Aimd, Backoff, parse_retry_after
+from samad_desk.sync.errors import WrongServer
 from samad_desk.sync.tokens import TokenStore, forget_offline, remember_password, verify_offline
 
 
@@ -14,22 +18,48 @@ def _mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_tokens_are_private_and_per_server(tmp_path):
+def test_tokens_are_private_and_belong_to_the_directory_not_the_url(tmp_path):
     old = os.umask(0o022)  # a permissive umask must not leak into the token file
     try:
         store = TokenStore(tmp_path / "op", "http://a")
-        store.save({"access_token": "A1", "refresh_token": "R1", "expires_in": 900, "operator": {"id": "o1"}})
-        TokenStore(tmp_path / "op", "http://b").save({"access_token": "B1"})
+        store.save({"access_token": "A1", "refresh_token": "R1", "expires_in": 900, "operator": {"id": "o1"},
+                    "device_id": "d-1"})
+        store.check_server("srv-1")
     finally:
         os.umask(old)
     assert _mode(store.path) == 0o600
     assert _mode(store.path.parent) == 0o700
     assert store.access_token == "A1" and store.refresh_token == "R1"
     assert store.load()["access_expires_at"] > 0
-    assert TokenStore(tmp_path / "op", "http://b").access_token == "B1"
+    # another address of the same central: the same device, session and server
+    other = TokenStore(tmp_path / "op", "http://b")
+    other.check_server("srv-1")
+    assert other.load()["device_id"] == "d-1" and other.access_token == "A1"
     store.clear_tokens()
     assert store.access_token is None and store.operator == {"id": "o1"}
+    assert store.load()["device_id"] == "d-1" and store.load()["server_id"] == "srv-1"
     assert not [p for p in store.path.parent.iterdir() if ".tmp-" in p.name]
+
+
+def test_another_central_is_refused_not_forked(tmp_path):
+    store = TokenStore(tmp_path, "http://a")
+    store.save({"access_token": "A1", "device_id": "d-1"})
+    store.check_server("srv-1")
+    with pytest.raises(WrongServer) as err:
+        TokenStore(tmp_path, "http://elsewhere").check_server("srv-2")
+    assert "سرور مرکزی دیگری" in str(err.value) and "http://elsewhere" in str(err.value)
+    assert store.load()["server_id"] == "srv-1" and store.access_token == "A1"
+    store.check_server(None)  # an older server sends no id: taken on trust
+
+
+def test_the_per_url_token_file_of_older_versions_is_read(tmp_path):
+    (tmp_path / "tokens.json").write_bytes(orjson.dumps(
+        {"http://a": {"access_token": "A1", "device_id": "d-old", "operator": {"id": "o1"}}}))
+    store = TokenStore(tmp_path, "http://127.0.0.1:9999")  # another port: the only entry is ours
+    assert store.load()["device_id"] == "d-old" and store.access_token == "A1"
+    store.save({"access_token": "A2"})
+    data = orjson.loads((tmp_path / "tokens.json").read_bytes())
+    assert data["format"] == 2 and data["device_id"] == "d-old" and data["session"]["access_token"] == "A2"
 
 
 def test_damaged_token_file_means_logged_out(tmp_path):
