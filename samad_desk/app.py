@@ -427,6 +427,21 @@ class SamadDeskApp(OrderedKeys, App[int]):
             pass
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette with a Persian placeholder (laid out: its input has no bidi)."""
+        from textual.command import CommandPalette
+
+        from samad_desk.screens.rtl_compat import vis
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=vis("جستجوی فرمان…")))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        """None of Textual's English system commands (Keys, Maximize, Screenshot…) were
+        listed first in the palette: the desk's own Persian commands cover quitting and
+        themes («برنامه: خروج», «برنامه: پوسته»)."""
+        return iter(())
+
     # -- help
     def action_help(self) -> None:
         from samad_desk.screens.help_screen import HelpScreen

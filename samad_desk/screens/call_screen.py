@@ -84,10 +84,10 @@ class CallEntryScreen(DeskScreen):
     ]
 
     DEFAULT_CSS = """
-    CallEntryScreen { layers: base overlay; }
+    CallEntryScreen { layers: base overlay; overflow: hidden hidden; }
     #call-body { height: 1fr; }
     #call-form { width: 1fr; height: 1fr; }
-    #call-side { width: 35%; min-width: 28; max-width: 48; height: 1fr; }
+    #call-side { width: 35%; min-width: 22; max-width: 48; height: 1fr; }
     #call-top { height: 1; }
     #in-description { height: 3; }
     """
@@ -187,7 +187,7 @@ class CallEntryScreen(DeskScreen):
         was in progress here, so the timer starts again; a call being taken keeps its time."""
         if not self.tracking.shown and self.form().is_blank():
             self.started_at = time.time()
-            self._tick()
+        self._tick()  # shown at once, not at the next second's tick
 
     def _tick(self) -> None:
         elapsed = int(time.time() - self.started_at)

@@ -36,12 +36,16 @@ def _open(data_dir: Path, read_only: bool = False):
 _IMPORT_ACTION = {"cases": "register", "citizens": "edit_citizens"}
 
 
-def import_actor(kind: str) -> dict:
+def import_actor(kind: str) -> tuple[dict, Path | None]:
     """The actor of an import's ops: the operator logged in to the configured central
     server (from the operator directory), or the embedded default's local operator when
     no server is configured. Raises :class:`click.ClickException` (Persian, nothing
     saved yet) when the ops could only be refused by the server: nobody logged in, or a
-    role that may not register cases (citizens: may not edit citizens)."""
+    role that may not register cases (citizens: may not edit citizens).
+
+    Also the operator directory whose op-signing key signs the ops (as the desk signs
+    what it saves while logged in: the host may then push them after the operator left),
+    None without a server."""
     from samad_desk.domain.ops import make_actor
     from samad_desk.domain.permissions import may, may_edit_citizens
     from samad_desk.settings import SettingsError, load_settings
@@ -54,7 +58,7 @@ def import_actor(kind: str) -> dict:
     if not settings.server_url:
         from samad_desk.services import EMBEDDED_OPERATOR
 
-        return make_actor(EMBEDDED_OPERATOR)
+        return make_actor(EMBEDDED_OPERATOR), None
     entry = TokenStore(settings.operator_dir, settings.server_url).load() or {}
     operator = entry.get("operator") or {}
     if not (entry.get("access_token") or entry.get("refresh_token")) or not operator.get("id"):
@@ -75,7 +79,7 @@ def import_actor(kind: str) -> dict:
             f" اجازهٔ {what} ندارد و سرور این عملیات را رد می‌کند؛ با حساب اپراتور ۱۱۱ وارد شوید."
             " چیزی ثبت نشد."
         )
-    return make_actor(operator)
+    return make_actor(operator), settings.operator_dir
 
 
 @click.group("import")
@@ -87,8 +91,12 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
     from samad_desk.store import StoreError
     from samad_desk.store.importer import import_file
 
-    actor = import_actor(kind)  # before anything is opened: a refusal saves nothing
+    actor, operator_dir = import_actor(kind)  # before anything is opened: a refusal saves nothing
     store = _open(_data_dir(data_dir))
+    if operator_dir is not None:
+        from samad_desk.sync.op_keys import OpKeyFile
+
+        store.signer = OpKeyFile(operator_dir).sign
     if store.read_only:
         store.close()
         raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ ورود گروهی ممکن نیست.")

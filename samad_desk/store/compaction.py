@@ -43,6 +43,8 @@ from samad_desk.store.journal import AppendFile, encode, read_stream, scan_bytes
 
 #: acknowledged ops younger than this stay in the journal (the server's backup RPO)
 COMPACT_HORIZON_S = 14 * 24 * 3600.0
+#: the status log is rewritten only when that drops at least half of it plus this many lines
+STATUS_SLACK = 1000
 
 
 def segment_of(path: Path) -> int:
@@ -186,7 +188,8 @@ class CompactionMixin:
 
     def _compact_status(self) -> int:
         """Rewrite ``status.jsonl`` to the outcomes of ops still held (caller holds
-        ``status.lock``, and the in-memory status is up to date)."""
+        ``status.lock``, and the in-memory status is up to date); only when that at least
+        halves it (1,000 lines of slack). Returns the records written (0: left alone)."""
         from samad_desk.store.journal import STATUS_SCHEMA
 
         held = self._held_op_ids()
@@ -196,6 +199,12 @@ class CompactionMixin:
         records += [r for op_id, r in self._results.items() if op_id in held]
         records += [{"k": "dismiss", "op_id": op_id} for op_id in sorted(self._dismissed) if op_id in held]
         path = self.outbox / "status.jsonl"
+        try:
+            lines = path.read_bytes().count(b"\n")
+        except FileNotFoundError:
+            lines = 0
+        if lines < 2 * len(records) + STATUS_SLACK:
+            return 0  # not worth a rewrite (and every other process re-reading it)
         fileio.atomic_write(path, [encode(r) for r in records])
         fileio.IO.crash_point("compact_after_status")
         for op_id in [i for i in self._results if i not in held]:

@@ -1154,15 +1154,15 @@ class Store(CompactionMixin):
         if self.read_only or self.held_through(client_id) <= through:
             return 0
         rec = {"k": "lost", "client_id": client_id, "through": int(through), "at": _now_iso()}
+        before = {o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)}
         with self._lock:
-            before = {o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)}
             self._append_status([rec])
             ids = self._apply_status([rec])
             for path in self._segments(client_id):
                 recs, _ = read_stream(path, 0)
                 self._ingest_records(recs, client_id)
             self._restatus(ids)
-            n = len({o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)} - before)
+        n = len({o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)} - before)
         self._notify(StoreChange("status", op_ids=tuple(ids)))
         log.warning("client %s: server holds ops only through %s; %d ops pending again", client_id, through, n)
         return n

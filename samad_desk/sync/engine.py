@@ -143,6 +143,7 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         apply_batch: int = 20000,
         initial_snapshot: bool = True,
+        compact_interval: float | None = 24 * 3600.0,
     ) -> None:
         self.store = store
         self.client = client
@@ -156,6 +157,9 @@ class SyncEngine:
         self.clock = clock
         self.apply_batch = apply_batch
         self.initial_snapshot = initial_snapshot
+        #: fold acknowledged ops past the store's horizon this often (None: never; docs/store.md)
+        self.compact_interval = compact_interval
+        self._last_compaction: float | None = None
         self.state: str | None = None
         self.clock_offset_ms: int | None = None
         self.last_error: str | None = None
@@ -168,7 +172,7 @@ class SyncEngine:
         self.counters = {
             "rounds": 0, "failures": 0, "resets": 0, "resyncs": 0, "snapshots": 0, "probes": 0,
             "pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0,
-            "snapshot_pages": 0, "requeued": 0,
+            "snapshot_pages": 0, "requeued": 0, "compactions": 0,
         }
         #: the first download (snapshot) in progress or broken off; None when there is none
         self.download: DownloadProgress | None = None
@@ -306,7 +310,30 @@ class SyncEngine:
             if self._has_pending():
                 self._push_all()
             self.counters["rounds"] += 1
+            self._maybe_compact()
             return self._stats(ok=True, error=None)
+
+    def _maybe_compact(self) -> None:
+        """Housekeeping after a round that worked, at most once per ``compact_interval``
+        (the first round of a session included): acknowledged ops older than the store's
+        horizon fold into a checkpoint and the status log shrinks (docs/store.md
+        "Compaction"). A failure is logged, never a failed round."""
+        compact = getattr(self.store, "compact", None)
+        if compact is None or self.compact_interval is None or getattr(self.store, "read_only", True):
+            return
+        now = self.clock()
+        if self._last_compaction is not None and now - self._last_compaction < self.compact_interval:
+            return
+        self._last_compaction = now
+        try:
+            result = compact()
+        except Exception:  # housekeeping: the ops are safe either way
+            log.warning("compaction failed", exc_info=True)
+            return
+        self.counters["compactions"] += 1
+        if result.get("folded"):
+            log.info("compaction: %s ops folded, outbox %s -> %s bytes", result["folded"],
+                     result["bytes_before"], result["bytes_after"])
 
     def _adopt_client_no(self) -> None:
         """Tracking codes carry the client number the server assigned at login (domain.md)."""
@@ -526,7 +553,8 @@ class SyncEngine:
                 self.counters["snapshot_pages"] += 1
                 self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
 
-            if kept.finished_cursor() is not None and kept.finished_cursor() == self.store.cursor():
+            applied = kept.finished_cursor()
+            if applied is not None and applied == self.store.cursor():
                 kept.clear()  # applied already; the process died before deleting the pages
             self.download = kept.progress
             try:

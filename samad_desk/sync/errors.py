@@ -65,8 +65,11 @@ class WrongServer(Forbidden):
     directory belongs to: syncing with it would fork the journal under a new device."""
 
     def __init__(self, url: str, bound: str, seen: str) -> None:
+        def short(server_id: str) -> str:
+            return server_id.removeprefix("srv-")[:8]
+
         super().__init__(
-            f"سرور «{url}» سرور مرکزی دیگری است (شناسهٔ {seen[:8]}، نه {bound[:8]} که این میز کار با آن"
+            f"سرور «{url}» سرور مرکزی دیگری است (شناسهٔ {short(seen)}، نه {short(bound)} که این میز کار با آن"
             " همگام شده است)؛ برای جلوگیری از دوپاره شدن داده‌ها با آن همگام‌سازی نمی‌شود. اگر نشانی اشتباه"
             " است، نشانی سرور را درست کنید؛ برای کار با سرور دیگری پوشهٔ داده و پوشهٔ اپراتور جداگانه"
             " (SAMAD_DESK_DATA_DIR و SAMAD_DESK_OPERATOR_DIR) به کار ببرید."

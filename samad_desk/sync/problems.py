@@ -20,6 +20,7 @@ from samad_desk.sync.errors import (
     SyncError,
     TransientError,
     UpgradeRequired,
+    WrongServer,
 )
 
 KEPT = "عملیات ذخیره‌شده در این میز نگه داشته می‌شوند و از دست نمی‌روند."
@@ -33,6 +34,11 @@ ADVICE: dict[str, tuple[str, str]] = {
     "device": (
         "سرور ارسال از این دستگاه را نمی‌پذیرد؛ عملیات ارسال نمی‌شوند",
         "به مدیر سامانه خبر دهید تا دسترسی این دستگاه را بررسی کند؛ سپس با Shift+F5 دوباره تلاش کنید.",
+    ),
+    "server": (
+        "این نشانی سرور مرکزی دیگری است؛ عملیات ارسال نمی‌شوند",
+        "نشانی سرور (server_url) را به سرور مرکزی همیشگی برگردانید؛ برای کار با سرور دیگری پوشهٔ داده و"
+        " پوشهٔ اپراتور جداگانه به کار ببرید.",
     ),
     "upgrade": (
         "نسخه میز کار قدیمی است؛ عملیات ارسال نمی‌شوند",
@@ -86,6 +92,8 @@ def problem_of(exc: BaseException) -> SyncProblem | None:
     reason = str(exc)
     if isinstance(exc, AuthRequired):
         return SyncProblem("auth", reason)
+    if isinstance(exc, WrongServer):  # before Forbidden, of which it is one
+        return SyncProblem("server", reason)
     if isinstance(exc, Forbidden):
         return SyncProblem("device", reason)
     if isinstance(exc, UpgradeRequired):

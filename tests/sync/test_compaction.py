@@ -122,3 +122,19 @@ def test_compaction_killed_at_random_points_opens_with_the_same_entities(synced_
         assert again.returncode == 0, again.stderr
         assert _view(trial) == reference, f"compacted again after a kill at {k}"
         assert check_data_dir(trial)[0] == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_engine_compacts_once_a_day_after_a_round_that_worked(central, desk_factory):
+    import time
+
+    desk = desk_factory("agent", "agent1", central.url)  # its first round compacted already
+    assert desk.engine.counters["compactions"] == 1
+    desk.register_call(random.Random(1))
+    desk.sync_until_quiet()
+    assert desk.engine.counters["compactions"] == 1
+    desk.engine.clock = lambda: time.time() + 25 * 3600
+    assert desk.sync()["ok"] and desk.engine.counters["compactions"] == 2
+    desk.engine.compact_interval = None
+    desk.engine.clock = lambda: time.time() + 50 * 3600
+    assert desk.sync()["ok"] and desk.engine.counters["compactions"] == 2

@@ -114,6 +114,8 @@ def test_killed_import_rerun_then_sync_every_row_exactly_once(cli, central, prox
     assert again.exit_code == 0, again.output
     assert _number(r"([۰-۹٬]+) سطر در اجرای پیشین", again.output.replace("٬", "")) == before
     assert _number(r"([۰-۹]+) پرونده از", again.output.replace("٬", "")) == n - before
+    with Store.open(paths.data_dir()) as store:  # signed with the importer's login key, as the desk signs
+        assert all(o.get("sig") for o in store.pending_ops(limit=10**6))
     third = cli("import", "cases", str(f))
     assert _number(r"([۰-۹]+) سطر در اجرای پیشین", third.output.replace("٬", "")) == n
     assert _number(r"([۰-۹]+) پرونده از", third.output.replace("٬", "")) == 0

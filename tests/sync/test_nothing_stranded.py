@@ -131,6 +131,7 @@ def test_nothing_saved_is_stranded(central, desk_factory, proxy_to, tmp_path):
     registered = {r["op_id"] for r in on_server.values() if r["status"] == "applied"}
     assert {op["op_id"] for op in desk.saved} <= registered
     proxy.chaos(SEED + 1, RATES)
-    fresh = desk_factory("fresh", "agent1", proxy.url, initial_sync=False, timeout=2.0)
+    fresh = desk_factory("fresh", "agent1", central.url, initial_sync=False, timeout=2.0)
+    fresh.point_at(proxy.url)  # logged in; everything it pulls goes through the faults
     _sync_until(fresh, lambda: fresh.sync()["ok"])
     assert set(case_ids) | imported <= {c["id"] for c in fresh.cases()}

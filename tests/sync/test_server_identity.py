@@ -108,6 +108,7 @@ def test_another_central_is_refused_and_nothing_forks(central_factory, desk_fact
     reach(desk, second.url, login=False)
     stats = desk.sync()
     assert not stats["ok"] and "سرور مرکزی دیگری" in stats["error"]
+    assert desk.engine.problem is not None and desk.engine.problem.kind == "server"  # its own banner
     assert len(desk.store.pending_ops(limit=100)) == queued  # kept for the right central
     assert _devices(second.db_url) == 0  # no device made there, nothing pushed
     reach(desk, first.url, login=False)

@@ -45,3 +45,16 @@ async def test_birth_date_placeholder_does_not_look_like_a_value(make_app) -> No
         await settle(pilot)
         placeholder = app.screen.input("birth_date").placeholder
         assert "۱۳۶۵/۰۴/۱۲" in placeholder and not re.fullmatch(r"[\d۰-۹/]+", placeholder)
+
+
+async def test_call_screen_at_60x20_uses_the_whole_width(make_app) -> None:
+    """Seen in the 60×20 screenshots: the hidden tracking panel (21 rows) made the whole
+    screen scroll, and its scrollbar took the two rightmost columns of every row."""
+    from desk_ui_helpers import screen_text
+
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert not app.screen.show_vertical_scrollbar
+        header = screen_text(app).split("\n")[0]
+        assert header[-1] != " "

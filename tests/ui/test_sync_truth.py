@@ -255,3 +255,35 @@ async def test_status_bar_shows_how_far_the_first_download_got(make_app) -> None
         app.post_message(SyncFinished({"last_success": "2026-12-06T09:00:00Z"}))
         await settle(pilot)
         assert "دریافت نخست" not in status_line(app)
+
+
+async def test_a_restarted_demo_goes_on_syncing(settings, tmp_path) -> None:
+    """Finding 2: ``samad-desk demo --dir D`` restarted (a new server port, a new login)
+    logged in as a new device and every push got 403 while the bar said online. Two runs
+    of the demo's own parts on one directory: both calls reach the server, and nothing is
+    refused."""
+    from samad_desk.demo_mode import demo_login, demo_server
+    from samad_desk.launch import make_app
+
+    directory = tmp_path / "demo"
+    directory.mkdir()
+    for run in (1, 2):
+        server = demo_server(directory, cases=0).start()
+        try:
+            demo = replace(settings, server_url=server.url, data_dir=directory / "desk-data",
+                           operator_dir=directory / "desk-operator", sync_interval=1.0)
+            demo_login(demo, "agent1", "agent1")
+            app = make_app(demo)
+            store = app.store
+            try:
+                async with app.run_test(size=(80, 24), notifications=True) as pilot:
+                    await started(pilot, app)
+                    app._test_calls = run * 10
+                    await save_call(pilot, app)
+                    await wait_until(pilot, lambda s=store: s.stats()["pending"] == 0)
+                    assert app.status.connection == "online" and app.status.problem is None
+                    assert store.stats()["attention"] == 0
+            finally:
+                store.close()
+        finally:
+            server.stop()
