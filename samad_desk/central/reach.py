@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from samad_desk.central.entities import Repo
+from samad_desk.domain.ids import is_safe_id
 from samad_desk.domain.permissions import (
     MSG_AGENCY_OUT_OF_REACH,
     MSG_NID_OUT_OF_REACH,
@@ -25,11 +26,10 @@ FORBIDDEN = "forbidden"
 
 
 def _ids(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
+    """The plausible ids in ``value`` (one or a list). Anything else (NUL, controls, not a
+    string) never reaches the database: the reducer rejects it as ``invalid_payload``."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if is_safe_id(v)]
 
 
 def case_in_reach(actor: dict, row: Any) -> bool:
@@ -56,7 +56,7 @@ def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
             # and need no parse)
             merged = row.data is not None and '"merged_into":null' not in row.data
             nxt = (repo.get("citizen", row.id) or {}).get("merged_into") if merged else None
-            row = repo.row("citizen", nxt) if isinstance(nxt, str) else None
+            row = repo.row("citizen", nxt) if is_safe_id(nxt) else None
             hops += 1
     return True
 
@@ -80,12 +80,12 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
     eid = op.get("entity_id")
     payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
     if kind.startswith("case."):
-        row = repo.row("case", eid) if isinstance(eid, str) else None
+        row = repo.row("case", eid) if is_safe_id(eid) else None
         if row is not None and not row.deleted and not case_in_reach(actor, row):
             return FORBIDDEN, MSG_OUT_OF_REACH
         if kind == "case.register" and not _citizens_in_reach(repo, actor, _ids(payload.get("citizen_id"))):
             return FORBIDDEN, MSG_OUT_OF_REACH
-        if kind == "case.refer" and isinstance(payload.get("agency_id"), str):
+        if kind == "case.refer" and is_safe_id(payload.get("agency_id")):
             agency = repo.row("agency", payload["agency_id"])
             if agency is not None and not may_refer_to(actor, agency.province):
                 return FORBIDDEN, MSG_AGENCY_OUT_OF_REACH
@@ -109,7 +109,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
             ids.append(holder["id"])
     elif kind == "citizen.unmerge":
         merge_op = payload.get("merge_op_id")
-        ev = repo.get("event", event_id_for(merge_op)) if isinstance(merge_op, str) else None
+        ev = repo.get("event", event_id_for(merge_op)) if is_safe_id(merge_op, 100) else None
         data = (ev or {}).get("data") or {}
         ids = _ids(data.get("survivor_id")) + _ids(data.get("merged_ids"))
     elif kind == "citizen.distinct":
