@@ -19,7 +19,6 @@ import pytest
 from desk_ui_helpers import settle, type_text
 
 from samad_desk.domain import ops as O
-from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.services import CallForm
 from samad_desk.store import Store
@@ -84,8 +83,11 @@ def online_app(settings: Any, url: str, username: str, *, interval: float = 1.0)
 
 
 async def ready(pilot: Any, app: Any) -> FollowupScreen:
-    """Logged in, first sync done (agencies pulled), on the follow-up screen."""
-    await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+    """Logged in, first sync done (agencies pulled), on the follow-up screen (from the
+    role's start screen: the call form for an agent, the cartable for an officer)."""
+    from samad_desk.screens.base import DeskScreen
+
+    await wait_until(pilot, lambda: isinstance(app.screen, DeskScreen))
     await wait_until(pilot, lambda: app.status.connection == "online")
     await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
     await pilot.press("f7")
