@@ -19,7 +19,6 @@ import pytest
 from desk_ui_helpers import settle, type_text
 
 from samad_desk.domain import ops as O
-from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.services import CallForm
 from samad_desk.store import Store
@@ -84,8 +83,11 @@ def online_app(settings: Any, url: str, username: str, *, interval: float = 1.0)
 
 
 async def ready(pilot: Any, app: Any) -> FollowupScreen:
-    """Logged in, first sync done (agencies pulled), on the follow-up screen."""
-    await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+    """Logged in, first sync done (agencies pulled), on the follow-up screen. (An officer
+    starts on the cartable, an agent on the call form: issue 12, finding 8.)"""
+    from samad_desk.app import start_mode
+
+    await wait_until(pilot, lambda: app.services is not None and app.current_mode == start_mode(app.operator))
     await wait_until(pilot, lambda: app.status.connection == "online")
     await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
     await pilot.press("f7")
