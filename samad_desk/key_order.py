@@ -49,6 +49,7 @@ class OrderedKeys:
 
     _keys_waiting: deque[events.Event]
     _key_in_hand = False
+    _settling: asyncio.Task[None] | None = None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -67,8 +68,8 @@ class OrderedKeys:
             await super().on_event(event)  # type: ignore[misc]
         finally:
             # (a task of its own: the app must go on processing its queue meanwhile, where
-            # the key comes back to run its binding)
-            asyncio.get_running_loop().create_task(self._settle())
+            # the key comes back to run its binding; kept referenced until it is done)
+            self._settling = asyncio.get_running_loop().create_task(self._settle())
 
     async def _settle(self) -> None:
         try:

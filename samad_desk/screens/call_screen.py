@@ -62,6 +62,7 @@ from samad_desk.services import (
 )
 from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import format_jalali
+from samad_desk.text.normalize import name_key
 
 TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
 CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
@@ -310,12 +311,17 @@ class CallEntryScreen(DeskScreen):
         self.focus_next()
 
     def _load_registered(self) -> bool:
-        """The typed ID is a registered citizen's and no citizen is chosen: choose it."""
+        """The typed ID is a registered citizen's and no citizen is chosen: choose it
+        (not over names already typed that differ: those are kept, and F2 asks)."""
         if self.citizen_id or self.no_national_id:
             return False
         citizen = self.services.registered_citizen(str(self.input("national_id").value))
         if citizen is None:
             return False
+        for name in ("first_name", "last_name"):
+            typed = str(self.input(name).value).strip()
+            if typed and name_key(typed) != name_key(citizen.get(name) or ""):
+                return False
         self.choose_citizen(citizen)
         return True
 

@@ -232,3 +232,41 @@ def test_a_look_alike_needs_this_is_another_person(tmux, settings, demo_citizen)
     case, citizen = _saved_case(settings)
     assert citizen["id"] != c["id"] and citizen["national_id"] == NEW_NID
     assert _citizen(settings, c["id"])["national_id"] == c["national_id"]
+
+
+# ---------------------------------------------------------------- on a real central server
+
+def test_a_burst_call_with_a_pasted_description_reaches_the_server_once(tmux, settings, tmp_path) -> None:
+    """``samad-desk run --server URL`` against a real central server process: a whole call
+    in one burst, the description a real bracketed paste with escapes; after the desk has
+    pushed it, another desk pulls the case from the server: the text is there once, clean."""
+    from dataclasses import replace
+
+    from samad_desk.central.process import sqlite_url, start_server
+    from samad_desk.demo_mode import demo_login
+    from tests.support.desks import Desk
+
+    with start_server(sqlite_url(tmp_path / "central"), seed_demo=True) as srv:
+        demo_login(replace(settings, server_url=srv.url), "agent1", "agent1")  # a saved session
+        tmux.start_desk("run", "--server", srv.url)
+        tmux.wait_for(shows("برخط"), "the desk online")
+        tmux.burst(f"={NEW_NID}", "Enter", "=علی", "Enter", "=رضایی", "Enter", *CALL_AFTER_NAMES)
+        tmux.paste("آب \x1b[31mمحله\x1b[0m سه روز است\nقطع است")
+        tmux.key("F2")
+        rows = tmux.wait_for(_tracking_shown, "the tracking code")
+        digits = "".join(ch for ch in next(r for r in rows if "││" in r) if "۰" <= ch <= "۹")
+        tmux.key("Enter")
+        tmux.wait_for(lambda r: shows("در صف: ۰")(r) and shows("برخط")(r), "the call pushed")
+        tmux.quit_desk()
+        from samad_desk.text.digits import to_ascii_digits
+
+        reader = Desk(tmp_path / "reader", srv.url, "agent1")
+        try:
+            reader.sync()
+            case = reader.store.case_by_tracking_code(to_ascii_digits(digits))
+            assert case is not None, digits
+            assert case["description"] == "آب محله سه روز است\nقطع است"
+            citizen = reader.store.get("citizen", case["citizen_id"])
+            assert (citizen["first_name"], citizen["last_name"]) == ("علی", "رضایی")
+        finally:
+            reader.close()

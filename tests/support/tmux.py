@@ -50,9 +50,9 @@ class Tmux:
         self("send-keys", "-t", self.target, "-l", text)
 
     def key(self, *keys: str) -> None:
+        # no pause between keys: the desk handles keys in order at any speed (key_order.py)
         for k in keys:
             self("send-keys", "-t", self.target, k)
-            time.sleep(0.05)
 
     def burst(self, *steps: str) -> None:
         """Keys and texts with no pause between them: each step is a tmux key name
