@@ -127,7 +127,9 @@ class CallEntryScreen(DeskScreen):
                 yield FieldRow(
                     "birth_date",
                     FIELD_LABELS["birth_date"],
-                    LtrInput(id="in-birth_date", placeholder="مثلاً ۱۳۶۵/۰۴/۱۲"),
+                    # an example, not a value; no tanween («مثلاً»): a combining mark is a
+                    # character of its own in a terminal's row, and rows must fit 80
+                    LtrInput(id="in-birth_date", placeholder="مثلا ۱۳۶۵/۰۴/۱۲"),
                 )
                 yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="in-mobile"))
                 yield ChoiceField("city", FIELD_LABELS["city"], s.cities)

@@ -83,11 +83,11 @@ def online_app(settings: Any, url: str, username: str, *, interval: float = 1.0)
 
 
 async def ready(pilot: Any, app: Any) -> FollowupScreen:
-    """Logged in, first sync done (agencies pulled), on the follow-up screen (from the
-    role's start screen: the call form for an agent, the cartable for an officer)."""
-    from samad_desk.screens.base import DeskScreen
+    """Logged in, first sync done (agencies pulled), on the follow-up screen. (An officer
+    starts on the cartable, an agent on the call form: issue 12, finding 8.)"""
+    from samad_desk.app import start_mode
 
-    await wait_until(pilot, lambda: isinstance(app.screen, DeskScreen))
+    await wait_until(pilot, lambda: app.services is not None and app.current_mode == start_mode(app.operator))
     await wait_until(pilot, lambda: app.status.connection == "online")
     await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
     await pilot.press("f7")
