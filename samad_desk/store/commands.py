@@ -104,7 +104,8 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
 
     def progress(rep) -> None:
         # printed right after each batch's fsync: it never claims a row that is not saved
-        msg = (f"{_fa(rep.total)} سطر خوانده شد، {_fa(rep.saved)} ثبت شد (تا سطر {_fa(rep.saved_upto)})،"
+        upto = f" (تا سطر {_fa(rep.saved_upto)})" if rep.saved else ""
+        msg = (f"{_fa(rep.total)} سطر خوانده شد، {_fa(rep.saved)} ثبت شد{upto}،"
                f" {_fa(rep.skipped)} پیش‌تر ثبت شده بود، {_fa(len(rep.errors))} رد شد")
         click.echo(("\r" + msg) if tty else msg, err=True, nl=not tty)
 

@@ -23,6 +23,11 @@ def _import(f, kind: str = "cases") -> str:
     return r.output
 
 
+def _import_progress(f, rows: list[str]) -> str:
+    f.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return _import(f)
+
+
 def _count(kind: str) -> int:
     with Store.open(paths.data_dir()) as s:
         return sum(1 for o in s.pending_ops(limit=10_000) if o["type"] == kind)
@@ -40,6 +45,9 @@ def test_a_rerun_of_the_same_file_saves_nothing_again(tmp_path):
     again = _import(f)
     assert "۰ پرونده از ۵ سطر ثبت شد" in again and "۵ سطر در اجرای پیشین" in again
     assert _count("case.register") == 5 and _count("citizen.upsert") == 5
+    # the progress line names the last saved line only when a row was saved («تا سطر ۰» read as a fault)
+    assert "(تا سطر" not in again
+    assert "(تا سطر" in _import_progress(f.with_name("other.csv"), _rows(random.Random(2), 2, source=False))
 
 
 def test_source_id_keeps_a_row_whose_cells_changed(tmp_path):
