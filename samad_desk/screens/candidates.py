@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from samad_desk.screens.rtl_options import option_text_width
 from samad_desk.services import Candidate
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
@@ -44,7 +45,7 @@ class CandidateList(OptionList):
     ]
 
     DEFAULT_CSS = """
-    CandidateList { height: 1fr; border: none; }
+    CandidateList { height: 1fr; border: none; scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     """
 
     @dataclass
@@ -62,7 +63,7 @@ class CandidateList(OptionList):
     def _lay_out(self, highlight: int | None) -> None:
         """Each candidate's lines wrapped (not cut: the reasons were) for the list's width."""
         self.clear_options()
-        width = max(10, self.scrollable_content_region.width or 26)
+        width = self._row_width()
         self._laid_out_for = width
         for i, c in enumerate(self.candidates):
             lines = [row.rstrip() for line in candidate_lines(c) for row in rtl.layout(line, width)]
@@ -72,8 +73,13 @@ class CandidateList(OptionList):
         if highlight is not None and self.candidates:
             self.highlighted = min(highlight, self.option_count - 1)
 
+    def _row_width(self) -> int:
+        """The scrollbar's gutter is kept whether or not the scrollbar shows, so a long list
+        does not narrow rows already laid out."""
+        return option_text_width(self, 26)
+
     def on_resize(self, event: events.Resize) -> None:
-        if self.candidates and self.scrollable_content_region.width != getattr(self, "_laid_out_for", 0):
+        if self.candidates and self._row_width() != getattr(self, "_laid_out_for", 0):
             self._lay_out(self.highlighted)
 
     @property

@@ -20,6 +20,14 @@ from samad_desk.screens.rtl_compat import vis
 FALLBACK_WIDTH = 76
 
 
+def option_text_width(options: OptionList, fallback: int) -> int:
+    """Cells an option's text may take: inside the list's padding and scrollbar and the
+    option's own padding. A row laid out any wider is wrapped again by the list, and a
+    right-to-left row wrapped after layout puts its first word alone on the next row."""
+    option_padding = options.get_component_styles("option-list--option").padding.width
+    return max(10, (options.scrollable_content_region.width or fallback) - option_padding)
+
+
 class RtlOptionList(OptionList):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,7 +36,7 @@ class RtlOptionList(OptionList):
 
     def row_width(self) -> int:
         """Cells available to a row's text (inside the list's padding and scrollbar)."""
-        return max(10, self.scrollable_content_region.width or FALLBACK_WIDTH)
+        return option_text_width(self, FALLBACK_WIDTH)
 
     def set_rows(self, rows: list[tuple[str, str | None]]) -> None:
         """``[(logical text, option id)]``; the first row is highlighted."""
