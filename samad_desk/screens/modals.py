@@ -50,6 +50,10 @@ class _Dialog(ModalScreen[Any]):
     def text(self) -> str:
         return "\n".join(label_text(w) for w in self.query(RText))
 
+    def action_choose(self, value: Any) -> None:
+        """Every dialog's bindings answer with ``choose(value)``: close with that value."""
+        self.dismiss(value)
+
 
 #: the tracking panel's first line after a new case
 SAVED_TITLE = "پرونده ثبت شد. کد رهگیری را برای شهروند بخوانید:"
@@ -151,8 +155,6 @@ class FollowupOfferModal(_Dialog):
             yield RText("تماس را پیگیری همان پرونده ثبت کنیم؟")
             yield RText("F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم")
 
-    def action_choose(self, value: str | None) -> None:
-        self.dismiss(value)
 
 
 class DraftModal(_Dialog):
@@ -173,8 +175,6 @@ class DraftModal(_Dialog):
             yield RText(self.summary)
             yield RText("Enter: ادامه همان تماس   Esc: کنار گذاشتن")
 
-    def action_choose(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 class ConfirmModal(_Dialog):
@@ -192,8 +192,6 @@ class ConfirmModal(_Dialog):
             yield RText(self.question)
             yield RText("Enter: بله   Esc: نه")
 
-    def action_choose(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 class CitizenDecisionModal(_Dialog):
@@ -231,5 +229,3 @@ class CitizenDecisionModal(_Dialog):
                 yield RText("آیا تماس‌گیرنده شخص دیگری است؟")
                 yield RText("F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند")
 
-    def action_choose(self, value: bool) -> None:
-        self.dismiss(value)
