@@ -23,11 +23,11 @@ from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
 from samad_desk.reports.cartable import jalali_text
-from samad_desk.screens.case_modals import ActionForm, FormField
-from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
+from samad_desk.screens.modals import ActionForm, FormField
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.chrome import BottomBars, DeskHeader, key_label
 
 #: action -> (binding key, Persian label on the key bar)
 ACTION_KEYS: dict[str, str] = {

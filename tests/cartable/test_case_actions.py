@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from cartable_helpers import NOW, POWER, WATER, pending, settle
 
-from samad_desk.screens.case_modals import ActionForm
 from samad_desk.screens.case_screen import CaseScreen
+from samad_desk.screens.modals import ActionForm
 from tests.support.pilot import toasts, type_text
 
 

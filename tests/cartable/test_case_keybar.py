@@ -8,13 +8,11 @@ from datetime import timedelta
 from cartable_helpers import NOW, WATER, settle
 from test_case_actions import open_case, refused
 
-from samad_desk.screens.chrome import KeyBar
+from samad_desk.widgets.chrome import KeyBar
 
 
 def key_bar(screen) -> str:
-    from samad_desk.screens.rtl_compat import label_text
-
-    return label_text(screen.query_one(KeyBar).query_one("#keybar-text"))
+    return screen.query_one(KeyBar).query_one("#keybar-text").text
 
 
 async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:

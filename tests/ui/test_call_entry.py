@@ -8,10 +8,10 @@ from desk_ui_helpers import GOOD, choose_citizen, screen_text, settle, type_text
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.call_screen import CallEntryScreen
-from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.services import CallForm
 from samad_desk.text.digits import to_persian_digits
+from samad_desk.widgets.form import CandidateList
 
 NID = "0012345679"
 MISTYPED = "0012345678"  # last digit wrong: invalid check digit, one edit from NID
@@ -82,7 +82,7 @@ async def test_new_citizen_call(make_app, store) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CallEntryScreen)
         assert app.screen.form().is_blank()
-        from samad_desk.screens.chrome import StatusBar
+        from samad_desk.widgets.chrome import StatusBar
 
         assert "۳" in app.screen.query_one(StatusBar).text
 

@@ -7,7 +7,7 @@ import pytest
 from desk_ui_helpers import settle, type_text
 from test_call_entry import MISTYPED, _existing
 
-from samad_desk.screens.candidates import CandidateList, candidate_lines
+from samad_desk.widgets.form import CandidateList, candidate_lines
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

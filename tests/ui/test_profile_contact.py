@@ -10,7 +10,8 @@ from test_call_entry import NID, _existing
 from samad_desk.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
-from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
+from samad_desk.screens.details_history_screen import DetailsHistoryScreen
+from samad_desk.screens.modals import ContactEditModal
 from samad_desk.screens.profile_screen import ProfileScreen
 from samad_desk.text.digits import fa
 
@@ -34,7 +35,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         await pilot.press("f2")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, ContactEditScreen)
+        assert isinstance(dialog, ContactEditModal)
         assert app.focused is dialog.query_one("#in-mobile")
         await _clear(pilot)
         await type_text(pilot, "09351112233")

@@ -19,7 +19,7 @@ from test_server_sync import wait_until
 
 from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
-from samad_desk.screens.chrome import StatusBar, SyncBanner
+from samad_desk.widgets.chrome import StatusBar, SyncBanner
 from tests.support.pilot import toasts
 from tests.sync.faultproxy import FaultProxy
 

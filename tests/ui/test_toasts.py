@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from desk_ui_helpers import settle
 
-from samad_desk.screens.chrome import KeyBar
+from samad_desk.widgets.chrome import KeyBar
 
 LONG = "همگام‌سازی آغاز شد. این یک پیام بلندتر است که باید در چند سطر شکسته شود تا دیده شود."
 
