@@ -8,9 +8,9 @@ import asyncio
 
 from merge_helpers import PERSON_A, SIBLING_1, seed_ops, settle
 
-from samad_desk.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from samad_desk.services.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.text.digits import fa
 
 

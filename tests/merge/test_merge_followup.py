@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from merge_helpers import AGENT, PERSON_A, PERSON_B, SUPERVISOR, seed_snapshot
 
-from samad_desk.merge_service import MergeService
 from samad_desk.services import CallForm, DeskServices
+from samad_desk.services.merges import MergeService
 
 
 def test_followup_by_national_id_lists_the_cases_of_the_merged_profile(store, settings) -> None:

@@ -18,7 +18,7 @@ from merge_helpers import (
     settle,
 )
 
-from samad_desk.merge_service import MergeRefused, MergeService
+from samad_desk.services.merges import MergeRefused, MergeService
 from tests.support.pilot import toasts, type_text
 
 PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}

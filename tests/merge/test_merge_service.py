@@ -18,7 +18,7 @@ from merge_helpers import (
 )
 
 from samad_desk.domain.reducer import event_id_for
-from samad_desk.merge_service import MergeError, MergeService
+from samad_desk.services.merges import MergeError, MergeService
 
 PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
 CASES = {"a": 1, "b": 2, "s1": 1}

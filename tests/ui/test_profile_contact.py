@@ -7,11 +7,11 @@ from __future__ import annotations
 from desk_ui_helpers import open_profile, settle, type_text
 from test_call_entry import NID, _existing
 
-from samad_desk.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
 from samad_desk.screens.profile_screen import ProfileScreen
+from samad_desk.services.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.text.digits import fa
 
 
