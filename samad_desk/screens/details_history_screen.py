@@ -1,5 +1,5 @@
 """Every change of a citizen's details (F4 on the profile). The history lives in
-:mod:`samad_desk.citizen_details`; this screen only shows it."""
+:mod:`samad_desk.services.citizen_details`; this screen only shows it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from samad_desk.citizen_details import ContactDetails, DetailChange
 from samad_desk.domain.models import CONTACT_FIELDS
+from samad_desk.services.citizen_details import ContactDetails, DetailChange
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.chrome import BottomBars, DeskHeader
 from samad_desk.widgets.rtl_options import RtlOptionList

@@ -23,9 +23,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import MergeService, citizen_title, error_text
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.modals import ConfirmModal, MergePickModal
+from samad_desk.services.merges import MergeService, citizen_title, error_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.chrome import BottomBars, DeskHeader

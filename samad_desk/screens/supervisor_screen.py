@@ -19,10 +19,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import ActionRefused, CaseActions, SupervisorData, refusal_text
 from samad_desk.domain.models import CaseState
 from samad_desk.reports import AgencyStats, DeadlineCue, bar
 from samad_desk.screens.case_live import LiveStoreScreen
+from samad_desk.services.case_actions import (
+    ActionRefused,
+    CaseActions,
+    SupervisorData,
+    refusal_text,
+)
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.cases import CaseTable, ChartView, Col

@@ -12,8 +12,8 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
-from samad_desk.citizen_details import display_value
-from samad_desk.merge_service import MERGE_FIELDS, MergeService, citizen_title
+from samad_desk.services.citizen_details import display_value
+from samad_desk.services.merges import MERGE_FIELDS, MergeService, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.visual import visual_line
 

@@ -1,5 +1,5 @@
 """F2 on the profile: edit the citizen's contact details. The rules live in
-:mod:`samad_desk.citizen_details`; this dialog only shows and collects."""
+:mod:`samad_desk.services.citizen_details`; this dialog only shows and collects."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 
-from samad_desk.citizen_details import (
+from samad_desk.domain.models import CONTACT_FIELDS
+from samad_desk.screens.modals.dialog import Dialog
+from samad_desk.services.citizen_details import (
     FIELD_LABELS,
     ContactDetails,
     DetailsError,
     DetailsInvalid,
 )
-from samad_desk.domain.models import CONTACT_FIELDS
-from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.widgets import LandlineInput, PhoneInput, PostalCodeInput, RTLInput, RTLStatic
 from samad_desk.widgets.form import FieldRow
 

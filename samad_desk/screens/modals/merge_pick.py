@@ -12,9 +12,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from samad_desk.citizen_details import display_value
-from samad_desk.merge_service import MergeService, citizen_title
 from samad_desk.screens.modals.dialog import Dialog
+from samad_desk.services.citizen_details import display_value
+from samad_desk.services.merges import MergeService, citizen_title
 from samad_desk.text.visual import visual_line
 from samad_desk.widgets import RTLStatic
 
