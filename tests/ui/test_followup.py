@@ -8,7 +8,7 @@ from test_call_entry import NID, _existing
 from samad_desk.domain import ops as domain_ops
 from samad_desk.screens.attention_screen import AttentionScreen
 from samad_desk.screens.followup_screen import FollowupScreen
-from samad_desk.services import DeskServices
+from samad_desk.services import DeskServices, open_session
 from samad_desk.text.digits import fa
 
 OFFICER = {"id": "op-water1", "username": "water1", "name": "رضا عباسی", "role": "officer",
@@ -16,7 +16,7 @@ OFFICER = {"id": "op-water1", "username": "water1", "name": "رضا عباسی",
 
 
 def answer(store, settings, case_id: str) -> None:
-    officer = DeskServices(store, OFFICER, settings=settings)
+    officer = DeskServices(open_session(store, OFFICER, settings=settings))
     case = store.get("case", case_id)
     store.save([domain_ops.case_answer(case, "لوله اصلی تعمیر شد و آب وصل است.", officer.actor)])
 
