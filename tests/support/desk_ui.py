@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
-from samad_desk.services import CallForm, DeskServices
+from samad_desk.services import CallForm, DeskServices, open_session
 
 NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
 
@@ -126,7 +126,7 @@ OFFICER = {"id": "op-water1", "username": "water1", "name": "رضا عباسی",
 
 
 def answer(store, settings, case_id: str) -> None:
-    officer = DeskServices(store, OFFICER, settings=settings)
+    officer = DeskServices(open_session(store, OFFICER, settings=settings))
     case = store.get("case", case_id)
     store.save([domain_ops.case_answer(case, "لوله اصلی تعمیر شد و آب وصل است.", officer.actor)])
 
