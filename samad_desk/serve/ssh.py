@@ -14,11 +14,10 @@ import contextlib
 import logging
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 with warnings.catch_warnings():  # asyncssh still loads DSA support: not ours to use
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -30,8 +29,21 @@ from samad_desk.serve.pty_desk import PtyDesk
 
 log = logging.getLogger("samad_desk.serve")
 
-NO_PTY = "این خدمت فقط میز کار سامد را در یک پایانه باز می‌کند؛ با ssh -t وصل شوید.\r\n"
-IDLE = "\r\nنشست به سبب بی‌کاری بسته شد.\r\n"
+NO_PTY = "این خدمت فقط میز کار سامد را در یک پایانه باز می‌کند؛ با ssh -t وصل شوید."
+IDLE = "نشست به سبب بی‌کاری بسته شد."
+#: what a desk ended by the server may have left on in the client's terminal: the
+#: alternate screen, mouse reports, bracketed paste, a hidden cursor, explicit BiDi mode
+TERMINAL_RESET = (b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
+                  b"\x1b[?2004l\x1b[?25h\x1b[0m\x1b[8h")
+
+
+def persian_line(text: str, rtl_mode: str) -> bytes:
+    """A Persian message the server writes to the client itself (outside the desk): shaped
+    and in visual order unless the client's terminal lays out BiDi itself."""
+    from samad_desk.text import rtl
+
+    line = text if rtl_mode == "terminal" else rtl.layout_line(text, mode="visual").visual.strip()
+    return ("\r\n" + line + "\r\n").encode()
 
 
 @dataclass
@@ -107,6 +119,8 @@ class _Connection(asyncssh.SSHServer):
         self._refused_keys: set[str] = set()
         self._idle: asyncio.TimerHandle | None = None
         self._ended = False
+        #: set once the login is done (a key login finishes after asyncssh opened the session)
+        self.ready = asyncio.Event()
 
     # --- connection ----------------------------------------------------------------
     def connection_made(self, conn: Any) -> None:
@@ -142,6 +156,8 @@ class _Connection(asyncssh.SSHServer):
             self._idle.cancel()
         if self.session is not None:
             await self.session.close(IDLE if reason == "idle" else None)
+            with contextlib.suppress(Exception):  # the last words reach the client first
+                await asyncio.wait_for(self.session.chan.wait_closed(), 3)
         if self.conn is not None:
             self.conn.close()
         if self.counted:
@@ -159,6 +175,7 @@ class _Connection(asyncssh.SSHServer):
     # --- authentication ----------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
         self.username = username
+        self.touch()
         return True
 
     def password_auth_supported(self) -> bool:
@@ -195,24 +212,37 @@ class _Connection(asyncssh.SSHServer):
         return False
 
     async def auth_completed(self) -> None:
-        if self.method == "password":
+        try:
+            await self._finish_key_login()
+        finally:
+            self.ready.set()
+
+    async def _finish_key_login(self) -> None:
+        """A key login is counted and logged here; the desk's session at the central is
+        opened only when a desk starts (:meth:`open_desk_session`): a connection that
+        only asks for something refused never holds tokens."""
+        if self.method == "password" or self.key_fp is None:
             return
-        username = self.username or ""
-        why = self.server.limits.acquire(username)
+        why = self.server.limits.acquire(self.username or "")
         if why:
             self.refusal = why
             self.refuse("limit", method="publickey", fingerprint=self.key_fp)
             return
-        try:
-            self.operator = await asyncio.to_thread(self.server.logins.login_key, username, self.key_fp)
-        except LoginRefused as exc:  # revoked between the key check and now
-            self.server.limits.release(username)
-            self.refusal = exc.message + "\r\n"
-            self.refuse(exc.reason, method="publickey", fingerprint=self.key_fp)
-            return
         self.counted, self.method = True, "publickey"
-        _event("ssh login", username=username, ip=self.ip, method="publickey", fingerprint=self.key_fp,
-               operator=self.operator.get("id"), role=self.operator.get("role"), client=self.client_version)
+        _event("ssh login", username=self.username, ip=self.ip, method="publickey",
+               fingerprint=self.key_fp, client=self.client_version)
+
+    async def open_desk_session(self) -> str | None:
+        """Log the desk in (a key login; a password login already is); the Persian
+        reason when it cannot be."""
+        if self.method != "publickey" or self.operator is not None:
+            return None
+        try:
+            self.operator = await asyncio.to_thread(self.server.logins.login_key, self.username, self.key_fp)
+        except LoginRefused as exc:  # revoked, or the operator deactivated, since the key check
+            self.refuse(exc.reason, method="publickey", fingerprint=self.key_fp)
+            return exc.message
+        return None
 
     # --- what a session may ask ---------------------------------------------------------
     def session_requested(self) -> Any:
@@ -247,9 +277,18 @@ class _Session(asyncssh.SSHServerSession):
         self.size = (80, 24)
         self.desk: PtyDesk | None = None
         self.denied: str | None = None
+        self.closing = False
 
     def connection_made(self, chan: Any) -> None:
         self.chan = chan
+
+    @property
+    def client_env(self) -> dict[str, str]:
+        return dict(self.chan.get_environment() or {}) if self.chan is not None else {}
+
+    @property
+    def rtl_mode(self) -> str:
+        return rtl_mode_for(self.owner.client_version, self.client_env)
 
     def pty_requested(self, term_type: str, term_size: tuple, term_modes: Any) -> bool:
         self.term = term_type
@@ -258,11 +297,6 @@ class _Session(asyncssh.SSHServerSession):
         return True
 
     def shell_requested(self) -> bool:
-        if self.owner.refusal:
-            self.denied = self.owner.refusal
-        elif self.term is None:
-            self.owner.refuse("no_pty")
-            self.denied = NO_PTY
         return True
 
     def exec_requested(self, command: str) -> bool:
@@ -277,16 +311,23 @@ class _Session(asyncssh.SSHServerSession):
         asyncio.ensure_future(self._start())
 
     async def _start(self) -> None:
+        await self.owner.ready.wait()
+        self.owner.touch()  # the idle time counts from the desk's start
+        if self.owner.refusal:
+            self.denied = self.owner.refusal
+        elif self.term is None:
+            self.owner.refuse("no_pty")
+            self.denied = NO_PTY
+        else:
+            self.denied = await self.owner.open_desk_session()
         if self.denied:
-            self.chan.write(self.denied.encode())
+            self.chan.write(persian_line(self.denied, self.rtl_mode))
             self.chan.exit(1)
             return
         owner = self.owner
         cfg = owner.server.config
         op_dir = owner.server.logins.operator_dir(owner.username or "")
-        client_env = dict(self.chan.get_environment() or {})
-        env = desk_env(term=self.term, client_env=client_env,
-                       rtl_mode=rtl_mode_for(owner.client_version, client_env),
+        env = desk_env(term=self.term, client_env=self.client_env, rtl_mode=self.rtl_mode,
                        server_url=owner.server.logins.server_url, operator_dir=op_dir,
                        data_dir=cfg.data_dir, config_dir=op_dir / "config", home=op_dir,
                        config_file=cfg.config_file)
@@ -296,7 +337,7 @@ class _Session(asyncssh.SSHServerSession):
             await self.desk.start()
         except OSError as exc:
             log.error("desk did not start", extra={"username": owner.username, "error": str(exc)})
-            self.chan.write("میز کار باز نشد؛ به سرپرست سامانه خبر دهید.\r\n".encode())
+            self.chan.write(persian_line("میز کار باز نشد؛ به سرپرست سامانه خبر دهید.", self.rtl_mode))
             self.chan.exit(1)
             return
         _event("ssh desk started", username=owner.username, pid=self.desk.pid, term=env["TERM"],
@@ -307,6 +348,8 @@ class _Session(asyncssh.SSHServerSession):
             self.chan.write(data)
 
     def _exited(self, code: int) -> None:
+        if self.closing:  # ended by the server: close() says why and exits
+            return
         with contextlib.suppress(Exception):
             self.chan.exit(code if 0 <= code < 256 else 1)
 
@@ -328,11 +371,14 @@ class _Session(asyncssh.SSHServerSession):
         asyncio.ensure_future(self.owner.end("closed"))
 
     async def close(self, message: str | None = None) -> None:
-        if self.desk is not None:
+        self.closing = True
+        if self.desk is not None and self.desk.proc is not None and self.desk.proc.returncode is None:
             await self.desk.kill()
+            with contextlib.suppress(Exception):
+                self.chan.write(TERMINAL_RESET)
         if message:
             with contextlib.suppress(Exception):
-                self.chan.write(message.encode())
+                self.chan.write(persian_line(message, self.rtl_mode))
         with contextlib.suppress(Exception):
             self.chan.exit(0)
 
