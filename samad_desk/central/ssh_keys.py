@@ -50,6 +50,8 @@ def fingerprint_of(blob: bytes) -> str:
 
 def parse_public_key(text: str) -> ParsedKey:
     """One OpenSSH public key line (``ssh-ed25519 AAAA… comment``, as in ``id_ed25519.pub``)."""
+    if "PRIVATE KEY" in (text or "")[:200]:
+        raise SshKeyError("این پرونده کلید خصوصی است؛ پروندهٔ کلید عمومی SSH (‎.pub) را بدهید.")
     fields = (text or "").strip().split(None, 2)
     if len(fields) < 2:
         raise SshKeyError("پرونده یک کلید عمومی SSH نیست (مثل id_ed25519.pub).")

@@ -21,7 +21,7 @@ class HostKeyError(RuntimeError):
 def load_or_create(path: Path):
     """The host key at ``path`` (an ``asyncssh.SSHKey``), made there (Ed25519, 0600 in a
     0700 directory) when the file does not exist."""
-    import asyncssh
+    from samad_desk.serve.sshlib import asyncssh
 
     path = Path(path)
     try:

@@ -14,18 +14,14 @@ import contextlib
 import logging
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-with warnings.catch_warnings():  # asyncssh still loads DSA support: not ours to use
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import asyncssh
-
 from samad_desk.serve.desk_login import DeskLogins, LoginRefused
 from samad_desk.serve.policy import SessionLimits, desk_env, rtl_mode_for
 from samad_desk.serve.pty_desk import PtyDesk
+from samad_desk.serve.sshlib import asyncssh
 
 log = logging.getLogger("samad_desk.serve")
 
