@@ -20,7 +20,7 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from samad_desk.screens.modals import ConfirmModal
-from samad_desk.services.merges import DuplicateGroup, MergeService, error_text
+from samad_desk.services.merges import DuplicateGroup, error_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
 from samad_desk.widgets.chrome import BottomBars, DeskHeader
@@ -69,7 +69,7 @@ class DuplicatesScreen(Screen[None]):
     def __init__(self, services: Any) -> None:
         super().__init__()
         self.services = services
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.groups: list[DuplicateGroup] = []
         self.loads = 0
 

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.services.merges import MergeRecord, MergeService, citizen_title, error_text
+from samad_desk.services.merges import MergeRecord, citizen_title, error_text
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
@@ -63,7 +63,7 @@ class MergeHistoryScreen(Screen[None]):
         super().__init__()
         self.services = services
         self.citizen_id = citizen_id
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.records: list[MergeRecord] = []
 
     def compose(self) -> ComposeResult:

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.modals import ConfirmModal, MergePickModal
-from samad_desk.services.merges import MergeService, citizen_title, error_text
+from samad_desk.services.merges import citizen_title, error_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.chrome import BottomBars, DeskHeader
@@ -43,7 +43,7 @@ def open_merge(app: Any, citizen_ids: list[str]) -> bool:
     profiles; offers a choice first when more than two are given. Returns whether a screen
     was opened."""
     services = app.services
-    merges = MergeService.for_services(services)
+    merges = services.merges()
     reason = merges.refusal()
     if reason:
         _notify(app, reason, severity="error")
@@ -89,7 +89,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         super().__init__()
         self.services = services
         self.citizen_ids = list(citizen_ids)
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.saving = False
         self.saved: dict[str, Any] | None = None
 

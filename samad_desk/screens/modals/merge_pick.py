@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services.citizen_details import display_value
-from samad_desk.services.merges import MergeService, citizen_title
+from samad_desk.services.merges import citizen_title
 from samad_desk.text.visual import visual_line
 from samad_desk.widgets import RTLStatic
 
@@ -50,7 +50,7 @@ class MergePickModal(Dialog[list[str] | None]):
 
     @work(thread=True, exclusive=True, group="merge-pick-load", exit_on_error=False)
     def _load(self) -> list[dict[str, Any]]:
-        return MergeService.for_services(self.services).active_profiles(self.citizen_ids)
+        return self.services.merges().active_profiles(self.citizen_ids)
 
     @on(Worker.StateChanged)
     def _loaded(self, event: Worker.StateChanged) -> None:
