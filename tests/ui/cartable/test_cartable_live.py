@@ -7,19 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from samad_desk.screens.cartable_screen import CartableScreen
-from tests.support.cartable import NOW, WATER, settle
+from tests.support.cartable import NOW, WATER, open_cartable, settle
 
 
 async def test_a_synced_case_appears_without_a_key(make_app, world, store) -> None:
     first = world.call(WATER, at=NOW - timedelta(days=2))
     app = make_app("water1")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f8")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CartableScreen)
+        screen = await open_cartable(pilot)
         assert [r.id for r in screen.table.rows] == [first]
         second = world.call(WATER, at=NOW - timedelta(days=1), first="مریم", last="احمدی")
         await asyncio.to_thread(world.load, store)  # the UI loop stays free, as under sync

@@ -192,29 +192,22 @@ def test_case_screens(snap_compare, desk, theme, name, username, pressed, screen
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_merge_screens(snap_compare, desk, seeded_store, theme):
+@pytest.mark.parametrize(
+    ("profiles", "pressed", "screen"),
+    [
+        pytest.param(2, ("down", "left"), "MergeScreen", id="merge"),
+        pytest.param(3, (), "MergePickModal", id="merge-pick"),  # more than two: pick first
+    ],
+)
+def test_merge_screens(snap_compare, desk, seeded_store, theme, profiles, pressed, screen):
     from samad_desk.screens.merge_screen import open_merge
 
-    ids = sorted(c["id"] for c in seeded_store.iter_entities("citizen"))[:2]
+    ids = sorted(c["id"] for c in seeded_store.iter_entities("citizen"))[:profiles]
 
     async def run(pilot: Any) -> None:
         await settle(pilot)
         assert open_merge(pilot.app, ids)
-        await keys("down", "left", screen="MergeScreen")(pilot)
-
-    assert snap_compare(desk(theme, "super1"), terminal_size=(80, 24), run_before=run)
-
-
-@pytest.mark.parametrize("theme", THEMES)
-def test_merge_pick_dialog(snap_compare, desk, seeded_store, theme):
-    from samad_desk.screens.merge_screen import open_merge
-
-    ids = sorted(c["id"] for c in seeded_store.iter_entities("citizen"))[:3]
-
-    async def run(pilot: Any) -> None:
-        await settle(pilot)
-        assert open_merge(pilot.app, ids)
-        await keys(screen="MergePickModal")(pilot)
+        await keys(*pressed, screen=screen)(pilot)
 
     assert snap_compare(desk(theme, "super1"), terminal_size=(80, 24), run_before=run)
 
