@@ -7,6 +7,10 @@ description, urgency. F2 saves: every field is validated in the service layer, a
 gets its Persian message at the field and the focus, nothing else is touched. The saved
 call's tracking code is shown large. A draft is kept in the operator directory on every
 change, so a crash or a closed terminal loses nothing.
+
+Longer than the desk's ~600-line guide (about 670): it is one flow (type, look up, decide,
+save, read the code out, next call) whose steps share the form's state; its widgets
+(``widgets/form``) and dialogs (``screens/modals/call.py``) already live apart.
 """
 
 from __future__ import annotations
