@@ -13,11 +13,9 @@ Messages a widget sends are nested in its class (``CaseTable.Chosen``,
 ``ChoiceField.Chosen``, ``TrackingPanel.Closed``).
 """
 
-from samad_desk.widgets.cases import CaseTable, ChartView, Col
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# after the primitives: these are built from them
-from samad_desk.widgets.chrome import BottomBars, DeskHeader, KeyBar, RLine, StatusBar, SyncBanner  # noqa: I001
-from samad_desk.widgets.form import CandidateList, ChoiceField, FieldRow, TrackingPanel
 from samad_desk.widgets.ltr_fields import (
     DigitsInput,
     EmailInput,
@@ -27,13 +25,47 @@ from samad_desk.widgets.ltr_fields import (
     PhoneInput,
     PostalCodeInput,
 )
-from samad_desk.widgets.merge_grid import MergeGrid
 from samad_desk.widgets.rtl_input import RTLInput
 from samad_desk.widgets.rtl_label import RTLLabel, RTLStatic
 from samad_desk.widgets.rtl_notify import notify as notify_rtl
 from samad_desk.widgets.rtl_options import RtlOptionList, option_text_width
 from samad_desk.widgets.rtl_table import RTLColumn, RTLTable
 from samad_desk.widgets.rtl_text_area import RTLTextArea
+
+if TYPE_CHECKING:
+    from samad_desk.widgets.cases import CaseTable, ChartView, Col
+    from samad_desk.widgets.chrome import (
+        BottomBars,
+        DeskHeader,
+        KeyBar,
+        RLine,
+        StatusBar,
+        SyncBanner,
+    )
+    from samad_desk.widgets.form import CandidateList, ChoiceField, FieldRow, TrackingPanel
+    from samad_desk.widgets.merge_grid import MergeGrid
+
+#: the desk's own widgets, imported on first use (as Textual's ``widgets/__init__`` does):
+#: ``import samad_desk.widgets`` stays as light as the RTL primitives, and the call form
+#: does not load the supervisor's charts or the merge grid with it
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        ("BottomBars", "DeskHeader", "KeyBar", "RLine", "StatusBar", "SyncBanner"), "samad_desk.widgets.chrome"
+    ),
+    **dict.fromkeys(("CaseTable", "ChartView", "Col"), "samad_desk.widgets.cases"),
+    **dict.fromkeys(("CandidateList", "ChoiceField", "FieldRow", "TrackingPanel"), "samad_desk.widgets.form"),
+    "MergeGrid": "samad_desk.widgets.merge_grid",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BottomBars",
