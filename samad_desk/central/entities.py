@@ -25,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from samad_desk.central import db
+from samad_desk.domain.permissions import is_agency_role
 
 PUBLIC = "*"
 PUBLIC_ENTITIES = ("agency", "operator")
@@ -473,7 +474,7 @@ def principal_keys(op: dict) -> set[str] | None:
         if op.get("office_id"):
             keys.add(f"o:{op['office_id']}")
         keys.add(f"u:{op['id']}")
-    elif role in ("officer", "manager"):
+    elif is_agency_role(role):
         if op.get("agency_id"):
             keys.add(f"a:{op['agency_id']}")
     elif role == "supervisor":

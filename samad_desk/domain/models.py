@@ -156,8 +156,12 @@ _LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: states in which the agency still owes an answer (the deadline clock runs)
-OPEN_STATES = frozenset({CaseState.referred, CaseState.in_progress})
+# Two meanings of "open", two names (StrEnum members: ``"referred" in …`` works too):
+#: states in which the agency still owes an answer (the deadline clock runs; the cartable)
+ANSWER_DUE_STATES = frozenset({CaseState.referred, CaseState.in_progress})
+#: every state but closed: the citizen's matter is not finished (a repeat call on the same
+#: subject is a follow-up of such a case, not a new case)
+UNCLOSED_STATES = frozenset(CaseState) - {CaseState.closed}
 #: states that are finished for the agency
 DONE_STATES = frozenset({CaseState.answered, CaseState.closed})
 

@@ -38,6 +38,7 @@ from samad_desk.domain.models import (
     parse_iso_date,
 )
 from samad_desk.domain.ops import OP_TYPES
+from samad_desk.domain.permissions import ACTION_ROLES, AGENCY_ROLES, CITIZEN_ROLES, MERGE_ROLES
 from samad_desk.domain.sla import WorkingCalendar, answered_in_time, due_date, iran_date
 from samad_desk.domain.tracking import parse_tracking_code
 from samad_desk.text.digits import fa
@@ -102,9 +103,6 @@ MAX_NAME = 100
 MAX_TEXT = 8000
 MAX_SUBJECT = 200
 MAX_ADDRESS = 300
-CITIZEN_ROLES = frozenset({Role.agent, Role.supervisor, Role.admin})
-# issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
-MERGE_ROLES = frozenset({Role.supervisor, Role.admin})
 
 
 def event_id_for(op_id: str) -> str:
@@ -614,8 +612,8 @@ def _load_case(ctx: _Ctx, action: str) -> dict:
         if case is None:
             raise Rejected("not_found", reason)
         code = "forbidden"
-        if Role.parse(ctx.actor.get("role")) in workflow.ACTION_ROLES.get(action, ()):
-            in_scope = ctx.role not in workflow.AGENCY_ROLES or (
+        if Role.parse(ctx.actor.get("role")) in ACTION_ROLES.get(action, ()):
+            in_scope = ctx.role not in AGENCY_ROLES or (
                 ctx.actor.get("agency_id") and case.get("agency_id") == ctx.actor.get("agency_id")
             )
             if in_scope:
