@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 def demo_agencies() -> list[dict]:
     """The configured province's agencies (reference data, ``domain/reference.py``)."""
     from samad_desk.domain.reference import qazvin_agencies
