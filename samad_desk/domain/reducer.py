@@ -23,6 +23,18 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from samad_desk.domain import workflow
+from samad_desk.domain.fields import (
+    FIELD_LABELS,
+    MAX_ADDRESS,
+    MAX_NAME,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    MIN_DESCRIPTION,
+    NAME_FIELDS,
+    description_problem,
+    name_problem,
+    subject_problem,
+)
 from samad_desk.domain.ids import derived_id, is_safe_id
 from samad_desk.domain.models import (
     CITIZEN_EDITABLE,
@@ -99,10 +111,6 @@ class Rejected(Exception):
         self.current = current
 
 
-MAX_NAME = 100
-MAX_TEXT = 8000
-MAX_SUBJECT = 200
-MAX_ADDRESS = 300
 
 
 def event_id_for(op_id: str) -> str:
@@ -235,10 +243,13 @@ def _resolve_citizen(reader: Reader, citizen_id: str) -> dict | None:
 def _citizen_fields(ctx: _Ctx, payload: dict, *, creating: bool) -> dict:
     """Validated, canonical values of the citizen fields present in ``payload``."""
     out: dict[str, Any] = {}
-    for key, label in (("first_name", "نام"), ("last_name", "نام خانوادگی"), ("father_name", "نام پدر"),
-                       ("city", "شهر")):
+    for key in (*NAME_FIELDS, "city"):
         if key in payload or creating:
-            out[key] = _line(payload, key, label, required=creating and key in ("first_name", "last_name"))
+            required = creating and key in ("first_name", "last_name")
+            out[key] = _line(payload, key, FIELD_LABELS[key], required=required)
+            problem = name_problem(out[key], key, required=required) if key in NAME_FIELDS else None
+            if problem:
+                raise Rejected("invalid_payload", problem + ".")
     if "sayyed" in payload or creating:
         out["sayyed"] = bool(payload.get("sayyed"))
     no_nid = payload.get("no_national_id")
@@ -588,8 +599,14 @@ def _case_register(ctx: _Ctx) -> Outcome:
     if channel is None:
         raise Rejected("invalid_payload", "نحوه دریافت پیام نامعتبر است.")
     subject = _line(p, "subject", "موضوع", required=True, max_len=MAX_SUBJECT)
+    problem = subject_problem(subject)
+    if problem:
+        raise Rejected("invalid_payload", problem + ".")
     city = _line(p, "city", "شهر", required=False)
-    description = _multiline(p, "description", "شرح پیام", required=True, min_len=3)
+    description = _multiline(p, "description", "شرح پیام", required=False)
+    problem = description_problem(description) if len(description) < MIN_DESCRIPTION else None
+    if problem:
+        raise Rejected("invalid_payload", problem + ".")
     case = new_case(
         id=cid, tracking_code=tc.value, citizen_id=citizen["id"], type=ctype.value,
         subject=subject, city=city, description=description, urgency=urgency.value,
