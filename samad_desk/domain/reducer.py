@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from samad_desk.domain import workflow
 from samad_desk.domain.fields import (
@@ -51,6 +51,9 @@ from samad_desk.domain.models import (
 )
 from samad_desk.domain.ops import OP_TYPES
 from samad_desk.domain.permissions import ACTION_ROLES, AGENCY_ROLES, CITIZEN_ROLES, MERGE_ROLES
+from samad_desk.domain.readers import LayeredReader, Reader
+from samad_desk.domain.readers import MemoryReader as MemoryReader  # re-exported
+from samad_desk.domain.readers import StoreReader as StoreReader  # re-exported
 from samad_desk.domain.sla import WorkingCalendar, answered_in_time, due_date, iran_date
 from samad_desk.domain.tracking import parse_tracking_code
 from samad_desk.text.digits import fa
@@ -58,12 +61,6 @@ from samad_desk.text.jalali import parse_jalali_date
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import compact_key, normalize, normalize_line
 from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
-
-
-class Reader(Protocol):
-    def get(self, entity: str, id: str) -> dict | None: ...
-    def citizen_by_national_id(self, nid: str) -> dict | None: ...
-    def agency(self, id: str) -> dict | None: ...
 
 
 @dataclass
@@ -576,11 +573,9 @@ def _case_register(ctx: _Ctx) -> Outcome:
     tc = parse_tracking_code(p.get("tracking_code") if isinstance(p.get("tracking_code"), str) else "")
     if not tc.ok:
         raise Rejected("invalid_payload", tc.error or "کد رهگیری نامعتبر است.")
-    by_code = getattr(ctx.reader, "case_by_tracking_code", None)
-    if callable(by_code):
-        other = by_code(tc.value)
-        if other is not None and other.get("id") != cid:
-            raise Rejected("conflict", "این کد رهگیری پیش‌تر به پرونده دیگری داده شده است.", other)
+    other = ctx.reader.case_by_tracking_code(tc.value)
+    if other is not None and other.get("id") != cid:
+        raise Rejected("conflict", "این کد رهگیری پیش‌تر به پرونده دیگری داده شده است.", other)
     citizen_id = p.get("citizen_id")
     if not isinstance(citizen_id, str) or not citizen_id:
         raise Rejected("invalid_payload", "شهروند پرونده مشخص نشده است.")
@@ -879,104 +874,12 @@ _HANDLERS = {
 }
 
 
-class MemoryReader:
-    """A dict-backed :class:`Reader` (tests, the demo, simulations). ``apply(outcome)``
-    stores an outcome's changes."""
-
-    def __init__(self, entities: dict[str, dict[str, dict]] | None = None) -> None:
-        self.entities: dict[str, dict[str, dict]] = {k: dict(v) for k, v in (entities or {}).items()}
-        self._nid: dict[str, str] = {}
-        self._codes: dict[str, str] = {}
-        for doc in self.entities.get("citizen", {}).values():
-            self._index(("citizen"), doc)
-        for doc in self.entities.get("case", {}).values():
-            self._index("case", doc)
-
-    def _index(self, entity: str, doc: dict) -> None:
-        if entity == "citizen" and doc.get("national_id") and not doc.get("merged_into"):
-            self._nid[doc["national_id"]] = doc["id"]
-        if entity == "case" and doc.get("tracking_code"):
-            self._codes[doc["tracking_code"]] = doc["id"]
-
-    def put(self, entity: str, doc: dict) -> None:
-        old = self.entities.setdefault(entity, {}).get(doc["id"])
-        if entity == "citizen" and old and old.get("national_id"):
-            if self._nid.get(old["national_id"]) == old["id"]:
-                del self._nid[old["national_id"]]
-        self.entities[entity][doc["id"]] = doc
-        self._index(entity, doc)
-
-    def apply(self, outcome: Outcome) -> Outcome:
-        for ch in outcome.changes:
-            if ch.op == "put" and ch.data is not None:
-                self.put(ch.entity, ch.data)
-            elif ch.op == "delete":
-                self.entities.get(ch.entity, {}).pop(ch.id, None)
-        return outcome
-
-    def get(self, entity: str, id: str) -> dict | None:
-        return self.entities.get(entity, {}).get(id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        cid = self._nid.get(nid)
-        return None if cid is None else self.get("citizen", cid)
-
-    def case_by_tracking_code(self, code: str) -> dict | None:
-        cid = self._codes.get(code)
-        return None if cid is None else self.get("case", cid)
-
-    def agency(self, id: str) -> dict | None:
-        return self.get("agency", id)
-
-    def events_of_case(self, case_id: str) -> list[dict]:
-        return sorted((e for e in self.entities.get("event", {}).values() if e.get("case_id") == case_id),
-                      key=lambda e: (e["at"] or "", e.get("op_id") or "", e["id"]))
-
-
-class StoreReader:
-    """The :class:`Reader` over a desk store's queries (its cache with the pending ops
-    applied), for dry runs of an op before it is saved: ``agency(id)`` is
-    ``get("agency", id)``, the rest is forwarded."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.store.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.store.citizen_by_national_id(nid)
-
-    def case_by_tracking_code(self, code: str) -> dict | None:
-        return self.store.case_by_tracking_code(code)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.store.get("agency", id)
-
-
-class _DryRunReader:
-    """A base reader with the changes of earlier ops of the same save laid over it."""
-
-    def __init__(self, base: Any) -> None:
-        self.base = base
-        self.local = MemoryReader()
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.local.get(entity, id) or self.base.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.local.citizen_by_national_id(nid) or self.base.citizen_by_national_id(nid)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.get("agency", id)
-
-
 def dry_run(ops: list[dict], reader: Any, *, now: datetime, calendar: Any) -> Outcome | None:
     """Apply ``ops`` in order over ``reader`` without writing anything; the first
     rejection, or None when every op would apply. A desk runs its save through this
     first: an op the shared reducer would refuse must never reach the journal as if
     it were fine (it would vanish from the overlay with no word to the operator)."""
-    layered = _DryRunReader(reader)
+    layered = LayeredReader(reader)
     for op in ops:
         outcome = apply_op(op, layered, now=now, calendar=calendar)
         if not outcome.ok:
