@@ -76,13 +76,14 @@ def is_letters_only(text: str) -> bool:
 
 
 def name_problem(value: str, key: str, *, required: bool) -> str | None:
-    """A person's name (``value`` normalized to one line): letters only, two at least."""
+    """A person's name (``value`` normalized to one line): letters only, two characters
+    at least (spaces aside)."""
     name = label(key)
     if not value:
         return f"«{name}» را وارد کنید" if required else None
     if not is_letters_only(value):
         return f"«{name}» فقط حرف می‌پذیرد، نه رقم یا نشانه"
-    if sum(ch.isalpha() for ch in value) < MIN_NAME_LETTERS:
+    if len(value.replace(" ", "")) < MIN_NAME_LETTERS:
         return f"«{name}» کوتاه است"
     if len(value) > MAX_NAME:
         return f"«{name}» بلند است (حداکثر {fa(MAX_NAME)} نویسه)"

@@ -12,8 +12,6 @@ from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.services.errors import ServiceError
 from samad_desk.services.saving import save_ops
 
-OPEN_STATES = frozenset({"registered", "referred", "in_progress", "answered", "returned"})
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
