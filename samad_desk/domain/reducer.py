@@ -571,7 +571,7 @@ def _case_register(ctx: _Ctx) -> Outcome:
         raise Rejected(code, reason, existing)
     p = ctx.payload
     tc = parse_tracking_code(p.get("tracking_code") if isinstance(p.get("tracking_code"), str) else "")
-    if not tc.ok:
+    if not tc.ok or tc.value is None:
         raise Rejected("invalid_payload", tc.error or "کد رهگیری نامعتبر است.")
     other = ctx.reader.case_by_tracking_code(tc.value)
     if other is not None and other.get("id") != cid:
@@ -620,9 +620,9 @@ def _case_register(ctx: _Ctx) -> Outcome:
 def _load_case(ctx: _Ctx, action: str) -> dict:
     case = ctx.reader.get("case", ctx.op["entity_id"])
     reason = workflow.check_transition(case, action, ctx.actor)
-    if reason:
+    if reason or case is None:
         if case is None:
-            raise Rejected("not_found", reason)
+            raise Rejected("not_found", reason or "پرونده پیدا نشد.")
         code = "forbidden"
         if Role.parse(ctx.actor.get("role")) in ACTION_ROLES.get(action, ()):
             in_scope = ctx.role not in AGENCY_ROLES or (
@@ -630,7 +630,7 @@ def _load_case(ctx: _Ctx, action: str) -> dict:
             )
             if in_scope:
                 code = "invalid_transition"
-        raise Rejected(code, reason, case)
+        raise Rejected(code, str(reason), case)
     return case
 
 

@@ -295,6 +295,8 @@ def target_state(case: dict | None, action: str, payload: dict | None = None) ->
     if action == "register" or case is None:
         return S.registered
     state = _state(case)
+    if state is None:
+        raise KeyError(f"unknown case state {case.get('state')!r}")  # check_transition refuses it first
     new = ALLOWED[(state, action)]
     payload = payload or {}
     if action == "followup" and state is S.answered:

@@ -98,3 +98,10 @@ def test_screens_and_widgets_do_not_reach_the_store():
                 found[path.relative_to(pkg).as_posix()] = n
     more = {f: n for f, n in found.items() if n > STORE_READS_LEFT.get(f, 0)}
     assert not more, f"a screen or widget reaches the store (go through a service): {more}"
+
+
+def test_mypy_passes_on_the_pure_core():
+    """``[tool.mypy] files`` in pyproject.toml: domain, text, reports, sync."""
+    out = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], capture_output=True,
+                         text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
