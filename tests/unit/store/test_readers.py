@@ -19,27 +19,24 @@ def _load_into(store, steps) -> None:
         store.apply_changes(changes, f"cursor-{n}")
 
 
+def _loader(open_store, tmp_path, wrap):
+    """``load(*steps)``: a fresh store (its own data directory) holding the steps."""
+
+    def load(*steps):
+        store = open_store(data_dir=tmp_path / "data-readers")
+        _load_into(store, steps)
+        return wrap(store)
+
+    return load
+
+
 class TestStoreReader(ReaderContract):
     @pytest.fixture
     def load(self, open_store, tmp_path):
-        def load(*steps):
-            store = open_store(data_dir=tmp_path / f"data{len(opened)}")
-            opened.append(store)
-            _load_into(store, steps)
-            return StoreReader(store)
-
-        opened: list = []
-        return load
+        return _loader(open_store, tmp_path, StoreReader)
 
 
 class TestOverlayReader(ReaderContract):
     @pytest.fixture
     def load(self, open_store, tmp_path):
-        def load(*steps):
-            store = open_store(data_dir=tmp_path / f"data{len(opened)}")
-            opened.append(store)
-            _load_into(store, steps)
-            return OverlayReader(store.overlay)
-
-        opened: list = []
-        return load
+        return _loader(open_store, tmp_path, lambda store: OverlayReader(store.overlay))
