@@ -81,7 +81,7 @@ def feedback_text_error(text: str) -> str | None:
         if ch in "\n\r\t" or ch == "\u200c":
             continue
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            return "متن نویسهٔ کنترلی یا نشانهٔ جهت (نامرئی) دارد؛ آن را پاک کنید و دوباره بفرستید."
+            return "متن نویسهٔ کنترلی یا نشانهٔ جهت (نامرئی) داشت؛ از متن برداشته شد، آن را ببینید و دوباره بفرستید."
     return None
 
 

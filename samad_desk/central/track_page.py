@@ -179,14 +179,16 @@ class TrackPage:
     async def lookup(self, request: Request) -> Response:
         from samad_desk.domain.tracking import parse_tracking_code
         from samad_desk.text.digits import to_ascii_digits
+        from samad_desk.text.normalize import strip_controls
 
         try:
             form = await _form(request)
         except FormTooBig:
             return self.render(request, 413, notice=MSG_FORM_TOO_BIG)
         code, tail = form.get("code", ""), form.get("tail", "")
-        # what was typed goes back into the boxes, shortened only when absurdly long
-        keep = {"code": code[:CODE_MAX * 2], "tail": tail[:TAIL_MAX * 2]}
+        # what was typed goes back into the boxes, without invisible controls and
+        # shortened only when absurdly long
+        keep = {"code": strip_controls(code[:CODE_MAX * 2]), "tail": strip_controls(tail[:TAIL_MAX * 2])}
         if not self._csrf_ok(request, form):
             return self.render(request, 403, notice=MSG_FORM_EXPIRED, **keep)
         errors: dict[str, str] = {}
@@ -209,6 +211,8 @@ class TrackPage:
         return self.render(request, 200, case=view, view=self.view_token(case["id"]), **keep)
 
     async def feedback(self, request: Request) -> Response:
+        from samad_desk.text.normalize import strip_controls
+
         try:
             form = await _form(request)
         except FormTooBig:
@@ -241,9 +245,11 @@ class TrackPage:
         if case is None:
             return self.render(request, 404, notice="پرونده یافت نشد.")
         view = await run_in_threadpool(self.central.public_case, case)
+        if error is not None and not view["can_respond"]:  # sent twice, or closed meanwhile
+            return self.render(request, 400, case=view, notice=error)
         if error is not None:
             return self.render(request, 400, case=view, view=form.get("view", ""), choice=choice,
-                               text=text[: FEEDBACK_MAX * 4], errors={"feedback": error})
+                               text=strip_controls(text[: FEEDBACK_MAX * 4]), errors={"feedback": error})
         done = ("اعتراض شما ثبت شد و پرونده برای رسیدگی دوباره به دستگاه بازگشت."
                 if result and result.get("reopened") else "رضایت شما ثبت شد؛ پرونده مختومه شد. سپاس از شما.")
         return self.render(request, 200, case=view, done=done)
