@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -124,6 +125,18 @@ def _fill(driver, code: str, tail: str) -> None:
         box.send_keys(value)
 
 
+def _submit(driver, button_id: str) -> None:
+    """Click a submit button and wait for the next page (a click returns before it loads)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, button_id).click()
+    WebDriverWait(driver, 30).until(EC.staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def _text(driver, element_id: str) -> str:
     from selenium.webdriver.common.by import By
 
@@ -145,12 +158,15 @@ def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(central
         wrong = code[:5] + str((int(code[5]) + 1) % 10) + code[6:]
         _fill(driver, to_persian_digits(wrong), TAIL)
         assert "رقم کنترل درست نیست" in _text(driver, "code-error")
+        page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.ID, "go").click()
+        time.sleep(1.0)  # time enough to have navigated, had the script let the form go
+        assert driver.find_element(By.TAG_NAME, "html") == page  # the script kept the page
         assert driver.find_elements(By.ID, "case") == [] and driver.find_elements(By.ID, "notice") == []
         # the right code, in Persian digits with dashes as read out on the phone
         _fill(driver, to_persian_digits(f"{code[:4]}-{code[4:8]}-{code[8:]}"), to_persian_digits(TAIL))
         assert _text(driver, "code-error") == ""
-        driver.find_element(By.ID, "go").click()
+        _submit(driver, "go")
         assert _text(driver, "state") == "پاسخ داده شده"
         assert _text(driver, "agency") == "شرکت آب و فاضلاب استان قزوین"
         kinds = [li.get_attribute("data-kind") for li in driver.find_elements(By.CSS_SELECTOR, "#timeline li")]
@@ -161,7 +177,7 @@ def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(central
         # the objection
         driver.find_element(By.ID, "objection").click()
         driver.find_element(By.ID, "text").send_keys("آب هنوز قطع است")
-        driver.find_element(By.ID, "send").click()
+        _submit(driver, "send")
         assert "اعتراض شما ثبت شد" in _text(driver, "done")
         assert _text(driver, "state") == "در حال رسیدگی"
         _shot(driver, tmp_path, "objection-1280")
@@ -185,7 +201,7 @@ def test_wrong_inputs_all_look_the_same_in_the_browser(central, answered, tmp_pa
         for c, t in ((code, "1111"), (make_tracking_code(99_998, 123_456), TAIL)):
             driver.get(f"{central.url}/track")
             _fill(driver, c, t)
-            driver.find_element(By.ID, "go").click()
+            _submit(driver, "go")
             seen.append((_text(driver, "notice"), driver.find_element(By.TAG_NAME, "main").text,
                          driver.find_elements(By.ID, "case")))
         assert seen[0] == seen[1]
@@ -207,14 +223,14 @@ def test_the_page_works_without_javascript(central, answered, tmp_path):
         driver.get(f"{central.url}/track")
         bad = code[:-1] + str((int(code[-1]) + 1) % 10)
         _fill(driver, bad, "45x7")
-        driver.find_element(By.ID, "go").click()
+        _submit(driver, "go")
         # the server's errors, in place, with what was typed kept
         assert "رقم کنترل درست نیست" in _text(driver, "code-error")
         assert "چهار رقم آخر" in _text(driver, "tail-error")
         assert driver.find_element(By.ID, "code").get_attribute("value") == bad
         _shot(driver, tmp_path, "errors-360")
         _fill(driver, code, TAIL)
-        driver.find_element(By.ID, "go").click()
+        _submit(driver, "go")
         assert _text(driver, "state") == "پاسخ داده شده"
         width = driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 360
