@@ -152,6 +152,7 @@ def test_csrf_and_cross_origin_posts_are_refused(server):
 
 @pytest.mark.parametrize("field,value,message", [
     ("code", "9" * 5000, "بیش از اندازه بلند است"),
+    ("code", "9" * 100, "بیش از اندازه بلند است"),  # over the box's maxlength
     ("code", "1234\x1b[31m5678", "فقط رقم مجاز است"),
     ("code", "ABCD-EFGH-IJKL", "فقط رقم مجاز است"),
     ("code", "۱۲۳۴۵۶۷۸۹۰۱", "باید ۱۲ رقم باشد، ۱۱ رقم وارد شده است"),
@@ -207,6 +208,7 @@ def test_satisfaction_closes_the_case(server):
     r = server.post("/track/feedback", data={"csrf": csrf_of(page.text), "view": view_of(page.text),
                                              "choice": "satisfied", "text": ""})
     assert r.status_code == 200 and 'data-state="closed"' in r.text
+    assert "رضایت شما ثبت شد" in r.text and "اعلام رضایت شهروند؛ پرونده مختومه شد" in r.text
     water.pull_all()
     assert water.visible("case")[case_id]["state"] == "closed"
 
