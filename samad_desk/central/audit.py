@@ -297,15 +297,3 @@ def proofs(conn: Any, case_ids: Iterable[str], upto_seq: int) -> dict[str, dict]
                 out[r.case_id]["mark"] = {"cp": r.checkpoint_id, "n": r.n, "head": r.head, "sig": r.sig}
     return {c: v for c, v in out.items() if v["links"]}
 
-
-def case_ids_of(items: Iterable[dict]) -> set[str]:
-    """The cases a page's items belong to (a case row, or an event of a case)."""
-    out = set()
-    for it in items:
-        if it.get("entity") == "case":
-            out.add(it.get("id"))
-        elif it.get("entity") == "event":
-            data = it.get("data")
-            if isinstance(data, dict) and isinstance(data.get("case_id"), str):
-                out.add(data["case_id"])
-    return out

@@ -28,6 +28,8 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from samad_desk.text.digits import fa
+
 CONTEXT = b"samad-desk chain v1\n"
 MARK_CONTEXT = b"samad-desk head v1\n"
 CHECKPOINT_CONTEXT = b"samad-desk checkpoint v1\n"
@@ -126,7 +128,7 @@ def check_case(case_id: str, links: list[Link], events: Mapping[str, dict | None
     after_gap = set()
     for link in links:
         if link.n != expect:
-            out.append(Break(case_id, "deleted", f"جایگاه {expect}"))
+            out.append(Break(case_id, "deleted", f"جایگاه {fa(expect)}"))
             after_gap.add(link.n)  # its stored predecessor is gone: not an edit of its own
             expect = link.n
         expect += 1
@@ -141,15 +143,19 @@ def check_case(case_id: str, links: list[Link], events: Mapping[str, dict | None
     for link in links:
         data = events.get(link.event_id)
         if data is None:
-            out.append(Break(case_id, "deleted", f"جایگاه {link.n}"))
+            out.append(Break(case_id, "deleted", f"جایگاه {fa(link.n)}"))
         elif link.n not in after_gap and link_hash(prev_of[link.n], data) != link.hash:
             bad.append(link)
-    by_place = {(prev_of[k.n], k.hash): k.n for k in links}
+    # a moved event still fits: either its own hash follows another link's hash (the
+    # links were moved with their hashes), or it fits another place's hash (the events
+    # were moved between places)
+    places = {(prev_of[k.n], k.hash): k.n for k in links}
+    hashes = {GENESIS, *(k.hash for k in links)}
     for link in bad:
         data = events[link.event_id]
-        fits = [n for (p, h), n in by_place.items() if n != link.n and link_hash(p, data) == h]
-        kind = "reordered" if fits else "edited"
-        out.append(Break(case_id, kind, f"جایگاه {link.n}" + (f" ← {fits[0]}" if fits else "")))
+        moved = any(p != prev_of[link.n] and link_hash(p, data) == link.hash for p in hashes) or any(
+            n != link.n and link_hash(p, data) == h for (p, h), n in places.items())
+        out.append(Break(case_id, "reordered" if moved else "edited", f"جایگاه {fa(link.n)}"))
     if mark is not None and not out:
         # the whole chain recomputed from the events: a consistent rewrite shows only here
         h = GENESIS
@@ -159,7 +165,7 @@ def check_case(case_id: str, links: list[Link], events: Mapping[str, dict | None
             if link.n == mark.n:
                 at_mark = h
         if len(links) < mark.n:
-            out.append(Break(case_id, "deleted", f"{len(links)} رویداد، {mark.n} امضاشده"))
+            out.append(Break(case_id, "deleted", f"{fa(len(links))} رویداد، {fa(mark.n)} امضاشده"))
         elif at_mark != mark.head:
             out.append(Break(case_id, "rewritten", f"سرآمد امضاشده {short(mark.head)}"))
     return out
