@@ -75,7 +75,8 @@ class SyncProblem:
 
     def lines(self) -> list[str]:
         """Title, reason, what to do, and that nothing is lost (F10, ``sync status``)."""
-        return [self.title, f"دلیل: {self.reason}", f"چه باید کرد: {self.action}", KEPT]
+        lines = [self.title, f"دلیل: {self.reason}", f"چه باید کرد: {self.action}"]
+        return lines if self.kind == "history" else [*lines, KEPT]  # a history break stops no sync
 
     def as_dict(self) -> dict[str, str]:
         return {**asdict(self), "title": self.title, "action": self.action}
