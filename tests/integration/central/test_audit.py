@@ -175,3 +175,19 @@ def test_since_rechecks_only_recent_cases(server):
     report = verify(central, since="2021-01-01")
     assert report.cases == 1  # only the case that grew since
     assert verify(central).cases == 2
+
+
+def test_imported_histories_are_chained(server):
+    """Demo data and other imports go through ``import_entities``: chained as written."""
+    from samad_desk.central.seed import load_demo_data
+
+    central = server.app.state.central
+    load_demo_data(central, citizens=12, cases=6)
+    with central.engine.connect() as conn:
+        per_case = dict(conn.execute(text(
+            "SELECT case_id, count(*) FROM entities WHERE entity = 'event' AND case_id IS NOT NULL "
+            "GROUP BY case_id")).all())
+        links = dict(conn.execute(text("SELECT case_id, max(n) FROM event_chain GROUP BY case_id")).all())
+    assert len(per_case) == 6 and links == per_case
+    report = verify(central)
+    assert report.ok and report.events == sum(per_case.values()), report.lines()
