@@ -29,11 +29,16 @@ def _links(central, case_id):
                             {"c": case_id}).all()
 
 
-def test_concurrent_pushes_to_one_case_make_one_chain(server):
-    central = server.app.state.central
+def _new_case(server):
+    """(the central service, agent1's desk, a case it registered and referred)."""
     agent = Desk(server, "agent1")
     ops, case_id, _c, _t = agent.new_call()
     agent.push(*ops)
+    return server.app.state.central, agent, case_id
+
+
+def test_concurrent_pushes_to_one_case_make_one_chain(server):
+    central, agent, case_id = _new_case(server)
     desks = [Desk(server, "agent1") for _ in range(6)]
     principals = {d: central.authenticate(f"Bearer {d.token}") for d in desks}
     for round_no in range(3):
@@ -67,20 +72,14 @@ def test_concurrent_pushes_to_one_case_make_one_chain(server):
 
 def test_a_second_link_at_one_place_is_refused_by_the_database(server):
     """What makes a fork impossible whatever the locks: (case_id, n) is the primary key."""
-    central = server.app.state.central
-    agent = Desk(server, "agent1")
-    ops, case_id, _c, _t = agent.new_call()
-    agent.push(*ops)
+    central, agent, case_id = _new_case(server)
     with pytest.raises(IntegrityError), central.w.begin() as conn:
         conn.execute(text("INSERT INTO event_chain (case_id, n, event_id, hash, seq) "
                           "VALUES (:c, 2, 'another', :h, 999)"), {"c": case_id, "h": "0" * 64})
 
 
 def test_checkpoints_are_signed_chained_and_checked(server, tmp_path):
-    central = server.app.state.central
-    agent = Desk(server, "agent1")
-    ops, case_id, _c, _t = agent.new_call()
-    agent.push(*ops)
+    central, agent, case_id = _new_case(server)
     key_file = central.audit_key_path
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     first = central.checkpoint()
@@ -114,10 +113,7 @@ def test_checkpoints_are_signed_chained_and_checked(server, tmp_path):
 
 
 def test_a_checkpoint_deleted_from_the_middle_is_named(server):
-    central = server.app.state.central
-    agent = Desk(server, "agent1")
-    ops, case_id, _c, _t = agent.new_call()
-    agent.push(*ops)
+    central, agent, case_id = _new_case(server)
     central.checkpoint()
     agent.push(O.case_note(case_id, "یک", agent.actor))
     central.checkpoint()
@@ -144,10 +140,7 @@ def test_a_key_the_database_does_not_name_does_not_sign(server, tmp_path):
 
 
 def test_the_server_signs_on_its_own_at_the_interval(server):
-    central = server.app.state.central
-    agent = Desk(server, "agent1")
-    ops, case_id, _c, _t = agent.new_call()
-    agent.push(*ops)
+    central, agent, case_id = _new_case(server)
     central.stop_checkpoints()
     central._audit_thread = None
     central.start_checkpoints(0.2)
