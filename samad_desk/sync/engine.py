@@ -179,6 +179,7 @@ class SyncEngine:
         self.download: DownloadProgress | None = None
         #: the hash chains of the cases pulled, checked at the end of each download
         self.chains = ChainWatch(getattr(store, "data_dir", None))
+        self.problem = history_problem(self.chains.breaks)  # found before a restart
         #: delays chosen after failures (seconds), newest last — for tests and `sync status`
         self.delays: list[float] = []
         self._inflight = threading.Lock()  # one push (one round) in flight per client

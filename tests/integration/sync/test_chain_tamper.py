@@ -130,6 +130,9 @@ def test_tampered_histories_are_named_by_audit_and_by_a_pulling_desk(central, de
         problem = desk.engine.problem
         assert problem is not None and problem.kind == "history"
         assert desk.engine.status()["problem"]["kind"] == "history"
+        # still listed after the desk restarts, before it syncs again
+        desk.restart()
+        assert _kinds(desk.engine.chains.breaks) == seen and desk.engine.problem.kind == "history"
     finally:
         server.close()
 
