@@ -122,6 +122,8 @@ def create_app(
     every authorized call and login. ``options`` go to :class:`Central` (rate limits,
     hooks, clock…)."""
     central = Central(db_url, registry_file, **options)
+    # the checkpoint key is made at first start; heads are signed every interval
+    central.start_checkpoints()
 
     def handler(fn):
         async def endpoint(request: Request) -> Response:

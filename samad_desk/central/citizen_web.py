@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, select
 
-from samad_desk.central import db
+from samad_desk.central import audit, db
 from samad_desk.central.entities import ChangeBuffer, Repo, flush, loads
 from samad_desk.central.errors import ApiError
 
@@ -144,10 +144,9 @@ class CitizenWebMixin:
 
     # -- what the page shows --------------------------------------------------------------
     def chain_head_digest(self, case_id: str) -> str | None:
-        """HOOK for issue 17 part 3 (helper «chain»): the short digest of the case's
-        hash-chain head, for the citizen to quote. None until the chain exists; the page
-        then shows nothing in its place (never a made-up digest)."""
-        return None
+        """The short digest of the case's hash-chain head (``central/audit.py``), for the
+        citizen to quote; None for a case without a chained history."""
+        return audit.chain_head_short(self, case_id) or None
 
     def public_case(self, case: dict, *, today: date | None = None) -> dict:
         """What the tracking page may show of ``case`` (see the module docstring)."""
@@ -213,7 +212,10 @@ class CitizenWebMixin:
             ctx_actor = dict(actor, office_id=row.office_id)
             self._write_changes(repo, buf, op, ctx_actor, outcome.changes)
             repo.flush_writes()
-            flush(conn, buf)
+            first, _top = flush(conn, buf)
+            # the citizen's event joins the case's hash chain like a pushed op's (push.py)
+            audit.append(conn, [(cid, eid, data, first + i) for i, cid, eid, data in repo.chain_new
+                                if i < len(buf.items) and buf.items[i].id == eid])
         log.info("citizen feedback", extra={"case": case_id, "satisfied": satisfied})
         return {"ok": True, "reopened": satisfied is False}
 

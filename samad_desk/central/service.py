@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, select, update
 
-from samad_desk.central import auth, db, keys
+from samad_desk.central import audit, auth, db, keys
+from samad_desk.central.audit_service import AuditMixin
 from samad_desk.central.citizen_web import CitizenWebMixin
 from samad_desk.central.entities import (
     PUBLIC,
@@ -105,7 +106,7 @@ class Faults:
             os._exit(137)
 
 
-class Central(CitizenWebMixin, PushMixin, PullMixin):
+class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin):
     def __init__(
         self,
         db_url: str,
@@ -119,7 +120,11 @@ class Central(CitizenWebMixin, PushMixin, PullMixin):
         faults: Faults | None = None,
         hooks: dict[str, Callable[..., Any]] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        audit_key_file: str | Path | None = None,
     ):
+        self.db_url = db_url
+        #: the checkpoint key's file (default: audit.default_key_path)
+        self.audit_key_file = audit_key_file
         self.engine = db.open_engine(db_url)
         self.sqlite = db.is_sqlite(self.engine)
         self.w = db.writer(self.engine)
@@ -144,6 +149,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin):
         self.clock = clock
 
     def close(self) -> None:
+        self.stop_checkpoints()
         self.engine.dispose()
 
     @property
@@ -295,10 +301,16 @@ class Central(CitizenWebMixin, PushMixin, PullMixin):
                 written.append((kind, repo.put(kind, data["id"], data, ctx, old=old)))
                 counts[kind] = counts.get(kind, 0) + 1
             buf = ChangeBuffer()
+            chained = []
             for kind, row in written:
+                if kind == "event" and row.case_id:
+                    chained.append((len(buf.items), row))
                 buf.items.append(Pending(kind, row.id, "put", row.version, row.data, None,
                                          repo.scope_of(kind, row)))
-            flush(conn, buf)
+            first, _top = flush(conn, buf)
+            have = audit.chained_ids(conn, [row.id for _, row in chained])
+            audit.append(conn, [(row.case_id, row.id, loads(row.data), first + i) for i, row in chained
+                                if row.id not in have])
         return counts
 
     def revoke_device(self, device_id: str) -> bool:

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from samad_desk.central.audit import chain_head
 from samad_desk.central.testing import NID, Desk
 from samad_desk.domain import ops as O
 from samad_desk.domain.tracking import make_tracking_code
@@ -95,7 +96,10 @@ def test_lookup_shows_state_agency_deadline_timeline_and_answer_and_nothing_priv
     for secret in (NID, "رضایی", "علی", "09121234567", "سه روز است آب قطع است", "لطفاً رسیدگی شود",
                    "water1", "agent1", case_id):
         assert secret not in html, secret
-    assert "اثر انگشت تاریخچه" not in html  # no chain digest until the chain exists (hook)
+    # the chain head's short digest, for the citizen to quote
+    head = chain_head(server.app.state.central, case_id)
+    assert len(head) == 64
+    assert f'id="digest" dir="ltr" class="code">{head[:12]}</dd>' in html
 
 
 def test_deadline_is_in_jalali_working_days_while_the_agency_works(server):
@@ -200,6 +204,14 @@ def test_objection_reopens_the_case_as_the_citizen_on_the_web(server):
     assert again.status_code == 400 and "پیش‌تر ثبت شده" in again.text
     water.pull_all()
     assert sum(1 for e in water.visible("event").values() if e["kind"] == "followup") == 1
+    # the citizen's event is in the case's hash chain: the history verifies clean
+    from samad_desk.central.audit_verify import verify
+
+    central = server.app.state.central
+    central.checkpoint(force=True)
+    report = verify(central)
+    assert report.ok, report.lines()
+    assert f'class="code">{chain_head(central, case_id)[:12]}</dd>' in r.text
 
 
 def test_satisfaction_closes_the_case(server):

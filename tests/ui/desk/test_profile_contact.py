@@ -4,11 +4,11 @@ profile, the history screen, values heard but not applied, and who may edit."""
 
 from __future__ import annotations
 
-from samad_desk.services.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
 from samad_desk.screens.profile_screen import ProfileScreen
+from samad_desk.services.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.text.digits import fa
 from tests.support.desk_ui import NID, existing_call, open_profile, settle, type_text
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
-from samad_desk.services.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from samad_desk.services.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.text.digits import fa
 from tests.support.merge import PERSON_A, SIBLING_1, seed_ops, settle
 
