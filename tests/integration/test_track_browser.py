@@ -25,7 +25,7 @@ from samad_desk.central.testing import Desk as ScriptedDesk
 from samad_desk.domain import ops as O
 from samad_desk.domain.tracking import make_tracking_code
 from samad_desk.text.digits import to_persian_digits
-from tests.support.desks import Desk
+from tests.support.desks import Desk, server  # noqa: F401  (the real-server fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -71,29 +71,24 @@ def _viewport(driver, width: int, height: int) -> None:
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
 
 
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
+@pytest.fixture(scope="module", autouse=True)
+def _browser_present():
+    """Before the server starts (autouse fixtures of a scope come first)."""
     _need_browser()
-    from samad_desk.central.process import sqlite_url, start_server
-
-    tmp = tmp_path_factory.mktemp("central")
-    srv = start_server(sqlite_url(tmp), seed_demo=True, log_path=tmp / "central.log")
-    yield srv
-    srv.kill()
 
 
 @pytest.fixture
-def answered(central, tmp_path):
+def answered(server, tmp_path):  # noqa: F811
     """(tracking code, case id, the water agency's desk) for a case answered by water1."""
-    with httpx.Client(base_url=central.url, timeout=30) as http:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
         agent = ScriptedDesk(http, "agent1")
         ops, case_id, _, code = agent.new_call()
         agent.push(*ops)
-    water = Desk(tmp_path / "water", central.url, "water1")
+    water = Desk(tmp_path / "water", server.url, "water1")
     water.sync()
     actor = O.make_actor(water.operator)
     case = water.store.get("case", case_id)
-    with httpx.Client(base_url=central.url, timeout=30) as http:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
         officer = ScriptedDesk(http, "water1")
         officer.push(O.case_accept(case, officer.actor),
                      O.case_extend(case_id, 2, "نیاز به بازدید میدانی", actor),
@@ -143,13 +138,13 @@ def _text(driver, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
 
-def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(central, answered, tmp_path):
+def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(server, answered, tmp_path):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     code, case_id, water = answered
     driver = _browser(1280, 900)
     try:
-        driver.get(f"{central.url}/track")
+        driver.get(f"{server.url}/track")
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
         font = driver.execute_script(
             "return document.fonts.check('16px Vazirmatn') && getComputedStyle(document.body).fontFamily")
@@ -191,7 +186,7 @@ def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(central
     assert [(e["actor"]["role"], e["data"]["note"]) for e in events] == [("citizen", "آب هنوز قطع است")]
 
 
-def test_wrong_inputs_all_look_the_same_in_the_browser(central, answered, tmp_path):
+def test_wrong_inputs_all_look_the_same_in_the_browser(server, answered, tmp_path):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     code, _, _ = answered
@@ -199,7 +194,7 @@ def test_wrong_inputs_all_look_the_same_in_the_browser(central, answered, tmp_pa
     try:
         seen = []
         for c, t in ((code, "1111"), (make_tracking_code(99_998, 123_456), TAIL)):
-            driver.get(f"{central.url}/track")
+            driver.get(f"{server.url}/track")
             _fill(driver, c, t)
             _submit(driver, "go")
             seen.append((_text(driver, "notice"), driver.find_element(By.TAG_NAME, "main").text,
@@ -214,13 +209,13 @@ def test_wrong_inputs_all_look_the_same_in_the_browser(central, answered, tmp_pa
         driver.quit()
 
 
-def test_the_page_works_without_javascript(central, answered, tmp_path):
+def test_the_page_works_without_javascript(server, answered, tmp_path):  # noqa: F811
     from selenium.webdriver.common.by import By
 
     code, _, _ = answered
     driver = _browser(360, 740, javascript=False)
     try:
-        driver.get(f"{central.url}/track")
+        driver.get(f"{server.url}/track")
         bad = code[:-1] + str((int(code[-1]) + 1) % 10)
         _fill(driver, bad, "45x7")
         _submit(driver, "go")
