@@ -518,7 +518,8 @@ class SamadDeskApp(OrderedKeys, App[int]):
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.status.last_error = None
-        self.status.problem = None
+        # a round that worked clears refusals, not a broken case history (sync/chains.py)
+        self.status.problem = getattr(self.sync, "problem", None)
         self._read_download()
         if self.status.connection != "embedded":
             self.status.connection = "online"

@@ -101,6 +101,8 @@ class AttentionScreen(DeskScreen):
         problem = self.problem
         if ops:
             title = f"{fa(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
+        elif problem is not None and problem.kind == "history":
+            title = "تاریخچهٔ پرونده‌ای با زنجیرهٔ سرور نمی‌خواند:"
         elif problem is not None:
             title = "همگام‌سازی با سرور متوقف است:"
         else:
