@@ -137,6 +137,9 @@ class Repo:
         self.client_devices: dict[str, str | None] = {}
         #: tracking code -> cases written in this transaction with it (maybe not flushed)
         self.codes: dict[str, set[str]] = {}
+        #: events of cases written here, in order: (change buffer index, case id, event
+        #: id, event) — chained once the change rows have their seqs (central/audit.py)
+        self.chain_new: list[tuple[int, str, str, dict]] = []
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
@@ -551,6 +554,7 @@ PG_TYPES = {
     "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
     "sync_ops": ("text", "text", "int", "text", "text", "text", "text", "text", "text", "text",
                  "bigint", "int", "text"),
+    "event_chain": ("text", "int", "text", "text", "bigint"),
 }
 
 

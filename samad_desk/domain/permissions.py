@@ -28,9 +28,11 @@ from dataclasses import dataclass
 
 from samad_desk.domain.models import Role
 
-_ALL = frozenset(Role)
-#: every role's name, in the order forms and the API list them
-ROLE_NAMES: tuple[str, ...] = tuple(r.value for r in Role)
+#: every operator role (the citizen role of the public tracking page is no operator
+#: account: the server acts in it, and only to record a follow-up)
+_ALL = frozenset(Role) - {Role.citizen}
+#: every operator role's name, in the order forms and the API list them
+ROLE_NAMES: tuple[str, ...] = tuple(r.value for r in Role if r in _ALL)
 #: officers and managers: they act on what is referred to their own agency
 AGENCY_ROLES = frozenset({Role.officer, Role.manager})
 #: the province's oversight (domain.md: "read every queue of the province … escalate, close")
@@ -51,7 +53,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "close": AGENCY_ROLES | PROVINCE_OVERSIGHT_ROLES,
     "reopen": PROVINCE_OVERSIGHT_ROLES,
     "note": _ALL,
-    "followup": frozenset({Role.agent}) | PROVINCE_OVERSIGHT_ROLES,
+    "followup": frozenset({Role.agent, Role.citizen}) | PROVINCE_OVERSIGHT_ROLES,
     "escalate": PROVINCE_OVERSIGHT_ROLES,
 }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "reports"]
+PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "reports", "serve"]
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = r"""
