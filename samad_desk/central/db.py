@@ -126,6 +126,20 @@ operator_keys = Table(
     Column("revoked_at", String(32)),
 )
 
+# SSH public keys an administrator registered for operators (migration 7): ``samad-desk
+# serve ssh`` lets a key in as its operator while it is not revoked (docs/serve.md)
+operator_ssh_keys = Table(
+    "operator_ssh_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("public_key", Text, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
 # the dedup table and audit log; kept forever (§3.5 step 7)
 sync_ops = Table(
     "sync_ops",
@@ -310,8 +324,14 @@ def _v6(conn: Connection) -> None:
     chain_existing(conn)
 
 
+def _v7(conn: Connection) -> None:
+    """``operator_ssh_keys``: SSH login keys of ``samad-desk serve ssh`` (number 7: 6 is
+    another change made at the same time)."""
+    operator_ssh_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4),
-                                                             (5, _v5), (6, _v6)]
+                                                             (5, _v5), (6, _v6), (7, _v7)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -41,6 +41,7 @@ from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthor
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.central.ssh_keys import SshKeyMixin
 from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id
 
@@ -121,7 +122,7 @@ _STAND_IN_CITIZEN = orjson.dumps({
 }).decode()
 
 
-class Central(PushMixin, PullMixin, AuditMixin):
+class Central(PushMixin, PullMixin, AuditMixin, SshKeyMixin):
     def __init__(
         self,
         db_url: str,
@@ -450,6 +451,11 @@ class Central(PushMixin, PullMixin, AuditMixin):
             log.info("login failed", extra={"username": username, "ip": ip})
             raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.")
         self.login_limiter.reset(key)
+        return self._open_session(op, device_id, op_key)
+
+    def _open_session(self, op: Any, device_id: str | None, op_key: str | None) -> dict:
+        """Tokens (and the op-signing key) for ``op`` on ``device_id``: a password login
+        or an SSH key login of ``samad-desk serve ssh`` (``central/ssh_keys.py``)."""
         from samad_desk.domain.ids import uuid7
 
         device_id = device_id or f"dev-{uuid7()}"

@@ -90,7 +90,7 @@ class CartableScreen(LiveStoreScreen):
         **kwargs: Any,
     ) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.filter = CartableFilter()
         self.data: CartableData | None = None
         self.agency_id: str | None = agency_id

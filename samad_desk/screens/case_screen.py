@@ -156,7 +156,7 @@ class CaseScreen(Screen[None]):
         super().__init__(**kwargs)
         self.services = services
         self.case_id = case_id
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.detail: CaseDetail | None = None
         self.refused: str | None = None
         self.last_message: str = ""

@@ -49,7 +49,7 @@ def open_merge(app: Any, citizen_ids: list[str]) -> bool:
     profiles; offers a choice first when more than two are given. Returns whether a screen
     was opened."""
     services = app.services
-    merges = MergeService.for_services(services)
+    merges = services.merges()
     reason = merges.refusal()
     if reason:
         _notify(app, reason, severity="error")
@@ -205,7 +205,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         super().__init__()
         self.services = services
         self.citizen_ids = list(citizen_ids)
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.saving = False
         self.saved: dict[str, Any] | None = None
 

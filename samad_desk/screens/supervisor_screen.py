@@ -144,7 +144,7 @@ class SupervisorScreen(LiveStoreScreen):
 
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.data: SupervisorData | None = None
         self.drill: str | None = None  # agency id shown in the cases pane, None = overdue list
         self.refusal: str | None = None

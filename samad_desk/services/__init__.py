@@ -21,6 +21,8 @@ One module per job; this package's namespace is the public surface:
 - ``merges``: merging citizens and the duplicates queue
 - ``imports``: ``samad-desk import`` of CSV/JSONL files
 - ``display``: numbers and subjects inside Persian text (bidi isolates)
+- ``session``: the one ``DeskSession`` (store, operator, actor, clock, calendar, sync,
+  client), opened once from a ``DeskStartup``
 - ``errors``, ``saving``, ``core``, ``desk``: the shared plumbing and ``DeskServices``
 """
 
@@ -50,11 +52,12 @@ from samad_desk.services.forms import (
 )
 from samad_desk.services.login import login
 from samad_desk.services.remote_cases import RemoteCases
+from samad_desk.services.session import DeskSession, DeskStartup, open_session
 
 __all__ = [
     "EMBEDDED_CURSOR", "EMBEDDED_OPERATOR", "FIELD_LABELS", "FIELD_ORDER", "IDENTITY_FIELDS", "MIN_DESCRIPTION",
     "OPEN_STATES", "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
-    "DeskServices", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
-    "ServiceError", "case_type_choices", "filter_choices", "isolated", "login", "op_summary",
+    "DeskServices", "DeskSession", "DeskStartup", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
+    "ServiceError", "case_type_choices", "filter_choices", "isolated", "login", "op_summary", "open_session",
     "seed_embedded_demo", "subject_text", "tracking_label", "urgency_choices",
 ]

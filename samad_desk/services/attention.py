@@ -41,12 +41,6 @@ class AttentionMixin(ServiceBase):
         self.store.dismiss(op["op_id"])
         return saved
 
-    def stats(self) -> dict[str, Any]:
-        try:
-            return dict(self.store.stats())
-        except Exception:
-            return {}
-
 
 def op_summary(op: dict[str, Any]) -> str:
     """A one-line Persian description of an op for the needs-attention list."""

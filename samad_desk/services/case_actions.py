@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
 from samad_desk.domain.permissions import may_refer_to, may_see_case
-from samad_desk.domain.sla import WorkingCalendar, iran_date
+from samad_desk.domain.sla import iran_date
 from samad_desk.domain.workflow import (
     AGENCY_ROLES,
     allowed_actions,
@@ -41,7 +41,9 @@ from samad_desk.reports import (
     state_counts,
 )
 from samad_desk.reports.deadlines import DeadlineCue, remaining_days
+from samad_desk.services.core import ServiceBase
 from samad_desk.services.saving import save_ops
+from samad_desk.services.session import DeskSession
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize
 
@@ -100,41 +102,14 @@ class SupervisorData:
     overdue_rows: list[CartableRow] = field(default_factory=list)
 
 
-class CaseActions:
-    """Cartable, case, deadline and supervision services over ``DeskServices``."""
+class CaseActions(ServiceBase):
+    """Cartable, case, deadline and supervision services over one :class:`DeskSession`."""
 
-    def __init__(
-        self,
-        store: Any,
-        operator: dict[str, Any],
-        *,
-        calendar: WorkingCalendar | None = None,
-        now: Callable[[], datetime] | None = None,
-        subject_label: Callable[[str], str] | None = None,
-        wake: Callable[[], None] | None = None,
-    ) -> None:
-        from datetime import UTC
-
-        self.store = store
-        self.operator = dict(operator)
-        self.calendar = calendar or WorkingCalendar()
-        self.now = now or (lambda: datetime.now(UTC))
+    def __init__(self, session: DeskSession, *, subject_label: Callable[[str], str] | None = None) -> None:
+        super().__init__(session)
         self._subject_label = subject_label
-        self._wake = wake
         self._names: dict[str, str] = {}
         self._role = Role.parse(self.operator.get("role"))
-
-    @classmethod
-    def from_services(cls, services: Any) -> CaseActions:
-        labels: dict[str, str] = {}
-        try:
-            labels = {c.key: c.label for c in services.subjects()}
-        except Exception:
-            labels = {}
-        return cls(
-            services.store, services.operator, calendar=services.calendar, now=services.now,
-            subject_label=lambda key: labels.get(key, key), wake=services.wake_sync,
-        )
 
     # -- who
     @property
@@ -144,10 +119,6 @@ class CaseActions:
     @property
     def agency_id(self) -> str | None:
         return self.operator.get("agency_id")
-
-    @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
 
     @property
     def is_agency(self) -> bool:
@@ -338,7 +309,7 @@ class CaseActions:
     def perform(self, case_id: str, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate ``action`` with the shared rules, dry-run it, append the op; return it."""
         op = self._checked_op(case_id, action, payload)
-        return save_ops(self.store, [op], wake=self._wake, error=ActionRefused)[0]
+        return save_ops(self.store, [op], wake=self.wake_sync, error=ActionRefused)[0]
 
     @staticmethod
     def clean_payload(action: str, payload: dict[str, Any]) -> dict[str, Any]:

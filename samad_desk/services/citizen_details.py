@@ -18,15 +18,15 @@ Plain Python (no Textual): the profile screen and its edit dialog call it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CONTACT_FIELDS, Role
 from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
-from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.services.core import ServiceBase
 from samad_desk.services.saving import save_ops
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
@@ -192,9 +192,6 @@ class DetailsError(Exception):
     """The edit could not be saved; ``str()`` is Persian."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 def clean_contact(form: dict[str, str]) -> dict[str, Any]:
     """The contact fields as stored (canonical digits, one-line text, ``None`` for empty),
@@ -228,26 +225,8 @@ def clean_contact(form: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-class ContactDetails:
+class ContactDetails(ServiceBase):
     """Reading a citizen's details history and saving an edit of the contact details."""
-
-    def __init__(self, store: Any, operator: dict[str, Any], *, sync: Any = None,
-                 now: Callable[[], datetime] = _utcnow, calendar: Any = None) -> None:
-        self.store = store
-        self.operator = dict(operator)
-        self.sync = sync
-        self.now = now
-        self.calendar = calendar or WorkingCalendar()
-
-    @classmethod
-    def for_services(cls, services: Any) -> ContactDetails:
-        """The one of a :class:`samad_desk.services.DeskServices`."""
-        return cls(services.store, services.operator, sync=getattr(services, "sync", None),
-                   now=getattr(services, "now", _utcnow), calendar=getattr(services, "calendar", None))
-
-    @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
 
     def refusal(self) -> str | None:
         """``None`` when this operator may edit citizens' details, else the Persian reason
@@ -284,7 +263,7 @@ class ContactDetails:
         refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
         if refused is not None:
             raise DetailsError(refused.message or "این ویرایش با قواعد سامانه سازگار نیست.")
-        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=DetailsError)[0]
+        return save_ops(self.store, [op], wake=self.wake_sync, error=DetailsError)[0]
 
 
 __all__ = [

@@ -25,9 +25,8 @@ Plain Python (no Textual): the merge screens call it from workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
@@ -35,6 +34,7 @@ from samad_desk.domain.models import Role
 from samad_desk.domain.reducer import StoreReader, apply_op, event_id_for
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.services.citizen_details import FIELD_LABELS
+from samad_desk.services.core import ServiceBase
 from samad_desk.services.saving import save_ops
 from samad_desk.text.digits import fa
 
@@ -66,9 +66,6 @@ def error_text(error: BaseException | None) -> str:
     refusal, else a generic «unexpected error» with the exception's text."""
     return str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def citizen_title(citizen: dict[str, Any]) -> str:
@@ -122,32 +119,8 @@ def _record_of(ev: dict[str, Any]) -> MergeRecord:
     )
 
 
-class MergeService:
+class MergeService(ServiceBase):
     """Merge, unmerge, history and the duplicates queue for one operator on one store."""
-
-    def __init__(
-        self,
-        store: Any,
-        operator: dict[str, Any],
-        *,
-        sync: Any = None,
-        now: Callable[[], datetime] = _utcnow,
-    ) -> None:
-        self.store = store
-        self.operator = dict(operator)
-        self.sync = sync
-        self.now = now
-
-    @classmethod
-    def for_services(cls, services: Any) -> MergeService:
-        """The merge service of a :class:`samad_desk.services.DeskServices`."""
-        return cls(services.store, services.operator, sync=getattr(services, "sync", None),
-                   now=getattr(services, "now", _utcnow))
-
-    # -- who
-    @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
 
     def refusal(self) -> str | None:
         """``None`` when this operator may merge, else the Persian reason."""
@@ -282,7 +255,7 @@ class MergeService:
             raise MergeError(outcome.message or "ادغام پذیرفته نشد.")
 
     def _save(self, op: dict[str, Any]) -> dict[str, Any]:
-        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=MergeError)[0]
+        return save_ops(self.store, [op], wake=self.wake_sync, error=MergeError)[0]
 
     # -- history
     def history(self, citizen_id: str | None = None) -> list[MergeRecord]:
@@ -382,6 +355,3 @@ class MergeService:
         return groups[:limit]
 
 
-def cases_with_merged(services: Any, citizen_id: str) -> list[dict[str, Any]]:
-    """For the profile screen: the citizen's cases plus those of profiles merged into it."""
-    return MergeService(services.store, services.operator).cases_of(citizen_id)

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-PURE = ["domain", "text", "store", "matching", "sync", "central", "services"]
+PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "serve"]
 
 PROBE = r"""
 import importlib, pkgutil, sys

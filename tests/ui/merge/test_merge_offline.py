@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from samad_desk.services import DeskSession
 from samad_desk.services.merges import MergeRefused, MergeService
 from tests.support.merge import (
     AGENT,
@@ -100,7 +101,7 @@ async def test_not_a_duplicate_leaves_the_queue(settings, store) -> None:
     assert op["type"] == "citizen.distinct" and set(op["payload"]["citizen_ids"]) == {ids["a"], ids["b"]}
     # an agent may not decide it
     with pytest.raises(MergeRefused):
-        MergeService(store, AGENT).distinct([ids["a"], ids["b"]])
+        MergeService(DeskSession(store, AGENT)).distinct([ids["a"], ids["b"]])
 
 
 async def test_agent_is_refused(settings, store) -> None:
@@ -118,7 +119,7 @@ async def test_agent_is_refused(settings, store) -> None:
     assert store.pending_ops() == []
     assert store.get("citizen", ids["b"])["merged_into"] is None
     with pytest.raises(MergeRefused):
-        MergeService(store, AGENT).merge(ids["a"], [ids["b"]], {})
+        MergeService(DeskSession(store, AGENT)).merge(ids["a"], [ids["b"]], {})
 
 
 async def test_merge_screen_keys(settings, store) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from samad_desk.domain.reducer import event_id_for
+from samad_desk.services import DeskSession
 from samad_desk.services.merges import MergeError, MergeService
 from tests.support.merge import (
     AGENT,
@@ -26,7 +27,7 @@ CASES = {"a": 1, "b": 2, "s1": 1}
 
 def test_refusals(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
-    svc = MergeService(store, SUPERVISOR)
+    svc = MergeService(DeskSession(store, SUPERVISOR))
     with pytest.raises(MergeError, match="دست‌کم دو"):
         svc.load([ids["a"], ids["a"]])
     with pytest.raises(MergeError):
@@ -35,8 +36,8 @@ def test_refusals(store) -> None:
     with pytest.raises(MergeError, match="متعلق به شهروند دیگری"):
         svc.merge(ids["a"], [ids["b"]], {"national_id": SIBLING_1["national_id"]})
     assert store.pending_ops() == []
-    assert MergeService(store, AGENT).refusal() is not None
-    assert MergeService(store, {**SUPERVISOR, "role": "admin"}).refusal() is None
+    assert MergeService(DeskSession(store, AGENT)).refusal() is not None
+    assert MergeService(DeskSession(store, {**SUPERVISOR, "role": "admin"})).refusal() is None
 
 
 def test_duplicates_among_demo_citizens(tmp_path) -> None:
@@ -50,7 +51,7 @@ def test_duplicates_among_demo_citizens(tmp_path) -> None:
         assert seed_embedded_demo(store)
         assert sum(1 for _ in store.iter_entities("citizen")) == 400
         ids = seed_ops(store, AGENT, PEOPLE, CASES)
-        groups = MergeService(store, SUPERVISOR).duplicates()
+        groups = MergeService(DeskSession(store, SUPERVISOR)).duplicates()
         assert [sorted(g.ids) for g in groups] == [sorted([ids["a"], ids["b"]])]
         assert groups[0].band == "match" and "همان تاریخ تولد" in groups[0].reasons
     finally:
@@ -60,7 +61,7 @@ def test_duplicates_among_demo_citizens(tmp_path) -> None:
 def test_pending_merge_on_this_desk(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
     a, b = ids["a"], ids["b"]
-    svc = MergeService(store, SUPERVISOR)
+    svc = MergeService(DeskSession(store, SUPERVISOR))
     citizens = svc.load([a, b])
     fields = svc.chosen_fields(citizens, svc.default_choices(citizens))
     op = svc.merge(a, [b], {**fields, "city": "تاکستان"})
@@ -83,13 +84,13 @@ def test_pending_merge_on_this_desk(store) -> None:
 
 def test_pending_merge_values_show_before_sync(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
-    MergeService(store, SUPERVISOR).merge(ids["a"], [ids["b"]], {"city": "تاکستان"})
+    MergeService(DeskSession(store, SUPERVISOR)).merge(ids["a"], [ids["b"]], {"city": "تاکستان"})
     assert store.get("citizen", ids["a"])["city"] == "تاکستان"
 
 
 def test_pending_unmerge_shows_before_sync(store) -> None:
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
-    svc = MergeService(store, SUPERVISOR)
+    svc = MergeService(DeskSession(store, SUPERVISOR))
     op = svc.merge(ids["a"], [ids["b"]], {})
     svc.unmerge(op["op_id"])
     assert store.get("citizen", ids["b"])["merged_into"] is None
@@ -99,7 +100,7 @@ def test_every_merge_of_the_desk_synced_and_pending(store) -> None:
     """The duplicates queue's F3 lists every merge, not one profile's: a synced merge (in
     the cache, found through the event/ckind index) and a pending one, with an unmerge."""
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
-    svc = MergeService(store, SUPERVISOR)
+    svc = MergeService(DeskSession(store, SUPERVISOR))
     synced = svc.merge(ids["a"], [ids["b"]], {})
     # sync it: acknowledged, and the server's event and citizens pulled into the cache
     ev = dict(store.get("event", event_id_for(synced["op_id"])))
