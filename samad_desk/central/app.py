@@ -27,6 +27,7 @@ from samad_desk import __version__
 from samad_desk.central.errors import ApiError, bad_request
 from samad_desk.central.openapi import OPENAPI, docs_html
 from samad_desk.central.service import Central
+from samad_desk.central.track_page import TrackHeaders, TrackPage
 from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central.http")
@@ -252,6 +253,7 @@ def create_app(
         Route("/v1/track/{code}", track),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
+        *TrackPage(central).routes(),
     ]
 
     # every answer names this central (desks tell its URLs apart from another central)
@@ -295,7 +297,8 @@ def create_app(
                     },
                 )
 
-    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)])
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(TrackHeaders),
+                                          Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)])
     app.state.central = central
     return app
 

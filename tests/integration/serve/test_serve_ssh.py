@@ -65,6 +65,16 @@ def supervisor_view(rows: list[str]) -> bool:
     return shows("نظارت")(rows) and any("F2" in r for r in rows)
 
 
+def password_login(tmux: Tmux, serve: SshServe, user: str) -> None:
+    """``ssh user@`` in tmux, the password (the demo's: the username) typed at its prompt,
+    until the desk's key bar shows."""
+    open_in_tmux(tmux, serve.ssh_argv(user))
+    tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
+    tmux.type(user)
+    tmux.key("Enter")
+    tmux.wait_for(lambda r: any("F2" in row for row in r), f"{user}'s desk")
+
+
 def pane_dead(tmux: Tmux) -> bool:
     return tmux("display-message", "-p", "-t", "ssh", "#{pane_dead}").strip() == "1"
 
@@ -156,6 +166,12 @@ def test_exec_sftp_and_forwarding_refused_and_logged(serve, super_key, tmp_path)
     assert done.returncode != 0 and "bin" not in done.stdout
     serve.wait_event("ssh refused", username="super1", reason="exec", command="ls /")
 
+    # ssh -T: a shell without a terminal gets one Persian line, and no desk
+    done = subprocess.run(["ssh", "-T", *serve.ssh_argv("super1", key=super_key)[1:]], capture_output=True, text=True,
+                          timeout=30, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1 and shaped("ssh -t وصل شوید") in done.stdout
+    serve.wait_event("ssh refused", username="super1", reason="no_pty")
+
     # sftp: the subsystem request
     done = subprocess.run(serve.ssh_argv("super1", "-b", "-", key=super_key, tool="sftp"), input="ls\n",
                           capture_output=True, text=True, timeout=30)
@@ -215,11 +231,7 @@ def test_killed_client_leaves_no_desk_process(serve, super_key, tmux):
 def test_idle_session_is_closed(central, tmp_path, tmux):
     short = SshServe(tmp_path, central.db_url, central.url, idle_timeout=6).start()
     try:
-        open_in_tmux(tmux, short.ssh_argv("agent1"))
-        tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
-        tmux.type("agent1")
-        tmux.key("Enter")
-        tmux.wait_for(lambda r: any("F2" in row for row in r), "the desk")
+        password_login(tmux, short, "agent1")
         desk = short.wait_event("ssh desk started", username="agent1")["pid"]
         wait_dead(tmux, timeout=20)  # nothing typed: closed by the server
         assert short.wait_event("ssh logout", username="agent1")["reason"] == "idle"
@@ -232,11 +244,7 @@ def test_idle_session_is_closed(central, tmp_path, tmux):
 def test_session_limit_per_operator(central, tmp_path, tmux):
     capped = SshServe(tmp_path, central.db_url, central.url, per_operator=1).start()
     try:
-        open_in_tmux(tmux, capped.ssh_argv("agent2"))
-        tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
-        tmux.type("agent2")
-        tmux.key("Enter")
-        tmux.wait_for(lambda r: any("F2" in row for row in r), "the first session's desk")
+        password_login(tmux, capped, "agent2")
         done = subprocess.run(capped.ssh_argv("agent2"), env=askpass(tmp_path, "agent2"), capture_output=True,
                               text=True, timeout=30, stdin=subprocess.DEVNULL)
         assert done.returncode == 255
