@@ -309,9 +309,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
                 buf.items.append(Pending(kind, row.id, "put", row.version, row.data, None,
                                          repo.scope_of(kind, row)))
             first, _top = flush(conn, buf)
-            have = audit.chained_ids(conn, [row.id for _, row in chained])
-            audit.append(conn, [(row.case_id, row.id, loads(row.data), first + i) for i, row in chained
-                                if row.id not in have])
+            audit.append_imported(conn, chained, first)
         return counts
 
     def revoke_device(self, device_id: str) -> bool:
