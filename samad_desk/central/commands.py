@@ -287,3 +287,12 @@ def compact(db_url, upto_seq) -> None:
     """Drop superseded changes and old tombstones; older cursors then get 410."""
     with _opened(db_url) as c:
         click.echo(f"removed {c.compact(upto_seq)} change rows")
+
+
+def _register_audit() -> None:
+    from samad_desk.central.audit_commands import audit_group
+
+    central_group.add_command(audit_group)
+
+
+_register_audit()

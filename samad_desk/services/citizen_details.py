@@ -25,9 +25,9 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CONTACT_FIELDS, Role
-from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
+from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS
 from samad_desk.services.core import ServiceBase
-from samad_desk.services.saving import save_ops
+from samad_desk.services.errors import FormInvalid, ServiceError
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
@@ -176,26 +176,10 @@ def previous_values(history: list[DetailChange], field_name: str, current: Any) 
 # -- editing the contact details ------------------------------------------------------------
 
 
-class DetailsInvalid(Exception):
-    """Some fields are wrong: ``errors`` maps field -> Persian message, in form order."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
-
-    @property
-    def first_field(self) -> str:
-        return next(iter(self.errors))
-
-
-class DetailsError(Exception):
-    """The edit could not be saved; ``str()`` is Persian."""
-
-
 
 def clean_contact(form: dict[str, str]) -> dict[str, Any]:
     """The contact fields as stored (canonical digits, one-line text, ``None`` for empty),
-    or :class:`DetailsInvalid` with a Persian message for every bad field."""
+    or :class:`FormInvalid` with a Persian message for every bad field."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     for key in CONTACT_FIELDS:
@@ -221,7 +205,7 @@ def clean_contact(form: dict[str, str]) -> dict[str, Any]:
         else:
             errors[key] = parsed.error or f"«{FIELD_LABELS[key]}» نامعتبر است"
     if errors:
-        raise DetailsInvalid({k: errors[k] for k in CONTACT_FIELDS if k in errors})
+        raise FormInvalid(errors, order=CONTACT_FIELDS)
     return out
 
 
@@ -242,16 +226,16 @@ class ContactDetails(ServiceBase):
     def save(self, citizen_id: str, form: dict[str, str]) -> dict[str, Any] | None:
         """Save what changed in the contact fields; ``None`` when nothing did.
 
-        Raises :class:`DetailsInvalid` (per field) or :class:`DetailsError` (Persian)."""
+        Raises :class:`FormInvalid` (per field) or :class:`ServiceError` (Persian)."""
 
         refusal = self.refusal()
         if refusal:
-            raise DetailsError(refusal)
+            raise ServiceError(refusal)
         citizen = self.store.get("citizen", citizen_id)
         if citizen is None:
-            raise DetailsError("این شهروند در حافظهٔ این میز پیدا نشد.")
+            raise ServiceError("این شهروند در حافظهٔ این میز پیدا نشد.")
         if citizen.get("merged_into"):
-            raise DetailsError("این پروفایل در پروفایل دیگری ادغام شده است؛ مشخصات را در آن ویرایش کنید.")
+            raise ServiceError("این پروفایل در پروفایل دیگری ادغام شده است؛ مشخصات را در آن ویرایش کنید.")
         clean = clean_contact(form)
         changed = {k: v for k, v in clean.items() if (citizen.get(k) or None) != (v or None)}
         if not changed:
@@ -260,13 +244,10 @@ class ContactDetails(ServiceBase):
             {"id": citizen_id, "version": citizen.get("version"), **changed}, self.actor,
             base={k: citizen.get(k) for k in changed}, now=self.now(),
         )
-        refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
-        if refused is not None:
-            raise DetailsError(refused.message or "این ویرایش با قواعد سامانه سازگار نیست.")
-        return save_ops(self.store, [op], wake=self.wake_sync, error=DetailsError)[0]
+        return self.commit([op], refused="این ویرایش با قواعد سامانه سازگار نیست.")[0]
 
 
 __all__ = [
-    "FIELD_LABELS", "HEARD", "SET", "ContactDetails", "DetailChange", "DetailsError", "DetailsInvalid",
+    "FIELD_LABELS", "HEARD", "SET", "ContactDetails", "DetailChange",
     "clean_contact", "detail_history", "display_value", "jalali_day", "previous_values",
 ]

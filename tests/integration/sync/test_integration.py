@@ -7,6 +7,7 @@ import random
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.models import CaseState
+from samad_desk.services import DeskServices, open_session
 from samad_desk.sync import attention
 from tests.support.sync.harness import STALE, check_global, rejected
 
@@ -102,7 +103,8 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
     supervisor.save([O.case_reopen(supervisor.store.get("case", case_id), "نیاز به پاسخ", supervisor.actor)])
     supervisor.sync_until_quiet()
     water.sync_until_quiet()
-    new = attention.reissue(water.store, bad, water.actor)
+    # the desk's one re-issue (services), over the desk's own session: checked, dry-run, journaled
+    new = DeskServices(open_session(water.store, water.operator, sync=water.engine)).reissue(bad)
     water.saved.append(new)
     assert water.store.needs_attention() == []
     water.sync_until_quiet()
