@@ -82,10 +82,11 @@ def pane_dead(tmux: Tmux) -> bool:
 def wait_dead(tmux: Tmux, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pane_dead(tmux):
-            time.sleep(0.2)  # tmux records the exit status just after the pane dies
-            return tmux("display-message", "-p", "-t", "ssh",
-                        "#{pane_dead_status}#{?pane_dead_signal,signal #{pane_dead_signal},}").strip()
+        if pane_dead(tmux):  # (the pane dies at the pty's EOF; its status comes with SIGCHLD)
+            status = tmux("display-message", "-p", "-t", "ssh",
+                          "#{pane_dead_status}#{?pane_dead_signal,signal #{pane_dead_signal},}").strip()
+            if status:
+                return status
         time.sleep(0.2)
     raise AssertionError("the ssh client did not exit:\n" + "\n".join(tmux.rows()))
 
