@@ -18,6 +18,7 @@ from samad_desk.cli import main
 from samad_desk.store import Store, StoreError
 from samad_desk.text.digits import to_ascii_digits
 from tests.support.hostile import bad_strings
+from tests.support.resources import mount_tiny_tmpfs
 
 HEADER = "national_id,first_name,last_name,mobile,city,type,subject,description\n"
 GOOD = "0013542419,علی,رضایی,09121234567,قزوین,complaint,قطعی آب,سه روز است آب قطع است\n"
@@ -175,41 +176,19 @@ def test_duplicate_rows_are_reported_and_saved_once(tmp_path):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A real 256 KB tmpfs when this machine lets us mount one, else None."""
-    mnt = tmp_path / "tmpfs"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True)
-    if r.returncode != 0:
-        yield None
-        return
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+    """A real 256 KB tmpfs (needs root); without it the test fails under CI naming what is
+    missing. The seam variant below fakes the full disk and says so in its name."""
+    yield from mount_tiny_tmpfs(tmp_path / "tmpfs")
 
 
-def test_a_full_disk_mid_import_says_exactly_what_was_saved(tmp_path, tiny_disk, monkeypatch):
-    """The disk fills up in the middle of an import: the report names the last saved line,
-    and exactly the rows before it are in the journal (one batch = one record)."""
+def _import_until_full(tmp_path, data_dir):
+    """Import 400 rows in batches of 20 into ``data_dir``; returns (rows saved per the
+    report, the CLI result)."""
     nids = ["0013542419", "0084575948", "0067749828", "0499370899"]
     rows = "".join(f"{nids[i % 4]},علی,رضایی,,قزوین,complaint,قطعی آب,{'شرح مفصل پیام ' * 20}{i}\n"
                    for i in range(400))
     f = tmp_path / "c.csv"
     f.write_text(HEADER + rows, encoding="utf-8")
-    if tiny_disk is not None:
-        data_dir = tiny_disk / "data"
-    else:  # no mount privileges: the journal's write fails the way a full disk does
-        data_dir = tmp_path / "data"
-        calls = {"n": 0}
-        real = Store.save_bulk
-
-        def failing(self, ops):
-            calls["n"] += 1
-            if calls["n"] == 3:
-                raise StoreError("ذخیره انجام نشد: دیسک پر است.", code="disk_full")
-            return real(self, ops)
-
-        monkeypatch.setattr(Store, "save_bulk", failing)
     r = CliRunner().invoke(main, ["import", "cases", str(f), "--batch", "20", "--data-dir", str(data_dir)])
     assert "Traceback" not in r.output and r.exit_code == 1, r.output
     assert "دیسک پر است" in r.output and "ورود گروهی متوقف شد" in r.output, r.output
@@ -217,14 +196,41 @@ def test_a_full_disk_mid_import_says_exactly_what_was_saved(tmp_path, tiny_disk,
     assert m, r.output
     saved, upto = (int(to_ascii_digits(g)) for g in m.groups())
     assert saved % 20 == 0 and saved > 0 and upto == saved + 1
-    if tiny_disk is not None:
-        shutil.copytree(data_dir, tmp_path / "copy")  # room to open it
-        data_dir = tmp_path / "copy"
+    return saved
+
+
+def _registered(data_dir) -> int:
     s = Store.open(data_dir)
     try:
-        assert sum(1 for o in s.pending_ops(limit=10**6) if o["type"] == "case.register") == saved
+        return sum(1 for o in s.pending_ops(limit=10**6) if o["type"] == "case.register")
     finally:
         s.close()
+
+
+def test_a_full_disk_mid_import_says_exactly_what_was_saved(tmp_path, tiny_disk):
+    """The disk fills up in the middle of an import: the report names the last saved line,
+    and exactly the rows before it are in the journal (one batch = one record)."""
+    saved = _import_until_full(tmp_path, tiny_disk / "data")
+    shutil.copytree(tiny_disk / "data", tmp_path / "copy")  # room to open it
+    assert _registered(tmp_path / "copy") == saved
+
+
+def test_a_full_disk_mid_import_through_the_save_seam(tmp_path, monkeypatch):
+    """The same report when the journal's third batch fails the way a full disk does."""
+    calls = {"n": 0}
+    real = Store.save_bulk
+
+    def failing(self, ops):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise StoreError("ذخیره انجام نشد: دیسک پر است.", code="disk_full")
+        return real(self, ops)
+
+    monkeypatch.setattr(Store, "save_bulk", failing)
+    saved = _import_until_full(tmp_path, tmp_path / "data")
+    assert saved == 40
+    monkeypatch.undo()
+    assert _registered(tmp_path / "data") == saved
 
 
 def test_a_killed_import_leaves_whole_rows_only(tmp_path):
