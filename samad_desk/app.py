@@ -275,17 +275,10 @@ class SamadDeskApp(OrderedKeys, App[int]):
         operator, online = result
         self.start_session(operator, online=online)
 
-    @property
-    def store(self) -> Any:
-        return self.startup.store
-
-    @property
-    def sync(self) -> Any:
-        return self.startup.sync
-
-    @property
-    def client(self) -> Any:
-        return self.startup.client
+    # what the startup holds (the store once opened, the sync engine once built, the client)
+    store = property(lambda self: self.startup.store)
+    sync = property(lambda self: self.startup.sync)
+    client = property(lambda self: self.startup.client)
 
     def start_session(self, operator: dict[str, Any], *, online: bool) -> None:
         from samad_desk.services import DeskServices
@@ -508,7 +501,8 @@ class SamadDeskApp(OrderedKeys, App[int]):
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.status.last_error = None
-        self.status.problem = None
+        # a round that worked clears refusals, not a broken case history (sync/chains.py)
+        self.status.problem = getattr(self.sync, "problem", None)
         self._read_download()
         if self.status.connection != "embedded":
             self.status.connection = "online"

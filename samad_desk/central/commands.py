@@ -7,6 +7,7 @@ import contextlib
 import click
 
 from samad_desk import paths
+from samad_desk.domain.permissions import ROLE_NAMES
 
 
 def default_db_url() -> str:
@@ -147,7 +148,7 @@ def add_agency(db_url, agency_id, name, manager_name, province, city, sla_days, 
 @_db_option
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", required=True, type=click.Choice(["agent", "officer", "manager", "supervisor", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES))
 @click.option("--name", default=None)
 @click.option("--agency", "agency_id", default=None)
 @click.option("--office", "office_id", default=None)
@@ -287,3 +288,12 @@ def compact(db_url, upto_seq) -> None:
     """Drop superseded changes and old tombstones; older cursors then get 410."""
     with _opened(db_url) as c:
         click.echo(f"removed {c.compact(upto_seq)} change rows")
+
+
+def _register_audit() -> None:
+    from samad_desk.central.audit_commands import audit_group
+
+    central_group.add_command(audit_group)
+
+
+_register_audit()

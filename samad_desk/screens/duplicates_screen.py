@@ -20,7 +20,8 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from samad_desk.screens.modals import ConfirmModal
-from samad_desk.services.merges import DuplicateGroup, error_text
+from samad_desk.services import error_text
+from samad_desk.services.merges import DuplicateGroup
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
 from samad_desk.widgets.chrome import BottomBars, DeskHeader

@@ -17,7 +17,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.services.merges import MergeRecord, citizen_title, error_text
+from samad_desk.services import error_text
+from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable

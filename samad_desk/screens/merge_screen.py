@@ -25,7 +25,8 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.modals import ConfirmModal, MergePickModal
-from samad_desk.services.merges import citizen_title, error_text
+from samad_desk.services import error_text
+from samad_desk.services.merges import citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.chrome import BottomBars, DeskHeader

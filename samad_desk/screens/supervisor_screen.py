@@ -22,12 +22,8 @@ from textual.worker import Worker, WorkerState
 from samad_desk.domain.models import CaseState
 from samad_desk.reports import AgencyStats, DeadlineCue, bar
 from samad_desk.screens.case_live import LiveStoreScreen
-from samad_desk.services.case_actions import (
-    ActionRefused,
-    CaseActions,
-    SupervisorData,
-    refusal_text,
-)
+from samad_desk.services import ServiceError, error_text
+from samad_desk.services.case_actions import CaseActions, SupervisorData
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.cases import CaseTable, ChartView, Col
@@ -162,7 +158,7 @@ class SupervisorScreen(LiveStoreScreen):
                                                             WorkerState.CANCELLED):
             self.load_ended()
         if event.state == WorkerState.ERROR:
-            text = refusal_text(w.error)
+            text = error_text(w.error)
             self.refusal = text
             self.query_one("#sup-summary", RTLStatic).update(text)
             return
@@ -226,7 +222,7 @@ class SupervisorScreen(LiveStoreScreen):
         """Off the UI thread: the case and why ``action`` is refused on it (None: allowed)."""
         try:
             case = self.actions.case(case_id)
-        except ActionRefused:
+        except ServiceError:
             return case_id, action, None, "پرونده پیدا نشد."
         return case_id, action, case, self.actions.refusal(case, action)
 
@@ -254,12 +250,12 @@ class SupervisorScreen(LiveStoreScreen):
             if event.state == WorkerState.SUCCESS:
                 self._ask_action(*w.result)
             elif event.state == WorkerState.ERROR:
-                self.notify(refusal_text(w.error), title="نظارت", severity="error", markup=False)
+                self.notify(error_text(w.error), title="نظارت", severity="error", markup=False)
             return
         if w.group != "supervisor-act":
             return
         if event.state == WorkerState.ERROR:
-            self.notify(refusal_text(w.error), title="نظارت", severity="error", markup=False)
+            self.notify(error_text(w.error), title="نظارت", severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS:
             self.notify("ثبت شد و در صف همگام‌سازی است.", title="نظارت", markup=False)
             self.reload()

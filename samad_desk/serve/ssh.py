@@ -360,8 +360,10 @@ class _Session(asyncssh.SSHServerSession):
             self.desk.resize(width, height)
 
     def eof_received(self) -> bool:
-        asyncio.ensure_future(self.owner.end("eof"))
-        return False
+        """The client sends nothing more (``ssh -T … < /dev/null``): the channel stays
+        half open, so what the server still has to say (the desk, or why there is none)
+        reaches the client; the idle timeout ends a desk nobody can type into."""
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         asyncio.ensure_future(self.owner.end("closed"))

@@ -31,12 +31,11 @@ from __future__ import annotations
 from samad_desk.services.attention import op_summary
 from samad_desk.services.calls import Confirmation, SaveResult
 from samad_desk.services.candidates import Candidate
-from samad_desk.services.core import OPEN_STATES
 from samad_desk.services.desk import DeskServices
 from samad_desk.services.display import isolated, subject_text, tracking_label
 from samad_desk.services.drafts import DraftStore
 from samad_desk.services.embedded import EMBEDDED_CURSOR, EMBEDDED_OPERATOR, seed_embedded_demo
-from samad_desk.services.errors import FormInvalid, NeedsConfirmation, ServiceError
+from samad_desk.services.errors import FormInvalid, NeedsConfirmation, ServiceError, error_text
 from samad_desk.services.followups import CaseView
 from samad_desk.services.forms import (
     FIELD_LABELS,
@@ -56,8 +55,8 @@ from samad_desk.services.session import DeskSession, DeskStartup, open_session
 
 __all__ = [
     "EMBEDDED_CURSOR", "EMBEDDED_OPERATOR", "FIELD_LABELS", "FIELD_ORDER", "IDENTITY_FIELDS", "MIN_DESCRIPTION",
-    "OPEN_STATES", "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
+    "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
     "DeskServices", "DeskSession", "DeskStartup", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
-    "ServiceError", "case_type_choices", "filter_choices", "isolated", "login", "op_summary", "open_session",
+    "ServiceError", "case_type_choices", "error_text", "filter_choices", "isolated", "login", "op_summary", "open_session",
     "seed_embedded_demo", "subject_text", "tracking_label", "urgency_choices",
 ]

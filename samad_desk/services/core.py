@@ -9,13 +9,15 @@ from typing import Any
 
 from samad_desk.domain.models import Role
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.services.errors import ServiceError
-from samad_desk.services.saving import save_ops
+from samad_desk.services.commit import commit
 from samad_desk.services.session import DeskSession, utcnow
 
-OPEN_STATES = frozenset({"registered", "referred", "in_progress", "answered", "returned"})
+__all__ = ["ServiceBase", "utcnow"]
 
-__all__ = ["OPEN_STATES", "ServiceBase", "utcnow"]
+
+def _from_session(name: str) -> Any:
+    """A read-only attribute of a service that is its session's ``name``."""
+    return property(lambda self: getattr(self.session, name), doc=f"The session's ``{name}``.")
 
 
 class ServiceBase:
@@ -24,48 +26,24 @@ class ServiceBase:
     def __init__(self, session: DeskSession) -> None:
         self.session = session
 
-    @property
-    def store(self) -> Any:
-        return self.session.store
-
-    @property
-    def operator(self) -> dict[str, Any]:
-        return self.session.operator
-
-    @property
-    def settings(self) -> Any:
-        return self.session.settings
-
-    @property
-    def sync(self) -> Any:
-        return self.session.sync
-
-    @property
-    def client(self) -> Any:
-        return self.session.client
-
-    @property
-    def online(self) -> Callable[[], bool]:
-        return self.session.online
-
-    @property
-    def now(self) -> Callable[[], datetime]:
-        return self.session.clock
-
-    @property
-    def calendar(self) -> WorkingCalendar:
-        return self.session.calendar
-
-    @property
-    def actor(self) -> dict[str, Any]:
-        return self.session.actor
+    # read through to the session (the one place these are set)
+    store: Any = _from_session("store")
+    operator: dict[str, Any] = _from_session("operator")
+    settings: Any = _from_session("settings")
+    sync: Any = _from_session("sync")
+    client: Any = _from_session("client")
+    online: Callable[[], bool] = _from_session("online")
+    now: Callable[[], datetime] = _from_session("clock")
+    calendar: WorkingCalendar = _from_session("calendar")
+    actor: dict[str, Any] = _from_session("actor")
 
     @property
     def role_label(self) -> str:
         return Role.label_of(self.operator.get("role"))
 
-    def _save(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return save_ops(self.store, ops, wake=self.wake_sync, error=ServiceError)
+    def commit(self, ops: list[dict[str, Any]], *, refused: str, dry_run: bool = True) -> list[dict[str, Any]]:
+        """Dry-run, journal, wake sync (:func:`samad_desk.services.commit.commit`)."""
+        return commit(self.session, ops, refused=refused, dry_run=dry_run)
 
     def wake_sync(self) -> None:
         self.session.wake_sync()

@@ -11,11 +11,10 @@ from textual.containers import VerticalScroll
 
 from samad_desk.domain.models import CONTACT_FIELDS
 from samad_desk.screens.modals.dialog import Dialog
+from samad_desk.services import FormInvalid, ServiceError
 from samad_desk.services.citizen_details import (
     FIELD_LABELS,
     ContactDetails,
-    DetailsError,
-    DetailsInvalid,
 )
 from samad_desk.widgets import LandlineInput, PhoneInput, PostalCodeInput, RTLInput, RTLStatic
 from samad_desk.widgets.form import FieldRow
@@ -82,12 +81,12 @@ class ContactEditModal(Dialog[dict[str, Any] | None]):
         self.query_one("#contact-error", RTLStatic).update("")
         try:
             saved = self.details.save(str(self.citizen["id"]), self.values())
-        except DetailsInvalid as exc:
+        except FormInvalid as exc:
             for key, message in exc.errors.items():
                 self.query_one(f"#row-{key}", FieldRow).set_error(message)
             self.query_one(f"#in-{exc.first_field}").focus()
             return
-        except DetailsError as exc:
+        except ServiceError as exc:
             self.query_one("#contact-error", RTLStatic).update(str(exc))
             return
         self.dismiss(saved)

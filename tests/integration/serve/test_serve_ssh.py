@@ -65,6 +65,16 @@ def supervisor_view(rows: list[str]) -> bool:
     return shows("نظارت")(rows) and any("F2" in r for r in rows)
 
 
+def password_login(tmux: Tmux, serve: SshServe, user: str) -> None:
+    """``ssh user@`` in tmux, the password (the demo's: the username) typed at its prompt,
+    until the desk's key bar shows."""
+    open_in_tmux(tmux, serve.ssh_argv(user))
+    tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
+    tmux.type(user)
+    tmux.key("Enter")
+    tmux.wait_for(lambda r: any("F2" in row for row in r), f"{user}'s desk")
+
+
 def pane_dead(tmux: Tmux) -> bool:
     return tmux("display-message", "-p", "-t", "ssh", "#{pane_dead}").strip() == "1"
 
@@ -72,8 +82,11 @@ def pane_dead(tmux: Tmux) -> bool:
 def wait_dead(tmux: Tmux, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pane_dead(tmux):
-            return tmux("display-message", "-p", "-t", "ssh", "#{pane_dead_status}").strip()
+        if pane_dead(tmux):  # (the pane dies at the pty's EOF; its status comes with SIGCHLD)
+            status = tmux("display-message", "-p", "-t", "ssh",
+                          "#{pane_dead_status}#{?pane_dead_signal,signal #{pane_dead_signal},}").strip()
+            if status:
+                return status
         time.sleep(0.2)
     raise AssertionError("the ssh client did not exit:\n" + "\n".join(tmux.rows()))
 
@@ -106,10 +119,12 @@ def test_password_login_supervisor_view_resize_paste_quit(serve, tmux):
     tmux.paste("0012345679")
     tmux.wait_for(lambda r: any("0012345679" in row or "۰۰۱۲۳۴۵۶۷۹" in row for row in r), "the pasted text")
     tmux.key("Escape")
+    time.sleep(0.5)  # (Esc and the next key at once would be Alt+key)
 
     tmux.key("C-q")
     assert wait_dead(tmux) == "0"
     out = serve.wait_event("ssh logout", username="super1")
+    assert out["reason"] == "closed"
     assert out["session_ended"] is True
     assert not (op_dir / "op-key.json").exists()  # the session's signing key went with it
     assert b"refresh_token" not in (op_dir / "tokens.json").read_bytes()
@@ -155,6 +170,12 @@ def test_exec_sftp_and_forwarding_refused_and_logged(serve, super_key, tmp_path)
                           timeout=30, stdin=subprocess.DEVNULL)
     assert done.returncode != 0 and "bin" not in done.stdout
     serve.wait_event("ssh refused", username="super1", reason="exec", command="ls /")
+
+    # ssh -T: a shell without a terminal gets one Persian line, and no desk
+    done = subprocess.run(["ssh", "-T", *serve.ssh_argv("super1", key=super_key)[1:]], capture_output=True, text=True,
+                          timeout=30, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1 and shaped("ssh -t وصل شوید") in done.stdout
+    serve.wait_event("ssh refused", username="super1", reason="no_pty")
 
     # sftp: the subsystem request
     done = subprocess.run(serve.ssh_argv("super1", "-b", "-", key=super_key, tool="sftp"), input="ls\n",
@@ -215,11 +236,7 @@ def test_killed_client_leaves_no_desk_process(serve, super_key, tmux):
 def test_idle_session_is_closed(central, tmp_path, tmux):
     short = SshServe(tmp_path, central.db_url, central.url, idle_timeout=6).start()
     try:
-        open_in_tmux(tmux, short.ssh_argv("agent1"))
-        tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
-        tmux.type("agent1")
-        tmux.key("Enter")
-        tmux.wait_for(lambda r: any("F2" in row for row in r), "the desk")
+        password_login(tmux, short, "agent1")
         desk = short.wait_event("ssh desk started", username="agent1")["pid"]
         wait_dead(tmux, timeout=20)  # nothing typed: closed by the server
         assert short.wait_event("ssh logout", username="agent1")["reason"] == "idle"
@@ -232,14 +249,24 @@ def test_idle_session_is_closed(central, tmp_path, tmux):
 def test_session_limit_per_operator(central, tmp_path, tmux):
     capped = SshServe(tmp_path, central.db_url, central.url, per_operator=1).start()
     try:
-        open_in_tmux(tmux, capped.ssh_argv("agent2"))
-        tmux.wait_for(lambda r: any("password:" in row for row in r), "the password prompt")
-        tmux.type("agent2")
-        tmux.key("Enter")
-        tmux.wait_for(lambda r: any("F2" in row for row in r), "the first session's desk")
+        password_login(tmux, capped, "agent2")
         done = subprocess.run(capped.ssh_argv("agent2"), env=askpass(tmp_path, "agent2"), capture_output=True,
                               text=True, timeout=30, stdin=subprocess.DEVNULL)
         assert done.returncode == 255
         capped.wait_event("ssh refused", username="agent2", reason="limit")
     finally:
         capped.stop()
+
+
+def test_server_stop_ends_desks_and_logins(central, tmp_path, tmux):
+    own = SshServe(tmp_path, central.db_url, central.url).start()
+    try:
+        password_login(tmux, own, "agent3")
+        desk = own.wait_event("ssh desk started", username="agent3")["pid"]
+        os.kill(own.proc.pid, signal.SIGTERM)  # the server alone (systemd's KillMode=mixed)
+        own.proc.wait(30)
+        assert own.wait_event("ssh logout", username="agent3")["reason"] == "server_stopped"
+        assert not alive(desk)
+        assert b"refresh_token" not in (own.root / "operators" / "agent3" / "tokens.json").read_bytes()
+    finally:
+        own.stop()

@@ -118,12 +118,25 @@ def test_login_screen_then_login_in_the_browser(browser, tmp_path):
             assert any("op-super1" in line for line in logins)
             tokens = (sessions[0] / "tokens.json").read_text()
             assert "op-super1" in tokens
+
+            # a second page, while the first is logged in, gets its own login screen
+            first = browser.current_window_handle
+            browser.switch_to.new_window("tab")
+            browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
+            browser.get(f"http://127.0.0.1:{port}/")
+            got = wait_for(browser, "a second page's login screen", lambda g: visual("ورود به میز سامد ۱۱۱") in g)
+            time.sleep(2)
+            assert visual("نظارت") not in received(browser)
+            sessions = sorted((tmp_path / "web" / "sessions").iterdir())
+            assert len(sessions) == 2 and got
+            browser.close()
+            browser.switch_to.window(first)
             time.sleep(1.5)  # let the canvas finish drawing
             SHOT.parent.mkdir(parents=True, exist_ok=True)
             browser.save_screenshot(str(SHOT))
             browser.quit()  # the page goes: its desk ends, logged out, directory removed
             deadline = time.monotonic() + 60
-            while sessions[0].exists():
+            while any(d.exists() for d in sessions):
                 assert time.monotonic() < deadline, "the closed page's operator directory was left behind"
                 time.sleep(0.3)
             deadline = time.monotonic() + 20

@@ -9,8 +9,8 @@ from samad_desk.domain.ids import uuid7
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
 from samad_desk.screens.modals import ContactEditModal
 from samad_desk.screens.profile_screen import ProfileScreen
-from samad_desk.services import DeskSession
-from samad_desk.services.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
+from samad_desk.services import DeskSession, FormInvalid
+from samad_desk.services.citizen_details import HEARD, ContactDetails, clean_contact
 from samad_desk.text.digits import fa
 from tests.support.desk_ui import NID, existing_call, open_profile, settle, type_text
 
@@ -128,7 +128,7 @@ async def test_hostile_values_get_a_message_per_field() -> None:
     for field, (value, word) in cases.items():
         try:
             clean_contact({field: value})
-        except DetailsInvalid as exc:
+        except FormInvalid as exc:
             assert list(exc.errors) == [field] and word in exc.errors[field], exc.errors
         else:
             raise AssertionError(f"{field}: {value!r} accepted")

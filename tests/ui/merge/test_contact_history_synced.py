@@ -8,8 +8,8 @@ import asyncio
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
-from samad_desk.services import DeskSession
-from samad_desk.services.citizen_details import HEARD, SET, ContactDetails, DetailsError
+from samad_desk.services import DeskSession, ServiceError
+from samad_desk.services.citizen_details import HEARD, SET, ContactDetails
 from samad_desk.text.digits import fa
 from tests.support.merge import PERSON_A, SIBLING_1, seed_ops, settle
 
@@ -75,7 +75,7 @@ async def test_an_agency_officer_sees_current_details_and_may_not_edit(server, d
     assert citizen is not None and citizen["mobile"] == SIBLING_1["mobile"]
     try:
         ContactDetails(DeskSession(officer.store, officer.operator)).save(ids["a"], {"mobile": "09351112233"})
-    except DetailsError as exc:
+    except ServiceError as exc:
         assert "نقش شما" in str(exc)
     else:
         raise AssertionError("an agency officer edited a citizen's details")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.services import DeskSession
-from samad_desk.services.merges import MergeRefused, MergeService
+from samad_desk.services import DeskSession, ServiceError
+from samad_desk.services.merges import MergeService
 from tests.support.merge import (
     AGENT,
     DUP_MOBILE,
@@ -100,7 +100,7 @@ async def test_not_a_duplicate_leaves_the_queue(settings, store) -> None:
     [op] = store.pending_ops()
     assert op["type"] == "citizen.distinct" and set(op["payload"]["citizen_ids"]) == {ids["a"], ids["b"]}
     # an agent may not decide it
-    with pytest.raises(MergeRefused):
+    with pytest.raises(ServiceError, match="فقط با ناظر یا مدیر"):
         MergeService(DeskSession(store, AGENT)).distinct([ids["a"], ids["b"]])
 
 
@@ -118,7 +118,7 @@ async def test_agent_is_refused(settings, store) -> None:
         assert any("فقط با ناظر یا مدیر سامانه است" in t and "«اپراتور»" in t for t in toasts(app))
     assert store.pending_ops() == []
     assert store.get("citizen", ids["b"])["merged_into"] is None
-    with pytest.raises(MergeRefused):
+    with pytest.raises(ServiceError, match="فقط با ناظر یا مدیر"):
         MergeService(DeskSession(store, AGENT)).merge(ids["a"], [ids["b"]], {})
 
 
