@@ -1,0 +1,277 @@
+"""The one report engine: partial sums in, a pivot with totals, top-N and the previous
+period out.
+
+An executor (``reports/memory.py`` on the desk, ``central/reports.py`` on the server)
+groups facts (``reports/facts.py``) by :func:`plan`'s ``group`` columns and returns
+*parts*: ``{key tuple: [sum of each of SUM_COLS]}``. Everything after that — derived
+dimensions (deadline band), overdue, medians, totals, order, top-N, comparison, labels —
+happens here, once, for both executors; so they agree whenever their parts agree.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from samad_desk.domain.models import CaseState, CaseType, Channel, Urgency
+from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.reports.deadlines import remaining_days
+from samad_desk.reports.facts import SUM_COLS
+from samad_desk.reports.period import Period, resolve_period
+from samad_desk.reports.spec import DERIVED_DIMENSIONS, DIMENSIONS, MEASURES, ReportSpec
+from samad_desk.text.digits import fa
+from samad_desk.text.jalali import JALALI_MONTHS
+
+_I = {c: i for i, c in enumerate(SUM_COLS)}
+
+BANDS = {"overdue": "معوق", "today": "امروز", "soon": "۱ تا ۳ روز", "ok": "بیش از ۳ روز", "none": "بدون مهلت"}
+SEASONS = ("بهار", "تابستان", "پاییز", "زمستان")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an executor must group by: the spec's stored dimensions, then ``due`` and
+    ``open`` when overdue or the deadline band is asked for, then ``answer_days`` for a
+    median. ``filters``: the spec's filters on stored dimensions (derived ones are
+    applied here)."""
+
+    stored: tuple[str, ...]
+    need_due: bool
+    need_hist: bool
+    filters: dict[str, tuple[str, ...]]
+
+    @property
+    def group(self) -> tuple[str, ...]:
+        return self.stored + (("due", "open") if self.need_due else ()) + (("answer_days",) if self.need_hist else ())
+
+
+def plan(spec: ReportSpec) -> Plan:
+    derived_used = any(d in DERIVED_DIMENSIONS for d in (*spec.dims, *spec.filters))
+    return Plan(
+        stored=tuple(d for d in spec.dims if d not in DERIVED_DIMENSIONS),
+        need_due="overdue" in spec.measures or derived_used,
+        need_hist="median_days" in spec.measures,
+        filters={k: v for k, v in spec.filters.items() if k not in DERIVED_DIMENSIONS},
+    )
+
+
+def deadline_band(due: str | None, is_open: int, today: date, cal: WorkingCalendar) -> str:
+    """overdue / today / soon (1–3 working days) / ok / none (no running deadline)."""
+    if not is_open or not due:
+        return "none"
+    r = remaining_days({"state": CaseState.referred.value, "due_date": due}, today, cal)
+    if r is None:
+        return "none"
+    return "overdue" if r < 0 else "today" if r == 0 else "soon" if r <= 3 else "ok"
+
+
+class Acc:
+    """The sums of one cell, its overdue count and the answer-days histogram."""
+
+    __slots__ = ("sums", "overdue", "hist")
+
+    def __init__(self) -> None:
+        self.sums = [0] * len(SUM_COLS)
+        self.overdue = 0
+        self.hist: Counter[int] = Counter()
+
+    def add(self, sums: list, overdue: int = 0, days: int | None = None) -> None:
+        s = self.sums
+        for i, v in enumerate(sums):
+            s[i] += int(v or 0)
+        self.overdue += overdue
+        if days is not None:
+            self.hist[int(days)] += int(sums[0])
+
+    def merge(self, other: Acc) -> None:
+        self.add(other.sums, other.overdue)
+        self.hist.update(other.hist)
+
+    def value(self, measure: str) -> float | int | None:
+        s = self.sums
+        if measure == "cases":
+            return s[_I["n"]]
+        if measure == "overdue":
+            return self.overdue
+        if measure in ("open", "answered", "extensions", "returns", "rereferrals", "followups"):
+            return s[_I[measure]]
+        if measure == "in_time_pct":
+            return _pct(s[_I["in_time"]], s[_I["answered"]])
+        if measure == "mean_days":
+            n = s[_I["days_n"]]
+            return round(s[_I["days_sum"]] / n, 2) if n else None
+        if measure == "median_days":
+            if not self.hist:
+                return None
+            values = sorted(self.hist.elements())
+            return round(float(statistics.median(values)), 2)
+        if measure == "satisfaction_pct":
+            return _pct(s[_I["sat_yes"]], s[_I["sat_asked"]])
+        if measure == "objection_pct":
+            return _pct(s[_I["objected"]], s[_I["answered"]])
+        raise KeyError(measure)
+
+    def values(self, measures: tuple[str, ...]) -> dict[str, Any]:
+        return {m: self.value(m) for m in measures}
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+Parts = dict[tuple, list]
+
+
+def cells(spec: ReportSpec, p: Plan, parts: Parts, today: date, cal: WorkingCalendar) -> dict[tuple, Acc]:
+    """Full dimension key (spec.dims order) → Acc, derived dimensions and filters applied."""
+    ns = len(p.stored)
+    derived_filter = {k: set(v) for k, v in spec.filters.items() if k in DERIVED_DIMENSIONS}
+    band_memo: dict[tuple, str] = {}
+    out: dict[tuple, Acc] = {}
+    for key, sums in parts.items():
+        stored = dict(zip(p.stored, key[:ns], strict=True))
+        rest = key[ns:]
+        band = None
+        overdue = 0
+        if p.need_due:
+            due, is_open = rest[0], rest[1]
+            rest = rest[2:]
+            bkey = (due, is_open)
+            band = band_memo.get(bkey)
+            if band is None:
+                band = band_memo[bkey] = deadline_band(due, is_open, today, cal)
+            if band == "overdue":
+                overdue = int(sums[0])
+            if derived_filter.get("deadline_band") is not None and band not in derived_filter["deadline_band"]:
+                continue
+        days = rest[0] if p.need_hist else None
+        full = tuple(band if d == "deadline_band" else stored[d] for d in spec.dims)
+        acc = out.get(full)
+        if acc is None:
+            acc = out[full] = Acc()
+        acc.add(sums, overdue, days)
+    return out
+
+
+Executor = Callable[[Plan, Period | None], Parts]
+
+
+@dataclass
+class Result:
+    spec: ReportSpec
+    period: Period | None
+    previous_period: Period | None
+    rows: list[dict] = field(default_factory=list)
+    columns: list[dict] = field(default_factory=list)
+    total: dict = field(default_factory=dict)
+    previous_total: dict | None = None
+    total_rows: int = 0  # rows before top-N
+
+    def to_json(self) -> dict:
+        def per(p: Period | None) -> dict | None:
+            return None if p is None else {"start": p.start_iso, "end": p.end_iso, "label": p.label}
+
+        return {
+            "name": self.spec.name, "spec": self.spec.to_dict(), "period": per(self.period),
+            "previous_period": per(self.previous_period), "rows": self.rows, "columns": self.columns,
+            "total": self.total, "previous_total": self.previous_total, "total_rows": self.total_rows,
+        }
+
+
+def label_of(dim: str, value: Any, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The Persian text of a dimension value (agency and operator names from ``names``)."""
+    if value in (None, ""):
+        return "نامشخص"
+    v = str(value)
+    known = (names or {}).get(dim) or {}
+    if v in known:
+        return known[v]
+    if dim == "type":
+        return CaseType.label_of(v)
+    if dim == "state":
+        return CaseState.label_of(v)
+    if dim == "channel":
+        return Channel.label_of(v)
+    if dim == "urgency":
+        return Urgency.label_of(v)
+    if dim == "deadline_band":
+        return BANDS.get(v, v)
+    if dim == "month":
+        y, m = v.split("/")
+        return f"{JALALI_MONTHS[int(m) - 1]} {fa(y)}"
+    if dim == "season":
+        y, s = v.split("/")
+        return f"{SEASONS[int(s) - 1]} {fa(y)}"
+    if dim == "week":
+        return f"هفته {fa(v)}"
+    return fa(v) if dim in ("day", "year") else v
+
+
+def _order_key(measures: tuple[str, ...], values: dict, key: tuple) -> tuple:
+    first = values.get(measures[0])
+    return (first is None, -(first or 0), tuple(str(k) for k in key))
+
+
+def run(
+    spec: ReportSpec,
+    executor: Executor,
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    names: dict[str, dict[str, str]] | None = None,
+) -> Result:
+    """Run ``spec`` with ``executor`` (which returns the parts of a plan over a period)."""
+    p = plan(spec)
+    period = resolve_period(spec.period, today) if spec.period else None
+    grid = cells(spec, p, executor(p, period), today, calendar)
+    nr = len(spec.rows)
+    row_acc: dict[tuple, Acc] = {}
+    col_acc: dict[tuple, Acc] = {}
+    grand = Acc()
+    for key, acc in grid.items():
+        row_acc.setdefault(key[:nr], Acc()).merge(acc)
+        col_acc.setdefault(key[nr:], Acc()).merge(acc)
+        grand.merge(acc)
+    prev_period = previous_rows = None
+    prev_grand: Acc | None = None
+    if spec.compare and period is not None:
+        prev_period = period.previous()
+        previous_rows = {}
+        prev_grand = Acc()
+        for key, acc in cells(spec, p, executor(p, prev_period), today, calendar).items():
+            previous_rows.setdefault(key[:nr], Acc()).merge(acc)
+            prev_grand.merge(acc)
+    ms = spec.measures
+    row_values = {k: a.values(ms) for k, a in row_acc.items()}
+    ordered = sorted(row_values, key=lambda k: _order_key(ms, row_values[k], k))
+    total_rows = len(ordered)
+    if spec.top:
+        ordered = ordered[: spec.top]
+    col_keys = sorted(col_acc, key=lambda k: tuple(str(x) for x in k)) if spec.columns else []
+    rows = []
+    for k in ordered:
+        row = {"key": list(k), "labels": [label_of(d, v, names) for d, v in zip(spec.rows, k, strict=True)],
+               "values": row_values[k]}
+        if spec.columns:
+            row["cells"] = {"|".join(map(str, c)): grid[k + c].values(ms) for c in col_keys if k + c in grid}
+        if previous_rows is not None:
+            prev = previous_rows.get(k)
+            row["previous"] = prev.values(ms) if prev is not None else Acc().values(ms)
+        rows.append(row)
+    columns = [{"key": list(c), "id": "|".join(map(str, c)),
+                "labels": [label_of(d, v, names) for d, v in zip(spec.columns, c, strict=True)],
+                "values": col_acc[c].values(ms)} for c in col_keys]
+    return Result(spec, period, prev_period, rows, columns, grand.values(ms),
+                  prev_grand.values(ms) if prev_grand is not None else None, total_rows)
+
+
+def dimension_label(dim: str) -> str:
+    return DIMENSIONS[dim]
+
+
+def measure_label(measure: str) -> str:
+    return MEASURES[measure]
