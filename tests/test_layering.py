@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-PURE = ["domain", "text", "store", "matching", "sync", "central"]
+PURE = ["domain", "text", "store", "matching", "sync", "central", "reports"]
 
 PROBE = r"""
 import importlib, pkgutil, sys
