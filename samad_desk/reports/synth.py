@@ -102,7 +102,8 @@ def load_central(engine, items: list[tuple[dict, list[dict], str]], agency_docs:
 
     with db.writer(engine).begin() as conn:
         docs = agency_docs if agency_docs is not None else agencies()
-        conn.execute(insert(t), [row("agency", a, a.get("province")) for a in docs])
+        if docs:
+            conn.execute(insert(t), [row("agency", a, a.get("province")) for a in docs])
         batch: list[dict] = []
         for case, events, province in items:
             batch.append(row("case", case, province))

@@ -1,0 +1,132 @@
+"""``samad-desk report run`` for cron: over the desk's cache (scoped by the logged-in
+operator) and with ``--server`` against a real central server process; CSV is UTF-8 with
+a BOM, the table is right to left, bad input is a Persian error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "reports"))
+
+import fixed_world  # noqa: E402
+
+from samad_desk.cli import main  # noqa: E402
+from samad_desk.reports import synth  # noqa: E402
+
+SPEC = 'name = "دستگاه‌ها"\nrows = ["agency"]\nmeasures = ["cases", "answered", "in_time_pct"]\n'
+URL = "http://127.0.0.1:9"  # a server URL only names the session; the cache run never calls it
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    p = tmp_path / "agencies.toml"
+    p.write_text(SPEC, encoding="utf-8")
+    return p
+
+
+def _login_as(operator: dict, url: str = URL) -> None:
+    from samad_desk.settings import load_settings
+    from samad_desk.sync.tokens import TokenStore
+
+    TokenStore(load_settings().operator_dir, url).save({"operator": operator, "access_token": "x"})
+
+
+@pytest.fixture
+def cache(monkeypatch):
+    """A desk cache holding both agencies' cases (as a supervisor's desk would)."""
+    from samad_desk.settings import load_settings
+    from samad_desk.store import Store
+
+    monkeypatch.setenv("SAMAD_DESK_SERVER_URL", URL)
+    store = Store.open(load_settings().data_dir)
+    docs = [("agency", a) for a in fixed_world.AGENCIES] + [("case", c) for c in fixed_world.cases()] + \
+        [("event", e) for e in fixed_world.events()]
+    store.put_entities([{"entity": k, "id": d["id"], "op": "put", "data": dict(d, version=1)} for k, d in docs])
+    store.close()
+
+
+def test_cache_report_is_scoped_to_the_managers_agency(cache, spec_file, tmp_path):
+    _login_as({"id": "m1", "role": "manager", "agency_id": "water-qazvin", "province": "qazvin"})
+    out = tmp_path / "r.csv"
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--format", "csv", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Persian
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["دستگاه", "پرونده‌ها", "پاسخ‌داده", "پاسخ به‌موقع ٪"]
+    assert rows[1:] == [["آب قزوین", "3", "2", "100.0"], ["جمع", "3", "2", "100.0"]]
+
+
+def test_cache_report_for_the_supervisor_and_as_table(cache, spec_file):
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    body = orjson.loads(r.stdout_bytes)
+    assert body["total"]["cases"] == 6
+    assert {tuple(x["key"]) for x in body["rows"]} == {("water-qazvin",), ("power-qazvin",), ("",)}
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--today", "1404/02/10", "--width", "80"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    total = lines[-1]
+    # right to left: the label column is at the right end, the numbers (Persian digits) left of it
+    assert total.rstrip().endswith("ﻊﻤﺟ") and "۶" in total
+
+
+def test_cli_errors_are_persian(cache, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nmeasures = ["speed"]\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(bad)])
+    assert r.exit_code == 1 and "«speed»" in r.output
+    good = tmp_path / "good.toml"
+    good.write_text(SPEC, encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(good)])  # nobody logged in
+    assert r.exit_code == 1 and "وارد شوید" in r.output
+    r = CliRunner().invoke(main, ["report", "run", str(good), "--today", "1404/13/01"])
+    assert r.exit_code != 0 and "--today" in r.output
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    from samad_desk.central import db
+    from samad_desk.central.process import sqlite_url, start_server
+
+    tmp = tmp_path_factory.mktemp("central")
+    url = sqlite_url(tmp)
+    srv = start_server(url, seed_demo=True, log_path=tmp / "central.log")
+    items = []
+    for case, events, _province in synth.generate(80, 9):
+        if case["agency_id"]:
+            case["agency_id"] = "water-qazvin" if case["agency_id"].startswith(("water", "gas")) else "power-qazvin"
+        items.append((case, events, "qazvin"))
+    engine = db.open_engine(url)
+    synth.load_central(engine, items, agency_docs=[])
+    engine.dispose()
+    yield srv, items
+    srv.kill()
+
+
+def test_server_report_is_scoped_by_the_account(central, spec_file, monkeypatch):
+    from samad_desk.settings import load_settings
+    from samad_desk.sync.client import SyncClient
+    from samad_desk.sync.tokens import TokenStore
+
+    srv, items = central
+    client = SyncClient(srv.url, TokenStore(load_settings().operator_dir, srv.url))
+    client.login("watermgr", "watermgr", remember_offline=False)
+    client.close()
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--server", srv.url, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    body = orjson.loads(r.stdout_bytes)
+    water = sum(1 for c, _, _ in items if c["agency_id"] == "water-qazvin")
+    assert water > 0
+    assert [x["key"] for x in body["rows"]] == [["water-qazvin"]]
+    assert body["total"]["cases"] == water
