@@ -1,6 +1,6 @@
 """Test helpers for the central server: a minimal scripted desk over an HTTP client.
 
-Used by ``tests/central`` and available to other parts' tests. ``http`` is anything
+Used by ``tests/integration/central`` and available to other parts' tests. ``http`` is anything
 with httpx's ``get``/``post`` (an ``httpx.Client`` on a real server, or Starlette's
 ``TestClient``).
 """

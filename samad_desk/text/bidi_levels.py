@@ -3,7 +3,7 @@
 python-bidi 0.6.x exposes no levels, only ``get_display(..., debug=True)``, which returns
 the Rust ``Debug`` dump of ``unicode_bidi::BidiInfo``. Its ``levels`` are per UTF-8 byte.
 We parse that dump; python-bidi is pinned exactly in ``pyproject.toml`` and
-``tests/rtl/test_bidi_levels.py`` guards the format. Lines with nothing but right-to-left
+``tests/ui/rtl/test_bidi_levels.py`` guards the format. Lines with nothing but right-to-left
 letters and neutrals take a fast path that needs no call at all.
 
 The levels returned are the resolved levels *before* rule L1; L1–L4 are ours (``rtl.py``).

@@ -1,0 +1,118 @@
+"""Case rows on the citizen profile and the follow-up screen (visual QA, docs/rtl.md §9):
+the subject's Persian title instead of its key, an isolated subject that keeps its place
+beside the date, and rows laid out for the list's real width at any terminal size."""
+
+from __future__ import annotations
+
+import pytest
+
+from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.ids import uuid7
+from samad_desk.screens.followup_screen import FollowupScreen
+from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.text.jalali import format_jalali
+from tests.support.desk_ui import NID, existing_call, open_profile, screen_text, settle, type_text
+
+SEWAGE = "فاضلاب و آبگرفتگی معابر"  # the title of water.sewage in the demo subject tree
+
+
+async def _two_cases(services, store) -> tuple[str, str]:
+    """A call on water.sewage and an imported case whose subject is a key the tree lacks."""
+    first = await existing_call(services, subject="water.sewage")
+    case = store.get("case", first.case_id)
+    legacy_id = uuid7()
+    store.save([
+        domain_ops.case_register(
+            legacy_id,
+            tracking_code=store.next_tracking_code(),
+            citizen_id=case["citizen_id"],
+            type="request",
+            subject="legacy.other",
+            city="قزوین",
+            description="پرونده از سامانه پیشین",
+            actor=services.actor,
+        )
+    ])
+    return first.case_id, legacy_id
+
+
+def _jalali_of(store, case_id: str) -> str:
+    """The registration day in Tehran (after 20:30 UTC it is already the next day there)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(store.get("case", case_id)["registered_at"].replace("Z", "+00:00"))
+    return format_jalali(moment.astimezone(ZoneInfo("Asia/Tehran")).date())
+
+
+def _check_rows_fill_the_list(app, options: RtlOptionList, expected_rows: int) -> None:
+    """Every row's text ends at the list's right edge (inside its padding)."""
+    lines = screen_text(app).split("\n")
+    content = options.scrollable_content_region
+    right_edges = []
+    for y in range(content.y, content.y + min(expected_rows, content.height)):
+        row = lines[y][content.x : content.right]
+        assert row.strip(), (y, lines[y])
+        right_edges.append(len(row.rstrip()))
+    assert right_edges == [content.width] * len(right_edges), (content, right_edges)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_profile_rows_show_subject_titles_and_fill_the_width(
+    make_app, store, services, size
+) -> None:
+    sewage_id, legacy_id = await _two_cases(services, store)
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = await open_profile(pilot, NID)
+        options = screen.query_one("#profile-cases", RtlOptionList)
+        assert len(options.rows) == 2
+        logical = "\n".join(options.rows)
+        assert SEWAGE in logical and "water.sewage" not in logical
+        shown = screen_text(app)
+        assert "water.sewage" not in shown
+        _check_rows_fill_the_list(app, options, 2)
+        # the unknown key stays where it belongs: the date after it is further left
+        index = [i for i, c in enumerate(screen.cases) if c["id"] == legacy_id][0]
+        visual = str(options.get_option_at_index(index).prompt)
+        date_text = _jalali_of(store, legacy_id)
+        assert "legacy.other" in visual and date_text in visual
+        assert visual.index(date_text) < visual.index("legacy.other"), visual
+
+
+async def test_profile_rows_follow_a_resize(make_app, store, services) -> None:
+    await _two_cases(services, store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_profile(pilot, NID)
+        options = app.screen.query_one("#profile-cases", RtlOptionList)
+        await pilot.resize_terminal(120, 30)
+        await settle(pilot)
+        _check_rows_fill_the_list(app, options, 2)
+        assert options.highlighted == 0
+
+
+async def test_followup_summary_and_case_list_show_subject_titles(make_app, store, services) -> None:
+    sewage_id, _legacy_id = await _two_cases(services, store)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FollowupScreen)
+        await type_text(pilot, NID)
+        await pilot.press("enter")
+        await settle(pilot)
+        results = screen.query_one("#fu-results", RtlOptionList)
+        assert len(results.rows) == 2
+        assert any(SEWAGE in row for row in results.rows)
+        _check_rows_fill_the_list(app, results, 2)
+        index = [i for i, c in enumerate(screen.cases) if c["id"] == sewage_id][0]
+        results.highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+        assert f"موضوع: \u2068{SEWAGE}\u2069" in screen.summary_text
+        assert "water.sewage" not in screen_text(app)
