@@ -137,3 +137,26 @@ def test_generated_cases_span_both_years():
     regs = {c["registered_at"][:4] for c, _, _ in items}
     assert regs == {"2025", "2026"}
     assert min(c["registered_at"] for c, _, _ in items) >= "2025-01-01"
+
+
+def test_fixed_province_by_sql(db_url):
+    """The hand-computed answers of tests/unit/reports/test_measures.py, by SQL."""
+    from tests.support import report_world as w
+
+    engine = db.open_engine(db_url)
+    db.migrate(engine)
+    try:
+        by_case: dict[str, list] = {}
+        for e in w.events():
+            by_case.setdefault(e["case_id"], []).append(e)
+        synth.load_central(engine, [(c, by_case.get(c["id"], []), "qazvin") for c in w.cases()], w.AGENCIES)
+        spec = spec_from_dict({"name": "t", "rows": ["month"], "measures": list(MEASURES)})
+        r = run_sql(engine, spec, {"role": "supervisor", "province": "qazvin"}, today=w.TODAY,
+                    calendar=w.calendar()).to_json()
+        assert r["total"] == {
+            "cases": 6, "open": 2, "overdue": 1, "answered": 3, "in_time_pct": 66.67, "mean_days": 6.67,
+            "median_days": 6.0, "extensions": 1, "returns": 1, "rereferrals": 1, "followups": 2,
+            "satisfaction_pct": 50.0, "objection_pct": 33.33}
+        assert [x["key"] for x in r["rows"]] == [["1404/01"], ["1403/12"], ["1404/02"]]
+    finally:
+        engine.dispose()

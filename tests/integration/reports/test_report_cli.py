@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "reports"))
-
-import fixed_world  # noqa: E402
-
-from samad_desk.cli import main  # noqa: E402
-from samad_desk.reports import synth  # noqa: E402
+from samad_desk.cli import main
+from samad_desk.reports import synth
+from tests.support import report_world as fixed_world
 
 SPEC = 'name = "دستگاه‌ها"\nrows = ["agency"]\nmeasures = ["cases", "answered", "in_time_pct"]\n'
 URL = "http://127.0.0.1:9"  # a server URL only names the session; the cache run never calls it

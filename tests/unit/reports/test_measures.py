@@ -4,17 +4,11 @@ with Thursdays off), through the desk's executor."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fixed_world import TODAY, calendar, facts  # noqa: E402
-
-from samad_desk.reports.memory import run_memory  # noqa: E402
-from samad_desk.reports.spec import MEASURES, spec_from_dict  # noqa: E402
+from samad_desk.reports.memory import run_memory
+from samad_desk.reports.spec import MEASURES, spec_from_dict
+from tests.support.report_world import TODAY, calendar, facts
 
 SUPERVISOR = {"role": "supervisor", "province": "qazvin"}
 ALL = list(MEASURES)

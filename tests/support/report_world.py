@@ -1,4 +1,4 @@
-"""A small fixed province for hand-computed report answers (tests/unit/reports and the
+"""A small fixed province for hand-computed report answers (tests/unit/reports, and the
 SQL check in tests/integration/reports).
 
 The office has Thursdays and Fridays off; the holidays are Nowruz 1404 (1404/01/01–04)
