@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     delete,
     false,
     func,
@@ -41,7 +42,7 @@ from samad_desk.central import db
 from samad_desk.central.errors import bad_request
 from samad_desk.domain.permissions import read_scope
 from samad_desk.domain.sla import WorkingCalendar, iran_date
-from samad_desk.reports.engine import Parts, Plan, Result, run
+from samad_desk.reports.engine import Hist, Parts, Plan, Result, run
 from samad_desk.reports.facts import STORED_DIMS, SUM_COLS, build_facts
 from samad_desk.reports.period import Period
 from samad_desk.reports.spec import ReportSpec, SpecError, spec_from_dict
@@ -163,8 +164,9 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
     return n
 
 
-def sql_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> Parts:
-    """The grouped sums of the facts ``actor`` may read (one ``GROUP BY``)."""
+def sql_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
+    """The grouped sums of the facts ``actor`` may read: one ``GROUP BY`` (and one more
+    for the answer-days histogram when a median is asked for)."""
     t = facts_table
     scope = read_scope(actor)
     conds: list[Any] = [false()] if scope is None else [t.c[scope[0]] == scope[1]]
@@ -173,7 +175,8 @@ def sql_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> 
     if period is not None:
         conds.append(t.c.reg_date.between(period.start_iso, period.end_iso))
     cols = [t.c[g] for g in p.group]
-    q = select(*cols, *(func.sum(t.c[c]) for c in SUM_COLS)).where(and_(*conds))
+    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0))
+    q = select(*cols, *(func.sum(t.c[c]) for c in SUM_COLS), overdue).where(and_(*conds))
     if cols:
         q = q.group_by(*cols)
     ng = len(cols)
@@ -182,7 +185,12 @@ def sql_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> 
         if r[ng] is None:  # no rows at all: SUM over nothing
             continue
         parts[tuple(r[:ng])] = [int(v or 0) for v in r[ng:]]
-    return parts
+    hist: Hist = {}
+    if p.need_hist:
+        hq = select(*cols, t.c.answer_days, func.count()).where(and_(*conds, t.c.answer_days.is_not(None)))
+        for r in conn.execute(hq.group_by(*cols, t.c.answer_days)):
+            hist[tuple(r[:ng + 1])] = int(r[ng + 1])
+    return parts, hist
 
 
 def names(conn: Connection) -> dict[str, dict[str, str]]:

@@ -34,29 +34,38 @@ SEASONS = ("بهار", "تابستان", "پاییز", "زمستان")
 
 @dataclass(frozen=True)
 class Plan:
-    """What an executor must group by: the spec's stored dimensions, then ``due`` and
-    ``open`` when overdue or the deadline band is asked for, then ``answer_days`` for a
-    median. ``filters``: the spec's filters on stored dimensions (derived ones are
-    applied here)."""
+    """What an executor groups by: the spec's stored dimensions, then ``due`` and
+    ``open`` when the deadline band is a dimension or a filter. ``filters``: the spec's
+    filters on stored dimensions (derived ones are applied here); ``need_hist``: the
+    answer-days histogram is wanted (a median); ``today``: the ISO day overdue counts
+    against."""
 
     stored: tuple[str, ...]
-    need_due: bool
+    band: bool
     need_hist: bool
     filters: dict[str, tuple[str, ...]]
+    today: str
 
     @property
     def group(self) -> tuple[str, ...]:
-        return self.stored + (("due", "open") if self.need_due else ()) + (("answer_days",) if self.need_hist else ())
+        return self.stored + (("due", "open") if self.band else ())
 
 
-def plan(spec: ReportSpec) -> Plan:
-    derived_used = any(d in DERIVED_DIMENSIONS for d in (*spec.dims, *spec.filters))
+def plan(spec: ReportSpec, today: date) -> Plan:
     return Plan(
         stored=tuple(d for d in spec.dims if d not in DERIVED_DIMENSIONS),
-        need_due="overdue" in spec.measures or derived_used,
+        band=any(d in DERIVED_DIMENSIONS for d in (*spec.dims, *spec.filters)),
         need_hist="median_days" in spec.measures,
         filters={k: v for k, v in spec.filters.items() if k not in DERIVED_DIMENSIONS},
+        today=today.isoformat(),
     )
+
+
+def is_overdue(is_open: int, due: str | None, today_iso: str) -> bool:
+    """An open case past its due day. The same as ``remaining_working_days(...) < 0``
+    (it is at least -1 on the day after the due day, whatever the calendar), which is
+    why both executors may count it as ``open AND due < today``."""
+    return bool(is_open) and bool(due) and due < today_iso
 
 
 def deadline_band(due: str | None, is_open: int, today: date, cal: WorkingCalendar) -> str:
@@ -79,13 +88,11 @@ class Acc:
         self.overdue = 0
         self.hist: Counter[int] = Counter()
 
-    def add(self, sums: list, overdue: int = 0, days: int | None = None) -> None:
+    def add(self, sums: list, overdue: int = 0) -> None:
         s = self.sums
         for i, v in enumerate(sums):
             s[i] += int(v or 0)
-        self.overdue += overdue
-        if days is not None:
-            self.hist[int(days)] += int(sums[0])
+        self.overdue += int(overdue or 0)
 
     def merge(self, other: Acc) -> None:
         self.add(other.sums, other.overdue)
@@ -123,41 +130,50 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
+#: group key (``Plan.group`` values) → the sums of SUM_COLS, then the overdue count
 Parts = dict[tuple, list]
+#: group key + (answer days,) → cases
+Hist = dict[tuple, int]
 
 
-def cells(spec: ReportSpec, p: Plan, parts: Parts, today: date, cal: WorkingCalendar) -> dict[tuple, Acc]:
+def cells(spec: ReportSpec, p: Plan, parts: Parts, hist: Hist, today: date,
+          cal: WorkingCalendar) -> dict[tuple, Acc]:
     """Full dimension key (spec.dims order) → Acc, derived dimensions and filters applied."""
     ns = len(p.stored)
-    derived_filter = {k: set(v) for k, v in spec.filters.items() if k in DERIVED_DIMENSIONS}
-    band_memo: dict[tuple, str] = {}
+    band_filter = set(spec.filters.get("deadline_band") or ())
+    band_memo: dict[tuple, str | None] = {}
+
+    def full_key(key: tuple) -> tuple | None:
+        band = None
+        if p.band:
+            bkey = key[ns:ns + 2]
+            if bkey not in band_memo:
+                b = deadline_band(bkey[0], bkey[1], today, cal)
+                band_memo[bkey] = None if band_filter and b not in band_filter else b
+            band = band_memo[bkey]
+            if band is None:
+                return None
+        stored = dict(zip(p.stored, key[:ns], strict=True))
+        return tuple(band if d == "deadline_band" else stored[d] for d in spec.dims)
+
     out: dict[tuple, Acc] = {}
     for key, sums in parts.items():
-        stored = dict(zip(p.stored, key[:ns], strict=True))
-        rest = key[ns:]
-        band = None
-        overdue = 0
-        if p.need_due:
-            due, is_open = rest[0], rest[1]
-            rest = rest[2:]
-            bkey = (due, is_open)
-            band = band_memo.get(bkey)
-            if band is None:
-                band = band_memo[bkey] = deadline_band(due, is_open, today, cal)
-            if band == "overdue":
-                overdue = int(sums[0])
-            if derived_filter.get("deadline_band") is not None and band not in derived_filter["deadline_band"]:
-                continue
-        days = rest[0] if p.need_hist else None
-        full = tuple(band if d == "deadline_band" else stored[d] for d in spec.dims)
+        full = full_key(key)
+        if full is None:
+            continue
         acc = out.get(full)
         if acc is None:
             acc = out[full] = Acc()
-        acc.add(sums, overdue, days)
+        acc.add(sums[:-1], sums[-1])
+    for key, n in hist.items():
+        full = full_key(key[:-1])
+        if full is not None and full in out:
+            out[full].hist[int(key[-1])] += int(n)
     return out
 
 
-Executor = Callable[[Plan, Period | None], Parts]
+#: (plan, period) → (parts, hist); hist only when ``plan.need_hist``
+Executor = Callable[[Plan, Period | None], tuple[Parts, Hist]]
 
 
 @dataclass
@@ -225,9 +241,9 @@ def run(
     names: dict[str, dict[str, str]] | None = None,
 ) -> Result:
     """Run ``spec`` with ``executor`` (which returns the parts of a plan over a period)."""
-    p = plan(spec)
+    p = plan(spec, today)
     period = resolve_period(spec.period, today) if spec.period else None
-    grid = cells(spec, p, executor(p, period), today, calendar)
+    grid = cells(spec, p, *executor(p, period), today, calendar)
     nr = len(spec.rows)
     row_acc: dict[tuple, Acc] = {}
     col_acc: dict[tuple, Acc] = {}
@@ -242,7 +258,7 @@ def run(
         prev_period = period.previous()
         previous_rows = {}
         prev_grand = Acc()
-        for key, acc in cells(spec, p, executor(p, prev_period), today, calendar).items():
+        for key, acc in cells(spec, p, *executor(p, prev_period), today, calendar).items():
             previous_rows.setdefault(key[:nr], Acc()).merge(acc)
             prev_grand.merge(acc)
     ms = spec.measures

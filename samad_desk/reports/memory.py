@@ -8,67 +8,118 @@ as for :func:`~samad_desk.domain.permissions.may_see_case`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 
 from samad_desk.domain.permissions import may_see_case
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.reports.engine import Parts, Plan, Result, run
+from samad_desk.reports.engine import Hist, Parts, Plan, Result, run
 from samad_desk.reports.facts import SUM_COLS, build_facts
 from samad_desk.reports.period import Period
 from samad_desk.reports.spec import ReportSpec
 
 
-def scoped(facts: Iterable[dict], actor: dict) -> list[dict]:
-    """The facts ``actor`` may read."""
-    return [f for f in facts
-            if may_see_case(actor, {"agency_id": f["agency"] or None}, province=f["province"] or None)]
+class Facts:
+    """Facts kept in registration-day order, so a period is a slice (two bisects)."""
+
+    __slots__ = ("rows", "days")
+
+    def __init__(self, facts: Iterable[dict], *, ordered: bool = False) -> None:
+        self.rows = list(facts) if ordered else sorted(facts, key=itemgetter("reg_date"))
+        self.days = [f["reg_date"] for f in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def between(self, start: str | None, end: str | None) -> list[dict]:
+        if start is None:
+            return self.rows
+        lo = bisect_left(self.days, start)
+        hi = bisect_right(self.days, end)
+        return self.rows[lo:hi]
 
 
-def memory_parts(facts: list[dict], p: Plan, period: Period | None) -> Parts:
+def scoped(facts: Iterable[dict] | Facts, actor: dict) -> Facts:
+    """The facts ``actor`` may read (:func:`may_see_case`, asked once per distinct
+    agency and province: a province has a few dozen)."""
+    rows = facts.rows if isinstance(facts, Facts) else sorted(facts, key=itemgetter("reg_date"))
+    memo: dict[tuple[str, str], bool] = {}
+    out = []
+    for f in rows:
+        k = (f["agency"], f["province"])
+        ok = memo.get(k)
+        if ok is None:
+            ok = memo[k] = may_see_case(actor, {"agency_id": k[0] or None}, province=k[1] or None)
+        if ok:
+            out.append(f)
+    return Facts(out, ordered=True)
+
+
+def memory_parts(facts: Facts, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
     """Group ``facts`` by ``p.group`` (the same parts the SQL executor returns)."""
-    start = period.start_iso if period else None
-    end = period.end_iso if period else None
-    filters = [(d, frozenset(v)) for d, v in p.filters.items()]
-    group = p.group
-    cols = SUM_COLS
-    ncols = len(cols)
+    rows = facts.between(period.start_iso if period else None, period.end_iso if period else None)
+    if p.filters:
+        filters = [(d, frozenset(v)) for d, v in p.filters.items()]
+        rows = [f for f in rows if all(f[d] in allowed for d, allowed in filters)]
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    if p.group:
+        keyf = itemgetter(*p.group)
+        if len(p.group) == 1:
+            for f in rows:
+                groups[(keyf(f),)].append(f)
+        else:
+            for f in rows:
+                groups[keyf(f)].append(f)
+    elif rows:
+        groups[()] = rows
+    getters = [itemgetter(c) for c in SUM_COLS[1:]]  # SUM_COLS[0] is n: the group's length
+    today = p.today
     parts: Parts = {}
-    for f in facts:
-        if start is not None:
-            reg = f["reg_date"]
-            if not reg or reg < start or reg > end:
-                continue
-        if filters and not all(f[d] in allowed for d, allowed in filters):
-            continue
-        key = tuple([f[g] for g in group])
-        acc = parts.get(key)
-        if acc is None:
-            acc = parts[key] = [0] * ncols
-        for i in range(ncols):
-            acc[i] += f[cols[i]]
-    return parts
+    hist: Hist = {}
+    for key, fs in groups.items():
+        overdue = sum(1 for f in fs if f["open"] and f["due"] and f["due"] < today)
+        parts[key] = [len(fs), *(sum(map(g, fs)) for g in getters), overdue]
+        if p.need_hist:
+            for days, n in Counter(f["answer_days"] for f in fs if f["answer_days"] is not None).items():
+                hist[(*key, days)] = n
+    return parts, hist
+
+
+class DeskReports:
+    """The facts one operator may read, scoped and ordered once (at load); each report
+    then only slices and groups them."""
+
+    def __init__(self, facts: Iterable[dict] | Facts, actor: dict) -> None:
+        self.actor = actor
+        self.facts = scoped(facts, actor)
+
+    def run(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
+            names: dict[str, dict[str, str]] | None = None) -> Result:
+        return run(spec, lambda p, period: memory_parts(self.facts, p, period), today=today,
+                   calendar=calendar, names=names)
 
 
 def run_memory(
     spec: ReportSpec,
-    facts: list[dict],
+    facts: Iterable[dict] | Facts,
     *,
     actor: dict,
     today: date,
     calendar: WorkingCalendar,
     names: dict[str, dict[str, str]] | None = None,
 ) -> Result:
-    """Run ``spec`` over the facts ``actor`` may read."""
-    mine = scoped(facts, actor)
-    return run(spec, lambda p, period: memory_parts(mine, p, period), today=today, calendar=calendar, names=names)
+    """Run ``spec`` over the facts ``actor`` may read (scoping them first)."""
+    return DeskReports(facts, actor).run(spec, today=today, calendar=calendar, names=names)
 
 
-def store_facts(store, calendar: WorkingCalendar) -> list[dict]:
+def store_facts(store, calendar: WorkingCalendar) -> Facts:
     """Facts of every case in a desk :class:`~samad_desk.store.Store` (cache + pending)."""
     agencies = store.agencies()
     events = (e for e in store.iter_entities("event") if e.get("case_id"))
-    return build_facts(list(store.iter_entities("case")), events, agencies, calendar)
+    return Facts(build_facts(list(store.iter_entities("case")), events, agencies, calendar))
 
 
 def store_names(store) -> dict[str, dict[str, str]]:

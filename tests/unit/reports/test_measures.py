@@ -84,3 +84,20 @@ def test_scope(actor, expected):
     assert r["total"]["cases"] == expected
     if actor["role"] in ("manager", "officer"):
         assert all(x["key"] == [actor["agency_id"]] for x in r["rows"])
+
+
+def test_overdue_shortcut_is_the_deadline_rule():
+    """Both executors count overdue as ``open AND due < today``; that is exactly
+    ``remaining_working_days < 0`` (weekends, Nowruz and all)."""
+    from datetime import date, timedelta
+
+    from samad_desk.reports.deadlines import remaining_days
+    from samad_desk.reports.engine import is_overdue
+
+    cal = calendar()
+    for d in range(60):
+        due = date(2025, 3, 10) + timedelta(days=d)
+        for t in range(-10, 10):
+            today = due + timedelta(days=t)
+            r = remaining_days({"state": "referred", "due_date": due.isoformat()}, today, cal)
+            assert is_overdue(1, due.isoformat(), today.isoformat()) == (r < 0)
