@@ -115,6 +115,33 @@ def run_memory(
     return DeskReports(facts, actor).run(spec, today=today, calendar=calendar, names=names)
 
 
+def drill_ids(facts: Facts, spec: ReportSpec, key: tuple, *, today: date,
+              calendar: WorkingCalendar) -> list[str]:
+    """The case ids behind one result row: the spec's period and filters, and the row's
+    dimension values (``key`` in ``spec.rows`` order; ``()`` for the total)."""
+    from samad_desk.reports.engine import deadline_band, plan
+    from samad_desk.reports.period import resolve_period
+
+    p = plan(spec, today)
+    period = resolve_period(spec.period, today) if spec.period else None
+    rows = facts.between(period.start_iso if period else None, period.end_iso if period else None)
+    want = dict(zip(spec.rows, key, strict=False))
+    bands = set(spec.filters.get("deadline_band") or ())
+    if "deadline_band" in want:
+        band = want.pop("deadline_band")
+        bands = {band} if not bands or band in bands else {"-"}  # "-": no band, nothing
+    out = []
+    for f in rows:
+        if any(f[d] not in allowed for d, allowed in p.filters.items()):
+            continue
+        if any(f[d] != v for d, v in want.items()):
+            continue
+        if bands and deadline_band(f["due"], f["open"], today, calendar) not in bands:
+            continue
+        out.append(f["id"])
+    return out
+
+
 def store_facts(store, calendar: WorkingCalendar) -> Facts:
     """Facts of every case in a desk :class:`~samad_desk.store.Store` (cache + pending)."""
     agencies = store.agencies()

@@ -131,6 +131,7 @@ class SupervisorScreen(LiveStoreScreen):
         Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
         Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
         Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
+        Binding("shift+f2", "reports", "گزارش‌ساز", id="supervisor-reports"),
         Binding("shift+f6", "case_action('escalate')", "ارجاع به ناظر", id="supervisor-escalate"),
         Binding("shift+f7", "case_action('close')", "مختومه", id="supervisor-close"),
     ]
@@ -304,6 +305,12 @@ class SupervisorScreen(LiveStoreScreen):
         from samad_desk.screens.cartable_screen import CartableScreen
 
         self.app.push_screen(CartableScreen(self.services, actions=self.actions, agency_id=row.id, pushed=True))
+
+    def action_reports(self) -> None:
+        """The report builder over the province's cached cases."""
+        from samad_desk.screens.report_screen import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.services, actions=self.actions))
 
     @property
     def agencies_table(self) -> CaseTable:
