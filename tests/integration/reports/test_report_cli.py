@@ -125,3 +125,32 @@ def test_server_report_is_scoped_by_the_account(central, spec_file, monkeypatch)
     assert water > 0
     assert [x["key"] for x in body["rows"]] == [["water-qazvin"]]
     assert body["total"]["cases"] == water
+
+
+def test_xlsx_export_read_back(cache, tmp_path):
+    """A right-to-left sheet, Persian headers, numbers as numbers, Jalali text beside real
+    date cells, and a native chart; opened back with openpyxl."""
+    import zipfile
+    from datetime import datetime
+
+    import openpyxl
+
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "months.toml"
+    spec.write_text('name = "ماهانه"\nrows = ["month"]\nmeasures = ["cases", "in_time_pct"]\n', encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "xlsx", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(out)["گزارش"]
+    assert ws.sheet_view.rightToLeft is True
+    assert ws["A1"].value == "ماهانه"
+    assert [c.value for c in ws[3]] == ["ماه", "تاریخ میلادی", "پرونده‌ها", "پاسخ به‌موقع ٪"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7)]
+    assert rows[0] == ["فروردین ۱۴۰۴", datetime(2025, 3, 21), 4, 50]
+    assert rows[-1][0] == "جمع" and rows[-1][2] == 6 and ws.cell(7, 3).font.b
+    assert ws.cell(4, 4).number_format == "0.0" and ws.cell(4, 3).number_format == "#,##0"
+    with zipfile.ZipFile(out) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "xlsx"])
+    assert r.exit_code != 0 and "--out" in r.output
