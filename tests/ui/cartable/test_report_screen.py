@@ -83,3 +83,33 @@ async def test_manager_sees_only_the_agency(make_app, world) -> None:
         assert values(screen, "cases") == {WATER: 3, "__total__": 3}
         await pilot.press("f2", "f2", "f2")  # by deadline band
         assert sum(r.values["cases"] for r in screen.table.rows if r.id != "__total__") == 3
+
+
+async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
+    from samad_desk.screens.scorecard_screen import ScorecardScreen
+
+    build(world)
+    app = make_app("super1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("shift+f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ScorecardScreen) and screen.month == "1403/10"
+        # Dey 1403 (NOW is 1403/10/22): water_ok and power_answered (in time) were registered
+        by = {r.agency: r for r in screen.table.rows}
+        assert by[POWER].rank == 1 and by[POWER].values["in_time_pct"] == 100.0
+        assert by[WATER].values["cases"] == 1 and by[WATER].overdue_now == 2
+        assert "دی ۱۴۰۳" in screen.query_one("#score-title").text
+        # F4: Azar 1403: water_late, power_late, gas_answered_late (answered after its deadline)
+        await pilot.press("f4")
+        by = {r.agency: r for r in screen.table.rows}
+        assert screen.month == "1403/09"
+        assert by[GAS].values["in_time_pct"] == 0.0 and by[WATER].values["cases"] == 1
+        assert by[GAS].trend[-1] == 0.0
+        assert "ﻪﻣﺎﻧﺭﺎﮐ" in screen_text(app)  # «کارنامه», shaped
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ScorecardScreen)
