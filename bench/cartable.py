@@ -204,9 +204,9 @@ async def _baseline(rows: list[list[str]], filtered: list[list[str]], repeats: i
 
 
 def run(quick: bool = False) -> list[Metric]:
-    from samad_desk.case_actions import CaseActions
     from samad_desk.reports import CartableFilter, apply_filter
     from samad_desk.screens.cartable_screen import cartable_columns
+    from samad_desk.services.case_actions import CaseActions
     from samad_desk.settings import load_settings
     from samad_desk.store import Store
 

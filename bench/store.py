@@ -276,8 +276,8 @@ def _write_csv(path: Path, out: Path, n: int) -> None:
 
 
 def _bench_import(path: Path, tag: str, n: int) -> tuple[float, int, int]:
+    from samad_desk.services.imports import import_file
     from samad_desk.store import Store
-    from samad_desk.store.importer import import_file
 
     csv_path = ROOT / f"import-{tag}-{n}.csv"
     if not csv_path.exists():

@@ -18,13 +18,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import ActionRefused, CaseActions, CaseDetail, refusal_text
 from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
 from samad_desk.reports.cartable import jalali_text
 from samad_desk.screens.case_modals import ActionForm, FormField
 from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
+from samad_desk.services.case_actions import ActionRefused, CaseActions, CaseDetail, refusal_text
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
 from samad_desk.widgets import RTLStatic

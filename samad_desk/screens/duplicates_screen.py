@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import DuplicateGroup, MergeService, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.services.merges import DuplicateGroup, MergeService, error_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLTable
 

@@ -17,9 +17,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import MergeRecord, MergeService, citizen_title, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.services.merges import MergeRecord, MergeService, citizen_title, error_text
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLTable

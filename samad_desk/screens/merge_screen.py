@@ -27,11 +27,11 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from samad_desk.citizen_details import display_value
-from samad_desk.merge_service import MERGE_FIELDS, MergeService, citizen_title, error_text
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text, vis
+from samad_desk.services.citizen_details import display_value
+from samad_desk.services.merges import MERGE_FIELDS, MergeService, citizen_title, error_text
 from samad_desk.text.digits import fa
 
 LABEL_WIDTH = 13

@@ -3,7 +3,7 @@
 Each contact detail shows since when it holds and the value it replaced; F2 edits them
 (:class:`ContactEditScreen`), F4 lists every change of every detail
 (:class:`DetailsHistoryScreen`), F3 the merges. The history is read from the store's
-citizen events (:mod:`samad_desk.citizen_details`)."""
+citizen events (:mod:`samad_desk.services.citizen_details`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from samad_desk.citizen_details import (
+from samad_desk.domain.models import CONTACT_FIELDS, CaseState
+from samad_desk.messages import OpenCase
+from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
+from samad_desk.screens.rtl_compat import RText, label_text
+from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.services import subject_text, tracking_label
+from samad_desk.services.citizen_details import (
     FIELD_LABELS,
     HEARD,
     SET,
@@ -26,13 +33,6 @@ from samad_desk.citizen_details import (
     jalali_day,
     previous_values,
 )
-from samad_desk.domain.models import CONTACT_FIELDS, CaseState
-from samad_desk.messages import OpenCase
-from samad_desk.screens.chrome import BottomBars, DeskHeader
-from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
-from samad_desk.screens.rtl_compat import RText, label_text
-from samad_desk.screens.rtl_options import RtlOptionList
-from samad_desk.services import subject_text, tracking_label
 from samad_desk.text.digits import fa
 
 
@@ -110,7 +110,7 @@ class ProfileScreen(Screen[None]):
         self.citizen = citizen
         self.history = self.details.history(self.citizen_id)
         self.query_one("#profile-text", RText).update("\n".join(self.detail_lines(citizen)))
-        from samad_desk.merge_service import cases_with_merged
+        from samad_desk.services.merges import cases_with_merged
 
         # with the cases of profiles merged into this one (issue 6.3)
         self.cases = cases_with_merged(self.services, self.citizen_id)

@@ -19,11 +19,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import CaseActions, SupervisorData, refusal_text
 from samad_desk.domain.models import CaseState
 from samad_desk.reports import AgencyStats, DeadlineCue, bar, bar_chart
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
+from samad_desk.services.case_actions import CaseActions, SupervisorData, refusal_text
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 

@@ -4,7 +4,7 @@ profile, the history screen, values heard but not applied, and who may edit."""
 
 from __future__ import annotations
 
-from samad_desk.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
+from samad_desk.services.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from samad_desk.citizen_details import HEARD, SET, ContactDetails, DetailsError
+from samad_desk.services.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
 from samad_desk.text.digits import fa

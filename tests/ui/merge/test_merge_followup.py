@@ -3,7 +3,7 @@ are the survivor's too, by national ID and when the call is offered as a follow-
 
 from __future__ import annotations
 
-from samad_desk.merge_service import MergeService
+from samad_desk.services.merges import MergeService
 from samad_desk.services import CallForm, DeskServices
 from tests.support.merge import AGENT, PERSON_A, PERSON_B, SUPERVISOR, seed_snapshot
 

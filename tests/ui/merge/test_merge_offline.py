@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.merge_service import MergeRefused, MergeService
+from samad_desk.services.merges import MergeRefused, MergeService
 from tests.support.merge import (
     AGENT,
     DUP_MOBILE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from samad_desk.domain.reducer import event_id_for
-from samad_desk.merge_service import MergeError, MergeService
+from samad_desk.services.merges import MergeError, MergeService
 from tests.support.merge import (
     AGENT,
     PERSON_A,

@@ -181,7 +181,7 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
 async def test_not_a_duplicate_reaches_every_desk(server, desks) -> None:
     """A supervisor's «not a duplicate» goes through the real server: another desk (a fresh
     snapshot and pull) no longer queues the pair; an agent's attempt is refused there."""
-    from samad_desk.merge_service import MergeService
+    from samad_desk.services.merges import MergeService
 
     agent = desks("agent1")
     # not the people of the other test of this module (same server): a pair of its own

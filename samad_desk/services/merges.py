@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from samad_desk.citizen_details import FIELD_LABELS
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import Role
 from samad_desk.domain.reducer import StoreReader, apply_op, event_id_for
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.saving import save_ops
+from samad_desk.services.citizen_details import FIELD_LABELS
+from samad_desk.services.saving import save_ops
 from samad_desk.text.digits import fa
 
 #: roles that may merge and unmerge citizen profiles on this desk

@@ -41,7 +41,7 @@ from samad_desk.reports import (
     state_counts,
 )
 from samad_desk.reports.deadlines import DeadlineCue, remaining_days
-from samad_desk.saving import save_ops
+from samad_desk.services.saving import save_ops
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize
 

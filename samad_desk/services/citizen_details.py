@@ -27,7 +27,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CONTACT_FIELDS, Role
 from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.saving import save_ops
+from samad_desk.services.saving import save_ops
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
