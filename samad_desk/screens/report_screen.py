@@ -23,16 +23,17 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import CaseActions, refusal_text
 from samad_desk.reports.deadlines import DeadlineCue
 from samad_desk.reports.engine import BANDS, label_of
-from samad_desk.reports.memory import DeskReports, drill_ids, store_facts, store_names
+from samad_desk.reports.memory import DeskReports, drill_ids
 from samad_desk.reports.render import TOTAL, number_text
 from samad_desk.reports.responsiveness import bar_chart
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
+from samad_desk.services.case_actions import CaseActions, refusal_text
+from samad_desk.services.reports import load_reports
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 
@@ -173,9 +174,7 @@ class ReportScreen(LiveStoreScreen):
 
     @work(thread=True, exclusive=True, group="report-load", exit_on_error=False)
     def _load(self) -> tuple[DeskReports, dict]:
-        store = self.actions.store
-        facts = store_facts(store, self.actions.calendar)
-        return DeskReports(facts, self.actions.operator), store_names(store)
+        return load_reports(self.actions.store, self.actions.operator, self.actions.calendar)
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill(self, key: tuple) -> tuple[tuple, list[Any]]:

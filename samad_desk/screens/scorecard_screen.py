@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import CaseActions, refusal_text
 from samad_desk.reports.engine import label_of
-from samad_desk.reports.memory import DeskReports, store_facts, store_names
+from samad_desk.reports.memory import DeskReports
 from samad_desk.reports.render import number_text
 from samad_desk.reports.scorecard import ScoreRow, desk_runner, month_key, scorecard, sparkline
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
+from samad_desk.services.case_actions import CaseActions, refusal_text
+from samad_desk.services.reports import load_reports
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 
@@ -80,8 +81,7 @@ class ScorecardScreen(LiveStoreScreen):
 
     @work(thread=True, exclusive=True, group="score-load", exit_on_error=False)
     def _load(self) -> tuple[DeskReports, dict]:
-        store = self.actions.store
-        return DeskReports(store_facts(store, self.actions.calendar), self.actions.operator), store_names(store)
+        return load_reports(self.actions.store, self.actions.operator, self.actions.calendar)
 
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
