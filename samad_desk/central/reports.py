@@ -33,6 +33,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    or_,
     select,
     text,
 )
@@ -164,33 +165,51 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
     return n
 
 
-def sql_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
-    """The grouped sums of the facts ``actor`` may read: one ``GROUP BY`` (and one more
-    for the answer-days histogram when a median is asked for)."""
+def sql_parts(conn: Connection, actor: dict, p: Plan, periods: list[Period | None]) -> list[tuple[Parts, Hist]]:
+    """The grouped sums of the facts ``actor`` may read, per period, in one ``GROUP BY``
+    (the periods of a comparison are told apart by a column; the answer days are a
+    grouping column when a median is asked for, and summed away for the other sums)."""
     t = facts_table
     scope = read_scope(actor)
     conds: list[Any] = [false()] if scope is None else [t.c[scope[0]] == scope[1]]
     for dim, values in p.filters.items():
         conds.append(t.c[dim].in_(list(values)))
-    if period is not None:
-        conds.append(t.c.reg_date.between(period.start_iso, period.end_iso))
+    real = [per for per in periods if per is not None]
+    if real:
+        conds.append(or_(*(t.c.reg_date.between(per.start_iso, per.end_iso) for per in real)))
     cols = [t.c[g] for g in p.group]
-    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0))
-    q = select(*cols, *(func.sum(t.c[c]) for c in SUM_COLS), overdue).where(and_(*conds))
-    if cols:
-        q = q.group_by(*cols)
-    ng = len(cols)
-    parts: Parts = {}
-    for r in conn.execute(q):
-        if r[ng] is None:  # no rows at all: SUM over nothing
-            continue
-        parts[tuple(r[:ng])] = [int(v or 0) for v in r[ng:]]
-    hist: Hist = {}
+    extra: list[Any] = []
+    if len(real) > 1:
+        extra.append(case(*((t.c.reg_date.between(per.start_iso, per.end_iso), i)
+                            for i, per in enumerate(real)), else_=-1).label("period_no"))
     if p.need_hist:
-        hq = select(*cols, t.c.answer_days, func.count()).where(and_(*conds, t.c.answer_days.is_not(None)))
-        for r in conn.execute(hq.group_by(*cols, t.c.answer_days)):
-            hist[tuple(r[:ng + 1])] = int(r[ng + 1])
-    return parts, hist
+        extra.append(t.c.answer_days)
+    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0))
+    keys = cols + extra
+    q = select(*keys, *(func.sum(t.c[c]) for c in SUM_COLS), overdue).where(and_(*conds))
+    if keys:
+        q = q.group_by(*keys)
+    ng, nx = len(cols), len(extra)
+    out: list[tuple[Parts, Hist]] = [({}, {}) for _ in periods]
+    for r in conn.execute(q):
+        if r[ng + nx] is None:  # no rows at all: SUM over nothing
+            continue
+        i = int(r[ng]) if len(real) > 1 else 0
+        if i < 0:
+            continue
+        parts, hist = out[i]
+        key = tuple(r[:ng])
+        sums = [int(v or 0) for v in r[ng + nx:]]
+        acc = parts.get(key)
+        if acc is None:
+            parts[key] = sums
+        else:
+            for j, v in enumerate(sums):
+                acc[j] += v
+        days = r[ng + nx - 1] if p.need_hist else None
+        if days is not None:
+            hist[(*key, int(days))] = hist.get((*key, int(days)), 0) + sums[0]
+    return out
 
 
 def names(conn: Connection) -> dict[str, dict[str, str]]:
@@ -206,7 +225,7 @@ def run_sql(engine: Engine, spec: ReportSpec, actor: dict, *, today: date, calen
         refresh_facts(engine, calendar)
     with engine.connect() as conn:
         labels = names(conn)
-        return run(spec, lambda p, period: sql_parts(conn, actor, p, period), today=today,
+        return run(spec, lambda p, periods: sql_parts(conn, actor, p, periods), today=today,
                    calendar=calendar, names=labels)
 
 

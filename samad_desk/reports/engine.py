@@ -172,8 +172,9 @@ def cells(spec: ReportSpec, p: Plan, parts: Parts, hist: Hist, today: date,
     return out
 
 
-#: (plan, period) → (parts, hist); hist only when ``plan.need_hist``
-Executor = Callable[[Plan, Period | None], tuple[Parts, Hist]]
+#: (plan, periods) → one (parts, hist) per period (the current one, then the previous
+#: one when comparing; one ``None`` for no period); hist only when ``plan.need_hist``
+Executor = Callable[[Plan, list[Period | None]], list[tuple[Parts, Hist]]]
 
 
 @dataclass
@@ -240,10 +241,12 @@ def run(
     calendar: WorkingCalendar,
     names: dict[str, dict[str, str]] | None = None,
 ) -> Result:
-    """Run ``spec`` with ``executor`` (which returns the parts of a plan over a period)."""
+    """Run ``spec`` with ``executor`` (which returns the parts of a plan per period)."""
     p = plan(spec, today)
     period = resolve_period(spec.period, today) if spec.period else None
-    grid = cells(spec, p, *executor(p, period), today, calendar)
+    prev_period = period.previous() if spec.compare and period is not None else None
+    answers = executor(p, [period] if prev_period is None else [period, prev_period])
+    grid = cells(spec, p, *answers[0], today, calendar)
     nr = len(spec.rows)
     row_acc: dict[tuple, Acc] = {}
     col_acc: dict[tuple, Acc] = {}
@@ -252,13 +255,12 @@ def run(
         row_acc.setdefault(key[:nr], Acc()).merge(acc)
         col_acc.setdefault(key[nr:], Acc()).merge(acc)
         grand.merge(acc)
-    prev_period = previous_rows = None
+    previous_rows = None
     prev_grand: Acc | None = None
-    if spec.compare and period is not None:
-        prev_period = period.previous()
+    if prev_period is not None:
         previous_rows = {}
         prev_grand = Acc()
-        for key, acc in cells(spec, p, *executor(p, prev_period), today, calendar).items():
+        for key, acc in cells(spec, p, *answers[1], today, calendar).items():
             previous_rows.setdefault(key[:nr], Acc()).merge(acc)
             prev_grand.merge(acc)
     ms = spec.measures

@@ -98,7 +98,7 @@ class DeskReports:
 
     def run(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
             names: dict[str, dict[str, str]] | None = None) -> Result:
-        return run(spec, lambda p, period: memory_parts(self.facts, p, period), today=today,
+        return run(spec, lambda p, periods: [memory_parts(self.facts, p, per) for per in periods], today=today,
                    calendar=calendar, names=names)
 
 
