@@ -1,5 +1,5 @@
 """``samad-desk report run SPEC`` (for cron): a report spec run over this desk's cache,
-or on the central server with ``--server``, written as a table, CSV, JSON or XLSX.
+or on the central server with ``--server``, written as a table, CSV, JSON, XLSX or PDF.
 
 The scope is the logged-in operator's (the saved session in the operator directory): an
 agency manager's report holds only the agency's cases, a supervisor's the province's.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("table", "csv", "json", "xlsx")
+FORMATS = ("table", "csv", "json", "xlsx", "pdf")
 
 
 def _settings(server: str | None):
@@ -107,7 +107,7 @@ def report_group() -> None:
 @click.option("--width", default=100, show_default=True, help="Table width in cells.")
 def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None, today: str | None,
                 width: int) -> None:
-    """Run the report spec SPEC_FILE (TOML or JSON) and write it as a table, CSV, JSON or XLSX."""
+    """Run the report spec SPEC_FILE (TOML or JSON) and write it as a table, CSV, JSON, XLSX or PDF."""
     from samad_desk.reports import render
     from samad_desk.reports.period import PeriodError
     from samad_desk.reports.spec import SpecError, load_spec
@@ -131,6 +131,15 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
         if out is None:
             raise click.UsageError("خروجی xlsx را با --out در پرونده بنویسید.")
         data = to_xlsx(result)
+    elif fmt == "pdf":
+        from samad_desk.reports.pdf import PdfUnavailable, to_pdf
+
+        if out is None:
+            raise click.UsageError("خروجی pdf را با --out در پرونده بنویسید.")
+        try:
+            data = to_pdf(result)
+        except PdfUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
     elif fmt == "json":
         data = render.to_json_bytes(result) + b"\n"
     else:

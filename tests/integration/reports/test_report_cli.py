@@ -154,3 +154,36 @@ def test_xlsx_export_read_back(cache, tmp_path):
         assert any(n.startswith("xl/charts/chart") for n in z.namelist())
     r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "xlsx"])
     assert r.exit_code != 0 and "--out" in r.output
+
+
+def test_pdf_export_read_back(cache, tmp_path):
+    """A4, the Persian font embedded, the text read back by pdftotext in logical order."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftotext (poppler-utils) is missing")
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "agencies.toml"
+    spec.write_text(SPEC + 'period = "1404"\ncompare = true\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "pdf", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e")  # pdftotext's bidi marks
+    for words in ("دستگاه", "آب قزوین", "برق قزوین", "جمع", "دوره قبل", "۱۴۰۳"):
+        assert words in text, words
+    assert "۱۰۰٫۰" in text  # water's in-time %, Persian digits
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "pts (A4)" in info
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    installed = "nazli" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout.lower()
+    if installed:  # .ci/run installs fonts-farsiweb: the Persian text is in its font
+        assert "Nazli" in fonts
+    elif os.environ.get("CI") == "true":
+        pytest.fail("the Persian font Nazli (fonts-farsiweb) is missing")
