@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.harness import Metric, percentile
+from samad_desk.services import DeskSession
 
 AGENCY = "water-qazvin"
 NOW = datetime(2025, 1, 11, 5, 30, tzinfo=UTC)
@@ -223,7 +224,7 @@ def run(quick: bool = False) -> list[Metric]:
         store.replace_from_snapshot(build_records(n), cursor="bench")
         ours = asyncio.run(_ours(store, settings, repeats, pages))
         # the same rows, as plain cell texts, for the stock DataTable
-        actions = CaseActions(store, _operator(), now=lambda: NOW)
+        actions = CaseActions(DeskSession(store, _operator(), clock=lambda: NOW))
         data = actions.cartable()
         cols = cartable_columns()
         rows = [[c.value(r) for c in cols] for r in data.rows]

@@ -133,6 +133,9 @@ class Repo:
         self.canonical_nids: dict[str, str] = {}
         #: client id -> its device (duplicate answers tell the outcome only to that device)
         self.client_devices: dict[str, str | None] = {}
+        #: events of cases written here, in order: (change buffer index, case id, event
+        #: id, event) — chained once the change rows have their seqs (central/audit.py)
+        self.chain_new: list[tuple[int, str, str, dict]] = []
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
@@ -530,6 +533,7 @@ PG_TYPES = {
     "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
     "sync_ops": ("text", "text", "int", "text", "text", "text", "text", "text", "text", "text",
                  "bigint", "int", "text"),
+    "event_chain": ("text", "int", "text", "text", "bigint"),
 }
 
 

@@ -74,6 +74,9 @@ class Role(_Labelled):
     manager = "manager"
     supervisor = "supervisor"
     admin = "admin"
+    #: the citizen on the public tracking page (``central/citizen_web.py``): never an
+    #: operator account, only the server acts in this role, and only a follow-up
+    citizen = "citizen"
 
 
 class Urgency(_Labelled):
@@ -133,6 +136,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "manager": "مدیر دستگاه",
         "supervisor": "ناظر استان",
         "admin": "مدیر سامانه",
+        "citizen": "شهروند (درگاه اینترنتی)",
     },
     "Urgency": {"normal": "عادی", "urgent": "فوری"},
     "Channel": {"call": "تماس ۱۱۱", "letter": "نامه", "walk_in": "مراجعه حضوری", "web": "وب"},

@@ -95,7 +95,8 @@ ALLOWED: dict[tuple[CaseState, str], CaseState] = {
     (S.returned, "escalate"): S.returned,
 }
 
-_ALL = frozenset(Role)
+#: every operator role (the citizen role only records a follow-up on the tracking page)
+_ALL = frozenset(Role) - {Role.citizen}
 #: action → roles that may ever perform it
 ACTION_ROLES: dict[str, frozenset[Role]] = {
     "register": frozenset({Role.agent, Role.admin}),
@@ -108,7 +109,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "close": frozenset({Role.officer, Role.manager, Role.supervisor, Role.admin}),
     "reopen": frozenset({Role.supervisor, Role.admin}),
     "note": _ALL,
-    "followup": frozenset({Role.agent, Role.supervisor, Role.admin}),
+    "followup": frozenset({Role.agent, Role.supervisor, Role.admin, Role.citizen}),
     "escalate": frozenset({Role.supervisor, Role.admin}),
 }
 AGENCY_ROLES = frozenset({Role.officer, Role.manager})

@@ -18,12 +18,11 @@ from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.fields import FieldRow
 from samad_desk.screens.rtl_compat import LtrInput, MobileInput, RInput, RText
 from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.services import FormInvalid, ServiceError
 from samad_desk.services.citizen_details import (
     FIELD_LABELS,
     ContactDetails,
     DetailChange,
-    DetailsError,
-    DetailsInvalid,
 )
 
 
@@ -100,12 +99,12 @@ class ContactEditScreen(ModalScreen[dict[str, Any] | None]):
         self.query_one("#contact-error", RText).update("")
         try:
             saved = self.details.save(str(self.citizen["id"]), self.values())
-        except DetailsInvalid as exc:
+        except FormInvalid as exc:
             for key, message in exc.errors.items():
                 self.query_one(f"#row-{key}", FieldRow).set_error(message)
             self.query_one(f"#in-{exc.first_field}").focus()
             return
-        except DetailsError as exc:
+        except ServiceError as exc:
             self.query_one("#contact-error", RText).update(str(exc))
             return
         self.dismiss(saved)

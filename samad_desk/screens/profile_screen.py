@@ -27,7 +27,6 @@ from samad_desk.services.citizen_details import (
     FIELD_LABELS,
     HEARD,
     SET,
-    ContactDetails,
     DetailChange,
     display_value,
     jalali_day,
@@ -63,7 +62,7 @@ class ProfileScreen(Screen[None]):
         self.citizen_id = citizen_id
         self.cases: list[dict[str, Any]] = []
         self.citizen: dict[str, Any] = {}
-        self.details = ContactDetails.for_services(services)
+        self.details = services.contact_details()
         self.history: list[DetailChange] = []
 
     def detail_lines(self, citizen: dict[str, Any]) -> list[str]:
@@ -110,10 +109,8 @@ class ProfileScreen(Screen[None]):
         self.citizen = citizen
         self.history = self.details.history(self.citizen_id)
         self.query_one("#profile-text", RText).update("\n".join(self.detail_lines(citizen)))
-        from samad_desk.services.merges import cases_with_merged
-
         # with the cases of profiles merged into this one (issue 6.3)
-        self.cases = cases_with_merged(self.services, self.citizen_id)
+        self.cases = self.services.person_cases(self.citizen_id)
         self.query_one("#profile-cases-title", RText).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )

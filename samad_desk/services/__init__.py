@@ -21,6 +21,8 @@ One module per job; this package's namespace is the public surface:
 - ``merges``: merging citizens and the duplicates queue
 - ``imports``: ``samad-desk import`` of CSV/JSONL files
 - ``display``: numbers and subjects inside Persian text (bidi isolates)
+- ``session``: the one ``DeskSession`` (store, operator, actor, clock, calendar, sync,
+  client), opened once from a ``DeskStartup``
 - ``errors``, ``saving``, ``core``, ``desk``: the shared plumbing and ``DeskServices``
 """
 
@@ -34,7 +36,7 @@ from samad_desk.services.desk import DeskServices
 from samad_desk.services.display import isolated, subject_text, tracking_label
 from samad_desk.services.drafts import DraftStore
 from samad_desk.services.embedded import EMBEDDED_CURSOR, EMBEDDED_OPERATOR, seed_embedded_demo
-from samad_desk.services.errors import FormInvalid, NeedsConfirmation, ServiceError
+from samad_desk.services.errors import FormInvalid, NeedsConfirmation, ServiceError, error_text
 from samad_desk.services.followups import CaseView
 from samad_desk.services.forms import (
     FIELD_LABELS,
@@ -50,11 +52,12 @@ from samad_desk.services.forms import (
 )
 from samad_desk.services.login import login
 from samad_desk.services.remote_cases import RemoteCases
+from samad_desk.services.session import DeskSession, DeskStartup, open_session
 
 __all__ = [
     "EMBEDDED_CURSOR", "EMBEDDED_OPERATOR", "FIELD_LABELS", "FIELD_ORDER", "IDENTITY_FIELDS", "MIN_DESCRIPTION",
     "OPEN_STATES", "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
-    "DeskServices", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
-    "ServiceError", "case_type_choices", "filter_choices", "isolated", "login", "op_summary",
+    "DeskServices", "DeskSession", "DeskStartup", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
+    "ServiceError", "case_type_choices", "error_text", "filter_choices", "isolated", "login", "op_summary", "open_session",
     "seed_embedded_demo", "subject_text", "tracking_label", "urgency_choices",
 ]

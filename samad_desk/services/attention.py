@@ -22,30 +22,37 @@ class AttentionMixin(ServiceBase):
         self.store.dismiss(op_id)
 
     def reissue(self, op: dict[str, Any]) -> dict[str, Any]:
-        """Re-issue a rejected op against the current state, then dismiss the old one."""
+        """Save a new op in place of a rejected one, then dismiss the old one; returns the new op.
+
+        The new op (new ``op_id``, same type and payload) is built against the current state
+        and goes through the commit path like any action: the transition checked against
+        the cached entity, dry-run, journaled, sync woken. Its ``base_version`` is the cached
+        entity's (a pull since the refusal makes it newer than the server's answer), else
+        the server's answer's ``current``, else the old op's. It is saved *before* the old one
+        is dismissed: if the desk dies in between, both are visible, never neither.
+
+        (This is the one re-issue: ``sync/attention.py`` had a second, which the tests used,
+        trusting the server's answer over the cache and skipping the checks; this one, the
+        desk's, wins.)"""
+        from samad_desk.sync.attention import current_state
+
         entity_id = op.get("entity_id", "")
-        base = None
-        entity = op.get("type", "").split(".")[0]
+        kind = str(op.get("type", ""))
+        entity = kind.split(".")[0]
         current = self.store.get(entity, entity_id) if entity in ("case", "citizen") else None
-        if current is not None:
-            base = current.get("version")
-            if entity == "case":
-                action = op.get("type", "").split(".", 1)[1]
-                reason = check_transition(current, action, self.actor)
-                if reason:
-                    raise ServiceError(reason)
+        base = (current or {}).get("version")
+        if base is None:
+            base = (current_state(op) or {}).get("version", op.get("base_version"))
+        if current is not None and entity == "case":
+            reason = check_transition(current, kind.split(".", 1)[1], self.actor)
+            if reason:
+                raise ServiceError(reason)
         new = domain_ops.make_op(
-            op["type"], entity_id, dict(op.get("payload") or {}), self.actor, base_version=base, now=self.now()
+            kind, entity_id, dict(op.get("payload") or {}), self.actor, base_version=base, now=self.now()
         )
-        saved = self._save([new])[0]
+        saved = self.commit([new], refused="این عملیات با قواعد سامانه سازگار نیست")[0]
         self.store.dismiss(op["op_id"])
         return saved
-
-    def stats(self) -> dict[str, Any]:
-        try:
-            return dict(self.store.stats())
-        except Exception:
-            return {}
 
 
 def op_summary(op: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.models import CaseState, CaseType
-from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT, StoreReader, dry_run
+from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT
 from samad_desk.domain.sla import iran_date
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import check_payload, check_transition
@@ -307,8 +307,5 @@ class CallsMixin(ReferenceMixin):
         ops, case_id, citizen_id, code = self.build_call_ops(form, clean)
         # what the server will check, checked here first: an op the shared reducer
         # refuses must never be journaled as saved (it would silently leave the overlay)
-        refused = dry_run(ops, StoreReader(self.store), now=self.now(), calendar=self.calendar)
-        if refused is not None:
-            raise ServiceError(refused.message or "این تماس با قواعد سامانه سازگار نیست")
-        saved = self._save(ops)
+        saved = self.commit(ops, refused="این تماس با قواعد سامانه سازگار نیست")
         return SaveResult(case_id, citizen_id, code, saved)

@@ -43,7 +43,7 @@ class CandidatesMixin(ServiceBase):
         """The citizen's cases and those of every profile merged into it, newest first."""
         from samad_desk.services.merges import MergeService
 
-        return MergeService(self.store, self.operator).cases_of(citizen_id)
+        return MergeService(self.session).cases_of(citizen_id)
 
     def citizen_cases(self, citizen_id: str) -> list[dict[str, Any]]:
         cases = self.store.cases_of_citizen(citizen_id)

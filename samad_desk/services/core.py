@@ -1,59 +1,51 @@
-"""What every part of :class:`~samad_desk.services.DeskServices` shares: who is working,
-on which store, at what time, and how a save reaches the journal and wakes sync."""
+"""What every service of the layer shares: the :class:`DeskSession` it works in (who is
+working, on which store, at what time) and how a save reaches the journal and wakes sync."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from samad_desk.domain.models import Role
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.services.errors import ServiceError
-from samad_desk.services.saving import save_ops
+from samad_desk.services.commit import commit
+from samad_desk.services.session import DeskSession, utcnow
 
 OPEN_STATES = frozenset({"registered", "referred", "in_progress", "answered", "returned"})
 
+__all__ = ["OPEN_STATES", "ServiceBase", "utcnow"]
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+
+def _from_session(name: str) -> Any:
+    """A read-only attribute of a service that is its session's ``name``."""
+    return property(lambda self: getattr(self.session, name), doc=f"The session's ``{name}``.")
 
 
 class ServiceBase:
-    """The state the service mixins work on (set by :class:`DeskServices`)."""
+    """A service over one :class:`DeskSession`; its parts read through to the session."""
 
-    store: Any
-    operator: dict[str, Any]
-    settings: Any
-    sync: Any
-    client: Any
-    online: Callable[[], bool]
-    now: Callable[[], datetime]
-    calendar: WorkingCalendar
+    def __init__(self, session: DeskSession) -> None:
+        self.session = session
 
-    # -- who is working
-    @property
-    def actor(self) -> dict[str, Any]:
-        op = self.operator
-        return {
-            "operator_id": op.get("id"),
-            "name": op.get("name"),
-            "role": op.get("role"),
-            "agency_id": op.get("agency_id"),
-            "office_id": op.get("office_id"),
-        }
+    # read through to the session (the one place these are set)
+    store: Any = _from_session("store")
+    operator: dict[str, Any] = _from_session("operator")
+    settings: Any = _from_session("settings")
+    sync: Any = _from_session("sync")
+    client: Any = _from_session("client")
+    online: Callable[[], bool] = _from_session("online")
+    now: Callable[[], datetime] = _from_session("clock")
+    calendar: WorkingCalendar = _from_session("calendar")
+    actor: dict[str, Any] = _from_session("actor")
 
     @property
     def role_label(self) -> str:
         return Role.label_of(self.operator.get("role"))
 
-
-    def _save(self, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return save_ops(self.store, ops, wake=self.wake_sync, error=ServiceError)
+    def commit(self, ops: list[dict[str, Any]], *, refused: str, dry_run: bool = True) -> list[dict[str, Any]]:
+        """Dry-run, journal, wake sync (:func:`samad_desk.services.commit.commit`)."""
+        return commit(self.session, ops, refused=refused, dry_run=dry_run)
 
     def wake_sync(self) -> None:
-        if self.sync is not None:
-            try:
-                self.sync.wake()
-            except Exception:  # the save is already durable; sync retries on its own
-                pass
+        self.session.wake_sync()

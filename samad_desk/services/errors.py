@@ -1,7 +1,10 @@
-"""The service layer's errors: ``str()`` is always Persian and can go straight into a toast."""
+"""The service layer's one error type: ``str()`` is always Persian and can go straight into
+a toast. Two subclasses, because screens branch on them: :class:`FormInvalid` (a message per
+field, shown at that field) and :class:`NeedsConfirmation` (the agent is asked first)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from samad_desk.services.forms import FIELD_ORDER
@@ -11,14 +14,15 @@ if TYPE_CHECKING:
 
 
 class ServiceError(Exception):
-    """An expected failure; ``str()`` is Persian and can go straight into a toast."""
+    """An expected refusal or failure; ``str()`` is Persian and can go straight into a toast."""
 
 
 class FormInvalid(ServiceError):
-    """Validation failed: ``errors`` maps field id -> Persian message, in form order."""
+    """Validation failed: ``errors`` maps field id -> Persian message, in form order
+    (``order``: the form's field order; the call form's by default)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        ordered = {k: errors[k] for k in FIELD_ORDER if k in errors}
+    def __init__(self, errors: dict[str, str], *, order: Iterable[str] = FIELD_ORDER) -> None:
+        ordered = {k: errors[k] for k in order if k in errors}
         ordered.update({k: v for k, v in errors.items() if k not in ordered})
         super().__init__(next(iter(ordered.values()), "فرم نامعتبر است"))
         self.errors = ordered
@@ -38,3 +42,9 @@ class NeedsConfirmation(ServiceError):
         else:
             message = f"شهروندی با همین نام، تاریخ تولد و شماره همراه ثبت است: «{confirmation.citizen_name}»"
         super().__init__(message)
+
+
+def error_text(error: BaseException | None) -> str:
+    """What a screen shows for a failed worker: the Persian reason of a :class:`ServiceError`,
+    else «خطای پیش‌بینی‌نشده» with the exception's text (a bug, never the operator's doing)."""
+    return str(error) if isinstance(error, ServiceError) else f"خطای پیش‌بینی‌نشده: {error}"

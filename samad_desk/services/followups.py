@@ -10,7 +10,6 @@ from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CaseState
-from samad_desk.domain.reducer import StoreReader, dry_run
 from samad_desk.domain.sla import iran_date, remaining_working_days
 from samad_desk.domain.tracking import parse_tracking_code
 from samad_desk.domain.workflow import check_transition
@@ -269,10 +268,7 @@ class FollowupsMixin(ServiceBase):
         )
         # what the server will check, checked here first (as for a call): an op the shared
         # reducer refuses on this case must never be journaled as saved
-        refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
-        if refused is not None:
-            raise ServiceError(refused.message or "این پیگیری با قواعد سامانه سازگار نیست")
-        return self._save([op])[0]
+        return self.commit([op], refused="این پیگیری با قواعد سامانه سازگار نیست")[0]
 
     def record_followup_from_form(self, case_id: str, form: CallForm) -> dict[str, Any]:
         """The caller rang about an open case: a follow-up instead of a new case."""

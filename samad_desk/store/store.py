@@ -1033,6 +1033,21 @@ class Store(CompactionMixin):
                     out.append(dict(doc))
             return out
 
+    def synced_case_history(self, case_id: str) -> dict[str, dict] | None:
+        """The events of a case as the server sent them (no pending ops), by id; ``None``
+        when the cache does not hold the case (its hash chain is checked against these:
+        sync/chains.py)."""
+        self._maybe_refresh()
+        with self._lock:
+            if self.cache.get("case", case_id) is None:
+                return None
+            out = {}
+            for eid in self.cache.lookup("event", "case", case_id):
+                doc = self.cache.get("event", eid)
+                if doc is not None and doc.get("case_id") == case_id:
+                    out[eid] = dict(doc)
+            return out
+
     def events_of_case(self, case_id: str) -> list[dict]:
         self._maybe_refresh()
         with self._lock:

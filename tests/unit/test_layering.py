@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "reports"]
+PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "serve", "reports"]
 
 PROBE = r"""
 import importlib, pkgutil, sys

@@ -7,8 +7,9 @@ import random
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.models import CaseState
+from samad_desk.services import DeskServices, open_session
 from samad_desk.sync import attention
-from tests.support.sync.harness import check_global
+from tests.support.sync.harness import STALE, check_global, rejected
 
 
 def _agency_of(desk) -> str:
@@ -60,7 +61,7 @@ def test_two_desks_see_what_their_role_allows(central, desk_factory):
     assert len(kinds) >= 4  # register, refer, accept, answer
 
     # the water officer cannot touch the power company's case, whatever it sends
-    water.save([O.case_answer(power_case, "پاسخ نابجا", water.actor)])
+    water.save([O.case_answer(power_case, "پاسخ نابجا", water.actor)], expect=rejected("forbidden"))
     stats = water.sync()
     assert stats["ok"] and stats["round_rejected"] == 1
     bad = water.store.needs_attention()
@@ -89,7 +90,7 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
 
     # both work from the same stale view: the supervisor closes, the officer answers
     supervisor.save([O.case_close(supervisor.store.get("case", case_id), supervisor.actor, reason="تکراری")])
-    water.save([O.case_answer(water.store.get("case", case_id), "انجام شد", water.actor)])
+    water.save([O.case_answer(water.store.get("case", case_id), "انجام شد", water.actor)], expect=STALE)
     assert supervisor.sync()["ok"]
     stats = water.sync()
     assert stats["ok"] and stats["round_rejected"] == 1
@@ -102,7 +103,8 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
     supervisor.save([O.case_reopen(supervisor.store.get("case", case_id), "نیاز به پاسخ", supervisor.actor)])
     supervisor.sync_until_quiet()
     water.sync_until_quiet()
-    new = attention.reissue(water.store, bad, water.actor)
+    # the desk's one re-issue (services), over the desk's own session: checked, dry-run, journaled
+    new = DeskServices(open_session(water.store, water.operator, sync=water.engine)).reissue(bad)
     water.saved.append(new)
     assert water.store.needs_attention() == []
     water.sync_until_quiet()

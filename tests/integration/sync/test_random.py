@@ -9,9 +9,15 @@ commit, after commit before the answer) and is restarted. At the end all faults 
 every desk drains and pulls, and the global checker runs, plus: each desk's cache equals
 a fresh pull of its scope.
 
-Rounds run until a time budget is spent (``SAMAD_SYNC_RANDOM_BUDGET`` seconds per
-backend, default 25) or exactly ``SAMAD_SYNC_RANDOM_ROUNDS`` rounds to replay a failure;
-the seed is ``SAMAD_SYNC_RANDOM_SEED`` (default 2611). Counts are printed (``-s``).
+Every op has an expected outcome (issue 19): the agent's calls must be applied; moves
+made from a view another desk may have changed meanwhile may be rejected only for a stale-view
+reason the server's history explains (``harness.unexpected_outcomes``). A server that refuses
+good ops fails the run.
+
+Deterministic: a fixed number of rounds (``SAMAD_SYNC_RANDOM_ROUNDS``, default 120) from a
+fixed seed (``SAMAD_SYNC_RANDOM_SEED``, default 2611), both printed before any check, so two
+runs of one commit run the same rounds; a failure prints the one command that replays it.
+(Timing still varies: which proxy faults hit which request depends on the machine.)
 """
 
 from __future__ import annotations
@@ -21,12 +27,16 @@ import os
 import random
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 from samad_desk.domain import ops as O
+from samad_desk.domain.reducer import StoreReader, dry_run
+from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.workflow import check_transition
-from tests.support.sync.harness import cache_view, check_global, view_diff
+from tests.support.sync.harness import STALE, check_global
 
 CRASH = {"between_ops": 0.001, "before_commit": 0.015, "after_commit_before_response": 0.025}
+CALENDAR = WorkingCalendar()
 CHAOS = {"drop": 0.04, "cut": 0.08, "reset": 0.04, "duplicate": 0.06, "delay": 0.04}
 
 
@@ -45,7 +55,7 @@ def _act(desk, rng: random.Random, agencies: list[str], counts: Counter) -> None
         if cases and rng.random() < 0.3:
             case = rng.choice(cases)
             if check_transition(case, "followup", desk.actor) is None:
-                desk.save([O.case_followup(case, desk.actor, note="تماس پیگیری")])
+                desk.save([O.case_followup(case, desk.actor, note="تماس پیگیری")], expect=STALE)
         return
     cases = desk.cases()
     if not cases:
@@ -69,14 +79,33 @@ def _act(desk, rng: random.Random, agencies: list[str], counts: Counter) -> None
             "escalate": lambda c: O.case_escalate(c, "تأخیر", desk.actor),
             "refer": lambda c: O.case_refer(c, rng.choice(agencies), desk.actor, note=""),
         }[action]
-        desk.save([build(case)])
+        op = build(case)
+        # as the desk's save does: the shared reducer over the desk's own view first
+        if dry_run([op], StoreReader(desk.store), now=datetime.now(UTC), calendar=CALENDAR) is not None:
+            counts["refused_on_desk"] += 1
+            continue
+        desk.save([op], expect=STALE)
         counts[f"op.{action}"] += 1
 
 
+def replay_command(seed: int, rounds: int, backend: str) -> str:
+    return (f"SAMAD_SYNC_RANDOM_SEED={seed} SAMAD_SYNC_RANDOM_ROUNDS={rounds} .venv/bin/python -m pytest "
+            f"'tests/integration/sync/test_random.py::test_randomized_rounds[{backend}]'")
+
+
 def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
-    seed = int(os.environ.get("SAMAD_SYNC_RANDOM_SEED", "2611")) + (0 if backend == "sqlite" else 1)
-    budget = float(os.environ.get("SAMAD_SYNC_RANDOM_BUDGET", "25"))
-    fixed_rounds = int(os.environ.get("SAMAD_SYNC_RANDOM_ROUNDS", "0"))
+    base_seed = int(os.environ.get("SAMAD_SYNC_RANDOM_SEED", "2611"))
+    seed = base_seed + (0 if backend == "sqlite" else 1)
+    rounds = int(os.environ.get("SAMAD_SYNC_RANDOM_ROUNDS", "120"))
+    replay = replay_command(base_seed, rounds, backend)
+    print(f"\nrandomized run [{backend}] seed={seed} rounds={rounds}; replay: {replay}")
+    try:
+        _run(backend, seed, rounds, central_factory, desk_factory, proxy_to)
+    except BaseException as exc:
+        raise AssertionError(f"randomized run failed; replay it with:\n  {replay}\n{exc}") from exc
+
+
+def _run(backend, seed, rounds, central_factory, desk_factory, proxy_to):
     rng = random.Random(seed)
     central = central_factory(_faults_env(seed))
     proxy = proxy_to(central.url)
@@ -92,9 +121,7 @@ def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
     proxy.chaos(seed, CHAOS)
     counts: Counter = Counter()
     started = time.monotonic()
-    rounds = 0
-    while (rounds < fixed_rounds) if fixed_rounds else (time.monotonic() - started < budget):
-        rounds += 1
+    for round_no in range(1, rounds + 1):
         desk = rng.choice(desks)
         _act(desk, rng, agencies, counts)
         roll = rng.random()
@@ -113,7 +140,7 @@ def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
             counts["sync_failures"] += not stats["ok"]
             if not central.server.alive:
                 counts["server_crashes"] += 1
-                central.server.extra_env.update(_faults_env(seed * 1000 + rounds))
+                central.server.extra_env.update(_faults_env(seed * 1000 + round_no))
                 central.server.start(seed=False)
         proxy.blackhole(False)
         proxy.refuse(False)
@@ -122,20 +149,14 @@ def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
     proxy.heal()
     central.server.extra_env.pop("SAMAD_CENTRAL_FAULTS", None)
     central.server.restart(kill=True)
+    counts.update({f"proxy.{k}": v for k, v in proxy.stats.items()
+                   if k in ("dropped", "cut", "reset", "duplicated", "delayed", "refused")})
+    print(f"ran {rounds} rounds in {time.monotonic() - started:.1f}s: " + json.dumps(dict(sorted(counts.items()))))
     for _ in range(2):
         for d in desks:
             d.sync_until_quiet()
+    # every op came to what was expected, every registered case is on the server, and each
+    # desk's cache equals a fresh pull of its scope
     result = check_global(central.db_url, desks)
-    for d in desks:
-        twin = desk_factory(f"{d.name}-twin", d.username, central.url)
-        here, there = cache_view(d), cache_view(twin)
-        assert here == there, f"{d.name} differs from a fresh pull: {view_diff(here, there)}"
-    counts.update({f"proxy.{k}": v for k, v in proxy.stats.items()
-                   if k in ("dropped", "cut", "reset", "duplicated", "delayed", "refused")})
-    counts["rejected_ops"] = result["rejected"]
-    counts["applied_ops"] = result["applied"]
-    counts["attention"] = sum(len(d.store.needs_attention()) for d in desks)
-    print(f"\nrandomized run [{backend}] seed={seed} rounds={rounds} "
-          f"{time.monotonic() - started:.1f}s: " + json.dumps(dict(sorted(counts.items()))))
-    assert rounds >= 10
-    assert result["ops"] == result["applied"] + result["rejected"]
+    print(f"applied={result['applied']} rejected={result['rejected']} (each rejection explained)")
+    assert result["applied"] > 0 and result["ops"] == result["applied"] + result["rejected"]

@@ -66,9 +66,10 @@ def test_a_desk_switching_between_two_nodes_of_one_database_round_by_round(centr
             assert other.sync()["ok"]
         for d in (desk, other):
             d.sync_until_quiet()
+        assert _devices(central.db_url) == 2  # one device per operator directory (before the
+        # checker's fresh pulls, which log in from new directories)
         result = check_global(central.db_url, [desk, other])
         assert result["rejected"] == 0 and result["applied"] == len(desk.saved) + len(other.saved)
-        assert _devices(central.db_url) == 2  # one device per operator directory
         # both desks converge: each holds the other's cases (agents see the province)
         desk.sync_until_quiet()
         mine = {c["id"] for c in desk.cases()}
@@ -91,8 +92,8 @@ def test_the_server_restarted_on_another_port_continues_the_device(central, desk
     desk.register_call(rng)
     stats = desk.sync_until_quiet()
     assert stats["ok"] and not desk.store.needs_attention()
-    assert check_global(central.db_url, [desk])["rejected"] == 0
     assert _devices(central.db_url) == 1
+    assert check_global(central.db_url, [desk])["rejected"] == 0
 
 
 def test_another_central_is_refused_and_nothing_forks(central_factory, desk_factory):
@@ -175,8 +176,8 @@ def test_two_nodes_behind_one_url_round_by_round(central, desk_factory, proxy_to
         proxy.heal()
         for d in (a, b, a):
             assert d.sync_until_quiet()["ok"]
+        assert _devices(central.db_url) == 2
         assert check_global(central.db_url, [a, b])["rejected"] == 0
         assert {c["id"] for c in a.cases()} == {c["id"] for c in b.cases()}
-        assert _devices(central.db_url) == 2
     finally:
         node2.stop()

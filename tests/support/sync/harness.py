@@ -23,6 +23,29 @@ from samad_desk.sync.client import SyncClient
 from samad_desk.sync.engine import RecordingReporter, SyncEngine
 from samad_desk.sync.tokens import TokenStore
 
+# --- what each saved op should come to (the system oracle, issue 19) ------------------------
+#: the op must be applied
+APPLIED = "applied"
+#: applied, or rejected because another desk changed the entity first (the desk acted on a
+#: stale view): a rejection with a code of STALE_CODES that the server's history explains
+STALE = "stale"
+STALE_CODES = frozenset({"invalid_transition", "conflict", "forbidden"})
+
+
+def rejected(code: str) -> str:
+    """The op must be rejected with ``code`` (a test that sends an op it knows is refused)."""
+    return f"rejected:{code}"
+
+
+def allows(expect: str, status: str, code: str | None) -> bool:
+    """Whether an outcome agrees with an expectation, before the history is consulted."""
+    if status == "applied":
+        return expect in (APPLIED, STALE)
+    if expect == STALE:
+        return code in STALE_CODES
+    return expect == rejected(code or "")
+
+
 # the demo users created by `central seed-demo` (CONTRACTS.md)
 USERS = {
     "agent1": ("agent1", "agent"),
@@ -76,6 +99,7 @@ class Desk:
     reporter: RecordingReporter = field(default_factory=RecordingReporter)
     operator: dict = field(default_factory=dict)
     saved: list[dict] = field(default_factory=list)  # every op this desk ever saved
+    expect: dict[str, str] = field(default_factory=dict)  # op_id -> APPLIED / STALE / rejected(code)
     timeout: float = 5.0
 
     @property
@@ -136,21 +160,33 @@ class Desk:
             probe_timeout=0.5, rng=random.Random(self.name),
         )
 
-    def save(self, ops: list[dict]) -> list[dict]:
+    def save(self, ops: list[dict], expect: str = APPLIED) -> list[dict]:
+        """Save through the store, remembering what each op should come to on the server
+        (``APPLIED`` unless the test says the desk acts on a possibly stale view)."""
         saved = self.store.save(ops)
         self.saved.extend(saved)
+        self.expect.update({op["op_id"]: expect for op in saved})
         return saved
 
     def sync(self) -> dict:
         return self.engine.sync_once()
 
     def sync_until_quiet(self, attempts: int = 20) -> dict:
+        """Sync until nothing is pending, then insist that every rejection this desk got was
+        expected (a server refusing good ops is a failure, not "quiet")."""
         stats: dict = {}
         for _ in range(attempts):
             stats = self.sync()
             if stats["ok"] and not self.store.pending_ops(limit=1):
+                self.check_rejections()
                 return stats
         raise AssertionError(f"{self.name} did not drain: {stats}")
+
+    def check_rejections(self) -> None:
+        bad = [(op["type"], op.get("code"), self.expect.get(op["op_id"], APPLIED), op.get("message"))
+               for op in self.store.needs_attention()
+               if not allows(self.expect.get(op["op_id"], APPLIED), "rejected", op.get("code"))]
+        assert not bad, f"{self.name}: {len(bad)} ops rejected unexpectedly, e.g. {bad[:3]}"
 
     # --- domain helpers ---------------------------------------------------------------
     def register_call(self, rng: random.Random, *, agency_id: str | None = None) -> tuple[str, str]:
@@ -193,7 +229,8 @@ def _random_national_id(rng: random.Random) -> str:
 
 # --- the global checker (store-and-sync.md §4) --------------------------------------------
 def server_rows(db_url: str) -> tuple[dict[str, dict], dict[str, int]]:
-    """``sync_ops`` rows by op_id, and the number of events per op_id, read from the database."""
+    """``sync_ops`` rows by op_id (with ``entity_id`` and ``entity_version``), and the number
+    of events per op_id, read from the database."""
     from sqlalchemy import text
 
     from samad_desk.central.db import open_engine
@@ -202,7 +239,7 @@ def server_rows(db_url: str) -> tuple[dict[str, dict], dict[str, int]]:
     try:
         with engine.connect() as conn:
             ops = {r.op_id: dict(r._mapping) for r in conn.execute(text(
-                "SELECT op_id, client_id, client_seq, status, code, seq FROM sync_ops"))}
+                "SELECT op_id, client_id, client_seq, status, code, seq, entity_id, entity_version FROM sync_ops"))}
             events: dict[str, int] = {}
             for (data,) in conn.execute(text("SELECT data FROM entities WHERE entity = 'event'")):
                 op_id = (orjson.loads(data) or {}).get("op_id")
@@ -212,9 +249,12 @@ def server_rows(db_url: str) -> tuple[dict[str, dict], dict[str, int]]:
     return ops, events
 
 
-def check_global(db_url: str, desks: list[Desk], fresh: dict[str, Desk] | None = None) -> dict:
-    """Every op any desk saved is on the server exactly once with a known outcome; events =
-    applied ops; per-client order holds; every desk's cache equals a fresh pull of its scope."""
+def check_global(db_url: str, desks: list[Desk], fresh: bool = True) -> dict:
+    """Every op any desk saved is on the server exactly once with the outcome its desk
+    expected (see :func:`unexpected_outcomes`); every case a desk registered is on the server;
+    events = applied ops; per-client order holds; no desk has anything pending; and (unless
+    ``fresh=False``) every desk, after one more pull, equals a fresh pull of its scope by a
+    new desk of the same user."""
     ops, events = server_rows(db_url)
     saved = [op for d in desks for op in d.saved]
     ids = [op["op_id"] for op in saved]
@@ -224,6 +264,9 @@ def check_global(db_url: str, desks: list[Desk], fresh: dict[str, Desk] | None =
     applied = {i for i in ids if ops[i]["status"] == "applied"}
     rejected = {i for i in ids if ops[i]["status"] == "rejected"}
     assert applied | rejected == set(ids), "an op has no known outcome"
+    unexpected = unexpected_outcomes(desks, ops)
+    assert not unexpected, (f"{len(unexpected)} of {len(ids)} ops did not come to what was expected "
+                            f"(type, status, code, expected), e.g. {unexpected[:5]}")
     for i in ids:
         expected = 1 if i in applied else 0
         assert events.get(i, 0) == expected, f"op {i}: {events.get(i, 0)} events, {ops[i]['status']}"
@@ -237,12 +280,72 @@ def check_global(db_url: str, desks: list[Desk], fresh: dict[str, Desk] | None =
         assert len(seqs) == len(set(seqs)), f"client {client_id}: duplicate client_seq"
     for d in desks:
         assert not d.store.pending_ops(limit=1), f"{d.name} still has pending ops"
+    on_server = server_ids(db_url, "case")
+    lost = [op["entity_id"] for op in saved
+            if op["type"] == "case.register" and op["op_id"] in applied and op["entity_id"] not in on_server]
+    assert not lost, f"{len(lost)} registered cases are not on the server, e.g. {lost[:3]}"
     if fresh:
         for d in desks:
-            twin = fresh.get(d.username)
-            if twin is not None:
-                assert cache_view(d) == cache_view(twin), f"{d.name} differs from a fresh pull"
+            d.sync_until_quiet()  # pull what the others did since this desk last synced
+            here, there = cache_view(d), fresh_view(d)
+            assert here == there, f"{d.name} differs from a fresh pull: {view_diff(here, there)}"
     return {"ops": len(ids), "applied": len(applied), "rejected": len(rejected)}
+
+
+def server_ids(db_url: str, entity: str) -> set[str]:
+    from sqlalchemy import text
+
+    from samad_desk.central.db import open_engine
+
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {r.id for r in conn.execute(text("SELECT id FROM entities WHERE entity = :e"), {"e": entity})}
+    finally:
+        engine.dispose()
+
+
+def fresh_view(desk: Desk) -> dict[str, dict[str, int]]:
+    """The cache view of a brand-new desk of the same user after one full pull."""
+    n = sum(1 for _ in desk.root.parent.glob(f"{desk.root.name}-fresh*"))
+    twin = Desk(f"{desk.name}-fresh", desk.root.parent / f"{desk.root.name}-fresh{n}", desk.server_url,
+                desk.username, desk.password, timeout=max(desk.timeout, 5.0)).open()
+    try:
+        twin.sync_until_quiet()
+        return cache_view(twin)
+    finally:
+        twin.close()
+
+
+def unexpected_outcomes(desks: list[Desk], ops: dict[str, dict]) -> list[tuple]:
+    """Every saved op whose server outcome disagrees with what its desk expected. A STALE
+    op's rejection counts only when explained: another client's op on the same entity was
+    applied with a version above the one this op was based on, or an earlier op of the same
+    desk on that entity was itself rejected (the later one was built on it)."""
+    newer: dict[str, list[tuple[str, int]]] = {}  # entity_id -> [(client_id, version)] applied
+    for row in ops.values():
+        if row["status"] == "applied" and row.get("entity_id") and row.get("entity_version") is not None:
+            newer.setdefault(row["entity_id"], []).append((row["client_id"], row["entity_version"]))
+    out = []
+    for d in desks:
+        failed_entities: set[str] = set()
+        for op in sorted(d.saved, key=lambda o: o.get("client_seq") or 0):
+            row = ops.get(op["op_id"])
+            if row is None:
+                continue
+            expect = d.expect.get(op["op_id"], APPLIED)
+            status, code = row["status"], row.get("code")
+            ok = allows(expect, status, code)
+            if ok and status == "rejected" and expect == STALE:
+                base = op.get("base_version") or 0
+                ok = op["entity_id"] in failed_entities or any(
+                    client != row["client_id"] and version > base
+                    for client, version in newer.get(op["entity_id"], []))
+            if status == "rejected":
+                failed_entities.add(op["entity_id"])
+            if not ok:
+                out.append((op["type"], status, code, expect))
+    return out
 
 
 def cache_view(desk: Desk) -> dict[str, dict[str, int]]:

@@ -11,6 +11,7 @@ import httpx
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.reducer import event_id_for
+from samad_desk.services import DeskSession
 from tests.support.desks import Desk
 from tests.support.merge import (
     DUP_MOBILE,
@@ -192,14 +193,14 @@ async def test_not_a_duplicate_reaches_every_desk(server, desks) -> None:
     agent.sync()
     pair = sorted([ids["a"], ids["b"]])
     first = desks("super1")
-    svc = MergeService(first.store, first.operator)
+    svc = MergeService(DeskSession(first.store, first.operator))
     assert pair in [sorted(g.ids) for g in svc.duplicates()]
     svc.distinct(pair)
     first.sync()
     assert first.store.pending_ops() == [] and first.store.needs_attention() == []
     second = desks("super1")
-    assert frozenset(pair) in MergeService(second.store, second.operator).distinct_pairs()
-    assert pair not in [sorted(g.ids) for g in MergeService(second.store, second.operator).duplicates()]
+    assert frozenset(pair) in MergeService(DeskSession(second.store, second.operator)).distinct_pairs()
+    assert pair not in [sorted(g.ids) for g in MergeService(DeskSession(second.store, second.operator)).duplicates()]
     # the server's own rule, whatever a desk sends
     agent.store.save([O.citizen_distinct(pair, O.make_actor(agent.operator))])
     agent.engine.sync_once()

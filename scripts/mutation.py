@@ -1,0 +1,142 @@
+"""Mutation testing of the parts where a silent error costs most (issue 19), with mutmut.
+
+    .venv/bin/pip install -e '.[test,mutation]'
+    .venv/bin/python scripts/mutation.py domain            # one target
+    .venv/bin/python scripts/mutation.py all --jobs 2      # every target, one after another
+    .venv/bin/python scripts/mutation.py domain --survivors  # list what survived (after a run)
+
+Each target runs in its own scratch directory ``.mutation/<target>/`` (git-ignored): the
+repo's ``samad_desk`` and ``tests`` linked in, the repo's ``pyproject.toml`` with a
+``[tool.mutmut]`` section for that target, so every target mutates only its modules and
+runs only the fast tests that guard them (mutmut then runs, per mutant, only the tests that
+reached the mutated function). Not part of CI: a full run takes tens of minutes on two
+cores. Scores per module are written to ``docs/mutation.md`` by hand from ``--summary``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH = ROOT / ".mutation"
+
+#: target -> (modules to mutate, pytest arguments that select the tests guarding them)
+TARGETS: dict[str, tuple[list[str], list[str]]] = {
+    "domain": (
+        ["samad_desk/domain/reducer.py", "samad_desk/domain/workflow.py",
+         "samad_desk/domain/permissions.py", "samad_desk/domain/tracking.py"],
+        ["tests/unit/domain", "tests/integration/hostile/test_reducer.py"],
+    ),
+    "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
+    "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
+    # the server's authorization: in-process app (TestClient) on SQLite; tests that start a
+    # real server process would run the unmutated code and are left out
+    "authz": (
+        ["samad_desk/central/reach.py", "samad_desk/central/auth.py", "samad_desk/central/push.py"],
+        ["tests/integration/central", "-k", "sqlite and not process and not commands",
+         "-p", "no:randomly"],
+    ),
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+          36: "timeout", 37: "type check", -24: "timeout", 24: "timeout", 152: "timeout",
+          255: "timeout", None: "not checked"}
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(target: str) -> Path:
+    modules, test_args = TARGETS[target]
+    work = SCRATCH / target
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in ("samad_desk", "tests"):
+        (work / name).symlink_to(ROOT / name)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", pyproject)
+    pyproject += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["samad_desk"]\n'
+        f"only_mutate = {_toml_list(modules)}\n"
+        f"pytest_add_cli_args_test_selection = {_toml_list(test_args)}\n"
+        'pytest_add_cli_args = ["-q", "-x", "-p", "no:cacheprovider"]\n'
+        "use_git_change_detection = false\n"
+    )
+    (work / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    return work
+
+
+def mutmut(work: Path, *args: str) -> int:
+    exe = Path(sys.executable).with_name("mutmut")
+    env = dict(os.environ, CI=os.environ.get("CI", "true"))
+    return subprocess.call([str(exe), *args], cwd=work, env=env)
+
+
+def results(work: Path) -> dict[str, Counter]:
+    """module path -> Counter of statuses, read from mutmut's ``.meta`` files."""
+    out: dict[str, Counter] = {}
+    for meta in (work / "mutants").rglob("*.py.meta"):
+        module = str(meta.relative_to(work / "mutants"))[: -len(".meta")]
+        data = json.loads(meta.read_text())
+        counts = Counter(STATUS.get(code, "suspicious") for code in data.get("exit_code_by_key", {}).values())
+        if counts:
+            out[module] = counts
+    return out
+
+
+def survivors(work: Path) -> list[str]:
+    names = []
+    for meta in (work / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        names += [k for k, code in data.get("exit_code_by_key", {}).items() if code == 0]
+    return sorted(names)
+
+
+def summary(target: str) -> str:
+    lines = []
+    for module, c in sorted(results(SCRATCH / target).items()):
+        total = sum(c.values())
+        decided = c["killed"] + c["survived"] + c["timeout"]
+        score = 100.0 * (c["killed"] + c["timeout"]) / decided if decided else 0.0
+        lines.append(f"| `{module}` | {total} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                     f"{c['no tests']} | {score:.1f}% |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", choices=[*TARGETS, "all"])
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument("--survivors", action="store_true", help="list surviving mutants of the last run")
+    parser.add_argument("--summary", action="store_true", help="print the score table of the last run")
+    parser.add_argument("--show", metavar="MUTANT", help="show the diff of one mutant")
+    args = parser.parse_args(argv)
+    targets = list(TARGETS) if args.target == "all" else [args.target]
+    for target in targets:
+        work = SCRATCH / target
+        if args.show:
+            return mutmut(work, "show", args.show)
+        if args.survivors:
+            print("\n".join(survivors(work)))
+            continue
+        if not args.summary:
+            work = prepare(target)
+            mutmut(work, "run", "--max-children", str(args.jobs))
+        print("| module | mutants | killed | timeout | survived | no tests | score |")
+        print("|---|---|---|---|---|---|---|")
+        print(summary(target))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
