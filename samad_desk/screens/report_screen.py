@@ -32,7 +32,8 @@ from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
-from samad_desk.services.case_actions import CaseActions, refusal_text
+from samad_desk.services import error_text
+from samad_desk.services.case_actions import CaseActions
 from samad_desk.services.reports import load_reports
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
@@ -123,7 +124,7 @@ class ReportScreen(LiveStoreScreen):
 
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.dim_index = 0
         self.measure_index = 0
         self.period_index = 0
@@ -193,7 +194,7 @@ class ReportScreen(LiveStoreScreen):
                                                         WorkerState.CANCELLED):
             self.load_ended()
         if event.state == WorkerState.ERROR:
-            self.error = refusal_text(w.error)
+            self.error = error_text(w.error)
             self.notify(self.error, title="گزارش‌ساز", severity="error", markup=False)
             return
         if event.state != WorkerState.SUCCESS or w.result is None:

@@ -18,7 +18,8 @@ from samad_desk.reports.render import number_text
 from samad_desk.reports.scorecard import ScoreRow, desk_runner, month_key, scorecard, sparkline
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
-from samad_desk.services.case_actions import CaseActions, refusal_text
+from samad_desk.services import error_text
+from samad_desk.services.case_actions import CaseActions
 from samad_desk.services.reports import load_reports
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
@@ -57,7 +58,7 @@ class ScorecardScreen(LiveStoreScreen):
 
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.back = 0  # months before this one
         self.desk: DeskReports | None = None
         self.names: dict[str, dict[str, str]] = {}
@@ -91,7 +92,7 @@ class ScorecardScreen(LiveStoreScreen):
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.load_ended()
         if event.state == WorkerState.ERROR:
-            self.notify(refusal_text(w.error), title="کارنامه", severity="error", markup=False)
+            self.notify(error_text(w.error), title="کارنامه", severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS and w.result is not None:
             self.desk, self.names = w.result
             self.show()
