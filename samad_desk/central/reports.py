@@ -33,6 +33,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     select,
     text,
 )
@@ -181,8 +182,11 @@ def _period_parts(conn: Connection, actor: dict, p: Plan, period: Period | None)
     if period is not None:
         conds.append(t.c.reg_date.between(period.start_iso, period.end_iso))
     cols = [t.c[g] for g in p.group]
-    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0))
-    q = select(*cols, *(func.sum(t.c[c]) for c in SUM_COLS), overdue).where(and_(*conds))
+    # only the sums the measures read; the others are a constant 0
+    sums = [func.sum(t.c[c]) if c in p.sums else literal(0) for c in SUM_COLS]
+    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0)) if p.need_overdue \
+        else literal(0)
+    q = select(*cols, *sums, overdue).where(and_(*conds))
     if cols:
         q = q.group_by(*cols)
     ng = len(cols)

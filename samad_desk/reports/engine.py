@@ -45,10 +45,23 @@ class Plan:
     need_hist: bool
     filters: dict[str, tuple[str, ...]]
     today: str
+    #: the SUM_COLS the measures read (the others may be left 0); ``need_overdue``: count it
+    sums: frozenset[str] = frozenset(SUM_COLS)
+    need_overdue: bool = True
 
     @property
     def group(self) -> tuple[str, ...]:
         return self.stored + (("due", "open") if self.band else ())
+
+
+#: the SUM_COLS each measure reads
+MEASURE_SUMS: dict[str, tuple[str, ...]] = {
+    "cases": ("n",), "open": ("open",), "overdue": (), "answered": ("answered",),
+    "in_time_pct": ("in_time", "answered"), "mean_days": ("days_sum", "days_n"), "median_days": (),
+    "extensions": ("extensions",), "returns": ("returns",), "rereferrals": ("rereferrals",),
+    "followups": ("followups",), "satisfaction_pct": ("sat_yes", "sat_asked"),
+    "objection_pct": ("objected", "answered"),
+}
 
 
 def plan(spec: ReportSpec, today: date) -> Plan:
@@ -58,6 +71,8 @@ def plan(spec: ReportSpec, today: date) -> Plan:
         need_hist="median_days" in spec.measures,
         filters={k: v for k, v in spec.filters.items() if k not in DERIVED_DIMENSIONS},
         today=today.isoformat(),
+        sums=frozenset({"n", *(c for m in spec.measures for c in MEASURE_SUMS[m])}),
+        need_overdue="overdue" in spec.measures,
     )
 
 

@@ -75,13 +75,14 @@ def memory_parts(facts: Facts, p: Plan, period: Period | None) -> tuple[Parts, H
                 groups[keyf(f)].append(f)
     elif rows:
         groups[()] = rows
-    getters = [itemgetter(c) for c in SUM_COLS[1:]]  # SUM_COLS[0] is n: the group's length
+    # only the sums the measures read (SUM_COLS[0] is n: the group's length)
+    getters = [itemgetter(c) if c in p.sums else None for c in SUM_COLS[1:]]
     today = p.today
     parts: Parts = {}
     hist: Hist = {}
     for key, fs in groups.items():
-        overdue = sum(1 for f in fs if f["open"] and f["due"] and f["due"] < today)
-        parts[key] = [len(fs), *(sum(map(g, fs)) for g in getters), overdue]
+        overdue = sum(1 for f in fs if f["open"] and f["due"] and f["due"] < today) if p.need_overdue else 0
+        parts[key] = [len(fs), *(sum(map(g, fs)) if g is not None else 0 for g in getters), overdue]
         if p.need_hist:
             for days, n in Counter(f["answer_days"] for f in fs if f["answer_days"] is not None).items():
                 hist[(*key, days)] = n
