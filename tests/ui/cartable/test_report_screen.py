@@ -15,16 +15,20 @@ def values(screen, measure):
     return {r.id: r.values[measure] for r in screen.table.rows}
 
 
+async def from_supervisor(pilot, key: str):
+    """F9 (the supervisor view), then ``key``: the screen it opens."""
+    for k in ("f9", key):
+        await settle(pilot)
+        await pilot.press(k)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
     ids = build(world)
     app = make_app("super1")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        await pilot.press("shift+f2")
-        await settle(pilot)
-        screen = app.screen
+        screen = await from_supervisor(pilot, "shift+f2")
         assert isinstance(screen, ReportScreen)
         # by agency, most cases first; the last row is the total
         assert [r.id for r in screen.table.rows] == [WATER, POWER, "", GAS, "__total__"]
@@ -91,12 +95,7 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
     build(world)
     app = make_app("super1")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        await pilot.press("shift+f4")
-        await settle(pilot)
-        screen = app.screen
+        screen = await from_supervisor(pilot, "shift+f4")
         assert isinstance(screen, ScorecardScreen) and screen.month == "1403/10"
         # Dey 1403 (NOW is 1403/10/22): water_ok and power_answered (in time) were registered
         by = {r.agency: r for r in screen.table.rows}
