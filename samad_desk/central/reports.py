@@ -136,6 +136,11 @@ def _affected(conn: Connection, changes: Iterable) -> set[str]:
 def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
     """Fold the change log into ``report_facts`` (rebuilding it when needed); returns the
     number of cases whose facts were written."""
+    with engine.connect() as conn:  # up to date: no write lock, reports run side by side
+        last_text = db.get_meta(conn, META_KEY)
+        top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
+    if last_text is not None and int(last_text) >= top:
+        return 0
     w = db.writer(engine)
     with w.begin() as conn:
         if not db.is_sqlite(engine):
