@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from samad_desk import __version__
+from samad_desk.domain.permissions import ROLE_NAMES
 from samad_desk.reports.spec import DIMENSIONS, MAX_TOP, MEASURES
 
 
@@ -51,7 +52,7 @@ OPENAPI: dict = {
                     "id": {"type": "string"},
                     "username": {"type": "string"},
                     "name": {"type": "string"},
-                    "role": {"enum": ["agent", "officer", "manager", "supervisor", "admin"]},
+                    "role": {"enum": list(ROLE_NAMES)},
                     "agency_id": {"type": ["string", "null"]},
                     "office_id": {"type": ["string", "null"]},
                     "province": {"type": "string"},

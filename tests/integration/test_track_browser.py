@@ -168,6 +168,13 @@ def test_track_see_the_timeline_object_and_the_desk_sees_the_case_reopen(server,
         assert kinds == ["register", "refer", "accept", "extend", "answer"]
         assert "نیاز به بازدید میدانی" in _text(driver, "timeline")
         assert _text(driver, "answer") == "شیر فلکه تعمیر شد."
+        assert len(_text(driver, "digest")) == 12  # the chain head's short digest
+        # the code reads left to right inside the right-to-left page (first digit leftmost)
+        first, last = driver.execute_script(
+            "const n = document.querySelector('#case-title .code').firstChild, r = document.createRange();"
+            "r.setStart(n, 0); r.setEnd(n, 1); const a = r.getBoundingClientRect().left;"
+            "r.setStart(n, n.length - 1); r.setEnd(n, n.length); return [a, r.getBoundingClientRect().left];")
+        assert first < last
         _shot(driver, tmp_path, "answered-1280")
         # the objection
         driver.find_element(By.ID, "objection").click()

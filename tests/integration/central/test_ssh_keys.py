@@ -17,9 +17,11 @@ from samad_desk.central.service import Central
 from samad_desk.cli import main
 from samad_desk.serve.desk_login import DeskLogins, LoginRefused
 from samad_desk.sync.tokens import TokenStore
+from tests.support.serve import require
 
 
 def keygen(tmp_path, name="k", kind="ed25519", bits=None) -> str:
+    require("ssh-keygen", "openssh-client")
     path = tmp_path / name
     argv = ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"{name}@pc", "-f", str(path)]
     if bits:

@@ -82,8 +82,11 @@ def pane_dead(tmux: Tmux) -> bool:
 def wait_dead(tmux: Tmux, timeout: float = 20.0) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pane_dead(tmux):
-            return tmux("display-message", "-p", "-t", "ssh", "#{pane_dead_status}").strip()
+        if pane_dead(tmux):  # (the pane dies at the pty's EOF; its status comes with SIGCHLD)
+            status = tmux("display-message", "-p", "-t", "ssh",
+                          "#{pane_dead_status}#{?pane_dead_signal,signal #{pane_dead_signal},}").strip()
+            if status:
+                return status
         time.sleep(0.2)
     raise AssertionError("the ssh client did not exit:\n" + "\n".join(tmux.rows()))
 
@@ -116,10 +119,12 @@ def test_password_login_supervisor_view_resize_paste_quit(serve, tmux):
     tmux.paste("0012345679")
     tmux.wait_for(lambda r: any("0012345679" in row or "۰۰۱۲۳۴۵۶۷۹" in row for row in r), "the pasted text")
     tmux.key("Escape")
+    time.sleep(0.5)  # (Esc and the next key at once would be Alt+key)
 
     tmux.key("C-q")
     assert wait_dead(tmux) == "0"
     out = serve.wait_event("ssh logout", username="super1")
+    assert out["reason"] == "closed"
     assert out["session_ended"] is True
     assert not (op_dir / "op-key.json").exists()  # the session's signing key went with it
     assert b"refresh_token" not in (op_dir / "tokens.json").read_bytes()
@@ -251,3 +256,17 @@ def test_session_limit_per_operator(central, tmp_path, tmux):
         capped.wait_event("ssh refused", username="agent2", reason="limit")
     finally:
         capped.stop()
+
+
+def test_server_stop_ends_desks_and_logins(central, tmp_path, tmux):
+    own = SshServe(tmp_path, central.db_url, central.url).start()
+    try:
+        password_login(tmux, own, "agent3")
+        desk = own.wait_event("ssh desk started", username="agent3")["pid"]
+        os.kill(own.proc.pid, signal.SIGTERM)  # the server alone (systemd's KillMode=mixed)
+        own.proc.wait(30)
+        assert own.wait_event("ssh logout", username="agent3")["reason"] == "server_stopped"
+        assert not alive(desk)
+        assert b"refresh_token" not in (own.root / "operators" / "agent3" / "tokens.json").read_bytes()
+    finally:
+        own.stop()
