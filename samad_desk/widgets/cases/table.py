@@ -121,6 +121,13 @@ class CaseTable(ScrollView, can_focus=True):
         self.refresh()
         self._announce()
 
+    def set_columns(self, columns: Sequence[Col]) -> None:
+        """Show other columns (the report screen's measures change with its spec)."""
+        self.columns = list(columns)
+        self._layout_width = -1
+        self._cache.clear()
+        self.refresh()
+
     def invalidate(self) -> None:
         """Forget the laid-out rows (data inside rows changed)."""
         self._cache.clear()
