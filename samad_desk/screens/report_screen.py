@@ -29,7 +29,6 @@ from samad_desk.reports.memory import DeskReports, drill_ids
 from samad_desk.reports.render import TOTAL, number_text
 from samad_desk.reports.responsiveness import bar_chart
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
-from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
@@ -37,6 +36,7 @@ from samad_desk.services.case_actions import CaseActions
 from samad_desk.services.reports import load_reports
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.cases import CaseTable, Col
 
 ROW_DIMENSIONS = ("agency", "type", "state", "deadline_band", "month", "subject_group", "city", "channel",
                   "manager", "operator", "urgency", "season", "year", "week", "province", "agency_kind",
