@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import jdatetime
 
-from samad_desk.domain.models import OPEN_STATES, parse_iso_datetime
+from samad_desk.domain.models import ANSWER_DUE_STATES, parse_iso_datetime
 from samad_desk.domain.sla import WorkingCalendar, answered_in_time, iran_date
 from samad_desk.reports.responsiveness import answer_days
 
@@ -115,7 +115,7 @@ def case_fact(
         "due": (str(case.get("due_date"))[:10] or None) if case.get("due_date") else None,
         "answer_days": days,
         "n": 1,
-        "open": 1 if case.get("state") in OPEN_STATES else 0,
+        "open": 1 if case.get("state") in ANSWER_DUE_STATES else 0,
         "answered": answered,
         "in_time": 1 if answered and answered_in_time(case) else 0,
         "days_sum": days or 0,

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.reports.deadlines import DeadlineCue
 from samad_desk.reports.engine import BANDS, label_of
-from samad_desk.reports.memory import DeskReports, drill_ids
+from samad_desk.reports.memory import DeskReports
 from samad_desk.reports.render import TOTAL, number_text
 from samad_desk.reports.responsiveness import bar_chart
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
@@ -34,7 +34,7 @@ from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
-from samad_desk.services.reports import load_reports
+from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 
@@ -125,6 +125,7 @@ class ReportScreen(LiveStoreScreen):
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
         self.actions = actions or services.case_actions()
+        self.reports = ReportService(self.actions)
         self.dim_index = 0
         self.measure_index = 0
         self.period_index = 0
@@ -167,7 +168,7 @@ class ReportScreen(LiveStoreScreen):
     def on_mount(self) -> None:
         self.query_one("#rep-table", CaseTable).focus()
         self.reload()
-        self.watch_store(self.actions.store)
+        self.watch_store(self.reports)
 
     # -- loading --------------------------------------------------------------------------
     def start_load(self) -> None:
@@ -175,15 +176,12 @@ class ReportScreen(LiveStoreScreen):
 
     @work(thread=True, exclusive=True, group="report-load", exit_on_error=False)
     def _load(self) -> tuple[DeskReports, dict]:
-        return load_reports(self.actions.store, self.actions.operator, self.actions.calendar)
+        return self.reports.load()
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill(self, key: tuple) -> tuple[tuple, list[Any]]:
         assert self.desk is not None
-        ids = drill_ids(self.desk.facts, self.spec, key, today=self.actions.today(),
-                        calendar=self.actions.calendar)
-        cases = [c for c in (self.actions.store.get("case", i) for i in ids) if c is not None]
-        return key, self.actions.rows(cases)
+        return key, self.reports.drill(self.desk, self.spec, key)
 
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
