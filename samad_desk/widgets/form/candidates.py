@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from samad_desk.screens.rtl_options import option_text_width
 from samad_desk.services import Candidate
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
+from samad_desk.widgets.rtl_options import option_text_width
 
 
 def candidate_lines(c: Candidate) -> list[str]:

@@ -19,9 +19,10 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList
 
-from samad_desk.screens.rtl_compat import InputChanged, InputSubmitted, RInput, RText, set_text
-from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.services import Choice
+from samad_desk.widgets.rtl_input import RTLInput
+from samad_desk.widgets.rtl_label import RTLStatic
+from samad_desk.widgets.rtl_options import RtlOptionList
 
 
 class FieldRow(Vertical):
@@ -46,9 +47,9 @@ class FieldRow(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield self.input
-            yield RText(self.label, classes="field-label")
+            yield RTLStatic(self.label, classes="field-label")
         yield from self.compose_extra()
-        yield RText("", classes="field-error", id=f"error-{self.field_name}")
+        yield RTLStatic("", classes="field-error", id=f"error-{self.field_name}")
 
     def compose_extra(self) -> ComposeResult:
         return iter(())
@@ -59,16 +60,14 @@ class FieldRow(Vertical):
         if hasattr(self.input, "error") and not isinstance(getattr(type(self.input), "error", None), property):
             self.input.error = message or None
         else:
-            set_text(self.query_one(".field-error"), message or "")
+            self.query_one(".field-error", RTLStatic).update(message or "")
             self.set_class(bool(message), "-own-error")
 
     @property
     def error(self) -> str:
-        from samad_desk.screens.rtl_compat import label_text
-
         if hasattr(self.input, "error") and not isinstance(getattr(type(self.input), "error", None), property):
             return str(self.input.error or "")
-        return label_text(self.query_one(".field-error")) if self.has_class("-error") else ""
+        return self.query_one(".field-error", RTLStatic).text if self.has_class("-error") else ""
 
 
 class ChoiceField(FieldRow):
@@ -104,7 +103,7 @@ class ChoiceField(FieldRow):
         placeholder: str = "",
         **kwargs: Any,
     ) -> None:
-        super().__init__(name, label, RInput(placeholder=placeholder, id=f"in-{name}"), **kwargs)
+        super().__init__(name, label, RTLInput(placeholder=placeholder, id=f"in-{name}"), **kwargs)
         self._choices = choices
         self._search = search
         self.selected: Choice | None = None
@@ -152,7 +151,7 @@ class ChoiceField(FieldRow):
         search = self._search or (lambda cs, q: DeskServices.filter_choices(cs, q))
         return search(self.choices(), text)
 
-    @on(InputChanged)
+    @on(RTLInput.Changed)
     def _typed(self, event: Any) -> None:
         if event.control is not self.input or self._setting:
             return
@@ -223,7 +222,7 @@ class ChoiceField(FieldRow):
             return True
         return False
 
-    @on(InputSubmitted)
+    @on(RTLInput.Submitted)
     def _submitted(self, event: Any) -> None:
         if event.control is self.input:
             self.take_highlighted()

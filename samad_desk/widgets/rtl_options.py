@@ -14,7 +14,7 @@ from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from samad_desk.screens.rtl_compat import vis
+from samad_desk.text.visual import visual_line
 
 #: the width used until the list has a size (80 columns minus borders)
 FALLBACK_WIDTH = 76
@@ -52,7 +52,7 @@ class RtlOptionList(OptionList):
         width = self.row_width()
         self._laid_out_for = width
         self.clear_options()
-        self.add_options([Option(vis(text, width), id=option_id) for text, option_id in self._rows])
+        self.add_options([Option(visual_line(text, width), id=option_id) for text, option_id in self._rows])
         if self._rows and highlight is not None:
             self.highlighted = min(highlight, len(self._rows) - 1)
 

@@ -13,14 +13,14 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.text import rtl
 from samad_desk.text.digits import to_ascii_digits
-from samad_desk.widgets import LTRInput, RTLInput, RTLStatic, RTLTextArea
+from samad_desk.widgets import DigitsInput, RTLInput, RTLStatic, RTLTextArea
 
 
 @dataclass
@@ -33,11 +33,7 @@ class FormField:
     hint: str = ""
 
 
-class DaysInput(LTRInput):
-    persian_digits = True
-
-
-class ActionForm(ModalScreen[dict[str, Any] | None]):
+class ActionForm(Dialog[dict[str, Any] | None]):
     """A dialog for one case action; dismisses with the payload or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,11 +42,7 @@ class ActionForm(ModalScreen[dict[str, Any] | None]):
     ]
 
     DEFAULT_CSS = """
-    ActionForm { align: center middle; }
-    ActionForm > Vertical { width: 78; height: auto; max-height: 22; border: round $primary; padding: 0 1; }
-    ActionForm #form-title { text-style: bold; height: 1; }
-    ActionForm #form-error { color: $error; text-style: bold; height: auto; }
-    ActionForm #form-keys { color: $text-muted; height: 1; }
+    ActionForm > .dialog-box { width: 78; }
     ActionForm VerticalScroll { height: auto; max-height: 17; }
     ActionForm RTLTextArea { height: 5; }
     ActionForm OptionList { height: auto; max-height: 7; }
@@ -74,8 +66,8 @@ class ActionForm(ModalScreen[dict[str, Any] | None]):
         self.note = note
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield RTLStatic(self.title_text, id="form-title", truncate=True)
+        with self.box():
+            yield RTLStatic(self.title_text, id="form-title", classes="dialog-title", truncate=True)
             if self.note:
                 yield RTLStatic(self.note, id="form-note")
             with VerticalScroll():
@@ -88,13 +80,13 @@ class ActionForm(ModalScreen[dict[str, Any] | None]):
                         yield RTLStatic(f.label, classes="form-label")
                         yield RTLTextArea(f.initial, id=f"field-{f.name}")
                     elif f.kind == "days":
-                        yield DaysInput(f.initial, id=f"field-{f.name}", label=f.label)
+                        yield DigitsInput(f.initial, id=f"field-{f.name}", label=f.label)
                     else:
                         yield RTLInput(f.initial, id=f"field-{f.name}", label=f.label)
                     if f.hint:
                         yield RTLStatic(f.hint, classes="form-hint")
-            yield RTLStatic("", id="form-error")
-            yield RTLStatic("F2: ثبت   Esc: انصراف   Tab: فیلد بعدی", id="form-keys", truncate=True)
+            yield RTLStatic("", id="form-error", classes="dialog-error")
+            yield RTLStatic("F2: ثبت   Esc: انصراف   Tab: فیلد بعدی", id="form-keys", classes="dialog-keys", truncate=True)
 
     def on_mount(self) -> None:
         for f in self.fields:

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.strip import Strip
 from textual.widget import Widget
 
-from samad_desk.screens.rtl_compat import set_text, vis
 from samad_desk.text.digits import fa
+from samad_desk.text.visual import visual_line
 
 CONNECTION_LABELS = {
     "online": "● برخط",
@@ -110,7 +110,7 @@ class RLine(Widget):
         width = self.size.width
         if y != 0 or width <= 0:
             return Strip.blank(width, self.rich_style)
-        return Strip([Segment(vis(self._text, width), self.rich_style)]).adjust_cell_length(
+        return Strip([Segment(visual_line(self._text, width), self.rich_style)]).adjust_cell_length(
             width, self.rich_style
         )
 
@@ -145,7 +145,7 @@ class DeskHeader(Widget):
         return HEADER_SEPARATOR.join(parts)
 
     def on_mount(self) -> None:
-        set_text(self.query_one("#header-text"), self._text())
+        self.query_one("#header-text", RLine).update(self._text())
 
 
 class StatusBar(Widget):
@@ -167,13 +167,11 @@ class StatusBar(Widget):
     def show(self, status: Any) -> None:
         self.set_class(status.connection in ("offline", "auth_required", "refused"), "-offline")
         self.set_class(bool(status.attention), "-attention")
-        set_text(self.query_one("#status-text"), status_text(status))
+        self.query_one("#status-text", RLine).update(status_text(status))
 
     @property
     def text(self) -> str:
-        from samad_desk.screens.rtl_compat import label_text
-
-        return label_text(self.query_one("#status-text"))
+        return self.query_one("#status-text", RLine).text
 
 
 _KEY_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del",
@@ -232,7 +230,7 @@ class KeyBar(Horizontal):
                 break
             used += len(piece) + 2
             parts.append(piece)
-        set_text(self.query_one("#keybar-text"), "  ".join(parts))
+        self.query_one("#keybar-text", RLine).update("  ".join(parts))
 
 
 def banner_text(status: Any) -> str:

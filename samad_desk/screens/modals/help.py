@@ -11,11 +11,10 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 
-from samad_desk.screens.chrome import key_label
-from samad_desk.screens.rtl_compat import RText
+from samad_desk.screens.modals.dialog import Dialog
+from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.chrome import key_label
 
 #: (area title, module, class name) — every place that declares bindings
 BINDING_SOURCES: list[tuple[str, str, str]] = [
@@ -24,26 +23,26 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("جستجوی شهروند", "samad_desk.screens.lookup_screen", "LookupScreen"),
     ("پیگیری پرونده", "samad_desk.screens.followup_screen", "FollowupScreen"),
     ("پروفایل شهروند", "samad_desk.screens.profile_screen", "ProfileScreen"),
-    ("ویرایش مشخصات تماس", "samad_desk.screens.contact_screens", "ContactEditScreen"),
-    ("تاریخچهٔ مشخصات", "samad_desk.screens.contact_screens", "DetailsHistoryScreen"),
+    ("ویرایش مشخصات تماس", "samad_desk.screens.modals", "ContactEditModal"),
+    ("تاریخچهٔ مشخصات", "samad_desk.screens.details_history_screen", "DetailsHistoryScreen"),
     ("نیازمند توجه", "samad_desk.screens.attention_screen", "AttentionScreen"),
     ("کارتابل", "samad_desk.screens.cartable_screen", "CartableScreen"),
-    ("جدول پرونده‌ها", "samad_desk.screens.cartable_table", "CaseTable"),
+    ("جدول پرونده‌ها", "samad_desk.widgets.cases", "CaseTable"),
     ("پرونده", "samad_desk.screens.case_screen", "CaseScreen"),
-    ("فرم اقدام روی پرونده", "samad_desk.screens.case_modals", "ActionForm"),
+    ("فرم اقدام روی پرونده", "samad_desk.screens.modals", "ActionForm"),
     ("نظارت", "samad_desk.screens.supervisor_screen", "SupervisorScreen"),
     ("تکراری‌های احتمالی", "samad_desk.screens.duplicates_screen", "DuplicatesScreen"),
     ("ادغام پروفایل‌ها", "samad_desk.screens.merge_screen", "MergeScreen"),
-    ("انتخاب پروفایل‌ها برای ادغام", "samad_desk.screens.merge_screen", "MergePickScreen"),
+    ("انتخاب پروفایل‌ها برای ادغام", "samad_desk.screens.modals", "MergePickModal"),
     ("سابقه ادغام", "samad_desk.screens.merge_history_screen", "MergeHistoryScreen"),
     ("پیشنهاد پیگیری", "samad_desk.screens.modals", "FollowupOfferModal"),
     ("پیش‌نویس", "samad_desk.screens.modals", "DraftModal"),
     ("پرسش", "samad_desk.screens.modals", "ConfirmModal"),
     ("تغییر هویت یا شهروند همانند", "samad_desk.screens.modals", "CitizenDecisionModal"),
-    ("فهرست انتخاب", "samad_desk.screens.fields", "ChoiceField"),
-    ("فهرست نامزدها", "samad_desk.screens.candidates", "CandidateList"),
+    ("فهرست انتخاب", "samad_desk.widgets.form", "ChoiceField"),
+    ("فهرست نامزدها", "samad_desk.widgets.form", "CandidateList"),
     ("ورود", "samad_desk.screens.login_screen", "LoginScreen"),
-    ("راهنما", "samad_desk.screens.help_screen", "HelpScreen"),
+    ("راهنما", "samad_desk.screens.modals", "HelpModal"),
 ]
 
 
@@ -63,10 +62,7 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
     keymap = keymap or {}
     areas = []
     for title, module, name in BINDING_SOURCES:
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except Exception:
-            continue
+        cls = getattr(importlib.import_module(module), name)  # a failed import is a bug: raise
         rows = []
         for b in _bindings_of(cls):
             if b.system or not (b.id or b.description):
@@ -79,35 +75,27 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
     return areas
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpModal(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "بستن راهنما", id="help-close"),
     ]
 
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 76; height: 22; border: round $primary; padding: 0 1; }
-    HelpScreen RText { height: auto; }
+    HelpModal > .dialog-box { height: 22; }
     """
 
     def compose(self) -> ComposeResult:
         keymap = dict(getattr(getattr(self.app, "settings", None), "keymap", {}) or {})
-        with VerticalScroll(id="help-body"):
-            yield RText("راهنمای کلیدها (Esc: بستن)", classes="help-title")
+        with self.box(scroll=True, id="help-body"):
+            yield RTLStatic("راهنمای کلیدها (Esc: بستن)", classes="help-title")
             for area, rows in help_rows(keymap):
-                yield RText(f"— {area} —", classes="help-area")
+                yield RTLStatic(f"— {area} —", classes="help-area")
                 for keys, desc, binding_id in rows:
                     suffix = f"   [{binding_id}]" if binding_id else ""
-                    yield RText(f"{keys}   {desc}{suffix}", classes="help-row")
+                    yield RTLStatic(f"{keys}   {desc}{suffix}", classes="help-row")
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
-
-    @property
-    def text(self) -> str:
-        from samad_desk.screens.rtl_compat import label_text
-
-        return "\n".join(label_text(w) for w in self.query(RText))
