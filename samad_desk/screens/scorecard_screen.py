@@ -16,13 +16,13 @@ from samad_desk.reports.engine import label_of
 from samad_desk.reports.memory import DeskReports
 from samad_desk.reports.render import number_text
 from samad_desk.reports.scorecard import ScoreRow, desk_runner, month_key, scorecard, sparkline
-from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
 from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.cases import CaseTable, Col
 
 MONTHS_BACK = 3
 
