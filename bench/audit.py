@@ -8,6 +8,10 @@ scan) without hashing or checking anything (``hash_events=False``).
 
 ``python -m bench audit --events 1000000`` for the issue's size (about 2 GB of disk and
 several minutes here); the default is 100,000, ``--quick`` 10,000.
+
+What the chains cost a pull: a supervisor's whole change log of generated demo cases
+(2,000; ``--quick`` 300) pulled page by page (500 changes) with each page's ``chains``,
+beside the same pages without them (same run, same database).
 """
 
 from __future__ import annotations
@@ -71,6 +75,45 @@ def _median_s(fn, runs: int = 3) -> tuple[float, object]:
     return statistics.median(samples), out
 
 
+def _pull_all(central, principal) -> tuple[int, int]:
+    """(pages, bytes) of a whole pull from the start."""
+    cursor, pages, size = None, 0, 0
+    while True:
+        body = central.pull(principal, cursor, 500)
+        pages, size = pages + 1, size + len(body)
+        answer = orjson.loads(body)
+        cursor = answer["next_cursor"]
+        if not answer["has_more"]:
+            return pages, size
+
+
+def _pull_metric(quick: bool, tmp: Path) -> Metric:
+    from samad_desk.central import audit
+    from samad_desk.central.seed import load_demo_data, seed_demo
+    from samad_desk.central.service import Central
+
+    cases = 300 if quick else 2000
+    central = Central(f"sqlite:///{tmp / 'pull.sqlite3'}", audit_key_file=tmp / "pull.key")
+    try:
+        seed_demo(central, full=False)
+        load_demo_data(central, citizens=2 * cases, cases=cases)
+        central.checkpoint()
+        token = central.login("super1", "super1", "bench-device", "127.0.0.1")["access_token"]
+        principal = central.authenticate(f"Bearer {token}")
+        with_s, (pages, with_bytes) = _median_s(lambda: _pull_all(central, principal))
+        real = audit.proofs
+        audit.proofs = lambda *_a, **_k: {}
+        try:
+            without_s, (_p, without_bytes) = _median_s(lambda: _pull_all(central, principal))
+        finally:
+            audit.proofs = real
+    finally:
+        central.close()
+    return Metric(f"pulling {cases:,} demo cases' change log ({pages} pages), with chains", with_s, "s",
+                  without_s, "the same pages without chains", "",
+                  f"median of 3; {with_bytes / 1e6:.1f} MB vs {without_bytes / 1e6:.1f} MB; SQLite, in-process")
+
+
 def run(quick: bool = False, events: int | None = None) -> list[Metric]:
     from samad_desk.central.audit_verify import verify
     from samad_desk.central.service import Central
@@ -86,10 +129,12 @@ def run(quick: bool = False, events: int | None = None) -> list[Metric]:
         read_s, base = _median_s(lambda: verify(central, hash_events=False))
         assert report.ok and report.events == base.events == (n // PER_CASE) * PER_CASE, report.lines()
         total = report.events
+        pull = _pull_metric(quick, tmp)
         return [
             Metric(f"audit verify, {total:,} events in {total // PER_CASE:,} cases", total / verify_s, "events/s",
                    total / read_s, "reading and parsing the same rows, no hashing", "1,000,000 events (issue 17)",
                    f"median of 3: {verify_s:.2f} s vs {read_s:.2f} s; setup {setup_s:.0f} s; SQLite"),
+            pull,
         ]
     finally:
         central.close()

@@ -138,7 +138,7 @@ def _call_ops(next_code, rng: random.Random, agency: str) -> list[dict]:
                                    "mobile": "0912" + "".join(str(rng.randrange(10)) for _ in range(7)),
                                    "city": "قزوین"}, AGENT),
         domain_ops.case_register(case, tracking_code=next_code(), citizen_id=cit, type="complaint",
-                                 subject="water.cut", city="قزوین", description="قطعی مکرر آب در محله.",
+                                 subject="water.outage", city="قزوین", description="قطعی مکرر آب در محله.",
                                  actor=AGENT),
         domain_ops.case_refer(case, agency, AGENT),
     ]

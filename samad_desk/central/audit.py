@@ -83,6 +83,15 @@ def append(conn: Any, items: Iterable[tuple[str, str, dict, int]]) -> None:
 CHAIN_COLS = ("case_id", "n", "event_id", "hash", "seq")
 
 
+def append_imported(conn: Any, rows: list[tuple[int, Any]], first_seq: int) -> None:
+    """Chain the case events an import wrote (``(change buffer index, entity row)``, in
+    the order written; the change seqs start at ``first_seq``), skipping those already
+    chained (an import run again)."""
+    have = chained_ids(conn, [row.id for _, row in rows])
+    append(conn, [(row.case_id, row.id, orjson.loads(row.data), first_seq + i) for i, row in rows
+                  if row.id not in have])
+
+
 def chained_ids(conn: Any, event_ids: list[str]) -> set[str]:
     """Which of these events have a place in a chain already."""
     t = db.event_chain

@@ -113,7 +113,8 @@ def check_checkpoints(conn: Any, public: bytes | None, server_id: str, report: R
                 report.checkpoint_problems.append(f"{name}: سرآمدهای آن کم یا زیاد شده‌اند")
             if body.get("state") != audit.heads_digest(state):
                 report.checkpoint_problems.append(f"{name}: جمع سرآمدها با امضا نمی‌خواند")
-        if since is not None and row.at >= since:
+        at = body.get("at") if isinstance(body, dict) and signed else row.at  # the signed time when there is one
+        if since is not None and str(at) >= since:
             recent |= set(delta)
     for cp_id in marks_by_cp:
         report.checkpoint_problems.append(f"سرآمدهای نقطهٔ بازرسی ناموجود {cp_id}")

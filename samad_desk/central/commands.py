@@ -7,6 +7,7 @@ import contextlib
 import click
 
 from samad_desk import paths
+from samad_desk.domain.permissions import ROLE_NAMES
 
 
 def default_db_url() -> str:
@@ -147,7 +148,7 @@ def add_agency(db_url, agency_id, name, manager_name, province, city, sla_days, 
 @_db_option
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", required=True, type=click.Choice(["agent", "officer", "manager", "supervisor", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES))
 @click.option("--name", default=None)
 @click.option("--agency", "agency_id", default=None)
 @click.option("--office", "office_id", default=None)

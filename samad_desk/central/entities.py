@@ -25,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from samad_desk.central import db
+from samad_desk.domain.permissions import is_agency_role
 
 PUBLIC = "*"
 PUBLIC_ENTITIES = ("agency", "operator")
@@ -100,8 +101,9 @@ class ERow:
 class Repo:
     """Reads and writes entity rows on one connection (inside the push transaction).
 
-    Implements the reducer's ``Reader`` protocol (``get``, ``citizen_by_national_id``,
-    ``agency``). On PostgreSQL, cases and citizens are read ``FOR UPDATE`` so two
+    Implements the reducer's ``Reader`` protocol (``domain/readers.py``: ``get``,
+    ``citizen_by_national_id``, ``case_by_tracking_code``, ``agency``; the shared suite
+    ``tests/support/reader_contract.py`` checks it on SQLite and PostgreSQL). On PostgreSQL, cases and citizens are read ``FOR UPDATE`` so two
     concurrent pushes touching one case apply one after the other, never on the same
     version. Rows are cached for the transaction (``prefetch`` loads a batch's rows in
     one query), and the hot statements are plain SQL: building SQLAlchemy expressions
@@ -133,6 +135,11 @@ class Repo:
         self.canonical_nids: dict[str, str] = {}
         #: client id -> its device (duplicate answers tell the outcome only to that device)
         self.client_devices: dict[str, str | None] = {}
+        #: tracking code -> cases written in this transaction with it (maybe not flushed)
+        self.codes: dict[str, set[str]] = {}
+        #: tracking code -> cases the database held with it (codes looked up in one query
+        #: per batch by :meth:`prefetch_tracking_codes`)
+        self.code_index: dict[str, set[str]] = {}
         #: events of cases written here, in order: (change buffer index, case id, event
         #: id, event) — chained once the change rows have their seqs (central/audit.py)
         self.chain_new: list[tuple[int, str, str, dict]] = []
@@ -223,6 +230,34 @@ class Repo:
             found[r[NID]].add(r[1])
         self.nid_index.update(found)
 
+    def prefetch_tracking_codes(self, codes: list[str]) -> None:
+        """Look up the cases holding these tracking codes in one query (a batch's
+        ``case.register`` ops each ask for theirs; nearly always nobody holds it). No
+        flush: a code never changes, and this transaction's cases are in :attr:`codes`."""
+        todo = sorted({c for c in codes if isinstance(c, str) and c and c not in self.code_index})
+        if not todo:
+            return
+        found: dict[str, set[str]] = {c: set() for c in todo}
+        # (only cases carry a tracking_code; naming the entity as well would let a planner
+        # without statistics intersect with every case in the primary key)
+        if len(todo) == 1:
+            rows = self._sql("SELECT entity, id, tracking_code FROM entities WHERE tracking_code = ?",
+                             (todo[0],)).fetchall()
+        elif self.pg:
+            rows = self._sql("SELECT e.entity, e.id, e.tracking_code FROM unnest(%s::text[]) AS k(c) "
+                             "CROSS JOIN LATERAL (SELECT entity, id, tracking_code FROM entities "
+                             "WHERE tracking_code = k.c OFFSET 0) AS e", (todo,)).fetchall()
+        else:
+            rows = []
+            for i in range(0, len(todo), 500):
+                part = todo[i : i + 500]
+                rows += self._sql("SELECT entity, id, tracking_code FROM entities WHERE tracking_code IN "
+                                  f"({', '.join('?' * len(part))})", tuple(part)).fetchall()
+        for entity, id_, code in rows:
+            if entity == "case" and code in found:
+                found[code].add(id_)
+        self.code_index.update(found)
+
     # -- Reader protocol --------------------------------------------------------------
     def _row(self, entity: str, id_: str) -> ERow | None:
         key = (entity, id_)
@@ -271,6 +306,21 @@ class Repo:
         live = [c for c in found if not c.get("merged_into")]
         pick = live or found
         return pick[0] if pick else None
+
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        """The case carrying this tracking code. A code never changes once given, so no
+        flush: the database by its index, and this transaction's unflushed cases from
+        :attr:`codes`."""
+        if not isinstance(code, str) or not code:
+            return None
+        if code not in self.code_index:
+            self.prefetch_tracking_codes([code])
+        ids = self.codes.get(code, set()) | self.code_index[code]
+        for id_ in sorted(ids):
+            row = self._row("case", id_)
+            if row is not None and not row.deleted and row.tracking_code == code:
+                return loads(row.data)
+        return None
 
     def agency(self, id: str) -> dict | None:
         return self.get("agency", id)
@@ -354,6 +404,8 @@ class Repo:
         self.cache[(entity, id_)] = row
         if entity == "citizen" and row.national_id in self.nid_index:
             self.nid_index[row.national_id].add(id_)
+        if entity == "case" and row.tracking_code:
+            self.codes.setdefault(row.tracking_code, set()).add(id_)
         if entity == "case" and row.citizen_id:
             self.new_cases.setdefault(row.citizen_id, set()).add(id_)
         elif entity == "event" and row.case_id:
@@ -476,7 +528,7 @@ def principal_keys(op: dict) -> set[str] | None:
         if op.get("office_id"):
             keys.add(f"o:{op['office_id']}")
         keys.add(f"u:{op['id']}")
-    elif role in ("officer", "manager"):
+    elif is_agency_role(role):
         if op.get("agency_id"):
             keys.add(f"a:{op['agency_id']}")
     elif role == "supervisor":

@@ -43,10 +43,10 @@ from samad_desk.central.registry import CivilRegistry, open_registry
 from samad_desk.central.ssh_keys import SshKeyMixin
 from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.permissions import ROLE_NAMES, is_agency_role
 
 log = logging.getLogger("samad_desk.central")
 
-ROLES = ("agent", "officer", "manager", "supervisor", "admin")
 DEFAULT_PROVINCE = "qazvin"
 
 
@@ -236,9 +236,9 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
             if value is not None and not is_safe_id(value):
                 raise ValueError(f"شناسه «{normalize_line(str(value))}» نامعتبر است.")
         name = normalize_line(name) if isinstance(name, str) else None
-        if role not in ROLES:
+        if role not in ROLE_NAMES:
             raise ValueError(f"unknown role {role!r}")
-        if role in ("officer", "manager") and not agency_id:
+        if is_agency_role(role) and not agency_id:
             raise ValueError("officers and managers need an agency")
         from samad_desk.domain.ids import uuid7
 
@@ -309,9 +309,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
                 buf.items.append(Pending(kind, row.id, "put", row.version, row.data, None,
                                          repo.scope_of(kind, row)))
             first, _top = flush(conn, buf)
-            have = audit.chained_ids(conn, [row.id for _, row in chained])
-            audit.append(conn, [(row.case_id, row.id, loads(row.data), first + i) for i, row in chained
-                                if row.id not in have])
+            audit.append_imported(conn, chained, first)
         return counts
 
     def revoke_device(self, device_id: str) -> bool:
@@ -558,7 +556,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
                 conds.append(t.c.citizen_id.in_(ids))
             else:
                 raise bad_request("کد رهگیری یا کد ملی لازم است.")
-            if op["role"] in ("officer", "manager"):
+            if is_agency_role(op["role"]):
                 conds.append(t.c.agency_id == op["agency_id"])
             else:
                 conds.append(t.c.province == op["province"])
@@ -567,7 +565,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
                 cids = {c.get("citizen_id") for c in cases}
                 citizens = [loads(r.data) for r in conn.execute(select(t.c.data).where(and_(
                     t.c.entity == "citizen", t.c.id.in_(cids)))).all()]
-            if op["role"] in ("officer", "manager") and not cases:
+            if is_agency_role(op["role"]) and not cases:
                 citizens = []
             # each visible case's whole history: the follow-up screen shows it in order
             events = []

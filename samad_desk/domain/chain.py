@@ -153,6 +153,7 @@ def check_case(case_id: str, links: list[Link], events: Mapping[str, dict | None
     hashes = {GENESIS, *(k.hash for k in links)} if bad else set()
     for link in bad:
         data = events[link.event_id]
+        assert data is not None  # (only links whose event is held are in ``bad``)
         moved = any(p != prev_of[link.n] and link_hash(p, data) == link.hash for p in hashes) or any(
             n != link.n and link_hash(p, data) == h for (p, h), n in places.items())
         out.append(Break(case_id, "reordered" if moved else "edited", f"جایگاه {fa(link.n)}"))

@@ -160,8 +160,12 @@ _LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: states in which the agency still owes an answer (the deadline clock runs)
-OPEN_STATES = frozenset({CaseState.referred, CaseState.in_progress})
+# Two meanings of "open", two names (state values in workflow order):
+#: states in which the agency still owes an answer (the deadline clock runs; the cartable)
+ANSWER_DUE_STATES: tuple[str, ...] = (CaseState.referred.value, CaseState.in_progress.value)
+#: every state but closed: the citizen's matter is not finished (a repeat call on the same
+#: subject is a follow-up of such a case, not a new case)
+UNCLOSED_STATES: tuple[str, ...] = tuple(s.value for s in CaseState if s is not CaseState.closed)
 #: states that are finished for the agency
 DONE_STATES = frozenset({CaseState.answered, CaseState.closed})
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 from samad_desk.services.attention import op_summary
 from samad_desk.services.calls import Confirmation, SaveResult
 from samad_desk.services.candidates import Candidate
-from samad_desk.services.core import OPEN_STATES
 from samad_desk.services.desk import DeskServices
 from samad_desk.services.display import isolated, subject_text, tracking_label
 from samad_desk.services.drafts import DraftStore
@@ -56,7 +55,7 @@ from samad_desk.services.session import DeskSession, DeskStartup, open_session
 
 __all__ = [
     "EMBEDDED_CURSOR", "EMBEDDED_OPERATOR", "FIELD_LABELS", "FIELD_ORDER", "IDENTITY_FIELDS", "MIN_DESCRIPTION",
-    "OPEN_STATES", "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
+    "URGENCY_LABELS", "CallForm", "Candidate", "CaseView", "Choice", "Confirmation",
     "DeskServices", "DeskSession", "DeskStartup", "DraftStore", "FormInvalid", "NeedsConfirmation", "RemoteCases", "SaveResult",
     "ServiceError", "case_type_choices", "error_text", "filter_choices", "isolated", "login", "op_summary", "open_session",
     "seed_embedded_demo", "subject_text", "tracking_label", "urgency_choices",

@@ -6,27 +6,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.fields import NAME_FIELDS, description_problem, name_problem, subject_problem
 from samad_desk.domain.ids import uuid7
-from samad_desk.domain.models import CaseState, CaseType
-from samad_desk.domain.reducer import MAX_NAME, MAX_TEXT
+from samad_desk.domain.models import UNCLOSED_STATES, CaseState, CaseType
 from samad_desk.domain.sla import iran_date
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import check_payload, check_transition
-from samad_desk.services.core import OPEN_STATES
 from samad_desk.services.errors import FormInvalid, NeedsConfirmation, ServiceError
 from samad_desk.services.forms import (
     FIELD_LABELS,
     IDENTITY_FIELDS,
-    MIN_DESCRIPTION,
     URGENCY_LABELS,
     CallForm,
-    _letters_only,
-    _persian_int,
     _shown,
 )
 from samad_desk.services.reference import ReferenceMixin
 from samad_desk.text.jalali import parse_jalali_date
-from samad_desk.text.limits import too_long_message
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import name_key, normalize
 from samad_desk.text.phone import parse_mobile
@@ -78,18 +73,11 @@ class CallsMixin(ReferenceMixin):
                 clean["national_id"] = parsed.value
             else:
                 errors["national_id"] = parsed.error or "کد ملی نامعتبر است"
-        for key in ("first_name", "last_name", "father_name"):
+        for key in NAME_FIELDS:
             value = normalize(form.__dict__[key]).strip()
-            label = FIELD_LABELS[key]
-            if not value:
-                if key != "father_name":
-                    errors[key] = f"«{label}» را وارد کنید"
-            elif not _letters_only(value):
-                errors[key] = f"«{label}» فقط حرف می‌پذیرد، نه رقم یا نشانه"
-            elif len(value.replace(" ", "")) < 2:
-                errors[key] = f"«{label}» کوتاه است"
-            elif len(value) > MAX_NAME:
-                errors[key] = f"«{label}» بلند است (حداکثر {_persian_int(MAX_NAME)} نویسه)"
+            problem = name_problem(value, key, required=key != "father_name")
+            if problem:
+                errors[key] = problem
             clean[key] = value
         if form.birth_date.strip():
             parsed_date = parse_jalali_date(
@@ -118,11 +106,9 @@ class CallsMixin(ReferenceMixin):
         if form.case_type not in {t.value for t in CaseType}:
             errors["case_type"] = "«نوع پیام» را از فهرست انتخاب کنید"
         clean["type"] = form.case_type
-        subjects = {s.key: s for s in self.subjects()}
-        if not form.subject:
-            errors["subject"] = "«موضوع» را انتخاب کنید"
-        elif subjects and form.subject not in subjects:
-            errors["subject"] = "«موضوع» را از فهرست موضوع‌ها انتخاب کنید"
+        problem = subject_problem(form.subject)
+        if problem:
+            errors["subject"] = problem
         clean["subject"] = form.subject
         agency = self.store.get("agency", form.agency) if form.agency else None
         if not form.agency:
@@ -140,16 +126,9 @@ class CallsMixin(ReferenceMixin):
             errors["urgency"] = "«فوریت» باید عادی یا فوری باشد"
         clean["urgency"] = form.urgency
         description = normalize(form.description).strip()
-        if not description:
-            errors["description"] = "«شرح پیام» را بنویسید"
-        elif len(description) < MIN_DESCRIPTION:
-            errors["description"] = (
-                f"«شرح پیام» کوتاه است (دست‌کم {_persian_int(MIN_DESCRIPTION)} نویسه)"
-            )
-        elif len(description) > MAX_TEXT:
-            errors["description"] = too_long_message(
-                FIELD_LABELS["description"], len(description), MAX_TEXT
-            )
+        problem = description_problem(description)
+        if problem:
+            errors["description"] = problem
         clean["description"] = description
         if errors:
             raise FormInvalid(errors)
@@ -240,7 +219,7 @@ class CallsMixin(ReferenceMixin):
             return []
         out = []
         for case in self.person_cases(citizen["id"]):
-            if case.get("state") in OPEN_STATES and case.get("subject") == form.subject:
+            if case.get("state") in UNCLOSED_STATES and case.get("subject") == form.subject:
                 out.append(case)
         return out
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from samad_desk.services.core import OPEN_STATES, ServiceBase
+from samad_desk.domain.models import UNCLOSED_STATES
+from samad_desk.services.core import ServiceBase
 from samad_desk.text.digits import to_ascii_digits
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.phone import parse_mobile
@@ -170,6 +171,6 @@ class CandidatesMixin(ServiceBase):
             if survivor:
                 citizen = survivor
         open_cases = sum(
-            1 for c in self.store.cases_of_citizen(citizen["id"]) if c.get("state") in OPEN_STATES
+            1 for c in self.store.cases_of_citizen(citizen["id"]) if c.get("state") in UNCLOSED_STATES
         )
         return Candidate(citizen, reasons, score, open_cases)

@@ -19,11 +19,15 @@ from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
-from samad_desk.domain.models import Role
-from samad_desk.domain.permissions import may_refer_to, may_see_case
+from samad_desk.domain.models import ANSWER_DUE_STATES, Role
+from samad_desk.domain.permissions import (
+    is_agency_role,
+    is_oversight_role,
+    may_refer_to,
+    may_see_case,
+)
 from samad_desk.domain.sla import iran_date
 from samad_desk.domain.workflow import (
-    AGENCY_ROLES,
     allowed_actions,
     check_payload,
     check_transition,
@@ -50,7 +54,6 @@ from samad_desk.text.normalize import normalize
 
 #: every state a case can have while it is in an agency's hands or history
 AGENCY_STATES = ("referred", "in_progress", "answered", "closed")
-OPEN_STATES = ("referred", "in_progress")
 DONE_STATES = ("answered", "closed")
 #: actions the case screen offers, in menu order
 CASE_ACTIONS = ("accept", "assign", "answer", "extend", "refer", "return", "note", "escalate", "close", "reopen")
@@ -113,11 +116,11 @@ class CaseActions(ServiceBase):
 
     @property
     def is_agency(self) -> bool:
-        return self.role in AGENCY_ROLES
+        return is_agency_role(self.role)
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role in (Role.supervisor, Role.admin)
+        return is_oversight_role(self.role)
 
     def today(self) -> date:
         return iran_date(self.now())
@@ -156,7 +159,7 @@ class CaseActions(ServiceBase):
         if not agency_id:
             return []
         out = [o for o in self.operators() if o.get("agency_id") == agency_id
-               and o.get("role") in ("officer", "manager")]
+               and is_agency_role(o.get("role"))]
         out.sort(key=lambda o: (o.get("role") != "officer", str(o.get("name") or "")))
         return out
 
@@ -206,7 +209,7 @@ class CaseActions(ServiceBase):
         agency = self.store.get("agency", aid)
         owner = str((agency or {}).get("manager_name") or "")
         # the store returns them oldest deadline first: the head is the top of the list
-        open_cases = self._scoped(aid, OPEN_STATES)
+        open_cases = self._scoped(aid, ANSWER_DUE_STATES)
         if head is not None:
             rows = self.rows(open_cases[:head_rows])
             head(CartableData(agency, owner, rows, {}, [], [], [], partial=True))
@@ -318,7 +321,7 @@ class CaseActions(ServiceBase):
         for c in cases:
             if c.get("state") in unreferred and not c.get("agency_id"):
                 unreferred[c["state"]] += 1
-            if c.get("state") in ("referred", "in_progress"):
+            if c.get("state") in ANSWER_DUE_STATES:
                 open_total += 1
         data = SupervisorData(stats, overdue, candidates, unreferred, open_total)
         data.overdue_rows = self.rows([c for c, _days in overdue])

@@ -24,30 +24,15 @@ from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.fields import CITIZEN_PROFILE_FIELDS, FIELD_LABELS, MAX_ADDRESS, MAX_CITY
 from samad_desk.domain.models import CONTACT_FIELDS, Role
-from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS
+from samad_desk.domain.permissions import may_edit_citizens
 from samad_desk.services.core import ServiceBase
 from samad_desk.services.errors import FormInvalid, ServiceError
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
 from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
-
-#: Persian labels of the citizen's fields, in profile order
-FIELD_LABELS: dict[str, str] = {
-    "national_id": "کد ملی",
-    "no_national_id": "بدون کد ملی",
-    "first_name": "نام",
-    "last_name": "نام خانوادگی",
-    "father_name": "نام پدر",
-    "birth_date": "تاریخ تولد",
-    "sayyed": "سیادت",
-    "mobile": "شماره همراه",
-    "phone": "تلفن ثابت",
-    "city": "شهر",
-    "address": "نشانی",
-    "postal_code": "کد پستی",
-}
 
 #: the kinds of a history entry
 SET, HEARD = "set", "heard"  # a value that took effect / one that was told but not applied
@@ -121,7 +106,7 @@ def _changes_of(event: dict[str, Any], citizen_id: str, merges: dict[str, dict])
             return out  # an alias's own record: its values went to the profile it folded into
         if data.get("created"):
             for k, v in (data.get("fields") or {}).items():
-                if k in FIELD_LABELS and v not in (None, "", False):
+                if k in CITIZEN_PROFILE_FIELDS and v not in (None, "", False):
                     out.append(one(k, None, v, "ثبت نخست"))
         elif data.get("natural_key"):
             for k, v in (data.get("filled") or {}).items():
@@ -143,7 +128,7 @@ def _changes_of(event: dict[str, Any], citizen_id: str, merges: dict[str, dict])
         merged = merges.get(str(data.get("merge_op_id"))) or {}
         for k, v in (data.get("reverted") or {}).items():
             out.append(one(k, (merged.get("changed") or {}).get(k), v, "لغو ادغام"))
-    return [c for c in out if c.field in FIELD_LABELS and c.field != "no_national_id"]
+    return [c for c in out if c.field in CITIZEN_PROFILE_FIELDS and c.field != "no_national_id"]
 
 
 def detail_history(events: Iterable[dict[str, Any]], citizen_id: str,
@@ -186,7 +171,7 @@ def clean_contact(form: dict[str, str]) -> dict[str, Any]:
         raw = strip_controls(str(form.get(key) or ""))
         if key in ("city", "address"):
             text = normalize_line(raw)
-            limit = MAX_ADDRESS if key == "address" else 100
+            limit = MAX_ADDRESS if key == "address" else MAX_CITY
             if len(text) > limit:
                 errors[key] = f"«{FIELD_LABELS[key]}» بلند است (حداکثر {fa(limit)} نویسه)"
             out[key] = text
@@ -216,7 +201,7 @@ class ContactDetails(ServiceBase):
         """``None`` when this operator may edit citizens' details, else the Persian reason
         (the shared reducer's rule: the 111 unit, supervisors and admins)."""
         role = self.operator.get("role")
-        if Role.parse(role) in CITIZEN_ROLES:
+        if may_edit_citizens(role):
             return None
         return f"ویرایش مشخصات شهروند با اپراتور ۱۱۱، ناظر یا مدیر سامانه است؛ نقش شما «{Role.label_of(role)}» است."
 

@@ -12,9 +12,7 @@ from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.services.commit import commit
 from samad_desk.services.session import DeskSession, utcnow
 
-OPEN_STATES = frozenset({"registered", "referred", "in_progress", "answered", "returned"})
-
-__all__ = ["OPEN_STATES", "ServiceBase", "utcnow"]
+__all__ = ["ServiceBase", "utcnow"]
 
 
 def _from_session(name: str) -> Any:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from samad_desk.domain.reference import qazvin_agencies
 from samad_desk.services.core import utcnow
-from samad_desk.services.reference import _demo
 
 EMBEDDED_OPERATOR: dict[str, Any] = {
     "id": "demo-agent",
@@ -47,22 +47,16 @@ def seed_embedded_demo(store: Any, *, seed: int = 111, n_citizens: int = 400, n_
     """
     if store.cursor() is not None or store.agencies():
         return False
-    demo = _demo()
+    from samad_desk.demo import generate  # the demo data is this function's whole job
+
     records: list[dict[str, Any]] = [
         {"entity": "agency", "id": a["id"], "version": a.get("version") or 1, "data": a}
-        for a in demo.qazvin_agencies()
+        for a in qazvin_agencies()
     ]
-    try:
-        import importlib
-
-        generate = getattr(importlib.import_module("samad_desk.demo"), "generate", None)
-    except Exception:
-        generate = None
-    if generate is not None:
-        seen = {r["id"] for r in records}
-        for rec in _snapshot_records(generate(seed, n_citizens, n_cases, now=utcnow())):
-            if rec["entity"] not in ("citizen", "case", "event") or rec["id"] in seen:
-                continue
-            records.append(rec)
+    seen = {r["id"] for r in records}
+    for rec in _snapshot_records(generate(seed, n_citizens, n_cases, now=utcnow())):
+        if rec["entity"] not in ("citizen", "case", "event") or rec["id"] in seen:
+            continue
+        records.append(rec)
     store.replace_from_snapshot(records, cursor=EMBEDDED_CURSOR)
     return True

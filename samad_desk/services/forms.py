@@ -7,31 +7,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from samad_desk.domain.fields import CALL_FORM_FIELDS, FIELD_LABELS, MIN_DESCRIPTION  # noqa: F401 (re-exported)
 from samad_desk.domain.models import CaseType
 from samad_desk.text.digits import to_persian_digits
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import name_key
 
-#: form field id -> Persian label (the label on screen and the name in messages)
-FIELD_LABELS: dict[str, str] = {
-    "national_id": "کد ملی",
-    "first_name": "نام",
-    "last_name": "نام خانوادگی",
-    "father_name": "نام پدر",
-    "birth_date": "تاریخ تولد",
-    "mobile": "شماره همراه",
-    "city": "شهر",
-    "case_type": "نوع پیام",
-    "subject": "موضوع",
-    "agency": "دستگاه",
-    "urgency": "فوریت",
-    "description": "شرح پیام",
-}
-#: the order the agent fills them in (and the order errors are reported)
-FIELD_ORDER: tuple[str, ...] = tuple(FIELD_LABELS)
+#: the order the agent fills the call form in (and the order errors are reported); the
+#: labels and limits are the domain's (``domain/fields.py``)
+FIELD_ORDER: tuple[str, ...] = CALL_FORM_FIELDS
 
 URGENCY_LABELS = {"normal": "عادی", "urgent": "فوری"}
-MIN_DESCRIPTION = 10
 
 
 #: the fields that say who a citizen is: changing one of a registered citizen's needs the
@@ -85,14 +71,6 @@ class Choice:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _letters_only(text: str) -> bool:
-    for ch in text:
-        if ch.isalpha() or ch in " \u200c-'.":
-            continue
-        return False
-    return True
-
-
 def _shown(key: str, value: Any) -> str:
     """A citizen field's value as the agent reads it (Persian digits, Jalali dates)."""
     if value in (None, ""):
@@ -103,10 +81,6 @@ def _shown(key: str, value: Any) -> str:
         except ValueError:
             return str(value)
     return to_persian_digits(str(value))
-
-
-def _persian_int(n: int) -> str:
-    return to_persian_digits(str(n))
 
 
 def case_type_choices() -> list[Choice]:

@@ -30,16 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.fields import FIELD_LABELS
 from samad_desk.domain.models import Role
+from samad_desk.domain.permissions import may_merge
 from samad_desk.domain.reducer import event_id_for
-from samad_desk.services.citizen_details import FIELD_LABELS
 from samad_desk.services.commit import REFUSED, refusal
 from samad_desk.services.core import ServiceBase
 from samad_desk.services.errors import ServiceError
 from samad_desk.text.digits import fa
-
-#: roles that may merge and unmerge citizen profiles on this desk
-MERGE_ROLES = frozenset({Role.supervisor.value, Role.admin.value})
 
 REFUSAL = "ادغام و لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است؛ نقش شما «{role}» است."
 
@@ -111,7 +109,7 @@ class MergeService(ServiceBase):
     def refusal(self) -> str | None:
         """``None`` when this operator may merge, else the Persian reason."""
         role = str(self.operator.get("role") or "")
-        if role in MERGE_ROLES:
+        if may_merge(role):
             return None
         return REFUSAL.format(role=Role.label_of(role))
 
@@ -121,6 +119,12 @@ class MergeService(ServiceBase):
             raise ServiceError(reason)
 
     # -- loading the profiles to merge
+    def active_profiles(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The profiles among ``citizen_ids`` that exist and are not merged away, in order
+        (the merge pick dialog's list)."""
+        docs = (self.store.get("citizen", cid) for cid in citizen_ids)
+        return [doc for doc in docs if doc is not None and not doc.get("merged_into")]
+
     def load(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
         """The active profiles behind ``citizen_ids`` (a merged one counts as its survivor),
         in the given order, without repeats. Needs at least two."""

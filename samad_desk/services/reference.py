@@ -1,26 +1,18 @@
-"""Reference data for the call form: subjects, cities and agencies as choice lists."""
+"""Reference data for the call form: subjects, cities and agencies as choice lists (the
+province's reference data, ``domain/reference.py``; agencies as the store has them)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from samad_desk.domain import reference
 from samad_desk.services.core import ServiceBase
 from samad_desk.services.forms import Choice, filter_choices
 
 
-def _demo() -> Any:
-    """The demo data module (``samad_desk.demo``; its pools live in ``demo.data``)."""
-    import importlib
-
-    module = importlib.import_module("samad_desk.demo")
-    if hasattr(module, "subject_tree"):
-        return module
-    return importlib.import_module("samad_desk.demo.data")
-
-
 def _flatten_subjects(tree: Any, parents: tuple[str, ...] = ()) -> Iterable[Choice]:
-    """Flatten the demo subject tree whatever its exact nesting: dicts with ``children``."""
+    """Flatten the subject tree (``domain/reference.py``): dicts with ``children``."""
     if isinstance(tree, dict):
         if "children" in tree or "key" in tree or "id" in tree:
             nodes: Iterable[Any] = [tree]
@@ -56,20 +48,12 @@ class ReferenceMixin(ServiceBase):
     # -- choice lists
     def subjects(self) -> list[Choice]:
         if self._subjects is None:
-            try:
-                self._subjects = list(_flatten_subjects(_demo().subject_tree()))
-            except Exception:
-                self._subjects = []
+            self._subjects = list(_flatten_subjects(reference.subject_tree()))
         return self._subjects
 
     def cities(self) -> list[Choice]:
         if self._cities is None:
-            names: list[str] = []
-            try:
-                for c in _demo().qazvin_cities():
-                    names.append(c if isinstance(c, str) else str(c.get("name") or c.get("label")))
-            except Exception:
-                names = []
+            names = list(reference.qazvin_cities())
             for agency in self.store.agencies():
                 city = agency.get("city")
                 if city and city not in names:

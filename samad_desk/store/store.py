@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 
+from samad_desk.domain.models import ANSWER_DUE_STATES
 from samad_desk.store import fileio
 from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache, FrozenRow
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 STATE_SCHEMA = 1
 CASE_STATES = ("registered", "referred", "in_progress", "answered", "closed", "returned")
 #: ``cartable(agency)`` without ``states``: what is in the agency's inbox to work on.
-CARTABLE_STATES = ("referred", "in_progress")
+CARTABLE_STATES = ANSWER_DUE_STATES
 FINAL = ("applied", "duplicate", "rejected")
 _PROFILE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 

@@ -19,9 +19,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from samad_desk.domain import chain
+from samad_desk.store import fileio
 
 log = logging.getLogger("samad_desk.sync.chains")
+BROKEN = "broken.json"
 
 
 class ChainWatch:
@@ -31,9 +35,31 @@ class ChainWatch:
         self.dir = Path(data_dir) / "audit" if data_dir is not None else None
         self.proofs: dict[str, dict] = {}
         self.audit: dict | None = None
-        #: case id -> what is wrong with it (kept across rounds until it checks clean)
-        self.broken: dict[str, list[chain.Break]] = {}
+        #: case id -> what is wrong with it (kept across rounds and restarts, in
+        #: ``<data dir>/audit/broken.json``, until it checks clean)
+        self.broken: dict[str, list[chain.Break]] = self._load()
         self._pinned: dict[str, bytes] = {}
+
+    def _load(self) -> dict[str, list[chain.Break]]:
+        try:
+            saved = orjson.loads((self.dir / BROKEN).read_bytes()) if self.dir is not None else []
+            breaks = [chain.Break(b["case_id"], b["kind"], b.get("detail", "")) for b in saved
+                      if b.get("kind") in chain.KINDS]
+        except (OSError, orjson.JSONDecodeError, TypeError, KeyError, AttributeError):
+            return {}
+        out: dict[str, list[chain.Break]] = {}
+        for b in breaks:
+            out.setdefault(b.case_id, []).append(b)
+        return out
+
+    def _save(self) -> None:
+        if self.dir is None:
+            return
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fileio.atomic_write(self.dir / BROKEN, orjson.dumps([b.as_dict() for b in self.breaks]))
+        except OSError:  # the F10 entry still shows this session
+            log.warning("could not keep the broken histories", exc_info=True)
 
     def note(self, page: dict) -> None:
         """Keep a page's proofs (a pull answer or a snapshot control line)."""
@@ -75,6 +101,7 @@ class ChainWatch:
             return self.breaks
         public = self._key()
         server = (self.audit or {}).get("server") or ""
+        before = self.breaks
         for case_id, proof in proofs.items():
             held = store.synced_case_history(case_id)
             if held is None:  # not (or no longer) this desk's case
@@ -90,6 +117,8 @@ class ChainWatch:
                 log.warning("case history broken", extra={"case_id": case_id, "kinds": [b.kind for b in found]})
             else:
                 self.broken.pop(case_id, None)
+        if self.breaks != before:
+            self._save()
         return self.breaks
 
     @property

@@ -467,7 +467,7 @@ class SyncEngine:
 
     def _count(self, outcomes: list[dict]) -> None:
         for r in outcomes:
-            status = "rejected" if self._rejected(r) else r.get("status")
+            status = "rejected" if self._rejected(r) else str(r.get("status"))
             if status == "duplicate" and r.get("original") == "applied":
                 status = "duplicate"
             for bucket in (self._round_counts, self.counters):

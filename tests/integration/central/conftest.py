@@ -8,7 +8,6 @@ unreachable the PG variant is skipped, or fails if ``SAMAD_REQUIRE_PG=1``.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 
@@ -20,14 +19,13 @@ from starlette.testclient import TestClient  # noqa: E402
 from samad_desk.central.app import create_app  # noqa: E402
 from samad_desk.central.process import drop_pg_schema, pg_base_url, test_pg_url  # noqa: E402
 from samad_desk.central.seed import seed_demo  # noqa: E402
+from tests.support.resources import missing  # noqa: E402
 
 
 def pg_url_or_skip() -> str:
     url = test_pg_url("central")
     if url is None:
-        if os.environ.get("SAMAD_REQUIRE_PG") == "1":
-            pytest.fail(f"PostgreSQL required (SAMAD_REQUIRE_PG=1) but unreachable at {pg_base_url()}")
-        pytest.skip(f"PostgreSQL unreachable at {pg_base_url()}")
+        missing(f"PostgreSQL at {pg_base_url()}", also_required_by="SAMAD_REQUIRE_PG")
     return url
 
 

@@ -8,6 +8,7 @@ import os
 import stat
 import threading
 import time
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -160,9 +161,12 @@ def test_since_rechecks_only_recent_cases(server):
     agent = Desk(server, "agent1")
     ops, old_case, _c, _t = agent.new_call()
     agent.push(*ops)
+    clock = central.clock
+    central.clock = lambda: datetime(2020, 1, 1, tzinfo=UTC)  # a checkpoint signed long ago
     central.checkpoint()
-    with central.w.begin() as conn:  # backdate that checkpoint
-        conn.execute(text("UPDATE audit_checkpoints SET at = '2020-01-01T00:00:00Z'"))
+    central.clock = clock
+    with central.w.begin() as conn:  # its unsigned column moved forward: the signed time counts
+        conn.execute(text("UPDATE audit_checkpoints SET at = '2030-01-01T00:00:00Z'"))
     ops, new_case, _c, _t = agent.new_call()
     agent.push(*ops)
     report = verify(central, since="2021-01-01")

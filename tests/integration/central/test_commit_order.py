@@ -9,10 +9,41 @@ scope returns (a skipped change would be missing from the racing puller forever)
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 from samad_desk.central.testing import Desk
+
+
+def stack_of(thread: threading.Thread) -> list[tuple[str, str]]:
+    """(file, function) of every frame of ``thread``, innermost first."""
+    frame = sys._current_frames().get(thread.ident)
+    out = []
+    while frame is not None:
+        out.append((frame.f_code.co_filename, frame.f_code.co_name))
+        frame = frame.f_back
+    return out
+
+
+def waiting_in_its_transaction(thread: threading.Thread) -> bool:
+    """``thread`` is inside the push's transaction and in a database call there (where
+    another open transaction holds it: SQLite's write lock at BEGIN, PostgreSQL's seq
+    counter row before COMMIT)."""
+    stack = stack_of(thread)
+    if not any(name == "_push_tx" for _f, name in stack):
+        return False
+    inner = stack[0][0] if stack else ""
+    return any(part in inner for part in ("sqlalchemy", "sqlite3", "psycopg"))
+
+
+def wait_until(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
 
 
 def test_no_pull_skips_a_change_under_concurrent_commits(make_server):
@@ -69,29 +100,34 @@ def test_no_pull_skips_a_change_under_concurrent_commits(make_server):
     body_b = {"client_id": b.client_id, "ops": b.number(ops_b)}
     ta = threading.Thread(target=lambda: results.__setitem__("a", central.push(pa, body_a)))
     tb = threading.Thread(target=lambda: results.__setitem__("b", central.push(pb, body_b)))
-    tp = [threading.Thread(target=puller)]
+    tp = [threading.Thread(target=puller, daemon=True)]
     for t in tp:
         t.start()
     ta.start()
     assert a_waiting.wait(20)
     tb.start()
-    time.sleep(0.8)  # B had every chance to overtake A
-    assert "b" not in results, "push B committed while push A (lower seqs) was still open"
-    assert seen == [start_hwm], "a pull saw changes of an uncommitted push"
-    release.set()
-    ta.join(30)
-    tb.join(30)
-    hold.clear()
-    time.sleep(0.2)
-    stop.set()
-    for t in tp:
-        t.join(10)
-    # drain
+    try:
+        # B really tries: it is inside its transaction, in a database call, before we look
+        # (no sleep that load could outlast; a condition with a deadline that fails loudly)
+        assert wait_until(lambda: waiting_in_its_transaction(tb) or "b" in results), "push B never started"
+        assert "b" not in results, "push B committed while push A (lower seqs) was still open"
+        assert seen == [start_hwm], "a pull saw changes of an uncommitted push"
+    finally:
+        release.set()
+        ta.join(30)
+        if tb.ident is not None:
+            tb.join(30)
+        hold.clear()
+        stop.set()
+        for t in tp:
+            t.join(10)
+    # drain (order only: seqs the supervisor may not see leave holes; the fresh pull below
+    # is the oracle for gaps)
     while True:
         body = sup.pull_page(cursor[0], limit=50).json()
         for ch in body["changes"]:
-            if ch["seq"] != seen[-1] + 1:
-                problems.append(f"gap: {seen[-1]} -> {ch['seq']}")
+            if ch["seq"] <= seen[-1]:
+                problems.append(f"out of order: {seen[-1]} -> {ch['seq']}")
             seen.append(ch["seq"])
         cursor[0] = body["next_cursor"]
         if not body["has_more"]:

@@ -9,7 +9,6 @@ PostgreSQL (a fresh schema per test; skipped when PostgreSQL is unreachable, fai
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Iterator
 
@@ -21,6 +20,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from samad_desk.central.app import create_app  # noqa: E402
 from samad_desk.central.process import drop_pg_schema, pg_base_url, test_pg_url  # noqa: E402
 from samad_desk.central.seed import seed_demo  # noqa: E402
+from tests.support.resources import missing  # noqa: E402
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -30,9 +30,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
         return
     url = test_pg_url("hostile")
     if url is None:
-        if os.environ.get("SAMAD_REQUIRE_PG") == "1":
-            pytest.fail(f"PostgreSQL required (SAMAD_REQUIRE_PG=1) but unreachable at {pg_base_url()}")
-        pytest.skip(f"PostgreSQL unreachable at {pg_base_url()}")
+        missing(f"PostgreSQL at {pg_base_url()}", also_required_by="SAMAD_REQUIRE_PG")
     try:
         yield url
     finally:

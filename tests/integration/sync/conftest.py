@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.support.resources import missing
 from tests.support.sync.faultproxy import FaultProxy
 from tests.support.sync.harness import Desk, db_url_for, drop_db, pg_available
 from tests.support.sync.scripted import ScriptedServer
@@ -38,9 +38,7 @@ BACKENDS = ["sqlite", "pg"]
 
 def require_backend(name: str) -> None:
     if name == "pg" and not pg_available():
-        if os.environ.get("SAMAD_REQUIRE_PG") == "1":
-            pytest.fail("SAMAD_REQUIRE_PG=1 but PostgreSQL is not reachable")
-        pytest.skip("PostgreSQL is not reachable")
+        missing("PostgreSQL (not reachable)", also_required_by="SAMAD_REQUIRE_PG")
 
 
 @pytest.fixture(params=BACKENDS)

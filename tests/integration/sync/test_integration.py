@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from samad_desk.domain import ops as O
 from samad_desk.domain.models import CaseState
-from samad_desk.services import DeskServices, open_session
+from samad_desk.services import DeskServices, ServiceError, open_session
 from samad_desk.sync import attention
 from tests.support.sync.harness import STALE, check_global, rejected
 
@@ -99,12 +101,19 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
     assert CaseState.closed.label in attention.describe(bad)
     assert water.store.get("case", case_id)["state"] == "closed"  # the refused op left the overlay
 
+    # re-issued while the case is still closed: refused here with the Persian reason, nothing
+    # journaled, the old op still in the list
+    services = DeskServices(open_session(water.store, water.operator, sync=water.engine))
+    with pytest.raises(ServiceError):
+        services.reissue(bad)
+    assert water.store.pending_ops() == [] and water.store.needs_attention() == [bad]
+
     # the supervisor reopens; the officer re-issues the answer against the new state
     supervisor.save([O.case_reopen(supervisor.store.get("case", case_id), "نیاز به پاسخ", supervisor.actor)])
     supervisor.sync_until_quiet()
     water.sync_until_quiet()
     # the desk's one re-issue (services), over the desk's own session: checked, dry-run, journaled
-    new = DeskServices(open_session(water.store, water.operator, sync=water.engine)).reissue(bad)
+    new = services.reissue(bad)
     water.saved.append(new)
     assert water.store.needs_attention() == []
     water.sync_until_quiet()
@@ -118,7 +127,7 @@ def test_a_desk_clock_off_the_servers_is_said_once_and_shown(central, desk_facto
     import time
 
     from samad_desk.app import DeskStatus
-    from samad_desk.screens.chrome import status_text
+    from samad_desk.widgets.chrome import status_text
 
     desk = desk_factory("agent", "agent1", central.url)
     desk.engine.clock = lambda: time.time() - 600  # this computer is ten minutes behind

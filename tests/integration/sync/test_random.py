@@ -23,7 +23,6 @@ runs of one commit run the same rounds; a failure prints the one command that re
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from samad_desk.domain import ops as O
 from samad_desk.domain.reducer import StoreReader, dry_run
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.workflow import check_transition
+from tests.support.replay import env_int, replayable
 from tests.support.sync.harness import STALE, check_global
 
 CRASH = {"between_ops": 0.001, "before_commit": 0.015, "after_commit_before_response": 0.025}
@@ -88,21 +88,12 @@ def _act(desk, rng: random.Random, agencies: list[str], counts: Counter) -> None
         counts[f"op.{action}"] += 1
 
 
-def replay_command(seed: int, rounds: int, backend: str) -> str:
-    return (f"SAMAD_SYNC_RANDOM_SEED={seed} SAMAD_SYNC_RANDOM_ROUNDS={rounds} .venv/bin/python -m pytest "
-            f"'tests/integration/sync/test_random.py::test_randomized_rounds[{backend}]'")
-
-
-def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to):
-    base_seed = int(os.environ.get("SAMAD_SYNC_RANDOM_SEED", "2611"))
+def test_randomized_rounds(backend, central_factory, desk_factory, proxy_to, request):
+    base_seed = env_int("SAMAD_SYNC_RANDOM_SEED", 2611)
+    rounds = env_int("SAMAD_SYNC_RANDOM_ROUNDS", 120)
     seed = base_seed + (0 if backend == "sqlite" else 1)
-    rounds = int(os.environ.get("SAMAD_SYNC_RANDOM_ROUNDS", "120"))
-    replay = replay_command(base_seed, rounds, backend)
-    print(f"\nrandomized run [{backend}] seed={seed} rounds={rounds}; replay: {replay}")
-    try:
+    with replayable(request, SAMAD_SYNC_RANDOM_SEED=base_seed, SAMAD_SYNC_RANDOM_ROUNDS=rounds):
         _run(backend, seed, rounds, central_factory, desk_factory, proxy_to)
-    except BaseException as exc:
-        raise AssertionError(f"randomized run failed; replay it with:\n  {replay}\n{exc}") from exc
 
 
 def _run(backend, seed, rounds, central_factory, desk_factory, proxy_to):

@@ -150,7 +150,7 @@ async def test_needs_attention_lists_rejected_ops_and_dismisses(make_app, store,
         await settle(pilot)
         await pilot.pause(1.1)
         await app.workers.wait_for_complete()
-        from samad_desk.screens.chrome import StatusBar
+        from samad_desk.widgets.chrome import StatusBar
 
         assert "نیازمند توجه: ۱" in app.screen.query_one(StatusBar).text
         await pilot.press("f10")
