@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import pkgutil
 import sys
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", help=f"one of: all, {', '.join(available())}")
     parser.add_argument("--json", action="store_true", help="print one JSON object of metric -> value")
     parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
+    parser.add_argument("--events", type=int, default=None,
+                        help="audit: how many events to verify (default 100,000; issue 17 asks 1,000,000)")
     args = parser.parse_args(argv)
     names = available() if args.name == "all" else [args.name]
     results: dict[str, dict[str, float]] = {}
@@ -33,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         if name not in available():
             parser.error(f"unknown benchmark {name!r}; known: {', '.join(available())}")
         module = importlib.import_module(f"bench.{name}")
-        metrics = module.run(quick=args.quick)
+        extra = {"events": args.events} if args.events and "events" in inspect.signature(module.run).parameters else {}
+        metrics = module.run(quick=args.quick, **extra)
         results[name] = to_json(metrics)
         if not args.json:
             print(format_table(name, metrics), flush=True)

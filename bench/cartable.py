@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.harness import Metric, percentile
+from samad_desk.services import DeskSession
 
 AGENCY = "water-qazvin"
 NOW = datetime(2025, 1, 11, 5, 30, tzinfo=UTC)
@@ -204,9 +205,9 @@ async def _baseline(rows: list[list[str]], filtered: list[list[str]], repeats: i
 
 
 def run(quick: bool = False) -> list[Metric]:
-    from samad_desk.case_actions import CaseActions
     from samad_desk.reports import CartableFilter, apply_filter
     from samad_desk.screens.cartable_screen import cartable_columns
+    from samad_desk.services.case_actions import CaseActions
     from samad_desk.settings import load_settings
     from samad_desk.store import Store
 
@@ -223,7 +224,7 @@ def run(quick: bool = False) -> list[Metric]:
         store.replace_from_snapshot(build_records(n), cursor="bench")
         ours = asyncio.run(_ours(store, settings, repeats, pages))
         # the same rows, as plain cell texts, for the stock DataTable
-        actions = CaseActions(store, _operator(), now=lambda: NOW)
+        actions = CaseActions(DeskSession(store, _operator(), clock=lambda: NOW))
         data = actions.cartable()
         cols = cartable_columns()
         rows = [[c.value(r) for c in cols] for r in data.rows]

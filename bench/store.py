@@ -138,7 +138,7 @@ def _call_ops(next_code, rng: random.Random, agency: str) -> list[dict]:
                                    "mobile": "0912" + "".join(str(rng.randrange(10)) for _ in range(7)),
                                    "city": "قزوین"}, AGENT),
         domain_ops.case_register(case, tracking_code=next_code(), citizen_id=cit, type="complaint",
-                                 subject="water.cut", city="قزوین", description="قطعی مکرر آب در محله.",
+                                 subject="water.outage", city="قزوین", description="قطعی مکرر آب در محله.",
                                  actor=AGENT),
         domain_ops.case_refer(case, agency, AGENT),
     ]
@@ -276,8 +276,8 @@ def _write_csv(path: Path, out: Path, n: int) -> None:
 
 
 def _bench_import(path: Path, tag: str, n: int) -> tuple[float, int, int]:
+    from samad_desk.services.imports import import_file
     from samad_desk.store import Store
-    from samad_desk.store.importer import import_file
 
     csv_path = ROOT / f"import-{tag}-{n}.csv"
     if not csv_path.exists():

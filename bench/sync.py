@@ -53,7 +53,7 @@ def _queue_calls(store, actor: dict, n_ops: int, rng: random.Random, agency_id: 
         ops = [
             O.citizen_upsert(citizen, actor),
             O.case_register(case_id, tracking_code=store.next_tracking_code(), citizen_id=cid,
-                            type="complaint", subject="قطعی آب", city="قزوین",
+                            type="complaint", subject="water.outage", city="قزوین",
                             description="آب محله قطع است.", actor=actor),
         ]
         if agency_id:

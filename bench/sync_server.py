@@ -28,6 +28,11 @@ DESKS = 8
 BATCH = 100
 
 
+def _letters(i: int) -> str:
+    """``i`` spelled in letters (a name takes no digits: ``domain/fields.py``)."""
+    return "".join("ابپتثجچحخد"[int(d)] for d in str(i))
+
+
 def _nid(rng: random.Random) -> str:
     from samad_desk.text.national_id import check_digit
 
@@ -48,10 +53,10 @@ def _build_ops(login: dict, n_calls: int, rng: random.Random) -> list[dict]:
     for i in range(n_calls):
         cit, case = uuid7(), uuid7()
         out.append(O.citizen_upsert({"id": cit, "national_id": _nid(rng), "first_name": "مریم",
-                                     "last_name": f"احمدی {i}", "mobile": f"0912{rng.randrange(10**7):07d}",
+                                     "last_name": "احمدی " + _letters(i), "mobile": f"0912{rng.randrange(10**7):07d}",
                                      "city": "قزوین"}, actor))
         out.append(O.case_register(case, tracking_code=make_tracking_code(login["client_no"], i + 1),
-                                   citizen_id=cit, type="complaint", subject="قطعی آب",
+                                   citizen_id=cit, type="complaint", subject="water.outage",
                                    city="قزوین", description="شرح تماس شهروند " * 8, actor=actor))
         out.append(O.case_refer(case, rng.choice(agencies), actor, note="ارجاع"))
         out.append(O.case_note(case, "شهروند دوباره تماس گرفت.", actor))

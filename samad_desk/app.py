@@ -168,18 +168,21 @@ class SamadDeskApp(OrderedKeys, App[int]):
         sync_factory: Any = None,
         now: Any = None,
         seed_demo: bool = True,
+        startup: Any = None,
     ) -> None:
+        from samad_desk.services.session import DeskStartup
         from samad_desk.settings import Settings as _Settings
 
         super().__init__()
         self.settings = settings or _Settings()
-        self.store = store
-        self.sync = sync
-        self.client = client
+        #: everything known before the operator; ``start_session`` opens the session from it
+        self.startup = startup or DeskStartup(
+            self.settings, store=store, client=client, sync=sync, sync_factory=sync_factory,
+            clock=now, seed_demo=seed_demo,
+        )
         self.operator = operator
-        self.sync_factory = sync_factory
-        self.seed_demo = seed_demo
-        self._now = now
+        #: the one ``DeskSession`` of the run (None until the operator is known)
+        self.session: Any = None
         self.services: Any = None
         self.status = DeskStatus()
         self.online = False
@@ -289,33 +292,23 @@ class SamadDeskApp(OrderedKeys, App[int]):
         operator, online = result
         self.start_session(operator, online=online)
 
+    # what the startup holds (the store once opened, the sync engine once built, the client)
+    store = property(lambda self: self.startup.store)
+    sync = property(lambda self: self.startup.sync)
+    client = property(lambda self: self.startup.client)
+
     def start_session(self, operator: dict[str, Any], *, online: bool) -> None:
         from samad_desk.services import DeskServices
 
         self.operator = operator
         self.online = online
-        if self.store is None:
-            from samad_desk.store import Store
-
-            self.store = Store.open(self.settings.data_dir)
-        if self.settings.embedded and self.seed_demo:
-            from samad_desk.services import seed_embedded_demo
-
-            try:
-                seed_embedded_demo(self.store)
-            except Exception as exc:  # the desk still works with an empty store
-                self.notify(str(exc), title="داده نمایشی", severity="warning", markup=False)
-        kwargs: dict[str, Any] = {}
-        if self._now is not None:
-            kwargs["now"] = self._now
-        self.services = DeskServices(
-            self.store, operator, settings=self.settings, sync=None, **kwargs
+        self.session = self.startup.open(
+            operator,
+            reporter=AppSyncReporter(self),
+            online=lambda: self.status.connection == "online",
+            warn=lambda text: self.notify(text, title="داده نمایشی", severity="warning", markup=False),
         )
-        if self.sync is None and self.sync_factory is not None:
-            self.sync = self.sync_factory(self.store, AppSyncReporter(self))
-        self.services.sync = self.sync
-        self.services.client = self.client
-        self.services.online = lambda: self.status.connection == "online"
+        self.services = DeskServices(self.session)
         self.status.connection = "embedded" if self.settings.embedded else (
             "online" if online else "offline"
         )
@@ -525,7 +518,8 @@ class SamadDeskApp(OrderedKeys, App[int]):
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self.status.last_error = None
-        self.status.problem = None
+        # a round that worked clears refusals, not a broken case history (sync/chains.py)
+        self.status.problem = getattr(self.sync, "problem", None)
         self._read_download()
         if self.status.connection != "embedded":
             self.status.connection = "online"

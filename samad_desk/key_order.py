@@ -51,6 +51,12 @@ class OrderedKeys:
     _key_in_hand = False
     _settling: asyncio.Task[None] | None = None
 
+    @property
+    def keys_pending(self) -> int:
+        """Keys and pastes received but not yet handled completely (0 when idle): what a
+        driver waits on before it reads the screen, instead of sleeping."""
+        return int(self._key_in_hand) + len(getattr(self, "_keys_waiting", ()))
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self._key_in_hand:

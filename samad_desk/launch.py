@@ -38,8 +38,12 @@ def make_app(
     operator: dict[str, Any] | None = None,
     on_reindex: Any = None,
 ) -> Any:
-    """The app wired the way the desk runs it (tests and the benchmark use this too)."""
+    """The app wired the way the desk runs it (tests and the benchmark use this too): the
+    store, the server client and the sync engine's factory assembled here, in one place,
+    into the :class:`~samad_desk.services.session.DeskStartup` the app opens its one
+    session from once the operator is known."""
     from samad_desk.app import SamadDeskApp
+    from samad_desk.services.session import DeskStartup
 
     if store is None:
         from samad_desk.store import Store
@@ -48,7 +52,8 @@ def make_app(
     client, factory = build_sync(settings, store)
     if operator is None and client is not None and client.logged_in and client.operator:
         operator = dict(client.operator)  # a saved session in the operator's own directory
-    return SamadDeskApp(settings, store=store, client=client, sync_factory=factory, operator=operator)
+    startup = DeskStartup(settings, store=store, client=client, sync_factory=factory)
+    return SamadDeskApp(settings, operator=operator, startup=startup)
 
 
 def run_desk(settings: Settings, *, operator: dict[str, Any] | None = None) -> int:

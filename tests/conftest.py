@@ -7,6 +7,9 @@ import os
 import pytest
 from hypothesis import settings
 
+# the shared suites in tests/support assert like test modules (pytest shows the values)
+pytest.register_assert_rewrite("tests.support.reader_contract")
+
 # CI must be reproducible: the same examples on every run (a failure found locally is
 # kept as a regression example in the test itself). Locally hypothesis explores freely.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None)

@@ -27,6 +27,7 @@ from samad_desk import __version__
 from samad_desk.central.errors import ApiError, bad_request
 from samad_desk.central.openapi import OPENAPI, docs_html
 from samad_desk.central.service import Central
+from samad_desk.central.track_page import TrackHeaders, TrackPage
 from samad_desk.domain.ids import is_safe_id
 
 log = logging.getLogger("samad_desk.central.http")
@@ -121,6 +122,8 @@ def create_app(
     every authorized call and login. ``options`` go to :class:`Central` (rate limits,
     hooks, clock…)."""
     central = Central(db_url, registry_file, **options)
+    # the checkpoint key is made at first start; heads are signed every interval
+    central.start_checkpoints()
 
     def handler(fn):
         async def endpoint(request: Request) -> Response:
@@ -250,6 +253,7 @@ def create_app(
         Route("/v1/track/{code}", track),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
+        *TrackPage(central).routes(),
     ]
 
     # every answer names this central (desks tell its URLs apart from another central)
@@ -293,7 +297,8 @@ def create_app(
                     },
                 )
 
-    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)])
+    app = Starlette(routes=routes, middleware=[Middleware(AccessLog), Middleware(TrackHeaders),
+                                          Middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)])
     app.state.central = central
     return app
 

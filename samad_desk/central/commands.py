@@ -7,6 +7,7 @@ import contextlib
 import click
 
 from samad_desk import paths
+from samad_desk.domain.permissions import ROLE_NAMES
 
 
 def default_db_url() -> str:
@@ -147,7 +148,7 @@ def add_agency(db_url, agency_id, name, manager_name, province, city, sla_days, 
 @_db_option
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", required=True, type=click.Choice(["agent", "officer", "manager", "supervisor", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLE_NAMES))
 @click.option("--name", default=None)
 @click.option("--agency", "agency_id", default=None)
 @click.option("--office", "office_id", default=None)
@@ -216,6 +217,50 @@ def revoke_keys(db_url, username, device_id, key_id) -> None:
     click.echo(f"{n} key(s) revoked")
 
 
+@central_group.command("add-key")
+@_db_option
+@click.argument("username")
+@click.argument("keyfile", type=click.File("r", encoding="utf-8"))
+def add_key(db_url, username, keyfile) -> None:
+    """Register an SSH public key (e.g. id_ed25519.pub; - for stdin) for USERNAME: it then
+    logs in to ``samad-desk serve ssh`` as that operator."""
+    from samad_desk.central.ssh_keys import SshKeyError
+
+    with _opened(db_url) as c:
+        try:
+            got = c.add_ssh_key(username, keyfile.read(20_000))
+        except SshKeyError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"key {got['id']} {got['fingerprint']} registered for {got['username']}")
+
+
+@central_group.command("list-keys")
+@_db_option
+@click.option("--username", default=None, help="Only this operator's keys.")
+def list_keys(db_url, username) -> None:
+    """The registered SSH login keys: number, user, fingerprint, state, comment."""
+    with _opened(db_url) as c:
+        rows = c.list_ssh_keys(username)
+    if rows is None:
+        raise click.ClickException(f"unknown user {username}")
+    for r in rows:
+        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "active"
+        click.echo(f"{r['id']}\t{r['username']}\t{r['fingerprint']}\t{state}\t{r['comment']}")
+
+
+@central_group.command("revoke-key")
+@_db_option
+@click.argument("key")
+def revoke_key(db_url, key) -> None:
+    """Revoke one SSH login key, by its number (list-keys) or its SHA256: fingerprint.
+    Sessions it opened go on until they end; no new login is let in with it."""
+    with _opened(db_url) as c:
+        n = c.revoke_ssh_key(key)
+    if not n:
+        raise click.ClickException(f"no active SSH key {key}")
+    click.echo(f"SSH key {key} revoked")
+
+
 @central_group.command("deactivate-user")
 @_db_option
 @click.option("--username", required=True)
@@ -243,3 +288,12 @@ def compact(db_url, upto_seq) -> None:
     """Drop superseded changes and old tombstones; older cursors then get 410."""
     with _opened(db_url) as c:
         click.echo(f"removed {c.compact(upto_seq)} change rows")
+
+
+def _register_audit() -> None:
+    from samad_desk.central.audit_commands import audit_group
+
+    central_group.add_command(audit_group)
+
+
+_register_audit()

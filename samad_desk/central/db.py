@@ -126,6 +126,20 @@ operator_keys = Table(
     Column("revoked_at", String(32)),
 )
 
+# SSH public keys an administrator registered for operators (migration 7): ``samad-desk
+# serve ssh`` lets a key in as its operator while it is not revoked (docs/serve.md)
+operator_ssh_keys = Table(
+    "operator_ssh_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", String(64), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("public_key", Text, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
 # the dedup table and audit log; kept forever (§3.5 step 7)
 sync_ops = Table(
     "sync_ops",
@@ -209,6 +223,46 @@ throttle_events = Table(
 )
 
 
+# the hash chain of each case's history (migration 6, docs/audit.md): one row per event
+# of a case, ``n`` its place (1, 2, …), ``hash`` covering the previous hash and the
+# canonical event (``domain/chain.py``), ``seq`` the change seq of the event's put (0 for
+# events chained by the migration). The primary key makes a fork impossible: two
+# pushes that both append place n+1 collide and one retries.
+event_chain = Table(
+    "event_chain",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# signed checkpoints (migration 6): ``body`` is the canonical JSON that ``sig`` signs;
+# each names the previous one's digest, so they form a chain of their own
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sig", String(128), nullable=False),
+)
+
+# the heads a checkpoint signed: the cases whose head moved since the one before,
+# each head signed on its own too (what a desk checks a pulled case against)
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("checkpoint_id", Integer, primary_key=True, autoincrement=False),
+    Column("case_id", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("head", String(64), nullable=False),
+    Column("sig", String(128), nullable=False),
+    Index("ix_audit_heads_case", "case_id", "checkpoint_id"),
+)
+
+
 def _v1(conn: Connection) -> None:
     metadata.create_all(conn)
     conn.execute(insert(change_counter).values(id=1, v=0))
@@ -260,8 +314,24 @@ def _v5(conn: Connection) -> None:
     operator_keys.create(conn, checkfirst=True)
 
 
+def _v6(conn: Connection) -> None:
+    """The hash chains of case histories and the signed checkpoints; the events already
+    there are chained now, each case's in the order it was written (docs/audit.md)."""
+    from samad_desk.central.audit import chain_existing
+
+    for t in (event_chain, audit_checkpoints, audit_heads):
+        t.create(conn, checkfirst=True)
+    chain_existing(conn)
+
+
+def _v7(conn: Connection) -> None:
+    """``operator_ssh_keys``: SSH login keys of ``samad-desk serve ssh`` (number 7: 6 is
+    another change made at the same time)."""
+    operator_ssh_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4),
-                                                             (5, _v5)]
+                                                             (5, _v5), (6, _v6), (7, _v7)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

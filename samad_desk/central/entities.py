@@ -25,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from samad_desk.central import db
+from samad_desk.domain.permissions import is_agency_role
 
 PUBLIC = "*"
 PUBLIC_ENTITIES = ("agency", "operator")
@@ -100,8 +101,9 @@ class ERow:
 class Repo:
     """Reads and writes entity rows on one connection (inside the push transaction).
 
-    Implements the reducer's ``Reader`` protocol (``get``, ``citizen_by_national_id``,
-    ``agency``). On PostgreSQL, cases and citizens are read ``FOR UPDATE`` so two
+    Implements the reducer's ``Reader`` protocol (``domain/readers.py``: ``get``,
+    ``citizen_by_national_id``, ``case_by_tracking_code``, ``agency``; the shared suite
+    ``tests/support/reader_contract.py`` checks it on SQLite and PostgreSQL). On PostgreSQL, cases and citizens are read ``FOR UPDATE`` so two
     concurrent pushes touching one case apply one after the other, never on the same
     version. Rows are cached for the transaction (``prefetch`` loads a batch's rows in
     one query), and the hot statements are plain SQL: building SQLAlchemy expressions
@@ -133,6 +135,11 @@ class Repo:
         self.canonical_nids: dict[str, str] = {}
         #: client id -> its device (duplicate answers tell the outcome only to that device)
         self.client_devices: dict[str, str | None] = {}
+        #: tracking code -> cases written in this transaction with it (maybe not flushed)
+        self.codes: dict[str, set[str]] = {}
+        #: events of cases written here, in order: (change buffer index, case id, event
+        #: id, event) — chained once the change rows have their seqs (central/audit.py)
+        self.chain_new: list[tuple[int, str, str, dict]] = []
         self.cur: Any = None
 
     def _sql(self, sql: str, params: tuple = ()):
@@ -269,6 +276,21 @@ class Repo:
         pick = live or found
         return pick[0] if pick else None
 
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        """The case carrying this tracking code. A code never changes once given, so no
+        flush: the database by its index, and this transaction's unflushed cases from
+        :attr:`codes`."""
+        if not isinstance(code, str) or not code:
+            return None
+        ids = set(self.codes.get(code, ()))
+        ids.update(r[0] for r in self._sql(
+            "SELECT id FROM entities WHERE tracking_code = ? AND entity = 'case'", (code,)).fetchall())
+        for id_ in sorted(ids):
+            row = self._row("case", id_)
+            if row is not None and not row.deleted and row.tracking_code == code:
+                return loads(row.data)
+        return None
+
     def agency(self, id: str) -> dict | None:
         return self.get("agency", id)
 
@@ -351,6 +373,8 @@ class Repo:
         self.cache[(entity, id_)] = row
         if entity == "citizen" and row.national_id in self.nid_index:
             self.nid_index[row.national_id].add(id_)
+        if entity == "case" and row.tracking_code:
+            self.codes.setdefault(row.tracking_code, set()).add(id_)
         if entity == "case" and row.citizen_id:
             self.new_cases.setdefault(row.citizen_id, set()).add(id_)
         elif entity == "event" and row.case_id:
@@ -473,7 +497,7 @@ def principal_keys(op: dict) -> set[str] | None:
         if op.get("office_id"):
             keys.add(f"o:{op['office_id']}")
         keys.add(f"u:{op['id']}")
-    elif role in ("officer", "manager"):
+    elif is_agency_role(role):
         if op.get("agency_id"):
             keys.add(f"a:{op['agency_id']}")
     elif role == "supervisor":
@@ -530,6 +554,7 @@ PG_TYPES = {
     "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
     "sync_ops": ("text", "text", "int", "text", "text", "text", "text", "text", "text", "text",
                  "bigint", "int", "text"),
+    "event_chain": ("text", "int", "text", "text", "bigint"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from samad_desk import __version__
+from samad_desk.domain.permissions import ROLE_NAMES
 
 
 def _ref(name: str) -> dict:
@@ -19,6 +20,13 @@ def _ok(schema: dict, desc: str = "OK") -> dict:
 
 ERR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
 AUTH = [{"bearer": []}]
+
+#: docs/audit.md: each touched case's hash chain up to the page's cursor
+CHAINS = {"type": "object", "additionalProperties": {"type": "object", "properties": {
+    "links": {"type": "array", "items": {"type": "array", "description": "[n, event_id, hash]"}},
+    "mark": {"type": ["object", "null"], "description": "newest signed head within the links: {cp, n, head, sig}"}}}}
+AUDIT = {"type": "object", "properties": {"server": {"type": "string"},
+                                          "key": {"type": ["string", "null"], "description": "checkpoint key, base64url"}}}
 
 OPENAPI: dict = {
     "openapi": "3.1.0",
@@ -43,7 +51,7 @@ OPENAPI: dict = {
                     "id": {"type": "string"},
                     "username": {"type": "string"},
                     "name": {"type": "string"},
-                    "role": {"enum": ["agent", "officer", "manager", "supervisor", "admin"]},
+                    "role": {"enum": list(ROLE_NAMES)},
                     "agency_id": {"type": ["string", "null"]},
                     "office_id": {"type": ["string", "null"]},
                     "province": {"type": "string"},
@@ -181,6 +189,7 @@ OPENAPI: dict = {
                         "changes": {"type": "array", "items": _ref("Change")},
                         "next_cursor": {"type": "string"}, "has_more": {"type": "boolean"},
                         "acks": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "chains": CHAINS, "audit": AUDIT,
                         "server_time": {"type": "string"}}}),
                     "410": {"description": "resync_required (epoch_changed | cursor_too_old | scope_changed): use /v1/sync/snapshot"},
                 },
@@ -190,7 +199,7 @@ OPENAPI: dict = {
             "get": {
                 "security": AUTH,
                 "summary": "NDJSON page of the whole scope; the last line is a control line "
-                "({next_page} or {done, cursor, acks})",
+                "({next_page} or {done, cursor, acks}; both with the page's chains and audit, as a pull)",
                 "parameters": [{"name": "page", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "NDJSON", "content": {"application/x-ndjson": {}}}},
             }

@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from samad_desk.central import db
+from samad_desk.central import audit, db
 from samad_desk.central.entities import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.central.errors import ApiError, bad_request
 from samad_desk.domain.ids import is_safe_id
@@ -61,9 +61,26 @@ def resync(reason: str) -> ApiError:
     )
 
 
+def _page_cases(rows: list) -> set[str]:
+    """The cases a pull page touches: its case rows and the cases of its event rows."""
+    out = set()
+    for r in rows:
+        if r.entity == "case":
+            out.add(r.id)
+        elif r.entity == "event" and r.data is not None:
+            case_id = orjson.loads(r.data).get("case_id")
+            if isinstance(case_id, str):
+                out.add(case_id)
+    return out
+
+
 class PullMixin:
     engine: Any
     w: Any
+
+    def _audit_info(self) -> dict:
+        """Who signs the heads a desk checks (it keeps the first key it sees)."""
+        return {"server": self.server_id, "key": self.audit_public_key()}
 
     def _hwm(self, conn) -> int:
         return conn.execute(select(db.change_counter.c.v).where(db.change_counter.c.id == 1)).scalar_one()
@@ -133,6 +150,9 @@ class PullMixin:
                 next_seq = out[-1]["seq"]
             answer = {
                 "changes": out,
+                # the hash chains of the page's cases up to its cursor (docs/audit.md)
+                "chains": audit.proofs(conn, _page_cases(rows[: len(out)]), next_seq),
+                "audit": self._audit_info(),
                 "next_cursor": self._cursor(conn, next_seq, keys, epoch),
                 "has_more": has_more,
                 "acks": self.acks(conn, principal.device_id),
@@ -212,10 +232,11 @@ class PullMixin:
                 hwm, kind_i, after = self._hwm(conn), 0, ""
                 total = self._snapshot_total(conn, keys)
             lines: list[bytes] = []
+            page_cases: set[str] = set()
             while kind_i < len(SNAPSHOT_KINDS) and len(lines) < SNAPSHOT_PAGE:
                 kind = SNAPSHOT_KINDS[kind_i]
                 rows = conn.execute(
-                    select(e.c.entity, e.c.id, e.c.version, e.c.data)
+                    select(e.c.entity, e.c.id, e.c.version, e.c.data, e.c.case_id)
                     .where(and_(e.c.id > after, *self._snapshot_where(kind, keys)))
                     .order_by(e.c.id)
                     .limit(SNAPSHOT_PAGE - len(lines))
@@ -223,6 +244,8 @@ class PullMixin:
                 for r in rows:
                     lines.append(orjson.dumps({"entity": r.entity, "id": r.id, "version": r.version,
                                                "data": orjson.Fragment(r.data)}))
+                    if r.entity in ("case", "event") and r.case_id:
+                        page_cases.add(r.case_id)
                 if len(lines) < SNAPSHOT_PAGE:
                     kind_i += 1
                     after = ""
@@ -236,6 +259,10 @@ class PullMixin:
             else:
                 control = {"done": False, "total": total, "next_page": encode_token(
                     {"e": epoch, "h": scope_hash(keys), "w": hwm, "k": kind_i, "a": after, "t": total})}
+            # the page's cases' chains up to the snapshot's cursor (later events come
+            # again in the pull that follows, with their own chains)
+            control["chains"] = audit.proofs(conn, page_cases, hwm)
+            control["audit"] = self._audit_info()
         lines.append(orjson.dumps(control))
         return b"\n".join(lines) + b"\n"
 

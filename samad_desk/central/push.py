@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from samad_desk.central import db
+from samad_desk.central import audit, db
 from samad_desk.central.entities import (
     ChangeBuffer,
     Ctx,
@@ -430,6 +430,9 @@ class PushMixin:
                 # (its row lock is held to COMMIT, so commits happen in seq order) and
                 # write the change rows and the dedup rows that carry those seqs
                 first, _top = flush(conn, buf)
+                # the history's hash chain, in this transaction (docs/audit.md)
+                audit.append(conn, [(case_id, eid, data, first + i) for i, case_id, eid, data in repo.chain_new
+                                    if i < len(buf.items) and buf.items[i].id == eid])
                 by_id = {}
                 for rec, (a, b) in zip(records, spans, strict=True):
                     if b > a:
@@ -593,6 +596,8 @@ class PushMixin:
                 scopes = repo.scope_of(ch.entity, old)
                 buf.items.append(Pending(ch.entity, ch.id, "delete", new, None, op["op_id"], scopes))
                 continue
+            if ch.entity == "event" and old is None and isinstance(ch.data.get("case_id"), str):
+                repo.chain_new.append((len(buf.items), ch.data["case_id"], ch.id, ch.data))
             buf.items.append(Pending(ch.entity, ch.id, "put", new.version, new.data, op["op_id"],
                                      repo.scope_of(ch.entity, new)))
         for ch, old, new in written:

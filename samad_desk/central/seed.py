@@ -1,7 +1,7 @@
 """Demo seed: the Qazvin agencies and one user per role.
 
-Agencies come from ``samad_desk.demo.qazvin_agencies()`` when the demo package provides
-it, otherwise from the short built-in list below (same ids). Users (password = username):
+Agencies are the province's reference data (``domain/reference.py``; a built-in copy
+here used to differ from it). Users (password = username):
 agent1 (agent), water1 (officer, water company), watermgr (manager, water company),
 power1 (officer, electricity), super1 (supervisor), admin (admin).
 """
@@ -10,30 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-FALLBACK_AGENCIES = [
-    {"id": "water-qazvin", "name": "شرکت آب و فاضلاب استان قزوین", "manager_name": "مدیرعامل آب و فاضلاب"},
-    {"id": "power-qazvin", "name": "شرکت توزیع نیروی برق استان قزوین", "manager_name": "مدیرعامل توزیع برق"},
-    {"id": "gas-qazvin", "name": "شرکت گاز استان قزوین", "manager_name": "مدیرعامل گاز"},
-    {"id": "municipality-qazvin", "name": "شهرداری قزوین", "manager_name": "شهردار قزوین", "city": "قزوین"},
-    {"id": "education-qazvin", "name": "اداره کل آموزش و پرورش استان قزوین", "manager_name": "مدیرکل"},
-    {"id": "social-security-qazvin", "name": "اداره کل تأمین اجتماعی استان قزوین", "manager_name": "مدیرکل"},
-    {"id": "health-qazvin", "name": "دانشگاه علوم پزشکی قزوین", "manager_name": "رئیس دانشگاه"},
-    {"id": "roads-qazvin", "name": "اداره کل راه و شهرسازی استان قزوین", "manager_name": "مدیرکل"},
-    {"id": "welfare-qazvin", "name": "اداره کل بهزیستی استان قزوین", "manager_name": "مدیرکل"},
-    {"id": "inspection-qazvin", "name": "دفتر بازرسی استانداری قزوین", "manager_name": "مدیرکل بازرسی"},
-]
-
 
 def demo_agencies() -> list[dict]:
-    try:
-        from samad_desk.demo import qazvin_agencies
+    """The configured province's agencies (reference data, ``domain/reference.py``)."""
+    from samad_desk.domain.reference import qazvin_agencies
 
-        agencies = [dict(a) for a in qazvin_agencies()]
-        if agencies:
-            return agencies
-    except (ImportError, AttributeError):
-        pass
-    return [dict(a, province="qazvin", city=a.get("city", "قزوین")) for a in FALLBACK_AGENCIES]
+    return [dict(a) for a in qazvin_agencies()]
 
 
 def _find(agencies: list[dict], *words: str) -> str:

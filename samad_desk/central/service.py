@@ -11,7 +11,6 @@ database, never from the request.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import random
@@ -22,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import and_, func, insert, select, update
 
-from samad_desk.central import auth, db, keys
+from samad_desk.central import audit, auth, db, keys
+from samad_desk.central.audit_service import AuditMixin
+from samad_desk.central.citizen_web import CitizenWebMixin
 from samad_desk.central.entities import (
     PUBLIC,
     ChangeBuffer,
@@ -40,12 +40,13 @@ from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthor
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.central.ssh_keys import SshKeyMixin
 from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.permissions import ROLE_NAMES, is_agency_role
 
 log = logging.getLogger("samad_desk.central")
 
-ROLES = ("agent", "officer", "manager", "supervisor", "admin")
 DEFAULT_PROVINCE = "qazvin"
 
 
@@ -106,21 +107,7 @@ class Faults:
             os._exit(137)
 
 
-#: what the public look-up parses when there is no case, so a miss costs what a hit does
-#: (sizes of a typical case and citizen); ``_NO_CODE`` never matches a tracking code
-_NO_CODE = "-"
-_STAND_IN_CASE = orjson.dumps({
-    "id": "0" * 36, "tracking_code": "0" * 12, "citizen_id": "0" * 36, "state": "referred",
-    "type": "complaint", "subject": "x" * 40, "description": "x" * 400, "agency_id": "x" * 20,
-    "answer": None, "history": [], "version": 3,
-}).decode()
-_STAND_IN_CITIZEN = orjson.dumps({
-    "id": "0" * 36, "national_id": "0" * 10, "first_name": "x" * 10, "last_name": "x" * 12,
-    "father_name": "x" * 10, "mobile": "0" * 11, "city": "x" * 8, "version": 1,
-}).decode()
-
-
-class Central(PushMixin, PullMixin):
+class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
     def __init__(
         self,
         db_url: str,
@@ -129,11 +116,16 @@ class Central(PushMixin, PullMixin):
         calendar: Any = None,
         login_limit: tuple[int, float] = (5, 300.0),
         track_limit: tuple[int, float] = (20, 60.0),
+        track_code_limit: tuple[int, float] = (30, 3600.0),
         poison_attempts: int = 5,
         faults: Faults | None = None,
         hooks: dict[str, Callable[..., Any]] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        audit_key_file: str | Path | None = None,
     ):
+        self.db_url = db_url
+        #: the checkpoint key's file (default: audit.default_key_path)
+        self.audit_key_file = audit_key_file
         self.engine = db.open_engine(db_url)
         self.sqlite = db.is_sqlite(self.engine)
         self.w = db.writer(self.engine)
@@ -149,12 +141,16 @@ class Central(PushMixin, PullMixin):
         self.login_limiter = DbRateLimiter(self.engine, "login", *login_limit)
         self.login_ip_limiter = DbRateLimiter(self.engine, "login-ip", login_limit[0] * 10, login_limit[1])
         self.track_limiter = DbRateLimiter(self.engine, "track", *track_limit)
+        # per tracking code, whatever the address (a guess of the four mobile digits
+        # spread over many addresses)
+        self.track_code_limiter = DbRateLimiter(self.engine, "track-code", *track_code_limit)
         self.poison_attempts = poison_attempts
         self.faults = faults or Faults.from_env()
         self.hooks = hooks or {}
         self.clock = clock
 
     def close(self) -> None:
+        self.stop_checkpoints()
         self.engine.dispose()
 
     @property
@@ -240,9 +236,9 @@ class Central(PushMixin, PullMixin):
             if value is not None and not is_safe_id(value):
                 raise ValueError(f"شناسه «{normalize_line(str(value))}» نامعتبر است.")
         name = normalize_line(name) if isinstance(name, str) else None
-        if role not in ROLES:
+        if role not in ROLE_NAMES:
             raise ValueError(f"unknown role {role!r}")
-        if role in ("officer", "manager") and not agency_id:
+        if is_agency_role(role) and not agency_id:
             raise ValueError("officers and managers need an agency")
         from samad_desk.domain.ids import uuid7
 
@@ -306,10 +302,14 @@ class Central(PushMixin, PullMixin):
                 written.append((kind, repo.put(kind, data["id"], data, ctx, old=old)))
                 counts[kind] = counts.get(kind, 0) + 1
             buf = ChangeBuffer()
+            chained = []
             for kind, row in written:
+                if kind == "event" and row.case_id:
+                    chained.append((len(buf.items), row))
                 buf.items.append(Pending(kind, row.id, "put", row.version, row.data, None,
                                          repo.scope_of(kind, row)))
-            flush(conn, buf)
+            first, _top = flush(conn, buf)
+            audit.append_imported(conn, chained, first)
         return counts
 
     def revoke_device(self, device_id: str) -> bool:
@@ -438,6 +438,11 @@ class Central(PushMixin, PullMixin):
             log.info("login failed", extra={"username": username, "ip": ip})
             raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.")
         self.login_limiter.reset(key)
+        return self._open_session(op, device_id, op_key)
+
+    def _open_session(self, op: Any, device_id: str | None, op_key: str | None) -> dict:
+        """Tokens (and the op-signing key) for ``op`` on ``device_id``: a password login
+        or an SSH key login of ``samad-desk serve ssh`` (``central/ssh_keys.py``)."""
         from samad_desk.domain.ids import uuid7
 
         device_id = device_id or f"dev-{uuid7()}"
@@ -519,46 +524,6 @@ class Central(PushMixin, PullMixin):
                            headers={"Retry-After": "60"}) from None
         return {"found": person is not None, "citizen": person}
 
-    # -- public tracking ------------------------------------------------------------------
-    def track(self, code: str, mobile_tail: str | None, ip: str) -> dict:
-        """The public look-up: a case's state by tracking code and the last four digits of
-        the citizen's mobile. Every refusal (a malformed code or tail, a wrong check
-        digit, an unknown code, a wrong tail) is the same 404 after the same work: one
-        query (a code that cannot exist stands in for a malformed one), two documents
-        parsed (stand-ins when there is no case) and a constant-time comparison, so
-        neither the answer nor its time tells whether a code exists."""
-        from samad_desk.domain.models import CaseState
-        from samad_desk.domain.tracking import parse_tracking_code
-        from samad_desk.text.digits import to_ascii_digits
-
-        wait = self.track_limiter.take(ip)
-        if wait:
-            raise ApiError(429, "too_many_requests",
-                           f"درخواست‌ها بیش از حد مجاز بود؛ {wait} ثانیه دیگر دوباره تلاش کنید.",
-                           headers={"Retry-After": str(wait)}, retry_after=wait)
-        parsed = parse_tracking_code(code or "")
-        tail = to_ascii_digits(mobile_tail or "").strip()
-        well_formed = bool(parsed.ok and len(tail) == 4 and tail.isdigit())
-        t = db.entities
-        z = t.alias("z")
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.c.data, z.c.data.label("citizen"))
-                .select_from(t.outerjoin(z, and_(z.c.entity == "citizen", z.c.id == t.c.citizen_id)))
-                .where(and_(t.c.entity == "case", t.c.deleted.is_(False),
-                            t.c.tracking_code == (parsed.value if parsed.ok else _NO_CODE)))
-            ).first()
-        case = loads(row.data if row is not None else _STAND_IN_CASE) or {}
-        citizen = loads(row.citizen if row is not None and row.citizen else _STAND_IN_CITIZEN) or {}
-        mobile = str(citizen.get("mobile") or "")
-        given = (tail if well_formed else "????").encode()
-        expected = (mobile[-4:] if len(mobile) >= 4 else "!!!!").encode()
-        if not (hmac.compare_digest(given, expected) and well_formed and row is not None):
-            raise ApiError(404, "not_found", "پرونده‌ای با این کد رهگیری و شماره همراه یافت نشد.")
-        state = case.get("state")
-        label = CaseState(state).label if state in CaseState.__members__ else state
-        return {"state": state, "state_label": label, "answer": case.get("answer")}
-
     # -- case lookup for follow-up calls ----------------------------------------------------
     def lookup_cases(self, principal: Principal, tracking_code: str | None, national_id: str | None) -> dict:
         """Cases by tracking code or national ID, with their citizens and every event of
@@ -591,7 +556,7 @@ class Central(PushMixin, PullMixin):
                 conds.append(t.c.citizen_id.in_(ids))
             else:
                 raise bad_request("کد رهگیری یا کد ملی لازم است.")
-            if op["role"] in ("officer", "manager"):
+            if is_agency_role(op["role"]):
                 conds.append(t.c.agency_id == op["agency_id"])
             else:
                 conds.append(t.c.province == op["province"])
@@ -600,7 +565,7 @@ class Central(PushMixin, PullMixin):
                 cids = {c.get("citizen_id") for c in cases}
                 citizens = [loads(r.data) for r in conn.execute(select(t.c.data).where(and_(
                     t.c.entity == "citizen", t.c.id.in_(cids)))).all()]
-            if op["role"] in ("officer", "manager") and not cases:
+            if is_agency_role(op["role"]) and not cases:
                 citizens = []
             # each visible case's whole history: the follow-up screen shows it in order
             events = []

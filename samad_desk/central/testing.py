@@ -109,7 +109,7 @@ class Desk:
             O.citizen_upsert({"id": cit_id, "national_id": nid, "first_name": "علی", "last_name": "رضایی",
                               "mobile": mobile, "city": "قزوین"}, self.actor),
             O.case_register(case_id, tracking_code=code, citizen_id=cit_id, type="complaint",
-                            subject="قطعی آب", city="قزوین", description="سه روز است آب قطع است.",
+                            subject="water.outage", city="قزوین", description="سه روز است آب قطع است.",
                             actor=self.actor),
         ]
         if agency_id:

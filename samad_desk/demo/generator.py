@@ -277,6 +277,10 @@ class _CaseReader:
     def citizen_by_national_id(self, nid: str) -> dict | None:
         return None
 
+    def case_by_tracking_code(self, code: str) -> dict | None:
+        case = self.case
+        return case if case is not None and case.get("tracking_code") == code else None
+
     def agency(self, id: str) -> dict | None:
         return self.agencies.get(id)
 

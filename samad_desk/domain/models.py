@@ -74,6 +74,9 @@ class Role(_Labelled):
     manager = "manager"
     supervisor = "supervisor"
     admin = "admin"
+    #: the citizen on the public tracking page (``central/citizen_web.py``): never an
+    #: operator account, only the server acts in this role, and only a follow-up
+    citizen = "citizen"
 
 
 class Urgency(_Labelled):
@@ -133,6 +136,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "manager": "مدیر دستگاه",
         "supervisor": "ناظر استان",
         "admin": "مدیر سامانه",
+        "citizen": "شهروند (درگاه اینترنتی)",
     },
     "Urgency": {"normal": "عادی", "urgent": "فوری"},
     "Channel": {"call": "تماس ۱۱۱", "letter": "نامه", "walk_in": "مراجعه حضوری", "web": "وب"},
@@ -156,8 +160,12 @@ _LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: states in which the agency still owes an answer (the deadline clock runs)
-OPEN_STATES = frozenset({CaseState.referred, CaseState.in_progress})
+# Two meanings of "open", two names (state values in workflow order):
+#: states in which the agency still owes an answer (the deadline clock runs; the cartable)
+ANSWER_DUE_STATES: tuple[str, ...] = (CaseState.referred.value, CaseState.in_progress.value)
+#: every state but closed: the citizen's matter is not finished (a repeat call on the same
+#: subject is a follow-up of such a case, not a new case)
+UNCLOSED_STATES: tuple[str, ...] = tuple(s.value for s in CaseState if s is not CaseState.closed)
 #: states that are finished for the agency
 DONE_STATES = frozenset({CaseState.answered, CaseState.closed})
 

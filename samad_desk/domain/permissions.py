@@ -1,4 +1,11 @@
-"""Who may see and act on what (domain.md, Roles): one rule for the server and the desk.
+"""Who may see and act on what (domain.md, Roles): THE role and scope rules, one copy for
+the desk, the server (``central/reach.py``, ``central/push.py``) and the reducer.
+
+Role sets: :data:`ACTION_ROLES` (who may ever do each case action; the workflow adds the
+state), :data:`AGENCY_ROLES` (officers and managers, scoped by agency),
+:data:`PROVINCE_OVERSIGHT_ROLES` (supervisor and admin: close, reopen, escalate, merge),
+:data:`CITIZEN_ROLES` (who edits citizens' details), :data:`MERGE_ROLES`. Nothing else
+in the project spells out a set of roles.
 
 Every case and citizen has a *reach*: the provinces and agencies it belongs to.
 
@@ -20,7 +27,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from samad_desk.domain.models import Role
-from samad_desk.domain.workflow import ACTION_ROLES, AGENCY_ROLES
+
+#: every operator role (the citizen role of the public tracking page is no operator
+#: account: the server acts in it, and only to record a follow-up)
+_ALL = frozenset(Role) - {Role.citizen}
+#: every operator role's name, in the order forms and the API list them
+ROLE_NAMES: tuple[str, ...] = tuple(r.value for r in Role if r in _ALL)
+#: officers and managers: they act on what is referred to their own agency
+AGENCY_ROLES = frozenset({Role.officer, Role.manager})
+#: the province's oversight (domain.md: "read every queue of the province … escalate, close")
+PROVINCE_OVERSIGHT_ROLES = frozenset({Role.supervisor, Role.admin})
+#: who registers and edits citizens' details (the 111 unit and its oversight)
+CITIZEN_ROLES = frozenset({Role.agent}) | PROVINCE_OVERSIGHT_ROLES
+#: issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
+MERGE_ROLES = PROVINCE_OVERSIGHT_ROLES
+#: action → roles that may ever perform it (the workflow adds state and agency scope)
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "register": frozenset({Role.agent, Role.admin}),
+    "refer": frozenset({Role.agent}) | PROVINCE_OVERSIGHT_ROLES,
+    "accept": AGENCY_ROLES,
+    "assign": frozenset({Role.manager}),
+    "answer": AGENCY_ROLES,
+    "return": AGENCY_ROLES,
+    "extend": AGENCY_ROLES,
+    "close": AGENCY_ROLES | PROVINCE_OVERSIGHT_ROLES,
+    "reopen": PROVINCE_OVERSIGHT_ROLES,
+    "note": _ALL,
+    "followup": frozenset({Role.agent, Role.citizen}) | PROVINCE_OVERSIGHT_ROLES,
+    "escalate": PROVINCE_OVERSIGHT_ROLES,
+}
 
 MSG_OUT_OF_REACH = "این پرونده یا شهروند در حوزه دسترسی شما نیست."
 MSG_NID_OUT_OF_REACH = (
@@ -75,11 +110,24 @@ def may_see_case(actor: dict, case: dict, *, province: str | None = None) -> boo
     return province is None or not actor.get("province") or may_act(actor, Reach.of([province]))
 
 
-def may(role: Role | str, action: str) -> bool:
+def may(role: Role | str | None, action: str) -> bool:
     """May this role ever do ``action`` (``"answer"``, ``"refer"`` …), whatever the case?"""
     r = Role.parse(role)
     return r is not None and r in ACTION_ROLES.get(action, frozenset())
 
 
-def may_edit_citizens(role: Role | str) -> bool:
-    return Role.parse(role) in (Role.agent, Role.supervisor, Role.admin)
+def may_edit_citizens(role: Role | str | None) -> bool:
+    return Role.parse(role) in CITIZEN_ROLES
+
+
+def may_merge(role: Role | str | None) -> bool:
+    """May this role merge and unmerge citizen profiles?"""
+    return Role.parse(role) in MERGE_ROLES
+
+
+def is_agency_role(role: Role | str | None) -> bool:
+    return Role.parse(role) in AGENCY_ROLES
+
+
+def is_oversight_role(role: Role | str | None) -> bool:
+    return Role.parse(role) in PROVINCE_OVERSIGHT_ROLES

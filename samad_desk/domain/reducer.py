@@ -20,9 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from samad_desk.domain import workflow
+from samad_desk.domain.fields import (
+    FIELD_LABELS,
+    MAX_ADDRESS,
+    MAX_NAME,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    MIN_DESCRIPTION,
+    NAME_FIELDS,
+    description_problem,
+    name_problem,
+    subject_problem,
+)
 from samad_desk.domain.ids import derived_id, is_safe_id
 from samad_desk.domain.models import (
     CITIZEN_EDITABLE,
@@ -38,6 +50,10 @@ from samad_desk.domain.models import (
     parse_iso_date,
 )
 from samad_desk.domain.ops import OP_TYPES
+from samad_desk.domain.permissions import ACTION_ROLES, AGENCY_ROLES, CITIZEN_ROLES, MERGE_ROLES
+from samad_desk.domain.readers import LayeredReader, Reader
+from samad_desk.domain.readers import MemoryReader as MemoryReader  # re-exported
+from samad_desk.domain.readers import StoreReader as StoreReader  # re-exported
 from samad_desk.domain.sla import WorkingCalendar, answered_in_time, due_date, iran_date
 from samad_desk.domain.tracking import parse_tracking_code
 from samad_desk.text.digits import fa
@@ -45,12 +61,6 @@ from samad_desk.text.jalali import parse_jalali_date
 from samad_desk.text.national_id import parse_national_id
 from samad_desk.text.normalize import compact_key, normalize, normalize_line
 from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
-
-
-class Reader(Protocol):
-    def get(self, entity: str, id: str) -> dict | None: ...
-    def citizen_by_national_id(self, nid: str) -> dict | None: ...
-    def agency(self, id: str) -> dict | None: ...
 
 
 @dataclass
@@ -98,13 +108,6 @@ class Rejected(Exception):
         self.current = current
 
 
-MAX_NAME = 100
-MAX_TEXT = 8000
-MAX_SUBJECT = 200
-MAX_ADDRESS = 300
-CITIZEN_ROLES = frozenset({Role.agent, Role.supervisor, Role.admin})
-# issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
-MERGE_ROLES = frozenset({Role.supervisor, Role.admin})
 
 
 def event_id_for(op_id: str) -> str:
@@ -237,10 +240,13 @@ def _resolve_citizen(reader: Reader, citizen_id: str) -> dict | None:
 def _citizen_fields(ctx: _Ctx, payload: dict, *, creating: bool) -> dict:
     """Validated, canonical values of the citizen fields present in ``payload``."""
     out: dict[str, Any] = {}
-    for key, label in (("first_name", "نام"), ("last_name", "نام خانوادگی"), ("father_name", "نام پدر"),
-                       ("city", "شهر")):
+    for key in (*NAME_FIELDS, "city"):
         if key in payload or creating:
-            out[key] = _line(payload, key, label, required=creating and key in ("first_name", "last_name"))
+            required = creating and key in ("first_name", "last_name")
+            out[key] = _line(payload, key, FIELD_LABELS[key], required=required)
+            problem = name_problem(out[key], key, required=required) if key in NAME_FIELDS else None
+            if problem:
+                raise Rejected("invalid_payload", problem + ".")
     if "sayyed" in payload or creating:
         out["sayyed"] = bool(payload.get("sayyed"))
     no_nid = payload.get("no_national_id")
@@ -565,13 +571,11 @@ def _case_register(ctx: _Ctx) -> Outcome:
         raise Rejected(code, reason, existing)
     p = ctx.payload
     tc = parse_tracking_code(p.get("tracking_code") if isinstance(p.get("tracking_code"), str) else "")
-    if not tc.ok:
+    if not tc.ok or tc.value is None:
         raise Rejected("invalid_payload", tc.error or "کد رهگیری نامعتبر است.")
-    by_code = getattr(ctx.reader, "case_by_tracking_code", None)
-    if callable(by_code):
-        other = by_code(tc.value)
-        if other is not None and other.get("id") != cid:
-            raise Rejected("conflict", "این کد رهگیری پیش‌تر به پرونده دیگری داده شده است.", other)
+    other = ctx.reader.case_by_tracking_code(tc.value)
+    if other is not None and other.get("id") != cid:
+        raise Rejected("conflict", "این کد رهگیری پیش‌تر به پرونده دیگری داده شده است.", other)
     citizen_id = p.get("citizen_id")
     if not isinstance(citizen_id, str) or not citizen_id:
         raise Rejected("invalid_payload", "شهروند پرونده مشخص نشده است.")
@@ -590,8 +594,14 @@ def _case_register(ctx: _Ctx) -> Outcome:
     if channel is None:
         raise Rejected("invalid_payload", "نحوه دریافت پیام نامعتبر است.")
     subject = _line(p, "subject", "موضوع", required=True, max_len=MAX_SUBJECT)
+    problem = subject_problem(subject)
+    if problem:
+        raise Rejected("invalid_payload", problem + ".")
     city = _line(p, "city", "شهر", required=False)
-    description = _multiline(p, "description", "شرح پیام", required=True, min_len=3)
+    description = _multiline(p, "description", "شرح پیام", required=False)
+    problem = description_problem(description) if len(description) < MIN_DESCRIPTION else None
+    if problem:
+        raise Rejected("invalid_payload", problem + ".")
     case = new_case(
         id=cid, tracking_code=tc.value, citizen_id=citizen["id"], type=ctype.value,
         subject=subject, city=city, description=description, urgency=urgency.value,
@@ -610,17 +620,17 @@ def _case_register(ctx: _Ctx) -> Outcome:
 def _load_case(ctx: _Ctx, action: str) -> dict:
     case = ctx.reader.get("case", ctx.op["entity_id"])
     reason = workflow.check_transition(case, action, ctx.actor)
-    if reason:
+    if reason or case is None:
         if case is None:
-            raise Rejected("not_found", reason)
+            raise Rejected("not_found", reason or "پرونده پیدا نشد.")
         code = "forbidden"
-        if Role.parse(ctx.actor.get("role")) in workflow.ACTION_ROLES.get(action, ()):
-            in_scope = ctx.role not in workflow.AGENCY_ROLES or (
+        if Role.parse(ctx.actor.get("role")) in ACTION_ROLES.get(action, ()):
+            in_scope = ctx.role not in AGENCY_ROLES or (
                 ctx.actor.get("agency_id") and case.get("agency_id") == ctx.actor.get("agency_id")
             )
             if in_scope:
                 code = "invalid_transition"
-        raise Rejected(code, reason, case)
+        raise Rejected(code, str(reason), case)
     return case
 
 
@@ -864,104 +874,12 @@ _HANDLERS = {
 }
 
 
-class MemoryReader:
-    """A dict-backed :class:`Reader` (tests, the demo, simulations). ``apply(outcome)``
-    stores an outcome's changes."""
-
-    def __init__(self, entities: dict[str, dict[str, dict]] | None = None) -> None:
-        self.entities: dict[str, dict[str, dict]] = {k: dict(v) for k, v in (entities or {}).items()}
-        self._nid: dict[str, str] = {}
-        self._codes: dict[str, str] = {}
-        for doc in self.entities.get("citizen", {}).values():
-            self._index(("citizen"), doc)
-        for doc in self.entities.get("case", {}).values():
-            self._index("case", doc)
-
-    def _index(self, entity: str, doc: dict) -> None:
-        if entity == "citizen" and doc.get("national_id") and not doc.get("merged_into"):
-            self._nid[doc["national_id"]] = doc["id"]
-        if entity == "case" and doc.get("tracking_code"):
-            self._codes[doc["tracking_code"]] = doc["id"]
-
-    def put(self, entity: str, doc: dict) -> None:
-        old = self.entities.setdefault(entity, {}).get(doc["id"])
-        if entity == "citizen" and old and old.get("national_id"):
-            if self._nid.get(old["national_id"]) == old["id"]:
-                del self._nid[old["national_id"]]
-        self.entities[entity][doc["id"]] = doc
-        self._index(entity, doc)
-
-    def apply(self, outcome: Outcome) -> Outcome:
-        for ch in outcome.changes:
-            if ch.op == "put" and ch.data is not None:
-                self.put(ch.entity, ch.data)
-            elif ch.op == "delete":
-                self.entities.get(ch.entity, {}).pop(ch.id, None)
-        return outcome
-
-    def get(self, entity: str, id: str) -> dict | None:
-        return self.entities.get(entity, {}).get(id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        cid = self._nid.get(nid)
-        return None if cid is None else self.get("citizen", cid)
-
-    def case_by_tracking_code(self, code: str) -> dict | None:
-        cid = self._codes.get(code)
-        return None if cid is None else self.get("case", cid)
-
-    def agency(self, id: str) -> dict | None:
-        return self.get("agency", id)
-
-    def events_of_case(self, case_id: str) -> list[dict]:
-        return sorted((e for e in self.entities.get("event", {}).values() if e.get("case_id") == case_id),
-                      key=lambda e: (e["at"] or "", e.get("op_id") or "", e["id"]))
-
-
-class StoreReader:
-    """The :class:`Reader` over a desk store's queries (its cache with the pending ops
-    applied), for dry runs of an op before it is saved: ``agency(id)`` is
-    ``get("agency", id)``, the rest is forwarded."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.store.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.store.citizen_by_national_id(nid)
-
-    def case_by_tracking_code(self, code: str) -> dict | None:
-        return self.store.case_by_tracking_code(code)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.store.get("agency", id)
-
-
-class _DryRunReader:
-    """A base reader with the changes of earlier ops of the same save laid over it."""
-
-    def __init__(self, base: Any) -> None:
-        self.base = base
-        self.local = MemoryReader()
-
-    def get(self, entity: str, id: str) -> dict | None:  # noqa: A002
-        return self.local.get(entity, id) or self.base.get(entity, id)
-
-    def citizen_by_national_id(self, nid: str) -> dict | None:
-        return self.local.citizen_by_national_id(nid) or self.base.citizen_by_national_id(nid)
-
-    def agency(self, id: str) -> dict | None:  # noqa: A002
-        return self.get("agency", id)
-
-
 def dry_run(ops: list[dict], reader: Any, *, now: datetime, calendar: Any) -> Outcome | None:
     """Apply ``ops`` in order over ``reader`` without writing anything; the first
     rejection, or None when every op would apply. A desk runs its save through this
     first: an op the shared reducer would refuse must never reach the journal as if
     it were fine (it would vanish from the overlay with no word to the operator)."""
-    layered = _DryRunReader(reader)
+    layered = LayeredReader(reader)
     for op in ops:
         outcome = apply_op(op, layered, now=now, calendar=calendar)
         if not outcome.ok:

@@ -47,7 +47,9 @@ def _unb64(text: str) -> bytes:
 
 def canonical(op: dict) -> bytes:
     """The signed bytes of ``op``: its immutable fields as sorted-key JSON."""
-    actor = op.get("actor") if isinstance(op.get("actor"), dict) else {}
+    actor = op.get("actor")
+    if not isinstance(actor, dict):
+        actor = {}
     body = {k: op.get(k) for k in SIGNED_FIELDS}
     body["v"] = op.get("v", 1)
     body["operator_id"] = actor.get("operator_id")

@@ -31,6 +31,7 @@ Decisions where domain.md leaves room (see docs/domain.md):
 from __future__ import annotations
 
 from samad_desk.domain.models import CaseState, Role
+from samad_desk.domain.permissions import ACTION_ROLES, AGENCY_ROLES
 from samad_desk.text.digits import fa
 
 S = CaseState
@@ -95,23 +96,6 @@ ALLOWED: dict[tuple[CaseState, str], CaseState] = {
     (S.returned, "escalate"): S.returned,
 }
 
-_ALL = frozenset(Role)
-#: action → roles that may ever perform it
-ACTION_ROLES: dict[str, frozenset[Role]] = {
-    "register": frozenset({Role.agent, Role.admin}),
-    "refer": frozenset({Role.agent, Role.supervisor, Role.admin}),
-    "accept": frozenset({Role.officer, Role.manager}),
-    "assign": frozenset({Role.manager}),
-    "answer": frozenset({Role.officer, Role.manager}),
-    "return": frozenset({Role.officer, Role.manager}),
-    "extend": frozenset({Role.officer, Role.manager}),
-    "close": frozenset({Role.officer, Role.manager, Role.supervisor, Role.admin}),
-    "reopen": frozenset({Role.supervisor, Role.admin}),
-    "note": _ALL,
-    "followup": frozenset({Role.agent, Role.supervisor, Role.admin}),
-    "escalate": frozenset({Role.supervisor, Role.admin}),
-}
-AGENCY_ROLES = frozenset({Role.officer, Role.manager})
 
 #: specific reasons for (role, action) refusals; others get a generic sentence
 _ROLE_REASONS: dict[tuple[Role, str], str] = {
@@ -311,6 +295,8 @@ def target_state(case: dict | None, action: str, payload: dict | None = None) ->
     if action == "register" or case is None:
         return S.registered
     state = _state(case)
+    if state is None:
+        raise KeyError(f"unknown case state {case.get('state')!r}")  # check_transition refuses it first
     new = ALLOWED[(state, action)]
     payload = payload or {}
     if action == "followup" and state is S.answered:
@@ -328,6 +314,3 @@ def allowed_actions(case: dict | None, actor: dict) -> list[str]:
     return [a for a in ACTIONS if check_transition(case, a, actor) is None]
 
 
-def can(role: Role | str, action: str) -> bool:
-    r = Role.parse(role)
-    return r is not None and r in ACTION_ROLES.get(action, frozenset())

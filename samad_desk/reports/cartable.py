@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from samad_desk.domain.models import CaseState, CaseType
+from samad_desk.domain.models import ANSWER_DUE_STATES, CaseState, CaseType
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.reports.deadlines import DeadlineCue, deadline_cue, remaining_days
@@ -24,7 +24,6 @@ from samad_desk.text.normalize import name_key
 ALL = ""
 #: the state filter value for "open" (the agency still owes an answer)
 OPEN_FILTER = "open"
-OPEN_STATES = frozenset({CaseState.referred.value, CaseState.in_progress.value})
 #: assigned-officer filter value for cases nobody has been given yet
 UNASSIGNED = "-"
 
@@ -193,7 +192,7 @@ def apply_filter(rows: Iterable[CartableRow], f: CartableFilter) -> list[Cartabl
     out = []
     for r in rows:
         if state == OPEN_FILTER:
-            if r.state not in OPEN_STATES:
+            if r.state not in ANSWER_DUE_STATES:
                 continue
         elif state and r.state != state:
             continue

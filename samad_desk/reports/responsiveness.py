@@ -79,7 +79,7 @@ def responsiveness(
     stats: dict[str, AgencyStats] = {}
     for a in agencies:
         stats[a["id"]] = AgencyStats(a["id"], str(a.get("name") or a["id"]), str(a.get("manager_name") or ""))
-    states: dict[str, Counter[str]] = defaultdict(Counter)
+    states: dict[str, Counter[str | None]] = defaultdict(Counter)
     for c in cases:
         aid = c.get("agency_id")
         if not aid:

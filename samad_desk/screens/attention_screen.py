@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from samad_desk.domain.models import CaseState
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.rtl_compat import RText, set_text
-from samad_desk.services import ServiceError, op_summary
+from samad_desk.services import error_text, op_summary
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
 
@@ -93,7 +93,7 @@ class AttentionScreen(DeskScreen):
                 self.refresh_data()
             elif event.state == WorkerState.ERROR:
                 error = w.error
-                text = str(error) if isinstance(error, ServiceError) else f"{type(error).__name__}: {error}"
+                text = error_text(error)
                 self.notify(text, title="نیازمند توجه", severity="error", markup=False)
 
     def _show(self, ops: list[dict[str, Any]]) -> None:
@@ -101,6 +101,8 @@ class AttentionScreen(DeskScreen):
         problem = self.problem
         if ops:
             title = f"{fa(len(ops))} عملیات رد شده — F2: صدور دوباره، F3: کنار گذاشتن"
+        elif problem is not None and problem.kind == "history":
+            title = "تاریخچهٔ پرونده‌ای با زنجیرهٔ سرور نمی‌خواند:"
         elif problem is not None:
             title = "همگام‌سازی با سرور متوقف است:"
         else:

@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from samad_desk.case_actions import CartableData, CaseActions, refusal_text
 from samad_desk.domain.models import CaseState, CaseType
 from samad_desk.reports import ALL, OPEN_FILTER, CartableFilter, apply_filter
 from samad_desk.reports.cartable import UNASSIGNED
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
+from samad_desk.services import error_text
+from samad_desk.services.case_actions import CartableData, CaseActions
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLInput, RTLStatic
 
@@ -90,7 +91,7 @@ class CartableScreen(LiveStoreScreen):
         **kwargs: Any,
     ) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.filter = CartableFilter()
         self.data: CartableData | None = None
         self.agency_id: str | None = agency_id
@@ -138,7 +139,7 @@ class CartableScreen(LiveStoreScreen):
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self.load_ended()
         if event.state == WorkerState.ERROR:
-            text = refusal_text(w.error)
+            text = error_text(w.error)
             self.refusal = text
             self.query_one("#cart-owner", RTLStatic).update(text)
             self.query_one(CaseTable).set_rows([])

@@ -18,13 +18,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import ActionRefused, CaseActions, CaseDetail, refusal_text
 from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
 from samad_desk.reports.cartable import jalali_text
 from samad_desk.screens.case_modals import ActionForm, FormField
 from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
+from samad_desk.services import error_text
+from samad_desk.services.case_actions import CaseActions, CaseDetail
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
 from samad_desk.widgets import RTLStatic
@@ -156,7 +157,7 @@ class CaseScreen(Screen[None]):
         super().__init__(**kwargs)
         self.services = services
         self.case_id = case_id
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.detail: CaseDetail | None = None
         self.refused: str | None = None
         self.last_message: str = ""
@@ -196,7 +197,7 @@ class CaseScreen(Screen[None]):
         w = event.worker
         if w.group == "case-load":
             if event.state == WorkerState.ERROR:
-                self.refused = str(w.error) if isinstance(w.error, ActionRefused) else f"{w.error}"
+                self.refused = str(w.error)
                 self.detail = None  # e.g. returned: no longer this agency's case
                 for wid in ("#case-cue", "#case-allowed", "#case-history-title", "#case-history",
                             "#case-others-title", "#case-others"):
@@ -207,7 +208,7 @@ class CaseScreen(Screen[None]):
                 self._show(w.result)
         elif w.group == "case-save":
             if event.state == WorkerState.ERROR:
-                self._tell(refusal_text(w.error), severity="error")
+                self._tell(error_text(w.error), severity="error")
             elif event.state == WorkerState.SUCCESS and w.result is not None:
                 self._tell(saved_text(str(w.result.get("type", "")).split(".", 1)[-1]))
                 self.reload()

@@ -1,6 +1,6 @@
 """The citizen's contact details: the edit dialog (F2 on the profile) and the history of
 every detail (F4 on the profile). The rules and the history live in
-:mod:`samad_desk.citizen_details`; these screens only show and collect.
+:mod:`samad_desk.services.citizen_details`; these screens only show and collect.
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 
-from samad_desk.citizen_details import (
-    FIELD_LABELS,
-    ContactDetails,
-    DetailChange,
-    DetailsError,
-    DetailsInvalid,
-)
 from samad_desk.domain.models import CONTACT_FIELDS
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.fields import FieldRow
 from samad_desk.screens.rtl_compat import LtrInput, MobileInput, RInput, RText
 from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.services import FormInvalid, ServiceError
+from samad_desk.services.citizen_details import (
+    FIELD_LABELS,
+    ContactDetails,
+    DetailChange,
+)
 
 
 class LandlineInput(LtrInput):
@@ -100,12 +99,12 @@ class ContactEditScreen(ModalScreen[dict[str, Any] | None]):
         self.query_one("#contact-error", RText).update("")
         try:
             saved = self.details.save(str(self.citizen["id"]), self.values())
-        except DetailsInvalid as exc:
+        except FormInvalid as exc:
             for key, message in exc.errors.items():
                 self.query_one(f"#row-{key}", FieldRow).set_error(message)
             self.query_one(f"#in-{exc.first_field}").focus()
             return
-        except DetailsError as exc:
+        except ServiceError as exc:
             self.query_one("#contact-error", RText).update(str(exc))
             return
         self.dismiss(saved)

@@ -19,10 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import DuplicateGroup, MergeService, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.services import error_text
+from samad_desk.services.merges import DuplicateGroup
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLTable
 
@@ -70,7 +71,7 @@ class DuplicatesScreen(Screen[None]):
     def __init__(self, services: Any) -> None:
         super().__init__()
         self.services = services
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.groups: list[DuplicateGroup] = []
         self.loads = 0
 

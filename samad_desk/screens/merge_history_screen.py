@@ -17,9 +17,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.merge_service import MergeRecord, MergeService, citizen_title, error_text
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text
+from samad_desk.services import error_text
+from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLTable
@@ -64,7 +65,7 @@ class MergeHistoryScreen(Screen[None]):
         super().__init__()
         self.services = services
         self.citizen_id = citizen_id
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.records: list[MergeRecord] = []
 
     def compose(self) -> ComposeResult:

@@ -27,11 +27,12 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from samad_desk.citizen_details import display_value
-from samad_desk.merge_service import MERGE_FIELDS, MergeService, citizen_title, error_text
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.rtl_compat import RText, label_text, set_text, vis
+from samad_desk.services import error_text
+from samad_desk.services.citizen_details import display_value
+from samad_desk.services.merges import MERGE_FIELDS, MergeService, citizen_title
 from samad_desk.text.digits import fa
 
 LABEL_WIDTH = 13
@@ -49,7 +50,7 @@ def open_merge(app: Any, citizen_ids: list[str]) -> bool:
     profiles; offers a choice first when more than two are given. Returns whether a screen
     was opened."""
     services = app.services
-    merges = MergeService.for_services(services)
+    merges = services.merges()
     reason = merges.refusal()
     if reason:
         _notify(app, reason, severity="error")
@@ -205,7 +206,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         super().__init__()
         self.services = services
         self.citizen_ids = list(citizen_ids)
-        self.merges = MergeService.for_services(services)
+        self.merges = services.merges()
         self.saving = False
         self.saved: dict[str, Any] | None = None
 

@@ -3,7 +3,7 @@
 Each contact detail shows since when it holds and the value it replaced; F2 edits them
 (:class:`ContactEditScreen`), F4 lists every change of every detail
 (:class:`DetailsHistoryScreen`), F3 the merges. The history is read from the store's
-citizen events (:mod:`samad_desk.citizen_details`)."""
+citizen events (:mod:`samad_desk.services.citizen_details`)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,6 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from samad_desk.citizen_details import (
-    FIELD_LABELS,
-    HEARD,
-    SET,
-    ContactDetails,
-    DetailChange,
-    display_value,
-    jalali_day,
-    previous_values,
-)
 from samad_desk.domain.models import CONTACT_FIELDS, CaseState
 from samad_desk.messages import OpenCase
 from samad_desk.screens.chrome import BottomBars, DeskHeader
@@ -33,6 +23,15 @@ from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistory
 from samad_desk.screens.rtl_compat import RText, label_text
 from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.services import subject_text, tracking_label
+from samad_desk.services.citizen_details import (
+    FIELD_LABELS,
+    HEARD,
+    SET,
+    DetailChange,
+    display_value,
+    jalali_day,
+    previous_values,
+)
 from samad_desk.text.digits import fa
 
 
@@ -63,7 +62,7 @@ class ProfileScreen(Screen[None]):
         self.citizen_id = citizen_id
         self.cases: list[dict[str, Any]] = []
         self.citizen: dict[str, Any] = {}
-        self.details = ContactDetails.for_services(services)
+        self.details = services.contact_details()
         self.history: list[DetailChange] = []
 
     def detail_lines(self, citizen: dict[str, Any]) -> list[str]:
@@ -110,10 +109,8 @@ class ProfileScreen(Screen[None]):
         self.citizen = citizen
         self.history = self.details.history(self.citizen_id)
         self.query_one("#profile-text", RText).update("\n".join(self.detail_lines(citizen)))
-        from samad_desk.merge_service import cases_with_merged
-
         # with the cases of profiles merged into this one (issue 6.3)
-        self.cases = cases_with_merged(self.services, self.citizen_id)
+        self.cases = self.services.person_cases(self.citizen_id)
         self.query_one("#profile-cases-title", RText).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )

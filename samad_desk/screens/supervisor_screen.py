@@ -19,11 +19,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.case_actions import CaseActions, SupervisorData, refusal_text
 from samad_desk.domain.models import CaseState
 from samad_desk.reports import AgencyStats, DeadlineCue, bar, bar_chart
 from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
+from samad_desk.services import error_text
+from samad_desk.services.case_actions import CaseActions, SupervisorData
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 
@@ -144,7 +145,7 @@ class SupervisorScreen(LiveStoreScreen):
 
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
-        self.actions = actions or CaseActions.from_services(services)
+        self.actions = actions or services.case_actions()
         self.data: SupervisorData | None = None
         self.drill: str | None = None  # agency id shown in the cases pane, None = overdue list
         self.refusal: str | None = None
@@ -198,7 +199,7 @@ class SupervisorScreen(LiveStoreScreen):
                                                             WorkerState.CANCELLED):
             self.load_ended()
         if event.state == WorkerState.ERROR:
-            text = refusal_text(w.error)
+            text = error_text(w.error)
             self.refusal = text
             self.query_one("#sup-summary", RTLStatic).update(text)
             return
@@ -279,7 +280,7 @@ class SupervisorScreen(LiveStoreScreen):
         if w.group != "supervisor-act":
             return
         if event.state == WorkerState.ERROR:
-            self.notify(refusal_text(w.error), title="نظارت", severity="error", markup=False)
+            self.notify(error_text(w.error), title="نظارت", severity="error", markup=False)
         elif event.state == WorkerState.SUCCESS:
             self.notify("ثبت شد و در صف همگام‌سازی است.", title="نظارت", markup=False)
             self.reload()

@@ -88,8 +88,8 @@ def import_group() -> None:
 
 
 def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_errors: int) -> None:
+    from samad_desk.services.imports import import_file
     from samad_desk.store import StoreError
-    from samad_desk.store.importer import import_file
 
     actor, operator_dir = import_actor(kind)  # before anything is opened: a refusal saves nothing
     store = _open(_data_dir(data_dir))

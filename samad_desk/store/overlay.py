@@ -398,11 +398,15 @@ class _Reader:
         # every pending profile that named this ID (oldest op first), then the cache
         pending = sorted((o.ops[i] for i in o.nid_ops.get(nid, ()) if i in o.ops), key=op_order)
         cands = [str(x.get("entity_id")) for x in pending] + o.cache.lookup("citizen", "nid", nid)
+        merged = None
         for c in dict.fromkeys(cands):
             doc = self._as_of("citizen", c)
             if doc is not None and doc.get("national_id") == nid:
-                return dict(doc)
-        return None
+                if not doc.get("merged_into"):
+                    return dict(doc)
+                merged = merged or doc
+        # only merged profiles hold it: the first (a live one wins, as on the server)
+        return dict(merged) if merged is not None else None
 
     def agency(self, id: str) -> dict | None:  # noqa: A002
         return self.get("agency", id)

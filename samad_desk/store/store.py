@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 
+from samad_desk.domain.models import ANSWER_DUE_STATES
 from samad_desk.store import fileio
 from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache, FrozenRow
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 STATE_SCHEMA = 1
 CASE_STATES = ("registered", "referred", "in_progress", "answered", "closed", "returned")
 #: ``cartable(agency)`` without ``states``: what is in the agency's inbox to work on.
-CARTABLE_STATES = ("referred", "in_progress")
+CARTABLE_STATES = ANSWER_DUE_STATES
 FINAL = ("applied", "duplicate", "rejected")
 _PROFILE_RE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -1031,6 +1032,21 @@ class Store(CompactionMixin):
                 doc = self.overlay.get("citizen", cid)
                 if doc is not None and _mobile_key(doc) == key:
                     out.append(dict(doc))
+            return out
+
+    def synced_case_history(self, case_id: str) -> dict[str, dict] | None:
+        """The events of a case as the server sent them (no pending ops), by id; ``None``
+        when the cache does not hold the case (its hash chain is checked against these:
+        sync/chains.py)."""
+        self._maybe_refresh()
+        with self._lock:
+            if self.cache.get("case", case_id) is None:
+                return None
+            out = {}
+            for eid in self.cache.lookup("event", "case", case_id):
+                doc = self.cache.get("event", eid)
+                if doc is not None and doc.get("case_id") == case_id:
+                    out[eid] = dict(doc)
             return out
 
     def events_of_case(self, case_id: str) -> list[dict]:

@@ -3,7 +3,7 @@
 A refusal is not a deletion (store-and-sync.md §3.1, §3.7): a rejected op keeps its
 journal record and stays in this list with the server's reason and the current state,
 until the operator either **re-issues** it (a *new* op, new ``op_id``, built against the
-current state, possibly with a changed payload) or **dismisses** it (the store appends a
+current state: :meth:`samad_desk.services.DeskServices.reissue`) or **dismisses** it (the store appends a
 dismiss record; the original stays in the journal for audit).
 """
 
@@ -82,39 +82,3 @@ def dismiss(store: Any, op_id: str) -> None:
     """The operator saw it and lets it go. The journal keeps the op and the dismissal."""
     store.dismiss(op_id)
 
-
-def reissue(
-    store: Any,
-    op: dict,
-    actor: dict,
-    *,
-    payload: dict | None = None,
-    type: str | None = None,
-    now: Any = None,
-) -> dict:
-    """Save a new op in place of a rejected one and dismiss the old one. Returns the new op.
-
-    The new op is built against the current state (``base_version`` from the server's
-    answer, or the cached entity), so the server judges it afresh. It is saved *before*
-    the old one is dismissed: if the desk dies in between, both are visible, never neither.
-    """
-    from samad_desk.domain.ops import make_op
-
-    new_type = type or op["type"]
-    current = current_state(op) or {}
-    base_version = current.get("version")
-    if base_version is None:
-        entity = "citizen" if new_type.startswith("citizen.") else "case"
-        cached = store.get(entity, op["entity_id"])
-        base_version = cached.get("version") if cached else op.get("base_version")
-    new = make_op(
-        new_type,
-        op["entity_id"],
-        dict(op.get("payload") or {}) if payload is None else payload,
-        actor,
-        base_version=base_version,
-        now=now,
-    )
-    saved = store.save([new])
-    store.dismiss(op["op_id"])
-    return saved[0] if saved else new

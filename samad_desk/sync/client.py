@@ -139,7 +139,14 @@ class SyncClient:
             raise AuthError(
                 _message(self._json(response, strict=False), "تلاش‌های ورود زیاد بوده است؛ کمی بعد دوباره امتحان کنید.")
             )
-        data = self._check(response)
+        return self.accept_login(self._check(response), signer, username,
+                                 password if remember_offline else None)
+
+    def accept_login(self, data: dict, signer: OpSigner, username: str,
+                     password: str | None = None) -> dict:
+        """Keep a login's answer in the operator directory: tokens, the op-signing key
+        whose public half went with the login and, given the password, the offline
+        verifier. ``samad-desk serve ssh`` logs its sessions in with this too."""
         self.tokens.check_server(data.get("server_id"))  # before any token is kept
         operator = data.get("operator") or {}
         self.tokens.save(
@@ -157,7 +164,7 @@ class SyncClient:
             self.op_key.save(signer, operator["id"])
         else:  # a server without op keys: nothing will be signed
             self.op_key.delete()
-        if remember_offline:
+        if password is not None:
             remember_password(
                 username, password, {**operator, "client_no": data.get("client_no")},
                 operator_dir=self.tokens.operator_dir,

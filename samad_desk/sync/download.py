@@ -195,6 +195,17 @@ class SnapshotDownload:
             raise RuntimeError("snapshot download is not finished")
         return _records(pages), cursor, dict(control.get("acks") or {})
 
+    def controls(self) -> Iterator[dict]:
+        """The control line of every kept page (each carries its cases' hash chains)."""
+        return _controls(self._pages())
+
+
+def _controls(pages: list[Path]) -> Iterator[dict]:
+    for path in pages:
+        split = split_page(path.read_bytes())
+        if split is not None:
+            yield split[1]
+
 
 def _records(pages: list[Path]) -> Iterator[dict]:
     for path in pages:

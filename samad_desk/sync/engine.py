@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from samad_desk.sync.backoff import Aimd, Backoff
+from samad_desk.sync.chains import ChainWatch
 from samad_desk.sync.client import SyncClient
 from samad_desk.sync.download import DownloadProgress, SnapshotDownload, download_dir
 from samad_desk.sync.errors import (
@@ -34,7 +35,7 @@ from samad_desk.sync.errors import (
     TransientError,
 )
 from samad_desk.sync.journals import push_other_journals
-from samad_desk.sync.problems import SyncProblem, problem_of
+from samad_desk.sync.problems import SyncProblem, history_problem, problem_of
 
 log = logging.getLogger("samad_desk.sync")
 
@@ -176,6 +177,9 @@ class SyncEngine:
         }
         #: the first download (snapshot) in progress or broken off; None when there is none
         self.download: DownloadProgress | None = None
+        #: the hash chains of the cases pulled, checked at the end of each download
+        self.chains = ChainWatch(getattr(store, "data_dir", None))
+        self.problem = history_problem(self.chains.breaks)  # found before a restart
         #: delays chosen after failures (seconds), newest last — for tests and `sync status`
         self.delays: list[float] = []
         self._inflight = threading.Lock()  # one push (one round) in flight per client
@@ -463,7 +467,7 @@ class SyncEngine:
 
     def _count(self, outcomes: list[dict]) -> None:
         for r in outcomes:
-            status = "rejected" if self._rejected(r) else r.get("status")
+            status = "rejected" if self._rejected(r) else str(r.get("status"))
             if status == "duplicate" and r.get("original") == "applied":
                 status = "duplicate"
             for bucket in (self._round_counts, self.counters):
@@ -516,6 +520,7 @@ class SyncEngine:
                     flush()  # keep what arrived; resume after it next time
                 raise
             self._note_server_time()
+            self.chains.note(response)
             changes = response.get("changes") or []
             next_cursor = response.get("next_cursor") or cursor
             acks = response.get("acks") or {}
@@ -529,6 +534,7 @@ class SyncEngine:
                 flush()
             self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
             if not more:
+                self.chains.check(self.store)  # everything up to the cursor is in
                 return
             cursor = next_cursor
 
@@ -562,6 +568,8 @@ class SyncEngine:
             finally:
                 self.download = kept.progress  # also when cut: the status shows how far it got
             records, cursor, acks = kept.result()
+            for control in kept.controls():
+                self.chains.note(control)
         count = 0
 
         def counted():
@@ -591,7 +599,7 @@ class SyncEngine:
         self._link_down = False
         self._not_before = 0.0
         self.last_error = None
-        self.problem = None
+        self.problem = history_problem(self.chains.breaks)
         self.last_success = _iso(self.clock())
         self.state = ONLINE
         if was != ONLINE:
@@ -610,7 +618,7 @@ class SyncEngine:
         repeated = reason == self.last_error
         self.last_error = reason
         was = self.state
-        self.problem = problem_of(exc)
+        self.problem = problem_of(exc) or history_problem(self.chains.breaks)
         if isinstance(exc, AuthRequired):
             self.state = AUTH_REQUIRED
             self._link_down = False

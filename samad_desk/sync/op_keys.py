@@ -71,7 +71,9 @@ class OpKeyFile:
     def sign(self, op: dict) -> dict:
         """Sign ``op`` when it is this operator's and a key is kept; else leave it."""
         got = self.load()
-        actor = op.get("actor") if isinstance(op.get("actor"), dict) else {}
+        actor = op.get("actor")
+        if not isinstance(actor, dict):
+            actor = {}
         if got is not None and actor.get("operator_id") == got[1]:
             got[0].sign(op)
         return op

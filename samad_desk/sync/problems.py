@@ -48,6 +48,11 @@ ADVICE: dict[str, tuple[str, str]] = {
         "سرور درخواست همگام‌سازی را نپذیرفت",
         "میز هر چند دقیقه دوباره تلاش می‌کند (Shift+F5: اکنون)؛ اگر ادامه یافت به پشتیبانی خبر دهید.",
     ),
+    "history": (
+        "تاریخچهٔ پرونده‌ای روی سرور دست خورده است",
+        "شمارهٔ پرونده و این پیام را به مدیر سامانه بدهید تا «samad-desk central audit verify» را روی"
+        " سرور اجرا کند؛ تاریخچه‌ای که این میز پیش‌تر گرفته بود دست نخورده مانده است.",
+    ),
     "error": (
         "همگام‌سازی با خطا متوقف شد",
         "میز هر چند دقیقه دوباره تلاش می‌کند (Shift+F5: اکنون)؛ اگر ادامه یافت به پشتیبانی خبر دهید.",
@@ -70,7 +75,8 @@ class SyncProblem:
 
     def lines(self) -> list[str]:
         """Title, reason, what to do, and that nothing is lost (F10, ``sync status``)."""
-        return [self.title, f"دلیل: {self.reason}", f"چه باید کرد: {self.action}", KEPT]
+        lines = [self.title, f"دلیل: {self.reason}", f"چه باید کرد: {self.action}"]
+        return lines if self.kind == "history" else [*lines, KEPT]  # a history break stops no sync
 
     def as_dict(self) -> dict[str, str]:
         return {**asdict(self), "title": self.title, "action": self.action}
@@ -80,6 +86,16 @@ class SyncProblem:
         if not data or data.get("kind") not in ADVICE:
             return None
         return cls(str(data["kind"]), str(data.get("reason") or ""))
+
+
+def history_problem(breaks: list) -> SyncProblem | None:
+    """The F10 entry for case histories that do not match the server's hash chains
+    (``domain.chain.Break``; sync/chains.py), or None when all checked clean."""
+    if not breaks:
+        return None
+    shown = "؛ ".join(b.text for b in breaks[:3])
+    more = f" (و {len(breaks) - 3} مورد دیگر)" if len(breaks) > 3 else ""
+    return SyncProblem("history", shown + more)
 
 
 def problem_of(exc: BaseException) -> SyncProblem | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
-from samad_desk.services import CallForm, DeskServices
+from samad_desk.services import CallForm, DeskServices, open_session
 
 NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
 
@@ -17,9 +18,16 @@ async def type_text(pilot: Any, text: str) -> None:
 
 
 async def settle(pilot: Any) -> None:
-    """Let debounce timers fire and workers finish (never a bare sleep for results)."""
+    """Let every key in hand be handled, debounce timers fire and workers finish (never a
+    bare sleep for results). Fails loudly if the keys are not handled within a minute."""
+    app = pilot.app
     await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
+    deadline = asyncio.get_running_loop().time() + 60
+    while getattr(app, "keys_pending", 0):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{app.keys_pending} keys still unhandled after 60 s")
+        await pilot.pause(0.05)
+    await app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -118,7 +126,7 @@ OFFICER = {"id": "op-water1", "username": "water1", "name": "رضا عباسی",
 
 
 def answer(store, settings, case_id: str) -> None:
-    officer = DeskServices(store, OFFICER, settings=settings)
+    officer = DeskServices(open_session(store, OFFICER, settings=settings))
     case = store.get("case", case_id)
     store.save([domain_ops.case_answer(case, "لوله اصلی تعمیر شد و آب وصل است.", officer.actor)])
 

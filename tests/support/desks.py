@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from samad_desk.services import open_session
+
 
 class Desk:
     """One desk process's parts: a real store, client and sync engine (``sync`` by hand)."""
@@ -35,7 +37,7 @@ class Desk:
     def services(self, settings: Any) -> Any:
         from samad_desk.services import DeskServices
 
-        return DeskServices(self.store, self.operator, settings=settings)
+        return DeskServices(open_session(self.store, self.operator, settings=settings))
 
     def close(self) -> None:
         self.engine.stop()

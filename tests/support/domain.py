@@ -13,5 +13,7 @@ ACTORS = {
     "supervisor": {"operator_id": "op-super1", "name": "بهرام سلیمانی", "role": "supervisor", "agency_id": None, "office_id": "S"},
     "admin": {"operator_id": "op-admin", "name": "مدیر سامانه", "role": "admin", "agency_id": None, "office_id": "A"},
     "other_officer": {"operator_id": "op-power1", "name": "سعید مرادی", "role": "officer", "agency_id": "power-qazvin", "office_id": "P"},
+    # the server's identity for the citizen on the tracking page (central/citizen_web.py)
+    "citizen": {"operator_id": "citizen-web", "name": "شهروند (درگاه اینترنتی)", "role": "citizen", "agency_id": None, "office_id": None},
     "other_manager": {"operator_id": "op-powermgr", "name": "حمید رضایی", "role": "manager", "agency_id": "power-qazvin", "office_id": "P"},
 }

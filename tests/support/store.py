@@ -38,7 +38,7 @@ def call_ops(store, rng: random.Random, agency_id: str = "ag-1", *, refer: bool 
     ops = [
         domain_ops.citizen_upsert(citizen, AGENT),
         domain_ops.case_register(case_id, tracking_code=store.next_tracking_code(), citizen_id=citizen_id,
-                                 type="complaint", subject="قطعی آب", city="قزوین",
+                                 type="complaint", subject="water.outage", city="قزوین",
                                  description="آب محله از دیروز قطع است.", actor=AGENT),
     ]
     if refer:

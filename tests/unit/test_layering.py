@@ -1,18 +1,23 @@
-"""The pure core never imports Textual.
+"""The import contract (issue 15): the pure core never imports Textual, a screen never
+reaches the store, the domain is the innermost layer, reference data is not demo data.
 
-A grep would miss a deferred or transitive import; only ``sys.modules`` in a fresh
-interpreter proves it. Each pure package is imported with all its modules in a
-subprocess, then we look at what got loaded.
+Two checks of the same contract: ``lint-imports`` reads every import statement
+(deferred ones too) against the ``[tool.importlinter]`` contracts in pyproject.toml;
+``sys.modules`` in a fresh interpreter proves what importing a pure package really
+loads (an import by ``importlib`` escapes the first).
 """
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-PURE = ["domain", "text", "store", "matching", "sync", "central"]
+PURE = ["domain", "text", "store", "matching", "sync", "central", "services", "reports", "serve"]
+ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = r"""
 import importlib, pkgutil, sys
@@ -46,3 +51,57 @@ def test_cli_help_does_not_import_textual():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_import_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint), "--no-cache"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout
+
+
+#: screens that still read the store through a service's ``.store`` (issue 15 moves these
+#: reads into services, off the UI thread): a file may only lose entries, never gain one
+STORE_READS_LEFT = {
+    "screens/call_screen.py": 1,
+    "screens/supervisor_screen.py": 3,
+    "screens/merge_history_screen.py": 1,
+    "screens/merge_screen.py": 2,
+    "screens/cartable_screen.py": 1,
+}
+
+
+def _store_reads(path: Path) -> int:
+    """``x.store`` attribute reads and any mention of ``samad_desk.store`` in a module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    n = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "store":
+            n += 1
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("samad_desk.store"):
+            n += 1
+        elif isinstance(node, ast.Import) and any(a.name.startswith("samad_desk.store") for a in node.names):
+            n += 1
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(
+                "samad_desk.store"):
+            n += 1  # importlib.import_module("samad_desk.store…")
+    return n
+
+
+def test_screens_and_widgets_do_not_reach_the_store():
+    pkg = ROOT / "samad_desk"
+    found = {}
+    for folder in ("screens", "widgets"):
+        for path in sorted((pkg / folder).rglob("*.py")):
+            n = _store_reads(path)
+            if n:
+                found[path.relative_to(pkg).as_posix()] = n
+    more = {f: n for f, n in found.items() if n > STORE_READS_LEFT.get(f, 0)}
+    assert not more, f"a screen or widget reaches the store (go through a service): {more}"
+
+
+def test_mypy_passes_on_the_pure_core():
+    """``[tool.mypy] files`` in pyproject.toml: domain, text, reports, sync."""
+    out = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], capture_output=True,
+                         text=True, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

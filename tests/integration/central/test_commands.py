@@ -137,9 +137,32 @@ def test_migration_5_adds_the_op_key_table(db_url):
     with central.w.begin() as conn:  # back to the version-4 shape
         conn.execute(text("DROP TABLE operator_keys"))
         conn.execute(db.schema_version.update().values(version=4))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION == 5
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 5
     with central.engine.connect() as conn:
         assert inspect(conn).has_table("operator_keys")
     login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1", OpSigner.generate().public_b64)
     assert login["op_key_id"].startswith("k")
+    central.close()
+
+
+def test_migration_6_adds_the_chain_tables_and_chains_what_is_there(db_url):
+    from sqlalchemy import inspect, text
+
+    from samad_desk.central.audit_verify import verify
+    from samad_desk.central.seed import load_demo_data, seed_demo
+
+    central = create_app(db_url).state.central
+    seed_demo(central, full=False)
+    load_demo_data(central, citizens=6, cases=3)
+    with central.w.begin() as conn:  # back to the version-5 shape, events and all
+        for table in ("audit_heads", "audit_checkpoints", "event_chain"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(db.schema_version.update().values(version=5))
+    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 6
+    with central.engine.connect() as conn:
+        assert all(inspect(conn).has_table(t) for t in ("event_chain", "audit_checkpoints", "audit_heads"))
+        events = conn.execute(text("SELECT count(*) FROM entities WHERE entity = 'event' "
+                                   "AND case_id IS NOT NULL")).scalar_one()
+    report = verify(central)
+    assert report.ok and report.events == events > 0, report.lines()
     central.close()

@@ -161,7 +161,7 @@ def test_citizen_stays_with_an_agency_that_still_has_another_of_their_cases(serv
     agent.push(*ops1)
     case2 = uuid7()
     agent.push(O.case_register(case2, tracking_code=agent.tracking_code(), citizen_id=cit_id,
-                               type="request", subject="فشار آب", city="قزوین",
+                               type="request", subject="water.pressure", city="قزوین",
                                description="فشار آب طبقه دوم کم است.", actor=agent.actor),
                O.case_refer(case2, "water-qazvin", agent.actor, note="ارجاع"))
     water = Desk(server, "water1")

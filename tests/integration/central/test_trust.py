@@ -94,7 +94,7 @@ def all_ops(actor: dict, case_id: str, cit: str, cit2: str, *, agency: str = "wa
         "citizen.unmerge": O.citizen_unmerge(cit, uuid7(), actor),
         "citizen.distinct": O.citizen_distinct([cit, cit2], actor),
         "case.register": O.case_register(uuid7(), tracking_code=code, citizen_id=cit, type="complaint",
-                                         subject="x", city="x", description="شرح جعلی", actor=actor),
+                                         subject="water.outage", city="x", description="شرح جعلی", actor=actor),
         "case.refer": O.case_refer(case_id, agency, actor),
         "case.accept": O.case_accept(case_id, actor),
         "case.assign": O.case_assign(case_id, "op-water1", actor),

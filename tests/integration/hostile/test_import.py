@@ -68,13 +68,13 @@ def test_bom_csv_and_jsonl(tmp_path):
     r = run_import(tmp_path, "bom.csv", b"\xef\xbb\xbf" + (HEADER + GOOD).encode())
     assert r.exit_code == 0 and "۱ پرونده از ۱ سطر ثبت شد" in r.output, r.output
     line = orjson.dumps({"national_id": "0084575948", "first_name": "مریم", "last_name": "کاظمی", "type": "request",
-                         "subject": "موضوع", "description": "شرح کافی"})
+                         "subject": "قطعی آب", "description": "شرح کافی"})
     r = run_import(tmp_path, "bom.jsonl", b"\xef\xbb\xbf" + line + b"\n")
     assert r.exit_code == 0 and "۱ پرونده از ۱ سطر ثبت شد" in r.output, r.output
 
 
 def test_invalid_utf8_rows_are_reported_not_saved_as_mojibake(tmp_path):
-    content = (HEADER + GOOD).encode() + b"0084575948,\xff\xfe,\xc3(,,,complaint,s,desc desc\n"
+    content = (HEADER + GOOD).encode() + b"0084575948,\xff\xfe,\xc3(,,,complaint,water.outage,desc desc\n"
     r = run_import(tmp_path, "bad.csv", content)
     assert "سطر ۳: " in r.output and "UTF-8" in r.output, r.output
     assert "۱ پرونده از ۲ سطر ثبت شد" in r.output, r.output
@@ -96,8 +96,8 @@ def test_binary_garbage(tmp_path):
 
 
 def test_huge_line_and_nul_bytes(tmp_path):
-    big = "0084575948,a,b,,,complaint,s," + "x" * (50 * 1024 * 1024) + "\n"
-    content = HEADER + GOOD + big + GOOD2.replace("0084575948", "0067749828") + "0013542419,\x00\x00,x,,,complaint,s,ddd\n"
+    big = "0084575948,a,b,,,complaint,water.outage," + "x" * (50 * 1024 * 1024) + "\n"
+    content = HEADER + GOOD + big + GOOD2.replace("0084575948", "0067749828") + "0013542419,\x00\x00,xz,,,complaint,water.outage,ddd\n"
     r = run_import(tmp_path, "big.csv", content.encode())
     assert "سطر ۳: " in r.output, r.output
     assert "۳ پرونده از ۴ سطر ثبت شد" in r.output, r.output
@@ -109,7 +109,7 @@ def test_huge_jsonl_line_and_rows_the_reducer_would_reject(tmp_path):
     """Rows are checked with the shared reducer: what the importer accepts, the desk and
     the server accept too (a row without a first name used to be saved, then rejected)."""
     base = {"national_id": "0084575948", "first_name": "مریم", "last_name": "کاظمی",
-            "type": "request", "subject": "موضوع", "description": "شرح کافی"}
+            "type": "request", "subject": "قطعی آب", "description": "شرح کافی"}
     lines = [
         base | {"description": "ش" * (50 * 1024 * 1024)},
         base | {"subject": "م" * 500},
@@ -132,7 +132,7 @@ def test_huge_jsonl_line_and_rows_the_reducer_would_reject(tmp_path):
 
 
 def test_unterminated_quote(tmp_path):
-    content = HEADER + GOOD + '0084575948,"unterminated,x,,,complaint,s,ddd\n' + GOOD2
+    content = HEADER + GOOD + '0084575948,"unterminated,x,,,complaint,water.outage,ddd\n' + GOOD2
     r = run_import(tmp_path, "q.csv", content.encode())
     assert "Traceback" not in r.output and "سطر" in r.output, r.output
     assert "۱ پرونده" in r.output, r.output  # the good row before it
@@ -140,23 +140,23 @@ def test_unterminated_quote(tmp_path):
 
 def test_escapes_and_bidi_in_every_field_are_stored_clean(tmp_path):
     evil = ("0013542419\u202e,\x1b[31mعلی\x1b[0m,\u202eرضایی,0912\u200f1234567,\x1b]0;x\x07قزوین,"
-            "complaint,\u2066موضوع\u2069,\x1b[2Jشرح\x1b[H شرح\n")
+            "complaint,\u2066قطعی آب\u2069,\x1b[2Jشرح\x1b[H شرح\n")
     r = run_import(tmp_path, "evil.csv", (HEADER + evil).encode())
     assert r.exit_code == 0 and "۱ پرونده از ۱ سطر ثبت شد" in r.output, r.output
     ents = saved_entities()
     assert bad_strings(ents) == []
-    assert ents["citizen"][0]["first_name"] == "علی" and ents["case"][0]["subject"] == "موضوع"
+    assert ents["citizen"][0]["first_name"] == "علی" and ents["case"][0]["subject"] == "water.outage"
 
 
 def test_jsonl_non_text_values_are_row_errors(tmp_path):
     lines = [
-        {"national_id": "0013542419", "last_name": {"a": 1}, "type": "complaint", "subject": "s",
+        {"national_id": "0013542419", "last_name": {"a": 1}, "type": "complaint", "subject": "water.outage",
          "description": "ddd ddd"},
         {"national_id": "0013542419", "last_name": "x", "type": "complaint", "subject": ["x"],
          "description": "ddd ddd"},
         [1, 2],
         {"national_id": "0084575948", "first_name": "مریم", "last_name": "کاظمی", "type": "request",
-         "subject": "موضوع", "description": "شرح کافی", "sayyed": True},
+         "subject": "قطعی آب", "description": "شرح کافی", "sayyed": True},
     ]
     content = b"\n".join(orjson.dumps(x) for x in lines) + b"\nnot json\n"
     r = run_import(tmp_path, "x.jsonl", content)
@@ -185,7 +185,7 @@ def _import_until_full(tmp_path, data_dir):
     """Import 400 rows in batches of 20 into ``data_dir``; returns (rows saved per the
     report, the CLI result)."""
     nids = ["0013542419", "0084575948", "0067749828", "0499370899"]
-    rows = "".join(f"{nids[i % 4]},علی,رضایی,,قزوین,complaint,موضوع {i},{'شرح مفصل پیام ' * 20}{i}\n"
+    rows = "".join(f"{nids[i % 4]},علی,رضایی,,قزوین,complaint,قطعی آب,{'شرح مفصل پیام ' * 20}{i}\n"
                    for i in range(400))
     f = tmp_path / "c.csv"
     f.write_text(HEADER + rows, encoding="utf-8")
@@ -240,7 +240,7 @@ def test_a_killed_import_leaves_whole_rows_only(tmp_path):
     import sys
     import time
 
-    rows = "".join(f"{'0013542419' if i % 2 else '0084575948'},علی,رضایی,,قزوین,complaint,موضوع {i},"
+    rows = "".join(f"{'0013542419' if i % 2 else '0084575948'},علی,رضایی,,قزوین,complaint,قطعی آب,"
                    f"شرح کافی برای پیام شماره {i}\n" for i in range(20_000))
     f = tmp_path / "big.csv"
     f.write_text(HEADER + rows, encoding="utf-8")

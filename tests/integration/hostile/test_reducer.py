@@ -67,7 +67,7 @@ VALID = {
     "citizen.merge": ({"survivor_id": "cit-1", "merged_ids": ["cit-2"], "fields": {"city": "قزوین"}},
                       "supervisor", "registered"),
     "case.register": ({"tracking_code": "000020000011", "citizen_id": "cit-1", "type": "complaint",
-                       "subject": "قطعی آب", "city": "قزوین", "description": "سه روز است آب قطع است"},
+                       "subject": "water.outage", "city": "قزوین", "description": "سه روز است آب قطع است"},
                       "agent", "registered"),
     "case.refer": ({"agency_id": "water-qazvin", "note": "لطفاً"}, "agent", "registered"),
     "case.accept": ({}, "officer", "referred"),

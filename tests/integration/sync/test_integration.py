@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from samad_desk.domain import ops as O
 from samad_desk.domain.models import CaseState
+from samad_desk.services import DeskServices, ServiceError, open_session
 from samad_desk.sync import attention
 from tests.support.sync.harness import STALE, check_global, rejected
 
@@ -98,11 +101,19 @@ def test_rejected_op_reissued_after_conflict(central, desk_factory):
     assert CaseState.closed.label in attention.describe(bad)
     assert water.store.get("case", case_id)["state"] == "closed"  # the refused op left the overlay
 
+    # re-issued while the case is still closed: refused here with the Persian reason, nothing
+    # journaled, the old op still in the list
+    services = DeskServices(open_session(water.store, water.operator, sync=water.engine))
+    with pytest.raises(ServiceError):
+        services.reissue(bad)
+    assert water.store.pending_ops() == [] and water.store.needs_attention() == [bad]
+
     # the supervisor reopens; the officer re-issues the answer against the new state
     supervisor.save([O.case_reopen(supervisor.store.get("case", case_id), "نیاز به پاسخ", supervisor.actor)])
     supervisor.sync_until_quiet()
     water.sync_until_quiet()
-    new = attention.reissue(water.store, bad, water.actor)
+    # the desk's one re-issue (services), over the desk's own session: checked, dry-run, journaled
+    new = services.reissue(bad)
     water.saved.append(new)
     assert water.store.needs_attention() == []
     water.sync_until_quiet()

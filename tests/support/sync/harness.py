@@ -207,7 +207,7 @@ class Desk:
             O.citizen_upsert(citizen, self.actor),
             O.case_register(
                 case_id, tracking_code=self.store.next_tracking_code(), citizen_id=citizen_id,
-                type="complaint", subject="قطعی آب", city="قزوین",
+                type="complaint", subject="water.outage", city="قزوین",
                 description="آب محله از دیروز قطع است.", actor=self.actor,
             ),
         ]

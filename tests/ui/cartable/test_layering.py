@@ -9,7 +9,7 @@ import sys
 
 def test_reports_and_case_actions_do_not_import_textual() -> None:
     code = (
-        "import sys, samad_desk.reports, samad_desk.case_actions; "
+        "import sys, samad_desk.reports, samad_desk.services.case_actions; "
         "bad = [m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'samad_desk.screens',"
         " 'samad_desk.widgets', 'samad_desk.app'))]; print(bad); sys.exit(1 if bad else 0)"
     )

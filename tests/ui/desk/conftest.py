@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from samad_desk.services import open_session
 from samad_desk.settings import Settings, load_settings
 
 # A valid national ID, and one of its one-digit neighbours (a typo: last-but-one digit)
@@ -46,4 +47,4 @@ def make_app(settings: Settings, store) -> Callable[..., Any]:
 def services(settings: Settings, store):
     from samad_desk.services import EMBEDDED_OPERATOR, DeskServices
 
-    return DeskServices(store, dict(EMBEDDED_OPERATOR), settings=settings)
+    return DeskServices(open_session(store, dict(EMBEDDED_OPERATOR), settings=settings))

@@ -4,11 +4,12 @@ profile, the history screen, values heard but not applied, and who may edit."""
 
 from __future__ import annotations
 
-from samad_desk.citizen_details import HEARD, ContactDetails, DetailsInvalid, clean_contact
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
 from samad_desk.screens.profile_screen import ProfileScreen
+from samad_desk.services import DeskSession, FormInvalid
+from samad_desk.services.citizen_details import HEARD, ContactDetails, clean_contact
 from samad_desk.text.digits import fa
 from tests.support.desk_ui import NID, existing_call, open_profile, settle, type_text
 
@@ -106,7 +107,7 @@ async def test_officer_may_not_edit_contact_details(make_app, store, services, s
     first = await existing_call(services)
     officer = {"id": "op-water1", "username": "water1", "name": "رضا عباسی", "role": "officer",
                "agency_id": "water-qazvin", "province": "qazvin"}
-    details = ContactDetails(store, officer)
+    details = ContactDetails(DeskSession(store, officer))
     assert "نقش شما" in (details.refusal() or "")
     try:
         details.save(first.citizen_id, {"mobile": "09351112233"})
@@ -126,7 +127,7 @@ async def test_hostile_values_get_a_message_per_field() -> None:
     for field, (value, word) in cases.items():
         try:
             clean_contact({field: value})
-        except DetailsInvalid as exc:
+        except FormInvalid as exc:
             assert list(exc.errors) == [field] and word in exc.errors[field], exc.errors
         else:
             raise AssertionError(f"{field}: {value!r} accepted")
@@ -141,7 +142,7 @@ async def test_a_different_number_heard_on_a_new_call_is_kept_for_review(store, 
     store.save([domain_ops.citizen_upsert(
         {"id": uuid7(), "national_id": NID, "first_name": "علی", "last_name": "رضایی",
          "mobile": "09187654321"}, services.actor)])
-    details = ContactDetails.for_services(services)
+    details = services.contact_details()
     heard = [c for c in details.history(first.citizen_id) if c.kind == HEARD]
     assert [(c.field, c.old, c.new) for c in heard] == [("mobile", "09121234567", "09187654321")]
     assert "گفته شد، ثبت نشد" in heard[0].text()

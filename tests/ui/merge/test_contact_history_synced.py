@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 
-from samad_desk.citizen_details import HEARD, SET, ContactDetails, DetailsError
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from samad_desk.services import DeskSession, ServiceError
+from samad_desk.services.citizen_details import HEARD, SET, ContactDetails
 from samad_desk.text.digits import fa
 from tests.support.merge import PERSON_A, SIBLING_1, seed_ops, settle
 
 
 def _history(desk, citizen_id: str) -> list[tuple[str, str, object, object]]:
     return [(c.kind, c.field, c.old, c.new)
-            for c in ContactDetails(desk.store, desk.operator).history(citizen_id, ("mobile", "phone"))]
+            for c in ContactDetails(DeskSession(desk.store, desk.operator)).history(citizen_id, ("mobile", "phone"))]
 
 
 async def test_contact_history_is_the_same_on_every_desk(server, desks, settings) -> None:
@@ -24,7 +25,7 @@ async def test_contact_history_is_the_same_on_every_desk(server, desks, settings
     a = ids["a"]
     old_mobile = PERSON_A["mobile"]
     agent.sync()
-    details = ContactDetails(agent.store, agent.operator)
+    details = ContactDetails(DeskSession(agent.store, agent.operator))
     details.save(a, {"mobile": "09351112233", "phone": "028 3333 4444", "city": "قزوین"})
     assert all(c.pending for c in details.history(a) if c.field == "phone")
     agent.sync()
@@ -73,8 +74,8 @@ async def test_an_agency_officer_sees_current_details_and_may_not_edit(server, d
     citizen = officer.store.get("citizen", ids["a"])
     assert citizen is not None and citizen["mobile"] == SIBLING_1["mobile"]
     try:
-        ContactDetails(officer.store, officer.operator).save(ids["a"], {"mobile": "09351112233"})
-    except DetailsError as exc:
+        ContactDetails(DeskSession(officer.store, officer.operator)).save(ids["a"], {"mobile": "09351112233"})
+    except ServiceError as exc:
         assert "نقش شما" in str(exc)
     else:
         raise AssertionError("an agency officer edited a citizen's details")

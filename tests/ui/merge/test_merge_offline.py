@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.merge_service import MergeRefused, MergeService
+from samad_desk.services import DeskSession, ServiceError
+from samad_desk.services.merges import MergeService
 from tests.support.merge import (
     AGENT,
     DUP_MOBILE,
@@ -99,8 +100,8 @@ async def test_not_a_duplicate_leaves_the_queue(settings, store) -> None:
     [op] = store.pending_ops()
     assert op["type"] == "citizen.distinct" and set(op["payload"]["citizen_ids"]) == {ids["a"], ids["b"]}
     # an agent may not decide it
-    with pytest.raises(MergeRefused):
-        MergeService(store, AGENT).distinct([ids["a"], ids["b"]])
+    with pytest.raises(ServiceError, match="فقط با ناظر یا مدیر"):
+        MergeService(DeskSession(store, AGENT)).distinct([ids["a"], ids["b"]])
 
 
 async def test_agent_is_refused(settings, store) -> None:
@@ -117,8 +118,8 @@ async def test_agent_is_refused(settings, store) -> None:
         assert any("فقط با ناظر یا مدیر سامانه است" in t and "«اپراتور»" in t for t in toasts(app))
     assert store.pending_ops() == []
     assert store.get("citizen", ids["b"])["merged_into"] is None
-    with pytest.raises(MergeRefused):
-        MergeService(store, AGENT).merge(ids["a"], [ids["b"]], {})
+    with pytest.raises(ServiceError, match="فقط با ناظر یا مدیر"):
+        MergeService(DeskSession(store, AGENT)).merge(ids["a"], [ids["b"]], {})
 
 
 async def test_merge_screen_keys(settings, store) -> None:

@@ -11,6 +11,7 @@ import httpx
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.reducer import event_id_for
+from samad_desk.services import DeskSession
 from tests.support.desks import Desk
 from tests.support.merge import (
     DUP_MOBILE,
@@ -181,7 +182,7 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
 async def test_not_a_duplicate_reaches_every_desk(server, desks) -> None:
     """A supervisor's «not a duplicate» goes through the real server: another desk (a fresh
     snapshot and pull) no longer queues the pair; an agent's attempt is refused there."""
-    from samad_desk.merge_service import MergeService
+    from samad_desk.services.merges import MergeService
 
     agent = desks("agent1")
     # not the people of the other test of this module (same server): a pair of its own
@@ -192,14 +193,14 @@ async def test_not_a_duplicate_reaches_every_desk(server, desks) -> None:
     agent.sync()
     pair = sorted([ids["a"], ids["b"]])
     first = desks("super1")
-    svc = MergeService(first.store, first.operator)
+    svc = MergeService(DeskSession(first.store, first.operator))
     assert pair in [sorted(g.ids) for g in svc.duplicates()]
     svc.distinct(pair)
     first.sync()
     assert first.store.pending_ops() == [] and first.store.needs_attention() == []
     second = desks("super1")
-    assert frozenset(pair) in MergeService(second.store, second.operator).distinct_pairs()
-    assert pair not in [sorted(g.ids) for g in MergeService(second.store, second.operator).duplicates()]
+    assert frozenset(pair) in MergeService(DeskSession(second.store, second.operator)).distinct_pairs()
+    assert pair not in [sorted(g.ids) for g in MergeService(DeskSession(second.store, second.operator)).duplicates()]
     # the server's own rule, whatever a desk sends
     agent.store.save([O.citizen_distinct(pair, O.make_actor(agent.operator))])
     agent.engine.sync_once()

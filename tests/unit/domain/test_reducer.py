@@ -54,7 +54,7 @@ def new_case(reader, cal, actors, *, refer_to="water-qazvin", now=NOW):
     case_id = uuid7()
     ok(reader, cal, ops.case_register(
         case_id, tracking_code=make_tracking_code(7, next(_counter)), citizen_id=cid, type="complaint",
-        subject="قطعی آب", city="قزوین", description="آب سه روز است قطع است", actor=actors["agent"]), now)
+        subject="water.outage", city="قزوین", description="آب سه روز است قطع است", actor=actors["agent"]), now)
     if refer_to:
         ok(reader, cal, ops.case_refer(reader.get("case", case_id), refer_to, actors["agent"]), now)
     return case_id
@@ -71,11 +71,11 @@ def test_full_lifecycle(reader, cal, actors):
     assert citizen["version"] == 1 and citizen["created_at"] == "2025-05-03T06:00:00Z"
     case_id = uuid7()
     out = ok(reader, cal, ops.case_register(
-        case_id, tracking_code="۰۰۰۱-۲۳۴۵-۶۷۸۶", citizen_id=cid, type="شکایت", subject="  قطعی   آب ",
+        case_id, tracking_code="۰۰۰۱-۲۳۴۵-۶۷۸۶", citizen_id=cid, type="شکایت", subject="  water.outage ",
         city="قزوین", description="آب سه روز است قطع است", actor=actors["agent"]))
     c = case(reader, case_id)
     assert c["state"] == "registered" and c["tracking_code"] == "000123456786" and c["type"] == "complaint"
-    assert c["subject"] == "قطعی آب" and c["version"] == 1 and c["registered_at"] == "2025-05-03T06:00:00Z"
+    assert c["subject"] == "water.outage" and c["version"] == 1 and c["registered_at"] == "2025-05-03T06:00:00Z"
     assert out.event["kind"] == "register" and out.event["id"] == event_id_for(out.event["op_id"])
 
     ok(reader, cal, ops.case_refer(c, "water-qazvin", actors["agent"], note="فوری"))
@@ -219,7 +219,7 @@ def test_register_validation(reader, cal, actors):
 
     def reg(**over):
         fields = dict(tracking_code=make_tracking_code(9, next(_counter)), citizen_id=cid, type="request",
-                      subject="قطعی آب", city="قزوین", description="آب قطع است")
+                      subject="water.outage", city="قزوین", description="آب قطع است")
         fields.update(over)
         return ops.case_register(uuid7(), actor=actors["agent"], **fields)
 
@@ -276,7 +276,7 @@ def test_one_national_id_one_citizen(reader, cal, actors):
     case_id = uuid7()
     out = ok(reader, cal, ops.case_register(
         case_id, tracking_code=make_tracking_code(3, 3), citizen_id=second_id, type="request",
-        subject="قبض آب", city="قزوین", description="قبض اشتباه است", actor=actors["agent"]))
+        subject="water.bill", city="قزوین", description="قبض اشتباه است", actor=actors["agent"]))
     assert case(reader, case_id)["citizen_id"] == first
     assert out.event["data"]["citizen_alias_id"] == second_id
 

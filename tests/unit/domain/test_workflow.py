@@ -57,7 +57,8 @@ EXPECTED_ROLES = {
     "close": {"officer", "manager", "supervisor", "admin"},
     "reopen": {"supervisor", "admin"},
     "note": {"agent", "officer", "manager", "supervisor", "admin"},
-    "followup": {"agent", "supervisor", "admin"},
+    # the citizen: satisfaction or objection on the tracking page, and nothing else
+    "followup": {"agent", "supervisor", "admin", "citizen"},
     "escalate": {"supervisor", "admin"},
 }
 

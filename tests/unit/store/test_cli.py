@@ -28,12 +28,12 @@ def test_import_cases_csv_reports_bad_rows_and_saves_good_ones(tmp_path):
     nid = valid_nid(rng)
     rows = [
         f"{nid},علی,رضایی,09121234567,1360/05/20,قزوین,complaint,قطعی آب,آب قطع است,ag-1",
-        f"{nid},علی,رضایی,,,قزوین,شکایت,قطعی دوباره,باز هم آب قطع است,ag-2",  # same citizen, Persian type
-        "1234567890,مریم,کاظمی,,,قزوین,complaint,موضوع,شرح کافی,ag-1",  # bad national-id check digit
-        f"{valid_nid(rng)},حسن,,,,قزوین,complaint,موضوع,شرح کافی,ag-1",  # no last name
-        f"{valid_nid(rng)},زهرا,موسوی,0912,,قزوین,complaint,موضوع,شرح کافی,ag-1",  # bad mobile
+        f"{nid},علی,رضایی,,,قزوین,شکایت,قبض آب,باز هم آب قطع است,ag-2",  # same citizen, Persian type
+        "1234567890,مریم,کاظمی,,,قزوین,complaint,قطعی آب,شرح کافی,ag-1",  # bad national-id check digit
+        f"{valid_nid(rng)},حسن,,,,قزوین,complaint,قطعی آب,شرح کافی,ag-1",  # no last name
+        f"{valid_nid(rng)},زهرا,موسوی,0912,,قزوین,complaint,قطعی آب,شرح کافی,ag-1",  # bad mobile
         f"{valid_nid(rng)},زهرا,موسوی,,,قزوین,nonsense,موضوع,شرح کافی,ag-1",  # bad type
-        f"{valid_nid(rng)},زهرا,موسوی,,,قزوین,request,موضوع,شرح کافی,no-such-agency",  # unknown agency
+        f"{valid_nid(rng)},زهرا,موسوی,,,قزوین,request,قطعی آب,شرح کافی,no-such-agency",  # unknown agency
         f"{valid_nid(rng)},رضا,احمدی,۰۹۱۲۷۶۵۴۳۲۱,,تاکستان,request,روشنایی معابر,لامپ‌ها خاموش‌اند,",  # ok, no referral
     ]
     f = tmp_path / "cases.csv"

@@ -33,8 +33,11 @@ def _count(kind: str) -> int:
         return sum(1 for o in s.pending_ops(limit=10_000) if o["type"] == kind)
 
 
+SUBJECTS = ("قطعی آب", "water.bill", "روشنایی معابر")  # a leaf's title or its key
+
+
 def _rows(rng, n: int, *, source: bool) -> list[str]:
-    return [f"{f'sys-a:{i}' if source else ''},{valid_nid(rng)},علی,رضایی {i},قزوین,complaint,موضوع {i},"
+    return [f"{f'sys-a:{i}' if source else ''},{valid_nid(rng)},علی,رضایی,قزوین,complaint,{SUBJECTS[i % 3]},"
             f"شرح کافی شماره {i}" for i in range(n)]
 
 
@@ -76,7 +79,7 @@ def test_fixing_a_bad_row_imports_only_that_row(tmp_path):
 
 def test_citizens_without_a_national_id_are_not_imported_twice(tmp_path):
     f = tmp_path / "citizens.jsonl"
-    people = [{"source_id": f"p{i}", "no_national_id": "1", "first_name": "سارا", "last_name": f"نوری {i}",
+    people = [{"source_id": f"p{i}", "no_national_id": "1", "first_name": "سارا", "last_name": f"نوری{'ی' * i}",
                "city": "قزوین"}
               for i in range(3)]
     f.write_text("\n".join(orjson.dumps(p).decode() for p in people) + "\n", encoding="utf-8")

@@ -25,21 +25,19 @@ Plain Python (no Textual): the merge screens call it from workers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from samad_desk.citizen_details import FIELD_LABELS
 from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.fields import FIELD_LABELS
 from samad_desk.domain.models import Role
-from samad_desk.domain.reducer import StoreReader, apply_op, event_id_for
-from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.saving import save_ops
+from samad_desk.domain.permissions import may_merge
+from samad_desk.domain.reducer import event_id_for
+from samad_desk.services.commit import REFUSED, refusal
+from samad_desk.services.core import ServiceBase
+from samad_desk.services.errors import ServiceError
 from samad_desk.text.digits import fa
-
-#: roles that may merge and unmerge citizen profiles on this desk
-MERGE_ROLES = frozenset({Role.supervisor.value, Role.admin.value})
 
 REFUSAL = "ادغام و لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است؛ نقش شما «{role}» است."
 
@@ -52,23 +50,6 @@ MERGE_FIELDS: tuple[tuple[str, str], ...] = tuple(
 
 BAND_LABELS = {"match": "همان شهروند", "review": "نیازمند بررسی"}
 
-
-class MergeError(Exception):
-    """An expected refusal; ``str()`` is Persian (toast text)."""
-
-
-class MergeRefused(MergeError):
-    """The operator's role may not merge."""
-
-
-def error_text(error: BaseException | None) -> str:
-    """What a merge screen shows for a failed worker: the Persian reason of an expected
-    refusal, else a generic «unexpected error» with the exception's text."""
-    return str(error) if isinstance(error, MergeError) else f"خطای پیش‌بینی‌نشده: {error}"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def citizen_title(citizen: dict[str, Any]) -> str:
@@ -122,44 +103,20 @@ def _record_of(ev: dict[str, Any]) -> MergeRecord:
     )
 
 
-class MergeService:
+class MergeService(ServiceBase):
     """Merge, unmerge, history and the duplicates queue for one operator on one store."""
-
-    def __init__(
-        self,
-        store: Any,
-        operator: dict[str, Any],
-        *,
-        sync: Any = None,
-        now: Callable[[], datetime] = _utcnow,
-    ) -> None:
-        self.store = store
-        self.operator = dict(operator)
-        self.sync = sync
-        self.now = now
-
-    @classmethod
-    def for_services(cls, services: Any) -> MergeService:
-        """The merge service of a :class:`samad_desk.services.DeskServices`."""
-        return cls(services.store, services.operator, sync=getattr(services, "sync", None),
-                   now=getattr(services, "now", _utcnow))
-
-    # -- who
-    @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
 
     def refusal(self) -> str | None:
         """``None`` when this operator may merge, else the Persian reason."""
         role = str(self.operator.get("role") or "")
-        if role in MERGE_ROLES:
+        if may_merge(role):
             return None
         return REFUSAL.format(role=Role.label_of(role))
 
     def check_role(self) -> None:
         reason = self.refusal()
         if reason:
-            raise MergeRefused(reason)
+            raise ServiceError(reason)
 
     # -- loading the profiles to merge
     def load(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -178,7 +135,7 @@ class MergeService:
             seen.add(doc["id"])
             out.append(doc)
         if len(out) < 2:
-            raise MergeError("برای ادغام دست‌کم دو پروفایل جدا از هم لازم است.")
+            raise ServiceError("برای ادغام دست‌کم دو پروفایل جدا از هم لازم است.")
         return out
 
     @staticmethod
@@ -213,10 +170,10 @@ class MergeService:
 
     # -- merge and unmerge
     def build_merge(self, survivor_id: str, merged_ids: list[str], fields: dict[str, Any]) -> dict[str, Any]:
-        """The ``citizen.merge`` op, checked with the shared reducer; raises MergeError."""
+        """The ``citizen.merge`` op, checked with the shared reducer; raises ServiceError."""
         self.check_role()
         if not merged_ids or survivor_id in merged_ids:
-            raise MergeError("پروفایل اصلی و پروفایل‌های ادغام‌شونده باید جدا باشند.")
+            raise ServiceError("پروفایل اصلی و پروفایل‌های ادغام‌شونده باید جدا باشند.")
         op = domain_ops.citizen_merge(survivor_id, list(merged_ids), dict(fields), self.actor, now=self.now())
         self._check(op)
         return op
@@ -231,13 +188,13 @@ class MergeService:
         survivor = str(((merge_event or {}).get("data") or {}).get("survivor_id") or "")
         record = next((r for r in self.history(survivor) if r.op_id == merge_op_id), None) if survivor else None
         if record is None:
-            raise MergeError("این ادغام در این میز پیدا نشد.")
+            raise ServiceError("این ادغام در این میز پیدا نشد.")
         if record.undone:
-            raise MergeError("این ادغام پیش‌تر لغو شده است.")
+            raise ServiceError("این ادغام پیش‌تر لغو شده است.")
         for mid in record.merged_ids:
             doc = self.store.get("citizen", mid)
             if doc is None or doc.get("merged_into") != record.survivor_id:
-                raise MergeError("پروفایل‌های این ادغام از آن پس تغییر کرده‌اند و نمی‌توان آن را لغو کرد.")
+                raise ServiceError("پروفایل‌های این ادغام از آن پس تغییر کرده‌اند و نمی‌توان آن را لغو کرد.")
         op = domain_ops.citizen_unmerge(record.survivor_id, merge_op_id, self.actor, now=self.now())
         if not record.pending:
             # the merge event is in the cache: the reducer can check the unmerge fully
@@ -262,7 +219,7 @@ class MergeService:
         self.check_role()
         reason = self.distinct_refusal(citizen_ids)
         if reason:
-            raise MergeError(reason)
+            raise ServiceError(reason)
         op = domain_ops.citizen_distinct(list(citizen_ids), self.actor, note=note, now=self.now())
         self._check(op)
         return self._save(op)
@@ -277,12 +234,14 @@ class MergeService:
         return out
 
     def _check(self, op: dict[str, Any]) -> None:
-        outcome = apply_op(op, StoreReader(self.store), now=self.now(), calendar=WorkingCalendar())
-        if not outcome.ok:
-            raise MergeError(outcome.message or "ادغام پذیرفته نشد.")
+        reason = refusal(self.session, [op])
+        if reason is not None:
+            raise ServiceError(reason if reason != REFUSED else "ادغام پذیرفته نشد.")
 
     def _save(self, op: dict[str, Any]) -> dict[str, Any]:
-        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=MergeError)[0]
+        # every op here was dry-run by ``_check`` just before, except an unmerge of a merge
+        # still pending in this journal, which the reducer cannot judge locally
+        return self.commit([op], refused="ادغام پذیرفته نشد.", dry_run=False)[0]
 
     # -- history
     def history(self, citizen_id: str | None = None) -> list[MergeRecord]:
@@ -382,6 +341,3 @@ class MergeService:
         return groups[:limit]
 
 
-def cases_with_merged(services: Any, citizen_id: str) -> list[dict[str, Any]]:
-    """For the profile screen: the citizen's cases plus those of profiles merged into it."""
-    return MergeService(services.store, services.operator).cases_of(citizen_id)

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
-from samad_desk.domain.models import Role
-from samad_desk.domain.permissions import may_refer_to, may_see_case
-from samad_desk.domain.sla import WorkingCalendar, iran_date
+from samad_desk.domain.models import ANSWER_DUE_STATES, Role
+from samad_desk.domain.permissions import (
+    is_agency_role,
+    is_oversight_role,
+    may_refer_to,
+    may_see_case,
+)
+from samad_desk.domain.sla import iran_date
 from samad_desk.domain.workflow import (
-    AGENCY_ROLES,
     allowed_actions,
     check_payload,
     check_transition,
@@ -41,26 +45,18 @@ from samad_desk.reports import (
     state_counts,
 )
 from samad_desk.reports.deadlines import DeadlineCue, remaining_days
-from samad_desk.saving import save_ops
+from samad_desk.services.commit import refusal
+from samad_desk.services.core import ServiceBase
+from samad_desk.services.errors import ServiceError
+from samad_desk.services.session import DeskSession
 from samad_desk.text.jalali import format_jalali
 from samad_desk.text.normalize import normalize
 
 #: every state a case can have while it is in an agency's hands or history
 AGENCY_STATES = ("referred", "in_progress", "answered", "closed")
-OPEN_STATES = ("referred", "in_progress")
 DONE_STATES = ("answered", "closed")
 #: actions the case screen offers, in menu order
 CASE_ACTIONS = ("accept", "assign", "answer", "extend", "refer", "return", "note", "escalate", "close", "reopen")
-
-
-class ActionRefused(Exception):
-    """The desk refuses before anything is written; ``str()`` is the Persian reason."""
-
-
-def refusal_text(error: BaseException | None) -> str:
-    """What a screen shows for a failed worker: the Persian reason of a refusal, else the
-    exception's type and text."""
-    return str(error) if isinstance(error, ActionRefused) else f"{type(error).__name__}: {error}"
 
 
 @dataclass
@@ -100,41 +96,14 @@ class SupervisorData:
     overdue_rows: list[CartableRow] = field(default_factory=list)
 
 
-class CaseActions:
-    """Cartable, case, deadline and supervision services over ``DeskServices``."""
+class CaseActions(ServiceBase):
+    """Cartable, case, deadline and supervision services over one :class:`DeskSession`."""
 
-    def __init__(
-        self,
-        store: Any,
-        operator: dict[str, Any],
-        *,
-        calendar: WorkingCalendar | None = None,
-        now: Callable[[], datetime] | None = None,
-        subject_label: Callable[[str], str] | None = None,
-        wake: Callable[[], None] | None = None,
-    ) -> None:
-        from datetime import UTC
-
-        self.store = store
-        self.operator = dict(operator)
-        self.calendar = calendar or WorkingCalendar()
-        self.now = now or (lambda: datetime.now(UTC))
+    def __init__(self, session: DeskSession, *, subject_label: Callable[[str], str] | None = None) -> None:
+        super().__init__(session)
         self._subject_label = subject_label
-        self._wake = wake
         self._names: dict[str, str] = {}
         self._role = Role.parse(self.operator.get("role"))
-
-    @classmethod
-    def from_services(cls, services: Any) -> CaseActions:
-        labels: dict[str, str] = {}
-        try:
-            labels = {c.key: c.label for c in services.subjects()}
-        except Exception:
-            labels = {}
-        return cls(
-            services.store, services.operator, calendar=services.calendar, now=services.now,
-            subject_label=lambda key: labels.get(key, key), wake=services.wake_sync,
-        )
 
     # -- who
     @property
@@ -146,16 +115,12 @@ class CaseActions:
         return self.operator.get("agency_id")
 
     @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
-
-    @property
     def is_agency(self) -> bool:
-        return self.role in AGENCY_ROLES
+        return is_agency_role(self.role)
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role in (Role.supervisor, Role.admin)
+        return is_oversight_role(self.role)
 
     def today(self) -> date:
         return iran_date(self.now())
@@ -194,7 +159,7 @@ class CaseActions:
         if not agency_id:
             return []
         out = [o for o in self.operators() if o.get("agency_id") == agency_id
-               and o.get("role") in ("officer", "manager")]
+               and is_agency_role(o.get("role"))]
         out.sort(key=lambda o: (o.get("role") != "officer", str(o.get("name") or "")))
         return out
 
@@ -221,18 +186,18 @@ class CaseActions:
         """Which agency's cartable this operator may open (officers: only their own)."""
         if self.is_agency:
             if not self.agency_id:
-                raise ActionRefused("دستگاه کاربر معلوم نیست؛ کارتابل در دسترس نیست.")
+                raise ServiceError("دستگاه کاربر معلوم نیست؛ کارتابل در دسترس نیست.")
             if agency_id and agency_id != self.agency_id:
-                raise ActionRefused("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
+                raise ServiceError("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
             return self.agency_id
         if self.is_supervisor:
             if agency_id:
                 return agency_id
             agencies = self.agencies()
             if not agencies:
-                raise ActionRefused("هیچ دستگاهی در این میز ثبت نشده است.")
+                raise ServiceError("هیچ دستگاهی در این میز ثبت نشده است.")
             return str(agencies[0]["id"])
-        raise ActionRefused("کارتابل مخصوص کارشناسان و مدیران دستگاه‌ها و ناظر استان است.")
+        raise ServiceError("کارتابل مخصوص کارشناسان و مدیران دستگاه‌ها و ناظر استان است.")
 
     def cartable(self, agency_id: str | None = None, *, head: Callable[[CartableData], None] | None = None,
                  head_rows: int = 60) -> CartableData:
@@ -244,7 +209,7 @@ class CaseActions:
         agency = self.store.get("agency", aid)
         owner = str((agency or {}).get("manager_name") or "")
         # the store returns them oldest deadline first: the head is the top of the list
-        open_cases = self._scoped(aid, OPEN_STATES)
+        open_cases = self._scoped(aid, ANSWER_DUE_STATES)
         if head is not None:
             rows = self.rows(open_cases[:head_rows])
             head(CartableData(agency, owner, rows, {}, [], [], [], partial=True))
@@ -268,7 +233,7 @@ class CaseActions:
         case = self.store.get("case", case_id)
         if case is None or not self.may_see(case):
             # the same answer whether it does not exist or is another agency's
-            raise ActionRefused("این پرونده در کارتابل شما نیست.")
+            raise ServiceError("این پرونده در کارتابل شما نیست.")
         return case
 
     def detail(self, case_id: str) -> CaseDetail:
@@ -301,19 +266,19 @@ class CaseActions:
     def validate(self, case_id: str, action: str, payload: dict[str, Any] | None = None) -> str | None:
         """The Persian reason the desk refuses ``action`` with ``payload`` (None: it may go)."""
         try:
-            self._checked_op(case_id, action, payload)
-        except ActionRefused as exc:
+            op = self._checked_op(case_id, action, payload)
+        except ServiceError as exc:
             return str(exc)
-        return None
+        return refusal(self.session, [op])
 
     def _checked_op(self, case_id: str, action: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         payload = self.clean_payload(action, dict(payload or {}))
         case = self.store.get("case", case_id)
         if case is None or not self.may_see(case):
-            raise ActionRefused("این پرونده در کارتابل شما نیست.")
+            raise ServiceError("این پرونده در کارتابل شما نیست.")
         reason = check_transition(case, action, self.actor)
         if reason:
-            raise ActionRefused(reason)
+            raise ServiceError(reason)
         kwargs: dict[str, Any] = {}
         if action == "refer":
             target = payload.get("agency_id")
@@ -323,22 +288,14 @@ class CaseActions:
             kwargs["sla"] = self.calendar.sla_days_for(agency, case.get("type"))
         reason = check_payload(case, action, payload, **kwargs)
         if reason:
-            raise ActionRefused(reason)
-        now = self.now()
-        op = domain_ops.make_op(f"case.{action}", case_id, payload, self.actor,
-                                base_version=case.get("version"), now=now)
-        # the shared reducer, dry run: what the server will check, checked here first
-        from samad_desk.domain.reducer import StoreReader, apply_op
-
-        outcome = apply_op(op, StoreReader(self.store), now=now, calendar=self.calendar)
-        if not outcome.ok:
-            raise ActionRefused(outcome.message or "این کار ممکن نیست.")
-        return op
+            raise ServiceError(reason)
+        return domain_ops.make_op(f"case.{action}", case_id, payload, self.actor,
+                                  base_version=case.get("version"), now=self.now())
 
     def perform(self, case_id: str, action: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Validate ``action`` with the shared rules, dry-run it, append the op; return it."""
         op = self._checked_op(case_id, action, payload)
-        return save_ops(self.store, [op], wake=self._wake, error=ActionRefused)[0]
+        return self.commit([op], refused="این کار ممکن نیست.")[0]
 
     @staticmethod
     def clean_payload(action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -352,7 +309,7 @@ class CaseActions:
     # -- supervision
     def supervisor(self) -> SupervisorData:
         if not self.is_supervisor:
-            raise ActionRefused("نمای نظارت مخصوص ناظر استان است.")
+            raise ServiceError("نمای نظارت مخصوص ناظر استان است.")
         agencies = self.agencies()
         cases = province_cases(self.store.iter_entities("case"), agencies, self.operator.get("province"))
         today = self.today()
@@ -364,7 +321,7 @@ class CaseActions:
         for c in cases:
             if c.get("state") in unreferred and not c.get("agency_id"):
                 unreferred[c["state"]] += 1
-            if c.get("state") in ("referred", "in_progress"):
+            if c.get("state") in ANSWER_DUE_STATES:
                 open_total += 1
         data = SupervisorData(stats, overdue, candidates, unreferred, open_total)
         data.overdue_rows = self.rows([c for c, _days in overdue])
@@ -378,9 +335,9 @@ class CaseActions:
     def agency_rows(self, agency_id: str) -> list[CartableRow]:
         """A supervisor's drill-down: every case of one agency, overdue first."""
         if not self.is_supervisor and agency_id != self.agency_id:
-            raise ActionRefused("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
+            raise ServiceError("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.")
         return self.rows(self._scoped(agency_id, AGENCY_STATES))
 
 
-__all__ = ["AGENCY_STATES", "CASE_ACTIONS", "ActionRefused", "CaseActions", "CaseDetail", "CartableData",
-           "SupervisorData", "refusal_text"]
+__all__ = ["AGENCY_STATES", "CASE_ACTIONS", "CaseActions", "CaseDetail", "CartableData",
+           "SupervisorData"]

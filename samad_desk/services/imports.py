@@ -28,6 +28,8 @@ from pathlib import Path
 
 import orjson
 
+from samad_desk.domain.fields import NAME_FIELDS, description_problem, name_problem, subject_problem
+from samad_desk.domain.reference import subject_by_title
 from samad_desk.store.errors import StoreError
 from samad_desk.text.digits import fa
 from samad_desk.text.normalize import normalize_line
@@ -310,6 +312,10 @@ class Importer:
                 out[k] = v
         if not out.get("last_name"):
             return None, "نام خانوادگی: وارد نشده است", warnings
+        for k in NAME_FIELDS:
+            problem = name_problem(out.get(k, ""), k, required=False)
+            if problem:
+                return None, problem, warnings
         mob = _s(row, "mobile")
         if mob:
             p = parse_mobile(mob)
@@ -371,9 +377,14 @@ class Importer:
         subject = normalize_line(_s(row, "subject"))
         if not subject:
             return [], "موضوع: وارد نشده است", []
+        subject = subject_by_title().get(subject, subject)  # a leaf's Persian title or its key
+        problem = subject_problem(subject)
+        if problem:
+            return [], f"{problem} («{subject[:40]}» در درخت موضوع‌ها نیست)", []
         description = normalize(_s(row, "description"))
-        if len(description.strip()) < 3:
-            return [], "شرح پیام: وارد نشده یا خیلی کوتاه است", []
+        problem = description_problem(description.strip())
+        if problem:
+            return [], problem, []
         urgency = Urgency.parse(_s(row, "urgency") or "normal")
         if urgency is None:
             return [], "فوریت: نامعتبر است", []

@@ -18,36 +18,21 @@ Plain Python (no Textual): the profile screen and its edit dialog call it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
+from samad_desk.domain.fields import CITIZEN_PROFILE_FIELDS, FIELD_LABELS, MAX_ADDRESS, MAX_CITY
 from samad_desk.domain.models import CONTACT_FIELDS, Role
-from samad_desk.domain.reducer import CITIZEN_ROLES, MAX_ADDRESS, StoreReader, dry_run
-from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.saving import save_ops
+from samad_desk.domain.permissions import may_edit_citizens
+from samad_desk.services.core import ServiceBase
+from samad_desk.services.errors import FormInvalid, ServiceError
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali, jalali_day
 from samad_desk.text.normalize import normalize_line, strip_controls
 from samad_desk.text.phone import parse_landline, parse_mobile, parse_postal_code
-
-#: Persian labels of the citizen's fields, in profile order
-FIELD_LABELS: dict[str, str] = {
-    "national_id": "کد ملی",
-    "no_national_id": "بدون کد ملی",
-    "first_name": "نام",
-    "last_name": "نام خانوادگی",
-    "father_name": "نام پدر",
-    "birth_date": "تاریخ تولد",
-    "sayyed": "سیادت",
-    "mobile": "شماره همراه",
-    "phone": "تلفن ثابت",
-    "city": "شهر",
-    "address": "نشانی",
-    "postal_code": "کد پستی",
-}
 
 #: the kinds of a history entry
 SET, HEARD = "set", "heard"  # a value that took effect / one that was told but not applied
@@ -121,7 +106,7 @@ def _changes_of(event: dict[str, Any], citizen_id: str, merges: dict[str, dict])
             return out  # an alias's own record: its values went to the profile it folded into
         if data.get("created"):
             for k, v in (data.get("fields") or {}).items():
-                if k in FIELD_LABELS and v not in (None, "", False):
+                if k in CITIZEN_PROFILE_FIELDS and v not in (None, "", False):
                     out.append(one(k, None, v, "ثبت نخست"))
         elif data.get("natural_key"):
             for k, v in (data.get("filled") or {}).items():
@@ -143,7 +128,7 @@ def _changes_of(event: dict[str, Any], citizen_id: str, merges: dict[str, dict])
         merged = merges.get(str(data.get("merge_op_id"))) or {}
         for k, v in (data.get("reverted") or {}).items():
             out.append(one(k, (merged.get("changed") or {}).get(k), v, "لغو ادغام"))
-    return [c for c in out if c.field in FIELD_LABELS and c.field != "no_national_id"]
+    return [c for c in out if c.field in CITIZEN_PROFILE_FIELDS and c.field != "no_national_id"]
 
 
 def detail_history(events: Iterable[dict[str, Any]], citizen_id: str,
@@ -176,36 +161,17 @@ def previous_values(history: list[DetailChange], field_name: str, current: Any) 
 # -- editing the contact details ------------------------------------------------------------
 
 
-class DetailsInvalid(Exception):
-    """Some fields are wrong: ``errors`` maps field -> Persian message, in form order."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors.values())))
-        self.errors = errors
-
-    @property
-    def first_field(self) -> str:
-        return next(iter(self.errors))
-
-
-class DetailsError(Exception):
-    """The edit could not be saved; ``str()`` is Persian."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 def clean_contact(form: dict[str, str]) -> dict[str, Any]:
     """The contact fields as stored (canonical digits, one-line text, ``None`` for empty),
-    or :class:`DetailsInvalid` with a Persian message for every bad field."""
+    or :class:`FormInvalid` with a Persian message for every bad field."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     for key in CONTACT_FIELDS:
         raw = strip_controls(str(form.get(key) or ""))
         if key in ("city", "address"):
             text = normalize_line(raw)
-            limit = MAX_ADDRESS if key == "address" else 100
+            limit = MAX_ADDRESS if key == "address" else MAX_CITY
             if len(text) > limit:
                 errors[key] = f"«{FIELD_LABELS[key]}» بلند است (حداکثر {fa(limit)} نویسه)"
             out[key] = text
@@ -224,36 +190,18 @@ def clean_contact(form: dict[str, str]) -> dict[str, Any]:
         else:
             errors[key] = parsed.error or f"«{FIELD_LABELS[key]}» نامعتبر است"
     if errors:
-        raise DetailsInvalid({k: errors[k] for k in CONTACT_FIELDS if k in errors})
+        raise FormInvalid(errors, order=CONTACT_FIELDS)
     return out
 
 
-class ContactDetails:
+class ContactDetails(ServiceBase):
     """Reading a citizen's details history and saving an edit of the contact details."""
-
-    def __init__(self, store: Any, operator: dict[str, Any], *, sync: Any = None,
-                 now: Callable[[], datetime] = _utcnow, calendar: Any = None) -> None:
-        self.store = store
-        self.operator = dict(operator)
-        self.sync = sync
-        self.now = now
-        self.calendar = calendar or WorkingCalendar()
-
-    @classmethod
-    def for_services(cls, services: Any) -> ContactDetails:
-        """The one of a :class:`samad_desk.services.DeskServices`."""
-        return cls(services.store, services.operator, sync=getattr(services, "sync", None),
-                   now=getattr(services, "now", _utcnow), calendar=getattr(services, "calendar", None))
-
-    @property
-    def actor(self) -> dict[str, Any]:
-        return domain_ops.make_actor(self.operator)
 
     def refusal(self) -> str | None:
         """``None`` when this operator may edit citizens' details, else the Persian reason
         (the shared reducer's rule: the 111 unit, supervisors and admins)."""
         role = self.operator.get("role")
-        if Role.parse(role) in CITIZEN_ROLES:
+        if may_edit_citizens(role):
             return None
         return f"ویرایش مشخصات شهروند با اپراتور ۱۱۱، ناظر یا مدیر سامانه است؛ نقش شما «{Role.label_of(role)}» است."
 
@@ -263,16 +211,16 @@ class ContactDetails:
     def save(self, citizen_id: str, form: dict[str, str]) -> dict[str, Any] | None:
         """Save what changed in the contact fields; ``None`` when nothing did.
 
-        Raises :class:`DetailsInvalid` (per field) or :class:`DetailsError` (Persian)."""
+        Raises :class:`FormInvalid` (per field) or :class:`ServiceError` (Persian)."""
 
         refusal = self.refusal()
         if refusal:
-            raise DetailsError(refusal)
+            raise ServiceError(refusal)
         citizen = self.store.get("citizen", citizen_id)
         if citizen is None:
-            raise DetailsError("این شهروند در حافظهٔ این میز پیدا نشد.")
+            raise ServiceError("این شهروند در حافظهٔ این میز پیدا نشد.")
         if citizen.get("merged_into"):
-            raise DetailsError("این پروفایل در پروفایل دیگری ادغام شده است؛ مشخصات را در آن ویرایش کنید.")
+            raise ServiceError("این پروفایل در پروفایل دیگری ادغام شده است؛ مشخصات را در آن ویرایش کنید.")
         clean = clean_contact(form)
         changed = {k: v for k, v in clean.items() if (citizen.get(k) or None) != (v or None)}
         if not changed:
@@ -281,13 +229,10 @@ class ContactDetails:
             {"id": citizen_id, "version": citizen.get("version"), **changed}, self.actor,
             base={k: citizen.get(k) for k in changed}, now=self.now(),
         )
-        refused = dry_run([op], StoreReader(self.store), now=self.now(), calendar=self.calendar)
-        if refused is not None:
-            raise DetailsError(refused.message or "این ویرایش با قواعد سامانه سازگار نیست.")
-        return save_ops(self.store, [op], wake=getattr(self.sync, "wake", None), error=DetailsError)[0]
+        return self.commit([op], refused="این ویرایش با قواعد سامانه سازگار نیست.")[0]
 
 
 __all__ = [
-    "FIELD_LABELS", "HEARD", "SET", "ContactDetails", "DetailChange", "DetailsError", "DetailsInvalid",
+    "FIELD_LABELS", "HEARD", "SET", "ContactDetails", "DetailChange",
     "clean_contact", "detail_history", "display_value", "jalali_day", "previous_values",
 ]
