@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.text.national_id import is_valid_national_id, national_id_neighbours, parse_national_id
+from samad_desk.text.national_id import (
+    is_valid_national_id,
+    national_id_neighbours,
+    parse_national_id,
+)
 
 
 @pytest.mark.parametrize("value", ["001234567x", "۰۰۱۲۳۴۵۶۷۹", "00123 5679", 1234567890, None, b"0012345679"])
