@@ -64,3 +64,23 @@ def test_a_case_of_unknown_province_counts_as_the_actors_own():
     assert may_see_case(supervisor, {"agency_id": None}, province=None)
     assert may_see_case(supervisor, {"agency_id": None}, province="qazvin")
     assert not may_see_case(supervisor, {"agency_id": None}, province="tehran")
+
+
+def test_role_families():
+    from samad_desk.domain.permissions import is_agency_role, is_oversight_role, may_merge
+
+    assert [r for r in ("agent", "officer", "manager", "supervisor", "admin") if is_agency_role(r)] == [
+        "officer", "manager"]
+    assert [r for r in ("agent", "officer", "manager", "supervisor", "admin") if is_oversight_role(r)] == [
+        "supervisor", "admin"]
+    assert [r for r in ("agent", "officer", "manager", "supervisor", "admin", None) if may_merge(r)] == [
+        "supervisor", "admin"]
+
+
+def test_referrals_stay_in_the_actors_province_unless_one_side_is_unknown():
+    from samad_desk.domain.permissions import may_refer_to
+
+    qazvin = {"role": "supervisor", "province": "qazvin"}
+    assert may_refer_to(qazvin, "qazvin") and not may_refer_to(qazvin, "zanjan")
+    assert may_refer_to(qazvin, None) and may_refer_to(qazvin, "")
+    assert may_refer_to({"role": "supervisor"}, "zanjan")

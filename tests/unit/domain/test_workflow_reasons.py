@@ -93,3 +93,15 @@ def test_target_state_of_a_registration():
     assert target_state(None, "answer") is CaseState.registered
     assert target_state({"state": "referred", "agency_id": "w"}, "register") is CaseState.registered
     assert target_state({"state": "referred", "agency_id": "w"}, "accept") is not CaseState.registered
+
+
+def test_an_unlabelled_action_is_named_as_it_is():
+    from samad_desk.domain.workflow import action_label
+
+    assert action_label("fly") == "fly"
+    assert action_label("answer") == ACTION_LABELS["answer"] != "answer"
+
+
+def test_target_state_of_an_unknown_state_names_it():
+    with pytest.raises(KeyError, match="unknown case state 'lost'"):
+        target_state({"state": "lost"}, "answer")
