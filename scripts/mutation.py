@@ -40,13 +40,21 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["samad_desk/domain/reducer.py"],
         ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
     ),
+    # the server's scope guard alone, with its two test files (the quick part of "authz")
+    "reach": (
+        ["samad_desk/central/reach.py"],
+        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py", "-k", "sqlite"],
+    ),
     "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
     "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
-    # the server's authorization: in-process app (TestClient) on SQLite; tests that start a
-    # real server process would run the unmutated code and are left out
+    # the server's authorization: its scope, trust, auth, push and pull tests, in-process
+    # (TestClient) on SQLite; tests that start a real server process would run the
+    # unmutated code and are left out
     "authz": (
         ["samad_desk/central/reach.py", "samad_desk/central/auth.py"],
-        ["tests/integration/central", "-k", "sqlite and not process and not commands"],
+        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
+         "tests/integration/central/test_auth.py", "tests/integration/central/test_push.py",
+         "tests/integration/central/test_pull.py", "-k", "sqlite"],
     ),
 }
 
