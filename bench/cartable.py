@@ -86,8 +86,8 @@ def _visible(table, height: int) -> None:
 
 async def _ours(store, settings, repeats: int, pages: int) -> dict[str, list[float]]:
     from samad_desk.app import SamadDeskApp
-    from samad_desk.screens import cartable_table
     from samad_desk.screens.cartable_screen import CartableScreen
+    from samad_desk.widgets.cases import table as cartable_table
 
     # the first frame with rows: the moment the table first lays out a row for the screen
     first: list[float] = []

@@ -206,30 +206,16 @@ class SamadDeskApp(OrderedKeys, App[int]):
         use_paste_safe_parser()
         return super().get_driver_class()
 
-    # -- themes
+    # -- themes (themes.py: registered, applied and remembered there)
     def _register_themes(self) -> None:
-        try:
-            from samad_desk.themes import register_themes  # type: ignore[attr-defined]
+        from samad_desk.themes import ThemeFileError, apply_theme, register_themes
 
+        try:
             register_themes(self)
-        except Exception:
+        except ThemeFileError as exc:  # a broken theme file: say so, keep Textual's theme
+            self._theme_warning: str | None = str(exc)
             return
-        try:
-            self.theme = self.settings.theme
-        except Exception:
-            self._bad_theme = True
-            try:
-                self.theme = "samad-dark"
-            except Exception:
-                pass
-
-    def _remember_theme(self, theme: Any) -> None:
-        try:
-            from samad_desk.settings import save_setting
-
-            save_setting("theme", getattr(theme, "name", str(theme)))
-        except Exception:
-            pass
+        self._theme_warning = apply_theme(self, self.settings.theme)
 
     # -- modes
     def _register_modes(self) -> None:
@@ -247,20 +233,17 @@ class SamadDeskApp(OrderedKeys, App[int]):
 
     # -- lifecycle
     def on_mount(self) -> None:
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        from samad_desk.themes import remember_theme_changes
+
+        remember_theme_changes(self)
         if self.bidi_session is not None:
             try:
                 self.bidi_session.attach(self)
             except Exception:
                 pass
         self.set_interval(1.0, self._poll_status)
-        if getattr(self, "_bad_theme", False):
-            self.notify(
-                f"پوسته «{self.settings.theme}» پیدا نشد؛ پوسته پیش‌فرض به کار رفت.",
-                title="پوسته",
-                severity="warning",
-                markup=False,
-            )
+        if self._theme_warning:
+            self.notify(self._theme_warning, title="پوسته", severity="warning", markup=False)
         self._show_hints()
         if self.operator is not None:
             self.start_session(self.operator, online=not self.settings.embedded)
@@ -424,10 +407,10 @@ class SamadDeskApp(OrderedKeys, App[int]):
         """Textual's palette with a Persian placeholder (laid out: its input has no bidi)."""
         from textual.command import CommandPalette
 
-        from samad_desk.screens.rtl_compat import vis
+        from samad_desk.text.visual import visual_line
 
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(id="--command-palette", placeholder=vis("جستجوی فرمان…")))
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=visual_line("جستجوی فرمان…")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Any:
         """None of Textual's English system commands (Keys, Maximize, Screenshot…) were
@@ -437,12 +420,12 @@ class SamadDeskApp(OrderedKeys, App[int]):
 
     # -- help
     def action_help(self) -> None:
-        from samad_desk.screens.help_screen import HelpScreen
+        from samad_desk.screens.modals import HelpModal
 
-        if isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpModal):
             self.screen.dismiss()
             return
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpModal())
 
     # -- the possible-duplicates queue (merging is for supervisors; the screen checks roles)
     def action_duplicates(self) -> None:
@@ -494,7 +477,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        from samad_desk.screens.chrome import StatusBar, SyncBanner
+        from samad_desk.widgets.chrome import StatusBar, SyncBanner
 
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):

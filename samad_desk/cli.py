@@ -76,6 +76,7 @@ def _register() -> None:
     from samad_desk.demo_mode import demo_command
     from samad_desk.doctor import doctor_command
     from samad_desk.matching.commands import citizens_group
+    from samad_desk.reports.commands import report_group
     from samad_desk.serve.commands import serve_group
     from samad_desk.store.commands import import_group, store_group
     from samad_desk.sync.commands import sync_group
@@ -89,6 +90,7 @@ def _register() -> None:
         doctor_command,
         demo_command,
         serve_group,
+        report_group,
     ):
         main.add_command(command)
 

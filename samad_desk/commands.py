@@ -30,9 +30,9 @@ DESK_COMMANDS: list[tuple[str, str, str]] = [
 
 
 def _display(text: str) -> str:
-    from samad_desk.screens.rtl_compat import vis
+    from samad_desk.text.visual import visual_line
 
-    return vis(text)
+    return visual_line(text)
 
 
 class DeskCommands(Provider):

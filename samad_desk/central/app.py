@@ -232,6 +232,20 @@ def create_app(
         return _json(await run_in_threadpool(central.lookup_cases, p, q.get("tracking_code"),
                                              q.get("national_id")))
 
+    @handler
+    async def report(request: Request) -> Response:
+        p = await principal(request)
+        body = await _body(request)
+
+        def go() -> dict:
+            from samad_desk.central.reports import parse_request, run_sql
+
+            spec, today = parse_request(body, central.clock())
+            # scope from the operator's own row (authenticate), never from the body
+            return run_sql(central.engine, spec, p.operator, today=today, calendar=central.calendar).to_json()
+
+        return _json(await run_in_threadpool(go))
+
     async def openapi(request: Request) -> Response:
         return ORJSONResponse(OPENAPI)
 
@@ -251,6 +265,7 @@ def create_app(
         Route("/v1/registry/citizens", registry),
         Route("/v1/cases/lookup", lookup),
         Route("/v1/track/{code}", track),
+        Route("/v1/reports/run", report, methods=["POST"]),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
         *TrackPage(central).routes(),

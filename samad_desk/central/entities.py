@@ -137,6 +137,9 @@ class Repo:
         self.client_devices: dict[str, str | None] = {}
         #: tracking code -> cases written in this transaction with it (maybe not flushed)
         self.codes: dict[str, set[str]] = {}
+        #: tracking code -> cases the database held with it (codes looked up in one query
+        #: per batch by :meth:`prefetch_tracking_codes`)
+        self.code_index: dict[str, set[str]] = {}
         #: events of cases written here, in order: (change buffer index, case id, event
         #: id, event) — chained once the change rows have their seqs (central/audit.py)
         self.chain_new: list[tuple[int, str, str, dict]] = []
@@ -227,6 +230,34 @@ class Repo:
             found[r[NID]].add(r[1])
         self.nid_index.update(found)
 
+    def prefetch_tracking_codes(self, codes: list[str]) -> None:
+        """Look up the cases holding these tracking codes in one query (a batch's
+        ``case.register`` ops each ask for theirs; nearly always nobody holds it). No
+        flush: a code never changes, and this transaction's cases are in :attr:`codes`."""
+        todo = sorted({c for c in codes if isinstance(c, str) and c and c not in self.code_index})
+        if not todo:
+            return
+        found: dict[str, set[str]] = {c: set() for c in todo}
+        # (only cases carry a tracking_code; naming the entity as well would let a planner
+        # without statistics intersect with every case in the primary key)
+        if len(todo) == 1:
+            rows = self._sql("SELECT entity, id, tracking_code FROM entities WHERE tracking_code = ?",
+                             (todo[0],)).fetchall()
+        elif self.pg:
+            rows = self._sql("SELECT e.entity, e.id, e.tracking_code FROM unnest(%s::text[]) AS k(c) "
+                             "CROSS JOIN LATERAL (SELECT entity, id, tracking_code FROM entities "
+                             "WHERE tracking_code = k.c OFFSET 0) AS e", (todo,)).fetchall()
+        else:
+            rows = []
+            for i in range(0, len(todo), 500):
+                part = todo[i : i + 500]
+                rows += self._sql("SELECT entity, id, tracking_code FROM entities WHERE tracking_code IN "
+                                  f"({', '.join('?' * len(part))})", tuple(part)).fetchall()
+        for entity, id_, code in rows:
+            if entity == "case" and code in found:
+                found[code].add(id_)
+        self.code_index.update(found)
+
     # -- Reader protocol --------------------------------------------------------------
     def _row(self, entity: str, id_: str) -> ERow | None:
         key = (entity, id_)
@@ -282,9 +313,9 @@ class Repo:
         :attr:`codes`."""
         if not isinstance(code, str) or not code:
             return None
-        ids = set(self.codes.get(code, ()))
-        ids.update(r[0] for r in self._sql(
-            "SELECT id FROM entities WHERE tracking_code = ? AND entity = 'case'", (code,)).fetchall())
+        if code not in self.code_index:
+            self.prefetch_tracking_codes([code])
+        ids = self.codes.get(code, set()) | self.code_index[code]
         for id_ in sorted(ids):
             row = self._row("case", id_)
             if row is not None and not row.deleted and row.tracking_code == code:

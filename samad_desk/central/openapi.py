@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from samad_desk import __version__
 from samad_desk.domain.permissions import ROLE_NAMES
+from samad_desk.reports.spec import DIMENSIONS, MAX_TOP, MEASURES
 
 
 def _ref(name: str) -> dict:
@@ -55,6 +56,44 @@ OPENAPI: dict = {
                     "agency_id": {"type": ["string", "null"]},
                     "office_id": {"type": ["string", "null"]},
                     "province": {"type": "string"},
+                },
+            },
+            "ReportSpec": {
+                "type": "object",
+                "required": ["name"],
+                "description": "docs/reports.md: dimensions, measures, filters, Jalali period "
+                "(«این ماه»، «last_30_days»، «1404»، «1404/02»، «1404/01/01..1404/03/31»)",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "rows": {"type": "array", "items": {"enum": list(DIMENSIONS)}, "uniqueItems": True},
+                    "columns": {"type": "array", "items": {"enum": list(DIMENSIONS)}, "maxItems": 1},
+                    "measures": {"type": "array", "items": {"enum": list(MEASURES)}, "minItems": 1,
+                                 "uniqueItems": True},
+                    "filters": {"type": "object", "propertyNames": {"enum": list(DIMENSIONS)},
+                                "additionalProperties": {"type": "array", "items": {"type": "string"},
+                                                         "minItems": 1}},
+                    "period": {"type": "string"},
+                    "compare": {"type": "boolean", "description": "also the previous period"},
+                    "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP},
+                },
+                "additionalProperties": False,
+            },
+            "ReportResult": {
+                "type": "object",
+                "required": ["name", "rows", "columns", "total"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "spec": {"type": "object"},
+                    "period": {"type": ["object", "null"]},
+                    "previous_period": {"type": ["object", "null"]},
+                    "rows": {"type": "array", "items": {"type": "object", "properties": {
+                        "key": {"type": "array"}, "labels": {"type": "array", "items": {"type": "string"}},
+                        "values": {"type": "object"}, "cells": {"type": "object"},
+                        "previous": {"type": "object"}}}},
+                    "columns": {"type": "array", "items": {"type": "object"}},
+                    "total": {"type": "object"},
+                    "previous_total": {"type": ["object", "null"]},
+                    "total_rows": {"type": "integer"},
                 },
             },
             "Tokens": {
@@ -236,6 +275,20 @@ OPENAPI: dict = {
                     "cases": {"type": "array", "items": {"type": "object"}},
                     "citizens": {"type": "array", "items": {"type": "object"}},
                     "events": {"type": "array", "items": {"type": "object"}}}})},
+            }
+        },
+        "/v1/reports/run": {
+            "post": {
+                "security": AUTH,
+                "summary": "run a report spec (گزارش‌ساز پویا) over the cases the operator may read: "
+                "officers and managers their agency, agents, supervisors and admins their province "
+                "(taken from the operator's account, never from the request)",
+                "requestBody": _json_body({"type": "object", "required": ["spec"], "properties": {
+                    "spec": _ref("ReportSpec"),
+                    "today": {"type": "string", "format": "date",
+                              "description": "the Iran-local day the report is as of (default: now)"}},
+                    "additionalProperties": False}),
+                "responses": {"200": _ok(_ref("ReportResult"))},
             }
         },
         "/v1/track/{code}": {

@@ -153,6 +153,21 @@ def _prefetch_national_ids(ops: list[dict], known: dict) -> dict[str, str]:
     return nids
 
 
+def _register_codes(ops: list[dict], known: dict) -> list[str]:
+    """The tracking codes the batch's ``case.register`` ops will look up (canonical)."""
+    from samad_desk.domain.tracking import parse_tracking_code
+
+    codes = []
+    for op in ops:
+        if op["type"] != "case.register" or op["op_id"] in known:
+            continue
+        raw = op["payload"].get("tracking_code") if isinstance(op.get("payload"), dict) else None
+        parsed = parse_tracking_code(raw) if isinstance(raw, str) else None
+        if parsed is not None and parsed.ok and parsed.value:
+            codes.append(parsed.value)
+    return codes
+
+
 def rows_by_key(conn: Any, table: str, cols: tuple[str, ...], key: str, values: list[str]) -> list[dict]:
     """Rows of ``table`` whose ``key`` column is one of ``values``, as dicts.
 
@@ -365,6 +380,7 @@ class PushMixin:
                 repo.prefetch(_prefetch_keys(ops, known))
                 repo.canonical_nids = _prefetch_national_ids(ops, known)
                 repo.prefetch_national_ids(list(repo.canonical_nids.values()))
+                repo.prefetch_tracking_codes(_register_codes(ops, known))
                 buf = ChangeBuffer()
                 results: list[dict] = []
                 records: list[dict] = []

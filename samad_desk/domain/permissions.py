@@ -89,6 +89,21 @@ def may_act(actor: dict, reach: Reach) -> bool:
     return bool(province) and province in reach.provinces
 
 
+def read_scope(actor: dict) -> tuple[str, str] | None:
+    """:func:`may_act` as a filter for a query over many entities: ``("agency", id)``
+    for agency roles, ``("province", name)`` for province roles; None when the actor may
+    read nothing (no role, or the agency or province it needs is missing). An entity of
+    reach ``Reach.of([p], [a])`` passes exactly when ``may_act`` says so."""
+    role = Role.parse(actor.get("role"))
+    if role is None:
+        return None
+    if role in AGENCY_ROLES:
+        agency = actor.get("agency_id")
+        return ("agency", agency) if agency else None
+    province = actor.get("province")
+    return ("province", province) if province else None
+
+
 def may_refer_to(actor: dict, agency_province: str | None) -> bool:
     """Cases go only to agencies of the actor's province (a case moved to another
     province's agency would leave its reach, with the citizen's data). Unknown on either

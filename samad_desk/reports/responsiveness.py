@@ -63,7 +63,8 @@ def province_cases(cases: Iterable[dict], agencies: Iterable[dict], province: st
     return [c for c in cases if not c.get("agency_id") or c.get("agency_id") in ids]
 
 
-def _answer_days(case: dict, cal: WorkingCalendar) -> int | None:
+def answer_days(case: dict, cal: WorkingCalendar) -> int | None:
+    """Working days from referral to answer (Iran-local dates); None when either is missing."""
     referred = parse_iso_datetime(case.get("referred_at"))
     answered = parse_iso_datetime(case.get("answered_at"))
     if referred is None or answered is None:
@@ -100,7 +101,7 @@ def responsiveness(
             s.answered += 1
             if answered_in_time(c):
                 s.answered_in_time += 1
-            days = _answer_days(c, cal)
+            days = answer_days(c, cal)
             if days is not None:
                 s.answer_days_total += days
     for aid, s in stats.items():

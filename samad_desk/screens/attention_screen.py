@@ -19,10 +19,10 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
 from samad_desk.screens.base import DeskScreen
-from samad_desk.screens.rtl_compat import RText, set_text
 from samad_desk.services import error_text, op_summary
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
+from samad_desk.widgets import RTLStatic
 
 #: the option id of the sync refusal's entry (op ids are uuids, never this)
 PROBLEM_ID = "sync-problem"
@@ -58,7 +58,7 @@ class AttentionScreen(DeskScreen):
         self.ops: list[dict[str, Any]] = []
 
     def compose_body(self) -> ComposeResult:
-        yield RText("", id="attention-title")
+        yield RTLStatic("", id="attention-title")
         yield OptionList(id="attention-list")
 
     def on_mount(self) -> None:
@@ -107,7 +107,7 @@ class AttentionScreen(DeskScreen):
             title = "همگام‌سازی با سرور متوقف است:"
         else:
             title = "چیزی نیازمند توجه نیست."
-        set_text(self.query_one("#attention-title"), title)
+        self.query_one("#attention-title").update(title)
         options = self.query_one("#attention-list", OptionList)
         options.clear_options()
         width = max(20, (options.size.width or 78) - 2)

@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 
-from samad_desk.screens.chrome import BottomBars, DeskHeader
+from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 class DeskScreen(Screen[Any]):

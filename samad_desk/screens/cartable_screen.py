@@ -21,12 +21,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from samad_desk.domain.models import CaseState, CaseType
 from samad_desk.reports import ALL, OPEN_FILTER, CartableFilter, apply_filter
 from samad_desk.reports.cartable import UNASSIGNED
-from samad_desk.screens.cartable_table import CaseTable, Col
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CartableData, CaseActions
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLInput, RTLStatic
+from samad_desk.widgets.cases import CaseTable, Col
 
 STATE_CYCLE = (OPEN_FILTER, "referred", "in_progress", "answered", "closed", ALL)
 

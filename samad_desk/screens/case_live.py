@@ -7,21 +7,12 @@ worker; a change that arrives while one runs queues exactly one more (changes co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from textual import on
-from textual.message import Message
 
+from samad_desk.messages import StoreChanged
 from samad_desk.screens.base import DeskScreen
-
-
-@dataclass
-class StoreTouched(Message):
-    """The store changed under us (a save, a sync); coalesces."""
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, StoreTouched)
 
 
 class LiveStoreScreen(DeskScreen):
@@ -42,7 +33,7 @@ class LiveStoreScreen(DeskScreen):
         subscribe = getattr(store, "subscribe", None)
         if subscribe is not None:
             try:
-                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreTouched()))
+                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreChanged()))
             except Exception:
                 self._unsubscribe = None
 
@@ -54,8 +45,9 @@ class LiveStoreScreen(DeskScreen):
         if not self._loading:  # back from a case: re-read (its state may have changed)
             self.reload()
 
-    @on(StoreTouched)
-    def _touched(self) -> None:
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        message.stop()  # the app polls the status on its own subscription's StoreChanged
         self.reload()
 
     def refresh_data(self) -> None:

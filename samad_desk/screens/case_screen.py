@@ -3,7 +3,7 @@ other cases, and the actions the role allows.
 
 Every action key is live for every role: an action the workflow refuses (wrong role,
 wrong state, another agency's case) answers with the workflow's Persian reason instead
-of silently doing nothing. An allowed action opens its form (case_modals.ActionForm),
+of silently doing nothing. An allowed action opens its form (modals.ActionForm),
 the form is checked with the same rules, and the op is saved in a worker.
 """
 
@@ -22,13 +22,13 @@ from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
 from samad_desk.reports.cartable import jalali_text
-from samad_desk.screens.case_modals import ActionForm, FormField
-from samad_desk.screens.chrome import BottomBars, DeskHeader, key_label
+from samad_desk.screens.modals import ActionForm, FormField
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions, CaseDetail
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa, to_persian_digits
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.chrome import BottomBars, DeskHeader, key_label
 
 #: action -> (binding key, Persian label on the key bar)
 ACTION_KEYS: dict[str, str] = {

@@ -19,13 +19,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.screens.chrome import BottomBars, DeskHeader
 from samad_desk.screens.modals import ConfirmModal
-from samad_desk.screens.rtl_compat import RText, label_text, set_text
 from samad_desk.services import error_text
 from samad_desk.services.merges import DuplicateGroup
 from samad_desk.text.digits import fa
-from samad_desk.widgets import RTLColumn, RTLTable
+from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
+from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 def _names(group: DuplicateGroup) -> str:
@@ -56,7 +55,7 @@ class DuplicatesScreen(Screen[None]):
 
     DEFAULT_CSS = """
     DuplicatesScreen #duplicates-body { align-horizontal: right; height: 1fr; }
-    DuplicatesScreen RText { height: auto; }
+    DuplicatesScreen RTLStatic { height: auto; }
     DuplicatesScreen RTLTable { height: 1fr; }
     DuplicatesScreen #duplicates-detail { dock: bottom; }
     """
@@ -79,9 +78,9 @@ class DuplicatesScreen(Screen[None]):
         yield DeskHeader(self.TITLE_FA)
         yield BottomBars()
         with Vertical(id="duplicates-body"):
-            yield RText("در حال جستجوی شهروندان تکراری…", id="duplicates-title")
+            yield RTLStatic("در حال جستجوی شهروندان تکراری…", id="duplicates-title")
             yield RTLTable(self.COLUMNS, id="duplicates-table")
-            yield RText("", id="duplicates-detail")
+            yield RTLStatic("", id="duplicates-detail")
 
     def on_mount(self) -> None:
         self.query_one(RTLTable).focus()
@@ -101,8 +100,8 @@ class DuplicatesScreen(Screen[None]):
     @property
     def text(self) -> str:
         rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS) for r in self.rows]
-        return "\n".join([label_text(self.query_one("#duplicates-title")), *rows,
-                          label_text(self.query_one("#duplicates-detail"))])
+        return "\n".join([self.query_one("#duplicates-title").text, *rows,
+                          self.query_one("#duplicates-detail").text])
 
     @work(thread=True, exclusive=True, group="duplicates", exit_on_error=False)
     def _load(self) -> list[DuplicateGroup]:
@@ -113,7 +112,7 @@ class DuplicatesScreen(Screen[None]):
         if event.worker.group != "duplicates":
             return
         if event.state == WorkerState.ERROR:
-            set_text(self.query_one("#duplicates-title"), f"محاسبه تکراری‌ها ناموفق بود: {event.worker.error}")
+            self.query_one("#duplicates-title").update(f"محاسبه تکراری‌ها ناموفق بود: {event.worker.error}")
             return
         if event.state != WorkerState.SUCCESS:
             return
@@ -131,11 +130,11 @@ class DuplicatesScreen(Screen[None]):
             }, key=str(i))
         if self.groups:
             table.move_cursor(row=0)
-            set_text(self.query_one("#duplicates-detail"), self.detail(self.groups[0]))
+            self.query_one("#duplicates-detail").update(self.detail(self.groups[0]))
             title = f"{fa(len(self.groups))} گروه احتمالاً تکراری   Enter: ادغام   F7: تکراری نیست"
         else:
             title = "شهروند تکراری پیدا نشد"
-        set_text(self.query_one("#duplicates-title"), title)
+        self.query_one("#duplicates-title").update(title)
 
     def _highlighted(self) -> DuplicateGroup | None:
         record = self.query_one(RTLTable).cursor_record
@@ -146,7 +145,7 @@ class DuplicatesScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#duplicates-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         group = self._highlighted()
-        set_text(self.query_one("#duplicates-detail"), self.detail(group) if group else "")
+        self.query_one("#duplicates-detail").update(self.detail(group) if group else "")
 
     @staticmethod
     def detail(group: DuplicateGroup) -> str:
@@ -211,7 +210,7 @@ class DuplicatesScreen(Screen[None]):
             self.action_reload()
 
     def action_reload(self) -> None:
-        set_text(self.query_one("#duplicates-title"), "در حال جستجوی شهروندان تکراری…")
+        self.query_one("#duplicates-title").update("در حال جستجوی شهروندان تکراری…")
         self._load()
 
     def action_close(self) -> None:

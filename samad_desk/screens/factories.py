@@ -1,8 +1,7 @@
 """Mode name -> screen factory. Screens get the services as constructor arguments.
 
-The cartable and supervisor screens belong to another part of the desk; they are imported
-lazily and a placeholder stands in when they are missing or fail to import, so the
-desk keeps working without them.
+Each screen is imported when its mode is first opened (start-up stays quick); a failed
+import is a bug and raises like any other (no stand-in screen hides it).
 """
 
 from __future__ import annotations
@@ -13,44 +12,37 @@ from typing import Any
 from textual.screen import Screen
 
 
-def _lazy(module: str, name: str, title: str, app: Any) -> Screen[Any]:
-    import importlib
+def _screen_class(name: str) -> type[Screen[Any]]:
+    if name == "call":
+        from samad_desk.screens.call_screen import CallEntryScreen
 
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except Exception as exc:  # not built yet, or broken: never crash the desk
-        from samad_desk.screens.placeholder_screen import PlaceholderScreen
+        return CallEntryScreen
+    if name == "lookup":
+        from samad_desk.screens.lookup_screen import LookupScreen
 
-        return PlaceholderScreen(title, reason=f"{type(exc).__name__}: {exc}")
-    try:
-        return cls(app.services)
-    except TypeError:
-        return cls()
+        return LookupScreen
+    if name == "followup":
+        from samad_desk.screens.followup_screen import FollowupScreen
+
+        return FollowupScreen
+    if name == "attention":
+        from samad_desk.screens.attention_screen import AttentionScreen
+
+        return AttentionScreen
+    if name == "cartable":
+        from samad_desk.screens.cartable_screen import CartableScreen
+
+        return CartableScreen
+    if name == "supervisor":
+        from samad_desk.screens.supervisor_screen import SupervisorScreen
+
+        return SupervisorScreen
+    raise ValueError(name)
 
 
 def mode_factory(app: Any, name: str) -> Callable[[], Screen[Any]]:
+    """The factory ``App.add_mode`` calls for the mode ``name``."""
     def build() -> Screen[Any]:
-        services = app.services
-        if name == "call":
-            from samad_desk.screens.call_screen import CallEntryScreen
-
-            return CallEntryScreen(services)
-        if name == "lookup":
-            from samad_desk.screens.lookup_screen import LookupScreen
-
-            return LookupScreen(services)
-        if name == "followup":
-            from samad_desk.screens.followup_screen import FollowupScreen
-
-            return FollowupScreen(services)
-        if name == "attention":
-            from samad_desk.screens.attention_screen import AttentionScreen
-
-            return AttentionScreen(services)
-        if name == "cartable":
-            return _lazy("samad_desk.screens.cartable_screen", "CartableScreen", "کارتابل", app)
-        if name == "supervisor":
-            return _lazy("samad_desk.screens.supervisor_screen", "SupervisorScreen", "نظارت", app)
-        raise ValueError(name)
+        return _screen_class(name)(app.services)  # type: ignore[call-arg]
 
     return build

@@ -23,18 +23,6 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
-from samad_desk.screens.fields import ChoiceField, FieldRow
-from samad_desk.screens.rtl_compat import (
-    InputChanged,
-    InputSubmitted,
-    LtrInput,
-    RText,
-    RTextArea,
-    area_text,
-    set_area_text,
-    set_text,
-)
-from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.services import (
     CaseView,
     Choice,
@@ -45,6 +33,9 @@ from samad_desk.services import (
 )
 from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import jalali_day
+from samad_desk.widgets import DigitsInput, RTLInput, RTLStatic, RTLTextArea
+from samad_desk.widgets.form import ChoiceField, FieldRow
+from samad_desk.widgets.rtl_options import RtlOptionList
 
 SATISFACTION = [
     Choice("none", "نامشخص (پاسخی نیامده یا نپرسیدیم)"),
@@ -124,14 +115,14 @@ class FollowupScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="fu-body"):
-            yield FieldRow("query", "کد رهگیری/ملی", LtrInput(id="in-query"))
+            yield FieldRow("query", "کد رهگیری/ملی", DigitsInput(id="in-query"))
             results = RtlOptionList(id="fu-results")
             yield results
             with Vertical(id="fu-case"):
-                yield RText("", id="fu-summary")
-            yield RText("", id="fu-history-title", classes="help-area")
+                yield RTLStatic("", id="fu-summary")
+            yield RTLStatic("", id="fu-history-title", classes="help-area")
             yield Vertical(id="fu-history")
-            yield FieldRow("note", "یادداشت پیگیری", RTextArea(id="in-note"))
+            yield FieldRow("note", "یادداشت پیگیری", RTLTextArea(id="in-note"))
             yield ChoiceField("satisfied", "رضایت", lambda: SATISFACTION)
 
     def on_mount(self) -> None:
@@ -139,7 +130,7 @@ class FollowupScreen(DeskScreen):
         self.query_one("#in-query").focus()
 
     # -- typing the code: check digit verified as typed
-    @on(InputChanged, "#in-query")
+    @on(RTLInput.Changed, "#in-query")
     def _query_typed(self, event: Any) -> None:
         row = self.query_one("#row-query", FieldRow)
         digits = "".join(ch for ch in to_ascii_digits(event.value) if ch.isdigit())
@@ -153,7 +144,7 @@ class FollowupScreen(DeskScreen):
         else:
             row.set_error(None)
 
-    @on(InputSubmitted, "#in-query")
+    @on(RTLInput.Submitted, "#in-query")
     def _search(self, event: Any) -> None:
         event.stop()
         self._find(event.value)
@@ -165,7 +156,7 @@ class FollowupScreen(DeskScreen):
     def _asking(self) -> None:
         """The case is not on this desk: say so while the server is asked (up to seconds)."""
         self._clear_case()
-        set_text(self.query_one("#fu-summary"), "در حافظهٔ این میز نیست؛ در حال پرسیدن از سرور مرکزی…")
+        self.query_one("#fu-summary").update("در حافظهٔ این میز نیست؛ در حال پرسیدن از سرور مرکزی…")
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def _load(self, case_id: str) -> CaseView:
@@ -208,7 +199,7 @@ class FollowupScreen(DeskScreen):
             satisfied = (op.get("payload") or {}).get("satisfied")
             self.post_message(FollowupRecorded(op["entity_id"], satisfied is False))
             self.notify("پیگیری ثبت شد.", title="پیگیری", markup=False)
-            set_area_text(self.query_one("#in-note"), "")
+            self.query_one("#in-note").value = ""
             self.query_one("#row-satisfied", ChoiceField).select_key("none")
             self._load(op["entity_id"])
 
@@ -275,29 +266,25 @@ class FollowupScreen(DeskScreen):
             lines.append(f"پاسخ دستگاه: {case['answer']}")
         if view.stale:
             lines.append("سرور مرکزی در دسترس نیست: آنچه آخرین بار از سرور خوانده شد")
-        set_text(self.query_one("#fu-summary"), "\n".join(lines))
+        self.query_one("#fu-summary").update("\n".join(lines))
         title = f"تاریخچه ({fa(len(view.events))} رویداد)"
         if view.remote and not any(e.get("kind") == "register" for e in view.events):
             # the server's lookup does not carry the history of another office's case
             title = f"تاریخچه ({fa(len(view.events))} رویداد؛ از سرور مرکزی: تاریخچهٔ کامل در این میز نیست)"
-        set_text(self.query_one("#fu-history-title"), title)
+        self.query_one("#fu-history-title").update(title)
         history = self.query_one("#fu-history", Vertical)
         history.remove_children()
-        history.mount_all([RText(event_line(e), classes="history-row") for e in view.events])
+        history.mount_all([RTLStatic(event_line(e), classes="history-row") for e in view.events])
         if not same_case:
             self.query_one("#in-note").focus()
 
     @property
     def summary_text(self) -> str:
-        from samad_desk.screens.rtl_compat import label_text
-
-        return label_text(self.query_one("#fu-summary"))
+        return self.query_one("#fu-summary").text
 
     @property
     def history_texts(self) -> list[str]:
-        from samad_desk.screens.rtl_compat import label_text
-
-        return [label_text(w) for w in self.query(".history-row")]
+        return [w.text for w in self.query(".history-row")]
 
     def action_record(self) -> None:
         if self.view is None:
@@ -309,7 +296,7 @@ class FollowupScreen(DeskScreen):
         satisfied_field = self.query_one("#row-satisfied", ChoiceField)
         satisfied_field.resolve_typed()
         satisfied = {"yes": True, "no": False}.get(satisfied_field.value)
-        note = area_text(self.query_one("#in-note"))
+        note = self.query_one("#in-note").value
         self._record(str(self.view.case["id"]), note, satisfied)
 
     def action_new_query(self) -> None:
@@ -321,8 +308,8 @@ class FollowupScreen(DeskScreen):
     def _clear_case(self) -> None:
         self.view = None
         self.query_one("#fu-results").remove_class("-shown")
-        set_text(self.query_one("#fu-summary"), "")
-        set_text(self.query_one("#fu-history-title"), "")
+        self.query_one("#fu-summary").update("")
+        self.query_one("#fu-history-title").update("")
         self.query_one("#fu-history").remove_children()
 
     def action_profile(self) -> None:

@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from samad_desk.screens.fields import FieldRow
-from samad_desk.screens.rtl_compat import InputSubmitted, LtrInput, RText, set_text
 from samad_desk.services import FormInvalid, login
+from samad_desk.widgets import DigitsInput, RTLInput, RTLStatic
+from samad_desk.widgets.form import FieldRow
 
 
 class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
@@ -39,12 +39,12 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield RText("ورود به میز سامد ۱۱۱")
-            yield RText(f"سرور: {self.settings.server_url or 'محلی'}", classes="dim")
-            yield FieldRow("username", "نام کاربری", LtrInput(id="in-username"))
+            yield RTLStatic("ورود به میز سامد ۱۱۱")
+            yield RTLStatic(f"سرور: {self.settings.server_url or 'محلی'}", classes="dim")
+            yield FieldRow("username", "نام کاربری", DigitsInput(id="in-username"))
             yield FieldRow("password", "گذرواژه", Input(id="in-password", password=True))
-            yield RText("", id="login-state", classes="dim")
-            yield RText(
+            yield RTLStatic("", id="login-state", classes="dim")
+            yield RTLStatic(
                 "Enter یا F2: ورود   Esc: " + ("بازگشت" if self.relogin else "خروج"), classes="dim"
             )
 
@@ -58,7 +58,7 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
             self.query_one("#in-username").focus()
 
     @on(Input.Submitted)
-    @on(InputSubmitted)
+    @on(RTLInput.Submitted)
     def _submitted(self, event: Any) -> None:
         event.stop()
         if event.control.id == "in-username":
@@ -72,7 +72,7 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
         for row in self.query(FieldRow):
             row.set_error(None)
         self.busy = True
-        set_text(self.query_one("#login-state"), "در حال ورود…")
+        self.query_one("#login-state").update("در حال ورود…")
         self._login(
             self.query_one("#in-username").value, self.query_one("#in-password", Input).value
         )
@@ -86,7 +86,7 @@ class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
         if event.worker.group != "login" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
         self.busy = False
-        set_text(self.query_one("#login-state"), "")
+        self.query_one("#login-state").update("")
         if event.state == WorkerState.SUCCESS:
             operator, online = event.worker.result
             if not online:

@@ -19,20 +19,10 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.base import DeskScreen
-from samad_desk.screens.candidates import CandidateList
-from samad_desk.screens.fields import FieldRow
-from samad_desk.screens.rtl_compat import (
-    InputChanged,
-    InputSubmitted,
-    LtrInput,
-    MobileInput,
-    NidInput,
-    RInput,
-    RText,
-    set_text,
-)
 from samad_desk.services import FIELD_LABELS, CallForm, Candidate
 from samad_desk.text.digits import fa
+from samad_desk.widgets import DigitsInput, NationalIdInput, PhoneInput, RTLInput, RTLStatic
+from samad_desk.widgets.form import CandidateList, FieldRow
 
 QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
 
@@ -63,16 +53,16 @@ class LookupScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="lookup-body"):
             with Vertical(id="lookup-side"):
-                yield RText("نامزدها (بهترین نخست)", id="lookup-count")
+                yield RTLStatic("نامزدها (بهترین نخست)", id="lookup-count")
                 yield CandidateList(id="lookup-candidates")
             with Vertical(id="lookup-form"):
-                yield FieldRow("national_id", FIELD_LABELS["national_id"], NidInput(id="q-national_id"))
-                yield FieldRow("mobile", FIELD_LABELS["mobile"], MobileInput(id="q-mobile"))
-                yield FieldRow("first_name", FIELD_LABELS["first_name"], RInput(id="q-first_name"))
-                yield FieldRow("last_name", FIELD_LABELS["last_name"], RInput(id="q-last_name"))
-                yield FieldRow("father_name", FIELD_LABELS["father_name"], RInput(id="q-father_name"))
-                yield FieldRow("birth_date", FIELD_LABELS["birth_date"], LtrInput(id="q-birth_date"))
-                yield RText("Enter روی نامزد: پروفایل   F2: ثبت تماس", classes="dim")
+                yield FieldRow("national_id", FIELD_LABELS["national_id"], NationalIdInput(label="", id="q-national_id"))
+                yield FieldRow("mobile", FIELD_LABELS["mobile"], PhoneInput(label="", id="q-mobile"))
+                yield FieldRow("first_name", FIELD_LABELS["first_name"], RTLInput(id="q-first_name"))
+                yield FieldRow("last_name", FIELD_LABELS["last_name"], RTLInput(id="q-last_name"))
+                yield FieldRow("father_name", FIELD_LABELS["father_name"], RTLInput(id="q-father_name"))
+                yield FieldRow("birth_date", FIELD_LABELS["birth_date"], DigitsInput(id="q-birth_date"))
+                yield RTLStatic("Enter روی نامزد: پروفایل   F2: ثبت تماس", classes="dim")
 
     def on_mount(self) -> None:
         self.query_one("#q-national_id").focus()
@@ -80,13 +70,13 @@ class LookupScreen(DeskScreen):
     def query_values(self) -> dict[str, str]:
         return {name: str(self.query_one(f"#q-{name}").value) for name in QUERY_FIELDS}
 
-    @on(InputChanged)
+    @on(RTLInput.Changed)
     def _changed(self, event: Any) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(0.15, self._search_now)
 
-    @on(InputSubmitted)
+    @on(RTLInput.Submitted)
     def _submitted(self, event: Any) -> None:
         event.stop()
         self.focus_next()
@@ -105,10 +95,7 @@ class LookupScreen(DeskScreen):
             found = event.worker.result or []
             self.searches += 1
             self.query_one(CandidateList).show(found)
-            set_text(
-                self.query_one("#lookup-count"),
-                f"{fa(len(found))} نامزد (بهترین نخست)" if found else "نامزدی پیدا نشد",
-            )
+            self.query_one("#lookup-count").update(f"{fa(len(found))} نامزد (بهترین نخست)" if found else "نامزدی پیدا نشد")
 
     def action_candidates(self) -> None:
         self.query_one(CandidateList).focus()

@@ -17,13 +17,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.screens.chrome import BottomBars, DeskHeader
-from samad_desk.screens.rtl_compat import RText, label_text, set_text
 from samad_desk.services import error_text
 from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
-from samad_desk.widgets import RTLColumn, RTLTable
+from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
+from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 def _when(iso: str) -> str:
@@ -50,7 +49,7 @@ class MergeHistoryScreen(Screen[None]):
 
     DEFAULT_CSS = """
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
-    MergeHistoryScreen RText { height: auto; }
+    MergeHistoryScreen RTLStatic { height: auto; }
     MergeHistoryScreen RTLTable { height: 1fr; }
     """
 
@@ -72,7 +71,7 @@ class MergeHistoryScreen(Screen[None]):
         yield DeskHeader(self.TITLE_FA)
         yield BottomBars()
         with Vertical(id="merge-history-body"):
-            yield RText("در حال خواندن سابقه ادغام…", id="merge-history-title")
+            yield RTLStatic("در حال خواندن سابقه ادغام…", id="merge-history-title")
             yield RTLTable(self.COLUMNS, id="merge-history-table")
 
     def on_mount(self) -> None:
@@ -86,15 +85,15 @@ class MergeHistoryScreen(Screen[None]):
     def text(self) -> str:
         rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS)
                 for r in self.query_one(RTLTable).records.values()]
-        return "\n".join([label_text(self.query_one("#merge-history-title")), *rows])
+        return "\n".join([self.query_one("#merge-history-title").text, *rows])
 
     @work(thread=True, exclusive=True, group="merge-history", exit_on_error=False)
     def _load(self) -> list[tuple[MergeRecord, dict[str, Any]]]:
         out = []
-        store = self.merges.store
+        citizen = self.services.citizen  # a service call, in this worker thread
         for rec in self.merges.history(self.citizen_id):
-            survivor = store.get("citizen", rec.survivor_id) or {}
-            merged = [store.get("citizen", m) or {} for m in rec.merged_ids]
+            survivor = citizen(rec.survivor_id) or {}
+            merged = [citizen(m) or {} for m in rec.merged_ids]
             out.append((rec, {
                 "id": rec.op_id,
                 "when": _when(rec.at),
@@ -130,7 +129,7 @@ class MergeHistoryScreen(Screen[None]):
         for _rec, row in rows:
             table.add_record(row, key=row["id"])
         title = f"سابقه ادغام ({fa(len(rows))})   F8: لغو ادغام   Esc: بازگشت" if rows else "ادغامی ثبت نشده است"
-        set_text(self.query_one("#merge-history-title"), title)
+        self.query_one("#merge-history-title").update(title)
 
     def _highlighted(self) -> MergeRecord | None:
         table = self.query_one(RTLTable)

@@ -1,7 +1,7 @@
 """Citizen profile (پروفایل شهروندی): contact details with their history, every case.
 
 Each contact detail shows since when it holds and the value it replaced; F2 edits them
-(:class:`ContactEditScreen`), F4 lists every change of every detail
+(:class:`ContactEditModal`), F4 lists every change of every detail
 (:class:`DetailsHistoryScreen`), F3 the merges. The history is read from the store's
 citizen events (:mod:`samad_desk.services.citizen_details`)."""
 
@@ -18,10 +18,8 @@ from textual.widgets import OptionList
 
 from samad_desk.domain.models import CONTACT_FIELDS, CaseState
 from samad_desk.messages import OpenCase
-from samad_desk.screens.chrome import BottomBars, DeskHeader
-from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
-from samad_desk.screens.rtl_compat import RText, label_text
-from samad_desk.screens.rtl_options import RtlOptionList
+from samad_desk.screens.details_history_screen import DetailsHistoryScreen
+from samad_desk.screens.modals import ContactEditModal
 from samad_desk.services import subject_text, tracking_label
 from samad_desk.services.citizen_details import (
     FIELD_LABELS,
@@ -33,6 +31,9 @@ from samad_desk.services.citizen_details import (
     previous_values,
 )
 from samad_desk.text.digits import fa
+from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.chrome import BottomBars, DeskHeader
+from samad_desk.widgets.rtl_options import RtlOptionList
 
 
 def _state(value: Any) -> str:
@@ -96,8 +97,8 @@ class ProfileScreen(Screen[None]):
         yield DeskHeader("پروفایل شهروند")
         yield BottomBars()
         with Vertical(id="profile-details"):
-            yield RText("", id="profile-text")
-        yield RText("", id="profile-cases-title", classes="help-area")
+            yield RTLStatic("", id="profile-text")
+        yield RTLStatic("", id="profile-cases-title", classes="help-area")
         yield RtlOptionList(id="profile-cases")
 
     def on_mount(self) -> None:
@@ -108,10 +109,10 @@ class ProfileScreen(Screen[None]):
         citizen = self.services.citizen(self.citizen_id) or {}
         self.citizen = citizen
         self.history = self.details.history(self.citizen_id)
-        self.query_one("#profile-text", RText).update("\n".join(self.detail_lines(citizen)))
+        self.query_one("#profile-text", RTLStatic).update("\n".join(self.detail_lines(citizen)))
         # with the cases of profiles merged into this one (issue 6.3)
         self.cases = self.services.person_cases(self.citizen_id)
-        self.query_one("#profile-cases-title", RText).update(
+        self.query_one("#profile-cases-title", RTLStatic).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )
         rows = []
@@ -127,7 +128,7 @@ class ProfileScreen(Screen[None]):
 
     @property
     def text(self) -> str:
-        return label_text(self.query_one("#profile-text"))
+        return self.query_one("#profile-text").text
 
     @on(OptionList.OptionSelected, "#profile-cases")
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -156,7 +157,7 @@ class ProfileScreen(Screen[None]):
             return
         if not self.citizen:
             return
-        self.app.push_screen(ContactEditScreen(self.details, dict(self.citizen)), self._edited)
+        self.app.push_screen(ContactEditModal(self.details, dict(self.citizen)), self._edited)
 
     def _edited(self, saved: dict[str, Any] | None) -> None:
         self.refresh_data()

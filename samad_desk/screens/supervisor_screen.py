@@ -20,13 +20,13 @@ from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
-from samad_desk.reports import AgencyStats, DeadlineCue, bar, bar_chart
-from samad_desk.screens.cartable_table import CaseTable, Col
+from samad_desk.reports import AgencyStats, DeadlineCue, bar
 from samad_desk.screens.case_live import LiveStoreScreen
-from samad_desk.services import error_text
+from samad_desk.services import ServiceError, error_text
 from samad_desk.services.case_actions import CaseActions, SupervisorData
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.cases import CaseTable, ChartView, Col
 
 
 @dataclass
@@ -87,43 +87,6 @@ def agency_detail(s: AgencyStats) -> str:
     return f"{s.name}{manager}\n{states} | ارجاع به ناظر {fa(s.escalated)}"
 
 
-def chart_lines(stats: list[AgencyStats], width: int) -> list[str]:
-    """Two small charts: share answered in time, and overdue now (visual lines)."""
-    width = max(40, width)
-    lines = [_title("پاسخ در موعد (درصد پاسخ‌ها)", width)]
-    lines += bar_chart([(s.name, s.in_time_pct or 0, s.in_time_text) for s in stats], width, maximum=100)
-    lines.append(" " * width)
-    lines.append(_title("پرونده‌های معوق اکنون", width))
-    top = max((s.overdue for s in stats), default=0) or 1
-    lines += bar_chart([(s.name, s.overdue, fa(s.overdue)) for s in stats], width, maximum=top)
-    return lines
-
-
-def _title(text: str, width: int) -> str:
-    from samad_desk.text import rtl
-
-    return rtl.truncate(text, width)
-
-
-class ChartView(RTLStatic):
-    """Pre-laid-out visual lines (the bars must not be re-ordered again)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
-        self.stats: list[AgencyStats] = []
-
-    def show(self, stats: list[AgencyStats]) -> None:
-        self.stats = stats
-        self.text = "\n".join(chart_lines(stats, 78))  # logical copy for tests and height
-        self.refresh(layout=True)
-
-    def visual_lines(self, width: int | None = None) -> list[str]:
-        return chart_lines(self.stats, (self.size.width if width is None else width) or 78)
-
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(chart_lines(self.stats, width or 78))
-
-
 class SupervisorScreen(LiveStoreScreen):
     TITLE_FA = "نظارت"
 
@@ -132,6 +95,8 @@ class SupervisorScreen(LiveStoreScreen):
         Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
         Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
         Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
+        Binding("shift+f2", "reports", "گزارش‌ساز", id="supervisor-reports"),
+        Binding("shift+f4", "scorecard", "کارنامه مدیران", id="supervisor-scorecard"),
         Binding("shift+f6", "case_action('escalate')", "ارجاع به ناظر", id="supervisor-escalate"),
         Binding("shift+f7", "case_action('close')", "مختومه", id="supervisor-close"),
     ]
@@ -166,11 +131,7 @@ class SupervisorScreen(LiveStoreScreen):
     def agency_name(self, agency_id: str | None) -> str:
         if not agency_id:
             return "واحد ۱۱۱"
-        name = self._names.get(agency_id)
-        if name is None:
-            a = self.actions.store.get("agency", agency_id)
-            name = self._names[agency_id] = str((a or {}).get("name") or agency_id)
-        return name
+        return self._names.get(agency_id, agency_id)  # names come with each load (_loaded)
 
     def on_mount(self) -> None:
         self.query_one("#agencies", CaseTable).focus()
@@ -213,6 +174,7 @@ class SupervisorScreen(LiveStoreScreen):
 
     def _loaded(self, data: SupervisorData) -> None:
         self.data = data
+        self._names = {s.agency_id: s.name for s in data.agencies}
         self.refusal = None
         self.query_one("#sup-summary", RTLStatic).update(summary_text(data))
         table = self.query_one("#agencies", CaseTable)
@@ -252,23 +214,32 @@ class SupervisorScreen(LiveStoreScreen):
 
     def action_case_action(self, action: str) -> None:
         """Escalate or close the highlighted case of the cases pane, without opening it."""
-        from samad_desk.domain.workflow import action_label
-        from samad_desk.screens.case_modals import ActionForm, FormField
-        from samad_desk.screens.case_screen import code_text
-
         if self.query_one(ContentSwitcher).current != "cases" or self.cases_table.current is None:
             self.notify("نخست پرونده‌ای را در فهرست پرونده‌ها (F4) انتخاب کنید.", title="نظارت", markup=False)
             return
-        row = self.cases_table.current
-        case = self.actions.store.get("case", row.id)
-        reason = self.actions.refusal(case, action) if case is not None else "پرونده پیدا نشد."
-        if reason:
-            self.notify(reason, title="نظارت", severity="warning", markup=False)
+        self._check_action(self.cases_table.current.id, action)
+
+    @work(thread=True, group="supervisor-check", exit_on_error=False)
+    def _check_action(self, case_id: str, action: str) -> tuple[str, str, dict[str, Any] | None, str | None]:
+        """Off the UI thread: the case and why ``action`` is refused on it (None: allowed)."""
+        try:
+            case = self.actions.case(case_id)
+        except ServiceError:
+            return case_id, action, None, "پرونده پیدا نشد."
+        return case_id, action, case, self.actions.refusal(case, action)
+
+    def _ask_action(self, case_id: str, action: str, case: dict[str, Any] | None, reason: str | None) -> None:
+        from samad_desk.domain.workflow import action_label
+        from samad_desk.screens.case_screen import code_text
+        from samad_desk.screens.modals import ActionForm, FormField
+
+        if reason or case is None:
+            self.notify(reason or "پرونده پیدا نشد.", title="نظارت", severity="warning", markup=False)
             return
         form = ActionForm(action, f"{action_label(action)} — پرونده {code_text(case)}",
                           [FormField("reason", "دلیل", "text")],
-                          validate=lambda values: self.actions.validate(row.id, action, values))
-        self.app.push_screen(form, lambda payload: payload is not None and self._act(row.id, action, payload))
+                          validate=lambda values: self.actions.validate(case_id, action, values))
+        self.app.push_screen(form, lambda payload: payload is not None and self._act(case_id, action, payload))
 
     @work(thread=True, group="supervisor-act", exit_on_error=False)
     def _act(self, case_id: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -277,6 +248,12 @@ class SupervisorScreen(LiveStoreScreen):
     @on(Worker.StateChanged)
     def _acted(self, event: Worker.StateChanged) -> None:
         w = event.worker
+        if w.group == "supervisor-check":
+            if event.state == WorkerState.SUCCESS:
+                self._ask_action(*w.result)
+            elif event.state == WorkerState.ERROR:
+                self.notify(error_text(w.error), title="نظارت", severity="error", markup=False)
+            return
         if w.group != "supervisor-act":
             return
         if event.state == WorkerState.ERROR:
@@ -305,6 +282,18 @@ class SupervisorScreen(LiveStoreScreen):
         from samad_desk.screens.cartable_screen import CartableScreen
 
         self.app.push_screen(CartableScreen(self.services, actions=self.actions, agency_id=row.id, pushed=True))
+
+    def action_reports(self) -> None:
+        """The report builder over the province's cached cases."""
+        from samad_desk.screens.report_screen import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.services, actions=self.actions))
+
+    def action_scorecard(self) -> None:
+        """Each agency's manager, month by month, ranked in the province."""
+        from samad_desk.screens.scorecard_screen import ScorecardScreen
+
+        self.app.push_screen(ScorecardScreen(self.services, actions=self.actions))
 
     @property
     def agencies_table(self) -> CaseTable:

@@ -119,6 +119,12 @@ class MergeService(ServiceBase):
             raise ServiceError(reason)
 
     # -- loading the profiles to merge
+    def active_profiles(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The profiles among ``citizen_ids`` that exist and are not merged away, in order
+        (the merge pick dialog's list)."""
+        docs = (self.store.get("citizen", cid) for cid in citizen_ids)
+        return [doc for doc in docs if doc is not None and not doc.get("merged_into")]
+
     def load(self, citizen_ids: Iterable[str]) -> list[dict[str, Any]]:
         """The active profiles behind ``citizen_ids`` (a merged one counts as its survivor),
         in the given order, without repeats. Needs at least two."""

@@ -330,6 +330,14 @@ class SyncClient:
             out[key] = items
         return out
 
+    def run_report(self, spec: dict, *, today: str | None = None) -> dict:
+        """``POST /v1/reports/run``: the result of a report spec over the cases this
+        operator may read (the server decides the scope from the account)."""
+        body: dict = {"spec": spec}
+        if today:
+            body["today"] = today
+        return self._call("POST", "/v1/reports/run", json_body=body, timeout=120)
+
     def health(self) -> dict:
         try:
             response = self._send("GET", "/v1/health", auth=False)

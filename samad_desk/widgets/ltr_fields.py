@@ -97,3 +97,22 @@ def _email_error(value: str) -> str | None:
     if not value or _EMAIL_RE.fullmatch(value):
         return None
     return "«پست الکترونیکی» معتبر نیست؛ نمونه: name@example.ir"
+
+
+class DigitsInput(LTRInput):
+    """Codes, dates and counts typed as digits (tracking code, a number of days): left to
+    right, shown with Persian digits, stored as ASCII."""
+
+    persian_digits = True
+
+
+class LandlineInput(DigitsInput):
+    """A landline number: digits and a leading +; the desk's field row carries the label."""
+
+    allowed = re.compile(r"[0-9+]")
+
+
+class PostalCodeInput(DigitsInput):
+    """A postal code: digits only; the desk's field row carries the label."""
+
+    allowed = re.compile(r"[0-9]")

@@ -109,6 +109,17 @@ def pending(store: Any) -> list[dict]:
     return store.pending_ops(limit=1000)
 
 
+async def open_cartable(pilot) -> Any:
+    """F8 from wherever the desk started: the cartable, settled."""
+    from samad_desk.screens.cartable_screen import CartableScreen
+
+    await settle(pilot)
+    await pilot.press("f8")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CartableScreen)
+    return pilot.app.screen
+
+
 async def open_case(pilot, case_id: str) -> Any:
     from samad_desk.screens.case_screen import CaseScreen
 
@@ -122,7 +133,7 @@ async def open_case(pilot, case_id: str) -> Any:
 
 async def refused(pilot, key: str, words: str) -> None:
     """Pressing ``key`` writes nothing and a toast gives the workflow's reason."""
-    from samad_desk.screens.case_modals import ActionForm
+    from samad_desk.screens.modals import ActionForm
 
     app = pilot.app
     before = len(pending(app.store))

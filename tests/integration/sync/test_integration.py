@@ -127,7 +127,7 @@ def test_a_desk_clock_off_the_servers_is_said_once_and_shown(central, desk_facto
     import time
 
     from samad_desk.app import DeskStatus
-    from samad_desk.screens.chrome import status_text
+    from samad_desk.widgets.chrome import status_text
 
     desk = desk_factory("agent", "agent1", central.url)
     desk.engine.clock = lambda: time.time() - 600  # this computer is ten minutes behind

@@ -9,7 +9,7 @@ from samad_desk.demo import qazvin_agencies
 from samad_desk.screens.cartable_screen import CartableScreen
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.text.digits import to_persian_digits
-from tests.support.cartable import NOW, POWER, WATER, settle
+from tests.support.cartable import NOW, POWER, WATER, open_cartable, settle
 from tests.support.pilot import screen_text, toasts, type_text
 
 
@@ -27,15 +27,6 @@ def build(world):
     ids["power"] = world.call(POWER, at=NOW - timedelta(days=30), first="پرونده", last="برق")
     ids["unreferred"] = world.call(None, at=NOW - timedelta(days=1))
     return ids
-
-
-async def open_cartable(pilot) -> CartableScreen:
-    await settle(pilot)
-    await pilot.press("f8")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CartableScreen)
-    return screen
 
 
 async def test_officer_cartable_order_cues_counts_owner(make_app, world) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from samad_desk.screens.case_modals import ActionForm
 from samad_desk.screens.case_screen import CaseScreen
+from samad_desk.screens.modals import ActionForm
 from tests.support.cartable import NOW, POWER, WATER, open_case, pending, refused, settle
 from tests.support.pilot import type_text
 

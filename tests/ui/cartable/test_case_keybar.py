@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from samad_desk.screens.chrome import KeyBar
+from samad_desk.widgets.chrome import KeyBar
 from tests.support.cartable import NOW, WATER, open_case, refused, settle
 
 
 def key_bar(screen) -> str:
-    from samad_desk.screens.rtl_compat import label_text
-
-    return label_text(screen.query_one(KeyBar).query_one("#keybar-text"))
+    return screen.query_one(KeyBar).query_one("#keybar-text").text
 
 
 async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:

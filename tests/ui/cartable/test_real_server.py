@@ -126,8 +126,8 @@ async def test_officer_never_obtains_another_agencys_case(server, desks, setting
 async def test_server_rejection_shows_in_needs_attention(server, desks, settings) -> None:
     from samad_desk.messages import AppSyncReporter
     from samad_desk.screens.attention_screen import AttentionScreen
-    from samad_desk.screens.case_modals import ActionForm
     from samad_desk.screens.case_screen import CaseScreen
+    from samad_desk.screens.modals import ActionForm
 
     agent = desks("agent1")
     saved = register(agent, settings, WATER, "0067749828")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.screens.call_screen import CallEntryScreen
-from samad_desk.screens.candidates import CandidateList
 from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.text.digits import to_persian_digits
+from samad_desk.widgets.form import CandidateList
 from tests.support.desk_ui import (
     GOOD,
     MISTYPED,
@@ -59,7 +59,7 @@ async def test_new_citizen_call(make_app, store) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CallEntryScreen)
         assert app.screen.form().is_blank()
-        from samad_desk.screens.chrome import StatusBar
+        from samad_desk.widgets.chrome import StatusBar
 
         assert "۳" in app.screen.query_one(StatusBar).text
 

@@ -9,9 +9,7 @@ from tests.support.desk_ui import settle, type_text
 
 
 def timer_text(screen: CallEntryScreen) -> str:
-    from samad_desk.screens.rtl_compat import label_text
-
-    return label_text(screen.query_one("#call-timer"))
+    return screen.query_one("#call-timer").text
 
 
 async def test_timer_restarts_after_other_areas_only_when_no_call_is_typed(make_app) -> None:

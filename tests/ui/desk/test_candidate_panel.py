@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.screens.candidates import CandidateList, candidate_lines
+from samad_desk.widgets.form import CandidateList, candidate_lines
 from tests.support.desk_ui import MISTYPED, existing_call, settle, type_text
 
 

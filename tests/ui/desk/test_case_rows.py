@@ -9,8 +9,8 @@ import pytest
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.followup_screen import FollowupScreen
-from samad_desk.screens.rtl_options import RtlOptionList
 from samad_desk.text.jalali import format_jalali
+from samad_desk.widgets.rtl_options import RtlOptionList
 from tests.support.desk_ui import NID, existing_call, open_profile, screen_text, settle, type_text
 
 SEWAGE = "فاضلاب و آبگرفتگی معابر"  # the title of water.sewage in the demo subject tree

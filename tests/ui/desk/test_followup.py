@@ -156,7 +156,7 @@ async def test_needs_attention_lists_rejected_ops_and_dismisses(make_app, store,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        from samad_desk.screens.chrome import StatusBar
+        from samad_desk.widgets.chrome import StatusBar
 
         # the status bar's periodic refresh shows the count (a condition, not a 1.1 s pause)
         await wait_until(pilot, lambda: "نیازمند توجه: ۱" in app.screen.query_one(StatusBar).text,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
-from samad_desk.screens.contact_screens import ContactEditScreen, DetailsHistoryScreen
+from samad_desk.screens.details_history_screen import DetailsHistoryScreen
+from samad_desk.screens.modals import ContactEditModal
 from samad_desk.screens.profile_screen import ProfileScreen
 from samad_desk.services import DeskSession, FormInvalid
 from samad_desk.services.citizen_details import HEARD, ContactDetails, clean_contact
@@ -33,7 +34,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         await pilot.press("f2")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, ContactEditScreen)
+        assert isinstance(dialog, ContactEditModal)
         assert app.focused is dialog.query_one("#in-mobile")
         await _clear(pilot)
         await type_text(pilot, "09351112233")

@@ -231,7 +231,7 @@ async def test_disk_full_on_save_keeps_form_draft_and_focus_and_says_so_in_persi
 async def test_next_call_opens_no_suggestion_list_by_itself(make_app, store) -> None:
     """After Enter for the next call the choice fields are cleared by the screen; the echo
     of that clearing used to open the city and case-type suggestions unasked."""
-    from samad_desk.screens.fields import ChoiceField
+    from samad_desk.widgets.form import ChoiceField
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -58,7 +58,7 @@ async def test_login_call_sync_and_find_on_server(online_settings, server) -> No
             assert app.screen.tracking.shown
             code = app.screen.tracking.code
             await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            from samad_desk.screens.chrome import StatusBar
+            from samad_desk.widgets.chrome import StatusBar
 
             await pilot.press("enter")
             await settle(pilot)
@@ -110,7 +110,7 @@ async def test_registry_candidate_beside_local_ones(settings, tmp_path) -> None:
 
     from samad_desk.demo_mode import demo_login
     from samad_desk.launch import make_app
-    from samad_desk.screens.candidates import CandidateList
+    from samad_desk.widgets.form import CandidateList
 
     registry = tmp_path / "registry.jsonl"
     registry.write_text(json.dumps({"national_id": "0012345679", "first_name": "زهرا",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from samad_desk.screens.call_screen import CallEntryScreen
-from samad_desk.screens.help_screen import BINDING_SOURCES, HelpScreen, help_rows
+from samad_desk.screens.modals import HelpModal
+from samad_desk.screens.modals.help import BINDING_SOURCES, help_rows
 from tests.support.desk_ui import GOOD, settle, type_text, wait_until
 
 
@@ -41,21 +42,26 @@ async def test_persian_letters_fire_no_action(make_app, store) -> None:
 
 
 def _every_screen_binding_id() -> dict[str, str]:
-    """binding id -> class, for every class in ``samad_desk/screens/`` (found by walking the
-    package, not from the help screen's own list) and the app."""
+    """binding id -> class, for every class in ``samad_desk/screens/`` and
+    ``samad_desk/widgets/`` (found by walking both packages, dialogs and feature folders
+    included, not from the help screen's own list) and the app."""
     import importlib
     import inspect
     import pkgutil
 
     import samad_desk.screens
+    import samad_desk.widgets
     from samad_desk.app import SamadDeskApp
 
     classes: list[type] = [SamadDeskApp]
-    for info in pkgutil.iter_modules(samad_desk.screens.__path__):
-        module = importlib.import_module(f"samad_desk.screens.{info.name}")
-        classes += [
-            c for _n, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__
-        ]
+    for package in (samad_desk.screens, samad_desk.widgets):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name == "samad_desk.widgets.demo":
+                continue  # the RTL widgets' own demo app, not part of the desk
+            module = importlib.import_module(info.name)
+            classes += [
+                c for _n, c in inspect.getmembers(module, inspect.isclass) if c.__module__ == module.__name__
+            ]
     ids: dict[str, str] = {}
     for cls in classes:
         for b in cls.__dict__.get("BINDINGS", []):
@@ -82,7 +88,7 @@ async def test_help_lists_every_binding_id(make_app) -> None:
         await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        assert isinstance(app.screen, HelpModal)
         text = app.screen.text
         for binding_id, owner in ids.items():
             assert f"[{binding_id}]" in text, (binding_id, owner)
@@ -133,7 +139,7 @@ async def test_modes_switch_with_function_keys(make_app) -> None:
 
 
 async def test_status_bar_shows_state_pending_attention(make_app, store, services) -> None:
-    from samad_desk.screens.chrome import StatusBar
+    from samad_desk.widgets.chrome import StatusBar
     from tests.support.desk_ui import existing_call
 
     await existing_call(services)
@@ -155,8 +161,8 @@ async def test_sync_problems_are_said_once_and_the_clock_stays_visible(make_app)
     from rich.cells import cell_len
 
     from samad_desk.messages import SyncFailed
-    from samad_desk.screens.chrome import StatusBar
     from samad_desk.text import rtl
+    from samad_desk.widgets.chrome import StatusBar
     from tests.support.pilot import toasts
 
     app = make_app()

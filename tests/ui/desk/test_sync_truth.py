@@ -17,7 +17,7 @@ import pytest
 
 from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
-from samad_desk.screens.chrome import StatusBar, SyncBanner
+from samad_desk.widgets.chrome import StatusBar, SyncBanner
 from tests.support.desk_ui import GOOD, settle, type_text, wait_until
 from tests.support.pilot import toasts
 from tests.support.sync.faultproxy import FaultProxy

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.screens.chrome import KeyBar
+from samad_desk.widgets.chrome import KeyBar
 from tests.support.desk_ui import settle
 
 LONG = "همگام‌سازی آغاز شد. این یک پیام بلندتر است که باید در چند سطر شکسته شود تا دیده شود."

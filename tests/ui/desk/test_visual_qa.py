@@ -78,7 +78,7 @@ async def test_header_in_ansi_dark_uses_distinct_terminal_colours(settings, stor
 
 
 def test_header_separator_points_left_after_layout() -> None:
-    from samad_desk.screens.chrome import HEADER_SEPARATOR
+    from samad_desk.widgets.chrome import HEADER_SEPARATOR
 
     visual = rtl.layout_line(f"سامد ۱۱۱{HEADER_SEPARATOR}ثبت تماس").visual
     assert "‹" in visual and "›" not in visual
@@ -138,8 +138,6 @@ async def test_empty_fields_visible_in_16_colours(settings, store, monkeypatch, 
 
 @pytest.mark.parametrize("mode", ["call", "lookup", "followup"])
 async def test_form_labels_fit_their_column(make_app, mode) -> None:
-    from samad_desk.screens.rtl_compat import label_text
-
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -150,7 +148,7 @@ async def test_form_labels_fit_their_column(make_app, mode) -> None:
         lines = app.screen._compositor.render_strips()
         for label in labels:
             region = label.region
-            text = label_text(label)
+            text = label.text
             assert rtl.text_cells(text) <= region.width, (text, region.width)
             shown = "".join(seg.text for seg in lines[region.y])
             assert "…" not in shown[region.x : region.right], text

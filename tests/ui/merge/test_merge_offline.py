@@ -169,8 +169,8 @@ async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) 
     with F2; then merges the queue's pair: the queue empties and the profile has the cases."""
     from samad_desk.screens.duplicates_screen import DuplicatesScreen
     from samad_desk.screens.merge_history_screen import MergeHistoryScreen
-    from samad_desk.screens.merge_screen import MergePickScreen, MergeScreen
-    from samad_desk.screens.modals import ConfirmModal
+    from samad_desk.screens.merge_screen import MergeScreen
+    from samad_desk.screens.modals import ConfirmModal, MergePickModal
     from samad_desk.screens.profile_screen import ProfileScreen
 
     wife = dict(national_id="0012345679", first_name="زهرا", last_name="احمدی", father_name="علی",
@@ -182,7 +182,7 @@ async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) 
         await pilot.press("f3")
         await settle(pilot)
         pick = app.screen
-        assert isinstance(pick, MergePickScreen)
+        assert isinstance(pick, MergePickModal)
         assert len(pick.citizens) == 3 and pick.marked == {0}
         await pilot.press("f2")  # one marked: refused
         await settle(pilot)

@@ -1,0 +1,215 @@
+"""The report builder (issue 16): the central server's SQL executor on PostgreSQL and the
+desk's in-memory executor, each beside a naive baseline measured in the same run.
+
+Server (PostgreSQL, a fresh schema): N cases (``--server-cases``, default 50,000; the
+issue's target is stated for 1,000,000) loaded into ``entities`` and their facts into
+``report_facts``. Ours: ``run_sql`` (refresh check + one ``GROUP BY``) for a
+one-dimension report (cases, overdue, in-time %, mean days by agency, this Jalali year)
+and a two-dimension pivot (agency × month, with the median) with the previous period.
+Baseline: the obvious implementation — read the province's case JSON from ``entities``
+and aggregate in Python with the same domain functions.
+
+Desk: M cached cases (``--desk-cases``, default 100,000). Ours: ``DeskReports.run`` over
+the facts built, scoped and ordered once per load (that cost is its own row); the text
+table (``render.to_lines``) is in the note — the screen is not built, so there is no
+"first frame" yet. Baseline: the existing ``responsiveness()`` table over the raw case
+dicts (one dimension, fewer measures).
+
+``python -m bench reports`` (defaults), ``--quick`` (5,000 / 10,000), or
+``python -m bench.reports --server-cases 1000000 --desk-cases 100000``; the sizes may
+also come from ``SAMAD_BENCH_REPORT_SERVER_CASES`` / ``SAMAD_BENCH_REPORT_DESK_CASES``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import defaultdict
+from datetime import date
+
+from bench.harness import Metric, format_table, time_calls, time_once
+
+TODAY = date(2026, 6, 1)  # 1405/03/11: the generated cases span 1403/10 .. 1405
+ACTOR = {"role": "supervisor", "province": "qazvin"}
+ONE_DIM = {"name": "one", "rows": ["agency"], "measures": ["cases", "overdue", "in_time_pct", "mean_days"],
+           "period": "1404"}
+PIVOT = {"name": "pivot", "rows": ["agency"], "columns": ["month"],
+         "measures": ["cases", "overdue", "in_time_pct", "median_days"], "period": "1404", "compare": True}
+
+
+def _sizes(quick: bool) -> tuple[int, int]:
+    server = int(os.environ.get("SAMAD_BENCH_REPORT_SERVER_CASES") or (5_000 if quick else 50_000))
+    desk = int(os.environ.get("SAMAD_BENCH_REPORT_DESK_CASES") or (10_000 if quick else 100_000))
+    return server, desk
+
+
+def naive(cases, period, cal, *, by_month: bool):
+    """The obvious report: every case dict, the domain functions, a dict of groups."""
+    from samad_desk.domain.models import parse_iso_datetime
+    from samad_desk.domain.sla import answered_in_time, iran_date
+    from samad_desk.reports.responsiveness import answer_days
+    from samad_desk.text.jalali import jalali_parts
+
+    start, end = period.start, period.end
+    groups: dict[tuple, dict] = defaultdict(lambda: {"n": 0, "overdue": 0, "ans": 0, "in": 0, "days": []})
+    for c in cases:
+        reg = parse_iso_datetime(c.get("registered_at"))
+        if reg is None:
+            continue
+        day = iran_date(reg)
+        if not start <= day <= end:
+            continue
+        key = (c.get("agency_id"),)
+        if by_month:
+            y, m, _ = jalali_parts(day)
+            key += (f"{y}/{m:02d}",)
+        g = groups[key]
+        g["n"] += 1
+        if c.get("state") in ("referred", "in_progress") and (c.get("due_date") or "9999") < TODAY.isoformat():
+            g["overdue"] += 1
+        if c.get("answered_at"):
+            g["ans"] += 1
+            g["in"] += bool(answered_in_time(c))
+            d = answer_days(c, cal)
+            if d is not None:
+                g["days"].append(d)
+    return groups
+
+
+def _server(n: int) -> list[Metric]:
+    import orjson
+    from sqlalchemy import insert, select
+
+    from samad_desk.central import db
+    from samad_desk.central.process import drop_pg_schema, test_pg_url
+    from samad_desk.central.reports import META_KEY, _row, facts_table, run_sql
+    from samad_desk.domain.sla import WorkingCalendar
+    from samad_desk.reports import synth
+    from samad_desk.reports.facts import case_fact
+    from samad_desk.reports.period import resolve_period
+    from samad_desk.reports.spec import spec_from_dict
+
+    url = test_pg_url("bench")
+    if url is None:
+        return [Metric("server reports", float("nan"), "ms", note="PostgreSQL unreachable: not measured")]
+    cal = WorkingCalendar()
+    engine = db.open_engine(url)
+    try:
+        db.migrate(engine)
+        agencies = {a["id"]: a for a in synth.agencies()}
+
+        def load() -> None:
+            t = db.entities
+            with db.writer(engine).begin() as conn:
+                facts_table.create(conn, checkfirst=True)
+                conn.execute(insert(t), [{"entity": "agency", "id": a["id"], "version": 1, "deleted": False,
+                                          "data": orjson.dumps(a).decode(), "agency_id": a["id"],
+                                          "province": a["province"]} for a in agencies.values()])
+                rows, facts = [], []
+                for case, events, province in synth.generate(n, 11):
+                    rows.append({"entity": "case", "id": case["id"], "version": 1, "deleted": False,
+                                 "data": orjson.dumps(case).decode(), "case_id": case["id"],
+                                 "agency_id": case["agency_id"], "province": province})
+                    facts.append(_row(case_fact(case, events, agencies.get(case["agency_id"]), cal,
+                                                province=province)))
+                    if len(rows) >= 10_000:
+                        conn.execute(insert(t), rows)
+                        conn.execute(insert(facts_table), facts)
+                        rows, facts = [], []
+                if rows:
+                    conn.execute(insert(t), rows)
+                    conn.execute(insert(facts_table), facts)
+                db.set_meta(conn, META_KEY, "0")  # the facts are current: nothing in the change log
+            with engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
+
+        load_s, _ = time_once(load)
+        one, pivot = spec_from_dict(ONE_DIM), spec_from_dict(PIVOT)
+        period = resolve_period("1404", TODAY)
+
+        def naive_run(by_month: bool, periods) -> None:
+            t = db.entities
+            with engine.connect() as conn:
+                cases = [orjson.loads(r.data) for r in conn.execute(
+                    select(t.c.data).where(t.c.entity == "case", t.c.province == "qazvin"))]
+            for p in periods:
+                naive(cases, p, cal, by_month=by_month)
+
+        runs = 7 if n <= 100_000 else 5
+        ours1 = time_calls(lambda i: run_sql(engine, one, ACTOR, today=TODAY, calendar=cal), runs, warmup=1)
+        base1 = time_calls(lambda i: naive_run(False, [period]), 3, warmup=0)
+        ours2 = time_calls(lambda i: run_sql(engine, pivot, ACTOR, today=TODAY, calendar=cal), runs, warmup=1)
+        base2 = time_calls(lambda i: naive_run(True, [period, period.previous()]), 3, warmup=0)
+        label = "read case JSON + aggregate in Python"
+        return [
+            Metric(f"server 1-dim report, PostgreSQL, {n:,} cases", ours1.p50, "ms", base1.p50, label,
+                   "≤ 500 ms at 1,000,000", f"p95 {ours1.p95:,.0f} ms; load {load_s:,.0f} s"),
+            Metric(f"server pivot agency×month + previous period, PostgreSQL, {n:,} cases", ours2.p50, "ms",
+                   base2.p50, label, "≤ 1.5 s at 1,000,000", f"p95 {ours2.p95:,.0f} ms"),
+        ]
+    finally:
+        engine.dispose()
+        drop_pg_schema(url)
+
+
+def _desk(m: int) -> list[Metric]:
+    from samad_desk.domain.sla import WorkingCalendar
+    from samad_desk.reports import render, synth
+    from samad_desk.reports.facts import build_facts
+    from samad_desk.reports.memory import DeskReports, Facts
+    from samad_desk.reports.responsiveness import responsiveness
+    from samad_desk.reports.spec import spec_from_dict
+
+    cal = WorkingCalendar()
+    items = list(synth.generate(m, 12))
+    cases = [c for c, _, _ in items]
+    events = [e for _, evs, _ in items for e in evs]
+    build_s, facts = time_once(lambda: Facts(build_facts(cases, events, synth.agencies(), cal,
+                                                         provinces={c["id"]: p for c, _, p in items})))
+    scope_s, desk = time_once(lambda: DeskReports(facts, ACTOR))
+    one, pivot = spec_from_dict(ONE_DIM), spec_from_dict(PIVOT)
+
+    def ours(spec):
+        return lambda i: desk.run(spec, today=TODAY, calendar=cal).to_json()
+
+    o1 = time_calls(ours(one), 7, warmup=1)
+    o2 = time_calls(ours(pivot), 7, warmup=1)
+    table = time_calls(lambda i: render.to_lines(desk.run(one, today=TODAY, calendar=cal).to_json()), 5)
+    agencies = synth.agencies()
+    base = time_calls(lambda i: responsiveness(cases, agencies, TODAY, cal), 5, warmup=1)
+    # an export of (nearly) one row per case: every case's day, agency, city, type and channel
+    from samad_desk.reports.xlsx import to_xlsx
+
+    wide = desk.run(spec_from_dict({"name": "rows", "rows": ["day", "agency", "city", "type", "channel"],
+                                    "measures": ["cases", "in_time_pct"]}), today=TODAY, calendar=cal).to_json()
+    xlsx_s, data = time_once(lambda: to_xlsx(wide))
+    csv_s, _ = time_once(lambda: render.to_csv(wide))
+    label = "responsiveness() over the case dicts"
+    return [
+        Metric(f"desk 1-dim report, {m:,} cached cases", o1.p50, "ms", base.p50, label,
+               "≤ 200 ms to first frame", f"p95 {o1.p95:,.0f} ms; with the text table {table.p50:,.0f} ms"),
+        Metric(f"desk pivot agency×month + previous period, {m:,} cases", o2.p50, "ms", base.p50, label,
+               "", f"p95 {o2.p95:,.0f} ms"),
+        Metric(f"XLSX export of a {len(wide['rows']):,}-row report", xlsx_s * 1000, "ms", csv_s * 1000,
+               "CSV of the same rows", "≤ 10 s at 100,000 rows", f"{len(data) / 1e6:,.1f} MB, native chart"),
+        Metric(f"desk facts built from {m:,} cases and {len(events):,} events, scoped (once per load)",
+               (build_s + scope_s) * 1000, "ms", note=f"scope and order {scope_s * 1000:,.0f} ms"),
+    ]
+
+
+def run(quick: bool = False, server_cases: int | None = None, desk_cases: int | None = None) -> list[Metric]:
+    n, m = _sizes(quick)
+    return _server(server_cases or n) + _desk(desk_cases or m)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.reports")
+    p.add_argument("--server-cases", type=int, default=None)
+    p.add_argument("--desk-cases", type=int, default=None)
+    p.add_argument("--quick", action="store_true")
+    a = p.parse_args()
+    print(format_table("reports", run(a.quick, a.server_cases, a.desk_cases)))
+
+
+if __name__ == "__main__":
+    main()

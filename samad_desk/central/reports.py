@@ -1,0 +1,246 @@
+"""Reports on the central server: the SQL executor behind ``POST /v1/reports/run``.
+
+Cases live in ``entities`` as JSON; a report groups the ``report_facts`` table instead:
+one row per case, built by :func:`samad_desk.reports.facts.case_fact` (the function the
+desk uses), so both executors count a case the same way. The table is derived data: it
+is created on first use and kept up to date from the change log (``report_seq`` in
+``server_meta`` is the last change folded in); a missing or compacted log rebuilds it.
+
+The query is SQLAlchemy Core ``GROUP BY`` on SQLite and PostgreSQL; the grouped sums go
+to the same engine (``reports/engine.py``) as the desk's. Scope comes from the
+operator's own row (``read_scope``): an agency role sees its agency, a province role its
+province, whatever the request says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from samad_desk.central import db
+from samad_desk.central.errors import bad_request
+from samad_desk.domain.permissions import read_scope
+from samad_desk.domain.sla import WorkingCalendar, iran_date
+from samad_desk.reports.engine import Hist, Parts, Plan, Result, run
+from samad_desk.reports.facts import STORED_DIMS, SUM_COLS, build_facts
+from samad_desk.reports.period import Period
+from samad_desk.reports.spec import ReportSpec, SpecError, spec_from_dict
+
+_meta = MetaData()
+facts_table = Table(
+    "report_facts",
+    _meta,
+    Column("id", String(64), primary_key=True),
+    *(Column(d, String(200), nullable=False, default="") for d in STORED_DIMS),
+    Column("reg_date", String(10), nullable=False, default=""),
+    Column("due", String(10)),
+    Column("answer_days", Integer),
+    *(Column(c, Integer, nullable=False, default=0) for c in SUM_COLS),
+    Index("ix_report_facts_province", "province", "reg_date"),
+    Index("ix_report_facts_agency", "agency", "reg_date"),
+)
+_COLUMNS = [c.name for c in facts_table.columns]
+META_KEY = "report_seq"
+_LOCK = 1110116
+CHUNK = 2000
+
+
+def _row(fact: dict) -> dict:
+    return {k: fact[k] for k in _COLUMNS}
+
+
+def _agencies(conn: Connection) -> list[dict]:
+    t = db.entities
+    rows = conn.execute(select(t.c.data).where(t.c.entity == "agency", t.c.deleted.is_(False))).all()
+    return [orjson.loads(r.data) for r in rows if r.data]
+
+
+def _facts_of(conn: Connection, case_rows: list, agencies: list[dict], cal: WorkingCalendar) -> list[dict]:
+    """Facts of the case rows (``id, data, province``) with their events."""
+    t = db.entities
+    ids = [r.id for r in case_rows]
+    events = (orjson.loads(r.data) for r in conn.execute(
+        select(t.c.data).where(t.c.entity == "event", t.c.case_id.in_(ids), t.c.deleted.is_(False))))
+    cases = [orjson.loads(r.data) for r in case_rows]
+    return build_facts(cases, events, agencies, cal, provinces={r.id: r.province for r in case_rows})
+
+
+def _write(conn: Connection, ids: list[str], facts: list[dict]) -> None:
+    if ids:
+        conn.execute(delete(facts_table).where(facts_table.c.id.in_(ids)))
+    if facts:
+        conn.execute(insert(facts_table), [_row(f) for f in facts])
+
+
+def _chunks(items: list, n: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _rebuild(conn: Connection, cal: WorkingCalendar) -> int:
+    t = db.entities
+    conn.execute(delete(facts_table))
+    agencies = _agencies(conn)
+    ids = [r.id for r in conn.execute(
+        select(t.c.id).where(t.c.entity == "case", t.c.deleted.is_(False)).order_by(t.c.id))]
+    for chunk in _chunks(ids):
+        rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(
+            t.c.entity == "case", t.c.id.in_(chunk))).all()
+        _write(conn, [], _facts_of(conn, rows, agencies, cal))
+    return len(ids)
+
+
+def _affected(conn: Connection, changes: Iterable) -> set[str]:
+    """Case ids whose fact may have changed: cases written, cases of events written, the
+    cases of an agency written (its manager, kind or province)."""
+    t = db.entities
+    ids: set[str] = set()
+    agencies: set[str] = set()
+    for ch in changes:
+        if ch.entity == "case":
+            ids.add(ch.id)
+        elif ch.entity == "agency":
+            agencies.add(ch.id)
+        elif ch.entity == "event" and ch.data:
+            cid = orjson.loads(ch.data).get("case_id")
+            if cid:
+                ids.add(cid)
+    for chunk in _chunks(sorted(agencies)):
+        ids.update(r.id for r in conn.execute(
+            select(t.c.id).where(t.c.entity == "case", t.c.agency_id.in_(chunk))))
+    return ids
+
+
+def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
+    """Fold the change log into ``report_facts`` (rebuilding it when needed); returns the
+    number of cases whose facts were written."""
+    with engine.connect() as conn:  # up to date: no write lock, reports run side by side
+        last_text = db.get_meta(conn, META_KEY)
+        top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
+    if last_text is not None and int(last_text) >= top:
+        return 0
+    w = db.writer(engine)
+    with w.begin() as conn:
+        if not db.is_sqlite(engine):
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
+        facts_table.create(conn, checkfirst=True)
+        top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
+        last_text = db.get_meta(conn, META_KEY)
+        last = int(last_text) if last_text is not None else None
+        min_seq = int(db.get_meta(conn, "min_seq") or 0)
+        if last is not None and last >= top:
+            return 0
+        if last is None or last < min_seq:
+            n = _rebuild(conn, cal)
+        else:
+            c = db.changes
+            changes = conn.execute(select(c.c.entity, c.c.id, c.c.data).where(
+                c.c.seq > last, c.c.seq <= top, c.c.entity.in_(("case", "event", "agency")))).all()
+            ids = sorted(_affected(conn, changes))
+            agencies = _agencies(conn) if ids else []
+            t = db.entities
+            for chunk in _chunks(ids):
+                rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(
+                    t.c.entity == "case", t.c.id.in_(chunk), t.c.deleted.is_(False))).all()
+                _write(conn, chunk, _facts_of(conn, rows, agencies, cal))
+            n = len(ids)
+        db.set_meta(conn, META_KEY, str(top))
+    return n
+
+
+def sql_parts(conn: Connection, actor: dict, p: Plan, periods: list[Period | None]) -> list[tuple[Parts, Hist]]:
+    """The grouped sums of the facts ``actor`` may read, per period: one ``GROUP BY``, and
+    one more (a count) for the answer-days histogram when a median is asked for.
+    (One query over both periods, told apart by a column and with the answer days as a
+    grouping column, measured ~20 % slower on PostgreSQL at 200,000 cases.)"""
+    return [_period_parts(conn, actor, p, period) for period in periods]
+
+
+def _period_parts(conn: Connection, actor: dict, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
+    t = facts_table
+    scope = read_scope(actor)
+    conds: list[Any] = [false()] if scope is None else [t.c[scope[0]] == scope[1]]
+    for dim, values in p.filters.items():
+        conds.append(t.c[dim].in_(list(values)))
+    if period is not None:
+        conds.append(t.c.reg_date.between(period.start_iso, period.end_iso))
+    cols = [t.c[g] for g in p.group]
+    # only the sums the measures read; the others are a constant 0
+    sums = [func.sum(t.c[c]) if c in p.sums else literal(0) for c in SUM_COLS]
+    overdue = func.sum(case((and_(t.c.open == 1, t.c.due < p.today), 1), else_=0)) if p.need_overdue \
+        else literal(0)
+    q = select(*cols, *sums, overdue).where(and_(*conds))
+    if cols:
+        q = q.group_by(*cols)
+    ng = len(cols)
+    parts: Parts = {}
+    for r in conn.execute(q):
+        if r[ng] is None:  # no rows at all: SUM over nothing
+            continue
+        parts[tuple(r[:ng])] = [int(v or 0) for v in r[ng:]]
+    hist: Hist = {}
+    if p.need_hist:
+        hq = select(*cols, t.c.answer_days, func.count()).where(and_(*conds, t.c.answer_days.is_not(None)))
+        for r in conn.execute(hq.group_by(*cols, t.c.answer_days)):
+            hist[tuple(r[:ng + 1])] = int(r[ng + 1])
+    return parts, hist
+
+
+def names(conn: Connection) -> dict[str, dict[str, str]]:
+    o = db.operators
+    ops = {r.id: r.name for r in conn.execute(select(o.c.id, o.c.name))}
+    agencies = {a["id"]: str(a.get("name") or a["id"]) for a in _agencies(conn)}
+    return {"agency": agencies, "operator": ops}
+
+
+def run_sql(engine: Engine, spec: ReportSpec, actor: dict, *, today: date, calendar: WorkingCalendar,
+            refresh: bool = True) -> Result:
+    if refresh:
+        refresh_facts(engine, calendar)
+    with engine.connect() as conn:
+        labels = names(conn)
+        return run(spec, lambda p, periods: sql_parts(conn, actor, p, periods), today=today,
+                   calendar=calendar, names=labels)
+
+
+def parse_request(body: Any, now: datetime) -> tuple[ReportSpec, date]:
+    """``{"spec": {...}, "today": "YYYY-MM-DD"?}`` → (spec, today). Nothing about who
+    asks is read from the body."""
+    if not isinstance(body, dict) or not isinstance(body.get("spec"), dict):
+        raise bad_request("بدنه درخواست باید {\"spec\": {...}} باشد.", "invalid_spec")
+    extra = sorted(set(body) - {"spec", "today"})
+    if extra:
+        raise bad_request(f"کلید ناشناخته «{extra[0]}» در بدنه درخواست.", "invalid_spec")
+    try:
+        spec = spec_from_dict(body["spec"])
+    except SpecError as exc:
+        raise bad_request(str(exc), "invalid_spec") from None
+    today = iran_date(now)
+    if body.get("today") is not None:
+        try:
+            today = date.fromisoformat(str(body["today"]))
+        except ValueError:
+            raise bad_request("تاریخ today باید به شکل YYYY-MM-DD باشد.", "invalid_spec") from None
+    return spec, today

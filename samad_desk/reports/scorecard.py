@@ -1,0 +1,116 @@
+"""The manager scorecard (کارنامه مدیران): per agency and its manager, for one Jalali month —
+cases received, answered in time %, mean working days to answer, overdue now, returns,
+satisfaction % — the rank in the province and the trend of in-time % over the months
+before. Answering within the deadline is part of each manager's evaluation (domain.md).
+
+Built on the report engine: one pivot (agency × month) over the month and the months
+before it, and one report of what is overdue now (whenever it was registered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import jdatetime
+
+from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.reports.deadlines import DeadlineCue
+from samad_desk.reports.engine import Executor, Result, label_of, run
+from samad_desk.reports.spec import ReportSpec
+
+MEASURES = ("cases", "in_time_pct", "mean_days", "returns", "satisfaction_pct")
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class ScoreRow:
+    agency: str
+    name: str
+    manager: str
+    values: dict
+    overdue_now: int = 0
+    rank: int = 0
+    trend: list[float | None] = field(default_factory=list)  # in-time %, oldest month first
+
+    @property
+    def id(self) -> str:
+        return self.agency
+
+    @property
+    def cue(self) -> DeadlineCue:
+        """How a table styles the row: as overdue when the agency has overdue cases now."""
+        return DeadlineCue("", "overdue" if self.overdue_now else "ok", None)
+
+
+def month_key(today: date, back: int = 0) -> str:
+    j = jdatetime.date.fromgregorian(date=today)
+    y, m = j.year, j.month - back
+    while m < 1:
+        y, m = y - 1, m + 12
+    return f"{y:04d}/{m:02d}"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One character per month, 0–100 % (· for a month without answers)."""
+    return "".join("·" if v is None else SPARK[min(7, int(v / 100 * 8))] for v in values)
+
+
+def scorecard(
+    runner: Callable[[ReportSpec], Result],
+    *,
+    month: str,
+    months_back: int = 3,
+    names: dict[str, dict[str, str]] | None = None,
+) -> list[ScoreRow]:
+    """Rows ranked best first: highest in-time %, then fewest mean days, then most cases
+    (agencies without answers in the month last). ``runner(spec)`` runs a spec with the
+    caller's executor and scope (desk or server). ``month``: ``YYYY/MM`` (Jalali)."""
+    y, m = (int(p) for p in month.split("/"))
+    first_y, first_m = y, m - months_back
+    while first_m < 1:
+        first_y, first_m = first_y - 1, first_m + 12
+    start = jdatetime.date(first_y, first_m, 1)
+    end_month = jdatetime.date(y, m, 1)
+    end = (end_month + jdatetime.timedelta(days=40)).replace(day=1) - jdatetime.timedelta(days=1)
+    period = f"{start.year:04d}/{start.month:02d}/01..{end.year:04d}/{end.month:02d}/{end.day:02d}"
+    pivot = runner(ReportSpec("کارنامه", rows=("agency", "manager"), columns=("month",), measures=MEASURES,
+                              period=period, filters={}))
+    overdue = runner(ReportSpec("معوق", rows=("agency",), measures=("overdue",)))
+    overdue_by = {r["key"][0]: r["values"]["overdue"] for r in overdue.rows}
+    months = []
+    yy, mm = first_y, first_m
+    while (yy, mm) <= (y, m):
+        months.append(f"{yy:04d}/{mm:02d}")
+        yy, mm = (yy, mm + 1) if mm < 12 else (yy + 1, 1)
+    out = []
+    for r in pivot.rows:
+        agency, manager = r["key"]
+        if not agency:
+            continue
+        cells = r.get("cells") or {}
+        values = cells.get(month) or dict.fromkeys(MEASURES)
+        values = {k: (v if v is not None else (0 if k in ("cases", "returns") else None)) for k, v in values.items()}
+        trend = [(cells.get(mk) or {}).get("in_time_pct") for mk in months[:-1]]
+        out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values,
+                            overdue_by.get(agency, 0), trend=trend + [values.get("in_time_pct")]))
+
+    def order(s: ScoreRow) -> tuple:
+        p, d = s.values.get("in_time_pct"), s.values.get("mean_days")
+        return (p is None, -(p or 0), d if d is not None else 1e9, -(s.values.get("cases") or 0), s.agency)
+
+    out.sort(key=order)
+    for i, s in enumerate(out, 1):
+        s.rank = i
+    return out
+
+
+def desk_runner(desk, *, today: date, calendar: WorkingCalendar, names=None) -> Callable[[ReportSpec], Result]:
+    """``runner`` over a :class:`~samad_desk.reports.memory.DeskReports`."""
+    return lambda spec: desk.run(spec, today=today, calendar=calendar, names=names)
+
+
+def executor_runner(executor: Executor, *, today: date, calendar: WorkingCalendar,
+                    names=None) -> Callable[[ReportSpec], Result]:
+    return lambda spec: run(spec, executor, today=today, calendar=calendar, names=names)

@@ -1,0 +1,101 @@
+"""Which of several candidates to merge (more than two offered): Enter marks or unmarks
+a profile, F2 goes on to the merge screen with the marked ones, Esc leaves."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from samad_desk.screens.modals.dialog import Dialog
+from samad_desk.services.citizen_details import display_value
+from samad_desk.services.merges import citizen_title
+from samad_desk.text.visual import visual_line
+from samad_desk.widgets import RTLStatic
+
+
+class MergePickModal(Dialog[list[str] | None]):
+    """Which of several candidates to merge: Enter marks or unmarks, F2 goes on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "go", "ادامه ادغام", id="merge-pick-go"),
+        Binding("escape", "cancel", "انصراف", id="merge-pick-cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    MergePickModal > .dialog-box { max-height: 20; }
+    MergePickModal OptionList { height: auto; max-height: 14; }
+    """
+
+    def __init__(self, services: Any, citizen_ids: list[str]) -> None:
+        super().__init__()
+        self.services = services
+        self.citizen_ids = list(citizen_ids)
+        self.citizens: list[dict[str, Any]] = []
+        self.marked: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        with self.box():
+            yield RTLStatic("کدام پروفایل‌ها ادغام شوند؟ Enter: انتخاب   F2: ادامه   Esc: انصراف", id="pick-help")
+            yield OptionList(id="pick-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="merge-pick-load", exit_on_error=False)
+    def _load(self) -> list[dict[str, Any]]:
+        return self.services.merges().active_profiles(self.citizen_ids)
+
+    @on(Worker.StateChanged)
+    def _loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "merge-pick-load":
+            return
+        if event.state == WorkerState.ERROR:
+            self.app.notify(f"پروفایل‌ها خوانده نشد: {event.worker.error}", title="ادغام",
+                            severity="error", markup=False)
+        elif event.state == WorkerState.SUCCESS:
+            self.citizens = list(event.worker.result)
+            self.marked = {0} if self.citizens else set()
+            self._render_options()
+
+    def _line(self, i: int) -> str:
+        c = self.citizens[i]
+        box = "☑" if i in self.marked else "☐"
+        return f"{box} {citizen_title(c)}، فرزند {c.get('father_name') or '—'}، {display_value('mobile', c.get('mobile'))}"
+
+    @property
+    def lines(self) -> list[str]:
+        return [self._line(i) for i in range(len(self.citizens))]
+
+    def _render_options(self) -> None:
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        width = max(20, (options.size.width or 72) - 2)
+        for i in range(len(self.citizens)):
+            options.add_option(Option(visual_line(self._line(i), width), id=f"pick-{i}"))
+        if self.citizens:
+            options.highlighted = highlighted if highlighted is not None else 0
+
+    @on(OptionList.OptionSelected, "#pick-list")
+    def _toggle(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        i = int((event.option.id or "pick-0")[5:])
+        self.marked ^= {i}
+        self._render_options()
+
+    def action_go(self) -> None:
+        if len(self.marked) < 2:
+            self.app.notify("دست‌کم دو پروفایل را با Enter انتخاب کنید.", title="ادغام",
+                            severity="warning", markup=False)
+            return
+        self.dismiss([str(self.citizens[i]["id"]) for i in sorted(self.marked)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

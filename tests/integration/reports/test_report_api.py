@@ -1,0 +1,84 @@
+"""``POST /v1/reports/run`` through the real app (SQLite and PostgreSQL): the scope comes
+from the operator's account — a manager never sees another agency's numbers, whatever
+the request asks — and a bad spec is a 400 with a Persian message naming the field."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+from samad_desk.central.app import create_app  # noqa: E402
+from samad_desk.central.seed import seed_demo  # noqa: E402
+from samad_desk.central.testing import Desk  # noqa: E402
+from samad_desk.reports import synth  # noqa: E402
+
+SPEC = {"name": "همه", "rows": ["agency"], "measures": ["cases", "overdue", "in_time_pct"]}
+
+
+@pytest.fixture
+def server(db_url):
+    app = create_app(db_url)
+    central = app.state.central
+    seed_demo(central, full=False)
+    items = []
+    for case, events, province in synth.generate(120, 4):
+        if case["agency_id"]:  # onto the demo agencies: water or power of Qazvin, or Zanjan's water
+            kind = case["agency_id"].split("-")[0]
+            case["agency_id"] = ("water-qazvin" if kind in ("water", "gas") else "power-qazvin") \
+                if province == "qazvin" else "water-zanjan"
+        items.append((case, events, province))
+    synth.load_central(central.engine, items, agency_docs=[
+        {"id": "water-zanjan", "name": "آب زنجان", "province": "zanjan", "manager_name": "م"}])
+    client = TestClient(app)
+    yield client, items
+    client.close()
+    central.close()
+
+
+def _run(client, desk, body):
+    return client.post("/v1/reports/run", json=body, headers=desk.headers)
+
+
+def test_manager_sees_only_own_agency(server):
+    client, items = server
+    desk = Desk(client, "watermgr")
+    mine = sum(1 for c, _, _ in items if c["agency_id"] == desk.operator["agency_id"])
+    assert mine > 0
+    r = _run(client, desk, {"spec": SPEC, "today": "2025-06-01",
+                            # whatever the body claims, the account decides the scope
+                            "actor": {"role": "supervisor", "province": "qazvin"}})
+    assert r.status_code == 400  # unknown body keys are refused, nothing is read from them
+    r = _run(client, desk, {"spec": SPEC, "today": "2025-06-01"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [row["key"] for row in body["rows"]] == [[desk.operator["agency_id"]]]
+    assert body["total"]["cases"] == mine
+    # a filter naming another agency gives nothing, not that agency's numbers
+    other = dict(SPEC, filters={"agency": ["power-qazvin", "water-zanjan"]})
+    body = _run(client, desk, {"spec": other, "today": "2025-06-01"}).json()
+    assert body["rows"] == [] and body["total"]["cases"] == 0
+
+
+def test_supervisor_sees_own_province(server):
+    client, items = server
+    desk = Desk(client, "super1")
+    qazvin = sum(1 for _, _, p in items if p == "qazvin")
+    body = _run(client, desk, {"spec": dict(SPEC, rows=["province"]), "today": "2025-06-01"}).json()
+    assert body["total"]["cases"] == qazvin
+    assert [row["key"] for row in body["rows"]] == [["qazvin"]]
+
+
+def test_bad_spec_is_a_persian_400(server):
+    client, _ = server
+    desk = Desk(client, "super1")
+    r = _run(client, desk, {"spec": dict(SPEC, measures=["speed"])})
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_spec"
+    assert "«speed»" in r.json()["message"] and "measures" in r.json()["message"]
+    r = _run(client, desk, {"spec": dict(SPEC, period="1404/13")})
+    assert r.status_code == 400 and "ماه" in r.json()["message"]
+    assert client.post("/v1/reports/run", json={"spec": SPEC}).status_code == 401

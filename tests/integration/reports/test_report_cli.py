@@ -1,0 +1,187 @@
+"""``samad-desk report run`` for cron: over the desk's cache (scoped by the logged-in
+operator) and with ``--server`` against a real central server process; CSV is UTF-8 with
+a BOM, the table is right to left, bad input is a Persian error."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from samad_desk.cli import main
+from samad_desk.reports import synth
+from tests.support import report_world as fixed_world
+from tests.support.resources import in_ci, missing
+
+SPEC = 'name = "دستگاه‌ها"\nrows = ["agency"]\nmeasures = ["cases", "answered", "in_time_pct"]\n'
+URL = "http://127.0.0.1:9"  # a server URL only names the session; the cache run never calls it
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    p = tmp_path / "agencies.toml"
+    p.write_text(SPEC, encoding="utf-8")
+    return p
+
+
+def _login_as(operator: dict, url: str = URL) -> None:
+    from samad_desk.settings import load_settings
+    from samad_desk.sync.tokens import TokenStore
+
+    TokenStore(load_settings().operator_dir, url).save({"operator": operator, "access_token": "x"})
+
+
+@pytest.fixture
+def cache(monkeypatch):
+    """A desk cache holding both agencies' cases (as a supervisor's desk would)."""
+    from samad_desk.settings import load_settings
+    from samad_desk.store import Store
+
+    monkeypatch.setenv("SAMAD_DESK_SERVER_URL", URL)
+    store = Store.open(load_settings().data_dir)
+    docs = [("agency", a) for a in fixed_world.AGENCIES] + [("case", c) for c in fixed_world.cases()] + \
+        [("event", e) for e in fixed_world.events()]
+    store.put_entities([{"entity": k, "id": d["id"], "op": "put", "data": dict(d, version=1)} for k, d in docs])
+    store.close()
+
+
+def test_cache_report_is_scoped_to_the_managers_agency(cache, spec_file, tmp_path):
+    _login_as({"id": "m1", "role": "manager", "agency_id": "water-qazvin", "province": "qazvin"})
+    out = tmp_path / "r.csv"
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--format", "csv", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Persian
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["دستگاه", "پرونده‌ها", "پاسخ‌داده", "پاسخ به‌موقع ٪"]
+    assert rows[1:] == [["آب قزوین", "3", "2", "100.0"], ["جمع", "3", "2", "100.0"]]
+
+
+def test_cache_report_for_the_supervisor_and_as_table(cache, spec_file):
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    body = orjson.loads(r.stdout_bytes)
+    assert body["total"]["cases"] == 6
+    assert {tuple(x["key"]) for x in body["rows"]} == {("water-qazvin",), ("power-qazvin",), ("",)}
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--today", "1404/02/10", "--width", "80"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    total = lines[-1]
+    # right to left: the label column is at the right end, the numbers (Persian digits) left of it
+    assert total.rstrip().endswith("ﻊﻤﺟ") and "۶" in total
+
+
+def test_cli_errors_are_persian(cache, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nmeasures = ["speed"]\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(bad)])
+    assert r.exit_code == 1 and "«speed»" in r.output
+    good = tmp_path / "good.toml"
+    good.write_text(SPEC, encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(good)])  # nobody logged in
+    assert r.exit_code == 1 and "وارد شوید" in r.output
+    r = CliRunner().invoke(main, ["report", "run", str(good), "--today", "1404/13/01"])
+    assert r.exit_code != 0 and "--today" in r.output
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    from samad_desk.central import db
+    from samad_desk.central.process import sqlite_url, start_server
+
+    tmp = tmp_path_factory.mktemp("central")
+    url = sqlite_url(tmp)
+    srv = start_server(url, seed_demo=True, log_path=tmp / "central.log")
+    items = []
+    for case, events, _province in synth.generate(80, 9):
+        if case["agency_id"]:
+            case["agency_id"] = "water-qazvin" if case["agency_id"].startswith(("water", "gas")) else "power-qazvin"
+        items.append((case, events, "qazvin"))
+    engine = db.open_engine(url)
+    synth.load_central(engine, items, agency_docs=[])
+    engine.dispose()
+    yield srv, items
+    srv.kill()
+
+
+def test_server_report_is_scoped_by_the_account(central, spec_file, monkeypatch):
+    from samad_desk.settings import load_settings
+    from samad_desk.sync.client import SyncClient
+    from samad_desk.sync.tokens import TokenStore
+
+    srv, items = central
+    client = SyncClient(srv.url, TokenStore(load_settings().operator_dir, srv.url))
+    client.login("watermgr", "watermgr", remember_offline=False)
+    client.close()
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--server", srv.url, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    body = orjson.loads(r.stdout_bytes)
+    water = sum(1 for c, _, _ in items if c["agency_id"] == "water-qazvin")
+    assert water > 0
+    assert [x["key"] for x in body["rows"]] == [["water-qazvin"]]
+    assert body["total"]["cases"] == water
+
+
+def test_xlsx_export_read_back(cache, tmp_path):
+    """A right-to-left sheet, Persian headers, numbers as numbers, Jalali text beside real
+    date cells, and a native chart; opened back with openpyxl."""
+    import zipfile
+    from datetime import datetime
+
+    import openpyxl
+
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "months.toml"
+    spec.write_text('name = "ماهانه"\nrows = ["month"]\nmeasures = ["cases", "in_time_pct"]\n', encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "xlsx", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(out)["گزارش"]
+    assert ws.sheet_view.rightToLeft is True
+    assert ws["A1"].value == "ماهانه"
+    assert [c.value for c in ws[3]] == ["ماه", "تاریخ میلادی", "پرونده‌ها", "پاسخ به‌موقع ٪"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7)]
+    assert rows[0] == ["فروردین ۱۴۰۴", datetime(2025, 3, 21), 4, 50]
+    assert rows[-1][0] == "جمع" and rows[-1][2] == 6 and ws.cell(7, 3).font.b
+    assert ws.cell(4, 4).number_format == "0.0" and ws.cell(4, 3).number_format == "#,##0"
+    with zipfile.ZipFile(out) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "xlsx"])
+    assert r.exit_code != 0 and "--out" in r.output
+
+
+def test_pdf_export_read_back(cache, tmp_path):
+    """A4, the Persian font embedded, the text read back by pdftotext in logical order."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        missing("pdftotext (poppler-utils)")
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "agencies.toml"
+    spec.write_text(SPEC + 'period = "1404"\ncompare = true\n', encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "pdf", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e")  # pdftotext's bidi marks
+    for words in ("دستگاه", "آب قزوین", "برق قزوین", "جمع", "دوره قبل", "۱۴۰۳"):
+        assert words in text, words
+    assert "۱۰۰٫۰" in text  # water's in-time %, Persian digits
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "pts (A4)" in info
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    installed = "nazli" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout.lower()
+    if installed:  # .ci/run installs fonts-farsiweb: the Persian text is in its font
+        assert "Nazli" in fonts
+    elif in_ci():
+        missing("the Persian font Nazli (fonts-farsiweb)")

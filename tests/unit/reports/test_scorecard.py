@@ -1,0 +1,42 @@
+"""The manager scorecard on the fixed province (hand-computed), by the desk's executor."""
+
+from __future__ import annotations
+
+from samad_desk.reports.memory import DeskReports
+from samad_desk.reports.scorecard import desk_runner, month_key, scorecard, sparkline
+from tests.support.report_world import TODAY, calendar, facts
+
+SUPERVISOR = {"role": "supervisor", "province": "qazvin"}
+
+
+def card(actor=SUPERVISOR, month="1404/01", back=1):
+    runner = desk_runner(DeskReports(facts(), actor), today=TODAY, calendar=calendar(),
+                         names={"agency": {"water-qazvin": "آب قزوین"}})
+    return scorecard(runner, month=month, months_back=back, names={"agency": {"water-qazvin": "آب قزوین"}})
+
+
+def test_scorecard_month_rank_and_trend():
+    rows = card()
+    assert [(r.rank, r.agency, r.manager) for r in rows] == [(1, "water-qazvin", "مدیر آب"),
+                                                            (2, "power-qazvin", "مدیر برق")]
+    water, power = rows
+    assert water.name == "آب قزوین"
+    # 1404/01: water B (answered in time, 6 days, satisfied) and C (open, overdue now)
+    assert water.values == {"cases": 2, "in_time_pct": 100.0, "mean_days": 6.0, "returns": 0,
+                            "satisfaction_pct": 100.0}
+    assert water.overdue_now == 1 and power.overdue_now == 0
+    # power: D answered late after 12 working days, the citizen not satisfied
+    assert power.values == {"cases": 1, "in_time_pct": 0.0, "mean_days": 12.0, "returns": 0,
+                            "satisfaction_pct": 0.0}
+    assert water.trend == [100.0, 100.0] and power.trend == [None, 0.0]
+    assert sparkline(water.trend) == "██" and sparkline(power.trend) == "·▁"
+
+
+def test_scorecard_scope_and_empty_month():
+    rows = card({"role": "manager", "agency_id": "power-qazvin", "province": "qazvin"})
+    assert [r.agency for r in rows] == ["power-qazvin"]
+    rows = card(month="1404/02", back=2)  # F only: open, nothing answered yet
+    assert [r.agency for r in rows] == ["power-qazvin", "water-qazvin"]
+    assert rows[0].values["cases"] == 1 and rows[0].values["in_time_pct"] is None
+    assert rows[1].values["cases"] == 0 and rows[1].trend == [100.0, 100.0, None]  # A in 1403/12, B in 1404/01
+    assert month_key(TODAY) == "1404/02" and month_key(TODAY, 2) == "1403/12"
