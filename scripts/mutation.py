@@ -30,19 +30,31 @@ SCRATCH = ROOT / ".mutation"
 
 #: target -> (modules to mutate, pytest arguments that select the tests guarding them)
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
+    # the workflow's transition and role rules, the permission table, tracking codes
     "domain": (
-        ["samad_desk/domain/reducer.py", "samad_desk/domain/workflow.py",
-         "samad_desk/domain/permissions.py", "samad_desk/domain/tracking.py"],
-        ["tests/unit/domain", "tests/integration/hostile/test_reducer.py"],
+        ["samad_desk/domain/workflow.py", "samad_desk/domain/permissions.py", "samad_desk/domain/tracking.py"],
+        ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
+    ),
+    # the shared reducer (largest: run it on its own)
+    "reducer": (
+        ["samad_desk/domain/reducer.py"],
+        ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
+    ),
+    # the server's scope guard alone, with its two test files (the quick part of "authz")
+    "reach": (
+        ["samad_desk/central/reach.py"],
+        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py", "-k", "sqlite"],
     ),
     "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
     "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
-    # the server's authorization: in-process app (TestClient) on SQLite; tests that start a
-    # real server process would run the unmutated code and are left out
+    # the server's authorization: its scope, trust, auth, push and pull tests, in-process
+    # (TestClient) on SQLite; tests that start a real server process would run the
+    # unmutated code and are left out
     "authz": (
-        ["samad_desk/central/reach.py", "samad_desk/central/auth.py", "samad_desk/central/push.py"],
-        ["tests/integration/central", "-k", "sqlite and not process and not commands",
-         "-p", "no:randomly"],
+        ["samad_desk/central/reach.py", "samad_desk/central/auth.py"],
+        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
+         "tests/integration/central/test_auth.py", "tests/integration/central/test_push.py",
+         "tests/integration/central/test_pull.py", "-k", "sqlite"],
     ),
 }
 

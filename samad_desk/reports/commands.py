@@ -39,7 +39,7 @@ def _today(text: str | None) -> date:
     if not text:
         return datetime.now(IRAN_TZ).date()
     parsed = parse_jalali_date(text, field="--today")
-    if not parsed.ok:
+    if not parsed.ok or parsed.value is None:
         raise click.BadParameter(parsed.error or "", param_hint="--today")
     return parsed.value
 

@@ -80,7 +80,7 @@ def is_overdue(is_open: int, due: str | None, today_iso: str) -> bool:
     """An open case past its due day. The same as ``remaining_working_days(...) < 0``
     (it is at least -1 on the day after the due day, whatever the calendar), which is
     why both executors may count it as ``open AND due < today``."""
-    return bool(is_open) and bool(due) and due < today_iso
+    return bool(is_open) and due is not None and due != "" and due < today_iso
 
 
 def deadline_band(due: str | None, is_open: int, today: date, cal: WorkingCalendar) -> str:
@@ -270,7 +270,7 @@ def run(
         row_acc.setdefault(key[:nr], Acc()).merge(acc)
         col_acc.setdefault(key[nr:], Acc()).merge(acc)
         grand.merge(acc)
-    previous_rows = None
+    previous_rows: dict[tuple, Acc] | None = None
     prev_grand: Acc | None = None
     if prev_period is not None:
         previous_rows = {}

@@ -114,10 +114,10 @@ def resolve_period(text: str, today: date) -> Period:
         return month_period(int(m.group(1)), month)
     m = _RANGE.match(t)
     if m:
-        ends = []
+        ends: list[date] = []
         for part in m.groups():
             parsed = parse_jalali_date(part, field="دوره")
-            if not parsed.ok:
+            if not parsed.ok or parsed.value is None:
                 raise PeriodError(parsed.error or "دوره: تاریخ معتبر نیست")
             ends.append(parsed.value)
         start, end = ends

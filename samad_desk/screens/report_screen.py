@@ -12,7 +12,6 @@ worker thread); changing the spec only re-groups them (``reports/memory.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,7 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from samad_desk.reports.deadlines import DeadlineCue
 from samad_desk.reports.engine import BANDS, label_of
-from samad_desk.reports.memory import DeskReports, drill_ids
+from samad_desk.reports.memory import DeskReports
 from samad_desk.reports.render import TOTAL, number_text
 from samad_desk.reports.responsiveness import bar_chart
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
@@ -33,10 +32,10 @@ from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
-from samad_desk.services.reports import load_reports
+from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
-from samad_desk.widgets.cases import CaseTable, Col
+from samad_desk.widgets.cases import CaseTable, Col, LinesChart
 
 ROW_DIMENSIONS = ("agency", "type", "state", "deadline_band", "month", "subject_group", "city", "channel",
                   "manager", "operator", "urgency", "season", "year", "week", "province", "agency_kind",
@@ -49,25 +48,6 @@ MEASURE_SETS = (
 PERIODS = (None, "this_month", "last_month", "last_30_days", "this_year")
 PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "ماه گذشته",
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
-
-
-class ReportChart(RTLStatic):
-    """Pre-laid-out visual lines from ``lines(width)`` (bars must not be reordered again)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
-        self.lines: Callable[[int], list[str]] = lambda width: []
-
-    def show(self, lines: Callable[[int], list[str]]) -> None:
-        self.lines = lines
-        self.text = "\n".join(lines(78))  # a logical copy for tests and the height
-        self.refresh(layout=True)
-
-    def visual_lines(self, width: int | None = None, height: int | None = None) -> list[str]:
-        return self.lines((self.size.width if width is None else width) or 78)
-
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(self.lines(width or 78))
 
 
 @dataclass
@@ -125,6 +105,7 @@ class ReportScreen(LiveStoreScreen):
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
         self.actions = actions or services.case_actions()
+        self.reports = ReportService(self.actions)
         self.dim_index = 0
         self.measure_index = 0
         self.period_index = 0
@@ -155,7 +136,7 @@ class ReportScreen(LiveStoreScreen):
         with ContentSwitcher(initial="rep-table", id="rep-switch"):
             yield CaseTable(report_columns(self.spec, False), id="rep-table", empty_text="داده‌ای نیست.")
             with VerticalScroll(id="rep-chart-pane"):
-                yield ReportChart(id="rep-chart")
+                yield LinesChart(id="rep-chart")
             with Vertical(id="rep-cases"):
                 yield RTLStatic("", id="rep-cases-title", truncate=True)
                 yield CaseTable(case_columns(self.agency_name), id="rep-case-table",
@@ -167,7 +148,7 @@ class ReportScreen(LiveStoreScreen):
     def on_mount(self) -> None:
         self.query_one("#rep-table", CaseTable).focus()
         self.reload()
-        self.watch_store(self.actions.store)
+        self.watch_store(self.reports)
 
     # -- loading --------------------------------------------------------------------------
     def start_load(self) -> None:
@@ -175,15 +156,12 @@ class ReportScreen(LiveStoreScreen):
 
     @work(thread=True, exclusive=True, group="report-load", exit_on_error=False)
     def _load(self) -> tuple[DeskReports, dict]:
-        return load_reports(self.actions.store, self.actions.operator, self.actions.calendar)
+        return self.reports.load()
 
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill(self, key: tuple) -> tuple[tuple, list[Any]]:
         assert self.desk is not None
-        ids = drill_ids(self.desk.facts, self.spec, key, today=self.actions.today(),
-                        calendar=self.actions.calendar)
-        cases = [c for c in (self.actions.store.get("case", i) for i in ids) if c is not None]
-        return key, self.actions.rows(cases)
+        return key, self.reports.drill(self.desk, self.spec, key)
 
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
@@ -228,7 +206,7 @@ class ReportScreen(LiveStoreScreen):
         keep = table.current.id if table.current is not None else None
         table.set_columns(report_columns(spec, spec.compare))
         table.set_rows(rows, keep=keep)
-        self.query_one("#rep-chart", ReportChart).show(self.chart_lines)
+        self.query_one("#rep-chart", LinesChart).show(self.chart_lines)
 
     def chart_lines(self, width: int) -> list[str]:
         """The first measure of each row as a bar (the total row left out)."""

@@ -19,7 +19,7 @@ from samad_desk.reports.scorecard import ScoreRow, desk_runner, month_key, score
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
-from samad_desk.services.reports import load_reports
+from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.cases import CaseTable, Col
@@ -59,6 +59,7 @@ class ScorecardScreen(LiveStoreScreen):
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
         self.actions = actions or services.case_actions()
+        self.reports = ReportService(self.actions)
         self.back = 0  # months before this one
         self.desk: DeskReports | None = None
         self.names: dict[str, dict[str, str]] = {}
@@ -75,14 +76,14 @@ class ScorecardScreen(LiveStoreScreen):
     def on_mount(self) -> None:
         self.query_one(CaseTable).focus()
         self.reload()
-        self.watch_store(self.actions.store)
+        self.watch_store(self.reports)
 
     def start_load(self) -> None:
         self._load()
 
     @work(thread=True, exclusive=True, group="score-load", exit_on_error=False)
     def _load(self) -> tuple[DeskReports, dict]:
-        return load_reports(self.actions.store, self.actions.operator, self.actions.calendar)
+        return self.reports.load()
 
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:

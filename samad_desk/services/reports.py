@@ -1,15 +1,35 @@
-"""Reports for the desk's screens: the facts of the cached cases, scoped to the operator
-once per load, and the display names of agencies and operators
-(``screens/report_screen.py``, ``screens/scorecard_screen.py``)."""
+"""Reports for the desk's screens (``screens/report_screen.py``, ``scorecard_screen.py``):
+the facts of the cached cases scoped to the operator once per load, display names, the
+cases behind a result row, and store-change notices — so the screens never touch the
+store themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.reports.memory import DeskReports, store_facts, store_names
+from samad_desk.reports.memory import DeskReports, drill_ids, store_facts, store_names
+from samad_desk.reports.spec import ReportSpec
 
 
-def load_reports(store: Any, operator: dict, calendar: WorkingCalendar) -> tuple[DeskReports, dict]:
-    """(the operator's :class:`DeskReports`, names for labels); runs in a worker."""
-    return DeskReports(store_facts(store, calendar), operator), store_names(store)
+class ReportService:
+    """Report reads over one :class:`~samad_desk.services.case_actions.CaseActions`."""
+
+    def __init__(self, actions: Any) -> None:
+        self.actions = actions
+
+    def load(self) -> tuple[DeskReports, dict[str, dict[str, str]]]:
+        """(the operator's :class:`DeskReports`, names for labels); runs in a worker."""
+        a = self.actions
+        return DeskReports(store_facts(a.store, a.calendar), a.operator), store_names(a.store)
+
+    def drill(self, desk: DeskReports, spec: ReportSpec, key: tuple) -> list[Any]:
+        """Cartable rows of the cases behind one result row (``()``: the total)."""
+        a = self.actions
+        ids = drill_ids(desk.facts, spec, key, today=a.today(), calendar=a.calendar)
+        cases = [c for c in (a.store.get("case", i) for i in ids) if c is not None]
+        return a.rows(cases)
+
+    def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Store-change notices (``LiveStoreScreen.watch_store`` takes this service)."""
+        return self.actions.store.subscribe(callback)

@@ -131,10 +131,11 @@ def answer(store, settings, case_id: str) -> None:
     store.save([domain_ops.case_answer(case, "لوله اصلی تعمیر شد و آب وصل است.", officer.actor)])
 
 
-async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
-    """Wait for the background sync thread, with a deadline (its work is not a Textual worker)."""
+async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "sync") -> None:
+    """Wait for a condition the app exposes (the background sync thread is not a Textual
+    worker), with a deadline that fails loudly naming ``what``."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for sync")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await pilot.pause(0.1)

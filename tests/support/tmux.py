@@ -19,6 +19,9 @@ TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 
 class Tmux:
     def __init__(self, tmp_path: Path, target: str, prefix: str = "samad") -> None:
+        from tests.support.resources import require_tmux
+
+        require_tmux()  # under CI a missing tmux fails by name, never an obscure error or a skip
         self.target = target
         self.socket = f"{prefix}-{os.getpid()}-{time.monotonic_ns()}"
         self.conf = tmp_path / "tmux.conf"
@@ -84,8 +87,11 @@ class Tmux:
         """Shift+F10 and wait until the desk has exited (its journal closed)."""
         self.key("S-F10")
         deadline = time.monotonic() + timeout
-        while self("list-sessions", check=False).strip() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        while self("list-sessions", check=False).strip():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the desk did not exit within {timeout:.0f} s of Shift+F10; screen:\n"
+                                     + "\n".join(self.rows()))
+            time.sleep(0.05)
 
     def kill(self) -> None:
         self("kill-server", check=False)

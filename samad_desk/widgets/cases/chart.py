@@ -1,7 +1,9 @@
-"""The supervisor's bar charts: share answered in time and overdue now, per agency."""
+"""The supervisor's bar charts (share answered in time and overdue now, per agency) and
+the report screen's chart (any lines laid out for a width)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from samad_desk.reports import AgencyStats, bar_chart
@@ -43,3 +45,22 @@ class ChartView(RTLStatic):
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
         return len(chart_lines(self.stats, width or 78))
+
+
+class LinesChart(RTLStatic):
+    """Pre-laid-out visual lines from ``lines(width)`` (bars must not be reordered again)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.lines: Callable[[int], list[str]] = lambda width: []
+
+    def show(self, lines: Callable[[int], list[str]]) -> None:
+        self.lines = lines
+        self.text = "\n".join(lines(78))  # a logical copy for tests and the height
+        self.refresh(layout=True)
+
+    def visual_lines(self, width: int | None = None, height: int | None = None) -> list[str]:
+        return self.lines((self.size.width if width is None else width) or 78)
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.lines(width or 78))

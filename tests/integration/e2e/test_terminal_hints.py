@@ -5,14 +5,17 @@ test's own."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from samad_desk import terminal
+from tests.support.resources import require_tmux
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+@pytest.fixture(autouse=True)
+def _tmux_installed():
+    require_tmux()  # a failure naming tmux under CI, a skip elsewhere
 
 
 @pytest.fixture

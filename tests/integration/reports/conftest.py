@@ -1,15 +1,16 @@
 """Fixtures of the report tests that need a central database: ``db_url`` runs each test on
-a fresh SQLite file and on PostgreSQL (a fresh schema, dropped afterwards; skipped when
-PostgreSQL is unreachable, a failure under ``SAMAD_REQUIRE_PG=1`` or ``CI=true``)."""
+a fresh SQLite file and on PostgreSQL (a fresh schema, dropped afterwards; when it is
+unreachable the PG variant is skipped, or fails under CI or ``SAMAD_REQUIRE_PG=1``,
+through ``tests.support.resources.missing``)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from samad_desk.central.process import drop_pg_schema, pg_base_url, test_pg_url
+from tests.support.resources import missing
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -19,9 +20,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
         return
     url = test_pg_url("reports")
     if url is None:
-        if os.environ.get("SAMAD_REQUIRE_PG") == "1" or os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL required but unreachable at {pg_base_url()}")
-        pytest.skip(f"PostgreSQL unreachable at {pg_base_url()}")
+        missing(f"PostgreSQL at {pg_base_url()}", also_required_by="SAMAD_REQUIRE_PG")
     try:
         yield url
     finally:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from samad_desk.cli import main
 from samad_desk.reports import synth
 from tests.support import report_world as fixed_world
+from tests.support.resources import in_ci, missing
 
 SPEC = 'name = "دستگاه‌ها"\nrows = ["agency"]\nmeasures = ["cases", "answered", "in_time_pct"]\n'
 URL = "http://127.0.0.1:9"  # a server URL only names the session; the cache run never calls it
@@ -158,14 +159,11 @@ def test_xlsx_export_read_back(cache, tmp_path):
 
 def test_pdf_export_read_back(cache, tmp_path):
     """A4, the Persian font embedded, the text read back by pdftotext in logical order."""
-    import os
     import shutil
     import subprocess
 
     if shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdftotext (poppler-utils) is missing")
-        pytest.skip("pdftotext (poppler-utils) is missing")
+        missing("pdftotext (poppler-utils)")
     _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
     spec = tmp_path / "agencies.toml"
     spec.write_text(SPEC + 'period = "1404"\ncompare = true\n', encoding="utf-8")
@@ -185,5 +183,5 @@ def test_pdf_export_read_back(cache, tmp_path):
     installed = "nazli" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout.lower()
     if installed:  # .ci/run installs fonts-farsiweb: the Persian text is in its font
         assert "Nazli" in fonts
-    elif os.environ.get("CI") == "true":
-        pytest.fail("the Persian font Nazli (fonts-farsiweb) is missing")
+    elif in_ci():
+        missing("the Persian font Nazli (fonts-farsiweb)")

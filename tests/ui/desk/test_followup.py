@@ -5,7 +5,15 @@ from __future__ import annotations
 from samad_desk.screens.attention_screen import AttentionScreen
 from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.text.digits import fa
-from tests.support.desk_ui import NID, answer, existing_call, open_profile, settle, type_text
+from tests.support.desk_ui import (
+    NID,
+    answer,
+    existing_call,
+    open_profile,
+    settle,
+    type_text,
+    wait_until,
+)
 
 
 async def test_followup_by_tracking_code_shows_case_and_records_call(make_app, store, services) -> None:
@@ -148,11 +156,11 @@ async def test_needs_attention_lists_rejected_ops_and_dismisses(make_app, store,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.pause(1.1)
-        await app.workers.wait_for_complete()
         from samad_desk.widgets.chrome import StatusBar
 
-        assert "نیازمند توجه: ۱" in app.screen.query_one(StatusBar).text
+        # the status bar's periodic refresh shows the count (a condition, not a 1.1 s pause)
+        await wait_until(pilot, lambda: "نیازمند توجه: ۱" in app.screen.query_one(StatusBar).text,
+                         timeout=10, what="the needs-attention count in the status bar")
         await pilot.press("f10")
         await settle(pilot)
         screen = app.screen

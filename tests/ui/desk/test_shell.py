@@ -5,7 +5,7 @@ from __future__ import annotations
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.modals import HelpModal
 from samad_desk.screens.modals.help import BINDING_SOURCES, help_rows
-from tests.support.desk_ui import GOOD, settle, type_text
+from tests.support.desk_ui import GOOD, settle, type_text, wait_until
 
 
 async def test_persian_letters_fire_no_action(make_app, store) -> None:
@@ -189,10 +189,11 @@ async def test_draft_survives_a_crash(make_app, settings, store) -> None:
         await type_text(pilot, "مریم")
         await pilot.press("enter")
         await type_text(pilot, "احمدی")
-        await pilot.pause(0.5)
+        # the draft timer writes the file a crash leaves behind: wait for it, not for a time
+        draft = settings.operator_dir / "draft.json"
+        await wait_until(pilot, lambda: draft.exists() and "احمدی" in draft.read_text(encoding="utf-8"),
+                         timeout=10, what="the draft file with the last name typed")
         await app.workers.wait_for_complete()
-    # the draft file is what a crash leaves behind
-    assert (settings.operator_dir / "draft.json").exists()
     app2 = make_app()
     async with app2.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
