@@ -40,8 +40,10 @@ def _csv(path, rows: int) -> None:
     lines = []
     for i in range(rows):
         first9 = f"{300_000_000 + i * 7919:09d}"
-        lines.append(f"{first9}{check_digit(first9)},زهرا,کریمی {i},0935{i:07d},قزوین,complaint,"
-                     f"قطعی برق {i},برق کوچه از دیشب قطع است؛ ردیف {i},water-qazvin\n")
+        # a subject of the reference tree and a letters-only name (the domain's field rules);
+        # each row told apart by its national ID and description
+        lines.append(f"{first9}{check_digit(first9)},زهرا,کریمی,0935{i:07d},قزوین,complaint,"
+                     f"قطعی آب,آب کوچه از دیشب قطع است؛ ردیف {i},water-qazvin\n")
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
 
 
