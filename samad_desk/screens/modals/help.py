@@ -31,6 +31,8 @@ BINDING_SOURCES: list[tuple[str, str, str]] = [
     ("پرونده", "samad_desk.screens.case_screen", "CaseScreen"),
     ("فرم اقدام روی پرونده", "samad_desk.screens.modals", "ActionForm"),
     ("نظارت", "samad_desk.screens.supervisor_screen", "SupervisorScreen"),
+    ("گزارش‌ساز", "samad_desk.screens.report_screen", "ReportScreen"),
+    ("کارنامه مدیران", "samad_desk.screens.scorecard_screen", "ScorecardScreen"),
     ("تکراری‌های احتمالی", "samad_desk.screens.duplicates_screen", "DuplicatesScreen"),
     ("ادغام پروفایل‌ها", "samad_desk.screens.merge_screen", "MergeScreen"),
     ("انتخاب پروفایل‌ها برای ادغام", "samad_desk.screens.modals", "MergePickModal"),
