@@ -337,6 +337,7 @@ class _Session(asyncssh.SSHServerSession):
             self.chan.exit(1)
             return
         _event("ssh desk started", username=owner.username, pid=self.desk.pid, term=env["TERM"],
+               operator=(owner.operator or {}).get("id"), role=(owner.operator or {}).get("role"),
                rtl_mode=env["SAMAD_RTL_MODE"], size=f"{self.size[0]}x{self.size[1]}")
 
     def _output(self, data: bytes) -> None:

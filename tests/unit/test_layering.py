@@ -66,6 +66,10 @@ STORE_READS_LEFT = {
     # both hand the store to LiveStoreScreen.watch_store (a change subscription, no read)
     "screens/supervisor_screen.py": 1,
     "screens/cartable_screen.py": 1,
+    # the report screens (merged with issue 15 under way): a watch_store each, and
+    # load_reports(self.actions.store, …) / store.get on the UI side: to move into a service
+    "screens/report_screen.py": 3,
+    "screens/scorecard_screen.py": 2,
 }
 
 
@@ -99,7 +103,7 @@ def test_screens_and_widgets_do_not_reach_the_store():
 
 
 def test_mypy_passes_on_the_pure_core():
-    """``[tool.mypy] files`` in pyproject.toml: domain, text, reports, sync."""
+    """``[tool.mypy] files`` in pyproject.toml: domain, text, sync, the cartable reports."""
     out = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], capture_output=True,
                          text=True, timeout=600, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]

@@ -40,7 +40,8 @@ def _rows(n: int) -> str:
         else:  # every fifth row calls about the same person as the row before
             nid, no_nid = _nid(i - (i % 5 == 4)), ""
         agency = "water-qazvin" if i % 3 == 0 else ""
-        out.append(f"{nid},{no_nid},علی,رضایی {i},0912{i:07d},قزوین,complaint,موضوع {i},"
+        subject = ("قطعی آب", "water.bill", "روشنایی معابر")[i % 3]  # a leaf's title or its key
+        out.append(f"{nid},{no_nid},علی,رضایی,0912{i:07d},قزوین,complaint,{subject},"
                    f"شرح کافی برای پیام شماره {i},{agency}\n")
     return HEADER + "".join(out)
 
@@ -139,7 +140,7 @@ def test_killed_import_rerun_then_sync_every_row_exactly_once(cli, central, prox
     cases = _server_cases(central.db_url)
     assert len(cases) == n
     assert len({c["tracking_code"] for c in cases}) == n
-    assert len({c["subject"] for c in cases}) == n  # each row once
+    assert len({c["description"] for c in cases}) == n  # each row once
     assert _op_outcomes(central.db_url) == {("op-agent1", "applied")}  # the importer's name, all applied
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.text.jalali import format_jalali
@@ -17,22 +16,15 @@ SEWAGE = "فاضلاب و آبگرفتگی معابر"  # the title of water.sew
 
 
 async def _two_cases(services, store) -> tuple[str, str]:
-    """A call on water.sewage and an imported case whose subject is a key the tree lacks."""
+    """A call on water.sewage and a server-held case whose subject is a key the tree lacks."""
     first = await existing_call(services, subject="water.sewage")
     case = store.get("case", first.case_id)
     legacy_id = uuid7()
-    store.save([
-        domain_ops.case_register(
-            legacy_id,
-            tracking_code=store.next_tracking_code(),
-            citizen_id=case["citizen_id"],
-            type="request",
-            subject="legacy.other",
-            city="قزوین",
-            description="پرونده از سامانه پیشین",
-            actor=services.actor,
-        )
-    ])
+    # a new op may only carry a subject of the tree (domain/fields.py): the legacy case
+    # comes from the server, as a pull writes it
+    legacy = dict(case, id=legacy_id, tracking_code=store.next_tracking_code(), subject="legacy.other",
+                  description="پرونده از سامانه پیشین", version=1)
+    store.put_entities([{"entity": "case", "id": legacy_id, "version": 1, "op": "put", "data": legacy}])
     return first.case_id, legacy_id
 
 

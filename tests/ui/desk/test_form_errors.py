@@ -20,7 +20,7 @@ BAD = {
     "case_type": ("چیزی", "نوع پیام"),
     "subject": ("نامعلوم", "موضوع"),
     "agency": ("", "دستگاه"),
-    "description": ("کوتاه", "شرح"),
+    "description": ("آب", "شرح"),  # under MIN_DESCRIPTION (3, domain/fields.py)
 }
 
 
