@@ -185,6 +185,9 @@ def test_citizen_screens(snap_compare, desk, seeded_store, theme, name, after, s
         ("supervisor-chart", "super1", ("f3",), "SupervisorScreen"),
         ("supervisor-cases", "super1", ("f4",), "SupervisorScreen"),
         ("duplicates", "super1", ("shift+f9",), "DuplicatesScreen"),
+        ("report", "super1", ("shift+f2",), "ReportScreen"),
+        ("report-chart", "super1", ("shift+f2", "shift+f3"), "ReportScreen"),
+        ("scorecard", "super1", ("shift+f4",), "ScorecardScreen"),
     ],
 )
 def test_case_screens(snap_compare, desk, theme, name, username, pressed, screen):
