@@ -18,23 +18,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
 from samad_desk.central.app import create_app  # noqa: E402
-from samad_desk.central.process import drop_pg_schema, pg_base_url, test_pg_url  # noqa: E402
 from samad_desk.central.seed import seed_demo  # noqa: E402
-from tests.support.resources import missing  # noqa: E402
-
-
-@pytest.fixture(params=["sqlite", "pg"])
-def db_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
-        return
-    url = test_pg_url("hostile")
-    if url is None:
-        missing(f"PostgreSQL at {pg_base_url()}", also_required_by="SAMAD_REQUIRE_PG")
-    try:
-        yield url
-    finally:
-        drop_pg_schema(url)
 
 
 @pytest.fixture

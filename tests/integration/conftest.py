@@ -1,7 +1,10 @@
-"""Fixtures of the report tests that need a central database: ``db_url`` runs each test on
-a fresh SQLite file and on PostgreSQL (a fresh schema, dropped afterwards; when it is
-unreachable the PG variant is skipped, or fails under CI or ``SAMAD_REQUIRE_PG=1``,
-through ``tests.support.resources.missing``)."""
+"""Fixtures shared by the integration tests.
+
+``db_url`` runs a test twice: on a fresh SQLite file and on PostgreSQL (a fresh schema per
+test, dropped afterwards). PostgreSQL comes from ``SAMAD_TEST_PG_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``); when it is unreachable the PG variant is
+skipped, or fails under CI or ``SAMAD_REQUIRE_PG=1`` (``tests.support.resources.missing``).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'central.sqlite3'}"
         return
-    url = test_pg_url("reports")
+    url = test_pg_url(request.node.path.parent.name)  # the schema named after the folder
     if url is None:
         missing(f"PostgreSQL at {pg_base_url()}", also_required_by="SAMAD_REQUIRE_PG")
     try:
