@@ -305,6 +305,39 @@ def test_a_province_role_refers_only_to_its_provinces_agencies(world):
     assert (res["status"], res["code"]) == ("rejected", "forbidden")
 
 
+def _merge_in_the_database(central, merged_id: str, survivor_id: str) -> None:
+    """Arrange ``merged_id`` as merged into ``survivor_id`` (a merge no province role can
+    make across provinces today: one made by an older server, or a future national role)."""
+    import json
+
+    with central.engine.begin() as conn:
+        data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='citizen' AND id=:i"),
+                                       {"i": merged_id}).scalar_one())
+        data["merged_into"] = survivor_id
+        conn.execute(text("UPDATE entities SET data=:d WHERE entity='citizen' AND id=:i"),
+                     {"d": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "i": merged_id})
+
+
+def test_a_profile_merged_into_another_provinces_citizen_is_out_of_reach(world):
+    """Reach follows the merge chain (central/reach.py ``_citizens_in_reach``): a Qazvin
+    profile merged into a Zanjan one is Zanjan's, for an edit and for a new case alike."""
+    http, agent = world["http"], world["agent1"]
+    central = http.app.state.central
+    edit = agent.push(O.citizen_upsert({"id": world["q_cit2"], "mobile": "09121112233"}, agent.actor))
+    assert edit["results"][0]["status"] == "applied", edit  # in reach while it stands alone
+    _merge_in_the_database(central, world["q_cit2"], world["z_cit"])
+    before = db_state(central)
+    ops = [O.citizen_upsert({"id": world["q_cit2"], "mobile": "09124445566"}, agent.actor),
+           O.case_register(uuid7(), tracking_code="000010000015", citizen_id=world["q_cit2"],
+                           type="complaint", subject="water.outage", city="قزوین",
+                           description="شرح کافی برای این تماس", actor=agent.actor)]
+    res = agent.push(*ops)["results"]
+    assert [(r["status"], r["code"]) for r in res] == [("rejected", "forbidden")] * 2, res
+    after = db_state(central)
+    assert after["entities"] == before["entities"] and after["changes"] == before["changes"]
+    assert_clean(agent, res)
+
+
 # -- hole 3: a fold by national ID -----------------------------------------------------------------
 
 
