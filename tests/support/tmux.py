@@ -83,8 +83,10 @@ class Tmux:
              " ".join([sys.executable, "-m", "samad_desk", *args]))
         return self.wait_for(ready or call_screen_ready, "the call screen with its key hints")
 
-    def quit_desk(self, timeout: float = 20.0) -> None:
-        """Shift+F10 and wait until the desk has exited (its journal closed)."""
+    def quit_desk(self, timeout: float = 60.0) -> None:
+        """Shift+F10 and wait until the desk has exited (its journal closed). A desk joins
+        its sync thread for up to 10 s on the way out; on a loaded 2-core machine exits of
+        over 20 s were seen, hence the minute."""
         self.key("S-F10")
         deadline = time.monotonic() + timeout
         while self("list-sessions", check=False).strip():

@@ -20,7 +20,7 @@ import pytest
 
 from samad_desk.sync.backoff import Backoff
 from tests.support.sync.faultproxy import wait_until
-from tests.support.sync.harness import Desk, cache_view, check_global, server_rows
+from tests.support.sync.harness import Desk, cache_view, check_global, rejected, server_rows
 
 PUSH = b"POST /v1/sync/push"
 PULL = b"GET /v1/sync/pull"
@@ -275,6 +275,12 @@ def test_cloned_desk_gets_a_new_client_id(shared_central, desk_factory):
         assert old_id == agent.store.client_id
         _calls(agent, 1, None, seed=3)
         _calls(clone, 1, None, seed=4)  # same client_id and client_seq as the agent's new ops
+        # ... and the same tracking-code counter: the clone reads the agent's next code to its
+        # caller. The server keeps the first case with a code and refuses the second
+        # (conflict), which waits in the clone's needs attention
+        dup = clone.saved[-1]
+        assert dup["type"] == "case.register"
+        clone.expect[dup["op_id"]] = rejected("conflict")
         assert agent.sync()["ok"]
         stats = clone.sync()
         assert stats["ok"], stats
@@ -284,8 +290,9 @@ def test_cloned_desk_gets_a_new_client_id(shared_central, desk_factory):
         agent.sync_until_quiet()
         check_global(central.db_url, [agent, clone])
         ops, _ = server_rows(central.db_url)
-        mine = [op["op_id"] for op in clone.saved]
+        mine = [op["op_id"] for op in clone.saved if op["op_id"] != dup["op_id"]]
         assert {ops[i]["status"] for i in mine} == {"applied"}
+        assert (ops[dup["op_id"]]["status"], ops[dup["op_id"]]["code"]) == ("rejected", "conflict")
     finally:
         clone.close()
 
