@@ -78,28 +78,19 @@ NID = "0012345679"
 MISTYPED = "0012345678"  # last digit wrong: invalid check digit, one edit from NID
 
 
+async def type_fields(pilot: Any, *values: str) -> None:
+    """Type each value and press Enter after it (one field after another)."""
+    for value in values:
+        await type_text(pilot, value)
+        await pilot.press("enter")
+
+
 async def fill_citizen(pilot: Any, nid: str = NID) -> None:
-    await type_text(pilot, nid)
-    await pilot.press("enter")
-    await type_text(pilot, "علی")
-    await pilot.press("enter")
-    await type_text(pilot, "رضایی")
-    await pilot.press("enter")
-    await type_text(pilot, "حسن")
-    await pilot.press("enter")
-    await type_text(pilot, "1365/04/12")
-    await pilot.press("enter")
-    await type_text(pilot, "09121234567")
-    await pilot.press("enter")
-    await type_text(pilot, "قزو")
-    await pilot.press("enter")
+    await type_fields(pilot, nid, "علی", "رضایی", "حسن", "1365/04/12", "09121234567", "قزو")
 
 
 async def fill_case(pilot: Any, subject: str = "قطعی آب") -> None:
-    await type_text(pilot, "شکا")
-    await pilot.press("enter")
-    await type_text(pilot, subject)
-    await pilot.press("enter")
+    await type_fields(pilot, "شکا", subject)
     await pilot.press("enter")  # agency: suggested from the subject
     await pilot.press("enter")  # urgency: normal
     await type_text(pilot, "سه روز است آب محله قطع است")
