@@ -23,6 +23,7 @@ from samad_desk.messages import (
     AttentionChanged,
     CaseSaved,
     ConnectionChanged,
+    FollowupRecorded,
     LoggedIn,
     OpenCase,
     OpenCitizen,
@@ -458,18 +459,34 @@ class SamadDeskApp(OrderedKeys, App[int]):
     def _poll_status(self) -> None:
         if self.services is None:
             return
-        self._read_stats()
+        self._read_stats(self._saves_counted)
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
-    def _read_stats(self) -> None:
+    def _read_stats(self, saves_before: int) -> None:
         stats = self.services.stats() if self.services else {}
         if get_current_worker().is_cancelled:
             return
-        self.call_from_thread(self._apply_stats, stats)
+        self.call_from_thread(self._apply_stats, stats, saves_before)
 
-    def _apply_stats(self, stats: dict[str, Any]) -> None:
+    #: saves of this desk counted into ``status.pending`` (a poll started before the
+    #: last of them may have read the journal without it)
+    _saves_counted = 0
+
+    def _count_queued(self, ops: int) -> None:
+        """A save here queued ``ops``: the status bar says so at once, not at its next poll
+        (until then it could still say «در صف: ۰» and the call seem sent)."""
+        self._saves_counted += 1
+        self.status.pending += ops  # (what the journal's count will say: the poll confirms it)
+        self.refresh_status()
+
+    def _apply_stats(self, stats: dict[str, Any], saves_before: int | None = None) -> None:
         s = self.status
-        s.pending = int(stats.get("pending", s.pending) or 0)
+        pending = int(stats.get("pending", s.pending) or 0)
+        if saves_before is not None and saves_before < self._saves_counted:
+            # read before a save counted since: the journal then lacked it (the next poll,
+            # asked for by that save, reads it)
+            pending = max(pending, s.pending)
+        s.pending = pending
         s.attention = int(stats.get("attention", s.attention) or 0)
         s.last_sync = later(s.last_sync, stats.get("last_success"), stats.get("last_sync"))
         if stats.get("clock_offset_ms") is not None:
@@ -559,7 +576,13 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self._poll_status_soon()
 
     @on(CaseSaved)
-    def _case_saved(self) -> None:
+    def _case_saved(self, message: CaseSaved) -> None:
+        self._count_queued(message.ops)
+        self._poll_status_soon()
+
+    @on(FollowupRecorded)
+    def _followup_recorded(self, message: FollowupRecorded) -> None:
+        self._count_queued(message.ops)
         self._poll_status_soon()
 
     def _poll_status_soon(self) -> None:
