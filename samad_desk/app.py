@@ -344,7 +344,9 @@ class SamadDeskApp(OrderedKeys, App[int]):
     async def action_quit(self) -> None:
         from samad_desk.screens.modals import ConfirmModal
 
-        pending = self._queued_ops()
+        # (the journal's count, read in a worker thread: never the store on the UI thread)
+        pending = await self.run_worker(self._queued_ops, thread=True, group="quit-count",
+                                        exit_on_error=False).wait()
         if pending and not isinstance(self.screen, ConfirmModal):
             def answered(leave: bool | None) -> None:
                 if leave:

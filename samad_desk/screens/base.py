@@ -8,6 +8,7 @@ store read ever runs on the UI thread (tests/ui/desk/test_ui_thread_reads.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from textual.app import ComposeResult
@@ -60,5 +61,6 @@ class DeskScreen(Screen[Any]):
 
     def read_later(self, read: Callable[[], T], show: Callable[[T], Any], *, group: str) -> None:
         """:meth:`read_then_show` without waiting for it (a sync's news, a dialog closed)."""
-        self.run_worker(self.read_then_show(read, show, group=group), group=f"{group}-show",
+        # (a coroutine function, not a coroutine: one cancelled before it ran is never made)
+        self.run_worker(partial(self.read_then_show, read, show, group=group), group=f"{group}-show",
                         exclusive=True, exit_on_error=False)
