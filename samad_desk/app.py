@@ -8,16 +8,16 @@ are second routes only. The binding table is also the source of the F1 help scre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from samad_desk.commands import DeskCommands
 from samad_desk.key_order import OrderedKeys
+from samad_desk.keys import keys
 from samad_desk.messages import (
     AppSyncReporter,
     AttentionChanged,
@@ -143,20 +143,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {DeskCommands}
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "راهنما", id="app-help"),
-        Binding("f5", "switch_mode('call')", "ثبت تماس", id="mode-call"),
-        Binding("f6", "switch_mode('lookup')", "جستجوی شهروند", id="mode-lookup"),
-        Binding("f7", "switch_mode('followup')", "پیگیری", id="mode-followup"),
-        Binding("f8", "switch_mode('cartable')", "کارتابل", id="mode-cartable"),
-        Binding("f9", "switch_mode('supervisor')", "نظارت", id="mode-supervisor"),
-        Binding("f10", "switch_mode('attention')", "نیازمند توجه", id="mode-attention"),
-        Binding("shift+f5", "sync_now", "همگام‌سازی اکنون", id="sync-now"),
-        Binding("shift+f9", "duplicates", "شهروندان احتمالاً تکراری", id="app-duplicates"),
-        Binding("f12,ctrl+p", "command_palette", "فرمان‌ها", id="app-palette", priority=True),
-        Binding("shift+f10,ctrl+q", "quit", "خروج", id="app-quit", priority=True),
-        Binding("ctrl+c", "help_quit", show=False, system=True),
-    ]
+    BINDINGS = keys("app")
 
     def __init__(
         self,

@@ -20,16 +20,16 @@ import time
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.modals import CitizenDecisionModal, DraftModal, FollowupOfferModal
@@ -92,17 +92,7 @@ CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobil
 class CallEntryScreen(DeskScreen):
     TITLE_FA = "ثبت تماس"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,ctrl+s", "save", "ذخیره", id="case-save"),
-        Binding("f3", "new_call", "تماس تازه", id="call-new"),
-        Binding("f4", "candidates", "نامزدها", id="call-candidates"),
-        Binding("shift+f4", "toggle_no_nid", "بدون کد ملی", id="call-no-nid"),
-        Binding("f11", "profile", "پروفایل", id="citizen-profile"),
-        Binding("escape", "escape", "بازگشت به فرم", show=False, id="call-escape"),
-        Binding(
-            "enter,escape", "next_call", "تماس بعدی", priority=True, show=False, id="tracking-close"
-        ),
-    ]
+    BINDINGS = keys("call")
 
     DEFAULT_CSS = """
     CallEntryScreen { layers: base overlay; overflow: hidden hidden; }

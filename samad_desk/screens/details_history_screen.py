@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 
 from samad_desk.domain.models import CONTACT_FIELDS
+from samad_desk.keys import keys
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services.citizen_details import ContactDetails, DetailChange
 from samad_desk.widgets import RTLStatic
@@ -20,10 +18,7 @@ class DetailsHistoryScreen(DeskScreen):
 
     TITLE_FA = "تاریخچهٔ مشخصات شهروند"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "بازگشت", id="details-history-close"),
-        Binding("f3", "toggle_contact", "فقط مشخصات تماس / همه", id="details-history-filter"),
-    ]
+    BINDINGS = keys("details-history")
 
     DEFAULT_CSS = """
     #details-history { height: 1fr; }

@@ -7,15 +7,15 @@ citizen events (:mod:`samad_desk.services.citizen_details`)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList
 
 from samad_desk.domain.models import CONTACT_FIELDS, CaseState
+from samad_desk.keys import keys
 from samad_desk.messages import OpenCase
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
@@ -45,13 +45,7 @@ def _state(value: Any) -> str:
 class ProfileScreen(DeskScreen):
     TITLE_FA = "پروفایل شهروند"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "بازگشت", id="profile-close"),
-        Binding("enter", "open_case", "پیگیری این پرونده", show=False, id="profile-open-case"),
-        Binding("f2", "edit_contact", "ویرایش مشخصات تماس", id="profile-edit-contact"),
-        Binding("f3", "merge_history", "سابقه ادغام", id="profile-merge-history"),
-        Binding("f4", "details_history", "تاریخچهٔ مشخصات", id="profile-details-history"),
-    ]
+    BINDINGS = keys("profile")
 
     DEFAULT_CSS = """
     #profile-cases { height: 1fr; }
