@@ -17,7 +17,6 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.services import error_text
@@ -41,11 +40,7 @@ def open_duplicates(app: Any) -> None:
     app.push_screen(DuplicatesScreen(app.services))
 
 
-class DuplicatesScreen(DeskScreen):
-    TITLE_FA = "شهروندان احتمالاً تکراری"
-
-    BINDINGS = keys("duplicates")
-
+class DuplicatesScreen(DeskScreen, area="duplicates"):
     DEFAULT_CSS = """
     DuplicatesScreen #duplicates-body { align-horizontal: right; height: 1fr; }
     DuplicatesScreen RTLStatic { height: auto; }

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import error_text
 from samad_desk.services.merges import MergeRecord, citizen_title
@@ -38,11 +37,7 @@ def state_label(rec: MergeRecord) -> str:
     return "در صف ارسال" if rec.pending else "ثبت‌شده"
 
 
-class MergeHistoryScreen(DeskScreen):
-    TITLE_FA = "سابقه ادغام"
-
-    BINDINGS = keys("merge-history")
-
+class MergeHistoryScreen(DeskScreen, area="merge-history"):
     DEFAULT_CSS = """
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
     MergeHistoryScreen RTLStatic { height: auto; }
