@@ -43,8 +43,8 @@ from samad_desk.central import db
 from samad_desk.central.errors import bad_request
 from samad_desk.domain.permissions import read_scope
 from samad_desk.domain.sla import WorkingCalendar, iran_date
-from samad_desk.reports.engine import Hist, Parts, Plan, Result, run
-from samad_desk.reports.facts import STORED_DIMS, SUM_COLS, build_facts
+from samad_desk.reports.engine import Hist, Parts, Plan, Result, add_dups, run
+from samad_desk.reports.facts import STORED_DIMS, SUM_COLS, build_facts, duplicate_facts
 from samad_desk.reports.period import Period
 from samad_desk.reports.spec import ReportSpec, SpecError, spec_from_dict
 
@@ -98,7 +98,24 @@ rollup_hist_table = Table(
     Index("ix_report_rollup_hist_agency", "agency", "reg_date"),
     Index("ix_report_rollup_hist_day", "reg_date"),
 )
-#: the rollup's layout version in ``server_meta`` (a missing or older one rebuilds it)
+#: the *duplicate citizens found* measure's facts (``facts.duplicate_facts``): one row per
+#: citizen merge not undone, in the province of the desk that pushed it
+dups_table = Table(
+    "report_dups", _meta,
+    Column("id", String(64), primary_key=True),
+    Column("op_id", String(100), nullable=False),
+    *(Column(d, String(200), nullable=False, default="") for d in STORED_DIMS),
+    Column("reg_date", String(10), nullable=False, default=""),
+    Column("due", String(10)),
+    Column("open", Integer, nullable=False, default=0),
+    Column("dups", Integer, nullable=False, default=0),
+    Index("ix_report_dups_province", "province", "reg_date"),
+    Index("ix_report_dups_op", "op_id"),
+)
+_DUP_COLUMNS = [c.name for c in dups_table.columns]
+_MERGE_KINDS = ("citizen.merge", "citizen.unmerge")
+#: the rollup's (and the duplicates table's) layout version in ``server_meta`` (a
+#: missing or older one rebuilds them)
 ROLLUP_KEY = "report_rollup"
 ROLLUP_VERSION = "1"
 META_KEY = "report_seq"
@@ -189,7 +206,36 @@ def _rollup_all(conn: Connection) -> None:
     for table in (rollup_table, rollup_hist_table):
         conn.execute(delete(table))
     _rollup(conn, None)
+    _dups(conn, None)
     db.set_meta(conn, ROLLUP_KEY, ROLLUP_VERSION)
+
+
+def _dups(conn: Connection, events: list[dict] | None) -> None:
+    """Fold merge and unmerge ``events`` (in change order) into ``report_dups``; None:
+    rebuild it from every citizen-level event. A merge's province is its event row's
+    (the province of the desk that pushed it)."""
+    t = db.entities
+    if events is None:
+        conn.execute(delete(dups_table))
+        rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(
+            t.c.entity == "event", t.c.case_id.is_(None), t.c.deleted.is_(False),
+            t.c.data.like("%citizen.%merge%"))).all()
+        events = [d for d in (orjson.loads(r.data) for r in rows if r.data) if d.get("kind") in _MERGE_KINDS]
+        provinces = {r.id: r.province for r in rows}
+        facts = duplicate_facts(events, lambda ev: provinces.get(ev.get("id")))
+        if facts:
+            conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
+        return
+    for ev in events:
+        if ev.get("kind") == "citizen.unmerge":
+            merge_op = str((ev.get("data") or {}).get("merge_op_id"))
+            conn.execute(delete(dups_table).where(dups_table.c.op_id == merge_op))
+            continue
+        province = conn.execute(select(t.c.province).where(t.c.entity == "event", t.c.id == ev.get("id"))).scalar()
+        conn.execute(delete(dups_table).where(dups_table.c.id == str(ev.get("id"))))
+        facts = duplicate_facts([ev], lambda _ev, p=province: p)
+        if facts:
+            conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
 
 
 def _affected(conn: Connection, changes: Iterable) -> set[str]:
@@ -226,7 +272,7 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
     with w.begin() as conn:
         if not db.is_sqlite(engine):
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK})"))
-        for table in (facts_table, rollup_table, rollup_hist_table):
+        for table in (facts_table, rollup_table, rollup_hist_table, dups_table):
             table.create(conn, checkfirst=True)
         top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
         last_text = db.get_meta(conn, META_KEY)
@@ -244,7 +290,7 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
         else:
             c = db.changes
             changes = conn.execute(select(c.c.entity, c.c.id, c.c.data).where(
-                c.c.seq > last, c.c.seq <= top, c.c.entity.in_(("case", "event", "agency")))).all()
+                c.c.seq > last, c.c.seq <= top, c.c.entity.in_(("case", "event", "agency"))).order_by(c.c.seq)).all()
             ids = sorted(_affected(conn, changes))
             agencies = _agencies(conn) if ids else []
             t = db.entities
@@ -255,6 +301,11 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
                 days |= _write(conn, chunk, _facts_of(conn, rows, agencies, cal))
             if days:
                 _rollup(conn, days)
+            merges = [d for d in (orjson.loads(ch.data) for ch in changes
+                                  if ch.entity == "event" and ch.data and "citizen." in ch.data)
+                      if d.get("kind") in _MERGE_KINDS]
+            if merges:
+                _dups(conn, merges)
             n = len(ids)
         db.set_meta(conn, META_KEY, str(top))
     return n
@@ -334,6 +385,13 @@ def _period_parts(conn: Connection, actor: dict, p: Plan, period: Period | None)
             hq = hq.group_by(*cols, t.c.answer_days)
         for r in conn.execute(hq):
             hist[(*key(r), r[ng])] = int(r[ng + 1])
+    if p.need_dups:
+        d = dups_table
+        dcols = [d.c[g] for g in p.group]
+        dq = select(*dcols, func.sum(d.c.dups)).where(and_(*where(d)))
+        if dcols:
+            dq = dq.group_by(*dcols)
+        add_dups(parts, {tuple(r[:ng]): int(r[ng]) for r in conn.execute(dq) if r[ng] is not None})
     return parts, hist
 
 

@@ -19,8 +19,8 @@ from operator import and_, itemgetter
 
 from samad_desk.domain.permissions import may_see_case
 from samad_desk.domain.sla import WorkingCalendar
-from samad_desk.reports.engine import Hist, Parts, Plan, Result, run
-from samad_desk.reports.facts import SUM_COLS, build_facts, case_fact
+from samad_desk.reports.engine import Hist, Parts, Plan, Result, add_dups, run
+from samad_desk.reports.facts import SUM_COLS, build_facts, case_fact, duplicate_facts
 from samad_desk.reports.period import Period
 from samad_desk.reports.spec import ReportSpec
 
@@ -132,17 +132,35 @@ def memory_parts(facts: Facts, p: Plan, period: Period | None) -> tuple[Parts, H
     return {k: sums[i] for k, i in index.items()}, hist
 
 
+def dup_parts(dups: Facts, p: Plan, period: Period | None) -> dict[tuple, int]:
+    """Duplicate citizens found per group key (``facts.duplicate_facts``: merges are few,
+    a plain loop)."""
+    out: Counter[tuple] = Counter()
+    for f in dups.between(period.start_iso if period else None, period.end_iso if period else None):
+        if all(f[d] in allowed for d, allowed in p.filters.items()):
+            out[tuple(f[g] for g in p.group)] += f["dups"]
+    return out
+
+
 class DeskReports:
     """The facts one operator may read, scoped and ordered once (at load); each report
-    then only slices and groups them."""
+    then only slices and groups them. ``dups``: the duplicate-citizen facts
+    (:func:`~samad_desk.reports.facts.duplicate_facts`), scoped the same way."""
 
-    def __init__(self, facts: Iterable[dict] | Facts, actor: dict) -> None:
+    def __init__(self, facts: Iterable[dict] | Facts, actor: dict, dups: Iterable[dict] | Facts = ()) -> None:
         self.actor = actor
         self.facts = scoped(facts, actor)
+        self.dups = scoped(dups, actor)
+
+    def parts(self, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
+        parts, hist = memory_parts(self.facts, p, period)
+        if p.need_dups:
+            add_dups(parts, dup_parts(self.dups, p, period))
+        return parts, hist
 
     def run(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
             names: dict[str, dict[str, str]] | None = None) -> Result:
-        return run(spec, lambda p, periods: [memory_parts(self.facts, p, per) for per in periods], today=today,
+        return run(spec, lambda p, periods: [self.parts(p, per) for per in periods], today=today,
                    calendar=calendar, names=names)
 
 
@@ -154,9 +172,10 @@ def run_memory(
     today: date,
     calendar: WorkingCalendar,
     names: dict[str, dict[str, str]] | None = None,
+    dups: Iterable[dict] | Facts = (),
 ) -> Result:
     """Run ``spec`` over the facts ``actor`` may read (scoping them first)."""
-    return DeskReports(facts, actor).run(spec, today=today, calendar=calendar, names=names)
+    return DeskReports(facts, actor, dups).run(spec, today=today, calendar=calendar, names=names)
 
 
 def drill_ids(facts: Facts, spec: ReportSpec, key: tuple, *, today: date,
@@ -197,6 +216,15 @@ def _all_facts(store, calendar: WorkingCalendar) -> dict[str, dict]:
     return {f["id"]: f for f in build_facts(list(store.iter_entities("case")), events, agencies, calendar)}
 
 
+def store_dups(store) -> Facts:
+    """The duplicate-citizen facts of a desk store: its ``citizen.merge`` and
+    ``citizen.unmerge`` events, each merge in its operator's province (the operator
+    entity's; unknown: "", which counts as the reader's own)."""
+    provinces = {o["id"]: o.get("province") or "" for o in store.iter_entities("operator")}
+    events = [*store.citizen_events_of_kind("citizen.merge"), *store.citizen_events_of_kind("citizen.unmerge")]
+    return Facts(duplicate_facts(events, lambda ev: provinces.get((ev.get("actor") or {}).get("operator_id"))))
+
+
 class FactsCache:
     """The facts of one store's cases, built once and then kept up from the store's
     change notices: a save or a sync that names its cases (or their events) rebuilds the
@@ -210,6 +238,8 @@ class FactsCache:
         self._lock = threading.Lock()
         self._by_id: dict[str, dict] | None = None
         self._facts: Facts | None = None
+        self._dups: Facts | None = None
+        self._gen = 0
         self._cases: set[str] = set()
         self._events: set[str] = set()
         self._all = True
@@ -223,6 +253,8 @@ class FactsCache:
     def _changed(self, change) -> None:
         keys = getattr(change, "keys", None)
         with self._lock:
+            self._dups = None  # merges are few: re-read on any change
+            self._gen += 1
             if not keys:
                 self._all = True
                 return
@@ -268,6 +300,17 @@ class FactsCache:
         with self._lock:
             assert self._facts is not None
             return self._facts
+
+    def dups(self) -> Facts:
+        """The duplicate-citizen facts (:func:`store_dups`), re-read after any change."""
+        with self._lock:
+            dups, gen = self._dups, self._gen
+        if dups is None:
+            dups = store_dups(self.store)
+            with self._lock:
+                if self._gen == gen:  # no change came in while reading
+                    self._dups = dups
+        return dups
 
 
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

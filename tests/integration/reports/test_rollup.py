@@ -13,6 +13,7 @@ from sqlalchemy import select
 from samad_desk.central import db
 from samad_desk.central import reports as central_reports
 from samad_desk.central.reports import (
+    dups_table,
     refresh_facts,
     rollup_hist_table,
     rollup_table,
@@ -46,10 +47,17 @@ ACTORS = [
 ]
 
 
+def central_province(central) -> str:
+    """The province ``import_entities`` writes its rows in (no operator: the default)."""
+    with central.engine.connect() as conn:
+        return conn.execute(select(db.entities.c.province).where(db.entities.c.entity == "event",
+                                                                 db.entities.c.case_id.is_(None))).scalar()
+
+
 def _rollup_rows(engine) -> dict:
     out = {}
     with engine.connect() as conn:
-        for table in (rollup_table, rollup_hist_table):
+        for table in (rollup_table, rollup_hist_table, dups_table):
             out[table.name] = sorted(tuple(r) for r in conn.execute(select(table)))
     return out
 
@@ -92,12 +100,19 @@ def test_change_log_keeps_the_rollup_equal_to_a_rebuild(db_url):
     central = Central(db_url)
     try:
         items = list(synth.generate(120, 8))
-        docs = [("agency", a) for a in synth.agencies()]
+        merges = [e for e in synth.merges(12, 3) if e["kind"] == "citizen.merge"]
+        unmerge = {"id": "ev-u", "case_id": None, "kind": "citizen.unmerge", "op_id": "u", "at": merges[0]["at"],
+                   "actor": merges[0]["actor"], "data": {"merge_op_id": merges[0]["op_id"]}}
+        docs = [("agency", a) for a in synth.agencies()] + [("event", e) for e in merges[:8]]
         for case, events, _ in items[:80]:
             docs.append(("case", case))
             docs.extend(("event", e) for e in events)
         central.import_entities(docs)
         refresh_facts(central.engine, CAL)
+        spec = spec_from_dict({"name": "d", "measures": ["duplicates"]})
+        admin = {"role": "admin", "province": central_province(central)}
+        found = run_sql(central.engine, spec, admin, today=TODAY, calendar=CAL).to_json()["total"]["duplicates"]
+        assert found == sum(len(e["data"]["merged_ids"]) for e in merges[:8])
         more = []
         for case, events, _ in items[80:]:
             more.append(("case", case))
@@ -105,8 +120,11 @@ def test_change_log_keeps_the_rollup_equal_to_a_rebuild(db_url):
         # edits: a state change, a new registration day, an agency's new manager
         moved = dict(items[0][0], state="referred", registered_at="2025-02-02T08:00:00+00:00", version=5)
         agency = dict(synth.agencies()[0], manager_name="مدیر تازه", version=5)
-        central.import_entities([*more, ("case", moved), ("agency", agency)])
+        central.import_entities([*more, ("case", moved), ("agency", agency), *(("event", e) for e in merges[8:]),
+                                 ("event", unmerge)])
         assert refresh_facts(central.engine, CAL) > 0
+        assert run_sql(central.engine, spec, admin, today=TODAY, calendar=CAL).to_json()["total"]["duplicates"] == \
+            found - len(merges[0]["data"]["merged_ids"]) + sum(len(e["data"]["merged_ids"]) for e in merges[8:])
         folded = _rollup_rows(central.engine)
         assert folded[rollup_table.name]
         with db.writer(central.engine).begin() as conn:
