@@ -38,6 +38,8 @@ SPECS = [
      "filters": {"agency": ["water-qazvin", "gas-qazvin", "power-zanjan"]}, "period": "1403/12/20..1404/02/15",
      "compare": True, "top": 2},
     {"name": "f", "rows": [], "measures": ["cases", "median_days", "overdue"], "period": "last_30_days"},
+    # the dense days (seed 6): many open cases of one agency, day and due day in a rollup row
+    {"name": "g", "rows": ["agency", "day"], "measures": ["overdue", "cases", "median_days"], "period": "1403"},
 ]
 ACTORS = [
     {"role": "supervisor", "province": "qazvin"},
@@ -66,7 +68,8 @@ def test_rollup_specs_agree_with_the_facts(db_url, monkeypatch):
     engine = db.open_engine(db_url)
     db.migrate(engine)
     try:
-        synth.load_central(engine, [it for seed in (4, 5) for it in synth.generate(300, seed)])
+        items = [it for seed in (4, 5) for it in synth.generate(300, seed)] + list(synth.generate(400, 6, days=12))
+        synth.load_central(engine, items)
         refresh_facts(engine, CAL)
         for data in SPECS:
             spec = spec_from_dict(data)

@@ -73,12 +73,13 @@ def test_built_once_then_kept_up_case_by_case():
                and c.get("agency_id"))
     store.cases[cid] = dict(store.cases[cid], state="answered", answered_at="2026-01-05T08:00:00+00:00")
     store.notify(("case", cid))
+    assert total(cache)["answered"] == before["answered"] + 1
     store.events["new-f"] = {"id": "new-f", "case_id": cid, "kind": "followup", "actor": {}, "at": None,
                              "data": {"satisfied": True}}
     store.notify(("event", "new-f"))
     after = total(cache)
     assert after["answered"] == before["answered"] + 1 and after["followups"] == before["followups"] + 1
-    assert cache.builds == 1 and cache.updates == 1  # both notices: one case rebuilt once
+    assert cache.builds == 1 and cache.updates == 2  # one case rebuilt per notice
     # a case gone from the store leaves the facts
     del store.cases[cid]
     store.notify(("case", cid))
