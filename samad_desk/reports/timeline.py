@@ -66,9 +66,8 @@ def line_chart(points: list[tuple[str, float | None, str]], width: int, *, heigh
         lines.append(f"{axis.ljust(axis_w - 1)} │{''.join(cells)}"[:width].ljust(width))
     lines.append(f"{' ' * (axis_w - 1)} └{'─' * (per * len(shown))}"[:width].ljust(width))
     half = max(4, (per * len(shown)) // 2)
-    first = rtl.truncate(shown[0][0], half)
-    last = rtl.truncate(shown[-1][0], half) if len(shown) > 1 else ""
-    first = first.rstrip() if len(shown) > 1 else first
-    gap = max(1, width - axis_w - 1 - len(first) - len(last.lstrip()))
-    lines.append(f"{' ' * (axis_w + 1)}{first}{' ' * gap}{last.lstrip()}"[:width].ljust(width))
+    first = rtl.truncate(shown[0][0], half).strip()
+    last = rtl.truncate(shown[-1][0], half).strip() if len(shown) > 1 else ""
+    gap = max(1, per * len(shown) - len(first) - len(last))
+    lines.append(f"{' ' * (axis_w + 1)}{first}{' ' * gap}{last}"[:width].ljust(width))
     return lines

@@ -63,7 +63,7 @@ PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "�
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
 #: pivot columns shown on the screen at most (the newest for a time dimension); the
 #: total column is always there, and the CLI/exports hold every column
-MAX_PIVOT_COLUMNS = 6
+MAX_PIVOT_COLUMNS = 5
 ASK_LABELS = {"period": "دوره", "save": "نام گزارش"}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
              "save": "نامی برای این گزارش"}
@@ -105,7 +105,7 @@ def report_columns(spec: ReportSpec, compare: bool, pivot: list[dict] | None = N
         m = spec.measures[0]
         for c in pivot or []:
             cid = c["id"]
-            cols.append(Col(f"col:{cid}", " / ".join(c["labels"]), 8,
+            cols.append(Col(f"col:{cid}", " / ".join(c["labels"]), 9,
                             lambda r, cid=cid: number_text((r.cells.get(cid) or {}).get(m), m)))
         cols.append(Col(m, TOTAL, 7, lambda r: number_text(r.values.get(m), m)))
         return cols
