@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from samad_desk.reports.render import number_text
 from samad_desk.reports.spec import spec_from_dict
 from samad_desk.screens.report_screen import ReportScreen
 from tests.support.cartable import GAS, POWER, WATER, build, settle
@@ -25,8 +26,11 @@ async def test_pivot_filter_and_drill(make_app, world) -> None:
         cols = [c.key for c in screen.table.columns]
         assert cols[0] == "label" and cols[-1] == "cases" and all(k.startswith("col:") for k in cols[1:-1])
         assert len(cols) > 3
-        for row in screen.table.rows:  # each row's months add up to its total
+        for i, row in enumerate(screen.table.rows):  # each row's months add up to its total
             assert sum((row.cells.get(k[4:]) or {}).get("cases") or 0 for k in cols[1:-1]) == row.values["cases"]
+            shown = [t.strip() for t in screen.table.row_texts(i)[1:-1]]  # and each cell shows its month
+            assert shown == [number_text((row.cells.get(k[4:]) or {}).get("cases"), "cases") for k in cols[1:-1]]
+        assert screen.table.row_texts(0)[1:-1] != screen.table.row_texts(0)[-1:] * (len(cols) - 2)
         assert "ستون‌ها: ماه" in screen.query_one("#rep-spec").text
         # Enter on a pivot row: the cases behind the whole row
         await pilot.press("enter")
