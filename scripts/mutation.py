@@ -46,6 +46,12 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
          "tests/integration/central/test_reach_chain.py", "-k", "sqlite"],
     ),
+    # passwords and tokens alone: the unit tests and the HTTP auth tests on SQLite (minutes;
+    # the whole "authz" target is over an hour)
+    "auth": (
+        ["samad_desk/central/auth.py"],
+        ["tests/unit/central/test_auth_tokens.py", "tests/integration/central/test_auth.py", "-k", "not pg"],
+    ),
     "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
     "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
     # the server's authorization: its scope, trust, auth, push and pull tests, in-process
