@@ -29,6 +29,7 @@ from typing import Any
 from samad_desk.sync.backoff import Aimd, Backoff
 from samad_desk.sync.chains import ChainWatch
 from samad_desk.sync.client import SyncClient
+from samad_desk.sync.clones import adopt_client_no
 from samad_desk.sync.download import DownloadProgress
 from samad_desk.sync.errors import Cancelled, SyncError
 from samad_desk.sync.journals import push_other_journals
@@ -294,11 +295,4 @@ class SyncEngine(PushMixin, PullMixin, StatusMixin):
 
     def _adopt_client_no(self) -> None:
         """Tracking codes carry the client number the server assigned at login (domain.md)."""
-        entry = self.client.tokens.load() or {}
-        number = entry.get("client_no")
-        if number is None or not hasattr(self.store, "set_client_state"):
-            return
-        state = self.store.client_state()
-        if state.get("client_no") != number or state.get("client_no_source") != "server":
-            self.store.set_client_state(client_no=int(number), client_no_source="server")
-
+        adopt_client_no(self.store, self.client.tokens)
