@@ -93,6 +93,10 @@ def _thread_ident() -> int:
 
     return threading.get_ident()
 
+#: how long quitting waits for the sync thread to stop at a request boundary; a request in
+#: flight is not waited for (the journal keeps its ops; they go again at the next start)
+QUIT_SYNC_WAIT_S = 0.5
+
 #: mode name -> Persian title (header, palette, help): the title of its area of the key table
 MODE_TITLES: dict[str, str] = {
     mode: title(mode) for mode in ("call", "lookup", "followup", "cartable", "supervisor", "attention")
@@ -353,9 +357,12 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self.notify("برای خروج Shift+F10 را بزنید.", title="خروج", markup=False)
 
     def _stop_sync(self) -> None:
+        """Quit does not wait for a sync request in flight (up to a minute on a dead link):
+        the engine stops at its next request boundary, or ends with the process; the op
+        stays in the durable journal and is sent again at the next start (deduplicated)."""
         if self.sync is not None:
             try:
-                self.sync.stop()
+                self.sync.stop(timeout=QUIT_SYNC_WAIT_S)
             except Exception:
                 pass
 
