@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from samad_desk.store.cache import Cache, FrozenRow, _mobile_key
+from samad_desk.store.cache import Cache, FrozenRow, mobile_key
 
 _MISSING = object()
 
@@ -126,7 +126,7 @@ class Overlay:
                 if p.get("national_id"):
                     self.nid[p["national_id"]] = eid
                     self.nid_ops.setdefault(str(p["national_id"]), set()).add(op_id)
-                mk = _mobile_key(p)
+                mk = mobile_key(p)
                 if mk:
                     self.mob.setdefault(mk, set()).add(eid)
             self._invalidate_ids(self._keys_of(op))

@@ -4,12 +4,11 @@ by id, tracking code, citizen, national id or mobile, and case and citizen histo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from samad_desk.store.cache import mobile_key
 from samad_desk.store.overlay import _Reader, entity_of
-from samad_desk.store.state import (
-    StoreState,
-)
+from samad_desk.store.state import StoreState
 
 
 def _event_order(ev: dict) -> tuple:
@@ -37,29 +36,32 @@ class QueriesMixin(StoreState):
             doc = self.overlay.get(entity, id)
             return dict(doc) if doc is not None else None
 
+    def _as_seen(self, entity: str, ids: Iterable[str], keep: Callable[[dict], bool]) -> Iterator[dict]:
+        """The documents ``ids`` (cache candidates, then pending ones) as this desk sees them
+        (overlay over cache), each once, those still matching ``keep``; caller holds the lock."""
+        for eid in dict.fromkeys(ids):
+            doc = self.overlay.get(entity, eid)
+            if doc is not None and keep(doc):
+                yield dict(doc)
+
     def case_by_tracking_code(self, code: str) -> dict | None:
         self._maybe_refresh()
         with self._lock:
+            def match(doc: dict) -> bool:
+                return doc.get("tracking_code") == code
+
             cid = self.overlay.tc.get(code)
             if cid is not None:
-                doc = self.overlay.get("case", cid)
-                if doc is not None and doc.get("tracking_code") == code:
-                    return dict(doc)
-            for cid in self.cache.lookup("case", "tc", code):
-                doc = self.overlay.get("case", cid)
-                if doc is not None and doc.get("tracking_code") == code:
-                    return dict(doc)
-            return None
+                doc = next(self._as_seen("case", [cid], match), None)
+                if doc is not None:
+                    return doc
+            return next(self._as_seen("case", self.cache.lookup("case", "tc", code), match), None)
 
     def cases_of_citizen(self, citizen_id: str) -> list[dict]:
         self._maybe_refresh()
         with self._lock:
-            ids = list(dict.fromkeys([*self.cache.lookup("case", "cit", citizen_id), *self.overlay.cit.get(citizen_id, ())]))
-            out = []
-            for cid in ids:
-                doc = self.overlay.get("case", cid)
-                if doc is not None and doc.get("citizen_id") == citizen_id:
-                    out.append(dict(doc))
+            ids = [*self.cache.lookup("case", "cit", citizen_id), *self.overlay.cit.get(citizen_id, ())]
+            out = list(self._as_seen("case", ids, lambda d: d.get("citizen_id") == citizen_id))
             out.sort(key=lambda d: d.get("registered_at") or "", reverse=True)
             return out
 
@@ -70,19 +72,12 @@ class QueriesMixin(StoreState):
 
     def citizens_by_mobile(self, mobile: str) -> list[dict]:
         self._maybe_refresh()
-        from samad_desk.store.cache import _mobile_key
-
-        key = _mobile_key({"mobile": mobile})
+        key = mobile_key({"mobile": mobile})
         if key is None:
             return []
         with self._lock:
-            ids = list(dict.fromkeys([*self.cache.lookup("citizen", "mob", key), *self.overlay.mob.get(key, ())]))
-            out = []
-            for cid in ids:
-                doc = self.overlay.get("citizen", cid)
-                if doc is not None and _mobile_key(doc) == key:
-                    out.append(dict(doc))
-            return out
+            ids = [*self.cache.lookup("citizen", "mob", key), *self.overlay.mob.get(key, ())]
+            return list(self._as_seen("citizen", ids, lambda d: mobile_key(d) == key))
 
     def synced_case_history(self, case_id: str) -> dict[str, dict] | None:
         """The events of a case as the server sent them (no pending ops), by id; ``None``
@@ -92,21 +87,12 @@ class QueriesMixin(StoreState):
         with self._lock:
             if self.cache.get("case", case_id) is None:
                 return None
-            out = {}
-            for eid in self.cache.lookup("event", "case", case_id):
-                doc = self.cache.get("event", eid)
-                if doc is not None and doc.get("case_id") == case_id:
-                    out[eid] = dict(doc)
-            return out
+            return {d["id"]: dict(d) for d in self.cache.find("event", "case", case_id)}
 
     def events_of_case(self, case_id: str) -> list[dict]:
         self._maybe_refresh()
         with self._lock:
-            evs: dict[str, dict] = {}
-            for eid in self.cache.lookup("event", "case", case_id):
-                doc = self.cache.get("event", eid)
-                if doc is not None:
-                    evs[eid] = dict(doc)
+            evs = {d["id"]: dict(d) for d in self.cache.find("event", "case", case_id)}
             for ev in self.overlay.events_of_case(case_id):
                 evs[ev["id"]] = dict(ev)
         return sorted(evs.values(), key=_event_order)
