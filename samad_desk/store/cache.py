@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
-from tinydb.table import Document
 
 from samad_desk.store import fileio
 from samad_desk.store.cache_format import (
@@ -71,7 +70,7 @@ class Cache:
         self._meta_stat: tuple | None = None
         self.shards: dict[str, list[ShardIndex]] = {}
         self.problems: list[str] = []
-        self._docs: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._docs: OrderedDict[tuple[str, int, int], dict] = OrderedDict()  # (entity, shard, location)
         self._doc_cache_size = doc_cache_size
         self._lock = threading.RLock()
         self.version = 0  # bumped whenever what the cache shows may have changed
@@ -278,7 +277,7 @@ class Cache:
         for si in self.shards.get(entity, ()):
             for loc in si.locs(index, key):
                 doc = self._read(si, loc)
-                if doc is not None and _has_key(fn(doc), key):  # type: ignore[operator]
+                if doc is not None and _has_key(fn(doc), key):
                     out.append(doc)
         return out
 
@@ -378,7 +377,7 @@ class Cache:
                         final: dict[str, dict | None] = {}
                         for ch in chs:
                             eid = ch.get("id") or ch["data"]["id"]
-                            cur = final[eid] if eid in final else table.get(doc_id=eid)
+                            cur = final[eid] if eid in final else table.get_doc(eid)
                             new_v = ch.get("version")
                             if new_v is None and ch.get("data"):
                                 new_v = ch["data"].get("version")
@@ -395,13 +394,11 @@ class Cache:
                             touched.add((entity, eid))
                         if not final:
                             continue
-                        existing = [i for i in final if table.contains(doc_id=i)]
+                        existing = [i for i in final if table.has_doc(i)]
                         remove.extend(existing)
                         if remove:
-                            table.remove(doc_ids=remove)
-                        puts = [Document(v, doc_id=k) for k, v in final.items() if v is not None]
-                        if puts:
-                            table.insert_multiple(puts)
+                            table.remove_docs(remove)
+                        table.insert_docs({k: v for k, v in final.items() if v is not None})
                 finally:
                     storage.close()
             return touched

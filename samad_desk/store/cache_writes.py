@@ -9,11 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from samad_desk.store.errors import StoreError, from_os_error
-from samad_desk.store.state import (
-    StoreChange,
-    StoreState,
-    now_iso,
-)
+from samad_desk.store.state import StoreChange, StoreState, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +32,7 @@ class CacheWritesMixin(StoreState):
         self._write_cache(changes, {}, None)
 
     def _write_cache(self, changes: list[dict], meta: dict, acks: dict | None) -> None:
-        if self.read_only:
-            raise StoreError("این پنجره فقط‌خواندنی است؛ به‌روزرسانی حافظهٔ محلی انجام نشد.", code="read_only_store")
+        self._refuse_if_read_only("این پنجره فقط‌خواندنی است؛ به‌روزرسانی حافظهٔ محلی انجام نشد.")
         with self._lock, self._sync_lock.held():
             self.cache.refresh()
             try:
@@ -56,8 +51,7 @@ class CacheWritesMixin(StoreState):
 
     def replace_from_snapshot(self, entities: Iterable[dict], cursor: str) -> None:
         """Swap the whole cache for a server snapshot (change-shaped records)."""
-        if self.read_only:
-            raise StoreError("این پنجره فقط‌خواندنی است.", code="read_only_store")
+        self._refuse_if_read_only()
 
         def items():
             for rec in entities:

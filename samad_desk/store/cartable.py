@@ -9,10 +9,7 @@ from collections.abc import Iterable
 
 from samad_desk.store.cache import FrozenRow
 from samad_desk.store.overlay import entity_of
-from samad_desk.store.state import (
-    CARTABLE_STATES,
-    StoreState,
-)
+from samad_desk.store.state import CARTABLE_STATES, StoreState
 
 _MISSING = object()
 
@@ -75,9 +72,9 @@ class CartableMixin(StoreState):
                             if i < len(merged) and merged[i][0] == key:
                                 del merged[i]
                 for cid in cands:
-                    doc = ov.get("case", cid)
-                    if doc is not None and doc.get("agency_id") == agency_id and doc.get("state") in want:
-                        row = doc if isinstance(doc, FrozenRow) else FrozenRow(doc)
+                    seen = ov.get("case", cid)
+                    if seen is not None and seen.get("agency_id") == agency_id and seen.get("state") in want:
+                        row = seen if isinstance(seen, FrozenRow) else FrozenRow(seen)
                         bisect.insort(merged, (_cart_key(row), row))
             else:
                 merged = base

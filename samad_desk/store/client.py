@@ -10,16 +10,10 @@ from pathlib import Path
 import orjson
 
 from samad_desk.store import fileio
-from samad_desk.store.errors import StoreError, from_os_error
-from samad_desk.store.journal import (
-    AppendFile,
-)
+from samad_desk.store.errors import from_os_error
+from samad_desk.store.journal import AppendFile
 from samad_desk.store.locks import Flock
-from samad_desk.store.state import (
-    STATE_SCHEMA,
-    StoreState,
-    now_iso,
-)
+from samad_desk.store.state import STATE_SCHEMA, StoreState, now_iso
 
 
 class ClientMixin(StoreState):
@@ -103,8 +97,7 @@ class ClientMixin(StoreState):
 
     def reset_client(self) -> str:
         """New client_id; unacknowledged ops copied under it, renumbered from 1 (op_ids kept)."""
-        if self.read_only:
-            raise StoreError("این پنجره فقط‌خواندنی است.", code="read_only_store")
+        self._refuse_if_read_only()
         with self._lock:
             carry = self.pending_ops(limit=10**9)
             self._create_client(reset_from=self.client_id, carry=carry, retire_old=True)
@@ -122,8 +115,7 @@ class ClientMixin(StoreState):
 
     def set_client_state(self, **values) -> None:
         """Merge values into the client state file (e.g. ``client_no`` from the server)."""
-        if self.read_only:
-            raise StoreError("این پنجره فقط‌خواندنی است.", code="read_only_store")
+        self._refuse_if_read_only()
         with self._lock:
             if "client_no" in values:
                 values["client_no"] = int(values["client_no"])

@@ -24,10 +24,7 @@ from samad_desk.store.journal import (
 )
 from samad_desk.store.locks import Flock
 from samad_desk.store.overlay import entity_of
-from samad_desk.store.state import (
-    StoreState,
-    now_iso,
-)
+from samad_desk.store.state import StoreState, now_iso
 
 
 class OpStatusMixin(StoreState):
@@ -35,21 +32,28 @@ class OpStatusMixin(StoreState):
 
     def _done(self, op: dict) -> bool:
         r = self._results.get(op["op_id"])
-        acked = int(op.get("client_seq") or 0) <= self._acks.get(op.get("client_id") or "", 0)
         if op["op_id"] in self._dismissed:
             return True
         if r is not None and self._is_rejected(r):
             return False  # stays for "needs attention" until dismissed
-        return acked
+        return self._acked(op)
 
     @staticmethod
     def _is_rejected(r: dict) -> bool:
         return r.get("status") == "rejected" or (r.get("status") == "duplicate" and r.get("original") == "rejected")
 
-    def _unanswered(self, op: dict) -> bool:
+    def _acked(self, op: dict) -> bool:
+        """Covered by a pull ack of its client (the server holds it)."""
+        return int(op.get("client_seq") or 0) <= self._acks.get(op.get("client_id") or "", 0)
+
+    def _unpushed(self, op: dict) -> bool:
+        """No push answer, not dismissed, not acknowledged: still to be pushed."""
         op_id = op["op_id"]
-        return (self._ops.get(op_id) is op and op_id not in self._results and op_id not in self._dismissed
-                and int(op.get("client_seq") or 0) > self._acks.get(op.get("client_id") or "", 0))
+        return op_id not in self._results and op_id not in self._dismissed and not self._acked(op)
+
+    def _unanswered(self, op: dict) -> bool:
+        """``op`` is the held copy and still to be pushed."""
+        return self._ops.get(op["op_id"]) is op and self._unpushed(op)
 
     def _tc_seen(self, op: dict) -> None:
         if op.get("type") != "case.register":
@@ -132,9 +136,7 @@ class OpStatusMixin(StoreState):
                 cached = self.cache.get(entity_of(op), op.get("entity_id") or "")
                 if cached is not None and int(cached.get("version") or 0) >= int(ev):
                     return False
-        if int(op.get("client_seq") or 0) <= self._acks.get(op.get("client_id") or "", 0):
-            return False
-        return True
+        return not self._acked(op)
 
     def _load_status(self) -> None:
         path = self.outbox / "status.jsonl"
@@ -157,7 +159,7 @@ class OpStatusMixin(StoreState):
         self._ops_gen += 1
         return set(self._ops)
 
-    def _apply_status(self, recs: list[dict]) -> set[str]:
+    def _apply_status(self, recs: Iterable[dict]) -> set[str]:
         changed: set[str] = set()
         for r in recs:
             k = r.get("k")

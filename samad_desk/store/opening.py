@@ -23,19 +23,10 @@ from samad_desk.store import journal as journal_mod
 from samad_desk.store.cache import Cache
 from samad_desk.store.compaction import segment_of
 from samad_desk.store.errors import StoreError, from_os_error
-from samad_desk.store.journal import (
-    AppendFile,
-    Scan,
-    check_schema,
-    scan_bytes,
-)
+from samad_desk.store.journal import AppendFile, Scan, check_schema, scan_bytes
 from samad_desk.store.locks import Flock
 from samad_desk.store.overlay import Overlay
-from samad_desk.store.state import (
-    STATE_SCHEMA,
-    StoreState,
-    now_iso,
-)
+from samad_desk.store.state import STATE_SCHEMA, StoreState, now_iso
 
 log = logging.getLogger(__name__)
 

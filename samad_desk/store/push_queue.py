@@ -9,16 +9,10 @@ import itertools
 import logging
 import time
 from datetime import datetime
+from typing import Any
 
-from samad_desk.store.journal import (
-    read_stream,
-)
-from samad_desk.store.state import (
-    FINAL,
-    StoreChange,
-    StoreState,
-    now_iso,
-)
+from samad_desk.store.journal import read_stream
+from samad_desk.store.state import FINAL, StoreChange, StoreState, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +44,7 @@ class PushQueueMixin(StoreState):
     def pending_clients(self) -> list[str]:
         """Client ids in this data directory that have unpushed ops."""
         with self._lock:
-            return sorted({o.get("client_id") for o in self._ops.values()
-                           if o["op_id"] not in self._results and o["op_id"] not in self._dismissed
-                           and int(o.get("client_seq") or 0) > self._acks.get(o.get("client_id") or "", 0)})
+            return sorted({cid for o in self._ops.values() if (cid := o.get("client_id")) and self._unpushed(o)})
 
     def record_results(self, results: list[dict]) -> None:
         """Record push answers (applied / duplicate / rejected) durably."""
@@ -60,7 +52,7 @@ class PushQueueMixin(StoreState):
         for r in results:
             if r.get("status") not in FINAL or not r.get("op_id"):
                 continue
-            rec = {"k": "result", "at": now_iso()}
+            rec: dict[str, Any] = {"k": "result", "at": now_iso()}
             rec.update({k: v for k, v in r.items() if k != "k"})
             op = self._ops.get(r["op_id"])
             if op is not None:
@@ -129,9 +121,7 @@ class PushQueueMixin(StoreState):
     def stats(self) -> dict:
         self._maybe_refresh()
         with self._lock:
-            pend = [o for o in self._ops.values() if o["op_id"] not in self._results
-                    and o["op_id"] not in self._dismissed
-                    and int(o.get("client_seq") or 0) > self._acks.get(o.get("client_id") or "", 0)]
+            pend = [o for o in self._ops.values() if self._unpushed(o)]
             oldest = None
             for o in pend:
                 t = o.get("client_time")

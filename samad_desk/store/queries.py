@@ -129,7 +129,7 @@ class QueriesMixin(StoreState):
             yield dict(doc)
         for eid in overlaid:
             with self._lock:
-                doc = self.overlay.get(entity, eid)
-            if doc is not None:
-                yield dict(doc)
+                pending = self.overlay.get(entity, eid)
+            if pending is not None:
+                yield dict(pending)
 

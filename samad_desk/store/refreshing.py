@@ -11,15 +11,8 @@ from collections.abc import Callable
 
 from samad_desk.store import journal as journal_mod
 from samad_desk.store.errors import StoreError
-from samad_desk.store.journal import (
-    check_schema,
-    read_stream,
-    read_stream_of,
-)
-from samad_desk.store.state import (
-    StoreChange,
-    StoreState,
-)
+from samad_desk.store.journal import check_schema, read_stream, read_stream_of
+from samad_desk.store.state import StoreChange, StoreState
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +43,7 @@ class RefreshMixin(StoreState):
             elif recs:
                 self._status_offset = off
                 self._status_ino = ino
-                ids = self._apply_status(r for r in recs if r.get("k") != "header")  # type: ignore[arg-type]
+                ids = self._apply_status(r for r in recs if r.get("k") != "header")
                 self._restatus(ids)
                 changed = True
             for path in sorted(self.outbox.glob("*.jsonl")):

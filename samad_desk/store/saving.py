@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from samad_desk.store.errors import StoreError
 from samad_desk.store.overlay import entity_of
-from samad_desk.store.state import (
-    StoreChange,
-    StoreState,
-)
+from samad_desk.store.state import StoreChange, StoreState
 
 
 class SavingMixin(StoreState):
     """``save`` and ``save_bulk`` of a :class:`Store`."""
+
+    def _stamped(self, op: dict, seq: int) -> dict:
+        """A copy of ``op`` as this client's op number ``seq``, signed when a signer is set."""
+        o = dict(op)
+        o["client_id"] = self.client_id
+        o["client_seq"] = seq
+        return self.signer(o) if self.signer is not None else o
 
     def save(self, ops: list[dict]) -> list[dict]:
         """Append ``ops`` as one journal record and fsync; returns the saved ops.
@@ -34,17 +38,11 @@ class SavingMixin(StoreState):
             if self._closed:
                 raise StoreError("حافظهٔ محلی بسته شده است؛ ثبت انجام نشد.", code="closed")
             prepared = []
-            seq = self._next_seq
             seen_codes = set()
-            for op in ops:
+            for seq, op in enumerate(ops, start=self._next_seq):
                 if not isinstance(op, dict) or not op.get("op_id") or not op.get("type"):
                     raise StoreError("عملیات نامعتبر است؛ ثبت انجام نشد.", code="invalid_op")
-                o = dict(op)
-                o["client_id"] = self.client_id
-                o["client_seq"] = seq
-                seq += 1
-                if self.signer is not None:
-                    o = self.signer(o)
+                o = self._stamped(op, seq)
                 if o["type"] == "case.register":
                     code = (o.get("payload") or {}).get("tracking_code")
                     if code in seen_codes:
@@ -53,7 +51,7 @@ class SavingMixin(StoreState):
                 prepared.append(o)
             self._journal.append([{"k": "ops", "ops": prepared}])
             # durable from here on
-            self._next_seq = seq
+            self._next_seq += len(prepared)
             self._ingest_records([{"k": "ops", "ops": prepared}], self.client_id)
             keys = frozenset((entity_of(o), o.get("entity_id")) for o in prepared)
         self._notify(StoreChange("saved", keys, tuple(o["op_id"] for o in prepared)))
@@ -67,16 +65,9 @@ class SavingMixin(StoreState):
         if self.read_only or self._journal is None:
             raise StoreError("این پنجره فقط‌خواندنی است؛ ثبت انجام نشد.", code="read_only_store")
         with self._lock:
-            seq = self._next_seq
-            prepared = []
-            for op in ops:
-                o = dict(op)
-                o["client_id"] = self.client_id
-                o["client_seq"] = seq
-                seq += 1
-                prepared.append(self.signer(o) if self.signer is not None else o)
+            prepared = [self._stamped(op, seq) for seq, op in enumerate(ops, start=self._next_seq)]
             self._journal.append([{"k": "ops", "ops": prepared}])
-            self._next_seq = seq
+            self._next_seq += len(prepared)
             for o in prepared:
                 self._tc_seen(o)
         return len(prepared)

@@ -6,20 +6,40 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import cast
 
 import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from samad_desk.store import fileio
 from samad_desk.store.cache_format import TABLE, ShardCorrupt, encode_shard, read_footer
 
 
 class StrIdTable(Table):
-    """TinyDB table keyed by the entity's own string id."""
+    """TinyDB table keyed by the entity's own string id.
 
-    document_id_class = str
+    TinyDB types document ids as ``int``; this table's are ``str`` (``document_id_class``),
+    so these methods are the one place they cross TinyDB's signatures (``cast``).
+    """
+
+    document_id_class = cast(type[int], str)
+
+    def get_doc(self, doc_id: str) -> Document | None:
+        doc = self.get(doc_id=cast(int, doc_id))
+        return doc if isinstance(doc, Document) else None
+
+    def has_doc(self, doc_id: str) -> bool:
+        return self.contains(doc_id=cast(int, doc_id))
+
+    def remove_docs(self, doc_ids: list[str]) -> None:
+        self.remove(doc_ids=cast(list[int], doc_ids))
+
+    def insert_docs(self, docs: dict[str, dict]) -> None:
+        """Insert ``docs`` (id -> document) as new documents; nothing when empty."""
+        if docs:
+            self.insert_multiple([Document(v, doc_id=cast(int, k)) for k, v in docs.items()])
 
 
 class ShardTinyDB(TinyDB):

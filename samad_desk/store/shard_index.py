@@ -87,9 +87,9 @@ class FrozenRow(dict):
     def _ro(self, *args, **kwargs):
         raise TypeError("cached rows are read-only; use dict(row) for a mutable copy")
 
-    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro  # type: ignore[assignment]
+    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro
 
-    def copy(self) -> dict:  # type: ignore[override]
+    def copy(self) -> dict:
         return dict(self)
 
     def __reduce__(self):
