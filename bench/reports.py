@@ -228,7 +228,7 @@ def _desk(m: int) -> list[Metric]:
     xlsx_s, data = time_once(lambda: to_xlsx(wide))
     csv_s, _ = time_once(lambda: render.to_csv(wide))
     label = "responsiveness() over the case dicts"
-    frames = _first_frame(items, m)
+    frames = _first_frame(items, m) + _alternatives(facts, desk, m)
     return frames + [
         Metric(f"desk 1-dim report, {m:,} cached cases", o1.p50, "ms", base.p50, label,
                "≤ 200 ms to first frame", f"p95 {o1.p95:,.0f} ms; with the text table {table.p50:,.0f} ms"),
@@ -239,6 +239,82 @@ def _desk(m: int) -> list[Metric]:
         Metric(f"desk facts built from {m:,} cases and {len(events):,} events, scoped (once per load)",
                (build_s + scope_s) * 1000, "ms", note=f"scope and order {scope_s * 1000:,.0f} ms"),
     ]
+
+
+def _alternatives(facts, desk, m: int) -> list[Metric]:
+    """The grouping step of the two benchmark reports (the parts: sums per group and the
+    answer-days histogram, both periods of the pivot) in DuckDB and in Polars, over the
+    same scoped facts, beside ours (``DeskReports.parts``). Only when both are importable
+    (they are not dependencies: ``pip install duckdb polars`` into the venv to measure)."""
+    try:
+        import duckdb
+        import polars as pl
+    except ImportError:
+        return [Metric("DuckDB / Polars beside the desk executor", float("nan"), "ms",
+                       note="duckdb or polars not installed: not measured")]
+    import tempfile
+
+    from samad_desk.reports.engine import plan
+    from samad_desk.reports.period import resolve_period
+    from samad_desk.reports.spec import spec_from_dict
+
+    cols = ["agency", "month", "reg_date", "due", "open", "answered", "in_time", "days_sum", "days_n",
+            "answer_days"]
+    rows = desk.facts.rows
+    convert_s, df = time_once(lambda: pl.DataFrame({c: [f[c] for f in rows] for c in cols}))
+    path = f"{tempfile.mkdtemp(prefix='bench-duck-')}/facts.parquet"
+    df.write_parquet(path)
+    con = duckdb.connect()
+    duck_load_s, _ = time_once(lambda: con.execute(f"CREATE TABLE f AS SELECT * FROM read_parquet('{path}')"))
+    today = TODAY.isoformat()
+    y1404 = resolve_period("1404", TODAY)
+    prev = y1404.previous()
+    one, pivot = spec_from_dict(ONE_DIM), spec_from_dict(PIVOT)
+    sums = ("count(*), sum(answered), sum(in_time), sum(days_sum), sum(days_n), "
+            f"sum(CASE WHEN open = 1 AND due < '{today}' THEN 1 ELSE 0 END)")
+
+    def duck(group: str, periods, hist: bool) -> None:
+        for per in periods:
+            where = f"reg_date BETWEEN '{per.start_iso}' AND '{per.end_iso}'"
+            con.execute(f"SELECT {group}, {sums} FROM f WHERE {where} GROUP BY {group}").fetchall()
+            if hist:
+                con.execute(f"SELECT {group}, answer_days, count(*) FROM f WHERE {where} AND answer_days "
+                            f"IS NOT NULL GROUP BY {group}, answer_days").fetchall()
+
+    def polars(group: list[str], periods, hist: bool) -> None:
+        for per in periods:
+            cur = df.filter(pl.col("reg_date").is_between(pl.lit(per.start_iso), pl.lit(per.end_iso)))
+            cur.group_by(group).agg(
+                pl.len(), pl.col("answered").sum(), pl.col("in_time").sum(), pl.col("days_sum").sum(),
+                pl.col("days_n").sum(),
+                ((pl.col("open") == 1) & (pl.col("due") < pl.lit(today))).sum().alias("overdue")).rows()
+            if hist:
+                cur.filter(pl.col("answer_days").is_not_null()).group_by([*group, "answer_days"]).len().rows()
+
+    def ours(spec, periods) -> None:
+        p = plan(spec, TODAY)
+        for per in periods:
+            desk.parts(p, per)
+
+    t = {
+        "ours 1-dim": time_calls(lambda i: ours(one, [y1404]), 7, warmup=1),
+        "duckdb 1-dim": time_calls(lambda i: duck("agency", [y1404], False), 7, warmup=1),
+        "polars 1-dim": time_calls(lambda i: polars(["agency"], [y1404], False), 7, warmup=1),
+        "ours pivot": time_calls(lambda i: ours(pivot, [y1404, prev]), 7, warmup=1),
+        "duckdb pivot": time_calls(lambda i: duck("agency, month", [y1404, prev], True), 7, warmup=1),
+        "polars pivot": time_calls(lambda i: polars(["agency", "month"], [y1404, prev], True), 7, warmup=1),
+    }
+    con.close()
+    n = len(rows)
+    out = []
+    for kind in ("1-dim", "pivot"):
+        base = t[f"ours {kind}"].p50
+        for engine in ("duckdb", "polars"):
+            out.append(Metric(f"desk {kind} grouping step in {engine}, {n:,} scoped facts", t[f"{engine} {kind}"].p50,
+                              "ms", base, "ours: DeskReports.parts (plain Python)", "",
+                              f"p95 {t[f'{engine} {kind}'].p95:,.0f} ms; facts → DataFrame {convert_s * 1000:,.0f} ms"
+                              + (f", → DuckDB {duck_load_s * 1000:,.0f} ms" if engine == "duckdb" else "")))
+    return out
 
 
 async def _frames(items: list, runs: int) -> dict[str, list[float]]:
