@@ -14,6 +14,7 @@ province, whatever the request says.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -309,6 +310,47 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
             n = len(ids)
         db.set_meta(conn, META_KEY, str(top))
     return n
+
+
+class PushRefresher:
+    """Folds the change log into the report tables after a push instead of in the next
+    report (``POST /v1/sync/push`` schedules :meth:`after_push` to run once the answer
+    is sent). One fold runs at a time; a push during a fold asks for one more after it.
+    Only on a server that has run a report (the tables exist): a central that never
+    reports pays nothing. The read path keeps its own check, so a report right after a
+    push is still current (it folds whatever this has not yet)."""
+
+    def __init__(self, engine: Engine, calendar: Any) -> None:
+        self.engine = engine
+        self.calendar = calendar
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        #: folds done (tests read it)
+        self.folds = 0
+
+    def after_push(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        try:
+            while True:
+                with self.engine.connect() as conn:
+                    known = db.get_meta(conn, META_KEY) is not None
+                if known:
+                    refresh_facts(self.engine, self.calendar)
+                    self.folds += 1
+                with self._lock:
+                    if not self._again:
+                        self._running = False
+                        return
+                    self._again = False
+        except BaseException:
+            with self._lock:
+                self._running = False
+            raise
 
 
 def uses_rollup(p: Plan) -> bool:
