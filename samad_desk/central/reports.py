@@ -15,7 +15,7 @@ province, whatever the request says.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -134,7 +134,7 @@ def _agencies(conn: Connection) -> list[dict]:
     return [orjson.loads(r.data) for r in rows if r.data]
 
 
-def _facts_of(conn: Connection, case_rows: list, agencies: list[dict], cal: WorkingCalendar) -> list[dict]:
+def _facts_of(conn: Connection, case_rows: Sequence[Any], agencies: list[dict], cal: WorkingCalendar) -> list[dict]:
     """Facts of the case rows (``id, data, province``) with their events."""
     t = db.entities
     ids = [r.id for r in case_rows]
@@ -232,9 +232,10 @@ def _dups(conn: Connection, events: list[dict] | None) -> None:
             merge_op = str((ev.get("data") or {}).get("merge_op_id"))
             conn.execute(delete(dups_table).where(dups_table.c.op_id == merge_op))
             continue
-        province = conn.execute(select(t.c.province).where(t.c.entity == "event", t.c.id == ev.get("id"))).scalar()
+        province: dict[Any, str | None] = {ev.get("id"): conn.execute(select(t.c.province).where(
+            t.c.entity == "event", t.c.id == ev.get("id"))).scalar()}
         conn.execute(delete(dups_table).where(dups_table.c.id == str(ev.get("id"))))
-        facts = duplicate_facts([ev], lambda _ev, p=province: p)
+        facts = duplicate_facts([ev], lambda e: province.get(e.get("id")))  # noqa: B023 (used at once)
         if facts:
             conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
 
