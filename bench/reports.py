@@ -398,6 +398,10 @@ async def _frames(items: list, runs: int) -> dict[str, list[float]]:
             await pilot.press("escape")
             while app.screen is not base:
                 await asyncio.sleep(0.001)
+            # the supervisor view re-reads its tables when resumed: let it finish first
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
     store.close()
     return out
 
