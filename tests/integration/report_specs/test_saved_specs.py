@@ -75,6 +75,13 @@ def test_save_share_and_scope(central):
     assert r.status_code == 400 and r.json()["error"] == "invalid_spec" and "«speed»" in r.json()["message"]
     r = http.put(f"/v1/reports/specs/{'ن' * 81}", headers=sup.headers, json={"spec": SPEC})
     assert r.status_code == 400
+    # a name may hold a slash (a Jalali month in it), as the desk's client sends it
+    from urllib.parse import quote
+
+    path = f"/v1/reports/specs/{quote('ماه ۱۴۰۴/۰۲', safe='')}"
+    assert http.put(path, headers=sup.headers, json={"spec": SPEC}).status_code == 200
+    assert http.post(f"{path}/share", headers=sup.headers, json={"shared": True}).json()["shared"] is True
+    assert ("ماه ۱۴۰۴/۰۲", False, True) in _names(http, mgr)
     # unsharing hides it again
     http.post("/v1/reports/specs/استان/share", headers=sup.headers, json={"shared": False})
     assert ("استان", False, True) not in _names(http, mgr)
