@@ -246,6 +246,19 @@ def create_app(
 
         return _json(await run_in_threadpool(go))
 
+    @handler
+    async def report_specs(request: Request) -> Response:
+        from samad_desk.central import report_specs as rs
+
+        p = await principal(request)
+        if request.method == "GET":
+            return _json(await run_in_threadpool(rs.list_specs, central.engine, p.operator))
+        body = await _body(request)
+        name = request.path_params["name"]
+        if request.url.path.endswith("/share"):
+            return _json(await run_in_threadpool(rs.share_spec, central.engine, p.operator, name, body))
+        return _json(await run_in_threadpool(rs.save_spec, central.engine, p.operator, name, body))
+
     async def openapi(request: Request) -> Response:
         return ORJSONResponse(OPENAPI)
 
@@ -266,6 +279,9 @@ def create_app(
         Route("/v1/cases/lookup", lookup),
         Route("/v1/track/{code}", track),
         Route("/v1/reports/run", report, methods=["POST"]),
+        Route("/v1/reports/specs", report_specs, methods=["GET"]),
+        Route("/v1/reports/specs/{name}", report_specs, methods=["PUT"]),
+        Route("/v1/reports/specs/{name}/share", report_specs, methods=["POST"]),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
         *TrackPage(central).routes(),

@@ -9,16 +9,16 @@ history (where merges are undone), F4 recomputes the queue, Esc goes back.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.services import error_text
 from samad_desk.services.merges import DuplicateGroup
@@ -45,13 +45,7 @@ def open_duplicates(app: Any) -> None:
 class DuplicatesScreen(Screen[None]):
     TITLE_FA = "شهروندان احتمالاً تکراری"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "merge", "ادغام این گروه", id="duplicates-merge"),
-        Binding("f3", "history", "سابقه ادغام", id="duplicates-history"),
-        Binding("f4", "reload", "محاسبه دوباره", id="duplicates-reload"),
-        Binding("f7", "distinct", "تکراری نیست", id="duplicates-distinct"),
-        Binding("escape", "close", "بازگشت", id="duplicates-close"),
-    ]
+    BINDINGS = keys("duplicates")
 
     DEFAULT_CSS = """
     DuplicatesScreen #duplicates-body { align-horizontal: right; height: 1fr; }

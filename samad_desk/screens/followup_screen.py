@@ -12,15 +12,15 @@ the server does not answer, the reason shows at the field and what was typed sta
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.messages import FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import (
@@ -93,11 +93,7 @@ def event_line(e: dict[str, Any]) -> str:
 class FollowupScreen(DeskScreen):
     TITLE_FA = "پیگیری پرونده"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "record", "ثبت پیگیری", id="followup-save"),
-        Binding("f3", "new_query", "جستجوی تازه", id="followup-new"),
-        Binding("f11", "profile", "پروفایل شهروند", id="followup-profile"),
-    ]
+    BINDINGS = keys("followup")
 
     DEFAULT_CSS = """
     #fu-body { height: 1fr; }

@@ -8,15 +8,15 @@ candidates have been seen).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import FIELD_LABELS, CallForm, Candidate
@@ -30,14 +30,7 @@ QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name
 class LookupScreen(DeskScreen):
     TITLE_FA = "جستجوی شهروند"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "call", "ثبت تماس برای او", id="lookup-call"),
-        Binding("f4", "candidates", "نامزدها", id="lookup-candidates"),
-        Binding("f11", "profile", "پروفایل", id="lookup-profile"),
-        Binding("f3", "merge", "ادغام نامزدها", id="lookup-merge"),
-        Binding("shift+f3", "duplicates", "تکراری‌ها", id="lookup-duplicates"),
-        Binding("escape", "back", "بازگشت به جستجو", show=False, id="lookup-back"),
-    ]
+    BINDINGS = keys("lookup")
 
     DEFAULT_CSS = """
     #lookup-body { height: 1fr; }

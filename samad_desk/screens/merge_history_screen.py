@@ -8,15 +8,15 @@ confirmation; only a supervisor or an admin may, everyone else gets a Persian re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.services import error_text
 from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
@@ -42,10 +42,7 @@ def state_label(rec: MergeRecord) -> str:
 class MergeHistoryScreen(Screen[None]):
     TITLE_FA = "سابقه ادغام"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f8", "unmerge", "لغو ادغام", id="merge-history-unmerge"),
-        Binding("escape", "close", "بازگشت", id="merge-history-close"),
-    ]
+    BINDINGS = keys("merge-history")
 
     DEFAULT_CSS = """
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }

@@ -10,16 +10,16 @@ answer). The view re-reads the store whenever it changes (after every sync).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
+from samad_desk.keys import keys
 from samad_desk.reports import AgencyStats, DeadlineCue, bar
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.services import ServiceError, error_text
@@ -90,16 +90,7 @@ def agency_detail(s: AgencyStats) -> str:
 class SupervisorScreen(LiveStoreScreen):
     TITLE_FA = "نظارت"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pane('agencies')", "دستگاه‌ها", id="supervisor-agencies"),
-        Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
-        Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
-        Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
-        Binding("shift+f2", "reports", "گزارش‌ساز", id="supervisor-reports"),
-        Binding("shift+f4", "scorecard", "کارنامه مدیران", id="supervisor-scorecard"),
-        Binding("shift+f6", "case_action('escalate')", "ارجاع به ناظر", id="supervisor-escalate"),
-        Binding("shift+f7", "case_action('close')", "مختومه", id="supervisor-close"),
-    ]
+    BINDINGS = keys("supervisor")
 
     DEFAULT_CSS = """
     SupervisorScreen #sup-summary { height: 1; }

@@ -4,11 +4,11 @@ Each answers with ``dismiss(value)``; every choice has a function key or Enter/E
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services import Confirmation, tracking_label
 from samad_desk.text.digits import fa
@@ -18,11 +18,7 @@ from samad_desk.widgets import RTLStatic
 class FollowupOfferModal(Dialog[Any]):
     """The caller already has an open case on this matter: follow-up, or a new case anyway."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,enter", "choose('followup')", "ثبت به‌عنوان پیگیری", id="offer-followup"),
-        Binding("f3", "choose('new')", "پرونده تازه", id="offer-new"),
-        Binding("escape", "choose(None)", "بازگشت به فرم", id="offer-cancel"),
-    ]
+    BINDINGS = keys("followup-offer")
 
     def __init__(self, cases: list[dict[str, Any]], subject_label: str) -> None:
         super().__init__()
@@ -43,10 +39,7 @@ class FollowupOfferModal(Dialog[Any]):
 class DraftModal(Dialog[Any]):
     """A call that was being typed when the desk stopped: take it up again?"""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,f2", "choose(True)", "ادامه پیش‌نویس", id="draft-restore"),
-        Binding("escape,f3", "choose(False)", "کنار گذاشتن پیش‌نویس", id="draft-discard"),
-    ]
+    BINDINGS = keys("draft")
 
     def __init__(self, summary: str) -> None:
         super().__init__()
@@ -60,10 +53,7 @@ class DraftModal(Dialog[Any]):
 
 
 class ConfirmModal(Dialog[Any]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,enter", "choose(True)", "بله", id="confirm-yes"),
-        Binding("escape", "choose(False)", "نه", id="confirm-no"),
-    ]
+    BINDINGS = keys("confirm")
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -84,10 +74,7 @@ class CitizenDecisionModal(Dialog[Any]):
     made. Esc goes back to the form; Enter does nothing here, so a reflex Enter from the
     form never decides for the agent."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "choose(True)", "تأیید", id="decision-yes"),
-        Binding("escape", "choose(False)", "بازگشت به فرم", id="decision-no"),
-    ]
+    BINDINGS = keys("citizen-decision")
 
     def __init__(self, confirmation: Confirmation) -> None:
         super().__init__()
