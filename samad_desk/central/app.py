@@ -291,8 +291,9 @@ def create_app(
         Route("/v1/track/{code}", track),
         Route("/v1/reports/run", report, methods=["POST"]),
         Route("/v1/reports/specs", report_specs, methods=["GET"]),
-        Route("/v1/reports/specs/{name}", report_specs, methods=["PUT"]),
-        Route("/v1/reports/specs/{name}/share", report_specs, methods=["POST"]),
+        # {name:path}: a spec's name may hold a "/" («گزارش ۱۴۰۴/۰۲», sent as %2F)
+        Route("/v1/reports/specs/{name:path}/share", report_specs, methods=["POST"]),
+        Route("/v1/reports/specs/{name:path}", report_specs, methods=["PUT"]),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
         *TrackPage(central).routes(),
