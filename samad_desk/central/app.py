@@ -185,11 +185,15 @@ def create_app(
         p = await principal(request)
         return _json({"operator": p.operator, "device_id": p.device_id})
 
-    @handler
-    async def push(request: Request) -> Response:
+    async def posted(request: Request, fn: Any) -> Response:
+        """An authenticated POST: ``fn(principal, JSON body)`` in the thread pool."""
         p = await principal(request)
         body = await _body(request)
-        return _json(await run_in_threadpool(central.push, p, body))
+        return _json(await run_in_threadpool(fn, p, body))
+
+    @handler
+    async def push(request: Request) -> Response:
+        return await posted(request, central.push)
 
     @handler
     async def pull(request: Request) -> Response:
@@ -209,9 +213,7 @@ def create_app(
 
     @handler
     async def status(request: Request) -> Response:
-        p = await principal(request)
-        body = await _body(request)
-        return _json(await run_in_threadpool(central.status, p, body))
+        return await posted(request, central.status)
 
     @handler
     async def registry(request: Request) -> Response:
