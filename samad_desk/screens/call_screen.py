@@ -29,7 +29,6 @@ from textual.geometry import Region
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from samad_desk.keys import keys
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.modals import CitizenDecisionModal, DraftModal, FollowupOfferModal
@@ -89,11 +88,7 @@ CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
 CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
 
 
-class CallEntryScreen(DeskScreen):
-    TITLE_FA = "ثبت تماس"
-
-    BINDINGS = keys("call")
-
+class CallEntryScreen(DeskScreen, area="call"):
     DEFAULT_CSS = """
     CallEntryScreen { layers: base overlay; overflow: hidden hidden; }
     #call-body { height: 1fr; }

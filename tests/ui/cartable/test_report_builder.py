@@ -253,3 +253,22 @@ async def test_key_bars_fit_and_rank_is_whole_at_80x24(make_app, world) -> None:
             texts = screen.table.row_texts(i)
             assert texts[0].strip() == fa(row.rank) and "…" not in texts[0]
             assert texts[-1].strip()[-1] in "▲▼=·"  # the trend's mark against the months before
+
+
+def test_a_refused_pending_spec_does_not_block_the_list(tmp_path) -> None:
+    from samad_desk.services.report_specs import SavedSpecs
+    from samad_desk.sync.errors import ServerRejected
+
+    class Server:
+        def save_report_spec(self, name, spec):
+            raise ServerRejected("گزارش: نپذیرفت")
+
+        def list_report_specs(self):
+            return {"specs": [{"name": "مشترک", "spec": {"rows": ["type"]}, "owner": "op-other",
+                               "shared": True, "mine": False}]}
+
+    p = tmp_path / "specs.json"
+    SavedSpecs(p).save(spec_from_dict({"name": "محلی", "rows": ["agency"]}))
+    saved = SavedSpecs(p, Server(), {"id": "op-super1"})
+    assert saved.refresh() is None  # the list came, though the pending save was refused
+    assert [(s.name, s.pending, s.mine) for s in saved.cached()] == [("محلی", True, True), ("مشترک", False, False)]
