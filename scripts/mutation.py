@@ -37,7 +37,7 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     # the shared reducer (largest: run it on its own)
     "reducer": (
-        ["samad_desk/domain/reducer.py"],
+        ["samad_desk/domain/reducer/*"],
         ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
     ),
     # the server's scope guard alone, with its two test files (the quick part of "authz")
