@@ -75,7 +75,7 @@ def _entities(central) -> list:
 @pytest.mark.parametrize("hops", [1, 9, 10])
 def test_a_merge_chain_is_checked_as_far_as_the_reducer_follows_it(world, hops):
     """The reducer resolves a merged profile through up to 10 redirects
-    (``_resolve_citizen``); the reach rule must check every profile on that way. A chain of
+    (``reducer.context.resolve_citizen``); the reach rule must check every profile on that way. A chain of
     ``hops`` Qazvin profiles ending in a Zanjan citizen: editing the first, or registering
     a case for it, would act on the Zanjan citizen, and is refused. (Before: the reach rule
     stopped after 10 profiles, so at 10 hops the Zanjan citizen was edited and given a
