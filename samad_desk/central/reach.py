@@ -47,7 +47,7 @@ def citizen_in_reach(repo: Repo, actor: dict, row: Any) -> bool:
 
 def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
     """Every existing citizen of ``ids``, and whoever they were merged into, to the end of
-    the chain: at least as far as the reducer follows it (``_resolve_citizen``: 10
+    the chain: at least as far as the reducer follows it (``reducer.context.resolve_citizen``: 10
     redirects; a walk stopped after 10 profiles let an op on the first of 11 act on the
     11th unchecked). Stops at a profile seen before (a cycle no merge makes)."""
     for cid in ids:
