@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import Metric, percentile
+from bench.harness import Metric, percentile, workers_done
 from samad_desk.services import DeskSession
 
 AGENCY = "water-qazvin"
@@ -137,7 +137,7 @@ async def _ours(store, settings, repeats: int, pages: int) -> dict[str, list[flo
         app = SamadDeskApp(settings, store=store, operator=_operator(), now=lambda: NOW, seed_demo=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             first.clear()
             css_ms.clear()
             t0 = time.perf_counter()
@@ -149,7 +149,7 @@ async def _ours(store, settings, repeats: int, pages: int) -> dict[str, list[flo
                 await asyncio.sleep(0.001)
             out["open"].append((first[0] - t0) * 1000)
             out["css"].append(sum(css_ms))
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, CartableScreen) and len(screen.table.rows) > 1000

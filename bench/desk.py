@@ -28,7 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.harness import Metric, percentile
+from bench.harness import Metric, percentile, workers_done
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -169,13 +169,13 @@ async def _save_latency(data_dir: Path, n: int) -> tuple[list[float], list[float
         # steady state: the candidate index is built in the background after start
         while app.services._index is None:
             await asyncio.sleep(0.05)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         screen = app.screen
         panel = screen.tracking
         for i in range(n + 3):
             screen.load_form(_form(1000 + i))
             await pilot.pause(0.4)  # the agent's last keystroke settles (lookup, draft)
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             t0 = time.perf_counter()
             screen.action_save()
             # until the code has been painted (the panel's first refresh after showing it)

@@ -104,3 +104,20 @@ def to_json(metrics: list[Metric]) -> dict[str, float]:
         if m.baseline is not None:
             out[f"{m.name}__baseline"] = m.baseline
     return out
+
+
+async def workers_done(app: object) -> None:
+    """Wait until the app's workers have finished. Textual's ``wait_for_complete`` raises
+    ``WorkerCancelled`` when an exclusive worker was replaced by a newer one (the desk's
+    lookups are exclusive), which is no failure here: wait again for the rest; a worker
+    that failed still raises."""
+    import asyncio
+
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.01)  # the cancelled worker leaves the manager when its task ends

@@ -8,21 +8,22 @@ are second routes only. The binding table is also the source of the F1 help scre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from samad_desk.commands import DeskCommands
 from samad_desk.key_order import OrderedKeys
+from samad_desk.keys import keys, title
 from samad_desk.messages import (
     AppSyncReporter,
     AttentionChanged,
     CaseSaved,
     ConnectionChanged,
+    FollowupRecorded,
     LoggedIn,
     OpenCase,
     OpenCitizen,
@@ -92,14 +93,13 @@ def _thread_ident() -> int:
 
     return threading.get_ident()
 
-#: mode name -> Persian title (header, palette, help)
+#: how long quitting waits for the sync thread to stop at a request boundary; a request in
+#: flight is not waited for (the journal keeps its ops; they go again at the next start)
+QUIT_SYNC_WAIT_S = 0.5
+
+#: mode name -> Persian title (header, palette, help): the title of its area of the key table
 MODE_TITLES: dict[str, str] = {
-    "call": "ثبت تماس",
-    "lookup": "جستجوی شهروند",
-    "followup": "پیگیری پرونده",
-    "cartable": "کارتابل",
-    "supervisor": "نظارت",
-    "attention": "نیازمند توجه",
+    mode: title(mode) for mode in ("call", "lookup", "followup", "cartable", "supervisor", "attention")
 }
 
 
@@ -142,20 +142,7 @@ class SamadDeskApp(OrderedKeys, App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {DeskCommands}
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "راهنما", id="app-help"),
-        Binding("f5", "switch_mode('call')", "ثبت تماس", id="mode-call"),
-        Binding("f6", "switch_mode('lookup')", "جستجوی شهروند", id="mode-lookup"),
-        Binding("f7", "switch_mode('followup')", "پیگیری", id="mode-followup"),
-        Binding("f8", "switch_mode('cartable')", "کارتابل", id="mode-cartable"),
-        Binding("f9", "switch_mode('supervisor')", "نظارت", id="mode-supervisor"),
-        Binding("f10", "switch_mode('attention')", "نیازمند توجه", id="mode-attention"),
-        Binding("shift+f5", "sync_now", "همگام‌سازی اکنون", id="sync-now"),
-        Binding("shift+f9", "duplicates", "شهروندان احتمالاً تکراری", id="app-duplicates"),
-        Binding("f12,ctrl+p", "command_palette", "فرمان‌ها", id="app-palette", priority=True),
-        Binding("shift+f10,ctrl+q", "quit", "خروج", id="app-quit", priority=True),
-        Binding("ctrl+c", "help_quit", show=False, system=True),
-    ]
+    BINDINGS = keys("app")
 
     def __init__(
         self,
@@ -343,7 +330,9 @@ class SamadDeskApp(OrderedKeys, App[int]):
     async def action_quit(self) -> None:
         from samad_desk.screens.modals import ConfirmModal
 
-        pending = self._queued_ops()
+        # (the journal's count, read in a worker thread: never the store on the UI thread)
+        pending = await self.run_worker(self._queued_ops, thread=True, group="quit-count",
+                                        exit_on_error=False).wait()
         if pending and not isinstance(self.screen, ConfirmModal):
             def answered(leave: bool | None) -> None:
                 if leave:
@@ -368,9 +357,12 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self.notify("برای خروج Shift+F10 را بزنید.", title="خروج", markup=False)
 
     def _stop_sync(self) -> None:
+        """Quit does not wait for a sync request in flight (up to a minute on a dead link):
+        the engine stops at its next request boundary, or ends with the process; the op
+        stays in the durable journal and is sent again at the next start (deduplicated)."""
         if self.sync is not None:
             try:
-                self.sync.stop()
+                self.sync.stop(timeout=QUIT_SYNC_WAIT_S)
             except Exception:
                 pass
 
@@ -458,18 +450,34 @@ class SamadDeskApp(OrderedKeys, App[int]):
     def _poll_status(self) -> None:
         if self.services is None:
             return
-        self._read_stats()
+        self._read_stats(self._saves_counted)
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
-    def _read_stats(self) -> None:
+    def _read_stats(self, saves_before: int) -> None:
         stats = self.services.stats() if self.services else {}
         if get_current_worker().is_cancelled:
             return
-        self.call_from_thread(self._apply_stats, stats)
+        self.call_from_thread(self._apply_stats, stats, saves_before)
 
-    def _apply_stats(self, stats: dict[str, Any]) -> None:
+    #: saves of this desk counted into ``status.pending`` (a poll started before the
+    #: last of them may have read the journal without it)
+    _saves_counted = 0
+
+    def _count_queued(self, ops: int) -> None:
+        """A save here queued ``ops``: the status bar says so at once, not at its next poll
+        (until then it could still say «در صف: ۰» and the call seem sent)."""
+        self._saves_counted += 1
+        self.status.pending += ops  # (what the journal's count will say: the poll confirms it)
+        self.refresh_status()
+
+    def _apply_stats(self, stats: dict[str, Any], saves_before: int | None = None) -> None:
         s = self.status
-        s.pending = int(stats.get("pending", s.pending) or 0)
+        pending = int(stats.get("pending", s.pending) or 0)
+        if saves_before is not None and saves_before < self._saves_counted:
+            # read before a save counted since: the journal then lacked it (the next poll,
+            # asked for by that save, reads it)
+            pending = max(pending, s.pending)
+        s.pending = pending
         s.attention = int(stats.get("attention", s.attention) or 0)
         s.last_sync = later(s.last_sync, stats.get("last_success"), stats.get("last_sync"))
         if stats.get("clock_offset_ms") is not None:
@@ -559,7 +567,13 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self._poll_status_soon()
 
     @on(CaseSaved)
-    def _case_saved(self) -> None:
+    def _case_saved(self, message: CaseSaved) -> None:
+        self._count_queued(message.ops)
+        self._poll_status_soon()
+
+    @on(FollowupRecorded)
+    def _followup_recorded(self, message: FollowupRecorded) -> None:
+        self._count_queued(message.ops)
         self._poll_status_soon()
 
     def _poll_status_soon(self) -> None:

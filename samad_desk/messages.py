@@ -70,12 +70,16 @@ class CaseSaved(Message):
     case_id: str
     tracking_code: str
     citizen_id: str
+    #: how many ops the save queued (the status bar counts them at once, before its poll)
+    ops: int = 1
 
 
 @dataclass
 class FollowupRecorded(Message):
     case_id: str
     reopened: bool
+    #: how many ops the follow-up queued (counted into the status bar at once)
+    ops: int = 1
 
 
 @dataclass

@@ -37,13 +37,20 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     ),
     # the shared reducer (largest: run it on its own)
     "reducer": (
-        ["samad_desk/domain/reducer.py"],
+        ["samad_desk/domain/reducer/*"],
         ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
     ),
     # the server's scope guard alone, with its two test files (the quick part of "authz")
     "reach": (
         ["samad_desk/central/reach.py"],
-        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py", "-k", "sqlite"],
+        ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
+         "tests/integration/central/test_reach_chain.py", "-k", "sqlite"],
+    ),
+    # passwords and tokens alone: the unit tests and the HTTP auth tests on SQLite (minutes;
+    # the whole "authz" target is over an hour)
+    "auth": (
+        ["samad_desk/central/auth.py"],
+        ["tests/unit/central/test_auth_tokens.py", "tests/integration/central/test_auth.py", "-k", "not pg"],
     ),
     "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
     "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
@@ -53,7 +60,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "authz": (
         ["samad_desk/central/reach.py", "samad_desk/central/auth.py"],
         ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
-         "tests/integration/central/test_auth.py", "tests/integration/central/test_push.py",
+         "tests/integration/central/test_reach_chain.py", "tests/integration/central/test_auth.py",
+         "tests/integration/central/test_push.py",
          "tests/integration/central/test_pull.py", "-k", "sqlite"],
     ),
 }

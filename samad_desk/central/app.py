@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -185,11 +186,21 @@ def create_app(
         p = await principal(request)
         return _json({"operator": p.operator, "device_id": p.device_id})
 
+    from samad_desk.central.reports import PushRefresher
+
+    refresher = PushRefresher(central.engine, central.calendar)
+
     @handler
     async def push(request: Request) -> Response:
         p = await principal(request)
         body = await _body(request)
-        return _json(await run_in_threadpool(central.push, p, body))
+        answer = await run_in_threadpool(central.push, p, body)
+        response = _json(answer)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if any(isinstance(r, dict) and r.get("status") == "applied" for r in results or ()):
+            # the report tables follow the push once it is answered, not in the next report
+            response.background = BackgroundTask(refresher.after_push)
+        return response
 
     @handler
     async def pull(request: Request) -> Response:
@@ -246,6 +257,19 @@ def create_app(
 
         return _json(await run_in_threadpool(go))
 
+    @handler
+    async def report_specs(request: Request) -> Response:
+        from samad_desk.central import report_specs as rs
+
+        p = await principal(request)
+        if request.method == "GET":
+            return _json(await run_in_threadpool(rs.list_specs, central.engine, p.operator))
+        body = await _body(request)
+        name = request.path_params["name"]
+        if request.url.path.endswith("/share"):
+            return _json(await run_in_threadpool(rs.share_spec, central.engine, p.operator, name, body))
+        return _json(await run_in_threadpool(rs.save_spec, central.engine, p.operator, name, body))
+
     async def openapi(request: Request) -> Response:
         return ORJSONResponse(OPENAPI)
 
@@ -266,6 +290,10 @@ def create_app(
         Route("/v1/cases/lookup", lookup),
         Route("/v1/track/{code}", track),
         Route("/v1/reports/run", report, methods=["POST"]),
+        Route("/v1/reports/specs", report_specs, methods=["GET"]),
+        # {name:path}: a spec's name may hold a "/" («گزارش ۱۴۰۴/۰۲», sent as %2F)
+        Route("/v1/reports/specs/{name:path}/share", report_specs, methods=["POST"]),
+        Route("/v1/reports/specs/{name:path}", report_specs, methods=["PUT"]),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
         *TrackPage(central).routes(),

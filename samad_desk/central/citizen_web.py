@@ -30,7 +30,8 @@ import orjson
 from sqlalchemy import and_, select
 
 from samad_desk.central import audit, db
-from samad_desk.central.entities import ChangeBuffer, Repo, flush, loads
+from samad_desk.central.changes import ChangeBuffer, flush
+from samad_desk.central.entities import Repo, loads
 from samad_desk.central.errors import ApiError
 
 log = logging.getLogger("samad_desk.central.citizen_web")

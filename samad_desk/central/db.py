@@ -140,6 +140,20 @@ operator_ssh_keys = Table(
     Column("revoked_at", String(32)),
 )
 
+# saved report specs (migration 8, docs/reports.md): one operator's own by name; a
+# supervisor's (or admin's) may be shared with everyone of its province
+report_specs = Table(
+    "report_specs",
+    metadata,
+    Column("owner_id", String(64), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("province", String(100), nullable=False, default=""),
+    Column("spec", Text, nullable=False),
+    Column("shared", Boolean, nullable=False, default=False),
+    Column("updated_at", String(32), nullable=False),
+    Index("ix_report_specs_shared", "province", "shared"),
+)
+
 # the dedup table and audit log; kept forever (§3.5 step 7)
 sync_ops = Table(
     "sync_ops",
@@ -330,8 +344,13 @@ def _v7(conn: Connection) -> None:
     operator_ssh_keys.create(conn, checkfirst=True)
 
 
+def _v8(conn: Connection) -> None:
+    """``report_specs``: saved report specs (own, or shared in a province)."""
+    report_specs.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4),
-                                                             (5, _v5), (6, _v6), (7, _v7)]
+                                                             (5, _v5), (6, _v6), (7, _v7), (8, _v8)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -96,6 +96,20 @@ OPENAPI: dict = {
                     "total_rows": {"type": "integer"},
                 },
             },
+            "SavedReportSpec": {
+                "type": "object",
+                "required": ["name", "spec", "owner", "shared", "mine"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "spec": _ref("ReportSpec"),
+                    "owner": {"type": "string", "description": "the owning operator's id"},
+                    "owner_name": {"type": "string"},
+                    "shared": {"type": "boolean", "description": "shared with the owner's province"},
+                    "mine": {"type": "boolean"},
+                    "province": {"type": "string"},
+                    "updated_at": {"type": "string"},
+                },
+            },
             "Tokens": {
                 "type": "object",
                 "required": ["access_token", "refresh_token", "expires_in", "operator", "client_no"],
@@ -289,6 +303,37 @@ OPENAPI: dict = {
                               "description": "the Iran-local day the report is as of (default: now)"}},
                     "additionalProperties": False}),
                 "responses": {"200": _ok(_ref("ReportResult"))},
+            }
+        },
+        "/v1/reports/specs": {
+            "get": {
+                "security": AUTH,
+                "summary": "saved report specs: the operator's own and those shared in its province "
+                "(scope from the operator's account, as /v1/reports/run)",
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "specs": {"type": "array", "items": _ref("SavedReportSpec")}}})},
+            }
+        },
+        "/v1/reports/specs/{name}": {
+            "put": {
+                "security": AUTH,
+                "summary": "save (or replace) one's own report spec under a name (1..80 characters); "
+                "a replaced spec keeps its sharing",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": _json_body({"type": "object", "required": ["spec"], "properties": {
+                    "spec": _ref("ReportSpec")}, "additionalProperties": False}),
+                "responses": {"200": _ok(_ref("SavedReportSpec")), "409": ERR},
+            }
+        },
+        "/v1/reports/specs/{name}/share": {
+            "post": {
+                "security": AUTH,
+                "summary": "share one's own spec with everyone of one's province, or stop sharing it; "
+                "supervisors and admins only (403 otherwise)",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": _json_body({"type": "object", "required": ["shared"], "properties": {
+                    "shared": {"type": "boolean"}}, "additionalProperties": False}),
+                "responses": {"200": _ok(_ref("SavedReportSpec")), "404": ERR},
             }
         },
         "/v1/track/{code}": {

@@ -23,8 +23,8 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from samad_desk.central import audit, db
-from samad_desk.central.entities import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.central.errors import ApiError, bad_request
+from samad_desk.central.scopes import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.domain.ids import is_safe_id
 
 MAX_PULL = 2000
@@ -280,7 +280,8 @@ class PullMixin:
         if not isinstance(body, dict) or not isinstance(body.get("op_ids"), list):
             raise bad_request("فهرست شناسه عملیات (op_ids) لازم است.")
         op_ids = [x for x in body["op_ids"] if is_safe_id(x, 64)][:1000]
-        from samad_desk.central.push import SYNC_OP_COLS, rows_by_key
+        from samad_desk.central.bulk import rows_by_key
+        from samad_desk.central.push import SYNC_OP_COLS
 
         with self.engine.connect() as conn:
             # one primary-key probe per op_id (an IN list scanned all of sync_ops on

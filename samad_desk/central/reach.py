@@ -45,11 +45,15 @@ def citizen_in_reach(repo: Repo, actor: dict, row: Any) -> bool:
 
 
 def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
-    """Every existing citizen of ``ids``, and whoever they were merged into."""
+    """Every existing citizen of ``ids``, and whoever they were merged into, to the end of
+    the chain: at least as far as the reducer follows it (``_resolve_citizen``: 10
+    redirects; a walk stopped after 10 profiles let an op on the first of 11 act on the
+    11th unchecked). Stops at a profile seen before (a cycle no merge makes)."""
     for cid in ids:
-        hops = 0
+        seen: set[str] = set()
         row = repo.row("citizen", cid)
-        while row is not None and hops < 10:
+        while row is not None and row.id not in seen:
+            seen.add(row.id)
             if not row.deleted and not citizen_in_reach(repo, actor, row):
                 return False
             # (rows are compact JSON written by the server: most say "merged_into":null
@@ -57,7 +61,6 @@ def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
             merged = row.data is not None and '"merged_into":null' not in row.data
             nxt = (repo.get("citizen", row.id) or {}).get("merged_into") if merged else None
             row = repo.row("citizen", nxt) if is_safe_id(nxt) else None
-            hops += 1
     return True
 
 

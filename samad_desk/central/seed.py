@@ -79,10 +79,12 @@ def seed_demo(central: Any, *, full: bool = True) -> list[str]:
 
 def load_demo_data(central: Any, *, seed: int = 1, citizens: int = 200, cases: int = 100) -> dict[str, int]:
     """Load generated citizens, cases and their events (``samad_desk.demo.generate``)
-    straight into the database, as if they had been pushed."""
+    straight into the database, as if they had been pushed. The cases' lives end at the
+    server's clock, so a demo started today shows today's queue (deadlines due this week,
+    a few overdue), not the generator's fixed reproducible date."""
     from samad_desk.demo import generate
 
-    items = [(k, d) for k, d in generate(seed, citizens, cases, reference=False)]
+    items = [(k, d) for k, d in generate(seed, citizens, cases, reference=False, now=central.clock())]
     return central.import_entities(items)
 
 

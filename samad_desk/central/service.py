@@ -25,21 +25,14 @@ from sqlalchemy import and_, func, insert, select, update
 
 from samad_desk.central import audit, auth, db, keys
 from samad_desk.central.audit_service import AuditMixin
+from samad_desk.central.changes import ChangeBuffer, Pending, flush
 from samad_desk.central.citizen_web import CitizenWebMixin
-from samad_desk.central.entities import (
-    PUBLIC,
-    ChangeBuffer,
-    Ctx,
-    Pending,
-    Repo,
-    dumps,
-    flush,
-    loads,
-)
+from samad_desk.central.entities import Ctx, Repo, dumps, loads
 from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthorized
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.central.scopes import PUBLIC
 from samad_desk.central.ssh_keys import SshKeyMixin
 from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id

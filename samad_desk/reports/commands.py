@@ -57,7 +57,7 @@ def _operator(settings) -> dict:
 
 def run_on_cache(spec, settings, today: date) -> dict:
     from samad_desk.domain.sla import WorkingCalendar
-    from samad_desk.reports.memory import run_memory, store_facts, store_names
+    from samad_desk.reports.memory import run_memory, store_dups, store_facts, store_names
     from samad_desk.store import Store
 
     operator = _operator(settings)
@@ -68,10 +68,12 @@ def run_on_cache(spec, settings, today: date) -> dict:
     try:
         calendar = WorkingCalendar.from_settings(settings)
         facts = store_facts(store, calendar)
+        dups = store_dups(store) if "duplicates" in spec.measures else ()
         names = store_names(store)
     finally:
         store.close()
-    return run_memory(spec, facts, actor=operator, today=today, calendar=calendar, names=names).to_json()
+    return run_memory(spec, facts, actor=operator, today=today, calendar=calendar, names=names,
+                      dups=dups).to_json()
 
 
 def run_on_server(spec, settings, today: date | None) -> dict:
@@ -97,8 +99,35 @@ def report_group() -> None:
     """Reports (گزارش‌ساز پویا): run a saved spec."""
 
 
+def saved_spec(name: str, settings, server: str | None):
+    """The spec saved under ``name`` (``report-specs.json`` in the operator directory: the
+    desk's cache of the server's list); with ``--server`` the list is asked for first."""
+    from samad_desk.services.report_specs import CACHE_NAME, SavedSpecs
+
+    operator = _operator(settings)
+    client = None
+    if server:
+        from samad_desk.sync.client import SyncClient
+        from samad_desk.sync.tokens import TokenStore
+
+        client = SyncClient(settings.server_url, TokenStore(settings.operator_dir, settings.server_url))
+    try:
+        saved = SavedSpecs(Path(settings.operator_dir) / CACHE_NAME, client, operator)
+        note = saved.refresh()
+        if note:
+            click.echo(note, err=True)
+    finally:
+        if client is not None:
+            client.close()
+    found = saved.find(name)
+    if found is None:
+        known = "، ".join(s.name for s in saved.cached()) or "هیچ"
+        raise click.ClickException(f"گزارش «{name}» نه پرونده است و نه گزارش ذخیره‌شده؛ ذخیره‌شده‌ها: {known}")
+    return found.spec
+
+
 @report_group.command("run")
-@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")
@@ -107,16 +136,20 @@ def report_group() -> None:
 @click.option("--width", default=100, show_default=True, help="Table width in cells.")
 def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None, today: str | None,
                 width: int) -> None:
-    """Run the report spec SPEC_FILE (TOML or JSON) and write it as a table, CSV, JSON, XLSX or PDF."""
+    """Run the report SPEC — a spec file (TOML or JSON) or the name of a saved spec — and
+    write it as a table, CSV, JSON, XLSX or PDF."""
     from samad_desk.reports import render
     from samad_desk.reports.period import PeriodError
     from samad_desk.reports.spec import SpecError, load_spec
 
-    try:
-        spec = load_spec(spec_file)
-    except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
     settings = _settings(server)
+    if not spec_file.exists() and spec_file.suffix.lower() not in (".toml", ".json"):
+        spec = saved_spec(str(spec_file), settings, server)
+    else:
+        try:
+            spec = load_spec(spec_file)
+        except SpecError as exc:
+            raise click.ClickException(str(exc)) from None
     day = _today(today)
     try:
         result = run_on_server(spec, settings, day if today else None) if server else \

@@ -48,6 +48,8 @@ class Plan:
     #: the SUM_COLS the measures read (the others may be left 0); ``need_overdue``: count it
     sums: frozenset[str] = frozenset(SUM_COLS)
     need_overdue: bool = True
+    #: the duplicate citizens found (merges, ``facts.duplicate_facts``) are counted too
+    need_dups: bool = False
 
     @property
     def group(self) -> tuple[str, ...]:
@@ -60,7 +62,7 @@ MEASURE_SUMS: dict[str, tuple[str, ...]] = {
     "in_time_pct": ("in_time", "answered"), "mean_days": ("days_sum", "days_n"), "median_days": (),
     "extensions": ("extensions",), "returns": ("returns",), "rereferrals": ("rereferrals",),
     "followups": ("followups",), "satisfaction_pct": ("sat_yes", "sat_asked"),
-    "objection_pct": ("objected", "answered"),
+    "objection_pct": ("objected", "answered"), "duplicates": (),
 }
 
 
@@ -73,6 +75,7 @@ def plan(spec: ReportSpec, today: date) -> Plan:
         today=today.isoformat(),
         sums=frozenset({"n", *(c for m in spec.measures for c in MEASURE_SUMS[m])}),
         need_overdue="overdue" in spec.measures,
+        need_dups="duplicates" in spec.measures,
     )
 
 
@@ -94,23 +97,26 @@ def deadline_band(due: str | None, is_open: int, today: date, cal: WorkingCalend
 
 
 class Acc:
-    """The sums of one cell, its overdue count and the answer-days histogram."""
+    """The sums of one cell, its overdue count, its duplicate citizens found and the
+    answer-days histogram."""
 
-    __slots__ = ("sums", "overdue", "hist")
+    __slots__ = ("sums", "overdue", "dups", "hist")
 
     def __init__(self) -> None:
         self.sums = [0] * len(SUM_COLS)
         self.overdue = 0
+        self.dups = 0
         self.hist: Counter[int] = Counter()
 
-    def add(self, sums: list, overdue: int = 0) -> None:
+    def add(self, sums: list, overdue: int = 0, dups: int = 0) -> None:
         s = self.sums
         for i, v in enumerate(sums):
             s[i] += int(v or 0)
         self.overdue += int(overdue or 0)
+        self.dups += int(dups or 0)
 
     def merge(self, other: Acc) -> None:
-        self.add(other.sums, other.overdue)
+        self.add(other.sums, other.overdue, other.dups)
         self.hist.update(other.hist)
 
     def value(self, measure: str) -> float | int | None:
@@ -119,6 +125,8 @@ class Acc:
             return s[_I["n"]]
         if measure == "overdue":
             return self.overdue
+        if measure == "duplicates":
+            return self.dups
         if measure in ("open", "answered", "extensions", "returns", "rereferrals", "followups"):
             return s[_I[measure]]
         if measure == "in_time_pct":
@@ -145,8 +153,23 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
-#: group key (``Plan.group`` values) → the sums of SUM_COLS, then the overdue count
+#: group key (``Plan.group`` values) → the sums of SUM_COLS, then the overdue count, then
+#: (when the plan counts them, :func:`add_dups`) the duplicate citizens found
 Parts = dict[tuple, list]
+_NS = len(SUM_COLS)
+
+
+def add_dups(parts: Parts, dups: dict[tuple, int]) -> Parts:
+    """``parts`` with the duplicate citizens found per group key added (a group of merges
+    only, no cases, is a part of zeros and its count)."""
+    for key, n in dups.items():
+        row = parts.get(key)
+        if row is None:
+            row = parts[key] = [0] * (_NS + 1)
+        if len(row) == _NS + 1:
+            row.append(0)
+        row[_NS + 1] += int(n)
+    return parts
 #: group key + (answer days,) → cases
 Hist = dict[tuple, int]
 
@@ -179,7 +202,7 @@ def cells(spec: ReportSpec, p: Plan, parts: Parts, hist: Hist, today: date,
         acc = out.get(full)
         if acc is None:
             acc = out[full] = Acc()
-        acc.add(sums[:-1], sums[-1])
+        acc.add(sums[:_NS], sums[_NS], sums[_NS + 1] if len(sums) > _NS + 1 else 0)
     for key, n in hist.items():
         full = full_key(key[:-1])
         if full is not None and full in out:

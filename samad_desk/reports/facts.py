@@ -10,7 +10,7 @@ day ``1404/01/05``, week ``1404/01/02`` (its Saturday), month ``1404/01``, seaso
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 import jdatetime
@@ -154,3 +154,35 @@ def build_facts(
                   province=provinces.get(c["id"]))
         for c in cases
     ]
+
+
+def duplicate_facts(events: Iterable[dict], province_of: Callable[[dict], str | None]) -> list[dict]:
+    """The *duplicate citizens found* measure's facts: one per ``citizen.merge`` event not
+    undone by a ``citizen.unmerge`` of it, ``dups`` = the profiles it folded into the
+    survivor, on the Iran day of the merge (``reg_date`` and the Jalali keys), in the
+    province ``province_of(event)`` names (the merging operator's), under ``operator``
+    (who merged). A merge belongs to no case or agency: every other dimension is "",
+    ``due`` None and ``open`` 0 (deadline band "none"). ``events``: citizen-level events
+    of any kinds, in any order."""
+    merges: dict[str, dict] = {}
+    undone: set[str] = set()
+    for ev in events:
+        kind = ev.get("kind")
+        if kind == "citizen.merge":
+            merges[str(ev.get("op_id") or ev.get("id"))] = ev
+        elif kind == "citizen.unmerge":
+            undone.add(str((ev.get("data") or {}).get("merge_op_id")))
+    out = []
+    for op_id, ev in merges.items():
+        n = len({m for m in (ev.get("data") or {}).get("merged_ids") or () if m})
+        if op_id in undone or not n:
+            continue
+        at = parse_iso_datetime(ev.get("at"))
+        day = iran_date(at) if at is not None else None
+        fact: dict = dict.fromkeys(STORED_DIMS, "")
+        fact.update(jalali_keys(day))
+        fact.update(id=str(ev.get("id") or op_id), op_id=op_id, province=str(province_of(ev) or ""),
+                    operator=str((ev.get("actor") or {}).get("operator_id") or ""),
+                    reg_date=day.isoformat() if day is not None else "", due=None, open=0, dups=n)
+        out.append(fact)
+    return out

@@ -1,20 +1,54 @@
 """A report result as a printable PDF: A4 (landscape when the table is wide), right to
 left, Persian shaped and ordered by a real text engine (WeasyPrint: Pango and HarfBuzz),
 in an installed Persian font (``fonts-farsiweb``'s Nazli, installed by ``.ci/run``;
-DejaVu Sans as the fallback). WeasyPrint is the optional ``pdf`` extra."""
+DejaVu Sans as the fallback). WeasyPrint is the optional ``pdf`` extra.
+
+Under the table, the first measure's row totals as a bar chart drawn in HTML (one bar a
+row, its length to scale), so its Persian labels go through the same text engine as the
+table; the XLSX export draws the same chart as a native Excel chart."""
 
 from __future__ import annotations
 
 from html import escape
 
 from samad_desk.reports.render import TOTAL, flatten, number_text
-from samad_desk.reports.spec import DIMENSIONS
+from samad_desk.reports.spec import DIMENSIONS, MEASURES, RATIO_MEASURES
 
+MAX_CHART_ROWS = 30
 FONTS = '"Nazli", "Vazirmatn", "Noto Sans Arabic", "DejaVu Sans", sans-serif'
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint is not installed; ``str()`` is Persian."""
+
+
+def chart_bars(result: dict) -> list[tuple[str, str, float]]:
+    """(label, value text, bar length in % of the longest) for the chart: the first
+    measure's row total of each row (the grand total left out), at most ``MAX_CHART_ROWS``
+    rows. Empty when the report has no row dimension or nothing to draw."""
+    spec = result["spec"]
+    if not spec["rows"] or not result["rows"]:
+        return []
+    measure = spec["measures"][0]
+    pairs = [(" / ".join(r["labels"]), r["values"].get(measure)) for r in result["rows"][:MAX_CHART_ROWS]]
+    top = max((v for _, v in pairs if v), default=0)
+    if measure in RATIO_MEASURES:
+        top = max(top, 100)
+    return [(label, number_text(v, measure), round(100 * v / top, 1) if top and v else 0.0)
+            for label, v in pairs]
+
+
+def _chart_html(result: dict) -> str:
+    bars = chart_bars(result)
+    if not bars:
+        return ""
+    lines = "".join(
+        f"<tr><td class='label'>{escape(label)}</td>"
+        f"<td class='bar'><div style='width: {length}%'></div></td>"
+        f"<td class='num'>{escape(text)}</td></tr>"
+        for label, text, length in bars)
+    name = MEASURES[result["spec"]["measures"][0]]
+    return f"<h2>نمودار: {escape(name)}</h2><table class='chart'>{lines}</table>"
 
 
 def to_html(result: dict) -> str:
@@ -52,10 +86,19 @@ th {{ background: #DDEBF7; font-weight: bold; }}
 td.num {{ text-align: left; }}
 tr.total td {{ font-weight: bold; border-top: 1.5pt solid #000; }}
 thead {{ display: table-header-group; }}
+h2 {{ font-size: 13pt; margin: 6mm 0 2mm 0; page-break-after: avoid; }}
+table.chart {{ width: 75%; }}
+table.chart td {{ border: none; padding: 0.8mm 2mm; }}
+table.chart td.label {{ width: 30%; }}
+table.chart td.bar {{ width: 60%; }}
+table.chart td.num {{ width: 10%; text-align: right; }}
+table.chart td.bar div {{ background: #2E75B6; height: 3.5mm; }}
+table.chart tr {{ page-break-inside: avoid; }}
 </style></head>
 <body><h1>{title}</h1><p class="sub">{sub}{' | ' if sub and dims else ''}{escape(dims)}</p>
 <table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
 <p class="sub">سطر پایانی: {TOTAL}</p>
+{_chart_html(result)}
 </body></html>"""
 
 

@@ -39,6 +39,16 @@ class ScoreRow:
         return self.agency
 
     @property
+    def trend_mark(self) -> str:
+        """This month's in-time % against the mean of the months before that have one:
+        ▲ better, ▼ worse (by a point or more), = about the same, · not known."""
+        now, before = (self.trend[-1], [v for v in self.trend[:-1] if v is not None]) if self.trend else (None, [])
+        if now is None or not before:
+            return "·"
+        delta = now - sum(before) / len(before)
+        return "▲" if delta >= 1 else "▼" if delta <= -1 else "="
+
+    @property
     def cue(self) -> DeadlineCue:
         """How a table styles the row: as overdue when the agency has overdue cases now."""
         return DeadlineCue("", "overdue" if self.overdue_now else "ok", None)

@@ -64,6 +64,7 @@ MEASURES: dict[str, str] = {
     "followups": "تماس پیگیری",
     "satisfaction_pct": "رضایت ٪",
     "objection_pct": "اعتراض ٪",
+    "duplicates": "شهروند تکراری یافته‌شده",
 }
 #: measures that are a percentage or a mean (shown with one decimal, never summed by hand)
 RATIO_MEASURES = frozenset({"in_time_pct", "mean_days", "median_days", "satisfaction_pct", "objection_pct"})

@@ -6,7 +6,7 @@ central database's ``entities`` table (as a push would have left them)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -82,10 +82,40 @@ def generate(n: int, seed: int = 1, *, days: int = 540,
         yield case, events, province
 
 
+def merges(n: int, seed: int = 1, *, days: int = 540) -> list[dict]:
+    """``n`` citizen merges (``citizen.merge`` events by the operators of :func:`operators`,
+    one to three profiles each) and an unmerge of about every fifth, over ``days`` days
+    from :data:`START`: the *duplicate citizens found* measure's data."""
+    rng = random.Random(seed * 7919)
+    ops = operators()
+    out = []
+    for i in range(n):
+        op = rng.choice(ops)
+        at = START + timedelta(minutes=rng.randrange(days * 24 * 60))
+        actor = {"operator_id": op["id"], "role": "supervisor"}
+        mid = f"m-{seed}-{i}"
+        out.append({"id": f"ev-{mid}", "case_id": None, "kind": "citizen.merge", "op_id": mid, "actor": actor,
+                    "at": iso_datetime(at), "data": {"citizen_id": f"cit-{mid}", "survivor_id": f"cit-{mid}",
+                                                     "merged_ids": [f"cit-{mid}-{k}" for k in range(rng.randint(1, 3))]}})
+        if rng.random() < 0.2:
+            out.append({"id": f"ev-u-{mid}", "case_id": None, "kind": "citizen.unmerge", "op_id": f"u-{mid}",
+                        "actor": actor, "at": iso_datetime(at + timedelta(days=1)),
+                        "data": {"citizen_id": f"cit-{mid}", "merge_op_id": mid}})
+    return out
+
+
+def operator_province(event: dict) -> str | None:
+    """The province of the :func:`operators` operator who wrote ``event``."""
+    op = (event.get("actor") or {}).get("operator_id")
+    return next((o["province"] for o in operators() if o["id"] == op), None)
+
+
 def load_central(engine, items: list[tuple[dict, list[dict], str]], agency_docs: list[dict] | None = None,
-                 chunk: int = 5000) -> None:
+                 chunk: int = 5000, citizen_events: Sequence[dict] = ()) -> None:
     """Write agencies, cases and events into ``entities`` (no change rows: the report
-    facts are then built by a full rebuild)."""
+    facts are then built by a full rebuild); ``citizen_events`` (merges, :func:`merges`)
+    in the province of their operator (:func:`operator_province`), as a push from that
+    operator's desk would."""
     from sqlalchemy import insert
 
     from samad_desk.central import db
@@ -104,7 +134,7 @@ def load_central(engine, items: list[tuple[dict, list[dict], str]], agency_docs:
         docs = agency_docs if agency_docs is not None else agencies()
         if docs:
             conn.execute(insert(t), [row("agency", a, a.get("province")) for a in docs])
-        batch: list[dict] = []
+        batch: list[dict] = [row("event", e, operator_province(e)) for e in citizen_events]
         for case, events, province in items:
             batch.append(row("case", case, province))
             batch.extend(row("event", e) for e in events)

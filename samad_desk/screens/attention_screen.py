@@ -8,11 +8,10 @@ re-issues it (a new op against the current state) or dismisses it.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -41,14 +40,7 @@ def attention_lines(op: dict[str, Any]) -> list[str]:
     return lines
 
 
-class AttentionScreen(DeskScreen):
-    TITLE_FA = "نیازمند توجه"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "reissue", "صدور دوباره", id="attention-reissue"),
-        Binding("f3", "dismiss_op", "کنار گذاشتن", id="attention-dismiss"),
-    ]
-
+class AttentionScreen(DeskScreen, area="attention"):
     DEFAULT_CSS = """
     #attention-list { height: 1fr; }
     """

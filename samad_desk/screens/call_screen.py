@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
+from functools import partial
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
@@ -35,6 +36,7 @@ from samad_desk.services import (
     FIELD_LABELS,
     CallForm,
     Candidate,
+    Choice,
     Confirmation,
     DraftStore,
     FormInvalid,
@@ -56,26 +58,37 @@ from samad_desk.widgets.form import (
     TrackingPanel,
 )
 
+
+@dataclass(frozen=True)
+class CitizenLine:
+    """What the citizen line says for a chosen citizen and a typed ID (read in a thread)."""
+
+    citizen_id: str | None  # chosen when it was asked
+    typed: str  # the national ID typed when it was asked
+    keep: str | None  # the citizen still chosen (None: the typed ID is no longer theirs)
+    text: str
+
+
+@dataclass(frozen=True)
+class CallCheck:
+    """What F2's checks found: errors at fields, a question, or open cases on the matter."""
+
+    errors: dict[str, str] = dataclass_field(default_factory=dict)
+    confirmation: Confirmation | None = None
+    open_cases: list[dict[str, Any]] = dataclass_field(default_factory=list)
+
+
+def _registered_text(what: str, citizen: dict[str, Any], tail: str = "") -> str:
+    name = f"{citizen.get('first_name') or ''} {citizen.get('last_name') or ''}".strip()
+    return f"{what}: {name}{tail}" if name or tail else what
+
+
 TEXT_FIELDS = ("national_id", "first_name", "last_name", "father_name", "birth_date", "mobile")
 CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
 CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
 
 
-class CallEntryScreen(DeskScreen):
-    TITLE_FA = "ثبت تماس"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,ctrl+s", "save", "ذخیره", id="case-save"),
-        Binding("f3", "new_call", "تماس تازه", id="call-new"),
-        Binding("f4", "candidates", "نامزدها", id="call-candidates"),
-        Binding("shift+f4", "toggle_no_nid", "بدون کد ملی", id="call-no-nid"),
-        Binding("f11", "profile", "پروفایل", id="citizen-profile"),
-        Binding("escape", "escape", "بازگشت به فرم", show=False, id="call-escape"),
-        Binding(
-            "enter,escape", "next_call", "تماس بعدی", priority=True, show=False, id="tracking-close"
-        ),
-    ]
-
+class CallEntryScreen(DeskScreen, area="call"):
     DEFAULT_CSS = """
     CallEntryScreen { layers: base overlay; overflow: hidden hidden; }
     #call-body { height: 1fr; }
@@ -103,6 +116,10 @@ class CallEntryScreen(DeskScreen):
         self.last_result: SaveResult | None = None
         # the form is moved off screen while the tracking code covers all of it
         self._covered = False
+        #: the choices of the city and agency fields, read in a worker thread
+        self.reference: dict[str, list[Choice]] = {"city": [], "agency": []}
+        #: the citizen line's read in a worker thread (F2 waits for it)
+        self._citizen_worker: Worker[CitizenLine] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
@@ -127,21 +144,34 @@ class CallEntryScreen(DeskScreen):
                     DigitsInput(id="in-birth_date", placeholder="مثلا ۱۳۶۵/۰۴/۱۲"),
                 )
                 yield FieldRow("mobile", FIELD_LABELS["mobile"], PhoneInput(label="", id="in-mobile"))
-                yield ChoiceField("city", FIELD_LABELS["city"], s.cities)
+                yield ChoiceField("city", FIELD_LABELS["city"], lambda: self.reference["city"])
                 yield ChoiceField("case_type", FIELD_LABELS["case_type"], case_type_choices)
                 yield ChoiceField("subject", FIELD_LABELS["subject"], s.subjects)
-                yield ChoiceField("agency", FIELD_LABELS["agency"], s.agencies)
+                yield ChoiceField("agency", FIELD_LABELS["agency"], lambda: self.reference["agency"])
                 yield ChoiceField("urgency", FIELD_LABELS["urgency"], urgency_choices)
                 description = RTLTextArea(id="in-description", limit_label=FIELD_LABELS["description"])
                 yield FieldRow("description", FIELD_LABELS["description"], description)
         yield TrackingPanel(id="tracking")
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        # the lists the store holds, read once in a worker thread (again after a sync); the
+        # keys typed meanwhile wait for them (key_order.py)
+        await self.read_then_show(self._read_reference, self._show_reference, group="call-reference")
         self.field("urgency").select_key("normal")
         self.set_interval(1.0, self._tick)
         self._tick()
         self.input("national_id").focus()
         self._offer_draft()
+
+    def refresh_data(self) -> None:
+        self.read_later(self._read_reference, self._show_reference, group="call-reference")
+
+    def _read_reference(self) -> dict[str, list[Choice]]:
+        """Worker thread: the cities and agencies (the store has them: a sync may add one)."""
+        return {"city": self.services.cities(), "agency": self.services.agencies()}
+
+    def _show_reference(self, lists: dict[str, list[Choice]]) -> None:
+        self.reference = lists
 
     # ------------------------------------------------------------------ access
     def field(self, name: str) -> Any:
@@ -192,21 +222,49 @@ class CallEntryScreen(DeskScreen):
         text = f"زمان تماس {fa(f'{elapsed // 60:02d}:{elapsed % 60:02d}')}"
         self.query_one("#call-timer").update(text)
 
-    def _show_citizen_state(self) -> None:
+    def _show_citizen_state(self, *, recheck: bool = False) -> None:
+        """The line above the form: who the call is for. Read in a worker thread (the store
+        is never read here); with ``recheck`` a chosen citizen whose ID the typed one no
+        longer is is let go first. F2 waits for the answer (:meth:`_citizen_state_settled`)."""
         if self.no_national_id:
-            text = "بدون کد ملی (نشان‌دار)"
-        elif self.citizen_id:
-            citizen = self.services.citizen(self.citizen_id) or {}
-            name = f"{citizen.get('first_name') or ''} {citizen.get('last_name') or ''}".strip()
-            text = f"شهروند ثبت‌شده: {name}" if name else "شهروند ثبت‌شده"
-        else:
-            known = self.services.registered_citizen(str(self.input("national_id").value))
-            if known is not None:  # typed, not yet chosen: say whose it is
-                name = f"{known.get('first_name') or ''} {known.get('last_name') or ''}".strip()
-                text = f"کد ملی ثبت‌شده: {name} (Enter)"
-            else:
-                text = "شهروند تازه"
-        self.query_one("#citizen-state").update(text)
+            self._citizen_worker = None
+            self.query_one("#citizen-state").update("بدون کد ملی (نشان‌دار)")
+            return
+        self._citizen_worker = self._read_citizen_state(
+            self.citizen_id, str(self.input("national_id").value), recheck
+        )
+
+    @work(thread=True, exclusive=True, group="citizen-state", exit_on_error=False)
+    def _read_citizen_state(self, citizen_id: str | None, typed: str, recheck: bool) -> CitizenLine:
+        """Worker thread: the citizen line for this chosen citizen and typed ID."""
+        if citizen_id:
+            citizen = self.services.citizen(citizen_id)
+            still = citizen is not None and (citizen.get("national_id") or "") == to_ascii_digits(typed).strip()
+            if still or not recheck:
+                return CitizenLine(citizen_id, typed, citizen_id, _registered_text("شهروند ثبت‌شده", citizen or {}))
+        known = self.services.registered_citizen(typed)
+        if known is not None:  # typed, not yet chosen: say whose it is
+            return CitizenLine(citizen_id, typed, None, _registered_text("کد ملی ثبت‌شده", known, " (Enter)"))
+        return CitizenLine(citizen_id, typed, None, "شهروند تازه")
+
+    def _show_citizen_line(self, line: CitizenLine) -> None:
+        """The worker's answer, if it is still the answer for what is chosen and typed."""
+        if line.citizen_id != self.citizen_id or line.typed != str(self.input("national_id").value):
+            return  # (a newer read is under way)
+        if self.no_national_id:
+            return
+        self.citizen_id = line.keep
+        self.query_one("#citizen-state").update(line.text)
+
+    async def _citizen_state_settled(self) -> None:
+        """Wait for the citizen line being read (F2 must know who the call is for)."""
+        worker = self._citizen_worker
+        if worker is None:
+            return
+        try:
+            self._show_citizen_line(await worker.wait())
+        except (WorkerCancelled, WorkerFailed):
+            pass
 
     # ------------------------------------------------------------------ drafts
     def _offer_draft(self) -> None:
@@ -297,21 +355,29 @@ class CallEntryScreen(DeskScreen):
         self._changed()
 
     @on(RTLInput.Submitted)
-    def _submitted(self, event: Any) -> None:
+    async def _submitted(self, event: Any) -> None:
         """Enter moves to the next field, like Tab (a ChoiceField took its match first).
-        On an exact, valid national ID of a registered citizen it loads that citizen."""
+        On an exact, valid national ID of a registered citizen it loads that citizen (read
+        in a worker thread; the keys after Enter wait for it, key_order.py)."""
         event.stop()
-        if event.control is self.input("national_id") and self._load_registered():
+        if event.control is self.input("national_id") and await self._load_registered():
             return
         self.focus_next()
 
-    def _load_registered(self) -> bool:
+    async def _load_registered(self) -> bool:
         """The typed ID is a registered citizen's and no citizen is chosen: choose it
         (not over names already typed that differ: those are kept, and F2 asks)."""
+        await self._citizen_state_settled()
         if self.citizen_id or self.no_national_id:
             return False
-        citizen = self.services.registered_citizen(str(self.input("national_id").value))
-        if citizen is None:
+        typed = str(self.input("national_id").value)
+        worker = self.run_worker(partial(self.services.registered_citizen, typed), thread=True,
+                                 group="registered", exit_on_error=False)
+        try:
+            citizen = await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            return False
+        if citizen is None or typed != str(self.input("national_id").value):
             return False
         for name in ("first_name", "last_name"):
             typed = str(self.input(name).value).strip()
@@ -322,13 +388,8 @@ class CallEntryScreen(DeskScreen):
 
     def _check_chosen_still_matches(self) -> None:
         """The ID changed: a chosen citizen whose ID it no longer is is let go; the state
-        line says whose ID it is now."""
-        if self.citizen_id:
-            citizen = self.services.citizen(self.citizen_id)
-            typed = to_ascii_digits(str(self.input("national_id").value)).strip()
-            if citizen is None or (citizen.get("national_id") or "") != typed:
-                self.citizen_id = None
-        self._show_citizen_state()
+        line says whose ID it is now (both read in a worker thread)."""
+        self._show_citizen_state(recheck=True)
 
     # ------------------------------------------------------------------ candidates
     def _schedule_lookup(self) -> None:
@@ -364,6 +425,8 @@ class CallEntryScreen(DeskScreen):
             query, found = worker.result
             if query == self._query():  # (an answer for what is no longer typed: dropped)
                 self._show_candidates(query, found)
+        elif worker.group == "citizen-state" and event.state == WorkerState.SUCCESS and worker.result:
+            self._show_citizen_line(worker.result)
         elif worker.group == "save" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self.saving = False
             if event.state == WorkerState.SUCCESS:
@@ -462,7 +525,7 @@ class CallEntryScreen(DeskScreen):
             self.notify("هنوز شهروندی انتخاب نشده است.", title="پروفایل", markup=False)
 
     # ------------------------------------------------------------------ save
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         if self.tracking.shown:
             return  # the code of the call just saved is on screen: Enter starts the next
         if self.saving:
@@ -470,19 +533,30 @@ class CallEntryScreen(DeskScreen):
             return
         for name in CHOICE_FIELDS:
             self.field(name).resolve_typed()
-        self._check_and_save(self.form())
+        await self._citizen_state_settled()
+        await self._check_and_save(self.form())
 
-    def _check_and_save(self, form: CallForm) -> None:
+    async def _check_and_save(self, form: CallForm) -> None:
+        """F2's checks, read in a worker thread; awaited, so the keys after F2 wait for
+        them (key_order.py) and meet the question or the code they lead to."""
+        self.saving = True  # (a second F2 meanwhile is told the first is in hand)
         try:
-            clean = self.services.validate_call(form)
-        except FormInvalid as exc:
-            self.show_errors(exc.errors)
+            verdict = await self._check(form).wait()
+        except WorkerFailed as failed:
+            self.saving = False
+            self._save_failed(failed.error)
             return
-        confirmation = self.services.confirmation_needed(form, clean)
-        if confirmation is not None:
-            self._ask(confirmation, form)
+        except WorkerCancelled:
+            self.saving = False
             return
-        open_cases = self.services.open_cases_on_matter(form)
+        self.saving = False
+        if verdict.errors:
+            self.show_errors(verdict.errors)
+            return
+        if verdict.confirmation is not None:
+            self._ask(verdict.confirmation, form)
+            return
+        open_cases = verdict.open_cases
         if open_cases:
             subject = self.field("subject").selected
             label = subject.label if subject else form.subject
@@ -497,6 +571,18 @@ class CallEntryScreen(DeskScreen):
             return
         self._start_save(form)
 
+    @work(thread=True, group="check", exit_on_error=False)
+    def _check(self, form: CallForm) -> CallCheck:
+        """Worker thread: what F2 finds before saving (each a read of the store)."""
+        try:
+            clean = self.services.validate_call(form)
+        except FormInvalid as exc:
+            return CallCheck(errors=exc.errors)
+        confirmation = self.services.confirmation_needed(form, clean)
+        if confirmation is not None:
+            return CallCheck(confirmation=confirmation)
+        return CallCheck(open_cases=self.services.open_cases_on_matter(form))
+
     def _ask(self, confirmation: Confirmation, form: CallForm) -> None:
         """A registered citizen's identity would change, or a look-alike is registered:
         the agent decides (F2) before anything is saved; Esc goes back to the form."""
@@ -504,7 +590,7 @@ class CallEntryScreen(DeskScreen):
         def decided(yes: bool | None) -> None:
             if yes:
                 flag = "identity_confirmed" if confirmation.kind == "identity" else "distinct_confirmed"
-                self._check_and_save(replace(form, **{flag: True}))
+                self.call_later(self._check_and_save, replace(form, **{flag: True}))
             elif confirmation.kind == "distinct":
                 self.call_later(self.action_candidates)  # the look-alike, to choose with Enter
 
@@ -553,7 +639,7 @@ class CallEntryScreen(DeskScreen):
     def _saved(self, result: SaveResult) -> None:
         self.last_result = result
         self._drop_draft()
-        self.post_message(CaseSaved(result.case_id, result.tracking_code, result.citizen_id))
+        self.post_message(CaseSaved(result.case_id, result.tracking_code, result.citizen_id, len(result.ops)))
         self.show_tracking(result.tracking_code)
 
     def _after_followup(self, code: str) -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from samad_desk.domain.models import CaseState, CaseType
@@ -59,20 +58,7 @@ def counts_text(counts: dict[str, int], near: int) -> str:
     return " | ".join(parts)
 
 
-class CartableScreen(LiveStoreScreen):
-    TITLE_FA = "کارتابل"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "cycle_state", "وضعیت", id="cartable-state"),
-        Binding("f3", "cycle_type", "نوع", id="cartable-type"),
-        Binding("f4", "cycle_city", "شهر", id="cartable-city"),
-        Binding("f11", "toggle_overdue", "فقط معوق", id="cartable-overdue"),
-        Binding("shift+f2", "cycle_officer", "کارشناس", id="cartable-officer"),
-        Binding("shift+f3", "clear_filters", "همه پرونده‌ها", id="cartable-clear"),
-        Binding("shift+f4", "cycle_agency", "دستگاه دیگر", id="cartable-agency"),
-        Binding("escape", "clear_search", "پاک کردن جستجو", show=False, id="cartable-search-clear"),
-    ]
-
+class CartableScreen(LiveStoreScreen, area="cartable"):
     DEFAULT_CSS = """
     CartableScreen #cart-owner { height: 1; }
     CartableScreen #cart-counts { height: 1; }

@@ -9,11 +9,10 @@ the form is checked with the same rules, and the op is saved in a worker.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -21,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from samad_desk.domain.models import CaseState, CaseType, EventKind, Role
 from samad_desk.domain.tracking import format_tracking_code
 from samad_desk.domain.workflow import action_label
+from samad_desk.keys import keys
 from samad_desk.reports.cartable import jalali_text
 from samad_desk.screens.modals import ActionForm, FormField
 from samad_desk.services import error_text
@@ -131,19 +131,7 @@ def history_line(e: dict[str, Any]) -> str:
 class CaseScreen(Screen[None]):
     """Pushed over the cartable or the supervisor view; Esc goes back."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "بازگشت", id="case-back"),
-        Binding("f2", "act('accept')", "پذیرش", id="case-accept"),
-        Binding("f3", "act('answer')", "پاسخ", id="case-answer"),
-        Binding("f4", "act('extend')", "تمدید مهلت", id="case-extend"),
-        Binding("f11", "act('note')", "یادداشت", id="case-note"),
-        Binding("shift+f2", "act('assign')", "واگذاری", id="case-assign"),
-        Binding("shift+f3", "act('return')", "عودت", id="case-return"),
-        Binding("shift+f4", "act('refer')", "ارجاع به دستگاه دیگر", id="case-refer"),
-        Binding("shift+f6", "act('escalate')", "ارجاع به ناظر", id="case-escalate"),
-        Binding("shift+f7", "act('close')", "مختومه", id="case-close"),
-        Binding("shift+f8", "act('reopen')", "بازگشایی", id="case-reopen"),
-    ]
+    BINDINGS = keys("case")
 
     DEFAULT_CSS = """
     CaseScreen #case-body { height: 1fr; }

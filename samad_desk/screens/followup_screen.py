@@ -12,11 +12,10 @@ the server does not answer, the reason shows at the field and what was typed sta
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
@@ -90,15 +89,7 @@ def event_line(e: dict[str, Any]) -> str:
     return line
 
 
-class FollowupScreen(DeskScreen):
-    TITLE_FA = "پیگیری پرونده"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "record", "ثبت پیگیری", id="followup-save"),
-        Binding("f3", "new_query", "جستجوی تازه", id="followup-new"),
-        Binding("f11", "profile", "پروفایل شهروند", id="followup-profile"),
-    ]
-
+class FollowupScreen(DeskScreen, area="followup"):
     DEFAULT_CSS = """
     #fu-body { height: 1fr; }
     #fu-results { height: auto; max-height: 5; display: none; }

@@ -3,26 +3,23 @@ verifier when the server cannot be reached (only for someone who logged in here 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.services import FormInvalid, login
 from samad_desk.widgets import DigitsInput, RTLInput, RTLStatic
 from samad_desk.widgets.form import FieldRow
 
 
 class LoginScreen(Screen[tuple[dict[str, Any], bool] | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "login", "ورود", id="login-submit"),
-        Binding("escape", "cancel", "انصراف", id="login-cancel"),
-    ]
+    BINDINGS = keys("login")
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }

@@ -8,11 +8,10 @@ candidates have been seen).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -27,18 +26,7 @@ from samad_desk.widgets.form import CandidateList, FieldRow
 QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
 
 
-class LookupScreen(DeskScreen):
-    TITLE_FA = "جستجوی شهروند"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "call", "ثبت تماس برای او", id="lookup-call"),
-        Binding("f4", "candidates", "نامزدها", id="lookup-candidates"),
-        Binding("f11", "profile", "پروفایل", id="lookup-profile"),
-        Binding("f3", "merge", "ادغام نامزدها", id="lookup-merge"),
-        Binding("shift+f3", "duplicates", "تکراری‌ها", id="lookup-duplicates"),
-        Binding("escape", "back", "بازگشت به جستجو", show=False, id="lookup-back"),
-    ]
-
+class LookupScreen(DeskScreen, area="lookup"):
     DEFAULT_CSS = """
     #lookup-body { height: 1fr; }
     #lookup-form { width: 40; height: 1fr; }

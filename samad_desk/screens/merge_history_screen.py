@@ -8,21 +8,19 @@ confirmation; only a supervisor or an admin may, everyone else gets a Persian re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from samad_desk.screens.base import DeskScreen
 from samad_desk.services import error_text
 from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
-from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 def _when(iso: str) -> str:
@@ -39,14 +37,7 @@ def state_label(rec: MergeRecord) -> str:
     return "در صف ارسال" if rec.pending else "ثبت‌شده"
 
 
-class MergeHistoryScreen(Screen[None]):
-    TITLE_FA = "سابقه ادغام"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f8", "unmerge", "لغو ادغام", id="merge-history-unmerge"),
-        Binding("escape", "close", "بازگشت", id="merge-history-close"),
-    ]
-
+class MergeHistoryScreen(DeskScreen, area="merge-history"):
     DEFAULT_CSS = """
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
     MergeHistoryScreen RTLStatic { height: auto; }
@@ -61,15 +52,12 @@ class MergeHistoryScreen(Screen[None]):
     ]
 
     def __init__(self, services: Any, citizen_id: str | None = None) -> None:
-        super().__init__()
-        self.services = services
+        super().__init__(services)
         self.citizen_id = citizen_id
         self.merges = services.merges()
         self.records: list[MergeRecord] = []
 
-    def compose(self) -> ComposeResult:
-        yield DeskHeader(self.TITLE_FA)
-        yield BottomBars()
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="merge-history-body"):
             yield RTLStatic("در حال خواندن سابقه ادغام…", id="merge-history-title")
             yield RTLTable(self.COLUMNS, id="merge-history-table")

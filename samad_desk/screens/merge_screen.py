@@ -14,15 +14,15 @@ candidates are offered.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.modals import ConfirmModal, MergePickModal
 from samad_desk.services import error_text
@@ -70,17 +70,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
 
     TITLE_FA = "ادغام پروفایل شهروندان"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "فیلد بالاتر", show=False, id="merge-up"),
-        Binding("down", "move(1)", "فیلد پایین‌تر", show=False, id="merge-down"),
-        Binding("right", "choose(-1)", "مقدار سمت راست", show=False, id="merge-right"),
-        Binding("left", "choose(1)", "مقدار سمت چپ", show=False, id="merge-left"),
-        Binding("f3", "choose(-1)", "مقدار راست", id="merge-take-right"),
-        Binding("f4", "choose(1)", "مقدار چپ", id="merge-take-left"),
-        Binding("f7", "survivor", "پروفایل اصلی", id="merge-survivor"),
-        Binding("f2", "confirm", "ثبت ادغام", id="merge-confirm"),
-        Binding("escape", "cancel", "انصراف", id="merge-cancel"),
-    ]
+    BINDINGS = keys("merge")
 
     DEFAULT_CSS = """
     MergeScreen #merge-body { height: 1fr; }

@@ -7,17 +7,16 @@ citizen events (:mod:`samad_desk.services.citizen_details`)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList
 
 from samad_desk.domain.models import CONTACT_FIELDS, CaseState
 from samad_desk.messages import OpenCase
+from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
 from samad_desk.screens.modals import ContactEditModal
 from samad_desk.services import subject_text, tracking_label
@@ -32,7 +31,6 @@ from samad_desk.services.citizen_details import (
 )
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLStatic
-from samad_desk.widgets.chrome import BottomBars, DeskHeader
 from samad_desk.widgets.rtl_options import RtlOptionList
 
 
@@ -43,23 +41,14 @@ def _state(value: Any) -> str:
         return str(value)
 
 
-class ProfileScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "بازگشت", id="profile-close"),
-        Binding("enter", "open_case", "پیگیری این پرونده", show=False, id="profile-open-case"),
-        Binding("f2", "edit_contact", "ویرایش مشخصات تماس", id="profile-edit-contact"),
-        Binding("f3", "merge_history", "سابقه ادغام", id="profile-merge-history"),
-        Binding("f4", "details_history", "تاریخچهٔ مشخصات", id="profile-details-history"),
-    ]
-
+class ProfileScreen(DeskScreen, area="profile"):
     DEFAULT_CSS = """
     #profile-cases { height: 1fr; }
     #profile-details { height: auto; }
     """
 
     def __init__(self, services: Any, citizen_id: str) -> None:
-        super().__init__()
-        self.services = services
+        super().__init__(services)
         self.citizen_id = citizen_id
         self.cases: list[dict[str, Any]] = []
         self.citizen: dict[str, Any] = {}
@@ -93,38 +82,44 @@ class ProfileScreen(Screen[None]):
             lines.append(f"{fa(len(heard))} مقدارِ گفته‌شده ثبت نشد و نیازمند بررسی است — F4")
         return lines
 
-    def compose(self) -> ComposeResult:
-        yield DeskHeader("پروفایل شهروند")
-        yield BottomBars()
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="profile-details"):
             yield RTLStatic("", id="profile-text")
         yield RTLStatic("", id="profile-cases-title", classes="help-area")
         yield RtlOptionList(id="profile-cases")
 
-    def on_mount(self) -> None:
-        self.refresh_data()
+    async def on_mount(self) -> None:
+        # awaited: the keys typed right after F11 wait for the profile (key_order.py)
+        await self.read_then_show(self._read, self._show, group="profile-read")
         self.query_one("#profile-cases").focus()
 
     def refresh_data(self) -> None:
+        self.read_later(self._read, self._show, group="profile-read")
+
+    def _read(self) -> tuple[dict[str, Any], list[DetailChange], list[dict[str, Any]], list[str]]:
+        """Worker thread: the citizen, the history of their details, their cases (with
+        those of profiles merged into this one, issue 6.3) and each case's row."""
         citizen = self.services.citizen(self.citizen_id) or {}
-        self.citizen = citizen
-        self.history = self.details.history(self.citizen_id)
+        history = self.details.history(self.citizen_id)
+        cases = self.services.person_cases(self.citizen_id)
+        rows = [
+            f"{tracking_label(str(case.get('tracking_code', '')))} — {_state(case.get('state'))}"
+            f" — {subject_text(self.services, case)} — {jalali_day(case.get('registered_at'))}"
+            for case in cases
+        ]
+        return citizen, history, cases, rows
+
+    def _show(self, read: tuple[dict[str, Any], list[DetailChange], list[dict[str, Any]], list[str]]) -> None:
+        citizen, self.history, cases, rows = read
+        self.citizen, self.cases = citizen, cases
         self.query_one("#profile-text", RTLStatic).update("\n".join(self.detail_lines(citizen)))
-        # with the cases of profiles merged into this one (issue 6.3)
-        self.cases = self.services.person_cases(self.citizen_id)
         self.query_one("#profile-cases-title", RTLStatic).update(
             f"پرونده‌ها ({fa(len(self.cases))}) — Enter: پیگیری"
         )
-        rows = []
-        for case in self.cases:
-            code = tracking_label(str(case.get("tracking_code", "")))
-            line = (
-                f"{code} — {_state(case.get('state'))} — {subject_text(self.services, case)}"
-                f" — {jalali_day(case.get('registered_at'))}"
-            )
-            rows.append((line, str(case["id"])))
         # laid out for the list's width, again when it gets its size or is resized
-        self.query_one("#profile-cases", RtlOptionList).set_rows(rows)
+        self.query_one("#profile-cases", RtlOptionList).set_rows(
+            [(row, str(case["id"])) for row, case in zip(rows, cases, strict=True)]
+        )
 
     @property
     def text(self) -> str:

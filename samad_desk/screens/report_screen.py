@@ -1,10 +1,16 @@
 """The report builder screen (گزارش‌ساز), keyboard only, from the supervisor view (Shift+F2).
 
-F2 / Shift+F2 the row dimension, F3 the measures, F4 the period, F11 comparison with the
-previous period, Shift+F3 table or chart. The result is an RTL table whose last row is
-the total, or a bar chart of the first measure (Persian labels shaped by the RTL
-engine; bars of █ and ░, readable without colour). Enter on a row opens the cases behind
-its number; Enter on a case opens it; Esc goes back.
+F2 / Shift+F2 the row dimension, Shift+F6 the pivot's column dimension, F3 the measures,
+F4 the period (presets), Shift+F4 a period typed in Jalali («۱۴۰۴»، «این ماه»، «۳۰ روز
+گذشته»، «۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱»; a bad one is refused at the field, in Persian),
+Shift+F7 a filter to the current row's value, Shift+F8 no filters, F11 comparison with
+the previous period, Shift+F3 table or chart, Shift+F11 save the spec by name (in the
+saved list: share it in the province), Shift+F12 the saved specs. The result is an RTL
+table whose last row is the total, or a chart of the first measure: bars for categories,
+a column sparkline over time when the rows are days/weeks/months/seasons/years, one
+sparkline per row when the pivot's columns are a time dimension (characters, readable
+without colour). Enter on a row opens the cases behind its number (with the filters and
+period; a pivot row: all its columns); Enter on a case opens it; Esc goes back.
 
 The facts of the cached cases are built and scoped to the operator once per load (a
 worker thread); changing the spec only re-groups them (``reports/memory.py``).
@@ -12,7 +18,7 @@ worker thread); changing the spec only re-groups them (``reports/memory.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -25,21 +31,28 @@ from textual.worker import Worker, WorkerState
 from samad_desk.reports.deadlines import DeadlineCue
 from samad_desk.reports.engine import BANDS, label_of
 from samad_desk.reports.memory import DeskReports
+from samad_desk.reports.period import PeriodError, resolve_period
 from samad_desk.reports.render import TOTAL, number_text
 from samad_desk.reports.responsiveness import bar_chart
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
+from samad_desk.reports.timeline import TIME_DIMENSIONS, line_chart, spark, time_key
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
+from samad_desk.services.report_specs import SavedSpec, SavedSpecs
 from samad_desk.services.reports import ReportService
+from samad_desk.text import rtl
 from samad_desk.text.digits import fa
-from samad_desk.widgets import RTLStatic
+from samad_desk.widgets import RTLInput, RTLStatic
 from samad_desk.widgets.cases import CaseTable, Col, LinesChart
 
 ROW_DIMENSIONS = ("agency", "type", "state", "deadline_band", "month", "subject_group", "city", "channel",
                   "manager", "operator", "urgency", "season", "year", "week", "province", "agency_kind",
                   "subject", "day")
+#: the pivot's column dimension (Shift+F6 cycles; None: no columns)
+COLUMN_DIMENSIONS = (None, "month", "type", "state", "deadline_band", "urgency", "channel", "season", "year",
+                     "agency")
 MEASURE_SETS = (
     ("پاسخگویی", ("cases", "open", "overdue", "in_time_pct", "mean_days")),
     ("کیفیت", ("answered", "median_days", "satisfaction_pct", "objection_pct", "returns")),
@@ -48,6 +61,12 @@ MEASURE_SETS = (
 PERIODS = (None, "this_month", "last_month", "last_30_days", "this_year")
 PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "ماه گذشته",
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
+#: pivot columns shown on the screen at most (the newest for a time dimension); the
+#: total column is always there, and the CLI/exports hold every column
+MAX_PIVOT_COLUMNS = 5
+ASK_LABELS = {"period": "دوره", "save": "نام گزارش"}
+ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
+             "save": "نامی برای این گزارش"}
 
 
 @dataclass
@@ -59,6 +78,7 @@ class ReportRow:
     values: dict[str, Any]
     previous: dict[str, Any] | None = None
     total: bool = False
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -69,9 +89,26 @@ class ReportRow:
         return DeadlineCue("", "ok", None)
 
 
-def report_columns(spec: ReportSpec, compare: bool) -> list[Col]:
-    cols = [Col("label", DIMENSIONS[spec.rows[0]] if spec.rows else "", 0,
-                lambda r: " / ".join(r.labels), min_width=10)]
+def pivot_keys(result: dict, spec: ReportSpec) -> list[dict]:
+    """The pivot columns the screen shows (time dimensions: the newest)."""
+    cols = list(result.get("columns") or [])
+    if spec.columns and spec.columns[0] in TIME_DIMENSIONS:
+        cols.sort(key=lambda c: time_key(c["key"][0]))
+        return cols[-MAX_PIVOT_COLUMNS:]
+    return cols[:MAX_PIVOT_COLUMNS]
+
+
+def report_columns(spec: ReportSpec, compare: bool, pivot: list[dict] | None = None) -> list[Col]:
+    title = " / ".join(DIMENSIONS[d] for d in spec.rows)
+    cols = [Col("label", title, 0, lambda r: " / ".join(r.labels), min_width=10)]
+    if spec.columns:
+        m = spec.measures[0]
+        for c in pivot or []:
+            cid = c["id"]
+            cols.append(Col(f"col:{cid}", " / ".join(c["labels"]), 9,
+                            lambda r, cid=cid: number_text((r.cells.get(cid) or {}).get(m), m)))
+        cols.append(Col(m, TOTAL, 7, lambda r: number_text(r.values.get(m), m)))
+        return cols
     for m in spec.measures:
         cols.append(Col(m, MEASURES[m], max(6, min(12, len(MEASURES[m]) + 1)),
                         lambda r, m=m: number_text(r.values.get(m), m)))
@@ -82,34 +119,57 @@ def report_columns(spec: ReportSpec, compare: bool) -> list[Col]:
     return cols
 
 
+def saved_columns() -> list[Col]:
+    return [
+        Col("name", "نام گزارش", 0, lambda r: r.name, min_width=12),
+        Col("owner", "ساخته", 14, lambda r: "خودم" if r.mine else (r.owner_name or r.owner)),
+        Col("shared", "اشتراک", 8, lambda r: "استان" if r.shared else "—"),
+        Col("sync", "سرور", 8, lambda r: "در صف" if r.pending else "✓"),
+    ]
+
+
 class ReportScreen(LiveStoreScreen):
     TITLE_FA = "گزارش‌ساز"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "dimension(1)", "بُعد سطر", id="report-dimension"),
+        Binding("f2", "dimension(1)", "سطرها", id="report-dimension"),
         Binding("shift+f2", "dimension(-1)", "بُعد قبلی", show=False, id="report-dimension-back"),
         Binding("f3", "measures", "سنجه‌ها", id="report-measures"),
         Binding("f4", "period", "دوره", id="report-period"),
-        Binding("f11", "compare", "مقایسه با دوره قبل", id="report-compare"),
+        Binding("f11", "compare", "مقایسه", id="report-compare"),
+        Binding("shift+f4", "ask('period')", "دوره دلخواه", id="report-period-typed"),
+        Binding("shift+f6", "columns", "ستون‌ها", id="report-columns"),
+        Binding("shift+f7", "filter", "پالایه به این سطر", id="report-filter"),
+        Binding("shift+f8", "clear_filters", "بی‌پالایه", id="report-filter-clear"),
         Binding("shift+f3", "view", "جدول/نمودار", id="report-view"),
+        Binding("shift+f11", "save", "ذخیره/اشتراک", id="report-save"),
+        Binding("shift+f12", "saved", "گزارش‌های ذخیره", id="report-saved"),
         Binding("escape", "back", "بازگشت", id="report-back"),
     ]
 
     DEFAULT_CSS = """
     ReportScreen #rep-spec { height: 1; }
     ReportScreen #rep-period { height: 1; }
+    ReportScreen #rep-ask { height: auto; display: none; }
+    ReportScreen #rep-ask.-shown { display: block; }
     ReportScreen #rep-switch { height: 1fr; }
     ReportScreen #rep-cases-title { height: 1; text-style: bold; }
     """
 
-    def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
+    def __init__(self, services: Any, *, actions: CaseActions | None = None,
+                 saved: SavedSpecs | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
         self.actions = actions or services.case_actions()
         self.reports = ReportService(self.actions)
-        self.dim_index = 0
-        self.measure_index = 0
-        self.period_index = 0
+        self.saved = saved or SavedSpecs.for_session(getattr(self.actions, "session", None), self.actions.operator)
+        self.rows_dims: tuple[str, ...] = (ROW_DIMENSIONS[0],)
+        self.col_dim: str | None = None
+        self.measures: tuple[str, ...] = MEASURE_SETS[0][1]
+        self.measure_name = MEASURE_SETS[0][0]
+        self.period: str | None = None
         self.comparing = False
+        self.filters: dict[str, tuple[str, ...]] = {}
+        self.asking: str | None = None
         self.desk: DeskReports | None = None
         self.names: dict[str, dict[str, str]] = {}
         self.result: dict | None = None
@@ -118,21 +178,35 @@ class ReportScreen(LiveStoreScreen):
     # -- the spec -------------------------------------------------------------------------
     @property
     def spec(self) -> ReportSpec:
-        period = PERIODS[self.period_index]
-        return ReportSpec("گزارش", rows=(ROW_DIMENSIONS[self.dim_index],),
-                          measures=MEASURE_SETS[self.measure_index][1], period=period,
-                          compare=self.comparing and period is not None)
+        cols = (self.col_dim,) if self.col_dim and self.col_dim not in self.rows_dims else ()
+        return ReportSpec("گزارش", rows=self.rows_dims, columns=cols, measures=self.measures,
+                          filters=dict(self.filters), period=self.period,
+                          compare=self.comparing and self.period is not None)
+
+    def period_label(self) -> str:
+        if self.period in PERIOD_LABELS:
+            return PERIOD_LABELS[self.period]
+        return fa(self.period or "")
 
     def spec_text(self) -> str:
         s = self.spec
-        compare = " | مقایسه با دوره قبل" if s.compare else ""
-        return (f"سطرها: {DIMENSIONS[s.rows[0]]} | سنجه‌ها: {MEASURE_SETS[self.measure_index][0]}"
-                f" | دوره: {PERIOD_LABELS[s.period]}{compare}")
+        parts = [f"سطرها: {' / '.join(DIMENSIONS[d] for d in s.rows)}"]
+        if s.columns:
+            parts.append(f"ستون‌ها: {DIMENSIONS[s.columns[0]]}")
+        parts.append(f"سنجه‌ها: {self.measure_name}")
+        parts.append(f"دوره: {self.period_label()}")
+        if s.compare:
+            parts.append("مقایسه")
+        if s.filters:
+            parts.append("پالایه: " + "، ".join(
+                f"{DIMENSIONS[d]}={'/'.join(label_of(d, v, self.names) for v in vs)}" for d, vs in s.filters.items()))
+        return " | ".join(parts)
 
     # -- layout ---------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield RTLStatic("", id="rep-spec", truncate=True)
         yield RTLStatic("", id="rep-period", truncate=True)
+        yield RTLInput(id="rep-ask", label="دوره", label_width=10)
         with ContentSwitcher(initial="rep-table", id="rep-switch"):
             yield CaseTable(report_columns(self.spec, False), id="rep-table", empty_text="داده‌ای نیست.")
             with VerticalScroll(id="rep-chart-pane"):
@@ -141,6 +215,7 @@ class ReportScreen(LiveStoreScreen):
                 yield RTLStatic("", id="rep-cases-title", truncate=True)
                 yield CaseTable(case_columns(self.agency_name), id="rep-case-table",
                                 empty_text="پرونده‌ای نیست.")
+            yield CaseTable(saved_columns(), id="rep-saved-table", empty_text="گزارش ذخیره‌شده‌ای نیست.")
 
     def agency_name(self, agency_id: str | None) -> str:
         return label_of("agency", agency_id or "", self.names) if agency_id else "واحد ۱۱۱"
@@ -163,10 +238,19 @@ class ReportScreen(LiveStoreScreen):
         assert self.desk is not None
         return key, self.reports.drill(self.desk, self.spec, key)
 
+    @work(thread=True, exclusive=True, group="report-specs", exit_on_error=False)
+    def _specs(self, job: str, arg: Any = None) -> tuple[str, Any]:
+        """``save`` (a spec), ``share`` (a SavedSpec) or ``list``: the server when reachable."""
+        if job == "save":
+            return job, self.saved.save(arg)
+        if job == "share":
+            return job, self.saved.share(arg.name, not arg.shared)
+        return job, self.saved.refresh()
+
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
         w = event.worker
-        if w.group not in ("report-load", "report-drill"):
+        if w.group not in ("report-load", "report-drill", "report-specs"):
             return
         if w.group == "report-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
                                                         WorkerState.CANCELLED):
@@ -180,9 +264,11 @@ class ReportScreen(LiveStoreScreen):
         if w.group == "report-load":
             self.desk, self.names = w.result
             self.show()
-        else:
+        elif w.group == "report-drill":
             key, rows = w.result
             self._show_cases(key, rows)
+        else:
+            self._specs_done(*w.result)
 
     # -- showing --------------------------------------------------------------------------
     def show(self) -> None:
@@ -190,8 +276,12 @@ class ReportScreen(LiveStoreScreen):
         if self.desk is None:
             return
         spec = self.spec
-        result = self.desk.run(spec, today=self.actions.today(), calendar=self.actions.calendar,
-                               names=self.names).to_json()
+        try:
+            result = self.desk.run(spec, today=self.actions.today(), calendar=self.actions.calendar,
+                                   names=self.names).to_json()
+        except PeriodError as exc:  # a saved spec's period the calendar cannot hold
+            self.notify(str(exc), title="گزارش‌ساز", severity="error", markup=False)
+            return
         self.result = result
         period = result.get("period")
         line = f"دوره: {period['label']}" if period else "همه پرونده‌ها"
@@ -199,25 +289,56 @@ class ReportScreen(LiveStoreScreen):
             line += f" — دوره قبل: {result['previous_period']['label']}"
         line += f" | {fa(result['total'].get('cases', result['total_rows']) or 0)} پرونده" \
             if "cases" in spec.measures else f" | {fa(result['total_rows'])} سطر"
+        pivot = pivot_keys(result, spec)
+        if spec.columns:
+            line += f" | ستون‌ها: {MEASURES[spec.measures[0]]}"
+            hidden = len(result.get("columns") or []) - len(pivot)
+            if hidden > 0:
+                line += f" (+{fa(hidden)} ستون در خروجی)"
         self.query_one("#rep-period", RTLStatic).update(line)
-        rows = [ReportRow(tuple(r["key"]), r["labels"], r["values"], r.get("previous")) for r in result["rows"]]
-        rows.append(ReportRow((), [TOTAL], result["total"], result.get("previous_total"), total=True))
+        rows = [ReportRow(tuple(r["key"]), r["labels"], r["values"], r.get("previous"), cells=r.get("cells") or {})
+                for r in result["rows"]]
+        rows.append(ReportRow((), [TOTAL], result["total"], result.get("previous_total"), total=True,
+                              cells={c["id"]: c["values"] for c in result.get("columns") or []}))
         table = self.query_one("#rep-table", CaseTable)
         keep = table.current.id if table.current is not None else None
-        table.set_columns(report_columns(spec, spec.compare))
+        table.set_columns(report_columns(spec, spec.compare, pivot))
         table.set_rows(rows, keep=keep)
         self.query_one("#rep-chart", LinesChart).show(self.chart_lines)
 
     def chart_lines(self, width: int) -> list[str]:
-        """The first measure of each row as a bar (the total row left out)."""
+        """Bars of the first measure per row; over time (rows a time dimension) a column
+        sparkline; with time columns one sparkline per row. The total row is left out."""
         if not self.result:
             return []
-        m = self.spec.measures[0]
+        spec = self.spec
+        m = spec.measures[0]
+        title = f"{MEASURES[m]} به تفکیک {' / '.join(DIMENSIONS[d] for d in spec.rows)}"
+        rows = self.result["rows"]
+        if len(spec.rows) == 1 and spec.rows[0] in TIME_DIMENSIONS and not spec.columns:
+            ordered = sorted(rows, key=lambda r: time_key(r["key"][0]))
+            points = [(" / ".join(r["labels"]), r["values"].get(m), number_text(r["values"].get(m), m))
+                      for r in ordered]
+            return line_chart(points, width, title=title)
+        if spec.columns and spec.columns[0] in TIME_DIMENSIONS:
+            cols = sorted(self.result.get("columns") or [], key=lambda c: time_key(c["key"][0]))
+            n = max(1, min(len(cols), width // 3))
+            cols = cols[-n:]
+            head = f"{title} — روند در {DIMENSIONS[spec.columns[0]]}: {cols[0]['labels'][0]} تا " \
+                f"{cols[-1]['labels'][0]}" if cols else title
+            top = max((float((r.get("cells") or {}).get(c["id"], {}).get(m) or 0) for r in rows for c in cols),
+                      default=0) or 1
+            out = [rtl.truncate(head, width)]
+            label_w = max(8, width - n - 10)
+            for r in rows:
+                series = [(r.get("cells") or {}).get(c["id"], {}).get(m) for c in cols]
+                total = number_text(r["values"].get(m), m)
+                line = f"{rtl.truncate(total, 7, base='rtl')} {spark(series, top)} " \
+                    f"{rtl.truncate(' / '.join(r['labels']), label_w)}"
+                out.append(line[:width].ljust(width))
+            return out
         items = [(" / ".join(r["labels"]), float(r["values"].get(m) or 0), number_text(r["values"].get(m), m))
-                 for r in self.result["rows"]]
-        title = f"{MEASURES[m]} به تفکیک {DIMENSIONS[self.spec.rows[0]]}"
-        from samad_desk.text import rtl
-
+                 for r in rows]
         return [rtl.truncate(title, width), *bar_chart(items, width)]
 
     def _show_cases(self, key: tuple, rows: list[Any]) -> None:
@@ -232,43 +353,178 @@ class ReportScreen(LiveStoreScreen):
     def _switch(self, pane: str) -> None:
         self.query_one(ContentSwitcher).current = pane
         target = {"rep-table": "#rep-table", "rep-chart-pane": "#rep-chart-pane",
-                  "rep-cases": "#rep-case-table"}[pane]
+                  "rep-cases": "#rep-case-table", "rep-saved-table": "#rep-saved-table"}[pane]
         self.query_one(target).focus()
+
+    @property
+    def pane(self) -> str:
+        return self.query_one(ContentSwitcher).current or "rep-table"
 
     # -- keys -----------------------------------------------------------------------------
     def action_dimension(self, step: int) -> None:
-        self.dim_index = (self.dim_index + step) % len(ROW_DIMENSIONS)
+        i = ROW_DIMENSIONS.index(self.rows_dims[0]) if self.rows_dims[0] in ROW_DIMENSIONS else -step
+        self.rows_dims = (ROW_DIMENSIONS[(i + step) % len(ROW_DIMENSIONS)],)
+        self._respec()
+
+    def action_columns(self) -> None:
+        i = COLUMN_DIMENSIONS.index(self.col_dim) if self.col_dim in COLUMN_DIMENSIONS else 0
+        nxt = COLUMN_DIMENSIONS[(i + 1) % len(COLUMN_DIMENSIONS)]
+        if nxt is not None and nxt in self.rows_dims:
+            nxt = COLUMN_DIMENSIONS[(i + 2) % len(COLUMN_DIMENSIONS)]
+        self.col_dim = nxt
         self._respec()
 
     def action_measures(self) -> None:
-        self.measure_index = (self.measure_index + 1) % len(MEASURE_SETS)
+        names = [n for n, _ in MEASURE_SETS]
+        i = names.index(self.measure_name) if self.measure_name in names else -1
+        self.measure_name, self.measures = MEASURE_SETS[(i + 1) % len(MEASURE_SETS)]
         self._respec()
 
     def action_period(self) -> None:
-        self.period_index = (self.period_index + 1) % len(PERIODS)
+        i = PERIODS.index(self.period) if self.period in PERIODS else 0
+        self.period = PERIODS[(i + 1) % len(PERIODS)]
+        if self.period is None:
+            self.comparing = False
         self._respec()
 
     def action_compare(self) -> None:
-        if PERIODS[self.period_index] is None:
+        if self.period is None:
             self.notify("برای مقایسه، نخست با F4 دوره‌ای برگزینید.", title="گزارش‌ساز", markup=False)
             return
         self.comparing = not self.comparing
         self._respec()
 
+    def action_filter(self) -> None:
+        """Keep only the current row's value of each row dimension (the total row: nothing)."""
+        row = self.table.current
+        if self.pane != "rep-table" or row is None or row.total:
+            self.notify("برای پالایه، سطری از جدول را برگزینید.", title="گزارش‌ساز", markup=False)
+            return
+        for d, v in zip(self.rows_dims, row.key, strict=False):
+            self.filters[d] = (str(v if v is not None else ""),)
+        # the filtered dimension now has one value: show the next one by rows
+        self.rows_dims = (next(d for d in ROW_DIMENSIONS if d not in self.filters),)
+        self._respec()
+
+    def action_clear_filters(self) -> None:
+        self.filters = {}
+        self._respec()
+
     def action_view(self) -> None:
-        current = self.query_one(ContentSwitcher).current
-        self._switch("rep-chart-pane" if current == "rep-table" else "rep-table")
+        self._switch("rep-chart-pane" if self.pane == "rep-table" else "rep-table")
 
     def action_back(self) -> None:
-        if self.query_one(ContentSwitcher).current != "rep-table":
+        if self.asking:
+            self._close_ask()
+        elif self.pane != "rep-table":
             self._switch("rep-table")
         else:
             self.dismiss(None)
 
     def _respec(self) -> None:
         self.show()
-        if self.query_one(ContentSwitcher).current == "rep-cases":
+        if self.pane in ("rep-cases", "rep-saved-table"):
             self._switch("rep-table")
+
+    # -- the typed field: a Jalali period or a name to save under ----------------------------
+    def action_ask(self, what: str) -> None:
+        ask = self.query_one("#rep-ask", RTLInput)
+        self.asking = what
+        ask.label = ASK_LABELS[what]
+        ask.placeholder = ASK_HINTS[what]
+        ask.validator = self._check_period if what == "period" else self._check_name
+        ask.value = (self.period or "") if what == "period" and self.period not in PERIOD_LABELS else ""
+        ask.error = None
+        ask.add_class("-shown")
+        ask.focus()
+
+    def _check_period(self, text: str) -> str | None:
+        if not text.strip():
+            return "دوره را بنویسید؛ مانند «۱۴۰۴» یا «۳۰ روز گذشته»."
+        try:
+            resolve_period(text, self.actions.today())
+        except PeriodError as exc:
+            return str(exc)
+        return None
+
+    @staticmethod
+    def _check_name(text: str) -> str | None:
+        if not text.strip():
+            return "نام گزارش را بنویسید."
+        if len(text.strip()) > 80:
+            return "نام گزارش بیش از ۸۰ نویسه است."
+        return None
+
+    @on(RTLInput.Submitted, "#rep-ask")
+    def _asked(self, event: RTLInput.Submitted) -> None:
+        event.stop()
+        ask = event.rtl_input
+        error = ask.validator(event.value) if ask.validator else None
+        if error:
+            ask.error = error
+            return
+        what, value = self.asking, event.value.strip()
+        self._close_ask()
+        if what == "period":
+            self.period = value
+            self._respec()
+        elif what == "save":
+            self._specs("save", replace(self.spec, name=value))
+
+    def _close_ask(self) -> None:
+        ask = self.query_one("#rep-ask", RTLInput)
+        ask.remove_class("-shown")
+        ask.error = None
+        self.asking = None
+        self._switch(self.pane)
+
+    # -- saved specs ----------------------------------------------------------------------
+    def action_save(self) -> None:
+        if self.pane == "rep-saved-table":
+            row = self.saved_table.current
+            if row is None:
+                return
+            if not row.mine:
+                self.notify("فقط گزارش خودتان را می‌توانید به اشتراک بگذارید.", title="گزارش‌ساز", markup=False)
+                return
+            self._specs("share", row)
+            return
+        self.action_ask("save")
+
+    def action_saved(self) -> None:
+        self.saved_table.set_rows(self.saved.cached())
+        self._switch("rep-saved-table")
+        self._specs("list")
+
+    def _specs_done(self, job: str, answer: Any) -> None:
+        if job == "save":
+            spec, note = answer
+            self.notify(note, title="گزارش‌ساز", markup=False)
+        elif job == "share":
+            self.notify(answer, title="گزارش‌ساز", markup=False)
+            self._specs("list")
+            return
+        elif answer:
+            self.notify(answer, title="گزارش‌ساز", severity="warning", markup=False)
+        table = self.saved_table
+        keep = table.current.id if table.current is not None else None
+        table.set_rows(self.saved.cached(), keep=keep)
+
+    def load_spec(self, spec: ReportSpec) -> None:
+        """Show a saved spec (its dimensions, measures, filters and period)."""
+        self.rows_dims = spec.rows or (ROW_DIMENSIONS[0],)
+        self.col_dim = spec.columns[0] if spec.columns else None
+        self.measures = spec.measures
+        self.measure_name = next((n for n, ms in MEASURE_SETS if ms == spec.measures), spec.name)
+        self.period = spec.period
+        self.comparing = spec.compare
+        self.filters = dict(spec.filters)
+        self._respec()
+
+    @on(CaseTable.Chosen, "#rep-saved-table")
+    def _saved_chosen(self, event: CaseTable.Chosen) -> None:
+        event.stop()
+        self.load_spec(event.row.spec)
 
     @on(CaseTable.Chosen, "#rep-table")
     def _row_chosen(self, event: CaseTable.Chosen) -> None:
@@ -291,5 +547,9 @@ class ReportScreen(LiveStoreScreen):
     def cases_table(self) -> CaseTable:
         return self.query_one("#rep-case-table", CaseTable)
 
+    @property
+    def saved_table(self) -> CaseTable:
+        return self.query_one("#rep-saved-table", CaseTable)
 
-__all__ = ["BANDS", "ReportRow", "ReportScreen"]
+
+__all__ = ["BANDS", "ReportRow", "ReportScreen", "SavedSpec"]

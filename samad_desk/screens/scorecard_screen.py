@@ -1,7 +1,8 @@
 """The manager scorecard (کارنامه مدیران), Shift+F4 from the supervisor view: per agency
 and manager for one Jalali month — cases, in-time %, mean working days, overdue now,
 returns, satisfaction — ranked in the province, with the in-time trend of the months
-before as a sparkline. F4 the month before, Shift+F4 the month after, Esc back."""
+before as a sparkline, then ▲ / ▼ / = for this month against the mean of those months
+(characters, readable without colour). F4 the month before, Shift+F4 the month after, Esc back."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ MONTHS_BACK = 3
 
 def score_columns() -> list[Col]:
     return [
-        Col("rank", "رتبه", 4, lambda r: fa(r.rank)),
+        Col("rank", "رتبه", 4, lambda r: fa(r.rank), keep=True),
         Col("name", "دستگاه", 0, lambda r: r.name, min_width=10),
         Col("manager", "مدیر", 14, lambda r: r.manager or "—"),
         Col("cases", "پرونده", 6, lambda r: number_text(r.values.get("cases"), "cases")),
@@ -38,7 +39,8 @@ def score_columns() -> list[Col]:
         Col("overdue", "معوق", 5, lambda r: fa(r.overdue_now), styled=True),
         Col("returns", "عودت", 5, lambda r: number_text(r.values.get("returns"), "returns")),
         Col("sat", "رضایت٪", 7, lambda r: number_text(r.values.get("satisfaction_pct"), "satisfaction_pct")),
-        Col("trend", "روند", MONTHS_BACK + 2, lambda r: sparkline(r.trend), direction="ltr"),
+        Col("trend", "روند", MONTHS_BACK + 3, lambda r: sparkline(r.trend) + r.trend_mark, direction="ltr",
+            keep=True),
     ]
 
 

@@ -10,11 +10,10 @@ answer). The view re-reads the store whenever it changes (after every sync).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
@@ -87,20 +86,7 @@ def agency_detail(s: AgencyStats) -> str:
     return f"{s.name}{manager}\n{states} | ارجاع به ناظر {fa(s.escalated)}"
 
 
-class SupervisorScreen(LiveStoreScreen):
-    TITLE_FA = "نظارت"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "pane('agencies')", "دستگاه‌ها", id="supervisor-agencies"),
-        Binding("f3", "pane('chart')", "نمودار", id="supervisor-chart"),
-        Binding("f4", "pane('cases')", "پرونده‌های معوق", id="supervisor-overdue"),
-        Binding("f11", "open_cartable", "کارتابل دستگاه", id="supervisor-cartable"),
-        Binding("shift+f2", "reports", "گزارش‌ساز", id="supervisor-reports"),
-        Binding("shift+f4", "scorecard", "کارنامه مدیران", id="supervisor-scorecard"),
-        Binding("shift+f6", "case_action('escalate')", "ارجاع به ناظر", id="supervisor-escalate"),
-        Binding("shift+f7", "case_action('close')", "مختومه", id="supervisor-close"),
-    ]
-
+class SupervisorScreen(LiveStoreScreen, area="supervisor"):
     DEFAULT_CSS = """
     SupervisorScreen #sup-summary { height: 1; }
     SupervisorScreen #sup-detail { height: 2; }

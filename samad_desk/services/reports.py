@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from samad_desk.reports.memory import DeskReports, drill_ids, store_facts, store_names
+from samad_desk.reports.memory import DeskReports, drill_ids, facts_cache, store_names
 from samad_desk.reports.spec import ReportSpec
 
 
@@ -19,9 +19,11 @@ class ReportService:
         self.actions = actions
 
     def load(self) -> tuple[DeskReports, dict[str, dict[str, str]]]:
-        """(the operator's :class:`DeskReports`, names for labels); runs in a worker."""
+        """(the operator's :class:`DeskReports`, names for labels); runs in a worker. The
+        facts are the store's :class:`~samad_desk.reports.memory.FactsCache`: built on the
+        first load, then only the changed cases are rebuilt."""
         a = self.actions
-        return DeskReports(store_facts(a.store, a.calendar), a.operator), store_names(a.store)
+        return facts_cache(a.store, a.calendar).desk(a.operator), store_names(a.store)
 
     def drill(self, desk: DeskReports, spec: ReportSpec, key: tuple) -> list[Any]:
         """Cartable rows of the cases behind one result row (``()``: the total)."""

@@ -94,9 +94,14 @@ def _run_import(kind: str, file: str, data_dir: str | None, batch: int, max_erro
     actor, operator_dir = import_actor(kind)  # before anything is opened: a refusal saves nothing
     store = _open(_data_dir(data_dir))
     if operator_dir is not None:
+        from samad_desk.settings import load_settings
+        from samad_desk.sync.clones import adopt_client_no
         from samad_desk.sync.op_keys import OpKeyFile
+        from samad_desk.sync.tokens import TokenStore
 
         store.signer = OpKeyFile(operator_dir).sign
+        if not store.read_only:  # the codes carry this device's number, even before a sync
+            adopt_client_no(store, TokenStore(operator_dir, load_settings().server_url))
     if store.read_only:
         store.close()
         raise click.ClickException("پروفایل در برنامهٔ دیگری باز است؛ ورود گروهی ممکن نیست.")

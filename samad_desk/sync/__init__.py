@@ -12,8 +12,8 @@ from typing import Any
 _WHERE = {
     "Aimd": "backoff", "Backoff": "backoff",
     "SyncClient": "client",
-    "SyncEngine": "engine", "SyncReporter": "engine", "NullReporter": "engine",
-    "RecordingReporter": "engine",
+    "SyncEngine": "engine", "SyncReporter": "status", "NullReporter": "status",
+    "RecordingReporter": "status",
     "AuthError": "errors", "AuthRequired": "errors", "ClientResetRequired": "errors",
     "Forbidden": "errors", "ResyncRequired": "errors", "SyncError": "errors", "WrongServer": "errors",
     "TransientError": "errors", "UpgradeRequired": "errors",

@@ -338,6 +338,22 @@ class SyncClient:
             body["today"] = today
         return self._call("POST", "/v1/reports/run", json_body=body, timeout=120)
 
+    def list_report_specs(self) -> dict:
+        """``GET /v1/reports/specs``: this operator's saved specs and those shared in the province."""
+        return self._call("GET", "/v1/reports/specs")
+
+    def save_report_spec(self, name: str, spec: dict) -> dict:
+        """``PUT /v1/reports/specs/{name}``: save (or replace) one's own spec under ``name``."""
+        from urllib.parse import quote
+
+        return self._call("PUT", f"/v1/reports/specs/{quote(name, safe='')}", json_body={"spec": spec})
+
+    def share_report_spec(self, name: str, shared: bool) -> dict:
+        """``POST /v1/reports/specs/{name}/share``: a supervisor shares one's own spec in the province."""
+        from urllib.parse import quote
+
+        return self._call("POST", f"/v1/reports/specs/{quote(name, safe='')}/share", json_body={"shared": shared})
+
     def health(self) -> dict:
         try:
             response = self._send("GET", "/v1/health", auth=False)

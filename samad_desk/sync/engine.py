@@ -11,123 +11,55 @@ given up: transient errors only delay it; an expired session makes it wait for a
 a refusal by the server moves it to "needs attention" (the store keeps it).
 
 The engine never imports Textual; it talks to the UI through :class:`SyncReporter`.
+
+The round lives here; its halves and bookkeeping each have a module: ``sync/push.py``,
+``sync/pull.py``, ``sync/status.py`` (reporters, connection states, statistics) and
+``sync/backoff.py``. Every name importable from this module before the split still is.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from samad_desk.sync.backoff import Aimd, Backoff
 from samad_desk.sync.chains import ChainWatch
 from samad_desk.sync.client import SyncClient
-from samad_desk.sync.download import DownloadProgress, SnapshotDownload, download_dir
-from samad_desk.sync.errors import (
-    AuthRequired,
-    ClientResetRequired,
-    ResyncRequired,
-    SyncError,
-    TransientError,
-)
+from samad_desk.sync.clones import adopt_client_no
+from samad_desk.sync.download import DownloadProgress
+from samad_desk.sync.errors import Cancelled, SyncError
 from samad_desk.sync.journals import push_other_journals
-from samad_desk.sync.problems import SyncProblem, history_problem, problem_of
+from samad_desk.sync.problems import SyncProblem, history_problem
+from samad_desk.sync.pull import MAX_RESYNCS_PER_ROUND, PULL_MAX, PullMixin
+from samad_desk.sync.push import MAX_RESETS_PER_ROUND, PUSH_MAX_BYTES, PUSH_MAX_OPS, PushMixin
+from samad_desk.sync.status import (
+    ALERT_ANY_S,
+    ALERT_ONLINE_S,
+    AUTH_REQUIRED,
+    CLOCK_WARN_MS,
+    OFFLINE,
+    ONLINE,
+    REFUSED,
+    NullReporter,
+    RecordingReporter,
+    StatusMixin,
+    SyncReporter,
+)
+
+__all__ = [
+    "ALERT_ANY_S", "ALERT_ONLINE_S", "AUTH_REQUIRED", "CLOCK_WARN_MS", "MAX_RESETS_PER_ROUND",
+    "MAX_RESYNCS_PER_ROUND", "NullReporter", "OFFLINE", "ONLINE", "PULL_MAX", "PUSH_MAX_BYTES",
+    "PUSH_MAX_OPS", "REFUSED", "RecordingReporter", "SyncEngine", "SyncReporter",
+]
 
 log = logging.getLogger("samad_desk.sync")
 
-ONLINE, OFFLINE, AUTH_REQUIRED = "online", "offline", "auth_required"
-#: the server answers but refuses this desk (403, 426, 400/409): ops wait until it is fixed
-REFUSED = "refused"
 
-#: store-and-sync.md §3.8 batch limits
-PUSH_MAX_OPS = 100
-PUSH_MAX_BYTES = 256 * 1024
-PULL_MAX = 500
-#: a round may resync by snapshot at most this often; more is a loop (F25) and is reported
-MAX_RESYNCS_PER_ROUND = 2
-MAX_RESETS_PER_ROUND = 3
-#: alert when the oldest pending op is older than this while online / at all (§3.8)
-ALERT_ONLINE_S = 3600.0
-ALERT_ANY_S = 24 * 3600.0
-#: warn when the desk clock is off the server's by more than this
-CLOCK_WARN_MS = 5 * 60 * 1000
-
-
-class SyncReporter(Protocol):
-    """How the engine tells the world what happens. The app posts messages; the CLI prints."""
-
-    def progress(self, pushed: int, pulled: int) -> None: ...
-    def finished(self, stats: dict) -> None: ...
-    def failed(self, reason: str) -> None: ...  # Persian
-    def needs_attention(self, ops: list[dict]) -> None: ...
-    def connection(self, state: str) -> None: ...  # "online" | "offline" | "auth_required" | "refused"
-
-
-class NullReporter:
-    def progress(self, pushed: int, pulled: int) -> None:
-        pass
-
-    def finished(self, stats: dict) -> None:
-        pass
-
-    def failed(self, reason: str) -> None:
-        pass
-
-    def needs_attention(self, ops: list[dict]) -> None:
-        pass
-
-    def connection(self, state: str) -> None:
-        pass
-
-
-class RecordingReporter(NullReporter):
-    """Keeps every report (tests, ``sync once``)."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-        self.state: str | None = None
-
-    def progress(self, pushed: int, pulled: int) -> None:
-        self.events.append(("progress", (pushed, pulled)))
-
-    def finished(self, stats: dict) -> None:
-        self.events.append(("finished", stats))
-
-    def failed(self, reason: str) -> None:
-        self.events.append(("failed", reason))
-
-    def needs_attention(self, ops: list[dict]) -> None:
-        self.events.append(("needs_attention", ops))
-
-    def connection(self, state: str) -> None:
-        self.state = state
-        self.events.append(("connection", state))
-
-    def of(self, kind: str) -> list[Any]:
-        return [value for k, value in self.events if k == kind]
-
-
-def _parse_time(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.UTC)
-    return when.timestamp()
-
-
-def _iso(seconds: float) -> str:
-    return _dt.datetime.fromtimestamp(seconds, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class SyncEngine:
+class SyncEngine(PushMixin, PullMixin, StatusMixin):
     def __init__(
         self,
         store: Any,
@@ -186,6 +118,7 @@ class SyncEngine:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._runner: threading.Thread | None = None  # the thread rounds are cancelled in
         self._link_down = False
         self._not_before = 0.0
         self._round_counts: dict[str, int] = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
@@ -195,7 +128,9 @@ class SyncEngine:
     # --- public API ------------------------------------------------------------------
     def start(self) -> None:
         if self._thread and self._thread.is_alive():
-            return
+            if not self._stop.is_set():
+                return
+            self._thread.join()  # stopped but still in a request: it ends at its boundary
         try:
             # before the first save of this session: tracking codes use the server's number
             self._adopt_client_no()
@@ -203,14 +138,29 @@ class SyncEngine:
             log.debug("client number not adopted yet", exc_info=True)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="samad-sync", daemon=True)
+        self._runner = self._thread
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """End the background thread: it stops at the next request boundary of its round
+        (:class:`~samad_desk.sync.errors.Cancelled`) and this waits for it at most
+        ``timeout`` seconds. True when the thread ended in time.
+
+        A quitting desk passes a short timeout and does not wait for a request in flight
+        (up to 60 s on a dead link): the thread is a daemon and ends with the process, like
+        a kill. Nothing is lost: the journal is durable, an op sent but not yet answered is
+        sent again at the next start and the server answers ``duplicate`` if it has it."""
         self._stop.set()
         self._wake.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            log.info("sync thread still in a request after %.1fs; leaving it to end with the process", timeout)
+            self._thread = thread  # still ours: start() must not run a second one beside it
+            return False
+        return True
 
     def wake(self) -> None:
         """Something was saved, or the operator logged in: sync soon."""
@@ -224,6 +174,8 @@ class SyncEngine:
         """One full round (push all, pull all) now; never raises. ``stats["ok"]`` says how it went."""
         try:
             stats = self._round()
+        except Cancelled:
+            return self._stats(ok=False, error=None)  # the desk quits: nothing to report
         except SyncError as exc:
             self._after_failure(exc)
             return self._stats(ok=False, error=str(exc))
@@ -308,7 +260,9 @@ class SyncEngine:
             self._round_counts = {"pushed": 0, "pulled": 0, "applied": 0, "duplicate": 0, "rejected": 0}
             self._adopt_client_no()
             self._push_all()
+            self._check_cancel()
             self._count(push_other_journals(self.store, self.client))
+            self._check_cancel()
             self._pull_all()
             # ops saved while we pulled, or ops whose results only the pull's acks told us
             if self._has_pending():
@@ -341,327 +295,4 @@ class SyncEngine:
 
     def _adopt_client_no(self) -> None:
         """Tracking codes carry the client number the server assigned at login (domain.md)."""
-        entry = self.client.tokens.load() or {}
-        number = entry.get("client_no")
-        if number is None or not hasattr(self.store, "set_client_state"):
-            return
-        state = self.store.client_state()
-        if state.get("client_no") != number or state.get("client_no_source") != "server":
-            self.store.set_client_state(client_no=int(number), client_no_source="server")
-
-    def _resolve_acked(self, acks: dict) -> None:
-        """Before a pull page's acks retire pending ops, learn their outcomes.
-
-        ``acks`` say the server has an op but not whether it was applied or rejected; a
-        rejected op must reach "needs attention", never vanish (§3.1.5). Normally the
-        push answer told us already; this covers a lost answer followed by a pull.
-        """
-        through = acks.get(self.store.client_id)
-        if not through:
-            return
-        unknown = [
-            op["op_id"] for op in self.store.pending_ops(limit=10**9)
-            if int(op.get("client_seq") or 0) <= int(through)
-        ]
-        for start in range(0, len(unknown), 1000):
-            answer = self.client.status(unknown[start : start + 1000])
-            known = [r for r in answer.get("results") or [] if r.get("status") in ("applied", "rejected", "duplicate")]
-            if known:
-                self.store.record_results(known)
-                self._count(known)
-                if any(self._rejected(r) for r in known):
-                    self.reporter.needs_attention(self.store.needs_attention())
-
-    def _requeue_lost(self, acks: dict) -> bool:
-        """Re-push after a restore. ``acks`` (the server's "I have client X up to seq N")
-        below what this desk holds as acknowledged mean the server lost those ops (restored
-        from a backup): the store queues them again and the next push re-sends each once
-        (the server's ``op_id`` dedup answers ``duplicate`` for any it still has). True when
-        the server's next expected op is pending again."""
-        requeue = getattr(self.store, "requeue_lost", None)
-        client_id = getattr(self.store, "client_id", None)
-        if requeue is None or not client_id or client_id not in acks:
-            return False
-        through = int(acks[client_id] or 0)
-        n = requeue(client_id, through)
-        if not n:
-            return False
-        self.counters["requeued"] += n
-        log.warning("server holds client %s only through seq %s: %d ops queued again", client_id, through, n)
-        first = self.store.pending_ops(limit=1)
-        return bool(first) and int(first[0].get("client_seq") or 0) == through + 1
-
-    def _has_pending(self) -> bool:
-        return bool(self.store.pending_ops(limit=1))
-
-    def _push_all(self) -> None:
-        resets = 0
-        answered: set[str] = set()  # op ids answered in this round (under this client id)
-        while True:
-            if self._stop.is_set() and self._thread is not None:
-                return
-            ops = self.store.pending_ops(limit=self.push_size.size)
-            if not ops:
-                return
-            ops = self._fit(ops)
-            if ops[0].get("op_id") in answered:
-                # the store did not move on after the last answer; don't spin
-                raise SyncError("پاسخ سرور برای عملیات در صف ثبت نشد؛ بعداً دوباره تلاش می‌شود.")
-            try:
-                response = self.client.push(self.store.client_id, ops)
-            except ClientResetRequired:
-                resets += 1
-                self.counters["resets"] += 1
-                if resets > MAX_RESETS_PER_ROUND:
-                    raise
-                new_id = self.store.reset_client()
-                log.warning("client reset required; new client_id %s", new_id)
-                answered.clear()
-                continue
-            except TransientError as exc:
-                if exc.timeout:
-                    self.push_size.timeout()
-                raise
-            self._note_server_time()
-            results = response.get("results") or []
-            outcomes = [r for r in results if r.get("status") in ("applied", "duplicate", "rejected")]
-            if outcomes:
-                self.store.record_results(outcomes)
-            self.push_size.success()
-            self._count(outcomes)
-            self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
-            if any(self._rejected(r) for r in outcomes):
-                self.reporter.needs_attention(self.store.needs_attention())
-            gap = next((r for r in results if r.get("status") == "gap"), None)
-            if gap is not None:
-                expected = gap.get("expected_seq")
-                first = ops[0].get("client_seq")
-                if expected is not None and first is not None and expected < first:
-                    # The server lost ops we hold as acknowledged (restored from a backup):
-                    # send them again from the journal; only if the journal no longer
-                    # holds them (compacted) continue under a fresh client id.
-                    if self._requeue_lost({self.store.client_id: expected - 1}):
-                        answered.clear()
-                        continue
-                    log.warning("gap: server expects %s, first pending is %s; resetting", expected, first)
-                    self.store.reset_client()
-                    self.counters["resets"] += 1
-                    answered.clear()
-                    continue
-            if not outcomes:
-                # nothing accepted (e.g. only a gap at our first op): stop; the next round retries
-                raise SyncError("سرور هیچ‌یک از عملیات ارسالی را نپذیرفت؛ بعداً دوباره تلاش می‌شود.")
-            answered.update(r.get("op_id") for r in outcomes if r.get("op_id"))
-
-    def _fit(self, ops: list[dict]) -> list[dict]:
-        """Shrink the batch until its compressed body fits the 256 KB limit."""
-        while len(ops) > 1 and self.client.encoded_size(self.store.client_id, ops, PUSH_MAX_BYTES) > PUSH_MAX_BYTES:
-            ops = ops[: len(ops) // 2]
-        return ops
-
-    @staticmethod
-    def _rejected(result: dict) -> bool:
-        return result.get("status") == "rejected" or (
-            result.get("status") == "duplicate" and result.get("original") == "rejected"
-        )
-
-    def _count(self, outcomes: list[dict]) -> None:
-        for r in outcomes:
-            status = "rejected" if self._rejected(r) else str(r.get("status"))
-            if status == "duplicate" and r.get("original") == "applied":
-                status = "duplicate"
-            for bucket in (self._round_counts, self.counters):
-                bucket["pushed"] += 1
-                bucket[status] = bucket.get(status, 0) + 1
-
-    def _pull_all(self) -> None:
-        """Pull until ``has_more`` is false.
-
-        Pages (≤ 500 changes each, §3.8) are gathered and written to the store in chunks
-        of up to ``apply_batch`` changes: every store write rewrites the shards it touches,
-        so a few large writes cost far less than many small ones. The cursor handed to the
-        store is the one after the last gathered page, so it never runs ahead of the data.
-        An empty cache (no cursor yet) starts from a snapshot instead of the change log.
-        """
-        resyncs = 0
-        cursor = self.store.cursor()
-        if cursor is None and self.initial_snapshot:
-            self._snapshot()
-            cursor = self.store.cursor()
-        buffer: list[dict] = []
-        buffer_cursor = cursor
-        acks: dict = {}
-
-        def flush() -> None:
-            nonlocal buffer
-            if buffer_cursor != self.store.cursor() or buffer:
-                self._resolve_acked(acks)
-                self.store.apply_changes(buffer, buffer_cursor, acks)
-                buffer = []
-            self._requeue_lost(acks)
-
-        while True:
-            try:
-                response = self.client.pull(cursor, limit=self.pull_size.size)
-            except ResyncRequired as exc:
-                buffer, buffer_cursor = [], None
-                resyncs += 1
-                self.counters["resyncs"] += 1
-                if resyncs > MAX_RESYNCS_PER_ROUND:
-                    raise SyncError("سرور پیاپی درخواست بازسازی داده‌ها را داد؛ به مدیر سامانه اطلاع دهید.") from exc
-                log.warning("resync required (%s): downloading a snapshot", exc.reason)
-                self._snapshot()
-                cursor = buffer_cursor = self.store.cursor()
-                continue
-            except TransientError as exc:
-                if exc.timeout:
-                    self.pull_size.timeout()
-                if buffer:
-                    flush()  # keep what arrived; resume after it next time
-                raise
-            self._note_server_time()
-            self.chains.note(response)
-            changes = response.get("changes") or []
-            next_cursor = response.get("next_cursor") or cursor
-            acks = response.get("acks") or {}
-            buffer.extend(changes)
-            buffer_cursor = next_cursor
-            self.pull_size.success()
-            self._round_counts["pulled"] += len(changes)
-            self.counters["pulled"] += len(changes)
-            more = bool(response.get("has_more")) and not (next_cursor == cursor and not changes)
-            if len(buffer) >= self.apply_batch or not more:
-                flush()
-            self.reporter.progress(self._round_counts["pushed"], self._round_counts["pulled"])
-            if not more:
-                self.chains.check(self.store)  # everything up to the cursor is in
-                return
-            cursor = next_cursor
-
-    def _kept_download(self) -> SnapshotDownload | None:
-        data_dir = getattr(self.store, "data_dir", None)
-        if data_dir is None:
-            return None
-        return SnapshotDownload(download_dir(data_dir, getattr(self.store, "profile", "default")),
-                                clock=self.clock)
-
-    def _snapshot(self) -> None:
-        """Download the scope and swap the cache for it. Pages are kept on disk as they
-        arrive (``sync/download.py``): a broken download resumes where it stopped, and
-        ``status()["download"]`` shows how far it got."""
-        kept = self._kept_download()
-        if kept is None:  # a store without a data directory: the whole download in memory
-            records, cursor = self.client.snapshot()
-            acks: dict = {}
-        else:
-            def on_page(progress: DownloadProgress) -> None:
-                self.download = progress
-                self.counters["snapshot_pages"] += 1
-                self.reporter.progress(self._round_counts["pushed"], progress.rows_done)
-
-            applied = kept.finished_cursor()
-            if applied is not None and applied == self.store.cursor():
-                kept.clear()  # applied already; the process died before deleting the pages
-            self.download = kept.progress
-            try:
-                kept.fetch(self.client.snapshot_page, on_page)
-            finally:
-                self.download = kept.progress  # also when cut: the status shows how far it got
-            records, cursor, acks = kept.result()
-            for control in kept.controls():
-                self.chains.note(control)
-        count = 0
-
-        def counted():
-            nonlocal count
-            for record in records:
-                count += 1
-                yield record
-
-        self.store.replace_from_snapshot(counted(), cursor)
-        if kept is not None:
-            kept.clear()
-        self.download = None
-        self.counters["snapshots"] += 1
-        self.counters["pulled"] += count
-        self._round_counts["pulled"] += count
-        self._requeue_lost(acks)
-
-    def _note_server_time(self) -> None:
-        server = _parse_time(self.client.last_server_time)
-        if server is not None:
-            self.clock_offset_ms = int((server - self.clock()) * 1000)
-
-    # --- bookkeeping -----------------------------------------------------------------
-    def _after_success(self) -> None:
-        was = self.state
-        self.backoff.reset()
-        self._link_down = False
-        self._not_before = 0.0
-        self.last_error = None
-        self.problem = history_problem(self.chains.breaks)
-        self.last_success = _iso(self.clock())
-        self.state = ONLINE
-        if was != ONLINE:
-            self.reporter.connection(ONLINE)
-        stats = self._stats(ok=True, error=None)
-        self.last_round = stats
-        self.reporter.finished(stats)
-        alert = self._alert(stats)
-        if alert and alert != self.last_alert:
-            self.reporter.failed(alert)
-        self.last_alert = alert
-
-    def _after_failure(self, exc: BaseException) -> None:
-        self.counters["failures"] += 1
-        reason = str(exc) if isinstance(exc, SyncError) else f"خطای پیش‌بینی‌نشده در همگام‌سازی: {type(exc).__name__}"
-        repeated = reason == self.last_error
-        self.last_error = reason
-        was = self.state
-        self.problem = problem_of(exc) or history_problem(self.chains.breaks)
-        if isinstance(exc, AuthRequired):
-            self.state = AUTH_REQUIRED
-            self._link_down = False
-        elif isinstance(exc, TransientError):
-            self._link_down = exc.link_down
-            self.state = OFFLINE if exc.link_down else (self.state or OFFLINE)
-            delay = self.backoff.next_delay(exc.retry_after)
-            self.delays.append(delay)
-            self._not_before = self.clock() + delay if exc.retry_after is not None else 0.0
-        else:
-            self._link_down = False
-            self.state = REFUSED
-            self.delays.append(self.backoff.next_delay())
-        del self.delays[:-100]
-        if self.state != was:
-            self.reporter.connection(self.state or OFFLINE)
-        if not repeated:  # one toast per problem, not one per retry
-            self.reporter.failed(reason)
-
-    def _alert(self, stats: dict) -> str | None:
-        age = stats.get("oldest_pending_age_s") or 0
-        if age > ALERT_ANY_S or (self.state == ONLINE and age > ALERT_ONLINE_S):
-            return "قدیمی‌ترین عملیات ارسال‌نشده بیش از حد انتظار در صف مانده است."
-        if self.clock_offset_ms is not None and abs(self.clock_offset_ms) > CLOCK_WARN_MS:
-            return "ساعت این رایانه با ساعت سرور اختلاف زیادی دارد."
-        return None
-
-    def _stats(self, *, ok: bool, error: str | None) -> dict:
-        try:
-            store_stats = dict(self.store.stats())
-        except Exception:  # stats are informative; never fail a report on them
-            store_stats = {}
-        round_counts = getattr(self, "_round_counts", {})
-        return {
-            "ok": ok,
-            "error": error,
-            "state": self.state,
-            "client_id": getattr(self.store, "client_id", None),
-            "clock_offset_ms": self.clock_offset_ms,
-            "problem": self.problem.as_dict() if self.problem else None,
-            "last_success": self.last_success,
-            "download": self.download.as_dict() if self.download is not None else None,
-            **{f"round_{k}": v for k, v in round_counts.items()},
-            **self.counters,
-            **store_stats,
-        }
+        adopt_client_no(self.store, self.client.tokens)

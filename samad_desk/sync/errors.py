@@ -7,6 +7,15 @@ class SyncError(Exception):
     """Base class. ``str()`` is a Persian sentence for the operator."""
 
 
+class Cancelled(SyncError):
+    """The engine was stopped mid-round (the desk quits). Nothing is lost: an op sent but
+    not yet answered stays pending in the journal, goes again at the next start, and the
+    server answers ``duplicate`` for it if it was committed."""
+
+    def __init__(self) -> None:
+        super().__init__("همگام‌سازی با خروج از برنامه متوقف شد؛ عملیات در صف در اجرای بعدی ارسال می‌شوند.")
+
+
 class AuthError(SyncError):
     """Login refused (wrong username or password, account disabled, rate limited)."""
 

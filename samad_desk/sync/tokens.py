@@ -12,6 +12,7 @@ login; the password itself is never stored.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,8 @@ from typing import Any
 import orjson
 
 from samad_desk.sync.errors import WrongServer
+
+log = logging.getLogger("samad_desk.sync")
 
 TOKENS_FILE = "tokens.json"
 VERIFIER_FILE = "offline-login.json"
@@ -93,8 +96,46 @@ class TokenStore:
         self.server_url = (server_url or "").rstrip("/")
         self.path = self.operator_dir / TOKENS_FILE
         self._lock = threading.Lock()
+        self._home: dict[str, str] | None = None
 
     def _all(self) -> dict[str, Any]:
+        data = self._read()
+        if data.get("device_id") or data.get("home"):
+            data = self._check_home(data)
+        return data
+
+    def _check_home(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A directory that finds itself on another path or host is a copy of a desk
+        (``sync/clones.py``): its session, device id, signing key and offline verifier
+        are dropped before any of them is used, so its next login is a new device with
+        its own tracking-code number. A directory without a record is stamped."""
+        from samad_desk.sync import clones
+
+        here = self._here()
+        recorded = data.get("home")
+        if recorded == here:
+            return data
+        if clones.is_copy(recorded, here):
+            original = data.get("device_id") or data.get("copied_from")
+            log.warning("operator directory %s was copied from %s (device %s): its session and device "
+                        "are dropped; the next login makes a new device", self.operator_dir,
+                        recorded, original)
+            clones.forget_identity(self.operator_dir)
+            data = {"format": FORMAT, "session": {}, "urls": list(data.get("urls") or []),
+                    "server_id": data.get("server_id"), "copied_from": original}
+            data = {k: v for k, v in data.items() if v is not None}
+        data["home"] = here
+        self._write(data)
+        return data
+
+    def _here(self) -> dict[str, str]:
+        if self._home is None:
+            from samad_desk.sync import clones
+
+            self._home = clones.home_of(self.operator_dir)
+        return self._home
+
+    def _read(self) -> dict[str, Any]:
         data = _read_json(self.path) or {}
         if data.get("format") == FORMAT:
             return data
@@ -111,6 +152,8 @@ class TokenStore:
         return out
 
     def _write(self, data: dict[str, Any]) -> None:
+        if data.get("device_id") and not data.get("home"):
+            data["home"] = self._here()  # a copy taken right after the first login is told apart too
         write_private(self.path, orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
     def load(self) -> dict[str, Any] | None:
@@ -182,6 +225,13 @@ class TokenStore:
                 self._write(data)
 
     # convenience accessors
+    @property
+    def copied_from(self) -> str | None:
+        """The original's device id when this directory was found to be a copy of a desk
+        (``sync/clones.py``), else None."""
+        with self._lock:
+            return self._all().get("copied_from")
+
     @property
     def access_token(self) -> str | None:
         entry = self.load() or {}

@@ -16,6 +16,18 @@ D     power   1404/01/12 (holiday)   answered   2025-04-16    04-20 (12), late; 
 E     —       1404/01/31 23:30       returned   —             — one return event
 F     power   1404/02/01 00:01       in_prog.   2025-05-05    — 3 working days left on 04-30
 ====  ======  =====================  =========  ============  ================================
+
+Citizen merges (the *duplicate citizens found* measure), by operator op-1 (Qazvin) unless
+said otherwise:
+
+====  ==============================  =======================================  ==========
+merge  at (Tehran)                    profiles folded                          counts
+====  ==============================  =======================================  ==========
+M1    1404/01/01 00:10                2 (c2, c3)                               2 in 1404/01
+M2    1403/12/30 23:30 (leap Esfand)  1 (c4), undone by U2                     0
+M3    1404/01/21                      1 (c5), by op-z of Zanjan                Zanjan only
+M4    1404/02/05                      1 (c6 named twice)                       1 in 1404/02
+====  ==============================  =======================================  ==========
 """
 
 from __future__ import annotations
@@ -79,3 +91,31 @@ def events() -> list[dict]:
 
 def facts() -> list[dict]:
     return build_facts(cases(), events(), AGENCIES, calendar(), provinces={c["id"]: "qazvin" for c in cases()})
+
+
+OPERATOR_PROVINCES = {"op-1": "qazvin", "op-z": "zanjan"}
+
+
+def _merge(n: str, at: str, merged: list[str], op: str = "op-1") -> dict:
+    return {"id": f"ev-{n}", "case_id": None, "kind": "citizen.merge", "op_id": f"op-{n}",
+            "actor": {"operator_id": op, "role": "supervisor"}, "at": at,
+            "data": {"citizen_id": "c1", "survivor_id": "c1", "merged_ids": merged}}
+
+
+def merge_events() -> list[dict]:
+    return [
+        _merge("M1", "2025-03-20T20:40:00Z", ["c2", "c3"]),
+        _merge("M2", "2025-03-20T20:00:00Z", ["c4"]),
+        {"id": "ev-U2", "case_id": None, "kind": "citizen.unmerge", "op_id": "op-U2",
+         "actor": {"operator_id": "op-1", "role": "supervisor"}, "at": "2025-03-22T08:00:00Z",
+         "data": {"citizen_id": "c1", "merge_op_id": "op-M2", "restored_ids": ["c4"]}},
+        _merge("M3", "2025-04-10T08:00:00Z", ["c5"], op="op-z"),
+        _merge("M4", "2025-04-25T08:00:00Z", ["c6", "c6"]),
+    ]
+
+
+def dups() -> list[dict]:
+    from samad_desk.reports.facts import duplicate_facts
+
+    return duplicate_facts(merge_events(),
+                           lambda ev: OPERATOR_PROVINCES.get((ev.get("actor") or {}).get("operator_id")))

@@ -4,75 +4,55 @@ Each answers with ``dismiss(value)``; every choice has a function key or Enter/E
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services import Confirmation, tracking_label
 from samad_desk.text.digits import fa
-from samad_desk.widgets import RTLStatic
 
 
 class FollowupOfferModal(Dialog[Any]):
     """The caller already has an open case on this matter: follow-up, or a new case anyway."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,enter", "choose('followup')", "ثبت به‌عنوان پیگیری", id="offer-followup"),
-        Binding("f3", "choose('new')", "پرونده تازه", id="offer-new"),
-        Binding("escape", "choose(None)", "بازگشت به فرم", id="offer-cancel"),
-    ]
+    BINDINGS = keys("followup-offer")
 
     def __init__(self, cases: list[dict[str, Any]], subject_label: str) -> None:
         super().__init__()
         self.cases = cases
         self.subject_label = subject_label
 
-    def compose(self) -> ComposeResult:
-        case = self.cases[0]
-        code = tracking_label(str(case.get("tracking_code", "")))
-        with self.box():
-            yield RTLStatic(
-                f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code})."
-            )
-            yield RTLStatic("تماس را پیگیری همان پرونده ثبت کنیم؟")
-            yield RTLStatic("F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم")
+    def text_lines(self) -> list[str]:
+        code = tracking_label(str(self.cases[0].get("tracking_code", "")))
+        return [
+            f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code}).",
+            "تماس را پیگیری همان پرونده ثبت کنیم؟",
+            "F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم",
+        ]
 
 
 class DraftModal(Dialog[Any]):
     """A call that was being typed when the desk stopped: take it up again?"""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,f2", "choose(True)", "ادامه پیش‌نویس", id="draft-restore"),
-        Binding("escape,f3", "choose(False)", "کنار گذاشتن پیش‌نویس", id="draft-discard"),
-    ]
+    BINDINGS = keys("draft")
 
     def __init__(self, summary: str) -> None:
         super().__init__()
         self.summary = summary
 
-    def compose(self) -> ComposeResult:
-        with self.box():
-            yield RTLStatic("تماسی نیمه‌تمام از پیش مانده است:")
-            yield RTLStatic(self.summary)
-            yield RTLStatic("Enter: ادامه همان تماس   Esc: کنار گذاشتن")
+    def text_lines(self) -> list[str]:
+        return ["تماسی نیمه‌تمام از پیش مانده است:", self.summary, "Enter: ادامه همان تماس   Esc: کنار گذاشتن"]
 
 
 class ConfirmModal(Dialog[Any]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2,enter", "choose(True)", "بله", id="confirm-yes"),
-        Binding("escape", "choose(False)", "نه", id="confirm-no"),
-    ]
+    BINDINGS = keys("confirm")
 
     def __init__(self, question: str) -> None:
         super().__init__()
         self.question = question
 
-    def compose(self) -> ComposeResult:
-        with self.box():
-            yield RTLStatic(self.question)
-            yield RTLStatic("Enter: بله   Esc: نه")
+    def text_lines(self) -> list[str]:
+        return [self.question, "Enter: بله   Esc: نه"]
 
 
 class CitizenDecisionModal(Dialog[Any]):
@@ -84,29 +64,25 @@ class CitizenDecisionModal(Dialog[Any]):
     made. Esc goes back to the form; Enter does nothing here, so a reflex Enter from the
     form never decides for the agent."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "choose(True)", "تأیید", id="decision-yes"),
-        Binding("escape", "choose(False)", "بازگشت به فرم", id="decision-no"),
-    ]
+    BINDINGS = keys("citizen-decision")
 
     def __init__(self, confirmation: Confirmation) -> None:
         super().__init__()
         self.confirmation = confirmation
 
-    def compose(self) -> ComposeResult:
+    def text_lines(self) -> list[str]:
         c = self.confirmation
         nid = c.citizen.get("national_id")
         ident = f"کد ملی {fa(nid)}" if nid else "بدون کد ملی"
-        with self.box():
-            if c.kind == "identity":
-                yield RTLStatic(f"این تماس مشخصات هویتی شهروند ثبت‌شده «{c.citizen_name}» ({ident}) را تغییر می‌دهد:")
-                for label, old, new in c.changes:
-                    yield RTLStatic(f"  {label}: {old} ← {new}")
-                yield RTLStatic("F2: ثبت تماس با این ویرایش   Esc: بازگشت به فرم (F4: شهروند دیگر)")
-            else:
-                yield RTLStatic(
-                    f"«{c.citizen_name}» ({ident}) با همین نام، تاریخ تولد و شماره همراه ثبت است."
-                )
-                yield RTLStatic("آیا تماس‌گیرنده شخص دیگری است؟")
-                yield RTLStatic("F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند")
+        if c.kind == "identity":
+            return [
+                f"این تماس مشخصات هویتی شهروند ثبت‌شده «{c.citizen_name}» ({ident}) را تغییر می‌دهد:",
+                *(f"  {label}: {old} ← {new}" for label, old, new in c.changes),
+                "F2: ثبت تماس با این ویرایش   Esc: بازگشت به فرم (F4: شهروند دیگر)",
+            ]
+        return [
+            f"«{c.citizen_name}» ({ident}) با همین نام، تاریخ تولد و شماره همراه ثبت است.",
+            "آیا تماس‌گیرنده شخص دیگری است؟",
+            "F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند",
+        ]
 

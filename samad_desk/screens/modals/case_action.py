@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.text import rtl
 from samad_desk.text.digits import to_ascii_digits
@@ -36,10 +36,7 @@ class FormField:
 class ActionForm(Dialog[dict[str, Any] | None]):
     """A dialog for one case action; dismisses with the payload or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "submit", "ثبت", id="form-submit", priority=True),
-        Binding("escape", "cancel", "انصراف", id="form-cancel"),
-    ]
+    BINDINGS = keys("action-form")
 
     DEFAULT_CSS = """
     ActionForm > .dialog-box { width: 78; }

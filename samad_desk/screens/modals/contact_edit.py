@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 
 from samad_desk.domain.models import CONTACT_FIELDS
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services import FormInvalid, ServiceError
 from samad_desk.services.citizen_details import (
@@ -37,10 +37,7 @@ class ContactEditModal(Dialog[dict[str, Any] | None]):
     A bad field gets its Persian message under it and the focus; nothing typed is lost.
     Dismisses with the saved op, or ``None`` (left, or nothing changed)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "save", "ثبت مشخصات تماس", priority=True, id="contact-save"),
-        Binding("escape", "cancel", "انصراف", id="contact-cancel"),
-    ]
+    BINDINGS = keys("contact-edit")
 
     DEFAULT_CSS = """
     ContactEditModal > .dialog-box { width: 78; }

@@ -7,11 +7,12 @@ checks that every binding id appears here.
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar
+from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.chrome import key_label
@@ -78,9 +79,7 @@ def help_rows(keymap: dict[str, str] | None = None) -> list[tuple[str, list[tupl
 
 
 class HelpModal(Dialog[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "بستن راهنما", id="help-close"),
-    ]
+    BINDINGS = keys("help")
 
     DEFAULT_CSS = """
     HelpModal > .dialog-box { height: 22; }

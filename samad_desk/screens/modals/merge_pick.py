@@ -3,15 +3,15 @@ a profile, F2 goes on to the merge screen with the marked ones, Esc leaves."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services.citizen_details import display_value
 from samad_desk.services.merges import citizen_title
@@ -22,10 +22,7 @@ from samad_desk.widgets import RTLStatic
 class MergePickModal(Dialog[list[str] | None]):
     """Which of several candidates to merge: Enter marks or unmarks, F2 goes on."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "go", "ادامه ادغام", id="merge-pick-go"),
-        Binding("escape", "cancel", "انصراف", id="merge-pick-cancel"),
-    ]
+    BINDINGS = keys("merge-pick")
 
     DEFAULT_CSS = """
     MergePickModal > .dialog-box { max-height: 20; }

@@ -145,3 +145,24 @@ def test_migration_6_adds_the_chain_tables_and_chains_what_is_there(db_url):
     report = verify(central)
     assert report.ok and report.events == events > 0, report.lines()
     central.close()
+
+
+def test_demo_cases_are_loaded_as_of_the_servers_clock_not_the_generators_fixed_date(db_url):
+    """A demo server started today shows today's queue: the newest registration is days
+    before the server's clock, not eleven months before it (the generator's fixed date)."""
+    from datetime import UTC, datetime
+
+    import orjson
+
+    from samad_desk.central.seed import load_demo_data, seed_demo
+
+    central = create_app(db_url).state.central
+    central.clock = lambda: datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    seed_demo(central, full=False)
+    load_demo_data(central, citizens=40, cases=20)
+    t = db.entities
+    with central.engine.connect() as conn:
+        cases = [orjson.loads(r.data) for r in conn.execute(select(t.c.data).where(t.c.entity == "case"))]
+    newest = max(c["registered_at"] for c in cases)
+    assert len(cases) == 20 and "2026-11-0" < newest <= "2026-12-06T09:00:00Z", newest
+    central.close()

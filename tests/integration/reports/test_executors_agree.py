@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from samad_desk.central.reports import names as sql_names
 from samad_desk.central.reports import refresh_facts, run_sql
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.reports import synth
-from samad_desk.reports.facts import build_facts
+from samad_desk.reports.facts import build_facts, duplicate_facts
 from samad_desk.reports.memory import run_memory
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, spec_from_dict
 
@@ -69,25 +70,26 @@ def world(db_url):
     engine = db.open_engine(db_url)
     db.migrate(engine)
     items = [it for seed in (1, 2, 3) for it in synth.generate(150, seed)]
-    synth.load_central(engine, items)
+    merges = synth.merges(40, 1)
+    synth.load_central(engine, items, citizen_events=merges)
     refresh_facts(engine, CAL)
     facts = build_facts([c for c, _, _ in items], [e for _, evs, _ in items for e in evs], synth.agencies(), CAL,
                         provinces={c["id"]: p for c, _, p in items})
     with engine.connect() as conn:
         labels = sql_names(conn)
-    yield engine, facts, labels
+    yield engine, facts, labels, duplicate_facts(merges, synth.operator_province)
     engine.dispose()
 
 
 def test_random_specs_agree(world):
-    engine, facts, labels = world
+    engine, facts, labels, dups = world
     seen_rows = []
 
     @settings(max_examples=60, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(spec=specs(), actor=actors, today=todays)
     def check(spec, actor, today):
-        mem = run_memory(spec, facts, actor=actor, today=today, calendar=CAL, names=labels).to_json()
+        mem = run_memory(spec, facts, actor=actor, today=today, calendar=CAL, names=labels, dups=dups).to_json()
         sql = run_sql(engine, spec, actor, today=today, calendar=CAL, refresh=False).to_json()
         assert mem == sql, spec
         seen_rows.append(mem["total"].get(spec.measures[0]))
@@ -150,13 +152,21 @@ def test_fixed_province_by_sql(db_url):
         for e in w.events():
             by_case.setdefault(e["case_id"], []).append(e)
         synth.load_central(engine, [(c, by_case.get(c["id"], []), "qazvin") for c in w.cases()], w.AGENCIES)
+        with db.writer(engine).begin() as conn:  # the merges, in their operators' provinces
+            conn.execute(db.entities.insert(), [
+                {"entity": "event", "id": e["id"], "version": 1, "deleted": False, "data": orjson.dumps(e).decode(),
+                 "province": w.OPERATOR_PROVINCES[e["actor"]["operator_id"]]} for e in w.merge_events()])
         spec = spec_from_dict({"name": "t", "rows": ["month"], "measures": list(MEASURES)})
         r = run_sql(engine, spec, {"role": "supervisor", "province": "qazvin"}, today=w.TODAY,
                     calendar=w.calendar()).to_json()
         assert r["total"] == {
             "cases": 6, "open": 2, "overdue": 1, "answered": 3, "in_time_pct": 66.67, "mean_days": 6.67,
             "median_days": 6.0, "extensions": 1, "returns": 1, "rereferrals": 1, "followups": 2,
-            "satisfaction_pct": 50.0, "objection_pct": 33.33}
+            "satisfaction_pct": 50.0, "objection_pct": 33.33, "duplicates": 3}
         assert [x["key"] for x in r["rows"]] == [["1404/01"], ["1403/12"], ["1404/02"]]
+        assert [x["values"]["duplicates"] for x in r["rows"]] == [2, 0, 1]
+        zanjan = run_sql(engine, spec, {"role": "supervisor", "province": "zanjan"}, today=w.TODAY,
+                         calendar=w.calendar()).to_json()
+        assert zanjan["total"]["duplicates"] == 1 and zanjan["total"]["cases"] == 0
     finally:
         engine.dispose()

@@ -174,7 +174,7 @@ def test_pdf_export_read_back(cache, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = "".join(ch for ch in text if ch not in "\u202a\u202b\u202c\u202d\u202e")  # pdftotext's bidi marks
-    for words in ("دستگاه", "آب قزوین", "برق قزوین", "جمع", "دوره قبل", "۱۴۰۳"):
+    for words in ("دستگاه", "آب قزوین", "برق قزوین", "جمع", "دوره قبل", "۱۴۰۳", "نمودار"):
         assert words in text, words
     assert "۱۰۰٫۰" in text  # water's in-time %, Persian digits
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout

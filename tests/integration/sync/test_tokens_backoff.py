@@ -137,3 +137,71 @@ def test_parse_retry_after():
     assert parse_retry_after(None) is None
     assert parse_retry_after("garbage") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+# --- a copied operator directory (sync/clones.py) ---------------------------------------------
+def _logged_in_dir(path):
+    tokens = TokenStore(path, "http://central")
+    tokens.save({"device_id": "d-original", "access_token": "a", "refresh_token": "r",
+                 "client_no": 7, "operator": {"id": "op-1"}})
+    remember_password("agent1", "pw", {"id": "op-1"}, operator_dir=path)
+    return tokens
+
+
+def test_a_directory_where_it_always_was_keeps_its_session(tmp_path):
+    _logged_in_dir(tmp_path / "op")
+    again = TokenStore(tmp_path / "op", "http://central")
+    assert again.load()["device_id"] == "d-original" and again.refresh_token == "r"
+    assert again.copied_from is None
+    assert verify_offline("agent1", "pw", operator_dir=tmp_path / "op") is not None
+
+
+def test_a_copied_directory_forgets_session_device_key_and_offline_login(tmp_path):
+    import shutil
+
+    from samad_desk.sync.op_keys import KEY_FILE
+
+    _logged_in_dir(tmp_path / "op")
+    (tmp_path / "op" / KEY_FILE).write_text("{}")
+    shutil.copytree(tmp_path / "op", tmp_path / "copy")
+    copy = TokenStore(tmp_path / "copy", "http://central")
+    entry = copy.load() or {}
+    assert "device_id" not in entry and "refresh_token" not in entry and "client_no" not in entry
+    assert copy.copied_from == "d-original"
+    assert not (tmp_path / "copy" / KEY_FILE).exists()
+    assert verify_offline("agent1", "pw", operator_dir=tmp_path / "copy") is None
+    # the original is untouched
+    assert TokenStore(tmp_path / "op", "http://central").refresh_token == "r"
+    assert (tmp_path / "op" / KEY_FILE).exists()
+
+
+def test_the_same_path_on_another_machine_is_a_copy(tmp_path, monkeypatch):
+    from samad_desk.sync import clones
+
+    _logged_in_dir(tmp_path / "op")
+    monkeypatch.setattr(clones, "host_id", lambda: "another-machine/desk-2")
+    assert TokenStore(tmp_path / "op", "http://central").copied_from == "d-original"
+
+
+def test_adopt_moves_a_copy_to_its_own_client_and_number(tmp_path):
+    import shutil
+
+    from samad_desk.store import Store
+    from samad_desk.sync.clones import adopt_client_no
+
+    _logged_in_dir(tmp_path / "op")
+    with Store.open(tmp_path / "data") as store:
+        assert adopt_client_no(store, TokenStore(tmp_path / "op", "http://central"))
+        original_client = store.client_id
+        assert store.client_no == 7
+    shutil.copytree(tmp_path / "op", tmp_path / "copy")
+    shutil.copytree(tmp_path / "data", tmp_path / "data-copy")
+    tokens = TokenStore(tmp_path / "copy", "http://central")
+    with Store.open(tmp_path / "data-copy") as store:
+        assert not adopt_client_no(store, tokens)  # no login yet: nothing to adopt
+        tokens.save({"device_id": "d-new", "access_token": "a", "refresh_token": "r", "client_no": 8})
+        assert adopt_client_no(store, tokens)
+        assert store.client_no == 8 and store.client_id != original_client
+        moved = store.client_id
+        assert not adopt_client_no(store, tokens)  # once
+        assert store.client_id == moved

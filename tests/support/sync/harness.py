@@ -20,6 +20,7 @@ import orjson
 
 from samad_desk.domain import ops as O
 from samad_desk.sync.client import SyncClient
+from samad_desk.sync.clones import adopt_client_no
 from samad_desk.sync.engine import RecordingReporter, SyncEngine
 from samad_desk.sync.tokens import TokenStore
 
@@ -125,6 +126,10 @@ class Desk:
             self.operator = self.client.login(self.username, self.password, remember_offline=False)
         else:
             self.operator = self.client.operator or self.operator
+        # as the desk does (launch.build_sync, then the engine's start): every op saved while
+        # logged in is signed, and codes carry the number of this login
+        self.store.signer = self.client.sign_op
+        adopt_client_no(self.store, self.client.tokens)
         self.engine = SyncEngine(
             self.store, self.client, self.reporter, interval=0.5, probe_interval=0.1,
             probe_timeout=0.5, rng=random.Random(self.name),

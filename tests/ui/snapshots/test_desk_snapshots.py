@@ -181,6 +181,10 @@ def test_citizen_screens(snap_compare, desk, seeded_store, theme, name, after, s
         ("report", "super1", ("shift+f2",), "ReportScreen"),
         ("report-chart", "super1", ("shift+f2", "shift+f3"), "ReportScreen"),
         ("scorecard", "super1", ("shift+f4",), "ScorecardScreen"),
+        ("report-pivot", "super1", ("shift+f2", "shift+f6"), "ReportScreen"),
+        ("report-line", "super1", ("shift+f2", "f2", "f2", "f2", "f2", "shift+f3"), "ReportScreen"),
+        ("report-period-error", "super1", ("shift+f2", "shift+f4", "1", "4", "0", "4", "slash", "1", "3", "enter"),
+         "ReportScreen"),
     ],
 )
 def test_case_screens(snap_compare, desk, theme, name, username, pressed, screen):

@@ -8,7 +8,7 @@ import pytest
 
 from samad_desk.reports.memory import run_memory
 from samad_desk.reports.spec import MEASURES, spec_from_dict
-from tests.support.report_world import TODAY, calendar, facts
+from tests.support.report_world import TODAY, calendar, dups, facts
 
 SUPERVISOR = {"role": "supervisor", "province": "qazvin"}
 ALL = list(MEASURES)
@@ -16,7 +16,8 @@ ALL = list(MEASURES)
 
 def report(actor=SUPERVISOR, **spec):
     data = {"name": "t", "measures": ALL, **spec}
-    return run_memory(spec_from_dict(data), facts(), actor=actor, today=TODAY, calendar=calendar()).to_json()
+    return run_memory(spec_from_dict(data), facts(), actor=actor, today=TODAY, calendar=calendar(),
+                      dups=dups()).to_json()
 
 
 def by_key(result) -> dict:
@@ -31,17 +32,18 @@ def test_months_and_every_measure():
     assert rows[("1403/12",)] == {
         "cases": 1, "open": 0, "overdue": 0, "answered": 1, "in_time_pct": 100.0, "mean_days": 2.0,
         "median_days": 2.0, "extensions": 0, "returns": 0, "rereferrals": 0, "followups": 0,
-        "satisfaction_pct": None, "objection_pct": 0.0}
+        "satisfaction_pct": None, "objection_pct": 0.0, "duplicates": 0}
     assert rows[("1404/01",)] == {
         "cases": 4, "open": 1, "overdue": 1, "answered": 2, "in_time_pct": 50.0, "mean_days": 9.0,
         "median_days": 9.0, "extensions": 1, "returns": 1, "rereferrals": 1, "followups": 2,
-        "satisfaction_pct": 50.0, "objection_pct": 50.0}
+        "satisfaction_pct": 50.0, "objection_pct": 50.0, "duplicates": 2}
     assert rows[("1404/02",)]["cases"] == 1 and rows[("1404/02",)]["open"] == 1
     assert rows[("1404/02",)]["overdue"] == 0 and rows[("1404/02",)]["answered"] == 0
+    assert rows[("1404/02",)]["duplicates"] == 1
     assert r["total"] == {
         "cases": 6, "open": 2, "overdue": 1, "answered": 3, "in_time_pct": 66.67, "mean_days": 6.67,
         "median_days": 6.0, "extensions": 1, "returns": 1, "rereferrals": 1, "followups": 2,
-        "satisfaction_pct": 50.0, "objection_pct": 33.33}
+        "satisfaction_pct": 50.0, "objection_pct": 33.33, "duplicates": 3}
     assert [r["labels"] for r in r["rows"]][0] == ["فروردین ۱۴۰۴"]  # most cases first
 
 
@@ -101,3 +103,30 @@ def test_overdue_shortcut_is_the_deadline_rule():
             today = due + timedelta(days=t)
             r = remaining_days({"state": "referred", "due_date": due.isoformat()}, today, cal)
             assert is_overdue(1, due.isoformat(), today.isoformat()) == (r < 0)
+
+
+def test_duplicate_citizens_found():
+    """Merges not undone, on the Tehran day of the merge, in the merging operator's
+    province; a merge belongs to no agency, so an agency's manager sees none."""
+    r = report(rows=["month"], measures=["duplicates", "cases"])
+    # M1 at 00:10 on 1404/01/01 counts in Farvardin; M2 (23:30 on 1403/12/30) was undone
+    assert {tuple(x["key"]): x["values"]["duplicates"] for x in r["rows"]} == {
+        ("1404/01",): 2, ("1403/12",): 0, ("1404/02",): 1}
+    assert r["total"]["duplicates"] == 3
+    # a month alone, and the previous month beside it
+    r = report(period="1404/02", compare=True, measures=["duplicates"])
+    assert r["total"] == {"duplicates": 1} and r["previous_total"] == {"duplicates": 2}
+    # by agency: the merges sit in the "no agency" row, beside the unreferred case E
+    r = report(rows=["agency"], measures=["cases", "duplicates"])
+    assert {tuple(x["key"]): x["values"]["duplicates"] for x in r["rows"]} == {
+        ("water-qazvin",): 0, ("power-qazvin",): 0, ("",): 3}
+    # by operator (the cases have no register event: operator ""); a filter on a case's own field
+    # leaves no merge
+    r = report(rows=["operator"], measures=["duplicates"])
+    assert {tuple(x["key"]): x["values"]["duplicates"] for x in r["rows"]} == {("op-1",): 3, ("",): 0}
+    assert report(measures=["duplicates"], filters={"type": ["complaint"]})["total"] == {"duplicates": 0}
+    # scope: Zanjan's supervisor sees M3 only; Qazvin's water manager none
+    assert report(actor={"role": "supervisor", "province": "zanjan"}, measures=["duplicates"])["total"] == {
+        "duplicates": 1}
+    assert report(actor={"role": "manager", "province": "qazvin", "agency_id": "water-qazvin"},
+                  measures=["duplicates"])["total"] == {"duplicates": 0}

@@ -1,0 +1,142 @@
+"""The server's reach rule (``central/reach.py``) at its edges, found by mutation testing
+(issue 19, docs/mutation.md): a merge chain checked as far as the reducer follows it, and
+a citizen's reach through their cases (another province's case, an agency's case).
+
+Chains and provinces are arranged in the database: no province role can merge across
+provinces or register a case for another province's citizen today (a profile from an
+older server, or a future national role). Every test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from samad_desk.central.testing import Desk
+from samad_desk.domain import ops as O
+from samad_desk.domain.ids import uuid7
+from samad_desk.domain.permissions import MSG_OUT_OF_REACH
+
+Z_NID = "0084575948"
+ROLE_REFUSAL = "ثبت و ویرایش مشخصات شهروند با اپراتور ۱۱۱ است."  # reducer: agency roles
+
+
+@pytest.fixture
+def world(server):
+    central = server.app.state.central
+    central.add_agency({"id": "water-zanjan", "name": "آب و فاضلاب زنجان", "manager_name": "مدیر",
+                        "province": "zanjan", "city": "زنجان"})
+    central.add_user("zagent", "zagent", "agent", province="zanjan")
+    za = Desk(server, "zagent")
+    ops, z_case, z_cit, _ = za.new_call(agency_id="water-zanjan", nid=Z_NID, mobile="09357778899")
+    assert {r["status"] for r in za.push(*ops)["results"]} == {"applied"}
+    return {"http": server, "central": central, "agent1": Desk(server, "agent1"), "z_cit": z_cit,
+            "z_case": z_case}
+
+
+def _qazvin_profiles(agent: Desk, n: int) -> list[str]:
+    ids = [uuid7() for _ in range(n)]
+    res = agent.push(*(O.citizen_upsert({"id": i, "first_name": "قزوینی", "last_name": "بی‌کد",
+                                         "no_national_id": True}, agent.actor) for i in ids))["results"]
+    assert {r["status"] for r in res} == {"applied"}, res
+    return ids
+
+
+def _sql(central, sql: str, **params) -> None:
+    with central.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def _merge_chain(central, ids: list[str]) -> None:
+    """``ids[0]`` merged into ``ids[1]``, that one into ``ids[2]`` … (the last stands)."""
+    for merged_id, survivor_id in zip(ids, ids[1:], strict=False):
+        with central.engine.begin() as conn:
+            data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='citizen' AND id=:i"),
+                                           {"i": merged_id}).scalar_one())
+            data["merged_into"] = survivor_id
+            conn.execute(text("UPDATE entities SET data=:d WHERE entity='citizen' AND id=:i"),
+                         {"d": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "i": merged_id})
+
+
+def _edit_and_register(agent: Desk, cit: str) -> list[dict]:
+    return [O.citizen_upsert({"id": cit, "mobile": "09124445566"}, agent.actor),
+            O.case_register(uuid7(), tracking_code=agent.tracking_code(), citizen_id=cit, type="complaint",
+                            subject="water.outage", city="قزوین", description="شرح کافی برای این تماس",
+                            actor=agent.actor)]
+
+
+def _entities(central) -> list:
+    with central.engine.connect() as conn:
+        return sorted(conn.execute(text("SELECT entity, id, version, deleted, data FROM entities")).all())
+
+
+@pytest.mark.parametrize("hops", [1, 9, 10])
+def test_a_merge_chain_is_checked_as_far_as_the_reducer_follows_it(world, hops):
+    """The reducer resolves a merged profile through up to 10 redirects
+    (``_resolve_citizen``); the reach rule must check every profile on that way. A chain of
+    ``hops`` Qazvin profiles ending in a Zanjan citizen: editing the first, or registering
+    a case for it, would act on the Zanjan citizen, and is refused. (Before: the reach rule
+    stopped after 10 profiles, so at 10 hops the Zanjan citizen was edited and given a
+    Qazvin case, which then put them in Qazvin's reach.)"""
+    central, agent = world["central"], world["agent1"]
+    chain = [*_qazvin_profiles(agent, hops), world["z_cit"]]
+    _merge_chain(central, chain)
+    before = _entities(central)
+    res = agent.push(*_edit_and_register(agent, chain[0]))["results"]
+    assert [(r["status"], r.get("code")) for r in res] == [("rejected", "forbidden")] * 2, res
+    assert _entities(central) == before
+
+
+def test_a_merge_chain_within_the_province_is_followed_to_its_end(world):
+    """The same 11-profile chain all in Qazvin: in reach, the edit lands on the profile the
+    reducer resolves to."""
+    central, agent = world["central"], world["agent1"]
+    chain = _qazvin_profiles(agent, 11)
+    _merge_chain(central, chain)
+    res = agent.push(*_edit_and_register(agent, chain[0]))["results"]
+    assert [r["status"] for r in res] == ["applied"] * 2, res
+
+
+def test_a_merge_cycle_ends_the_walk(world):
+    """Two profiles merged into each other (no merge makes that; a damaged database could):
+    the reach rule stops instead of walking forever."""
+    central, agent = world["central"], world["agent1"]
+    a, b = _qazvin_profiles(agent, 2)
+    _merge_chain(central, [a, b, a])
+    res = agent.push(O.citizen_upsert({"id": a, "mobile": "09124445566"}, agent.actor))["results"]
+    assert res[0]["status"] in {"applied", "rejected"}
+    assert res[0].get("code") != "forbidden", res
+
+
+def test_another_provinces_citizen_with_a_case_here_is_in_reach(world):
+    """A citizen's reach is their profile's province plus their cases' provinces: a profile
+    registered in Zanjan with a case registered in Qazvin may be edited from Qazvin (and
+    not from a third province)."""
+    http, central, agent = world["http"], world["central"], world["agent1"]
+    ops, _case, cit, _code = agent.new_call(agency_id=None, nid="0013542419")
+    assert {r["status"] for r in agent.push(*ops)["results"]} == {"applied"}
+    _sql(central, "UPDATE entities SET province='zanjan' WHERE entity='citizen' AND id=:i", i=cit)
+    res = agent.push(O.citizen_upsert({"id": cit, "mobile": "09124445566"}, agent.actor))["results"][0]
+    assert res["status"] == "applied", res
+    central.add_user("kagent", "kagent", "agent", province="kurdistan")
+    other = Desk(http, "kagent")
+    res = other.push(O.citizen_upsert({"id": cit, "mobile": "09127778899"}, other.actor))["results"][0]
+    assert (res["status"], res["code"]) == ("rejected", "forbidden"), res
+
+
+def test_an_officer_reaches_the_citizens_of_their_agencys_cases_only(world):
+    """Agency roles reach a citizen through the agency of the citizen's cases. An officer
+    may not edit citizens at all (the reducer's role rule), so the refusal tells which rule
+    spoke: the role rule for a citizen of the officer's own agency's case, the reach rule
+    (naming nothing) for anyone else's."""
+    http, agent = world["http"], world["agent1"]
+    ops, _case, q_cit, _code = agent.new_call(agency_id="water-qazvin")
+    assert {r["status"] for r in agent.push(*ops)["results"]} == {"applied"}
+    water = Desk(http, "water1")
+    own, other = water.push(O.citizen_upsert({"id": q_cit, "mobile": "09124445566"}, water.actor),
+                            O.citizen_upsert({"id": world["z_cit"], "mobile": "09124445566"},
+                                             water.actor))["results"]
+    assert (own["status"], own["code"], own["message"]) == ("rejected", "forbidden", ROLE_REFUSAL), own
+    assert (other["status"], other["code"], other["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH)

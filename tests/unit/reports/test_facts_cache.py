@@ -1,0 +1,103 @@
+"""The desk's FactsCache: the facts of a store's cases built once, then only the cases a
+store-change notice names are rebuilt; a notice that names nothing rebuilds them all;
+the duplicate-citizen facts are re-read after any change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from samad_desk.domain.sla import WorkingCalendar
+from samad_desk.reports import synth
+from samad_desk.reports.memory import DeskReports, FactsCache, facts_cache
+from samad_desk.reports.spec import spec_from_dict
+from samad_desk.store.store import StoreChange
+
+CAL = WorkingCalendar()
+TODAY = date(2026, 1, 10)
+
+
+class FakeStore:
+    """The part of the desk Store the cache reads."""
+
+    def __init__(self, items, merges=()) -> None:
+        self.cases = {c["id"]: c for c, _, _ in items}
+        self.events = {e["id"]: e for _, evs, _ in items for e in evs}
+        self.merges = list(merges)
+        self.subscribers = []
+
+    def subscribe(self, cb):
+        self.subscribers.append(cb)
+        return lambda: None
+
+    def notify(self, *keys, kind="saved"):
+        for cb in self.subscribers:
+            cb(StoreChange(kind, frozenset(keys)))
+
+    def agencies(self):
+        return synth.agencies()
+
+    def iter_entities(self, entity):
+        if entity == "case":
+            return iter([dict(c) for c in self.cases.values()])
+        if entity == "event":
+            return iter([dict(e) for e in self.events.values()])
+        if entity == "operator":
+            return iter(synth.operators())
+        return iter(())
+
+    def get(self, entity, eid):
+        return {"case": self.cases, "event": self.events}[entity].get(eid)
+
+    def events_of_case(self, cid):
+        return [e for e in self.events.values() if e.get("case_id") == cid]
+
+    def citizen_events_of_kind(self, kind):
+        return [e for e in self.merges if e["kind"] == kind]
+
+
+def total(cache: FactsCache, measures=("cases", "answered", "followups", "duplicates")) -> dict:
+    desk = DeskReports(cache.facts(), {"role": "admin", "province": "qazvin"}, cache.dups())
+    return desk.run(spec_from_dict({"name": "t", "measures": list(measures)}), today=TODAY, calendar=CAL).to_json()["total"]
+
+
+def test_built_once_then_kept_up_case_by_case():
+    items = list(synth.generate(60, 5))
+    store = FakeStore(items, synth.merges(6, 2))
+    cache = facts_cache(store, CAL)
+    assert facts_cache(store, CAL) is cache  # one cache per store
+    before = total(cache)
+    assert cache.builds == 1 and before["cases"] > 0 and before["duplicates"] > 0
+    assert total(cache) == before and cache.builds == 1 and cache.updates == 0  # nothing changed: no work
+    admin = {"role": "admin", "province": "qazvin"}
+    desk = cache.desk(admin)
+    assert cache.desk(admin) is desk  # scoped once while nothing changes
+    assert cache.desk({"role": "manager", "agency_id": "water-qazvin"}) is not desk
+    # a saved case: answered now, with a follow-up event (named by the event's key only)
+    cid = next(c["id"] for c, _, p in items if p == "qazvin" and not c.get("answered_at")
+               and c.get("agency_id"))
+    store.cases[cid] = dict(store.cases[cid], state="answered", answered_at="2026-01-05T08:00:00+00:00")
+    store.notify(("case", cid))
+    assert total(cache)["answered"] == before["answered"] + 1
+    store.events["new-f"] = {"id": "new-f", "case_id": cid, "kind": "followup", "actor": {}, "at": None,
+                             "data": {"satisfied": True}}
+    store.notify(("event", "new-f"))
+    after = total(cache)
+    assert after["answered"] == before["answered"] + 1 and after["followups"] == before["followups"] + 1
+    assert cache.builds == 1 and cache.updates == 2  # one case rebuilt per notice
+    assert cache.desk(admin) is not desk
+    # a case gone from the store leaves the facts
+    del store.cases[cid]
+    store.notify(("case", cid))
+    assert total(cache)["cases"] == before["cases"] - 1 and cache.builds == 1
+    # a notice naming nothing (another process wrote the store): everything again
+    store.notify(kind="external")
+    assert total(cache)["cases"] == before["cases"] - 1 and cache.builds == 2
+    # a merge undone: the duplicates count follows on the next read
+    merge = next(e for e in store.merges if e["kind"] == "citizen.merge" and synth.operator_province(e) == "qazvin"
+                 and not any(u["kind"] == "citizen.unmerge" and u["data"]["merge_op_id"] == e["op_id"]
+                             for u in store.merges))
+    dups = total(cache)["duplicates"]
+    store.merges.append({"id": "u-x", "case_id": None, "kind": "citizen.unmerge", "op_id": "u-x",
+                         "actor": merge["actor"], "at": merge["at"], "data": {"merge_op_id": merge["op_id"]}})
+    store.notify(("event", "u-x"))
+    assert total(cache)["duplicates"] == dups - len(merge["data"]["merged_ids"])
