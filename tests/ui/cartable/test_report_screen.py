@@ -7,27 +7,23 @@ from __future__ import annotations
 
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.report_screen import ReportScreen
-from tests.support.cartable import GAS, POWER, WATER, build, desk, press, settle
+from tests.support.cartable import (
+    GAS,
+    POWER,
+    WATER,
+    build,
+    desk,
+    on_report,
+    press,
+    settle,
+    values,
+)
 from tests.support.pilot import screen_text
-
-
-def values(screen, measure):
-    return {r.id: r.values[measure] for r in screen.table.rows}
-
-
-async def from_supervisor(pilot, key: str):
-    """F9 (the supervisor view), then ``key``: the screen it opens."""
-    for k in ("f9", key):
-        await settle(pilot)
-        await press(pilot, k)
-    return pilot.app.screen
 
 
 async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
     ids = build(world)
-    app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await from_supervisor(pilot, "shift+f2")
+    async with on_report(make_app) as (app, pilot, screen):
         assert isinstance(screen, ReportScreen)
         # by agency, most cases first; the last row is the total
         assert [r.id for r in screen.table.rows] == [WATER, POWER, "", GAS, "__total__"]
@@ -87,9 +83,7 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
     from samad_desk.screens.scorecard_screen import ScorecardScreen
 
     build(world)
-    app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await from_supervisor(pilot, "shift+f4")
+    async with on_report(make_app, "shift+f4") as (app, pilot, screen):
         assert isinstance(screen, ScorecardScreen) and screen.month == "1403/10"
         # Dey 1403 (NOW is 1403/10/22): water_ok and power_answered (in time) were registered
         by = {r.agency: r for r in screen.table.rows}
