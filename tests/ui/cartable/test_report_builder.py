@@ -19,8 +19,7 @@ async def test_pivot_filter_and_drill(make_app, world) -> None:
     async with on_report(make_app) as (app, pilot, screen):
         assert isinstance(screen, ReportScreen)
         # Shift+F6: months as the pivot's columns (cases per month), the total column last
-        await pilot.press("shift+f6")
-        await settle(pilot)
+        await press(pilot, "shift+f6")
         cols = [c.key for c in screen.table.columns]
         assert cols[0] == "label" and cols[-1] == "cases" and all(k.startswith("col:") for k in cols[1:-1])
         assert len(cols) > 3
@@ -33,23 +32,19 @@ async def test_pivot_filter_and_drill(make_app, world) -> None:
         # Enter on a pivot row: the cases behind the whole row
         await press(pilot, "enter")
         assert {r.id for r in screen.cases_table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         # Shift+F7: only the water company; the rows go on to the next dimension (case type)
         assert screen.table.current.id == WATER
-        await pilot.press("shift+f7")
-        await settle(pilot)
+        await press(pilot, "shift+f7")
         assert screen.spec.filters == {"agency": (WATER,)} and screen.spec.rows == ("type",)
         assert values(screen, "cases")["__total__"] == 3
         assert "پالایه: دستگاه=" in screen.query_one("#rep-spec").text
         # the drill-down keeps the filter: the total row is water's three cases, not seven
-        await pilot.press("end")
-        await settle(pilot)
+        await press(pilot, "end")
         assert screen.table.current.id == "__total__"
         await press(pilot, "enter")
         assert len(screen.cases_table.rows) == 3
-        await pilot.press("escape", "shift+f8")
-        await settle(pilot)
+        await press(pilot, "escape", "shift+f8")
         assert screen.spec.filters == {} and values(screen, "cases")["__total__"] == 7
 
 
@@ -57,20 +52,17 @@ async def test_typed_jalali_period_with_errors_at_the_field(make_app, world) -> 
     build(world)
     async with on_report(make_app) as (app, pilot, screen):
         ask = screen.query_one("#rep-ask")
-        await pilot.press("shift+f4")
-        await settle(pilot)
+        await press(pilot, "shift+f4")
         assert ask.display and ask.has_focus
         await pilot.press("enter")  # empty
         assert "دوره را بنویسید" in ask.error
         await type_text(pilot, "۱۴۰۳/۱۳/۰۱ تا ۱۴۰۳/۱۰/۰۱")  # no 13th month
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert ask.error and ask.display and screen.period is None
         assert "ﻩﺭﻭﺩ" in screen_text(app)  # the field's label, shaped
         await pilot.press("escape")  # Esc closes the field, the table keeps the keys
         assert not ask.display and screen.table.has_focus and app.screen is screen
-        await pilot.press("shift+f4")
-        await settle(pilot)
+        await press(pilot, "shift+f4")
         ask.value = ""
         await type_text(pilot, "۱۴۰۳/۰۹/۰۱ تا ۱۴۰۳/۱۰/۳۰")
         await press(pilot, "enter")
@@ -78,15 +70,12 @@ async def test_typed_jalali_period_with_errors_at_the_field(make_app, world) -> 
         assert screen.period == "۱۴۰۳/۰۹/۰۱ تا ۱۴۰۳/۱۰/۳۰"
         assert screen.result["total"]["cases"] == 6  # Azar and Dey 1403: all but one case
         # F11 beside the same number of days before; "1403" and "this month" typed too
-        await pilot.press("f11")
-        await settle(pilot)
+        await press(pilot, "f11")
         assert screen.result["previous_period"]["label"].startswith("۱۴۰۳/۰۷/")
-        await pilot.press("shift+f4")
-        await settle(pilot)
+        await press(pilot, "shift+f4")
         ask.value = ""
         await type_text(pilot, "این ماه")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert screen.result["period"]["label"] == "دی ۱۴۰۳" and screen.result["total"]["cases"] == 3
 
 
@@ -96,19 +85,16 @@ async def test_line_chart_over_months_and_sparklines_per_row(make_app, world) ->
         screen.rows_dims = ("month",)
         screen.show()
         await settle(pilot)
-        await pilot.press("shift+f3")
-        await settle(pilot)
+        await press(pilot, "shift+f3")
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert all(len(line) == 78 for line in lines[1:])
         assert sum("│" in line for line in lines) == 8 and any("└" in line for line in lines)
         assert "█" in "".join(lines)  # the highest month is a full column
         assert "ﯼﺩ" in lines[-1]  # «دی», the last month's label under the axis, shaped
         # agencies by rows, months as columns: one sparkline per agency
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         screen.rows_dims = ("agency",)
-        await pilot.press("shift+f6", "shift+f3")
-        await settle(pilot)
+        await press(pilot, "shift+f6", "shift+f3")
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert "ﺪﻧﻭﺭ" in lines[0]  # «روند»
         assert sum(any(ch in line for ch in "▁▂▃▄▅▆▇█") for line in lines[1:]) == 4
@@ -125,10 +111,8 @@ async def test_save_and_load_a_spec_offline(make_app, world, tmp_path) -> None:
         await settle(pilot)
         screen = app.screen
         await pilot.press("shift+f6", "f4")  # months as columns, this month
-        await pilot.press("shift+f11")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "shift+f11")
+        await press(pilot, "enter")
         assert "نام گزارش را بنویسید" in screen.query_one("#rep-ask").error
         await type_text(pilot, "ماهانه")
         await press(pilot, "enter")
@@ -146,8 +130,7 @@ async def test_save_and_load_a_spec_offline(make_app, world, tmp_path) -> None:
         assert [r.name for r in screen.saved_table.rows] == ["ماهانه"]
         await press(pilot, "shift+f11")  # share: needs the server
         assert any("بدون اتصال به سرور" in str(m) for _t, m in app.notified)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert screen.spec.columns == ("month",) and screen.spec.period == "this_month"
         assert screen.pane == "rep-table"
 
