@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.report_screen import ReportScreen
-from tests.support.cartable import GAS, POWER, WATER, build, settle
+from tests.support.cartable import GAS, POWER, WATER, build, desk, press, settle
 from tests.support.pilot import screen_text
 
 
@@ -19,8 +19,7 @@ async def from_supervisor(pilot, key: str):
     """F9 (the supervisor view), then ``key``: the screen it opens."""
     for k in ("f9", key):
         await settle(pilot)
-        await pilot.press(k)
-    await settle(pilot)
+        await press(pilot, k)
     return pilot.app.screen
 
 
@@ -68,25 +67,20 @@ async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert screen.table.current.id == WATER
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert {r.id for r in screen.cases_table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, CaseScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
-        await pilot.press("escape", "escape")
-        await settle(pilot)
+        await press(pilot, "escape", "escape")
         assert not isinstance(app.screen, ReportScreen)
 
 
 async def test_manager_sees_only_the_agency(make_app, world) -> None:
     build(world)
     app = make_app("watermgr")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.push_screen(ReportScreen(app.services))
         await settle(pilot)
         screen = app.screen
@@ -117,6 +111,5 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
         assert by[GAS].values["in_time_pct"] == 0.0 and by[WATER].values["cases"] == 1
         assert by[GAS].trend[-1] == 0.0
         assert "ﻪﻣﺎﻧﺭﺎﮐ" in screen_text(app)  # «کارنامه», shaped
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, ScorecardScreen)
