@@ -24,7 +24,7 @@ worker thread); changing the spec only re-groups them (``reports/memory.py``), i
 thread too (:meth:`ReportScreen.show` asks, :meth:`ReportScreen.show_result` mounts the
 answer; a newer request wins), so no report runs on the UI thread.
 
-Over 600 lines: one screen whose keys all act on the same spec and result (the typed field,
+Why over 600 lines: one screen whose keys all act on the same spec and result (the typed field,
 the saved specs and the key pages read and change them); split it by pane if it grows.
 """
 
