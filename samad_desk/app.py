@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 
 from samad_desk.commands import DeskCommands
 from samad_desk.key_order import OrderedKeys
-from samad_desk.keys import keys
+from samad_desk.keys import keys, title
 from samad_desk.messages import (
     AppSyncReporter,
     AttentionChanged,
@@ -93,18 +93,13 @@ def _thread_ident() -> int:
 
     return threading.get_ident()
 
-#: mode name -> Persian title (header, palette, help)
 #: how long quitting waits for the sync thread to stop at a request boundary; a request in
 #: flight is not waited for (the journal keeps its ops; they go again at the next start)
 QUIT_SYNC_WAIT_S = 0.5
 
+#: mode name -> Persian title (header, palette, help): the title of its area of the key table
 MODE_TITLES: dict[str, str] = {
-    "call": "ثبت تماس",
-    "lookup": "جستجوی شهروند",
-    "followup": "پیگیری پرونده",
-    "cartable": "کارتابل",
-    "supervisor": "نظارت",
-    "attention": "نیازمند توجه",
+    mode: title(mode) for mode in ("call", "lookup", "followup", "cartable", "supervisor", "attention")
 }
 
 

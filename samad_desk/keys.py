@@ -3,8 +3,9 @@
 One row a binding: the keys, the action, the binding id (what a keymap names; ``-``: none),
 flags (``hidden``: not on the key bar; ``priority``: before the focused widget's own keys;
 ``system``: not in the palette; ``-``: none) and last, the Persian label (it may hold
-spaces). ``[area]`` starts an area; a screen takes its bindings with
-``BINDINGS = keys("area")``. In one place, the desk's function keys can be read at a
+spaces). ``[area]`` starts an area, ``[area] title`` one with its Persian title; a desk
+screen names its area once (``class LookupScreen(DeskScreen, area="lookup")``) and takes
+its title and bindings from here, a dialog its bindings with ``BINDINGS = keys("area")``. In one place, the desk's function keys can be read at a
 glance (STYLE.md §7: every primary action has one), a binding id is unique across the
 desk (tests/unit/test_keys.py), and the F1 help (screens/modals/help.py) lists them from
 the screens that use them. Widgets (the case table, the choice field, the inputs) keep
@@ -31,7 +32,7 @@ shift+f9          duplicates                 app-duplicates   -              ش�
 f12,ctrl+p        command_palette            app-palette      priority       فرمان‌ها
 shift+f10,ctrl+q  quit                       app-quit         priority       خروج
 ctrl+c            help_quit                  -                hidden,system
-[call]
+[call] ثبت تماس
 f2,ctrl+s     save           case-save        -                ذخیره
 f3            new_call       call-new         -                تماس تازه
 f4            candidates     call-candidates  -                نامزدها
@@ -39,30 +40,30 @@ shift+f4      toggle_no_nid  call-no-nid      -                بدون کد م�
 f11           profile        citizen-profile  -                پروفایل
 escape        escape         call-escape      hidden           بازگشت به فرم
 enter,escape  next_call      tracking-close   hidden,priority  تماس بعدی
-[lookup]
+[lookup] جستجوی شهروند
 f2        call        lookup-call        -       ثبت تماس برای او
 f4        candidates  lookup-candidates  -       نامزدها
 f11       profile     lookup-profile     -       پروفایل
 f3        merge       lookup-merge       -       ادغام نامزدها
 shift+f3  duplicates  lookup-duplicates  -       تکراری‌ها
 escape    back        lookup-back        hidden  بازگشت به جستجو
-[followup]
+[followup] پیگیری پرونده
 f2   record     followup-save     -  ثبت پیگیری
 f3   new_query  followup-new      -  جستجوی تازه
 f11  profile    followup-profile  -  پروفایل شهروند
-[profile]
+[profile] پروفایل شهروند
 escape  close            profile-close            -       بازگشت
 enter   open_case        profile-open-case        hidden  پیگیری این پرونده
 f2      edit_contact     profile-edit-contact     -       ویرایش مشخصات تماس
 f3      merge_history    profile-merge-history    -       سابقه ادغام
 f4      details_history  profile-details-history  -       تاریخچهٔ مشخصات
-[details-history]
+[details-history] تاریخچهٔ مشخصات شهروند
 escape  close           details-history-close   -  بازگشت
 f3      toggle_contact  details-history-filter  -  فقط مشخصات تماس / همه
-[attention]
+[attention] نیازمند توجه
 f2  reissue     attention-reissue  -  صدور دوباره
 f3  dismiss_op  attention-dismiss  -  کنار گذاشتن
-[cartable]
+[cartable] کارتابل
 f2        cycle_state     cartable-state         -       وضعیت
 f3        cycle_type      cartable-type          -       نوع
 f4        cycle_city      cartable-city          -       شهر
@@ -83,7 +84,7 @@ shift+f4  act('refer')     case-refer     -  ارجاع به دستگاه دیگ
 shift+f6  act('escalate')  case-escalate  -  ارجاع به ناظر
 shift+f7  act('close')     case-close     -  مختومه
 shift+f8  act('reopen')    case-reopen    -  بازگشایی
-[supervisor]
+[supervisor] نظارت
 f2        pane('agencies')         supervisor-agencies   -  دستگاه‌ها
 f3        pane('chart')            supervisor-chart      -  نمودار
 f4        pane('cases')            supervisor-overdue    -  پرونده‌های معوق
@@ -92,7 +93,7 @@ shift+f2  reports                  supervisor-reports    -  گزارش‌ساز
 shift+f4  scorecard                supervisor-scorecard  -  کارنامه مدیران
 shift+f6  case_action('escalate')  supervisor-escalate   -  ارجاع به ناظر
 shift+f7  case_action('close')     supervisor-close      -  مختومه
-[duplicates]
+[duplicates] شهروندان احتمالاً تکراری
 enter   merge     duplicates-merge     -  ادغام این گروه
 f3      history   duplicates-history   -  سابقه ادغام
 f4      reload    duplicates-reload    -  محاسبه دوباره
@@ -108,7 +109,7 @@ f4      choose(1)   merge-take-left   -       مقدار چپ
 f7      survivor    merge-survivor    -       پروفایل اصلی
 f2      confirm     merge-confirm     -       ثبت ادغام
 escape  cancel      merge-cancel      -       انصراف
-[merge-history]
+[merge-history] سابقه ادغام
 f8      unmerge  merge-history-unmerge  -  لغو ادغام
 escape  close    merge-history-close    -  بازگشت
 [login]
@@ -143,16 +144,19 @@ escape  dismiss  help-close  -  بستن راهنما
 FLAGS = frozenset({"hidden", "priority", "system"})
 
 
-def parse(table: str) -> dict[str, list[Binding]]:
-    """``[area]`` -> its bindings, in the table's order."""
+def parse(table: str, titles: dict[str, str] | None = None) -> dict[str, list[Binding]]:
+    """``[area]`` -> its bindings, in the table's order (and into ``titles``, area -> title)."""
     areas: dict[str, list[Binding]] = {}
     rows: list[Binding] | None = None
     for number, line in enumerate(table.splitlines(), 1):
         line = line.strip()
         if not line:
             continue
-        if line.startswith("[") and line.endswith("]"):
-            rows = areas.setdefault(line[1:-1], [])
+        if line.startswith("[") and "]" in line:
+            area, _, title = line[1:].partition("]")
+            rows = areas.setdefault(area, [])
+            if titles is not None and title.strip():
+                titles[area] = title.strip()
             continue
         parts = line.split(None, 4)
         if rows is None or len(parts) < 4:
@@ -169,9 +173,18 @@ def parse(table: str) -> dict[str, list[Binding]]:
     return areas
 
 
+_TITLES: dict[str, str] = {}
+
+
 @cache
 def _areas() -> dict[str, list[Binding]]:
-    return parse(KEY_TABLE)
+    return parse(KEY_TABLE, _TITLES)
+
+
+def title(area: str) -> str:
+    """The Persian title of ``area`` (header, help, palette), or ""."""
+    _areas()
+    return _TITLES.get(area, "")
 
 
 def keys(area: str) -> list[BindingType]:

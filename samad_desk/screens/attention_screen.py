@@ -17,7 +17,6 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
-from samad_desk.keys import keys
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import error_text, op_summary
 from samad_desk.text import rtl
@@ -41,11 +40,7 @@ def attention_lines(op: dict[str, Any]) -> list[str]:
     return lines
 
 
-class AttentionScreen(DeskScreen):
-    TITLE_FA = "نیازمند توجه"
-
-    BINDINGS = keys("attention")
-
+class AttentionScreen(DeskScreen, area="attention"):
     DEFAULT_CSS = """
     #attention-list { height: 1fr; }
     """

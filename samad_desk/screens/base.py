@@ -15,15 +15,24 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from samad_desk.keys import keys, title
 from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 T = TypeVar("T")
 
 
 class DeskScreen(Screen[Any]):
-    """Subclasses implement :meth:`compose_body`; ``TITLE_FA`` names the area."""
+    """Subclasses implement :meth:`compose_body` and name their area of the key table
+    (``class LookupScreen(DeskScreen, area="lookup")``): its title is ``TITLE_FA``, its
+    rows the screen's bindings (samad_desk/keys.py)."""
 
     TITLE_FA = ""
+
+    def __init_subclass__(cls, area: str | None = None, **kwargs: Any) -> None:
+        if area is not None:  # (before Textual's own: it merges the class's bindings)
+            cls.BINDINGS = keys(area)
+            cls.TITLE_FA = title(area)
+        super().__init_subclass__(**kwargs)
 
     def __init__(self, services: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from samad_desk.domain.models import CaseState, CaseType
-from samad_desk.keys import keys
 from samad_desk.reports import ALL, OPEN_FILTER, CartableFilter, apply_filter
 from samad_desk.reports.cartable import UNASSIGNED
 from samad_desk.screens.case_live import LiveStoreScreen
@@ -59,11 +58,7 @@ def counts_text(counts: dict[str, int], near: int) -> str:
     return " | ".join(parts)
 
 
-class CartableScreen(LiveStoreScreen):
-    TITLE_FA = "کارتابل"
-
-    BINDINGS = keys("cartable")
-
+class CartableScreen(LiveStoreScreen, area="cartable"):
     DEFAULT_CSS = """
     CartableScreen #cart-owner { height: 1; }
     CartableScreen #cart-counts { height: 1; }

@@ -6,19 +6,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from samad_desk.domain.models import CONTACT_FIELDS
-from samad_desk.keys import keys
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services.citizen_details import ContactDetails, DetailChange
 from samad_desk.widgets import RTLStatic
 from samad_desk.widgets.rtl_options import RtlOptionList
 
 
-class DetailsHistoryScreen(DeskScreen):
+class DetailsHistoryScreen(DeskScreen, area="details-history"):
     """Every change of a citizen's details, newest first: date, field, old → new, how, who."""
-
-    TITLE_FA = "تاریخچهٔ مشخصات شهروند"
-
-    BINDINGS = keys("details-history")
 
     DEFAULT_CSS = """
     #details-history { height: 1fr; }

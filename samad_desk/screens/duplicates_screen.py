@@ -14,17 +14,15 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
+from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.modals import ConfirmModal
 from samad_desk.services import error_text
 from samad_desk.services.merges import DuplicateGroup
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
-from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 def _names(group: DuplicateGroup) -> str:
@@ -42,11 +40,7 @@ def open_duplicates(app: Any) -> None:
     app.push_screen(DuplicatesScreen(app.services))
 
 
-class DuplicatesScreen(Screen[None]):
-    TITLE_FA = "شهروندان احتمالاً تکراری"
-
-    BINDINGS = keys("duplicates")
-
+class DuplicatesScreen(DeskScreen, area="duplicates"):
     DEFAULT_CSS = """
     DuplicatesScreen #duplicates-body { align-horizontal: right; height: 1fr; }
     DuplicatesScreen RTLStatic { height: auto; }
@@ -62,15 +56,12 @@ class DuplicatesScreen(Screen[None]):
     ]
 
     def __init__(self, services: Any) -> None:
-        super().__init__()
-        self.services = services
+        super().__init__(services)
         self.merges = services.merges()
         self.groups: list[DuplicateGroup] = []
         self.loads = 0
 
-    def compose(self) -> ComposeResult:
-        yield DeskHeader(self.TITLE_FA)
-        yield BottomBars()
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="duplicates-body"):
             yield RTLStatic("در حال جستجوی شهروندان تکراری…", id="duplicates-title")
             yield RTLTable(self.COLUMNS, id="duplicates-table")

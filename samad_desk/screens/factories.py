@@ -6,38 +6,29 @@ import is a bug and raises like any other (no stand-in screen hides it).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from textual.screen import Screen
 
+#: mode -> (module, class) of its screen, imported when the mode is first opened
+MODE_SCREENS: dict[str, tuple[str, str]] = {
+    "call": ("samad_desk.screens.call_screen", "CallEntryScreen"),
+    "lookup": ("samad_desk.screens.lookup_screen", "LookupScreen"),
+    "followup": ("samad_desk.screens.followup_screen", "FollowupScreen"),
+    "attention": ("samad_desk.screens.attention_screen", "AttentionScreen"),
+    "cartable": ("samad_desk.screens.cartable_screen", "CartableScreen"),
+    "supervisor": ("samad_desk.screens.supervisor_screen", "SupervisorScreen"),
+}
+
 
 def _screen_class(name: str) -> type[Screen[Any]]:
-    if name == "call":
-        from samad_desk.screens.call_screen import CallEntryScreen
-
-        return CallEntryScreen
-    if name == "lookup":
-        from samad_desk.screens.lookup_screen import LookupScreen
-
-        return LookupScreen
-    if name == "followup":
-        from samad_desk.screens.followup_screen import FollowupScreen
-
-        return FollowupScreen
-    if name == "attention":
-        from samad_desk.screens.attention_screen import AttentionScreen
-
-        return AttentionScreen
-    if name == "cartable":
-        from samad_desk.screens.cartable_screen import CartableScreen
-
-        return CartableScreen
-    if name == "supervisor":
-        from samad_desk.screens.supervisor_screen import SupervisorScreen
-
-        return SupervisorScreen
-    raise ValueError(name)
+    if name not in MODE_SCREENS:
+        raise ValueError(name)
+    module, cls = MODE_SCREENS[name]
+    screen: type[Screen[Any]] = getattr(importlib.import_module(module), cls)
+    return screen
 
 
 def mode_factory(app: Any, name: str) -> Callable[[], Screen[Any]]:

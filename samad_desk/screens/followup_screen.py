@@ -20,7 +20,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
 from samad_desk.messages import FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import (
@@ -90,11 +89,7 @@ def event_line(e: dict[str, Any]) -> str:
     return line
 
 
-class FollowupScreen(DeskScreen):
-    TITLE_FA = "پیگیری پرونده"
-
-    BINDINGS = keys("followup")
-
+class FollowupScreen(DeskScreen, area="followup"):
     DEFAULT_CSS = """
     #fu-body { height: 1fr; }
     #fu-results { height: auto; max-height: 5; display: none; }

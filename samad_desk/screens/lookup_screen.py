@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
 from samad_desk.messages import OpenCitizen
 from samad_desk.screens.base import DeskScreen
 from samad_desk.services import FIELD_LABELS, CallForm, Candidate
@@ -27,11 +26,7 @@ from samad_desk.widgets.form import CandidateList, FieldRow
 QUERY_FIELDS = ("national_id", "mobile", "first_name", "last_name", "father_name", "birth_date")
 
 
-class LookupScreen(DeskScreen):
-    TITLE_FA = "جستجوی شهروند"
-
-    BINDINGS = keys("lookup")
-
+class LookupScreen(DeskScreen, area="lookup"):
     DEFAULT_CSS = """
     #lookup-body { height: 1fr; }
     #lookup-form { width: 40; height: 1fr; }

@@ -13,16 +13,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from samad_desk.keys import keys
+from samad_desk.screens.base import DeskScreen
 from samad_desk.services import error_text
 from samad_desk.services.merges import MergeRecord, citizen_title
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets import RTLColumn, RTLStatic, RTLTable
-from samad_desk.widgets.chrome import BottomBars, DeskHeader
 
 
 def _when(iso: str) -> str:
@@ -39,11 +37,7 @@ def state_label(rec: MergeRecord) -> str:
     return "در صف ارسال" if rec.pending else "ثبت‌شده"
 
 
-class MergeHistoryScreen(Screen[None]):
-    TITLE_FA = "سابقه ادغام"
-
-    BINDINGS = keys("merge-history")
-
+class MergeHistoryScreen(DeskScreen, area="merge-history"):
     DEFAULT_CSS = """
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
     MergeHistoryScreen RTLStatic { height: auto; }
@@ -58,15 +52,12 @@ class MergeHistoryScreen(Screen[None]):
     ]
 
     def __init__(self, services: Any, citizen_id: str | None = None) -> None:
-        super().__init__()
-        self.services = services
+        super().__init__(services)
         self.citizen_id = citizen_id
         self.merges = services.merges()
         self.records: list[MergeRecord] = []
 
-    def compose(self) -> ComposeResult:
-        yield DeskHeader(self.TITLE_FA)
-        yield BottomBars()
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="merge-history-body"):
             yield RTLStatic("در حال خواندن سابقه ادغام…", id="merge-history-title")
             yield RTLTable(self.COLUMNS, id="merge-history-table")

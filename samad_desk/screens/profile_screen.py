@@ -15,7 +15,6 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 
 from samad_desk.domain.models import CONTACT_FIELDS, CaseState
-from samad_desk.keys import keys
 from samad_desk.messages import OpenCase
 from samad_desk.screens.base import DeskScreen
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
@@ -42,11 +41,7 @@ def _state(value: Any) -> str:
         return str(value)
 
 
-class ProfileScreen(DeskScreen):
-    TITLE_FA = "پروفایل شهروند"
-
-    BINDINGS = keys("profile")
-
+class ProfileScreen(DeskScreen, area="profile"):
     DEFAULT_CSS = """
     #profile-cases { height: 1fr; }
     #profile-details { height: auto; }

@@ -19,7 +19,6 @@ from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
 from samad_desk.domain.models import CaseState
-from samad_desk.keys import keys
 from samad_desk.reports import AgencyStats, DeadlineCue, bar
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.services import ServiceError, error_text
@@ -87,11 +86,7 @@ def agency_detail(s: AgencyStats) -> str:
     return f"{s.name}{manager}\n{states} | ارجاع به ناظر {fa(s.escalated)}"
 
 
-class SupervisorScreen(LiveStoreScreen):
-    TITLE_FA = "نظارت"
-
-    BINDINGS = keys("supervisor")
-
+class SupervisorScreen(LiveStoreScreen, area="supervisor"):
     DEFAULT_CSS = """
     SupervisorScreen #sup-summary { height: 1; }
     SupervisorScreen #sup-detail { height: 2; }

@@ -8,9 +8,30 @@ They are never shaped or reordered as Persian text. Digits typed or pasted in an
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from samad_desk.text.digits import to_ascii_digits, to_persian_digits
 from samad_desk.widgets.rtl_input import RTLInput
+
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _national_id_error(value: str) -> str | None:
+    from samad_desk.text.national_id import parse_national_id
+
+    return parse_national_id(value).error if value else None
+
+
+def _mobile_error(value: str) -> str | None:
+    from samad_desk.text.phone import parse_mobile
+
+    return parse_mobile(value).error if value else None
+
+
+def _email_error(value: str) -> str | None:
+    if not value or _EMAIL_RE.fullmatch(value):
+        return None
+    return "«پست الکترونیکی» معتبر نیست؛ نمونه: name@example.ir"
 
 
 class LTRInput(RTLInput):
@@ -21,6 +42,11 @@ class LTRInput(RTLInput):
     allowed: re.Pattern[str] | None = None
     #: show the stored ASCII digits as Persian digits
     persian_digits = False
+    #: the label, length limit and validator the field has unless it is given others
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, value: str = "", **kwargs: Any) -> None:
+        super().__init__(value, **(self.defaults | kwargs))
 
     def _filter_insert(self, text: str) -> str:
         text = to_ascii_digits(text)
@@ -46,12 +72,7 @@ class NationalIdInput(LTRInput):
 
     allowed = re.compile(r"[0-9]")
     persian_digits = True
-
-    def __init__(self, value: str = "", **kwargs) -> None:
-        kwargs.setdefault("label", "کد ملی")
-        kwargs.setdefault("max_length", 10)
-        kwargs.setdefault("validator", _national_id_error)
-        super().__init__(value, **kwargs)
+    defaults: ClassVar[dict[str, Any]] = {"label": "کد ملی", "max_length": 10, "validator": _national_id_error}
 
 
 class PhoneInput(LTRInput):
@@ -59,44 +80,14 @@ class PhoneInput(LTRInput):
 
     allowed = re.compile(r"[0-9+]")
     persian_digits = True
-
-    def __init__(self, value: str = "", **kwargs) -> None:
-        kwargs.setdefault("label", "شماره همراه")
-        kwargs.setdefault("max_length", 14)
-        kwargs.setdefault("validator", _mobile_error)
-        super().__init__(value, **kwargs)
-
-
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+    defaults: ClassVar[dict[str, Any]] = {"label": "شماره همراه", "max_length": 14, "validator": _mobile_error}
 
 
 class EmailInput(LTRInput):
     """پست الکترونیکی: ASCII only; a simple shape check."""
 
     allowed = re.compile(r"[\x21-\x7e]")
-
-    def __init__(self, value: str = "", **kwargs) -> None:
-        kwargs.setdefault("label", "پست الکترونیکی")
-        kwargs.setdefault("validator", _email_error)
-        super().__init__(value, **kwargs)
-
-
-def _national_id_error(value: str) -> str | None:
-    from samad_desk.text.national_id import parse_national_id
-
-    return parse_national_id(value).error if value else None
-
-
-def _mobile_error(value: str) -> str | None:
-    from samad_desk.text.phone import parse_mobile
-
-    return parse_mobile(value).error if value else None
-
-
-def _email_error(value: str) -> str | None:
-    if not value or _EMAIL_RE.fullmatch(value):
-        return None
-    return "«پست الکترونیکی» معتبر نیست؛ نمونه: name@example.ir"
+    defaults: ClassVar[dict[str, Any]] = {"label": "پست الکترونیکی", "validator": _email_error}
 
 
 class DigitsInput(LTRInput):

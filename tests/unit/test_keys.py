@@ -29,8 +29,8 @@ def test_every_binding_id_is_unique_across_the_desk() -> None:
 
 def test_every_area_is_taken_by_one_class_and_every_use_exists() -> None:
     used = Counter()
-    for path in (p for p in ROOT.rglob("*.py") if p.name != "keys.py"):
-        used.update(re.findall(r'BINDINGS = keys\("([\w-]+)"\)', path.read_text(encoding="utf-8")))
+    for path in (p for p in ROOT.rglob("*.py") if p.name not in ("keys.py", "base.py")):
+        used.update(re.findall(r'(?:BINDINGS = keys\(|area=)"([\w-]+)"', path.read_text(encoding="utf-8")))
     assert set(used) == set(areas())
     assert max(used.values()) == 1
 
@@ -60,3 +60,16 @@ def test_keys_gives_a_fresh_list() -> None:
     first = keys("call")
     first.clear()
     assert keys("call") and "[call]" in KEY_TABLE
+
+
+def test_a_desk_screen_takes_its_title_and_keys_from_its_area() -> None:
+    from samad_desk.app import MODE_TITLES
+    from samad_desk.screens.call_screen import CallEntryScreen
+    from samad_desk.screens.details_history_screen import DetailsHistoryScreen
+
+    assert CallEntryScreen.TITLE_FA == MODE_TITLES["call"] == "ثبت تماس"
+    assert [b.id for b in CallEntryScreen.BINDINGS][:2] == ["case-save", "call-new"]
+    # what Textual acts on: the bindings it merged when the class was made
+    assert "f2" in CallEntryScreen._merged_bindings.key_to_bindings
+    assert DetailsHistoryScreen.TITLE_FA == "تاریخچهٔ مشخصات شهروند"
+    assert all(MODE_TITLES.values())

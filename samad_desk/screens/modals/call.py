@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-
 from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services import Confirmation, tracking_label
 from samad_desk.text.digits import fa
-from samad_desk.widgets import RTLStatic
 
 
 class FollowupOfferModal(Dialog[Any]):
@@ -25,15 +22,13 @@ class FollowupOfferModal(Dialog[Any]):
         self.cases = cases
         self.subject_label = subject_label
 
-    def compose(self) -> ComposeResult:
-        case = self.cases[0]
-        code = tracking_label(str(case.get("tracking_code", "")))
-        with self.box():
-            yield RTLStatic(
-                f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code})."
-            )
-            yield RTLStatic("تماس را پیگیری همان پرونده ثبت کنیم؟")
-            yield RTLStatic("F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم")
+    def text_lines(self) -> list[str]:
+        code = tracking_label(str(self.cases[0].get("tracking_code", "")))
+        return [
+            f"این شهروند پرونده بازی درباره «{self.subject_label}» دارد (کد رهگیری {code}).",
+            "تماس را پیگیری همان پرونده ثبت کنیم؟",
+            "F2 یا Enter: ثبت پیگیری   F3: پرونده تازه   Esc: بازگشت به فرم",
+        ]
 
 
 class DraftModal(Dialog[Any]):
@@ -45,11 +40,8 @@ class DraftModal(Dialog[Any]):
         super().__init__()
         self.summary = summary
 
-    def compose(self) -> ComposeResult:
-        with self.box():
-            yield RTLStatic("تماسی نیمه‌تمام از پیش مانده است:")
-            yield RTLStatic(self.summary)
-            yield RTLStatic("Enter: ادامه همان تماس   Esc: کنار گذاشتن")
+    def text_lines(self) -> list[str]:
+        return ["تماسی نیمه‌تمام از پیش مانده است:", self.summary, "Enter: ادامه همان تماس   Esc: کنار گذاشتن"]
 
 
 class ConfirmModal(Dialog[Any]):
@@ -59,10 +51,8 @@ class ConfirmModal(Dialog[Any]):
         super().__init__()
         self.question = question
 
-    def compose(self) -> ComposeResult:
-        with self.box():
-            yield RTLStatic(self.question)
-            yield RTLStatic("Enter: بله   Esc: نه")
+    def text_lines(self) -> list[str]:
+        return [self.question, "Enter: بله   Esc: نه"]
 
 
 class CitizenDecisionModal(Dialog[Any]):
@@ -80,20 +70,19 @@ class CitizenDecisionModal(Dialog[Any]):
         super().__init__()
         self.confirmation = confirmation
 
-    def compose(self) -> ComposeResult:
+    def text_lines(self) -> list[str]:
         c = self.confirmation
         nid = c.citizen.get("national_id")
         ident = f"کد ملی {fa(nid)}" if nid else "بدون کد ملی"
-        with self.box():
-            if c.kind == "identity":
-                yield RTLStatic(f"این تماس مشخصات هویتی شهروند ثبت‌شده «{c.citizen_name}» ({ident}) را تغییر می‌دهد:")
-                for label, old, new in c.changes:
-                    yield RTLStatic(f"  {label}: {old} ← {new}")
-                yield RTLStatic("F2: ثبت تماس با این ویرایش   Esc: بازگشت به فرم (F4: شهروند دیگر)")
-            else:
-                yield RTLStatic(
-                    f"«{c.citizen_name}» ({ident}) با همین نام، تاریخ تولد و شماره همراه ثبت است."
-                )
-                yield RTLStatic("آیا تماس‌گیرنده شخص دیگری است؟")
-                yield RTLStatic("F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند")
+        if c.kind == "identity":
+            return [
+                f"این تماس مشخصات هویتی شهروند ثبت‌شده «{c.citizen_name}» ({ident}) را تغییر می‌دهد:",
+                *(f"  {label}: {old} ← {new}" for label, old, new in c.changes),
+                "F2: ثبت تماس با این ویرایش   Esc: بازگشت به فرم (F4: شهروند دیگر)",
+            ]
+        return [
+            f"«{c.citizen_name}» ({ident}) با همین نام، تاریخ تولد و شماره همراه ثبت است.",
+            "آیا تماس‌گیرنده شخص دیگری است؟",
+            "F2: شخص دیگری است، پروفایل تازه   Esc: بازگشت و انتخاب همان شهروند",
+        ]
 

@@ -1,7 +1,8 @@
 """The one dialog base of the desk: a centred, bordered box over the screen it came from.
 
-Every modal derives from :class:`Dialog`; its look is written here once. A dialog composes
-its content inside :meth:`box` (a ``Vertical``, or a ``VerticalScroll`` for long help), and
+Every modal derives from :class:`Dialog`; its look is written here once. A dialog of text
+only says its :meth:`text_lines`; one with fields composes its content inside :meth:`box`
+(a ``Vertical``, or a ``VerticalScroll`` for long help), and
 answers with ``dismiss(value)``, which reaches the caller's callback. Bindings that only
 close with a value use the ``choose(value)`` action. A subclass changes a size with one
 rule of its own (``MyDialog > .dialog-box { width: 78; }``).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
@@ -33,6 +35,15 @@ class Dialog(ModalScreen[ResultT]):
         """The bordered box every dialog's content goes in."""
         kind = VerticalScroll if scroll else Vertical
         return kind(classes="dialog-box", **kwargs)
+
+    def text_lines(self) -> list[str]:
+        """What a dialog of text says, a line each (a dialog of fields composes its own)."""
+        return []
+
+    def compose(self) -> ComposeResult:
+        with self.box():
+            for line in self.text_lines():
+                yield RTLStatic(line)
 
     @property
     def text(self) -> str:

@@ -18,7 +18,7 @@ from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
 from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.screens.profile_screen import ProfileScreen
-from tests.support.desk_ui import NID, existing_call, fill_case, settle, type_text
+from tests.support.desk_ui import NID, desk, existing_call, fill_case, press, settle, type_text
 
 #: no read: a change subscription, and closing at the end
 NOT_READS = {"subscribe", "close"}
@@ -46,6 +46,11 @@ class WatchedStore:
         return call
 
 
+async def keys(pilot: Any, *names: str) -> None:
+    """Press the keys and let all they started finish."""
+    await press(pilot, *names)
+
+
 @pytest.fixture
 def watched(store) -> WatchedStore:
     return WatchedStore(store)
@@ -54,8 +59,7 @@ def watched(store) -> WatchedStore:
 async def test_screens_read_the_store_only_in_worker_threads(make_app, services, watched) -> None:
     await existing_call(services, subject="water.outage")  # an open case on the same matter
     app = make_app(store=watched)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
         assert isinstance(app.screen, CallEntryScreen)
         watched.watching = True
         screen = app.screen
@@ -63,41 +67,33 @@ async def test_screens_read_the_store_only_in_worker_threads(make_app, services,
         await type_text(pilot, NID)
         await settle(pilot)
         assert screen.query_one("#citizen-state").text.startswith("کد ملی ثبت‌شده")
-        await pilot.press("enter")
-        await settle(pilot)
+        await keys(pilot, "enter")
         assert screen.citizen_id is not None
         screen.input("national_id").focus()
         screen.input("national_id").value = NID[:-1]
         await settle(pilot)
         assert screen.citizen_id is None  # the typed ID is no longer theirs: let go
         screen.input("national_id").value = NID
-        await pilot.press("enter")
-        await settle(pilot)
+        await keys(pilot, "enter")
         assert screen.citizen_id is not None
         # F2 stops at a field (no case yet), with the Persian message there
-        await pilot.press("f2")
-        await settle(pilot)
+        await keys(pilot, "f2")
         assert screen.field("case_type").error
         # F2 again with the case: an open case on the same matter, a follow-up is offered
         screen.input("case_type").focus()
         await settle(pilot)
         await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await keys(pilot, "f2")
         assert isinstance(app.screen, FollowupOfferModal)
-        await pilot.press("escape")
-        await settle(pilot)
+        await keys(pilot, "escape")
         # the profile and its history of details
-        await pilot.press("f11")
-        await settle(pilot)
+        await keys(pilot, "f11")
         assert isinstance(app.screen, ProfileScreen) and app.screen.cases
         app.screen.refresh_data()
         await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+        await keys(pilot, "f4")
         assert isinstance(app.screen, DetailsHistoryScreen)
-        await pilot.press("f3")
-        await settle(pilot)
+        await keys(pilot, "f3")
         assert not app.screen.contact_only
         watched.watching = False
     assert watched.on_ui_thread == []
