@@ -8,6 +8,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+
+def driver_cursor(conn: Connection) -> Any:
+    """A cursor of the driver's own connection under ``conn`` (in its transaction)."""
+    raw = conn.connection.driver_connection
+    if raw is None:  # only a closed or invalidated connection has none
+        raise RuntimeError("the database connection is closed")
+    return raw.cursor()
+
+
 #: PostgreSQL array types of the columns bulk-inserted with insert_many
 PG_TYPES = {
     "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
@@ -30,7 +39,7 @@ def insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list[
         # %b: binary arrays; the text format escapes every element with a regex, which
         # cost more than the insert itself for JSON payloads
         casts = ", ".join(f"%b::{t}[]" for t in types)
-        cur = conn.connection.driver_connection.cursor()
+        cur = driver_cursor(conn)
         cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({casts})", arrays)
         cur.close()
         return
@@ -59,7 +68,7 @@ def rows_by_key(conn: Any, table: str, cols: tuple[str, ...], key: str, values: 
                                        tuple(part))
             out += [dict(zip(cols, r, strict=True)) for r in res.fetchall()]
         return out
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver_cursor(conn)
     try:
         cur.execute(f"SELECT s.* FROM unnest(%s::text[]) AS k(v) CROSS JOIN LATERAL "
                     f"(SELECT {names} FROM {table} WHERE {key} = k.v OFFSET 0) AS s", (list(values),))

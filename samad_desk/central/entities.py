@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Connection
 
+from samad_desk.central.bulk import driver_cursor
 from samad_desk.central.scopes import PUBLIC, PUBLIC_ENTITIES, creator_keys, scope_of_case_row
 
 #: entities ops modify: read with FOR UPDATE inside a push (agencies, operators and
@@ -116,11 +117,15 @@ class Repo:
         SQLAlchemy execution machinery cost more than these small statements)."""
         if self.pg:
             sql = sql.replace("?", "%s")
-        cur = self.cur
-        if cur is None:
-            cur = self.cur = self.conn.connection.driver_connection.cursor()
+        cur = self._cursor()
         cur.execute(sql, params)
         return cur
+
+    def _cursor(self) -> Any:
+        """The driver cursor of this transaction (opened once)."""
+        if self.cur is None:
+            self.cur = driver_cursor(self.conn)
+        return self.cur
 
     def raw(self, sql: str) -> None:
         """A statement without parameters (savepoints)."""
@@ -316,8 +321,8 @@ class Repo:
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
         if ("citizen", citizen_id) in self.inserted:
             # created in this transaction: its cases, if any, were written in it too
-            rows = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
-            return [r for r in rows if r is not None and r.citizen_id == citizen_id]
+            cached = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
+            return [r for r in cached if r is not None and r.citizen_id == citizen_id]
         self.flush_writes()
         rows = sorted((r for r in self._sql(f"{_SELECT} WHERE citizen_id = ?", (citizen_id,)).fetchall()
                        if r[0] == "case"), key=lambda r: r[1])
@@ -397,8 +402,9 @@ class Repo:
         if not self.dirty:
             return
         dirty, self.dirty = self.dirty, {}
-        new = [self.cache[k] for k in sorted(dirty) if dirty[k]]
-        old = [self.cache[k] for k in sorted(dirty) if not dirty[k]]
+        # a dirty key always has its row in the cache (put/delete wrote it there)
+        new = [r for k in sorted(dirty) if dirty[k] and (r := self.cache[k]) is not None]
+        old = [r for k in sorted(dirty) if not dirty[k] and (r := self.cache[k]) is not None]
         try:
             if self.pg:
                 casts = ", ".join(f"%b::{t}[]" for t in ENTITY_PG_TYPES)
@@ -411,9 +417,7 @@ class Repo:
                               "WHERE e.entity = u.entity AND e.id = u.id",
                               tuple([getattr(r, c) for r in old] for c in COLS))
             else:
-                cur = self.cur
-                if cur is None:
-                    cur = self.cur = self.conn.connection.driver_connection.cursor()
+                cur = self._cursor()
                 if new:
                     cur.executemany(
                         f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",

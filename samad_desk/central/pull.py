@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from samad_desk.central import audit, db
 from samad_desk.central.errors import ApiError, bad_request
@@ -75,8 +76,12 @@ def _page_cases(rows: list) -> set[str]:
 
 
 class PullMixin:
+    # provided by Central
     engine: Any
     w: Any
+    clock: Any
+    server_id: str
+    audit_public_key: Any
 
     def _audit_info(self) -> dict:
         """Who signs the heads a desk checks (it keeps the first key it sees)."""
@@ -98,9 +103,10 @@ class PullMixin:
                 raise resync("epoch_changed")
             if obj.get("h") != scope_hash(keys):
                 raise resync("scope_changed")
-            seq = obj.get("s")
-            if not isinstance(seq, int) or seq < 0:
+            s = obj.get("s")
+            if not isinstance(s, int) or s < 0:
                 raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor")
+            seq = s
         if seq < min_seq:
             raise resync("cursor_too_old")
         return seq, epoch
@@ -186,7 +192,7 @@ class PullMixin:
         e = db.entities
         cond = self._case_cond(keys)
         c2 = aliased(e)
-        base = [e.c.deleted.is_(False)]
+        base: list[ColumnElement[bool]] = [e.c.deleted.is_(False)]
         if kind == "*":
             base.append(e.c.entity.notin_(("agency", "operator", "citizen", "case", "event")))
         else:

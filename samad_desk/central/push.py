@@ -90,6 +90,7 @@ class PushMixin(OpApplyMixin):
     faults: Any
     hooks: dict
     poison_attempts: int
+    clock: Any
 
     # -- entry point ----------------------------------------------------------------------
     def push(self, principal: Any, body: Any) -> dict:
@@ -274,9 +275,9 @@ class PushMixin(OpApplyMixin):
                 if records:
                     insert_many(conn, "sync_ops", SYNC_OP_COLS, records)
                 for out in results:
-                    rec = by_id.get(out.get("op_id"))
-                    if rec is not None and out.get("status") != "duplicate" and rec["seq"] is not None:
-                        out["seq"] = rec["seq"]
+                    stored = by_id.get(out.get("op_id"))
+                    if stored is not None and out.get("status") != "duplicate" and stored["seq"] is not None:
+                        out["seq"] = stored["seq"]
                 hook = self.hooks.get("before_commit")
                 if hook is not None:
                     hook(client_id, ops)

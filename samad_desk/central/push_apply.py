@@ -15,6 +15,7 @@ from samad_desk.central.push_batch import CURRENT_OP_VERSION, upcast
 from samad_desk.central.reach import guard
 from samad_desk.central.scopes import visible
 from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ops import dict_or_empty
 
 MSG_FORBIDDEN_ACTOR = "این عملیات به نام کاربری ثبت شده که به این دستگاه تعلق ندارد."
 MSG_UNSUPPORTED_VERSION = "نسخه این عملیات برای سرور ناشناخته است؛ سرور باید به‌روز شود."
@@ -30,7 +31,7 @@ class OpApplyMixin:
         """The op's author as the server knows them: the token's operator, or the operator
         whose registered, unrevoked key signed the op. Role, agency, office and province
         always come from the server's operators table, never from the op."""
-        claimed = op.get("actor") if isinstance(op.get("actor"), dict) else {}
+        claimed = dict_or_empty(op.get("actor"))
         oid = claimed.get("operator_id") or principal.id
         if not is_safe_id(oid):  # a dict, a number, a control character: not an operator
             return None

@@ -9,6 +9,7 @@ from typing import Any
 from samad_desk.central.errors import ApiError, bad_request, forbidden
 from samad_desk.central.keys import KeyRing
 from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ops import dict_or_empty
 
 #: current version of each op type's arguments; older versions are upcast
 CURRENT_OP_VERSION = 1
@@ -94,7 +95,7 @@ def prefetch_keys(ops: list[dict], known: dict) -> list[tuple[str, str]]:
             keys.append(("case", eid))
         elif kind.startswith("citizen."):
             keys.append(("citizen", eid))
-        payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
+        payload = dict_or_empty(op.get("payload"))
         if kind == "case.register" and is_safe_id(payload.get("citizen_id")):
             keys.append(("citizen", payload["citizen_id"]))
         if kind == "case.refer" and is_safe_id(payload.get("agency_id")):

@@ -38,7 +38,7 @@ def scope_of_case_row(row: Any) -> set[str]:
     return keys
 
 
-def principal_keys(op: dict) -> set[str] | None:
+def principal_keys(op: dict) -> set[str]:
     """Scope keys an operator may read (from the token's operator, never the request)."""
     role = op["role"]
     keys = {PUBLIC}

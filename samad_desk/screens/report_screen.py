@@ -25,6 +25,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
@@ -67,6 +68,22 @@ MAX_PIVOT_COLUMNS = 5
 ASK_LABELS = {"period": "دوره", "save": "نام گزارش"}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
              "save": "نامی برای این گزارش"}
+
+
+#: the period line while a report runs in its worker thread
+RUNNING = "در حال اجرا…"
+
+
+class ReportRan(Message):
+    """A report's answer, posted from its worker thread (``seq``: the request it answers;
+    an older request's answer is ignored). ``error``: a Persian message instead."""
+
+    def __init__(self, seq: int, spec: ReportSpec, result: dict | None, error: str | None = None) -> None:
+        super().__init__()
+        self.seq = seq
+        self.spec = spec
+        self.result = result
+        self.error = error
 
 
 @dataclass
@@ -173,7 +190,11 @@ class ReportScreen(LiveStoreScreen):
         self.desk: DeskReports | None = None
         self.names: dict[str, dict[str, str]] = {}
         self.result: dict | None = None
+        self.result_spec: ReportSpec | None = None  # the spec :attr:`result` answers
         self.error: str | None = None
+        #: the newest report request; a ReportRan for another is an older answer
+        self.run_seq = 0
+        self.running = False
 
     # -- the spec -------------------------------------------------------------------------
     @property
@@ -236,7 +257,7 @@ class ReportScreen(LiveStoreScreen):
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill(self, key: tuple) -> tuple[tuple, list[Any]]:
         assert self.desk is not None
-        return key, self.reports.drill(self.desk, self.spec, key)
+        return key, self.reports.drill(self.desk, self.result_spec or self.spec, key)
 
     @work(thread=True, exclusive=True, group="report-specs", exit_on_error=False)
     def _specs(self, job: str, arg: Any = None) -> tuple[str, Any]:
@@ -272,17 +293,43 @@ class ReportScreen(LiveStoreScreen):
 
     # -- showing --------------------------------------------------------------------------
     def show(self) -> None:
+        """Run the current spec in a worker thread; :meth:`show_result` mounts its answer.
+        Until then the last result stays and the period line says «در حال اجرا…»."""
         self.query_one("#rep-spec", RTLStatic).update(self.spec_text())
         if self.desk is None:
             return
-        spec = self.spec
+        self.run_seq += 1
+        self.running = True
+        self.query_one("#rep-period", RTLStatic).update(RUNNING)
+        self._run(self.run_seq, self.desk, self.spec, self.actions.today(), self.actions.calendar, self.names)
+
+    @work(thread=True, exclusive=True, group="report-run", exit_on_error=False)
+    def _run(self, seq: int, desk: DeskReports, spec: ReportSpec, today: Any, calendar: Any,
+             names: dict) -> None:
         try:
-            result = self.desk.run(spec, today=self.actions.today(), calendar=self.actions.calendar,
-                                   names=self.names).to_json()
+            ran = ReportRan(seq, spec, desk.run(spec, today=today, calendar=calendar, names=names).to_json())
         except PeriodError as exc:  # a saved spec's period the calendar cannot hold
-            self.notify(str(exc), title="گزارش‌ساز", severity="error", markup=False)
+            ran = ReportRan(seq, spec, None, str(exc))
+        except Exception as exc:  # said on the screen, never a crash of the desk
+            ran = ReportRan(seq, spec, None, error_text(exc))
+        self.post_message(ran)
+
+    @on(ReportRan)
+    def _ran(self, message: ReportRan) -> None:
+        message.stop()
+        if message.seq != self.run_seq:  # a newer request is under way: this answer is old
             return
+        self.running = False
+        if message.result is None:
+            self.query_one("#rep-period", RTLStatic).update(message.error or "")
+            self.notify(message.error or "", title="گزارش‌ساز", severity="error", markup=False)
+            return
+        self.show_result(message.spec, message.result)
+
+    def show_result(self, spec: ReportSpec, result: dict) -> None:
+        """Mount a report's answer: the period line, the table and the chart (UI thread)."""
         self.result = result
+        self.result_spec = spec
         period = result.get("period")
         line = f"دوره: {period['label']}" if period else "همه پرونده‌ها"
         if result.get("previous_period"):
@@ -309,9 +356,9 @@ class ReportScreen(LiveStoreScreen):
     def chart_lines(self, width: int) -> list[str]:
         """Bars of the first measure per row; over time (rows a time dimension) a column
         sparkline; with time columns one sparkline per row. The total row is left out."""
-        if not self.result:
+        if not self.result or self.result_spec is None:
             return []
-        spec = self.spec
+        spec = self.result_spec
         m = spec.measures[0]
         title = f"{MEASURES[m]} به تفکیک {' / '.join(DIMENSIONS[d] for d in spec.rows)}"
         rows = self.result["rows"]
@@ -342,7 +389,8 @@ class ReportScreen(LiveStoreScreen):
         return [rtl.truncate(title, width), *bar_chart(items, width)]
 
     def _show_cases(self, key: tuple, rows: list[Any]) -> None:
-        label = " / ".join(label_of(d, v, self.names) for d, v in zip(self.spec.rows, key, strict=False)) \
+        rows_dims = (self.result_spec or self.spec).rows
+        label = " / ".join(label_of(d, v, self.names) for d, v in zip(rows_dims, key, strict=False)) \
             if key else TOTAL
         self.query_one("#rep-cases-title", RTLStatic).update(f"پرونده‌های «{label}» ({fa(len(rows))})")
         table = self.query_one("#rep-case-table", CaseTable)
@@ -400,7 +448,7 @@ class ReportScreen(LiveStoreScreen):
         if self.pane != "rep-table" or row is None or row.total:
             self.notify("برای پالایه، سطری از جدول را برگزینید.", title="گزارش‌ساز", markup=False)
             return
-        for d, v in zip(self.rows_dims, row.key, strict=False):
+        for d, v in zip((self.result_spec or self.spec).rows, row.key, strict=False):
             self.filters[d] = (str(v if v is not None else ""),)
         # the filtered dimension now has one value: show the next one by rows
         self.rows_dims = (next(d for d in ROW_DIMENSIONS if d not in self.filters),)

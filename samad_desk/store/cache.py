@@ -27,6 +27,7 @@ from samad_desk.store.cache_format import (
     TRAILER_LEN,
     Built,
     ShardCorrupt,
+    document_lines,
     encode_shard,
     key_hash,
     mobile_key,
@@ -307,15 +308,8 @@ class Cache:
                     continue
                 finally:
                     os.close(fd)
-                for line in body.split(b"\n")[1:]:
-                    if not line:
-                        continue
-                    try:
-                        doc = orjson.loads(line)
-                    except orjson.JSONDecodeError:
-                        continue
-                    if isinstance(doc, dict):
-                        yield doc
+                for _line, doc in document_lines(body):
+                    yield doc
         finally:
             for fd, _ in snap:
                 os.close(fd)
@@ -507,12 +501,6 @@ class Cache:
                 data = f.read_bytes()
             except OSError:
                 continue
-            for line in data.split(b"\n")[1:]:
-                if not line or line.startswith(b"#"):
-                    continue
-                try:
-                    doc = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+            for line, doc in document_lines(data):
+                if isinstance(doc.get("id"), str):
                     yield entity, line

@@ -31,6 +31,7 @@ import uuid
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import orjson
 
@@ -116,18 +117,15 @@ def _has_key(value: object, key: str) -> bool:
     return key in value if isinstance(value, list) else value == key
 
 
+@dataclass(slots=True, eq=False)
 class Built:
     """What ``encode_shard`` produced: the file chunks and the in-memory index arrays."""
 
-    __slots__ = ("chunks", "gen", "count", "arrays", "body_end")
-
-    def __init__(self, chunks: list[bytes], gen: str, count: int, arrays: dict[str, tuple[array, array]],
-                 body_end: int = 0):
-        self.body_end = body_end
-        self.chunks = chunks
-        self.gen = gen
-        self.count = count
-        self.arrays = arrays
+    chunks: list[bytes]
+    gen: str
+    count: int
+    arrays: dict[str, tuple[array, array]]
+    body_end: int = 0
 
 
 def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> Built:
@@ -175,6 +173,20 @@ def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> Built
         crc = zlib.crc32(chunk, crc)
     body.append(b"#T %012d %010d %08x\n" % (off, len(fbytes), crc & 0xFFFFFFFF))
     return Built(body, gen, len(docs), arrays, off)
+
+
+def document_lines(body: bytes) -> Iterator[tuple[bytes, dict]]:
+    """(line, document) of every line after a shard's header that parses as a JSON object
+    (the footer and damaged lines are skipped)."""
+    for line in body.split(b"\n")[1:]:
+        if not line:
+            continue
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(doc, dict):
+            yield line, doc
 
 
 class ShardCorrupt(Exception):

@@ -14,7 +14,13 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from samad_desk.store import fileio
-from samad_desk.store.cache_format import TABLE, ShardCorrupt, encode_shard, read_footer
+from samad_desk.store.cache_format import (
+    TABLE,
+    ShardCorrupt,
+    document_lines,
+    encode_shard,
+    read_footer,
+)
 
 
 class StrIdTable(Table):
@@ -87,11 +93,9 @@ class ShardStorage(Storage):
                 # damaged shard: keep every readable document; the cursor reset done by
                 # the rebuild makes the next pull bring back the rest
                 out = {}
-                for line in os.pread(fd, size, 0).split(b"\n")[1:]:
-                    with contextlib.suppress(orjson.JSONDecodeError):
-                        doc = orjson.loads(line)
-                        if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                            out[doc["id"]] = doc
+                for _line, doc in document_lines(os.pread(fd, size, 0)):
+                    if isinstance(doc.get("id"), str):
+                        out[doc["id"]] = doc
             return out
         finally:
             os.close(fd)

@@ -7,6 +7,7 @@ import contextlib
 import os
 from array import array
 from bisect import bisect_left
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -14,24 +15,22 @@ import orjson
 from samad_desk.store.cache_format import ShardCorrupt, key_hash
 
 
+@dataclass(slots=True, eq=False)
 class ShardIndex:
     """Sorted (key hash, packed location) arrays of one shard: 12 bytes an entry.
 
     A lookup bisects the hash array, reads the candidate documents with ``pread`` and
     keeps those whose key really matches (CRC-32 collisions are checked, not assumed).
+    ``fd`` is None for a shard missing or unreadable.
     """
 
-    __slots__ = ("entity", "shard", "gen", "fd", "arrays", "path", "body_end")
-
-    def __init__(self, entity: str, shard: int, path: Path | None, fd: int | None, gen: str | None = None,
-                 arrays: dict[str, tuple[array, array]] | None = None, body_end: int = 0) -> None:
-        self.entity = entity
-        self.shard = shard
-        self.path = path
-        self.fd = fd
-        self.gen = gen
-        self.arrays = arrays or {}
-        self.body_end = body_end
+    entity: str
+    shard: int
+    path: Path | None
+    fd: int | None
+    gen: str | None = None
+    arrays: dict[str, tuple[array, array]] = field(default_factory=dict)
+    body_end: int = 0
 
     @property
     def count(self) -> int:

@@ -148,16 +148,33 @@ class DeskHeader(Widget):
         self.query_one("#header-text", RLine).update(self._text())
 
 
-class StatusBar(Widget):
-    """Connection state, pending ops, last successful sync, needs-attention count."""
+class LineBar(Horizontal):
+    """A bar of one right-to-left line at the bottom of a screen (keys, status)."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 1; }
-    StatusBar RLine { height: 1; }
+    LineBar { height: 1; }
+    LineBar RLine { height: 1; }
     """
 
+    #: the id of the bar's line
+    LINE_ID = ""
+
     def compose(self) -> ComposeResult:
-        yield RLine("", id="status-text")
+        yield RLine("", id=self.LINE_ID)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(f"#{self.LINE_ID}", RLine).text
+
+    def say(self, text: str) -> None:
+        self.query_one(f"#{self.LINE_ID}", RLine).update(text)
+
+
+class ShowsStatus:
+    """A widget that shows the app's ``DeskStatus``: at once when mounted, then whenever
+    the app calls :meth:`show` (``SamadDeskApp.refresh_status``)."""
+
+    app: Any
 
     def on_mount(self) -> None:
         status = getattr(self.app, "status", None)
@@ -165,13 +182,18 @@ class StatusBar(Widget):
             self.show(status)
 
     def show(self, status: Any) -> None:
+        raise NotImplementedError
+
+
+class StatusBar(ShowsStatus, LineBar):
+    """Connection state, pending ops, last successful sync, needs-attention count."""
+
+    LINE_ID = "status-text"
+
+    def show(self, status: Any) -> None:
         self.set_class(status.connection in ("offline", "auth_required", "refused"), "-offline")
         self.set_class(bool(status.attention), "-attention")
-        self.query_one("#status-text", RLine).update(status_text(status))
-
-    @property
-    def text(self) -> str:
-        return self.query_one("#status-text", RLine).text
+        self.say(status_text(status))
 
 
 _KEY_NAMES = {"escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del",
@@ -191,16 +213,10 @@ def key_label(key: str) -> str:
     return "+".join(out)
 
 
-class KeyBar(Horizontal):
+class KeyBar(LineBar):
     """The main keys of the screen (from the active bindings, keymap applied)."""
 
-    DEFAULT_CSS = """
-    KeyBar { height: 1; }
-    KeyBar RLine { height: 1; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield RLine("", id="keybar-text")
+    LINE_ID = "keybar-text"
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.update_keys)
@@ -230,7 +246,7 @@ class KeyBar(Horizontal):
                 break
             used += len(piece) + 2
             parts.append(piece)
-        self.query_one("#keybar-text", RLine).update("  ".join(parts))
+        self.say("  ".join(parts))
 
 
 def banner_text(status: Any) -> str:
@@ -244,18 +260,13 @@ def banner_text(status: Any) -> str:
     return ""
 
 
-class SyncBanner(RLine):
+class SyncBanner(ShowsStatus, RLine):
     """The persistent sync banner (see :func:`banner_text`); hidden when empty."""
 
     DEFAULT_CSS = """
     SyncBanner { display: none; text-style: bold; }
     SyncBanner.-shown { display: block; }
     """
-
-    def on_mount(self) -> None:
-        status = getattr(self.app, "status", None)
-        if status is not None:
-            self.show(status)
 
     def show(self, status: Any) -> None:
         text = banner_text(status)

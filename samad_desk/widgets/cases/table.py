@@ -43,6 +43,18 @@ class Col:
 SEP = " "
 
 
+@dataclass
+class RowMessage(Message):
+    """A row of a :class:`CaseTable` (its ``Chosen`` and ``Highlighted`` messages)."""
+
+    table: CaseTable
+    row: Any
+
+    @property
+    def control(self) -> CaseTable:
+        return self.table
+
+
 class CaseTable(ScrollView, can_focus=True):
     """Rows are any objects with ``id`` (and ``cue.level`` for styled columns)."""
 
@@ -76,23 +88,11 @@ class CaseTable(ScrollView, can_focus=True):
         Binding("enter", "choose", "باز کردن پرونده", id="case-table-open"),
     ]
 
-    @dataclass
-    class Chosen(Message):
-        table: CaseTable
-        row: Any
+    class Chosen(RowMessage):
+        """Enter (or a click) on a row."""
 
-        @property
-        def control(self) -> CaseTable:
-            return self.table
-
-    @dataclass
-    class Highlighted(Message):
-        table: CaseTable
-        row: Any
-
-        @property
-        def control(self) -> CaseTable:
-            return self.table
+    class Highlighted(RowMessage):
+        """The cursor moved to a row."""
 
     def __init__(self, columns: Sequence[Col], *, empty_text: str = "پرونده‌ای نیست.", **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -75,7 +75,7 @@ def _entities(central) -> list:
 @pytest.mark.parametrize("hops", [1, 9, 10])
 def test_a_merge_chain_is_checked_as_far_as_the_reducer_follows_it(world, hops):
     """The reducer resolves a merged profile through up to 10 redirects
-    (``_resolve_citizen``); the reach rule must check every profile on that way. A chain of
+    (``reducer.context.resolve_citizen``); the reach rule must check every profile on that way. A chain of
     ``hops`` Qazvin profiles ending in a Zanjan citizen: editing the first, or registering
     a case for it, would act on the Zanjan citizen, and is refused. (Before: the reach rule
     stopped after 10 profiles, so at 10 hops the Zanjan citizen was edited and given a
@@ -140,3 +140,19 @@ def test_an_officer_reaches_the_citizens_of_their_agencys_cases_only(world):
                                              water.actor))["results"]
     assert (own["status"], own["code"], own["message"]) == ("rejected", "forbidden", ROLE_REFUSAL), own
     assert (other["status"], other["code"], other["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH)
+
+
+def test_a_merge_taking_another_provinces_national_id_is_refused(world):
+    """A merge may set the surviving profile's fields: given a Zanjan citizen's national ID
+    (typed in Persian digits), it would fold two Qazvin profiles into that citizen; refused
+    by the reach rule, naming nobody. (The push pre-parses only ``citizen.upsert``'s IDs:
+    this is the path where the reach rule parses the ID itself.)"""
+    http, central, agent = world["http"], world["central"], world["agent1"]
+    a, b = _qazvin_profiles(agent, 2)
+    sup = Desk(http, "super1")
+    before = _entities(central)
+    typed = Z_NID.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    res = sup.push(O.citizen_merge(a, [b], {"national_id": typed}, sup.actor))["results"][0]
+    assert (res["status"], res["code"], res["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
+    assert world["z_cit"] not in repr(res)
+    assert _entities(central) == before

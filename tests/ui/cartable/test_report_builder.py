@@ -23,6 +23,7 @@ async def test_pivot_filter_and_drill(make_app, world) -> None:
         assert isinstance(screen, ReportScreen)
         # Shift+F6: months as the pivot's columns (cases per month), the total column last
         await pilot.press("shift+f6")
+        await settle(pilot)
         cols = [c.key for c in screen.table.columns]
         assert cols[0] == "label" and cols[-1] == "cases" and all(k.startswith("col:") for k in cols[1:-1])
         assert len(cols) > 3
@@ -37,19 +38,23 @@ async def test_pivot_filter_and_drill(make_app, world) -> None:
         await settle(pilot)
         assert {r.id for r in screen.cases_table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
         await pilot.press("escape")
+        await settle(pilot)
         # Shift+F7: only the water company; the rows go on to the next dimension (case type)
         assert screen.table.current.id == WATER
         await pilot.press("shift+f7")
+        await settle(pilot)
         assert screen.spec.filters == {"agency": (WATER,)} and screen.spec.rows == ("type",)
         assert values(screen, "cases")["__total__"] == 3
         assert "پالایه: دستگاه=" in screen.query_one("#rep-spec").text
         # the drill-down keeps the filter: the total row is water's three cases, not seven
         await pilot.press("end")
+        await settle(pilot)
         assert screen.table.current.id == "__total__"
         await pilot.press("enter")
         await settle(pilot)
         assert len(screen.cases_table.rows) == 3
         await pilot.press("escape", "shift+f8")
+        await settle(pilot)
         assert screen.spec.filters == {} and values(screen, "cases")["__total__"] == 7
 
 
@@ -60,16 +65,19 @@ async def test_typed_jalali_period_with_errors_at_the_field(make_app, world) -> 
         screen = await from_supervisor(pilot, "shift+f2")
         ask = screen.query_one("#rep-ask")
         await pilot.press("shift+f4")
+        await settle(pilot)
         assert ask.display and ask.has_focus
         await pilot.press("enter")  # empty
         assert "دوره را بنویسید" in ask.error
         await type_text(pilot, "۱۴۰۳/۱۳/۰۱ تا ۱۴۰۳/۱۰/۰۱")  # no 13th month
         await pilot.press("enter")
+        await settle(pilot)
         assert ask.error and ask.display and screen.period is None
         assert "ﻩﺭﻭﺩ" in screen_text(app)  # the field's label, shaped
         await pilot.press("escape")  # Esc closes the field, the table keeps the keys
         assert not ask.display and screen.table.has_focus and app.screen is screen
         await pilot.press("shift+f4")
+        await settle(pilot)
         ask.value = ""
         await type_text(pilot, "۱۴۰۳/۰۹/۰۱ تا ۱۴۰۳/۱۰/۳۰")
         await pilot.press("enter")
@@ -79,11 +87,14 @@ async def test_typed_jalali_period_with_errors_at_the_field(make_app, world) -> 
         assert screen.result["total"]["cases"] == 6  # Azar and Dey 1403: all but one case
         # F11 beside the same number of days before; "1403" and "this month" typed too
         await pilot.press("f11")
+        await settle(pilot)
         assert screen.result["previous_period"]["label"].startswith("۱۴۰۳/۰۷/")
         await pilot.press("shift+f4")
+        await settle(pilot)
         ask.value = ""
         await type_text(pilot, "این ماه")
         await pilot.press("enter")
+        await settle(pilot)
         assert screen.result["period"]["label"] == "دی ۱۴۰۳" and screen.result["total"]["cases"] == 3
 
 
@@ -94,7 +105,9 @@ async def test_line_chart_over_months_and_sparklines_per_row(make_app, world) ->
         screen = await from_supervisor(pilot, "shift+f2")
         screen.rows_dims = ("month",)
         screen.show()
+        await settle(pilot)
         await pilot.press("shift+f3")
+        await settle(pilot)
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert all(len(line) == 78 for line in lines[1:])
         assert sum("│" in line for line in lines) == 8 and any("└" in line for line in lines)
@@ -102,8 +115,10 @@ async def test_line_chart_over_months_and_sparklines_per_row(make_app, world) ->
         assert "ﯼﺩ" in lines[-1]  # «دی», the last month's label under the axis, shaped
         # agencies by rows, months as columns: one sparkline per agency
         await pilot.press("escape")
+        await settle(pilot)
         screen.rows_dims = ("agency",)
         await pilot.press("shift+f6", "shift+f3")
+        await settle(pilot)
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert "ﺪﻧﻭﺭ" in lines[0]  # «روند»
         assert sum(any(ch in line for ch in "▁▂▃▄▅▆▇█") for line in lines[1:]) == 4
@@ -122,7 +137,9 @@ async def test_save_and_load_a_spec_offline(make_app, world, tmp_path) -> None:
         screen = app.screen
         await pilot.press("shift+f6", "f4")  # months as columns, this month
         await pilot.press("shift+f11")
+        await settle(pilot)
         await pilot.press("enter")
+        await settle(pilot)
         assert "نام گزارش را بنویسید" in screen.query_one("#rep-ask").error
         await type_text(pilot, "ماهانه")
         await pilot.press("enter")
@@ -145,6 +162,7 @@ async def test_save_and_load_a_spec_offline(make_app, world, tmp_path) -> None:
         await settle(pilot)
         assert any("بدون اتصال به سرور" in str(m) for _t, m in app.notified)
         await pilot.press("enter")
+        await settle(pilot)
         assert screen.spec.columns == ("month",) and screen.spec.period == "this_month"
         assert screen.pane == "rep-table"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.report_screen import ReportScreen
-from tests.support.cartable import GAS, POWER, WATER, build, settle
+from tests.support.cartable import GAS, POWER, WATER, build, desk, press, settle
 from tests.support.pilot import screen_text
 
 
@@ -19,8 +19,7 @@ async def from_supervisor(pilot, key: str):
     """F9 (the supervisor view), then ``key``: the screen it opens."""
     for k in ("f9", key):
         await settle(pilot)
-        await pilot.press(k)
-    await settle(pilot)
+        await press(pilot, k)
     return pilot.app.screen
 
 
@@ -40,46 +39,48 @@ async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
         assert "ﻩﺎﮕﺘﺳﺩ" in shown and "ﻊﻤﺟ" in shown  # «دستگاه», «جمع»: shaped and reordered by the RTL engine
         # F2: by case type; F3: the quality measures
         await pilot.press("f2")
+        await settle(pilot)
         assert {r.id for r in screen.table.rows} == {"complaint", "__total__"}
         await pilot.press("f3")
+        await settle(pilot)
         assert [c.key for c in screen.table.columns][1:] == [
             "answered", "median_days", "satisfaction_pct", "objection_pct", "returns"]
         assert "کیفیت" in screen.query_one("#rep-spec").text
         # F4: this month (1403/10 on 1403/10/22); F11: beside the previous month
         await pilot.press("f3", "f3", "shift+f2", "f4")
+        await settle(pilot)
         assert screen.result["total"]["cases"] == 3
         await pilot.press("f11")
+        await settle(pilot)
         assert screen.result["previous_total"]["cases"] == 3
         assert screen.table.columns[-1].title == "دوره قبل"
         assert "آذر ۱۴۰۳" in screen.query_one("#rep-period").text
         # Shift+F3: the chart, one bar per agency, readable without colour
         await pilot.press("f4", "f4", "f4", "f4")  # back to every case (the periods cycle)
+        await settle(pilot)
         await pilot.press("shift+f3")
+        await settle(pilot)
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert sum("█" in line for line in lines) == 4 and "░" in "".join(lines)
         assert any("ﺏﺁ" in line for line in lines)  # «آب», shaped
         # Esc back to the table; Enter on the water company: its three cases; Enter opens one
         await pilot.press("escape")
+        await settle(pilot)
         assert screen.table.current.id == WATER
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert {r.id for r in screen.cases_table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, CaseScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
-        await pilot.press("escape", "escape")
-        await settle(pilot)
+        await press(pilot, "escape", "escape")
         assert not isinstance(app.screen, ReportScreen)
 
 
 async def test_manager_sees_only_the_agency(make_app, world) -> None:
     build(world)
     app = make_app("watermgr")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.push_screen(ReportScreen(app.services))
         await settle(pilot)
         screen = app.screen
@@ -104,11 +105,11 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
         assert "دی ۱۴۰۳" in screen.query_one("#score-title").text
         # F4: Azar 1403: water_late, power_late, gas_answered_late (answered after its deadline)
         await pilot.press("f4")
+        await settle(pilot)
         by = {r.agency: r for r in screen.table.rows}
         assert screen.month == "1403/09"
         assert by[GAS].values["in_time_pct"] == 0.0 and by[WATER].values["cases"] == 1
         assert by[GAS].trend[-1] == 0.0
         assert "ﻪﻣﺎﻧﺭﺎﮐ" in screen_text(app)  # «کارنامه», shaped
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, ScorecardScreen)

@@ -18,7 +18,7 @@ import pytest
 from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.widgets.chrome import StatusBar, SyncBanner
-from tests.support.desk_ui import GOOD, settle, type_text, wait_until
+from tests.support.desk_ui import GOOD, desk, press, settle, type_text, wait_until
 from tests.support.pilot import toasts
 from tests.support.sync.faultproxy import FaultProxy
 
@@ -74,11 +74,9 @@ async def save_call(pilot, app) -> None:
     app._test_calls = getattr(app, "_test_calls", 0) + 1
     app.screen.load_form(new_citizen_call(app._test_calls))
     await settle(pilot)
-    await pilot.press("f2")
-    await settle(pilot)
+    await press(pilot, "f2")
     assert app.screen.tracking.shown
-    await pilot.press("enter")  # next call
-    await settle(pilot)
+    await press(pilot, "enter")  # next call
 
 
 def banner(app) -> str:
@@ -110,21 +108,17 @@ async def test_revoked_device_is_a_banner_an_f10_entry_and_a_quit_warning(desk_s
             await wait_until(pilot, lambda: "ارسال نمی‌شوند" in banner(app))
             assert "F10" in banner(app)
             assert "سرور نمی‌پذیرد" in status_line(app)
-            await pilot.press("f10")
-            await settle(pilot)
-            screen = app.screen
+            screen = await press(pilot, "f10")
             assert isinstance(screen, AttentionScreen)
             await wait_until(pilot, lambda: bool(screen.texts))
             entry = screen.texts[0]
             assert "این دستگاه از سامانه خارج شده است" in entry  # the server's reason
             assert "مدیر سامانه" in entry and "نگه داشته می‌شوند" in entry  # what to do; kept
             # quitting now warns, says what happens to the queued ops, and Esc stays
-            await pilot.press("shift+f10")
-            await settle(pilot)
+            await press(pilot, "shift+f10")
             assert isinstance(app.screen, ConfirmModal)
             assert "۳ عملیات" in app.screen.text and "خودکار ارسال می‌شوند" in app.screen.text
-            await pilot.press("escape")
-            await settle(pilot)
+            await press(pilot, "escape")
             assert app.is_running and isinstance(app.screen, AttentionScreen)
             assert store.stats()["pending"] == 3
     finally:
@@ -155,8 +149,7 @@ async def test_changed_password_keeps_the_session_then_an_expired_one_needs_the_
             await wait_until(pilot, lambda: app.status.connection == "auth_required")
             await wait_until(pilot, lambda: "نشست منقضی" in banner(app))
             assert store.stats()["pending"] == 3
-            await pilot.press("shift+f5")
-            await settle(pilot)
+            await press(pilot, "shift+f5")
             assert isinstance(app.screen, LoginScreen)
             await type_text(pilot, "agent1")  # the old password is refused
             await pilot.press("enter")
@@ -245,8 +238,7 @@ async def test_status_bar_shows_how_far_the_first_download_got(make_app) -> None
 
     engine = _DownloadingEngine()
     app = make_app(sync=engine)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.post_message(SyncProgressed(0, 12500))
         await settle(pilot)
         assert "دریافت نخست: ۱۲٬۵۰۰ از ۲۸٬۰۰۰" in status_line(app)
