@@ -149,6 +149,7 @@ def ensure_loaded(engine, n: int, cal) -> float:
             db.set_meta(conn, LOADED_KEY, str(n))
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
+            conn.commit()  # ANALYZE in a transaction keeps its statistics only if committed
 
     load_s, _ = time_once(load)
     return load_s

@@ -282,12 +282,14 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
         min_seq = int(db.get_meta(conn, "min_seq") or 0)
         if last is not None and last < min_seq:
             last = None
+        rebuilt = last is None
         if last is not None and db.get_meta(conn, ROLLUP_KEY) != ROLLUP_VERSION:
             _rollup_all(conn)  # facts current, the rollup missing or of an older layout
+            rebuilt = True
         if last is not None and last >= top:
             db.set_meta(conn, META_KEY, str(top))
-            return 0
-        if last is None:
+            n = 0
+        elif last is None:
             n = _rebuild(conn, cal)
         else:
             c = db.changes
@@ -310,7 +312,19 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
                 _dups(conn, merges)
             n = len(ids)
         db.set_meta(conn, META_KEY, str(top))
+    if rebuilt and not db.is_sqlite(engine):
+        analyze(engine)
     return n
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics for the report tables after they were (re)built: with
+    none, PostgreSQL guessed 25 rows for a 340,000-row slice of 1,000,000 facts and
+    sorted them on disk (3.5 s instead of 0.9 s)."""
+    with engine.connect() as conn:
+        for table in (facts_table, rollup_table, rollup_hist_table, dups_table):
+            conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.format_table(table)}")
+        conn.commit()
 
 
 class PushRefresher:
@@ -369,6 +383,8 @@ def sql_parts(conn: Connection, actor: dict, p: Plan, periods: list[Period | Non
     if conn.dialect.name == "postgresql":
         # JIT compiling costs 100+ ms on a 1,000,000-row aggregate and saves less
         conn.exec_driver_sql("SET LOCAL jit = off")
+        # room to hash-aggregate in memory (the default 4 MB spilled a sort to disk)
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     return [_period_parts(conn, actor, p, period) for period in periods]
 
 

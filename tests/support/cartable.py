@@ -150,6 +150,30 @@ async def on_case(make_app: Any, username: str, case_id: str,
         yield app, pilot, await open_case(pilot, case_id)
 
 
+# --- the report screens ----------------------------------------------------------------------
+def values(screen: Any, measure: str) -> dict[str, Any]:
+    """The report table's ``measure`` by row id."""
+    return {r.id: r.values[measure] for r in screen.table.rows}
+
+
+async def from_supervisor(pilot: Any, key: str) -> Any:
+    """F9 (the supervisor view), then ``key``: the screen it opens."""
+    for k in ("f9", key):
+        await settle(pilot)
+        await press(pilot, k)
+    return pilot.app.screen
+
+
+@asynccontextmanager
+async def on_report(make_app: Any, key: str = "shift+f2",
+                    username: str = "super1") -> AsyncIterator[tuple[Any, Any, Any]]:
+    """``username``'s desk at 80×24, F9 then ``key`` (Shift+F2: the report builder):
+    (app, pilot, the screen it opened)."""
+    app = make_app(username)
+    async with app.run_test(size=(80, 24)) as pilot:
+        yield app, pilot, await from_supervisor(pilot, key)
+
+
 async def refused(pilot, key: str, words: str) -> None:
     """Pressing ``key`` writes nothing and a toast gives the workflow's reason."""
     from samad_desk.screens.modals import ActionForm

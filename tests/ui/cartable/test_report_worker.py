@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.support.cartable import POWER, build, settle
-from tests.ui.cartable.test_report_screen import from_supervisor
+from tests.support.cartable import POWER, build, on_report, settle
 
 
 async def until(pilot, check, tries: int = 500) -> None:
@@ -20,9 +19,7 @@ async def until(pilot, check, tries: int = 500) -> None:
 
 async def test_report_runs_in_a_worker_and_the_newest_request_wins(make_app, world, monkeypatch) -> None:
     build(world)
-    app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await from_supervisor(pilot, "shift+f2")
+    async with on_report(make_app) as (app, pilot, screen):
         ui_thread = threading.get_ident()
         desk, real = screen.desk, screen.desk.run
         gate = threading.Event()
