@@ -43,7 +43,7 @@ def _event(case_no: int, i: int) -> dict:
 
 def _fill(central, n_events: int) -> None:
     from samad_desk.central import audit
-    from samad_desk.central.entities import insert_many
+    from samad_desk.central.bulk import insert_many
     from samad_desk.domain import chain
 
     cases = max(1, n_events // PER_CASE)

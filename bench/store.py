@@ -146,17 +146,17 @@ def _call_ops(next_code, rng: random.Random, agency: str) -> list[dict]:
 
 # ------------------------------------------------------------------ subprocess probes
 
-_PROBE_OURS = r"""
+#: every probe's own resident and peak memory (MiB), from /proc/self/status
+_RSS = r"""
+def rss():
+    return {{l.split(':')[0]: int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith(('VmRSS', 'VmHWM'))}}
+"""
+
+_PROBE_OURS = _RSS + r"""
 import sys, time, json, random
 sys.path.insert(0, {repo!r})
 from samad_desk.store import Store
 import samad_desk.domain.reducer, samad_desk.domain.sla  # imports are not part of "open"
-def rss():
-    out = {{}}
-    for line in open('/proc/self/status'):
-        if line.startswith(('VmRSS', 'VmHWM')):
-            out[line.split(':')[0]] = int(line.split()[1]) / 1024
-    return out
 codes, agencies = json.load(open({samples!r}))
 t0 = time.perf_counter()
 s = Store.open({d!r}, profile="probe")
@@ -174,17 +174,11 @@ print(json.dumps({{"open": t_open, "preload": t_preload, "rows": rows, "rss": r[
 s.close()
 """
 
-_PROBE_STOCK = r"""
+_PROBE_STOCK = _RSS + r"""
 import sys, time, json
 from tinydb import TinyDB, Query
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
-def rss():
-    out = {{}}
-    for line in open('/proc/self/status'):
-        if line.startswith(('VmRSS', 'VmHWM')):
-            out[line.split(':')[0]] = int(line.split()[1]) / 1024
-    return out
 codes, agencies = json.load(open({samples!r}))
 t0 = time.perf_counter()
 db = TinyDB({p!r}, storage=CachingMiddleware(JSONStorage))
@@ -202,13 +196,11 @@ def _probe(src: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-_PROBE_BACKLOG = r"""
+_PROBE_BACKLOG = _RSS + r"""
 import sys, time, json
 sys.path.insert(0, {repo!r})
 from samad_desk.store import Store
 import samad_desk.domain.reducer, samad_desk.domain.sla
-def rss():
-    return {{l.split(':')[0]: int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith(('VmRSS', 'VmHWM'))}}
 t0 = time.perf_counter()
 s = Store.open({d!r}, profile="probe")
 t_open = time.perf_counter() - t0

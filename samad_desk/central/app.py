@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -185,11 +186,21 @@ def create_app(
         p = await principal(request)
         return _json({"operator": p.operator, "device_id": p.device_id})
 
+    from samad_desk.central.reports import PushRefresher
+
+    refresher = PushRefresher(central.engine, central.calendar)
+
     @handler
     async def push(request: Request) -> Response:
         p = await principal(request)
         body = await _body(request)
-        return _json(await run_in_threadpool(central.push, p, body))
+        answer = await run_in_threadpool(central.push, p, body)
+        response = _json(answer)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if any(isinstance(r, dict) and r.get("status") == "applied" for r in results or ()):
+            # the report tables follow the push once it is answered, not in the next report
+            response.background = BackgroundTask(refresher.after_push)
+        return response
 
     @handler
     async def pull(request: Request) -> Response:
@@ -280,8 +291,9 @@ def create_app(
         Route("/v1/track/{code}", track),
         Route("/v1/reports/run", report, methods=["POST"]),
         Route("/v1/reports/specs", report_specs, methods=["GET"]),
-        Route("/v1/reports/specs/{name}", report_specs, methods=["PUT"]),
-        Route("/v1/reports/specs/{name}/share", report_specs, methods=["POST"]),
+        # {name:path}: a spec's name may hold a "/" («گزارش ۱۴۰۴/۰۲», sent as %2F)
+        Route("/v1/reports/specs/{name:path}/share", report_specs, methods=["POST"]),
+        Route("/v1/reports/specs/{name:path}", report_specs, methods=["PUT"]),
         Route("/openapi.json", openapi),
         Route("/docs", docs),
         *TrackPage(central).routes(),

@@ -75,7 +75,7 @@ def append(conn: Any, items: Iterable[tuple[str, str, dict, int]]) -> None:
         h = chain.link_hash(prev, data)
         heads[case_id] = (n + 1, h)
         rows.append({"case_id": case_id, "n": n + 1, "event_id": event_id, "hash": h, "seq": seq})
-    from samad_desk.central.entities import insert_many
+    from samad_desk.central.bulk import insert_many
 
     insert_many(conn, "event_chain", CHAIN_COLS, rows)
 

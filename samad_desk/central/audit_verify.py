@@ -204,6 +204,7 @@ def trusted_key(central: Any, public_b64: str | None, published: dict | None, re
     """The key checkpoints are checked against (see the module docstring)."""
     known = central.audit_public_key()
     path = central.audit_key_path
+    public: bytes | None
     if path.exists():
         public = audit.AuditKey.load_or_create(path).public
     elif public_b64:

@@ -30,8 +30,10 @@ import orjson
 from sqlalchemy import and_, select
 
 from samad_desk.central import audit, db
-from samad_desk.central.entities import ChangeBuffer, Repo, flush, loads
+from samad_desk.central.changes import ChangeBuffer, flush
+from samad_desk.central.entities import Repo, loads
 from samad_desk.central.errors import ApiError
+from samad_desk.domain.ops import dict_or_empty
 
 log = logging.getLogger("samad_desk.central.citizen_web")
 
@@ -139,7 +141,7 @@ class CitizenWebMixin:
 
         case, _ = self.find_tracked(code, mobile_tail, ip)
         state = case.get("state")
-        label = CaseState(state).label if state in CaseState.__members__ else state
+        label = CaseState(state).label if isinstance(state, str) and state in CaseState.__members__ else state
         return {"state": state, "state_label": label, "answer": case.get("answer")}
 
     # -- what the page shows --------------------------------------------------------------
@@ -227,7 +229,7 @@ def public_event(ev: dict) -> dict | None:
     from samad_desk.text.jalali import jalali_day
 
     kind = ev.get("kind")
-    data = ev.get("data") if isinstance(ev.get("data"), dict) else {}
+    data = dict_or_empty(ev.get("data"))
     detail = ""
     if kind == "register":
         title = "ثبت در سامانهٔ ۱۱۱"

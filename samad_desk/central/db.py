@@ -363,7 +363,10 @@ def normalize_url(url: str) -> tuple[str, str | None]:
     schema = None
     if url.startswith("postgresql"):
         u = make_url(url)
-        schema = u.query.get("schema")
+        given = u.query.get("schema")
+        if isinstance(given, tuple):  # ?schema=a&schema=b
+            raise ValueError(f"one schema name, not {given!r}")
+        schema = given
         if schema:
             if not schema.replace("_", "").isalnum():
                 raise ValueError(f"bad schema name {schema!r}")

@@ -1,34 +1,23 @@
-"""Entity rows, scope keys and the change buffer of one push transaction.
+"""Entity rows: :class:`Repo` reads and writes them on one connection inside a push
+transaction (the reducer's ``Reader`` on the server).
 
 Every synced entity lives in ``entities`` (current state as JSON plus a few extracted
 columns for lookups and scoping). Every change also becomes a ``changes`` row with a
-global ``seq`` and its scope keys (``changes.scopes``, ``|k1|k2|``):
-
-- ``*``            lookups everyone receives (agencies, operators)
-- ``a:<agency>``   the agency a case is referred to (officers, managers)
-- ``o:<office>``   the office that registered the case or citizen (agents)
-- ``u:<operator>`` the operator who registered it
-- ``p:<province>`` the province (supervisors)
-
-Seq numbers are not known while ops are applied: changes are buffered in
-:class:`ChangeBuffer` and stamped by :func:`flush` as the last step before COMMIT
-(store-and-sync.md §3.6).
+global ``seq`` and its scope keys: the keys are ``scopes.py``'s, the buffered change rows
+and their seq stamping ``changes.py``'s, the bulk statements ``bulk.py``'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
-from samad_desk.central import db
-from samad_desk.domain.permissions import is_agency_role
+from samad_desk.central.bulk import driver_cursor
+from samad_desk.central.scopes import PUBLIC, PUBLIC_ENTITIES, creator_keys, scope_of_case_row
 
-PUBLIC = "*"
-PUBLIC_ENTITIES = ("agency", "operator")
 #: entities ops modify: read with FOR UPDATE inside a push (agencies, operators and
 #: append-only events are only read, and locking them would serialize every push)
 LOCKED_ENTITIES = frozenset({"case", "citizen"})
@@ -49,28 +38,6 @@ class Ctx:
     operator_id: str | None = None
     office_id: str | None = None
     province: str | None = None
-
-
-@dataclass
-class Pending:
-    entity: str
-    id: str
-    op: str
-    version: int | None
-    data: str | None
-    op_id: str | None
-    scopes: set[str]
-
-
-@dataclass
-class ChangeBuffer:
-    items: list[Pending] = field(default_factory=list)
-
-    def mark(self) -> int:
-        return len(self.items)
-
-    def rollback_to(self, mark: int) -> None:
-        del self.items[mark:]
 
 
 COLS = ("entity", "id", "version", "deleted", "data", "case_id", "citizen_id", "agency_id",
@@ -150,11 +117,15 @@ class Repo:
         SQLAlchemy execution machinery cost more than these small statements)."""
         if self.pg:
             sql = sql.replace("?", "%s")
-        cur = self.cur
-        if cur is None:
-            cur = self.cur = self.conn.connection.driver_connection.cursor()
+        cur = self._cursor()
         cur.execute(sql, params)
         return cur
+
+    def _cursor(self) -> Any:
+        """The driver cursor of this transaction (opened once)."""
+        if self.cur is None:
+            self.cur = driver_cursor(self.conn)
+        return self.cur
 
     def raw(self, sql: str) -> None:
         """A statement without parameters (savepoints)."""
@@ -350,8 +321,8 @@ class Repo:
     def cases_of_citizen(self, citizen_id: str) -> list[ERow]:
         if ("citizen", citizen_id) in self.inserted:
             # created in this transaction: its cases, if any, were written in it too
-            rows = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
-            return [r for r in rows if r is not None and r.citizen_id == citizen_id]
+            cached = (self.cache.get(("case", cid)) for cid in self.new_cases.get(citizen_id, ()))
+            return [r for r in cached if r is not None and r.citizen_id == citizen_id]
         self.flush_writes()
         rows = sorted((r for r in self._sql(f"{_SELECT} WHERE citizen_id = ?", (citizen_id,)).fetchall()
                        if r[0] == "case"), key=lambda r: r[1])
@@ -431,8 +402,9 @@ class Repo:
         if not self.dirty:
             return
         dirty, self.dirty = self.dirty, {}
-        new = [self.cache[k] for k in sorted(dirty) if dirty[k]]
-        old = [self.cache[k] for k in sorted(dirty) if not dirty[k]]
+        # a dirty key always has its row in the cache (put/delete wrote it there)
+        new = [r for k in sorted(dirty) if dirty[k] and (r := self.cache[k]) is not None]
+        old = [r for k in sorted(dirty) if not dirty[k] and (r := self.cache[k]) is not None]
         try:
             if self.pg:
                 casts = ", ".join(f"%b::{t}[]" for t in ENTITY_PG_TYPES)
@@ -445,9 +417,7 @@ class Repo:
                               "WHERE e.entity = u.entity AND e.id = u.id",
                               tuple([getattr(r, c) for r in old] for c in COLS))
             else:
-                cur = self.cur
-                if cur is None:
-                    cur = self.cur = self.conn.connection.driver_connection.cursor()
+                cur = self._cursor()
                 if new:
                     cur.executemany(
                         f"INSERT INTO entities ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})",
@@ -497,118 +467,3 @@ def extract(entity: str, id_: str, data: dict) -> dict[str, Any]:
             cols["citizen_id"] = data.get("citizen_id")
     return cols
 
-
-def creator_keys(row: Any) -> set[str]:
-    keys = set()
-    if row.office_id:
-        keys.add(f"o:{row.office_id}")
-    if row.operator_id:
-        keys.add(f"u:{row.operator_id}")
-    if row.province:
-        keys.add(f"p:{row.province}")
-    return keys
-
-
-def scope_of_case_row(row: Any) -> set[str]:
-    keys = creator_keys(row)
-    if row.agency_id:
-        keys.add(f"a:{row.agency_id}")
-    return keys
-
-
-def principal_keys(op: dict) -> set[str] | None:
-    """Scope keys an operator may read (from the token's operator, never the request)."""
-    role = op["role"]
-    keys = {PUBLIC}
-    if role == "admin":
-        # everything of the province; not the "left this agency" tombstones (a:…)
-        keys.add(f"p:{op['province']}")
-        return keys
-    if role == "agent":
-        if op.get("office_id"):
-            keys.add(f"o:{op['office_id']}")
-        keys.add(f"u:{op['id']}")
-    elif is_agency_role(role):
-        if op.get("agency_id"):
-            keys.add(f"a:{op['agency_id']}")
-    elif role == "supervisor":
-        keys.add(f"p:{op['province']}")
-    return keys
-
-
-def visible(keys: set[str] | None, scopes: set[str]) -> bool:
-    return keys is None or bool(keys & scopes)
-
-
-CHANGE_COLS = ("seq", "entity", "id", "op", "version", "data", "op_id", "scopes")
-
-
-def scopes_text(keys: set[str]) -> str:
-    """``|k1|k2|``: a pull matches ``|key|`` inside it (exact, no wildcards)."""
-    return "|" + "|".join(sorted(keys)) + "|"
-
-
-def flush(conn: Connection, buf: ChangeBuffer) -> tuple[int, int]:
-    """Allocate the seq range from the one-row counter and write the buffered changes.
-
-    The counter row stays locked until COMMIT, so transactions commit in seq order and
-    a puller never sees seq N+1 before seq N. Returns (first_seq, last_seq); (0, 0) when
-    nothing is buffered.
-    """
-    n = len(buf.items)
-    if n == 0:
-        return 0, 0
-    c = db.change_counter
-    top = conn.execute(
-        update(c).where(c.c.id == 1).values(v=c.c.v + n).returning(c.c.v)
-    ).scalar_one()
-    first = top - n + 1
-    rows = [
-        {
-            "seq": first + i,
-            "entity": p.entity,
-            "id": p.id,
-            "op": p.op,
-            "version": p.version,
-            "data": p.data,
-            "op_id": p.op_id,
-            "scopes": scopes_text(p.scopes),
-        }
-        for i, p in enumerate(buf.items)
-    ]
-    insert_many(conn, "changes", CHANGE_COLS, rows)
-    return first, top
-
-
-#: PostgreSQL array types of the columns bulk-inserted with insert_many
-PG_TYPES = {
-    "changes": ("bigint", "text", "text", "text", "int", "text", "text", "text"),
-    "sync_ops": ("text", "text", "int", "text", "text", "text", "text", "text", "text", "text",
-                 "bigint", "int", "text"),
-    "event_chain": ("text", "int", "text", "text", "bigint"),
-}
-
-
-def insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list[dict]) -> None:
-    """Bulk INSERT in one statement (these run while the change counter's lock is held).
-
-    PostgreSQL: ``INSERT … SELECT * FROM unnest(%s::t[], …)``, one array per column;
-    SQLite: multi-row ``VALUES`` in chunks (in-process, no round trips to save)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite" and table in PG_TYPES:
-        types = PG_TYPES[table]
-        arrays = tuple([r[c] for r in rows] for c in cols)
-        # %b: binary arrays; the text format escapes every element with a regex, which
-        # cost more than the insert itself for JSON payloads
-        casts = ", ".join(f"%b::{t}[]" for t in types)
-        cur = conn.connection.driver_connection.cursor()
-        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({casts})", arrays)
-        cur.close()
-        return
-    one = "(" + ", ".join(["?"] * len(cols)) + ")"
-    head = f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-    for i in range(0, len(rows), 200):
-        part = rows[i : i + 200]
-        params = tuple([r[c] for r in part for c in cols])
-        conn.exec_driver_sql(head + ", ".join([one] * len(part)), params)

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from samad_desk.central import db
 from samad_desk.central.errors import bad_request
 from samad_desk.domain import signing
+from samad_desk.domain.ops import dict_or_empty
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def revoke(conn: Any, now: str, *, operator_id: str | None = None, device_id: st
            key_id: str | None = None) -> int:
     """Revoke the matching keys (at least one filter); the number revoked."""
     t = db.operator_keys
-    conds = [t.c.revoked_at.is_(None)]
+    conds: list[ColumnElement[bool]] = [t.c.revoked_at.is_(None)]
     if operator_id is not None:
         conds.append(t.c.operator_id == operator_id)
     if device_id is not None:
@@ -111,7 +113,7 @@ class KeyRing:
         if got is None:
             return None
         key = self.get(got[0])
-        actor = op.get("actor") if isinstance(op.get("actor"), dict) else {}
+        actor = dict_or_empty(op.get("actor"))
         if key is None or key.operator_id != actor.get("operator_id"):
             return None
         return key if signing.verify(op, key.public) else None

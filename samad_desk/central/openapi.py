@@ -20,7 +20,7 @@ def _ok(schema: dict, desc: str = "OK") -> dict:
 
 
 ERR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
-AUTH = [{"bearer": []}]
+AUTH: list[dict[str, list[str]]] = [{"bearer": []}]
 
 #: docs/audit.md: each touched case's hash chain up to the page's cursor
 CHAINS = {"type": "object", "additionalProperties": {"type": "object", "properties": {

@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -202,31 +203,11 @@ class ServerProcess:
         self.stop()
 
 
-def start_server(
-    db_url: str,
-    *,
-    registry_file: str | Path | None = None,
-    seed_demo: bool = False,
-    port: int | None = None,
-    extra_env: dict[str, str] | None = None,
-    log_path: str | Path | None = None,
-    timeout: float = 30.0,
-    workers: int = 1,
-    demo_cases: int = 0,
-) -> ServerProcess:
+def start_server(db_url: str, **options: Any) -> ServerProcess:
     """Start the server and wait until it is healthy; use as a context manager or call
-    ``.stop()``."""
-    return ServerProcess(
-        db_url,
-        registry_file=registry_file,
-        seed_demo=seed_demo,
-        port=port,
-        extra_env=extra_env,
-        log_path=log_path,
-        timeout=timeout,
-        workers=workers,
-        demo_cases=demo_cases,
-    ).start()
+    ``.stop()``. ``options``: those of :class:`ServerProcess` (registry_file, seed_demo,
+    port, extra_env, log_path, timeout, workers, demo_cases)."""
+    return ServerProcess(db_url, **options).start()
 
 
 def sqlite_url(directory: str | Path) -> str:

@@ -21,10 +21,11 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from samad_desk.central import audit, db
-from samad_desk.central.entities import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.central.errors import ApiError, bad_request
+from samad_desk.central.scopes import PUBLIC, PUBLIC_ENTITIES, principal_keys
 from samad_desk.domain.ids import is_safe_id
 
 MAX_PULL = 2000
@@ -75,8 +76,12 @@ def _page_cases(rows: list) -> set[str]:
 
 
 class PullMixin:
+    # provided by Central
     engine: Any
     w: Any
+    clock: Any
+    server_id: str
+    audit_public_key: Any
 
     def _audit_info(self) -> dict:
         """Who signs the heads a desk checks (it keeps the first key it sees)."""
@@ -98,9 +103,10 @@ class PullMixin:
                 raise resync("epoch_changed")
             if obj.get("h") != scope_hash(keys):
                 raise resync("scope_changed")
-            seq = obj.get("s")
-            if not isinstance(seq, int) or seq < 0:
+            s = obj.get("s")
+            if not isinstance(s, int) or s < 0:
                 raise bad_request("نشانگر همگام‌سازی (cursor) معتبر نیست.", "bad_cursor")
+            seq = s
         if seq < min_seq:
             raise resync("cursor_too_old")
         return seq, epoch
@@ -186,7 +192,7 @@ class PullMixin:
         e = db.entities
         cond = self._case_cond(keys)
         c2 = aliased(e)
-        base = [e.c.deleted.is_(False)]
+        base: list[ColumnElement[bool]] = [e.c.deleted.is_(False)]
         if kind == "*":
             base.append(e.c.entity.notin_(("agency", "operator", "citizen", "case", "event")))
         else:
@@ -280,7 +286,8 @@ class PullMixin:
         if not isinstance(body, dict) or not isinstance(body.get("op_ids"), list):
             raise bad_request("فهرست شناسه عملیات (op_ids) لازم است.")
         op_ids = [x for x in body["op_ids"] if is_safe_id(x, 64)][:1000]
-        from samad_desk.central.push import SYNC_OP_COLS, rows_by_key
+        from samad_desk.central.bulk import rows_by_key
+        from samad_desk.central.push import SYNC_OP_COLS
 
         with self.engine.connect() as conn:
             # one primary-key probe per op_id (an IN list scanned all of sync_ops on

@@ -12,6 +12,7 @@ from typing import Any
 
 from samad_desk.central.entities import Repo
 from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ops import dict_or_empty
 from samad_desk.domain.permissions import (
     MSG_AGENCY_OUT_OF_REACH,
     MSG_NID_OUT_OF_REACH,
@@ -46,7 +47,7 @@ def citizen_in_reach(repo: Repo, actor: dict, row: Any) -> bool:
 
 def _citizens_in_reach(repo: Repo, actor: dict, ids: list[str]) -> bool:
     """Every existing citizen of ``ids``, and whoever they were merged into, to the end of
-    the chain: at least as far as the reducer follows it (``_resolve_citizen``: 10
+    the chain: at least as far as the reducer follows it (``reducer.context.resolve_citizen``: 10
     redirects; a walk stopped after 10 profiles let an op on the first of 11 act on the
     11th unchecked). Stops at a profile seen before (a cycle no merge makes)."""
     for cid in ids:
@@ -81,7 +82,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
     """``(code, Persian message)`` when the op reaches outside the actor's scope."""
     kind = op["type"]
     eid = op.get("entity_id")
-    payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
+    payload = dict_or_empty(op.get("payload"))
     if kind.startswith("case."):
         row = repo.row("case", eid) if is_safe_id(eid) else None
         if row is not None and not row.deleted and not case_in_reach(actor, row):
@@ -105,7 +106,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
         return None
     if kind == "citizen.merge":
         ids = _ids(payload.get("survivor_id") or eid) + _ids(payload.get("merged_ids"))
-        fields = payload.get("fields") if isinstance(payload.get("fields"), dict) else {}
+        fields = dict_or_empty(payload.get("fields"))
         nid = _national_id(repo, fields)
         holder = repo.citizen_by_national_id(nid) if nid else None
         if holder is not None:

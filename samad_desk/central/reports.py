@@ -14,7 +14,8 @@ province, whatever the request says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -133,7 +134,7 @@ def _agencies(conn: Connection) -> list[dict]:
     return [orjson.loads(r.data) for r in rows if r.data]
 
 
-def _facts_of(conn: Connection, case_rows: list, agencies: list[dict], cal: WorkingCalendar) -> list[dict]:
+def _facts_of(conn: Connection, case_rows: Sequence[Any], agencies: list[dict], cal: WorkingCalendar) -> list[dict]:
     """Facts of the case rows (``id, data, province``) with their events."""
     t = db.entities
     ids = [r.id for r in case_rows]
@@ -231,9 +232,10 @@ def _dups(conn: Connection, events: list[dict] | None) -> None:
             merge_op = str((ev.get("data") or {}).get("merge_op_id"))
             conn.execute(delete(dups_table).where(dups_table.c.op_id == merge_op))
             continue
-        province = conn.execute(select(t.c.province).where(t.c.entity == "event", t.c.id == ev.get("id"))).scalar()
+        province: dict[Any, str | None] = {ev.get("id"): conn.execute(select(t.c.province).where(
+            t.c.entity == "event", t.c.id == ev.get("id"))).scalar()}
         conn.execute(delete(dups_table).where(dups_table.c.id == str(ev.get("id"))))
-        facts = duplicate_facts([ev], lambda _ev, p=province: p)
+        facts = duplicate_facts([ev], lambda e: province.get(e.get("id")))  # noqa: B023 (used at once)
         if facts:
             conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
 
@@ -280,12 +282,14 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
         min_seq = int(db.get_meta(conn, "min_seq") or 0)
         if last is not None and last < min_seq:
             last = None
+        rebuilt = last is None
         if last is not None and db.get_meta(conn, ROLLUP_KEY) != ROLLUP_VERSION:
             _rollup_all(conn)  # facts current, the rollup missing or of an older layout
+            rebuilt = True
         if last is not None and last >= top:
             db.set_meta(conn, META_KEY, str(top))
-            return 0
-        if last is None:
+            n = 0
+        elif last is None:
             n = _rebuild(conn, cal)
         else:
             c = db.changes
@@ -308,7 +312,60 @@ def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
                 _dups(conn, merges)
             n = len(ids)
         db.set_meta(conn, META_KEY, str(top))
+    if rebuilt and not db.is_sqlite(engine):
+        analyze(engine)
     return n
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics for the report tables after they were (re)built: with
+    none, PostgreSQL guessed 25 rows for a 340,000-row slice of 1,000,000 facts and
+    sorted them on disk (3.5 s instead of 0.9 s)."""
+    with engine.connect() as conn:
+        for table in (facts_table, rollup_table, rollup_hist_table, dups_table):
+            conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.format_table(table)}")
+        conn.commit()
+
+
+class PushRefresher:
+    """Folds the change log into the report tables after a push instead of in the next
+    report (``POST /v1/sync/push`` schedules :meth:`after_push` to run once the answer
+    is sent). One fold runs at a time; a push during a fold asks for one more after it.
+    Only on a server that has run a report (the tables exist): a central that never
+    reports pays nothing. The read path keeps its own check, so a report right after a
+    push is still current (it folds whatever this has not yet)."""
+
+    def __init__(self, engine: Engine, calendar: Any) -> None:
+        self.engine = engine
+        self.calendar = calendar
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        #: folds done (tests read it)
+        self.folds = 0
+
+    def after_push(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        try:
+            while True:
+                with self.engine.connect() as conn:
+                    known = db.get_meta(conn, META_KEY) is not None
+                if known:
+                    refresh_facts(self.engine, self.calendar)
+                    self.folds += 1
+                with self._lock:
+                    if not self._again:
+                        self._running = False
+                        return
+                    self._again = False
+        except BaseException:
+            with self._lock:
+                self._running = False
+            raise
 
 
 def uses_rollup(p: Plan) -> bool:
@@ -326,6 +383,8 @@ def sql_parts(conn: Connection, actor: dict, p: Plan, periods: list[Period | Non
     if conn.dialect.name == "postgresql":
         # JIT compiling costs 100+ ms on a 1,000,000-row aggregate and saves less
         conn.exec_driver_sql("SET LOCAL jit = off")
+        # room to hash-aggregate in memory (the default 4 MB spilled a sort to disk)
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     return [_period_parts(conn, actor, p, period) for period in periods]
 
 

@@ -25,21 +25,14 @@ from sqlalchemy import and_, func, insert, select, update
 
 from samad_desk.central import audit, auth, db, keys
 from samad_desk.central.audit_service import AuditMixin
+from samad_desk.central.changes import ChangeBuffer, Pending, flush
 from samad_desk.central.citizen_web import CitizenWebMixin
-from samad_desk.central.entities import (
-    PUBLIC,
-    ChangeBuffer,
-    Ctx,
-    Pending,
-    Repo,
-    dumps,
-    flush,
-    loads,
-)
+from samad_desk.central.entities import Ctx, Repo, dumps, loads
 from samad_desk.central.errors import ApiError, bad_request, forbidden, unauthorized
 from samad_desk.central.pull import PullMixin
 from samad_desk.central.push import PushMixin
 from samad_desk.central.registry import CivilRegistry, open_registry
+from samad_desk.central.scopes import PUBLIC
 from samad_desk.central.ssh_keys import SshKeyMixin
 from samad_desk.central.throttle import DbRateLimiter
 from samad_desk.domain.ids import is_safe_id
@@ -294,7 +287,8 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
                 if kind == "case":
                     a = registrant.get(data["id"], {})
                 elif kind == "event":
-                    a = registrant.get(data.get("case_id"), {}) or (data.get("actor") or {})
+                    case_id = data.get("case_id")
+                    a = (registrant.get(case_id, {}) if isinstance(case_id, str) else {}) or (data.get("actor") or {})
                 else:
                     a = {}
                 ctx = Ctx(a.get("operator_id"), a.get("office_id") or f"111-{DEFAULT_PROVINCE}", DEFAULT_PROVINCE)
@@ -405,7 +399,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
             "server_time": iso(self.clock()),
         }
 
-    def login(self, username: str, password: str, device_id: str | None, ip: str,
+    def login(self, username: object, password: object, device_id: str | None, ip: str,
               op_key: str | None = None) -> dict:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise bad_request("نام کاربری و گذرواژه لازم است.")
@@ -465,7 +459,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
         log.info("login", extra={"operator": op.id, "device": device_id})
         return answer
 
-    def refresh(self, refresh_token: str) -> dict:
+    def refresh(self, refresh_token: object) -> dict:
         if not isinstance(refresh_token, str) or not refresh_token:
             raise bad_request("توکن تمدید لازم است.")
         digest = auth.token_hash(refresh_token)
@@ -511,7 +505,7 @@ class Central(CitizenWebMixin, PushMixin, PullMixin, AuditMixin, SshKeyMixin):
         from samad_desk.text.national_id import parse_national_id
 
         parsed = parse_national_id(national_id or "")
-        if not parsed.ok:
+        if not parsed.ok or parsed.value is None:
             raise bad_request(parsed.error or "کد ملی معتبر نیست.", "invalid_national_id")
         if self.registry is None:
             raise ApiError(503, "registry_unavailable", "اتصال به ثبت احوال برقرار نیست.",

@@ -137,6 +137,14 @@ class SshKeyMixin:
     """:class:`~samad_desk.central.service.Central`'s SSH-key part: registration for the
     administrator and the key login of ``samad-desk serve ssh``."""
 
+    # provided by Central
+    w: Any
+    engine: Any
+    clock: Any
+    _operator_by: Any
+    _open_session: Any
+    logout: Any
+
     def add_ssh_key(self, username: str, text: str) -> dict:
         from samad_desk.central.service import iso
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TypeGuard
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -114,7 +115,7 @@ def derived_id(base: str, tag: str = "") -> str:
 _SAFE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:@")
 
 
-def is_safe_id(text: object, max_len: int = 64) -> bool:
+def is_safe_id(text: object, max_len: int = 64) -> TypeGuard[str]:
     """True for an identifier that is safe to store, log and print: 1..``max_len``
     ASCII letters, digits and ``- _ . : @`` (UUIDs, ``water-qazvin``, ``op-agent1``,
     ``d-…`` device ids). No spaces, controls, escapes, bidi marks, slashes or quotes."""

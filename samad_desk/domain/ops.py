@@ -29,6 +29,12 @@ OP_VERSIONS: dict[str, int] = {t: 1 for t in OP_TYPES}
 ACTOR_KEYS = ("operator_id", "name", "role", "agency_id", "office_id")
 
 
+def dict_or_empty(value: object) -> dict:
+    """``value`` when it is a dict, else an empty one: the ``payload`` or ``actor`` of an op
+    that came over the wire may be anything."""
+    return value if isinstance(value, dict) else {}
+
+
 def make_actor(operator: dict, office_id: str | None = None) -> dict:
     """The actor dict of an op from an operator dict (``id, name, role, agency_id``)."""
     return {

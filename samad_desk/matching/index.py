@@ -11,6 +11,7 @@ changed or removed (no rebuild). Two entry points:
   dicts first (ID, ID neighbours, mobile, ID/mobile prefixes), then names through the
   vocabulary of distinct name values (exact, prefix by ``bisect``, rapidfuzz over the
   vocabulary, consonant skeleton for Finglish), then scoring of a bounded candidate set.
+  The query is read by ``query_parse.py`` and each candidate scored by ``query_score.py``.
 
 Pure Python + rapidfuzz; no Textual. A Textual worker calls ``search`` after a debounce.
 """
@@ -21,21 +22,18 @@ import bisect
 import gc
 import os
 import pickle
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from itertools import islice, permutations
+from itertools import islice
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from samad_desk.matching import model as M
 from samad_desk.matching.blocking import block_keys, id_neighbours
-from samad_desk.matching.keys import bigrams, osa_distance_le1, shape
-from samad_desk.matching.record import Name, Rec, prep_date, prep_name
-from samad_desk.text.digits import to_ascii_digits
-from samad_desk.text.national_id import is_valid_national_id
-from samad_desk.text.phone import mobile_key
+from samad_desk.matching.keys import bigrams, shape
+from samad_desk.matching.query_parse import parse_query
+from samad_desk.matching.query_score import Candidate, score_query
+from samad_desk.matching.record import Name, Rec, prep_name
 
 MAX_CANDIDATES = 120      # records scored per query at most
 COMMON_MIN = 3            # fuzzy search runs over values seen at least this often…
@@ -43,31 +41,6 @@ SMALL_VOCAB = 5_000      # …unless the whole vocabulary is this small
 GRAM_POSTING_MAX = 4_000  # bigram postings longer than this are not scanned
 SINGLE_LIMIT = 12         # records per similar value when only one name is typed
 BIG_BLOCK = 400           # a blocking key shared by more records is not used by match()
-_DIGITS = re.compile(r"[0-9۰-۹٠-٩+][0-9۰-۹٠-٩ \-]*[0-9۰-۹٠-٩]|[0-9۰-۹٠-٩]")
-_DATE = re.compile(r"[0-9۰-۹٠-٩]{1,4}\s*[/\-.]\s*[0-9۰-۹٠-٩]{1,2}\s*[/\-.]\s*[0-9۰-۹٠-٩]{1,4}")
-
-
-@dataclass
-class Candidate:
-    record_id: str
-    score: float
-    band: str                     # "match" | "review" | "none"
-    reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Query:
-    nid: str | None = None               # a valid ID
-    nid_bad: str | None = None           # 10 digits failing the checksum
-    id_prefix: str | None = None         # fewer than 10 digits typed so far
-    mob: str | None = None
-    mob_prefix: str | None = None
-    bd: tuple | None = None              # prep_date result
-    year: int | None = None
-    names: list[Name] = field(default_factory=list)
-    fields: dict[str, Name] = field(default_factory=dict)  # structured query: field → name
-    prefix_last: bool = True             # the last name token may be half typed
-    city: str = ""
 
 
 def _ids(lst: list[int] | None) -> list[int]:
@@ -275,7 +248,7 @@ class CitizenIndex:
     # ------------------------------------------------------------------ as-you-type search
     def search(self, query: str | dict, k: int = 5) -> list[Candidate]:
         """Candidates for what the agent has typed so far (best first, at most ``k``)."""
-        q = self._parse(query)
+        q = parse_query(query, self.vocab_count, self.by_last)
         cands: dict[int, None] = {}  # internal ids, in retrieval order
 
         def take(ids: Iterable[int] | None, limit: int = MAX_CANDIDATES) -> None:
@@ -337,8 +310,9 @@ class CitizenIndex:
                             take(got or (lst or [])[:SINGLE_LIMIT], SINGLE_LIMIT)
         if not cands:
             return []
+        n = len(self.recs)
         memo: dict = {}  # name weights per (typed token, field value): candidates share names
-        scored = [self._score_query(q, self.recs[i], memo) for i in cands]
+        scored = [score_query(q, self.recs[i], memo, self.tf, n) for i in cands]
         scored.sort(key=lambda c: (-c.score, c.record_id))
         return scored[:k]
 
@@ -399,209 +373,9 @@ class CitizenIndex:
         return [(v, sc / 100.0) for v, sc, _ in
                 process.extract(c, pool, scorer=fuzz.ratio, limit=limit, score_cutoff=72)]
 
-    def _parse(self, query: str | dict) -> _Query:
-        q = _Query()
-        if isinstance(query, dict):
-            self._parse_ids(q, str(query.get("national_id") or ""), as_id=True)
-            self._parse_ids(q, str(query.get("mobile") or ""), as_mobile=True)
-            bd = query.get("birth_date")
-            if bd:
-                q.bd = prep_date(bd)
-                digits = to_ascii_digits(str(bd)).strip()
-                if q.bd is None and len(digits) == 4 and digits.isdigit():
-                    q.year = int(digits)
-            for f in ("first_name", "last_name", "father_name"):
-                n = prep_name(query.get(f))
-                if n is not None:
-                    q.fields[f] = n
-            q.prefix_last = bool(query.get("_typing", True))
-            return q
-        text = str(query)
-        for m in _DATE.finditer(text):
-            d = prep_date(m.group(0))
-            if d is not None:
-                q.bd = d
-                text = text.replace(m.group(0), " ")
-        for m in _DIGITS.finditer(text):
-            tok = to_ascii_digits(m.group(0))
-            digits = "".join(ch for ch in tok if ch.isdigit())
-            if len(digits) == 4 and (1300 <= int(digits) <= 1410):
-                q.year = int(digits)
-            else:
-                self._parse_ids(q, tok)
-            text = text.replace(m.group(0), " ")
-        for tok in text.split():
-            n = prep_name(tok)
-            if n is not None:
-                q.names.append(n)
-        # a compound typed with a space (محمد رضا) is also tried joined
-        if len(q.names) >= 2 and not any(n.lat for n in q.names[:2]):
-            joined = prep_name(q.names[0].c + q.names[1].c)
-            if joined is not None and joined.c in self.vocab_count and \
-                    q.names[0].c not in self.by_last:
-                q.names = [joined] + q.names[2:]
-        q.prefix_last = not str(query).endswith(" ")
-        return q
-
-    def _parse_ids(self, q: _Query, tok: str, as_id: bool = False, as_mobile: bool = False) -> None:
-        digits = "".join(ch for ch in to_ascii_digits(tok) if ch.isdigit())
-        if not digits:
-            return
-        plus = tok.strip().startswith("+")
-        if not as_id:
-            mk = mobile_key(tok)
-            if mk:
-                q.mob = mk
-            elif plus or digits.startswith(("09", "98", "9")):
-                d = digits
-                for p in ("0098", "098", "98", "0"):
-                    if d.startswith(p) and len(d) > len(p) and d[len(p)] == "9":
-                        d = d[len(p):]
-                        break
-                if d.startswith("9"):
-                    q.mob_prefix = d
-        if as_mobile or plus:
-            return
-        if len(digits) == 10:
-            if is_valid_national_id(digits):
-                q.nid = digits
-            else:
-                q.nid_bad = digits
-        elif len(digits) < 10:
-            q.id_prefix = digits
-
-    def _score_query(self, q: _Query, r: Rec, memo: dict) -> Candidate:
-        tf = self.tf
-        P = M.PARAMS
-        s = 0.0
-        reasons: list[str] = []
-        evidence = False
-        # identifiers
-        rk = r.id_key()
-        if rk and (q.nid or q.nid_bad):
-            qk = q.nid or q.nid_bad
-            if qk == rk:
-                s += P["id_exact"]
-                reasons.append("همان کد ملی")
-                evidence = True
-            elif osa_distance_le1(qk, rk):
-                s += P["id_one_edit_invalid"] if not (q.nid and r.nid) else P["id_one_edit_valid"]
-                reasons.append("کد ملی با یک رقم اختلاف")
-                evidence = True
-            else:
-                s += P["id_diff"]
-        elif rk and q.id_prefix and rk.startswith(q.id_prefix):
-            s += min(1.0 * len(q.id_prefix), 8.0)
-            reasons.append("کد ملی با همین آغاز")
-        if q.mob and r.mob:
-            if q.mob == r.mob:
-                s += P["mobile_eq"]
-                reasons.append("همان شماره همراه")
-                evidence = True
-            else:
-                s += P["mobile_diff"]
-        elif q.mob_prefix and r.mob and r.mob.startswith(q.mob_prefix):
-            s += min(0.8 * len(q.mob_prefix), 6.0)
-            reasons.append("شماره همراه با همین آغاز")
-        # names
-        if q.fields:
-            fmap = {"first_name": (r.first, 0, P["first"]), "last_name": (r.last, 1, P["last"]),
-                    "father_name": (r.father, 2, P["father"])}
-            ws = {}
-            for f, n in q.fields.items():
-                target, kk, p = fmap[f]
-                ws[f] = _memo_weight(memo, n, target, kk, p, tf, q.prefix_last)
-            s += sum(w for w, _ in ws.values())
-            lv = {f: lvl for f, (_, lvl) in ws.items()}
-        else:
-            lv = {}
-            toks = q.names[:3]
-            if toks:
-                fields = [(r.first, 0, P["first"]), (r.last, 1, P["last"]), (r.father, 2, P["father"])]
-                grid = [[_memo_weight(memo, t, f[0], f[1], f[2], tf, q.prefix_last and j == len(toks) - 1)
-                         for f in fields] for j, t in enumerate(toks)]
-                best, best_perm = -1e9, None
-                for perm in permutations(range(3), len(toks)):
-                    tot = sum(max(grid[j][perm[j]][0], 0.0) for j in range(len(toks)))
-                    if tot > best:
-                        best, best_perm = tot, perm
-                s += best
-                names = ("first_name", "last_name", "father_name")
-                for j, fi in enumerate(best_perm or ()):
-                    lv[names[fi]] = grid[j][fi][1]
-        exactish = (M.EXACT, M.VARIANT)
-        if lv.get("first_name") in exactish and lv.get("last_name") in exactish:
-            reasons.append("همان نام و نام خانوادگی")
-        elif any(v not in (None, M.MISSING, M.DISAGREE) for k2, v in lv.items() if k2 != "father_name"):
-            reasons.append("نام مشابه")
-        if lv.get("father_name") in exactish:
-            reasons.append("همان نام پدر")
-        # birth date
-        if q.bd is not None and r.bd is not None:
-            qd = _DateView(q.bd)
-            dl = M.date_level(qd, r)  # type: ignore[arg-type]
-            if dl == M.D_EXACT:
-                s += P["date_exact"]
-                reasons.append("همان تاریخ تولد")
-                evidence = True
-            elif dl == M.D_NEAR:
-                s += P["date_near"]
-                reasons.append("تاریخ تولد نزدیک")
-                evidence = True
-            elif dl == M.D_TYPO:
-                s += P["date_typo"]
-                reasons.append("تاریخ تولد نزدیک")
-            elif dl == M.D_SAME_YEAR:
-                s += P["date_same_year"]
-            else:
-                s += P["date_far"]
-        elif q.year is not None and r.jy is not None:
-            if q.year == r.jy:
-                s += 2.0
-                reasons.append("همان سال تولد")
-            else:
-                s -= 2.0
-        band = M.band_of(s, 0 if evidence else 1, len(self.recs))
-        return Candidate(r.rid, s, band, reasons)
-
-
-class _DateView:
-    __slots__ = ("bd", "jy", "jm", "jd")
-
-    def __init__(self, d: tuple) -> None:
-        self.bd, self.jy, self.jm, self.jd = d
-
-
-def _memo_weight(memo: dict, t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq,
-                 prefix: bool) -> tuple[float, int]:
-    if target is None:
-        return 0.0, M.MISSING
-    key = (t.c, t.lat, target.c, target.lat, k, prefix)
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = _token_weight(t, target, k, p, tf, prefix)
-    return hit
-
-
-def _token_weight(t: Name, target: Name | None, k: int, p: tuple, tf: M.TermFreq,
-                  prefix: bool) -> tuple[float, int]:
-    if target is None:
-        return 0.0, M.MISSING
-    lvl = M.name_level(t, target, k == 0)
-    if lvl == M.DISAGREE and prefix and len(t.c) >= 2 and target.c.startswith(t.c):
-        lvl = M.PARTIAL
-    if lvl == M.EXACT:
-        return tf.weight(k, target.c, p[0], p[1], p[2]), lvl
-    if lvl == M.PARTIAL and prefix and target.c.startswith(t.c):
-        # half-typed: scale the exact weight by how much has been typed
-        w = tf.weight(k, target.c, p[0], p[1], p[2]) * len(t.c) / max(len(target.c), 1)
-        return max(w, p[5]), lvl
-    return M._nw(lvl, k, t, tf, p), lvl
-
-
 def _prefixed(sorted_list: list[str], prefix: str, limit: int) -> list[str]:
     j = bisect.bisect_left(sorted_list, prefix)
-    out = []
+    out: list[str] = []
     while j < len(sorted_list) and len(out) < limit and sorted_list[j].startswith(prefix):
         out.append(sorted_list[j])
         j += 1

@@ -173,6 +173,11 @@ def _nw(lvl: int, k: int, x: Name | None, tf: TermFreq, p: tuple) -> float:
     return p[_IDX[lvl]]
 
 
+def _both_given(x: Name | None, y: Name | None) -> bool:
+    """Both names present and both well-known given names (``GIVEN_NAMES``)."""
+    return x is not None and y is not None and x.c in GIVEN_NAMES and y.c in GIVEN_NAMES
+
+
 # date levels
 D_MISSING, D_EXACT, D_NEAR, D_SAME_YEAR, D_FAR, D_TYPO = range(6)
 
@@ -198,7 +203,11 @@ def date_level(a: Rec, b: Rec) -> int:
     return D_FAR
 
 
-def _one_digit(x: int, y: int) -> bool:
+def _one_digit(x: int | None, y: int | None) -> bool:
+    """One digit apart, or the same digits in another order (a date part is never None
+    once its date is set: ``Rec`` sets them together)."""
+    if x is None or y is None:
+        return False
     sx, sy = str(x), str(y)
     return len(sx) == len(sy) and (
         sum(1 for c, d in zip(sx, sy, strict=True) if c != d) == 1 or sorted(sx) == sorted(sy))
@@ -333,13 +342,11 @@ def score_pair(a: Rec, b: Rec, tf: TermFreq) -> tuple[float, int]:
     veto = 0
     if dl == D_FAR or (lf == PARTIAL and il == I_DIFF):
         veto = 2
-    elif lf == DISAGREE:
-        fa_, fb_ = a.first.c, b.first.c  # type: ignore[union-attr]
-        veto = 2 if ((fa_ in GIVEN_NAMES and fb_ in GIVEN_NAMES) or tf.common_pair(0, fa_, fb_)) else 1
-    elif lf == PARTIAL and il != I_EXACT and dl != D_EXACT and a.first.c in GIVEN_NAMES \
-            and b.first.c in GIVEN_NAMES:  # type: ignore[union-attr]
+    elif lf == DISAGREE and a.first is not None and b.first is not None:  # DISAGREE: both given
+        veto = 2 if (_both_given(a.first, b.first) or tf.common_pair(0, a.first.c, b.first.c)) else 1
+    elif lf == PARTIAL and il != I_EXACT and dl != D_EXACT and _both_given(a.first, b.first):
         veto = 1  # امیر / امیرحسین are also brothers' names: need the same ID or birth date
-    elif lfa == DISAGREE and a.father.c in GIVEN_NAMES and b.father.c in GIVEN_NAMES:  # type: ignore[union-attr]
+    elif lfa == DISAGREE and _both_given(a.father, b.father):
         veto = 1  # two different, well-known fathers' names
     elif dl not in (D_EXACT, D_NEAR) and il not in (I_EXACT, I_ONE_INVALID, I_ONE_VALID) \
             and not (a.mob is not None and a.mob == b.mob):

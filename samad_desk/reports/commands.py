@@ -57,7 +57,7 @@ def _operator(settings) -> dict:
 
 def run_on_cache(spec, settings, today: date) -> dict:
     from samad_desk.domain.sla import WorkingCalendar
-    from samad_desk.reports.memory import run_memory, store_facts, store_names
+    from samad_desk.reports.memory import run_memory, store_dups, store_facts, store_names
     from samad_desk.store import Store
 
     operator = _operator(settings)
@@ -68,10 +68,12 @@ def run_on_cache(spec, settings, today: date) -> dict:
     try:
         calendar = WorkingCalendar.from_settings(settings)
         facts = store_facts(store, calendar)
+        dups = store_dups(store) if "duplicates" in spec.measures else ()
         names = store_names(store)
     finally:
         store.close()
-    return run_memory(spec, facts, actor=operator, today=today, calendar=calendar, names=names).to_json()
+    return run_memory(spec, facts, actor=operator, today=today, calendar=calendar, names=names,
+                      dups=dups).to_json()
 
 
 def run_on_server(spec, settings, today: date | None) -> dict:

@@ -148,6 +148,7 @@ class DeskReports:
     (:func:`~samad_desk.reports.facts.duplicate_facts`), scoped the same way."""
 
     def __init__(self, facts: Iterable[dict] | Facts, actor: dict, dups: Iterable[dict] | Facts = ()) -> None:
+        self.facts_of: Facts | None = None  # the unscoped facts it was made from (FactsCache.desk)
         self.actor = actor
         self.facts = scoped(facts, actor)
         self.dups = scoped(dups, actor)
@@ -239,6 +240,7 @@ class FactsCache:
         self._by_id: dict[str, dict] | None = None
         self._facts: Facts | None = None
         self._dups: Facts | None = None
+        self._desk: tuple[tuple, DeskReports] | None = None
         self._gen = 0
         self._cases: set[str] = set()
         self._events: set[str] = set()
@@ -300,6 +302,21 @@ class FactsCache:
         with self._lock:
             assert self._facts is not None
             return self._facts
+
+    def desk(self, actor: dict) -> DeskReports:
+        """:class:`DeskReports` of ``actor`` over the current facts, scoped once per change
+        (a screen opened again, or by the same operator, reuses it)."""
+        facts, dups = self.facts(), self.dups()
+        key = (id(facts), id(dups), actor.get("role"), actor.get("province"), actor.get("agency_id"))
+        with self._lock:
+            hit = self._desk
+        if hit is not None and hit[0] == key and hit[1].facts_of is facts:
+            return hit[1]
+        desk = DeskReports(facts, actor, dups)
+        desk.facts_of = facts
+        with self._lock:
+            self._desk = (key, desk)
+        return desk
 
     def dups(self) -> Facts:
         """The duplicate-citizen facts (:func:`store_dups`), re-read after any change."""

@@ -75,7 +75,7 @@ def scorecard(
     names: dict[str, dict[str, str]] | None = None,
 ) -> list[ScoreRow]:
     """Rows ranked best first: highest in-time %, then fewest mean days, then most cases
-    (agencies without answers in the month last). ``runner(spec)`` runs a spec with the
+    (agencies without answers in the month last); ties share a rank (1, 2, 2, 4). ``runner(spec)`` runs a spec with the
     caller's executor and scope (desk or server). ``month``: ``YYYY/MM`` (Jalali)."""
     y, m = (int(p) for p in month.split("/"))
     first_y, first_m = y, m - months_back
@@ -111,8 +111,14 @@ def scorecard(
         return (p is None, -(p or 0), d if d is not None else 1e9, -(s.values.get("cases") or 0), s.agency)
 
     out.sort(key=order)
+    # standard competition ranking (1, 2, 2, 4): rows equal on every ranked measure share a
+    # rank, and the next row's rank counts the rows before it (the agency only orders them)
+    rank, before = 0, None
     for i, s in enumerate(out, 1):
-        s.rank = i
+        key = order(s)[:-1]
+        if key != before:
+            rank, before = i, key
+        s.rank = rank
     return out
 
 

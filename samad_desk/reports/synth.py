@@ -6,7 +6,7 @@ central database's ``entities`` table (as a push would have left them)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -111,7 +111,7 @@ def operator_province(event: dict) -> str | None:
 
 
 def load_central(engine, items: list[tuple[dict, list[dict], str]], agency_docs: list[dict] | None = None,
-                 chunk: int = 5000, citizen_events: list[dict] = ()) -> None:
+                 chunk: int = 5000, citizen_events: Sequence[dict] = ()) -> None:
     """Write agencies, cases and events into ``entities`` (no change rows: the report
     facts are then built by a full rebuild); ``citizen_events`` (merges, :func:`merges`)
     in the province of their operator (:func:`operator_province`), as a push from that

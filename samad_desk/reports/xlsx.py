@@ -20,6 +20,8 @@ from samad_desk.reports.spec import MEASURES, RATIO_MEASURES
 from samad_desk.text.jalali import jalali_to_gregorian
 
 DATE_DIMS = ("day", "week", "month")
+#: day 0 of Excel's 1900 date system, for dates after 1900-03-01 (its phantom leap day)
+EXCEL_EPOCH = date(1899, 12, 30)
 MAX_CHART_ROWS = 50
 
 
@@ -94,7 +96,8 @@ def _write(wb, result: dict, header: list, rows: list, date_dim: str | None, nla
         if date_dim and not total:
             day = gregorian_of(date_dim, str(result["rows"][i]["key"][date_at]))
             if day is not None:
-                ws.write_datetime(r, nlabels, day, datef)
+                # the Excel serial number, as write_datetime would store it (1900 system)
+                write_number(r, nlabels, (day - EXCEL_EPOCH).days, datef)
         fmts = formats[total]
         for j, v in enumerate(row[nlabels:]):
             if v is None:

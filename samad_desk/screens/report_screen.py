@@ -12,8 +12,20 @@ sparkline per row when the pivot's columns are a time dimension (characters, rea
 without colour). Enter on a row opens the cases behind its number (with the filters and
 period; a pivot row: all its columns); Enter on a case opens it; Esc goes back.
 
+Ctrl+F a filter by a typed value (the field's ↑/↓ choose the dimension; an unknown value
+is refused at the field, in Persian), Ctrl+E the shown report to a CSV/XLSX/PDF file (a
+path in the home folder offered; a bad path or a full disk said at the field, the earlier
+file kept: ``services/report_export.py``). The typed field is also reached by function keys
+alone: Shift+F4, then ↑/↓ (period → a filter per dimension → export). The key bar comes in
+pages (Shift+F1 turns them), so every Shift and Ctrl key is on it at 80×24.
+
 The facts of the cached cases are built and scoped to the operator once per load (a
-worker thread); changing the spec only re-groups them (``reports/memory.py``).
+worker thread); changing the spec only re-groups them (``reports/memory.py``), in a worker
+thread too (:meth:`ReportScreen.show` asks, :meth:`ReportScreen.show_result` mounts the
+answer; a newer request wins), so no report runs on the UI thread.
+
+Why over 600 lines: one screen whose keys all act on the same spec and result (the typed field,
+the saved specs and the key pages read and change them); split it by pane if it grows.
 """
 
 from __future__ import annotations
@@ -21,10 +33,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
@@ -40,12 +54,21 @@ from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
 from samad_desk.services.case_actions import CaseActions
+from samad_desk.services.report_export import (
+    FILTER_DIMENSIONS,
+    ExportError,
+    default_path,
+    export,
+    filter_values,
+    match_value,
+)
 from samad_desk.services.report_specs import SavedSpec, SavedSpecs
 from samad_desk.services.reports import ReportService
 from samad_desk.text import rtl
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLInput, RTLStatic
 from samad_desk.widgets.cases import CaseTable, Col, LinesChart
+from samad_desk.widgets.chrome import KeyBar, key_label
 
 ROW_DIMENSIONS = ("agency", "type", "state", "deadline_band", "month", "subject_group", "city", "channel",
                   "manager", "operator", "urgency", "season", "year", "week", "province", "agency_kind",
@@ -64,9 +87,32 @@ PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "�
 #: pivot columns shown on the screen at most (the newest for a time dimension); the
 #: total column is always there, and the CLI/exports hold every column
 MAX_PIVOT_COLUMNS = 5
-ASK_LABELS = {"period": "دوره", "save": "نام گزارش"}
+ASK_LABELS = {"period": "دوره", "save": "نام گزارش", "export": "خروجی به"}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
-             "save": "نامی برای این گزارش"}
+             "save": "نامی برای این گزارش", "export": "مسیر پرونده: ‎.csv یا ‎.xlsx یا ‎.pdf"}
+#: shorter texts on the key bar's pages (the F1 help keeps the binding's whole description)
+BAR_LABELS = {"report-period-typed": "دوره", "report-columns": "ستون", "report-filter": "پالایه سطر",
+              "report-filter-clear": "بی‌پالایه", "report-view": "نمودار", "report-save": "ذخیره",
+              "report-saved": "ذخیره‌ها", "report-filter-typed": "پالایه", "report-export": "خروجی"}
+#: what the typed field asks, in the order ↑/↓ move through it (Shift+F4 opens it at the
+#: period; Ctrl+F at a filter, Ctrl+E at the export)
+ASK_CYCLE = ("period", *(f"filter:{d}" for d in FILTER_DIMENSIONS), "export")
+
+
+#: the period line while a report runs in its worker thread
+RUNNING = "در حال اجرا…"
+
+
+class ReportRan(Message):
+    """A report's answer, posted from its worker thread (``seq``: the request it answers;
+    an older request's answer is ignored). ``error``: a Persian message instead."""
+
+    def __init__(self, seq: int, spec: ReportSpec, result: dict | None, error: str | None = None) -> None:
+        super().__init__()
+        self.seq = seq
+        self.spec = spec
+        self.result = result
+        self.error = error
 
 
 @dataclass
@@ -144,6 +190,11 @@ class ReportScreen(LiveStoreScreen):
         Binding("shift+f3", "view", "جدول/نمودار", id="report-view"),
         Binding("shift+f11", "save", "ذخیره/اشتراک", id="report-save"),
         Binding("shift+f12", "saved", "گزارش‌های ذخیره", id="report-saved"),
+        Binding("ctrl+f", "ask('filter')", "پالایه با مقدار", id="report-filter-typed"),
+        Binding("ctrl+e", "ask('export')", "خروجی پرونده", id="report-export"),
+        Binding("shift+f1", "key_page", "کلیدهای دیگر", id="report-key-page"),
+        Binding("up", "ask_next(-1)", "پرسش قبلی", show=False, id="report-ask-prev"),
+        Binding("down", "ask_next(1)", "پرسش بعدی", show=False, id="report-ask-next"),
         Binding("escape", "back", "بازگشت", id="report-back"),
     ]
 
@@ -173,7 +224,14 @@ class ReportScreen(LiveStoreScreen):
         self.desk: DeskReports | None = None
         self.names: dict[str, dict[str, str]] = {}
         self.result: dict | None = None
+        self.result_spec: ReportSpec | None = None  # the spec :attr:`result` answers
         self.error: str | None = None
+        #: the newest report request; a ReportRan for another is an older answer
+        self.run_seq = 0
+        self.running = False
+        #: the distinct values of each filter dimension, read once per load (a worker)
+        self.values: dict[str, list[str]] | None = None
+        self.key_page = 0
 
     # -- the spec -------------------------------------------------------------------------
     @property
@@ -236,7 +294,7 @@ class ReportScreen(LiveStoreScreen):
     @work(thread=True, exclusive=True, group="report-drill", exit_on_error=False)
     def _drill(self, key: tuple) -> tuple[tuple, list[Any]]:
         assert self.desk is not None
-        return key, self.reports.drill(self.desk, self.spec, key)
+        return key, self.reports.drill(self.desk, self.result_spec or self.spec, key)
 
     @work(thread=True, exclusive=True, group="report-specs", exit_on_error=False)
     def _specs(self, job: str, arg: Any = None) -> tuple[str, Any]:
@@ -247,10 +305,42 @@ class ReportScreen(LiveStoreScreen):
             return job, self.saved.share(arg.name, not arg.shared)
         return job, self.saved.refresh()
 
+    @work(thread=True, exclusive=True, group="report-typed", exit_on_error=False)
+    def _typed(self, what: str, value: str, result: dict | None, spec: ReportSpec | None) -> tuple[str, Any, str | None]:
+        """(what, answer, error): a filter's stored value, or the path an export wrote."""
+        try:
+            if what == "export":
+                if result is None:
+                    raise ExportError("هنوز گزارشی نیامده است.")
+                return what, export(result, value), None
+            dim = what[len("filter:"):]
+            if self.values is None and self.desk is not None:
+                self.values = filter_values(self.desk.facts.column)
+            return what, match_value(dim, value, (self.values or {}).get(dim, ()), self.names), None
+        except ExportError as exc:
+            return what, value, str(exc)
+
+    def _typed_done(self, what: str, answer: Any, error: str | None) -> None:
+        ask = self.query_one("#rep-ask", RTLInput)
+        if self.asking != what:  # the field moved on meanwhile
+            return
+        if error:
+            ask.error = error
+            return
+        self._close_ask()
+        if what == "export":
+            self.notify(f"گزارش در «{answer}» نوشته شد.", title="گزارش‌ساز", markup=False)
+            return
+        dim = what[len("filter:"):]
+        self.filters[dim] = (answer,)
+        if dim in self.rows_dims:  # one value left by rows: show the next dimension
+            self.rows_dims = (next(d for d in ROW_DIMENSIONS if d not in self.filters),)
+        self._respec()
+
     @on(Worker.StateChanged)
     def _worker(self, event: Worker.StateChanged) -> None:
         w = event.worker
-        if w.group not in ("report-load", "report-drill", "report-specs"):
+        if w.group not in ("report-load", "report-drill", "report-specs", "report-typed"):
             return
         if w.group == "report-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
                                                         WorkerState.CANCELLED):
@@ -263,7 +353,10 @@ class ReportScreen(LiveStoreScreen):
             return
         if w.group == "report-load":
             self.desk, self.names = w.result
+            self.values = None  # new facts: their values read again when a filter is typed
             self.show()
+        elif w.group == "report-typed":
+            self._typed_done(*w.result)
         elif w.group == "report-drill":
             key, rows = w.result
             self._show_cases(key, rows)
@@ -272,17 +365,43 @@ class ReportScreen(LiveStoreScreen):
 
     # -- showing --------------------------------------------------------------------------
     def show(self) -> None:
+        """Run the current spec in a worker thread; :meth:`show_result` mounts its answer.
+        Until then the last result stays and the period line says «در حال اجرا…»."""
         self.query_one("#rep-spec", RTLStatic).update(self.spec_text())
         if self.desk is None:
             return
-        spec = self.spec
+        self.run_seq += 1
+        self.running = True
+        self.query_one("#rep-period", RTLStatic).update(RUNNING)
+        self._run(self.run_seq, self.desk, self.spec, self.actions.today(), self.actions.calendar, self.names)
+
+    @work(thread=True, exclusive=True, group="report-run", exit_on_error=False)
+    def _run(self, seq: int, desk: DeskReports, spec: ReportSpec, today: Any, calendar: Any,
+             names: dict) -> None:
         try:
-            result = self.desk.run(spec, today=self.actions.today(), calendar=self.actions.calendar,
-                                   names=self.names).to_json()
+            ran = ReportRan(seq, spec, desk.run(spec, today=today, calendar=calendar, names=names).to_json())
         except PeriodError as exc:  # a saved spec's period the calendar cannot hold
-            self.notify(str(exc), title="گزارش‌ساز", severity="error", markup=False)
+            ran = ReportRan(seq, spec, None, str(exc))
+        except Exception as exc:  # said on the screen, never a crash of the desk
+            ran = ReportRan(seq, spec, None, error_text(exc))
+        self.post_message(ran)
+
+    @on(ReportRan)
+    def _ran(self, message: ReportRan) -> None:
+        message.stop()
+        if message.seq != self.run_seq:  # a newer request is under way: this answer is old
             return
+        self.running = False
+        if message.result is None:
+            self.query_one("#rep-period", RTLStatic).update(message.error or "")
+            self.notify(message.error or "", title="گزارش‌ساز", severity="error", markup=False)
+            return
+        self.show_result(message.spec, message.result)
+
+    def show_result(self, spec: ReportSpec, result: dict) -> None:
+        """Mount a report's answer: the period line, the table and the chart (UI thread)."""
         self.result = result
+        self.result_spec = spec
         period = result.get("period")
         line = f"دوره: {period['label']}" if period else "همه پرونده‌ها"
         if result.get("previous_period"):
@@ -309,9 +428,9 @@ class ReportScreen(LiveStoreScreen):
     def chart_lines(self, width: int) -> list[str]:
         """Bars of the first measure per row; over time (rows a time dimension) a column
         sparkline; with time columns one sparkline per row. The total row is left out."""
-        if not self.result:
+        if not self.result or self.result_spec is None:
             return []
-        spec = self.spec
+        spec = self.result_spec
         m = spec.measures[0]
         title = f"{MEASURES[m]} به تفکیک {' / '.join(DIMENSIONS[d] for d in spec.rows)}"
         rows = self.result["rows"]
@@ -342,7 +461,8 @@ class ReportScreen(LiveStoreScreen):
         return [rtl.truncate(title, width), *bar_chart(items, width)]
 
     def _show_cases(self, key: tuple, rows: list[Any]) -> None:
-        label = " / ".join(label_of(d, v, self.names) for d, v in zip(self.spec.rows, key, strict=False)) \
+        rows_dims = (self.result_spec or self.spec).rows
+        label = " / ".join(label_of(d, v, self.names) for d, v in zip(rows_dims, key, strict=False)) \
             if key else TOTAL
         self.query_one("#rep-cases-title", RTLStatic).update(f"پرونده‌های «{label}» ({fa(len(rows))})")
         table = self.query_one("#rep-case-table", CaseTable)
@@ -400,7 +520,7 @@ class ReportScreen(LiveStoreScreen):
         if self.pane != "rep-table" or row is None or row.total:
             self.notify("برای پالایه، سطری از جدول را برگزینید.", title="گزارش‌ساز", markup=False)
             return
-        for d, v in zip(self.rows_dims, row.key, strict=False):
+        for d, v in zip((self.result_spec or self.spec).rows, row.key, strict=False):
             self.filters[d] = (str(v if v is not None else ""),)
         # the filtered dimension now has one value: show the next one by rows
         self.rows_dims = (next(d for d in ROW_DIMENSIONS if d not in self.filters),)
@@ -428,15 +548,65 @@ class ReportScreen(LiveStoreScreen):
 
     # -- the typed field: a Jalali period or a name to save under ----------------------------
     def action_ask(self, what: str) -> None:
+        """Open the typed field: ``period``, ``save``, ``export``, ``filter`` (the current
+        row's dimension, or the first) or ``filter:DIM``."""
+        if what == "filter":
+            dims = (self.result_spec or self.spec).rows
+            what = f"filter:{dims[0] if dims and dims[0] in FILTER_DIMENSIONS else FILTER_DIMENSIONS[0]}"
         ask = self.query_one("#rep-ask", RTLInput)
         self.asking = what
-        ask.label = ASK_LABELS[what]
-        ask.placeholder = ASK_HINTS[what]
-        ask.validator = self._check_period if what == "period" else self._check_name
-        ask.value = (self.period or "") if what == "period" and self.period not in PERIOD_LABELS else ""
+        if what.startswith("filter:"):
+            dim = what[len("filter:"):]
+            ask.label_width = 16
+            ask.label = f"پالایه: {DIMENSIONS[dim]}"
+            ask.placeholder = "مقدار (نام یا بخشی از آن)؛ ↑/↓ بُعد دیگر"
+            ask.validator = None
+            ask.value = ""
+        else:
+            ask.label_width = 16 if what == "export" else 10
+            ask.label = ASK_LABELS[what]
+            ask.placeholder = ASK_HINTS[what]
+            ask.validator = {"period": self._check_period, "save": self._check_name}.get(what)
+            if what == "export":
+                ask.value = str(default_path(self.actions.today()))
+            else:
+                ask.value = (self.period or "") if what == "period" and self.period not in PERIOD_LABELS else ""
         ask.error = None
         ask.add_class("-shown")
         ask.focus()
+
+    def action_ask_next(self, step: int) -> None:
+        """↑/↓ in the typed field: the period, a filter on each dimension, the export."""
+        if self.asking not in ASK_CYCLE:
+            return
+        self.action_ask(ASK_CYCLE[(ASK_CYCLE.index(self.asking) + step) % len(ASK_CYCLE)])
+
+    def action_key_page(self) -> None:
+        """Shift+F1: the key bar's next page (the Shift and Ctrl keys)."""
+        self.key_page += 1
+        self.query_one(KeyBar).update_keys()
+
+    def key_bar_pieces(self, width: int) -> list[str]:
+        """The key bar, in pages that fit ``width``: this screen's F-keys and Esc first,
+        then its Shift and Ctrl keys; each page ends with «Shift+F1 بیشتر ۱/۳», which
+        turns to the next (otherwise the Shift keys were only in the F1 help)."""
+        own = [(key, BAR_LABELS.get(a.binding.id or "", a.binding.description)) for key, a in self.active_bindings.items()
+               if a.node is self and a.binding.show and a.binding.description and a.binding.action != "key_page"]
+        own.sort(key=lambda kd: (kd[0].startswith(("shift+", "ctrl+")), kd[0].startswith("ctrl+")))
+        more = next((k for k, a in self.active_bindings.items() if a.binding.action == "key_page"), "shift+f1")
+        tail = len(f"{key_label(more)} بیشتر ۰/۰") + 2
+        pages: list[list[str]] = [[]]
+        used = 0
+        for key, text in own:
+            piece = f"{key_label(key)} {text}"
+            if pages[-1] and used + cell_len(piece) + 2 + tail > width:
+                pages.append([])
+                used = 0
+            pages[-1].append(piece)
+            used += cell_len(piece) + 2
+        n = len(pages)
+        page = self.key_page % n
+        return [*pages[page], f"{key_label(more)} بیشتر {fa(page + 1)}/{fa(n)}"]
 
     def _check_period(self, text: str) -> str | None:
         if not text.strip():
@@ -464,6 +634,11 @@ class ReportScreen(LiveStoreScreen):
             ask.error = error
             return
         what, value = self.asking, event.value.strip()
+        if what and (what.startswith("filter:") or what == "export"):
+            # answered by a worker: the facts' values, or the file written; the field stays
+            # open until then, and with the error at it if it failed
+            self._typed(what, value, self.result, self.result_spec)
+            return
         self._close_ask()
         if what == "period":
             self.period = value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.fields import NAME_FIELDS, description_problem, name_problem, subject_problem
@@ -59,6 +59,10 @@ class SaveResult:
 
 class CallsMixin(ReferenceMixin):
     """Validating and saving a call (``person_cases`` comes from the candidates part)."""
+
+    if TYPE_CHECKING:  # from CandidatesMixin, beside this one in DeskServices
+
+        def person_cases(self, citizen_id: str) -> list[dict[str, Any]]: ...
 
     # -- validation and save
     def validate_call(self, form: CallForm) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.models import CaseState
@@ -49,6 +49,12 @@ class CaseView:
 
 class FollowupsMixin(ServiceBase):
     """Follow-up lookups over the cache and the server's ``/v1/cases/lookup``."""
+
+    if TYPE_CHECKING:  # from CallsMixin and CandidatesMixin, beside this one in DeskServices
+
+        def registered_citizen(self, national_id: str) -> dict[str, Any] | None: ...
+
+        def person_cases(self, citizen_id: str) -> list[dict[str, Any]]: ...
 
     remote_cases: RemoteCases
 

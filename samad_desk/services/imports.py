@@ -318,19 +318,19 @@ class Importer:
                 return None, problem, warnings
         mob = _s(row, "mobile")
         if mob:
-            p = parse_mobile(mob)
-            if not p.ok:
-                return None, p.error, warnings
-            out["mobile"] = p.value
+            mobile = parse_mobile(mob)
+            if not mobile.ok:
+                return None, mobile.error, warnings
+            out["mobile"] = mobile.value
         bd = _s(row, "birth_date")
         if bd:
             if len(bd) == 10 and bd[4] == "-" and bd[:4].isdigit() and int(bd[:4]) > 1700:
                 out["birth_date"] = bd
             else:
-                p = parse_jalali_date(bd, field="تاریخ تولد", not_future=True)
-                if not p.ok:
-                    return None, p.error, warnings
-                out["birth_date"] = p.value.isoformat()  # type: ignore[union-attr]
+                born = parse_jalali_date(bd, field="تاریخ تولد", not_future=True)
+                if not born.ok or born.value is None:
+                    return None, born.error, warnings
+                out["birth_date"] = born.value.isoformat()
         if _s(row, "sayyed"):
             out["sayyed"] = _s(row, "sayyed").lower() in TRUE
         return out, None, warnings
@@ -402,6 +402,7 @@ class Importer:
         cops, citizen_id, err, warnings = self.citizen_ops(row, key)
         if err:
             return [], err, warnings
+        assert citizen_id is not None  # citizen_ops names the citizen whenever it gives no error
         case_id = row_entity_id(key, "case")
         ops = list(cops)
         ops.append(domain_ops.case_register(

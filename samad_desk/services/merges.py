@@ -271,9 +271,9 @@ class MergeService(ServiceBase):
                 key = str((ev.get("data") or {}).get("merge_op_id"))
                 undone[key] = undone.get(key, True) and bool(ev.get("pending"))
         for op_id, pending in undone.items():
-            rec = merges.get(op_id)
-            if rec is not None:
-                rec.undone, rec.undo_pending = True, pending
+            merged = merges.get(op_id)
+            if merged is not None:
+                merged.undone, merged.undo_pending = True, pending
         return sorted(merges.values(), key=lambda r: (r.at, r.op_id), reverse=True)
 
     def aliases(self, survivor_id: str) -> list[str]:

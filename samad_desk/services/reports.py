@@ -23,8 +23,7 @@ class ReportService:
         facts are the store's :class:`~samad_desk.reports.memory.FactsCache`: built on the
         first load, then only the changed cases are rebuilt."""
         a = self.actions
-        cache = facts_cache(a.store, a.calendar)
-        return DeskReports(cache.facts(), a.operator, cache.dups()), store_names(a.store)
+        return facts_cache(a.store, a.calendar).desk(a.operator), store_names(a.store)
 
     def drill(self, desk: DeskReports, spec: ReportSpec, key: tuple) -> list[Any]:
         """Cartable rows of the cases behind one result row (``()``: the total)."""

@@ -1,26 +1,9 @@
 """The derived cache: TinyDB tables in sharded files, with indexes readable without parsing.
 
-Layout under ``<data_dir>/cache/``::
-
-    CURRENT                 name of the live generation directory (atomic replace)
-    g000003/meta.json       schema, cursor, epoch, shard generations — written LAST
-    g000003/case.07.json    one shard of one entity (TinyDB database, custom storage)
-
-A shard file::
-
-    {"samad_cache":1,"entity":"case","shard":7,"gen":"…","count":N}\\n   header
-    <document JSON>\\n                                                  N lines
-    #F {"gen","count","order","ix":{name:[n,off_h,off_p]}}\\n  then binary index arrays:
-       per index (id, tc, cit, cart | nid, mob | case, cit, ckind) n×uint32 CRC-32 of the key, sorted,
-       and n×uint64 packed (offset << 24 | length) of the document line
-    #T <footer offset:12> <footer length:10> <crc32 of all bytes before:08x>\\n   trailer
-
-Only the sync leader writes shards (``ShardStorage`` under TinyDB: temp file, fsync,
-rename, directory fsync). Readers never parse documents to open: they read the
-footers' binary arrays straight into memory (12 bytes an index entry) and
-fetch a document with one ``pread`` when a query needs it. A reader keeps its shard
-descriptors open, so a shard replaced under it still reads consistently until it
-notices the new generation in ``meta.json``.
+``Cache`` reads the live generation (every process) and writes it (the sync leader only,
+under ``sync.lock``). The file format is in ``cache_format.py``, the reading of one shard
+in ``shard_index.py``, the TinyDB storage of one shard in ``shard_db.py``; their public
+names are importable from here too.
 """
 
 from __future__ import annotations
@@ -28,428 +11,41 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import threading
-import time
-import uuid
-import zlib
-from array import array
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
-from samad_desk.domain.models import event_citizen_ids
 from samad_desk.store import fileio
+from samad_desk.store.cache_format import (
+    CACHE_SCHEMA,
+    INDEXES,
+    SHARD_COUNTS,
+    TABLE,
+    TRAILER_LEN,
+    Built,
+    ShardCorrupt,
+    document_lines,
+    encode_shard,
+    key_hash,
+    mobile_key,
+    read_footer,
+    shard_count,
+    shard_name,
+    shard_of,
+)
+from samad_desk.store.cache_format import _has_key as _has_key
 from samad_desk.store.errors import StoreError, from_os_error
-
-CACHE_SCHEMA = 1
-SHARD_COUNTS = {"case": 32, "citizen": 32, "event": 32}
-TRAILER_LEN = 36  # b"#T " + 12 + b" " + 10 + b" " + 8 + b"\n"
-TABLE = "_default"
-
-# entity -> {index name: (kind, field extractor)}; kind "u" unique key -> id, "m" key -> [ids]
-
-
-def _mobile_key(doc: dict) -> str | None:
-    m = doc.get("mobile")
-    if not m:
-        return None
-    digits = "".join(ch for ch in str(m) if ch.isdigit())
-    return digits[-10:] if len(digits) >= 10 else None
-
-
-def _cart_key(doc: dict) -> str | None:
-    ag = doc.get("agency_id")
-    if not ag:
-        return None
-    return f"{ag}\x1f{doc.get('state')}"
-
-
-INDEXES: dict[str, dict[str, tuple[str, object]]] = {
-    "case": {
-        "tc": ("u", lambda d: d.get("tracking_code")),
-        "cit": ("m", lambda d: d.get("citizen_id")),
-        "cart": ("m", _cart_key),
-    },
-    "citizen": {
-        "nid": ("u", lambda d: d.get("national_id") or None),
-        "mob": ("m", _mobile_key),
-    },
-    # citizen-level events by every citizen they concern (a key list: one entry per id)
-    "event": {
-        "case": ("m", lambda d: d.get("case_id")),
-        "cit": ("m", lambda d: event_citizen_ids(d) or None),
-        # citizen-level events by kind (every merge of the desk, for the merge history)
-        "ckind": ("m", lambda d: d.get("kind") if not d.get("case_id") else None),
-    },
-}
-
-
-def shard_count(entity: str) -> int:
-    return SHARD_COUNTS.get(entity, 1)
-
-
-def shard_of(entity: str, entity_id: str) -> int:
-    n = shard_count(entity)
-    return 0 if n == 1 else zlib.crc32(entity_id.encode()) % n
-
-
-def shard_name(entity: str, shard: int) -> str:
-    return f"{entity}.{shard:02d}"
-
-
-# --- encoding ---------------------------------------------------------------------------
-
-
-def key_hash(key: str) -> int:
-    return zlib.crc32(key.encode("utf-8", "surrogatepass"))
-
-
-def _index_keys(entity: str, doc: dict) -> Iterator[tuple[str, str]]:
-    yield "id", doc["id"]
-    for name, (_kind, fn) in INDEXES.get(entity, {}).items():
-        k = fn(doc)  # type: ignore[operator]
-        if isinstance(k, list):
-            for one in k:
-                yield name, str(one)
-        elif k is not None:
-            yield name, str(k)
-
-
-def _has_key(value: object, key: str) -> bool:
-    return key in value if isinstance(value, list) else value == key
-
-
-class Built:
-    """What ``encode_shard`` produced: the file chunks and the in-memory index arrays."""
-
-    __slots__ = ("chunks", "gen", "count", "arrays", "body_end")
-
-    def __init__(self, chunks: list[bytes], gen: str, count: int, arrays: dict[str, tuple[array, array]],
-                 body_end: int = 0):
-        self.body_end = body_end
-        self.chunks = chunks
-        self.gen = gen
-        self.count = count
-        self.arrays = arrays
-
-
-def encode_shard(entity: str, shard: int, docs: Iterable[dict | bytes]) -> Built:
-    """Serialize documents into a shard file (see the module docstring)."""
-    gen = uuid.uuid4().hex
-    docs = list(docs)
-    header = orjson.dumps(
-        {"samad_cache": CACHE_SCHEMA, "entity": entity, "shard": shard, "gen": gen, "count": len(docs)}
-    ) + b"\n"
-    body: list[bytes] = [header]
-    entries: dict[str, list[tuple[int, int]]] = {"id": []}
-    for name in INDEXES.get(entity, {}):
-        entries[name] = []
-    off = len(header)
-    for item in docs:
-        if isinstance(item, bytes | bytearray):
-            raw = bytes(item)
-            doc = orjson.loads(raw)
-        else:
-            doc = item
-            raw = orjson.dumps(doc)
-        loc = (off << 24) | len(raw)
-        for name, key in _index_keys(entity, doc):
-            entries[name].append((key_hash(key), loc))
-        body.append(raw + b"\n")
-        off += len(raw) + 1
-    arrays: dict[str, tuple[array, array]] = {}
-    blob: list[bytes] = []
-    layout: dict[str, list[int]] = {}
-    boff = 0
-    for name, lst in entries.items():
-        lst.sort()
-        h = array("I", (x for x, _ in lst))
-        p = array("Q", (y for _, y in lst))
-        arrays[name] = (h, p)
-        hb, pb = h.tobytes(), p.tobytes()
-        layout[name] = [len(lst), boff, boff + len(hb)]
-        blob += [hb, pb]
-        boff += len(hb) + len(pb)
-    meta = orjson.dumps({"gen": gen, "count": len(docs), "order": sys.byteorder, "ix": layout})
-    fbytes = b"#F " + meta + b"\n" + b"".join(blob)
-    body.append(fbytes)
-    crc = 0
-    for chunk in body:
-        crc = zlib.crc32(chunk, crc)
-    body.append(b"#T %012d %010d %08x\n" % (off, len(fbytes), crc & 0xFFFFFFFF))
-    return Built(body, gen, len(docs), arrays, off)
-
-
-class ShardCorrupt(Exception):
-    pass
-
-
-def read_footer(fd: int, size: int, *, full: bool = False) -> tuple[dict, dict, dict[str, tuple[array, array]], int]:
-    """(header, footer meta, index arrays, body end) of an open shard; ShardCorrupt on damage."""
-    if size < TRAILER_LEN + 10:
-        raise ShardCorrupt("too short")
-    trailer = os.pread(fd, TRAILER_LEN, size - TRAILER_LEN)
-    if len(trailer) != TRAILER_LEN or not trailer.startswith(b"#T ") or not trailer.endswith(b"\n"):
-        raise ShardCorrupt("bad trailer")
-    try:
-        foff = int(trailer[3:15])
-        flen = int(trailer[16:26])
-        crc = int(trailer[27:35], 16)
-    except ValueError as exc:
-        raise ShardCorrupt("bad trailer numbers") from exc
-    if foff + flen != size - TRAILER_LEN or foff <= 0:
-        raise ShardCorrupt("trailer does not match size")
-    fbytes = os.pread(fd, flen, foff)
-    nl = fbytes.find(b"\n")
-    if not fbytes.startswith(b"#F ") or nl < 0:
-        raise ShardCorrupt("bad footer")
-    first = os.pread(fd, min(4096, foff), 0)
-    hnl = first.find(b"\n")
-    if hnl < 0:
-        raise ShardCorrupt("bad header")
-    try:
-        header = orjson.loads(first[:hnl])
-        meta = orjson.loads(fbytes[3:nl])
-    except orjson.JSONDecodeError as exc:
-        raise ShardCorrupt("unparsable header/footer") from exc
-    if not isinstance(header, dict) or not isinstance(meta, dict) or header.get("gen") != meta.get("gen"):
-        raise ShardCorrupt("header/footer generation mismatch")
-    if int(header.get("samad_cache", 0)) > CACHE_SCHEMA:
-        raise StoreError(
-            "حافظهٔ محلی با نسخهٔ جدیدتری از برنامه ساخته شده است؛ برنامه را به‌روز کنید.",
-            code="newer_schema",
-        )
-    if meta.get("count") != header.get("count") or meta.get("order") != sys.byteorder:
-        raise ShardCorrupt("count/byte order mismatch")
-    if full:
-        c = 0
-        pos = 0
-        while pos < size - TRAILER_LEN:
-            chunk = os.pread(fd, min(1 << 22, size - TRAILER_LEN - pos), pos)
-            if not chunk:
-                raise ShardCorrupt("short read")
-            c = zlib.crc32(chunk, c)
-            pos += len(chunk)
-        if c & 0xFFFFFFFF != crc:
-            raise ShardCorrupt("checksum mismatch")
-    blob = memoryview(fbytes)[nl + 1 :]
-    arrays: dict[str, tuple[array, array]] = {}
-    try:
-        for name, (n, ho, po) in meta["ix"].items():
-            h = array("I")
-            h.frombytes(blob[ho : ho + 4 * n])
-            p = array("Q")
-            p.frombytes(blob[po : po + 8 * n])
-            if len(h) != n or len(p) != n:
-                raise ShardCorrupt("short index")
-            arrays[name] = (h, p)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise ShardCorrupt("bad index layout") from exc
-    if len(arrays.get("id", ((), ()))[0]) != header.get("count"):
-        raise ShardCorrupt("count mismatch")
-    return header, meta, arrays, foff
-
-
-# --- in-memory index of one shard --------------------------------------------------------
-
-
-class ShardIndex:
-    """Sorted (key hash, packed location) arrays of one shard: 12 bytes an entry.
-
-    A lookup bisects the hash array, reads the candidate documents with ``pread`` and
-    keeps those whose key really matches (CRC-32 collisions are checked, not assumed).
-    """
-
-    __slots__ = ("entity", "shard", "gen", "fd", "arrays", "path", "body_end")
-
-    def __init__(self, entity: str, shard: int, path: Path | None, fd: int | None, gen: str | None = None,
-                 arrays: dict[str, tuple[array, array]] | None = None, body_end: int = 0) -> None:
-        self.entity = entity
-        self.shard = shard
-        self.path = path
-        self.fd = fd
-        self.gen = gen
-        self.arrays = arrays or {}
-        self.body_end = body_end
-
-    @property
-    def count(self) -> int:
-        a = self.arrays.get("id")
-        return len(a[0]) if a else 0
-
-    def locs(self, index: str, key: str) -> list[int]:
-        a = self.arrays.get(index)
-        if not a:
-            return []
-        h_arr, p_arr = a
-        h = key_hash(key)
-        i = bisect_left(h_arr, h)
-        out = []
-        n = len(h_arr)
-        while i < n and h_arr[i] == h:
-            out.append(p_arr[i])
-            i += 1
-        return out
-
-    def read_at(self, loc: int) -> dict:
-        if self.fd is None:
-            raise ShardCorrupt("shard not open")
-        raw = os.pread(self.fd, loc & 0xFFFFFF, loc >> 24)
-        try:
-            doc = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise ShardCorrupt(f"bad document in {self.entity}.{self.shard:02d}") from exc
-        if not isinstance(doc, dict) or "id" not in doc:
-            raise ShardCorrupt(f"bad document in {self.entity}.{self.shard:02d}")
-        return doc
-
-    def all_locs(self) -> list[int]:
-        a = self.arrays.get("id")
-        return sorted(a[1]) if a else []
-
-    def close(self) -> None:
-        if self.fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-            self.fd = None
-
-
-class FrozenRow(dict):
-    """A read-only dict: cached documents and memoized view rows are shared between calls.
-
-    Reading, ``json``/``orjson`` serialization and ``dict(row)`` (a mutable copy) work as
-    for a dict; any mutation raises ``TypeError``.
-    """
-
-    __slots__ = ()
-
-    def _ro(self, *args, **kwargs):
-        raise TypeError("cached rows are read-only; use dict(row) for a mutable copy")
-
-    __setitem__ = __delitem__ = update = pop = popitem = setdefault = clear = __ior__ = _ro  # type: ignore[assignment]
-
-    def copy(self) -> dict:  # type: ignore[override]
-        return dict(self)
-
-    def __reduce__(self):
-        return (dict, (dict(self),))
-
-
-# --- TinyDB storage for one shard --------------------------------------------------------
-
-
-class StrIdTable(Table):
-    """TinyDB table keyed by the entity's own string id."""
-
-    document_id_class = str
-
-
-class ShardTinyDB(TinyDB):
-    table_class = StrIdTable
-    default_table_name = TABLE
-
-
-class ShardStorage(Storage):
-    """TinyDB storage of one shard: orjson, atomic replace, batched writes.
-
-    ``read()`` parses the shard once and keeps it while the storage is open (the leader
-    opens a shard only for one batch of changes). Inside ``batch()`` TinyDB's writes
-    only update memory; leaving the batch writes the file once. If a write fails the
-    in-memory copy is dropped (TinyDB mutated it before ``write``).
-    """
-
-    def __init__(self, path: str, entity: str = "", shard: int = 0, on_written=None) -> None:
-        self.path = Path(path)
-        self.entity = entity
-        self.shard = shard
-        self.on_written = on_written
-        self._data: dict | None = None
-        self._batch = 0
-        self._dirty = False
-
-    def read(self) -> dict | None:
-        if self._data is None:
-            self._data = {TABLE: self._parse()}
-        return self._data
-
-    def _parse(self) -> dict:
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return {}
-        try:
-            size = os.fstat(fd).st_size
-            out: dict = {}
-            try:
-                _header, _meta, _arrays, body_end = read_footer(fd, size)
-                for line in os.pread(fd, body_end, 0).split(b"\n")[1:-1]:
-                    doc = orjson.loads(line)
-                    out[doc["id"]] = doc
-            except (ShardCorrupt, orjson.JSONDecodeError, KeyError, TypeError):
-                # damaged shard: keep every readable document; the cursor reset done by
-                # the rebuild makes the next pull bring back the rest
-                out = {}
-                for line in os.pread(fd, size, 0).split(b"\n")[1:]:
-                    with contextlib.suppress(orjson.JSONDecodeError):
-                        doc = orjson.loads(line)
-                        if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                            out[doc["id"]] = doc
-            return out
-        finally:
-            os.close(fd)
-
-    def write(self, data: dict) -> None:
-        self._data = data
-        if self._batch:
-            self._dirty = True
-            return
-        self._flush()
-
-    def _flush(self) -> None:
-        assert self._data is not None
-        docs = self._data.get(TABLE, {}).values()
-        try:
-            built = encode_shard(self.entity, self.shard, docs)
-            fileio.atomic_write(self.path, built.chunks)
-        except BaseException:
-            self._data = None
-            raise
-        self._dirty = False
-        if self.on_written is not None:
-            self.on_written(self.entity, self.shard, built)
-
-    @contextlib.contextmanager
-    def batch(self):
-        self._batch += 1
-        try:
-            yield self
-        except BaseException:
-            self._batch -= 1
-            self._data = None
-            self._dirty = False
-            raise
-        self._batch -= 1
-        if self._batch == 0 and self._dirty:
-            self._flush()
-
-    def close(self) -> None:
-        self._data = None
-
-
-def open_shard_db(path: Path, entity: str, shard: int, on_written=None) -> tuple[ShardTinyDB, StrIdTable, ShardStorage]:
-    db = ShardTinyDB(str(path), storage=ShardStorage, entity=entity, shard=shard, on_written=on_written)
-    table = db.table(TABLE, cache_size=0)
-    return db, table, db.storage  # type: ignore[return-value]
-
-
-# --- the cache directory -------------------------------------------------------------------
+from samad_desk.store.shard_db import ShardStorage, ShardTinyDB, StrIdTable, open_shard_db
+from samad_desk.store.shard_index import FrozenRow, ShardIndex
+
+__all__ = [
+    "CACHE_SCHEMA", "INDEXES", "SHARD_COUNTS", "TABLE", "TRAILER_LEN", "Built", "Cache", "FrozenRow",
+    "ShardCorrupt", "ShardIndex", "ShardStorage", "ShardTinyDB", "StrIdTable", "encode_shard", "key_hash",
+    "mobile_key", "open_shard_db", "read_footer", "shard_count", "shard_name", "shard_of",
+]
 
 
 def _meta_default() -> dict:
@@ -475,7 +71,7 @@ class Cache:
         self._meta_stat: tuple | None = None
         self.shards: dict[str, list[ShardIndex]] = {}
         self.problems: list[str] = []
-        self._docs: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._docs: OrderedDict[tuple[str, int, int], dict] = OrderedDict()  # (entity, shard, location)
         self._doc_cache_size = doc_cache_size
         self._lock = threading.RLock()
         self.version = 0  # bumped whenever what the cache shows may have changed
@@ -682,7 +278,7 @@ class Cache:
         for si in self.shards.get(entity, ()):
             for loc in si.locs(index, key):
                 doc = self._read(si, loc)
-                if doc is not None and _has_key(fn(doc), key):  # type: ignore[operator]
+                if doc is not None and _has_key(fn(doc), key):
                     out.append(doc)
         return out
 
@@ -712,15 +308,8 @@ class Cache:
                     continue
                 finally:
                     os.close(fd)
-                for line in body.split(b"\n")[1:]:
-                    if not line:
-                        continue
-                    try:
-                        doc = orjson.loads(line)
-                    except orjson.JSONDecodeError:
-                        continue
-                    if isinstance(doc, dict):
-                        yield doc
+                for _line, doc in document_lines(body):
+                    yield doc
         finally:
             for fd, _ in snap:
                 os.close(fd)
@@ -782,7 +371,7 @@ class Cache:
                         final: dict[str, dict | None] = {}
                         for ch in chs:
                             eid = ch.get("id") or ch["data"]["id"]
-                            cur = final[eid] if eid in final else table.get(doc_id=eid)
+                            cur = final[eid] if eid in final else table.get_doc(eid)
                             new_v = ch.get("version")
                             if new_v is None and ch.get("data"):
                                 new_v = ch["data"].get("version")
@@ -799,13 +388,11 @@ class Cache:
                             touched.add((entity, eid))
                         if not final:
                             continue
-                        existing = [i for i in final if table.contains(doc_id=i)]
+                        existing = [i for i in final if table.has_doc(i)]
                         remove.extend(existing)
                         if remove:
-                            table.remove(doc_ids=remove)
-                        puts = [Document(v, doc_id=k) for k, v in final.items() if v is not None]
-                        if puts:
-                            table.insert_multiple(puts)
+                            table.remove_docs(remove)
+                        table.insert_docs({k: v for k, v in final.items() if v is not None})
                 finally:
                     storage.close()
             return touched
@@ -914,16 +501,6 @@ class Cache:
                 data = f.read_bytes()
             except OSError:
                 continue
-            for line in data.split(b"\n")[1:]:
-                if not line or line.startswith(b"#"):
-                    continue
-                try:
-                    doc = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+            for line, doc in document_lines(data):
+                if isinstance(doc.get("id"), str):
                     yield entity, line
-
-
-def wait_ms(ms: float) -> None:  # small helper for tests/benches
-    time.sleep(ms / 1000)

@@ -35,11 +35,12 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from samad_desk.store import fileio
 from samad_desk.store.errors import StoreError, from_os_error
 from samad_desk.store.journal import AppendFile, encode, read_stream, scan_bytes
+from samad_desk.store.locks import Flock
+from samad_desk.store.state import StoreState, now_iso
 
 #: acknowledged ops younger than this stay in the journal (the server's backup RPO)
 COMPACT_HORIZON_S = 14 * 24 * 3600.0
@@ -76,20 +77,8 @@ def _size(path: Path) -> int:
         return 0
 
 
-class CompactionMixin:
+class CompactionMixin(StoreState):
     """``Store.compact()``; mixed into :class:`samad_desk.store.store.Store`."""
-
-    outbox: Path
-    client_id: str
-    read_only: bool
-    _journal: AppendFile | None
-    _lock: Any
-    _results: dict[str, dict]
-    _acks: dict[str, int]
-    _dismissed: set[str]
-    _tc_next: dict[int, int]
-    _next_seq: int
-    _streams: dict[Path, int]
 
     def compact(self, horizon_s: float = COMPACT_HORIZON_S, *, now: float | None = None) -> dict:
         """Fold acknowledged ops older than ``horizon_s`` into a checkpoint and compact the
@@ -97,10 +86,8 @@ class CompactionMixin:
         if self.read_only or self._journal is None:
             raise StoreError("این پنجره فقط‌خواندنی است؛ فشرده‌سازی انجام نشد.", code="read_only_store")
         cutoff = (time.time() if now is None else now) - horizon_s
-        from samad_desk.store.store import _Flock
-
-        with self._lock, _Flock(self.outbox / "status.lock").held():
-            self._refresh(force=True)  # type: ignore[attr-defined]
+        with self._lock, Flock(self.outbox / "status.lock").held():
+            self._refresh(force=True)
             before = self._outbox_bytes()
             try:
                 folded, kept = self._fold_journal(cutoff)
@@ -115,7 +102,7 @@ class CompactionMixin:
         return sum(_size(p) for p in self.outbox.glob("*.jsonl"))
 
     def _foldable(self, op: dict, cutoff: float) -> bool:
-        if not self._done(op):  # type: ignore[attr-defined]
+        if not self._done(op):
             return False  # pending, refused and not dismissed, or answered but not yet acked
         result = self._results.get(op.get("op_id") or "") or {}
         when = _epoch(result.get("at")) or _epoch(op.get("client_time"))
@@ -152,14 +139,14 @@ class CompactionMixin:
         if not folded:
             return 0, kept
         segment = max(segment_of(path), 1) + 1
-        header = {**scan.header, "segment": segment, "compacted_at": _now_iso(), "compacted_from": path.name}
+        header = {**scan.header, "segment": segment, "compacted_at": now_iso(), "compacted_from": path.name}
         checkpoint = {
             "k": "checkpoint",
             "through_seq": max(through, int(previous.get("through_seq") or 0)),
             "next_seq": self._next_seq,
             "folded": folded + int(previous.get("folded") or 0),
             "tc_next": {str(k): v for k, v in sorted(self._tc_next.items())},
-            "at": _now_iso(),
+            "at": now_iso(),
         }
         new_path = segment_path(self.outbox, self.client_id, segment)
         fileio.atomic_write(new_path, [encode(r) for r in (header, checkpoint, *keep)])
@@ -178,7 +165,7 @@ class CompactionMixin:
         """Op ids in every live journal segment of this data directory (all profiles)."""
         ids: set[str] = set()
         for path in self.outbox.glob("*.jsonl"):
-            if path.name == "status.jsonl" or self._superseded(path):  # type: ignore[attr-defined]
+            if path.name == "status.jsonl" or self._superseded(path):
                 continue
             recs, _ = read_stream(path, 0)
             for rec in recs:
@@ -193,8 +180,8 @@ class CompactionMixin:
         from samad_desk.store.journal import STATUS_SCHEMA
 
         held = self._held_op_ids()
-        records: list[dict] = [{"k": "header", "schema": STATUS_SCHEMA, "created_at": _now_iso(),
-                                "compacted_at": _now_iso()}]
+        records: list[dict] = [{"k": "header", "schema": STATUS_SCHEMA, "created_at": now_iso(),
+                                "compacted_at": now_iso()}]
         records += [{"k": "ack", "client_id": c, "through": n} for c, n in sorted(self._acks.items())]
         records += [r for op_id, r in self._results.items() if op_id in held]
         records += [{"k": "dismiss", "op_id": op_id} for op_id in sorted(self._dismissed) if op_id in held]
@@ -215,9 +202,3 @@ class CompactionMixin:
         self._status_ino = st.st_ino
         self._status_known = (st.st_ino, st.st_size)
         return len(records)
-
-
-def _now_iso() -> str:
-    from samad_desk.store.store import _now_iso as now_iso
-
-    return now_iso()

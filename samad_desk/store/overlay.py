@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from samad_desk.store.cache import Cache, FrozenRow, _mobile_key
+from samad_desk.store.cache import Cache, FrozenRow, mobile_key
 
 _MISSING = object()
 
@@ -107,15 +107,17 @@ class Overlay:
             self.version += 1
             targets = self._op_targets[op_id] = self._targets(op)
             self.event_op[_event_id(op_id)] = op
-            for eid in targets:
-                lst = self.by_entity.setdefault(eid, [])
+            for target in targets:
+                lst = self.by_entity.setdefault(target, [])
                 lst.append(op)
                 if len(lst) > 1 and op_order(lst[-2]) > op_order(op):
                     lst.sort(key=op_order)
             p = op.get("payload") or {}
             t = op.get("type")
             eid = op.get("entity_id")
-            if t == "case.register":
+            if not isinstance(eid, str):
+                pass  # no entity to index (the reducer refuses such an op)
+            elif t == "case.register":
                 if p.get("tracking_code"):
                     self.tc[p["tracking_code"]] = eid
                 if p.get("citizen_id"):
@@ -126,7 +128,7 @@ class Overlay:
                 if p.get("national_id"):
                     self.nid[p["national_id"]] = eid
                     self.nid_ops.setdefault(str(p["national_id"]), set()).add(op_id)
-                mk = _mobile_key(p)
+                mk = mobile_key(p)
                 if mk:
                     self.mob.setdefault(mk, set()).add(eid)
             self._invalidate_ids(self._keys_of(op))
@@ -277,7 +279,9 @@ class Overlay:
         key = (entity, entity_id)
         base = self.cache.get(entity, entity_id)
         state = dict(base) if base is not None else None
-        prev = (self._computing.get(key, _MISSING), self._computing_op.get(key, _MISSING))
+        # an entity computed inside its own computation (a reader's nested query): restore
+        had_state, prev_state = key in self._computing, self._computing.get(key)
+        prev_op = self._computing_op.get(key)
         self._computing[key] = state
         reader = _Reader(self)
         events = self._events.setdefault(entity_id, {}) if entity == "case" and self._collect_events else None
@@ -296,11 +300,14 @@ class Overlay:
                     elif ch.entity == "event" and events is not None and ch.data:
                         events[ch.id] = dict(ch.data)
         finally:
-            for d, v in zip((self._computing, self._computing_op), prev, strict=True):
-                if v is _MISSING:
-                    d.pop(key, None)
-                else:
-                    d[key] = v  # type: ignore[assignment]
+            if had_state:
+                self._computing[key] = prev_state
+            else:
+                self._computing.pop(key, None)
+            if prev_op is not None:
+                self._computing_op[key] = prev_op
+            else:
+                self._computing_op.pop(key, None)
         return state
 
     def events_of_case(self, case_id: str) -> list[dict]:

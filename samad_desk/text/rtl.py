@@ -17,26 +17,37 @@ and levels, so widgets can put a caret, a selection or a highlight on the right 
 ``rtl_mode='terminal'`` (design/rtl.md §6) skips shaping and reordering: the text stays
 logical (the terminal reorders it) and is only right-aligned.
 
+Step 3 is ``rtl_wrap.py``; what one character is (class, mark, format, cells) is
+``rtl_chars.py``; caret movement is ``rtl_caret.py``.
+
 Pure: never imports Textual. Results are cached in bounded LRUs keyed by text and width.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bidi.mirror import MIRRORED
-from rich.cells import get_character_cell_size
 
 from samad_desk.text.bidi_levels import first_strong, resolve_levels
 from samad_desk.text.normalize import normalize
+from samad_desk.text.rtl_chars import (
+    ELLIPSIS,
+    FSI,
+    LRI,
+    PDI,
+    RLI,
+    ZWJ,
+    ZWNJ,
+    bidi_class,
+    char_cells,
+    is_format,
+    is_mark,
+)
+from samad_desk.text.rtl_wrap import open_isolates, unit_widths, wrap_paragraph
 from samad_desk.text.shaping import _shape_word, shape
-
-LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
-ZWNJ, ZWJ = "\u200c", "\u200d"
-ELLIPSIS = "\u2026"
 
 MODES = ("visual", "terminal")
 _mode = "visual"
@@ -93,29 +104,6 @@ def prepare(text: str) -> str:
     )
 
 
-@lru_cache(maxsize=65536)
-def _bidi_class(ch: str) -> str:
-    return unicodedata.bidirectional(ch)
-
-
-@lru_cache(maxsize=65536)
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Me")
-
-
-@lru_cache(maxsize=65536)
-def _is_format(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf"
-
-
-@lru_cache(maxsize=65536)
-def char_cells(ch: str) -> int:
-    """Cells one character takes on screen (0 for marks and format characters)."""
-    if _is_format(ch) or _is_mark(ch):
-        return 0
-    return get_character_cell_size(ch)
-
-
 def base_level_of(text: str, base: str) -> int:
     """Paragraph level: ``rtl`` → 1, ``ltr`` → 0, ``auto`` → first strong, default RTL."""
     if base == "rtl":
@@ -151,7 +139,7 @@ def _core(segment: str, base_level: int, mode: str) -> _Core:
         c2l: list[int] = []
         l2c = [-1] * n
         for i, ch in enumerate(segment):
-            if _is_format(ch) and ch != ZWNJ:
+            if is_format(ch) and ch != ZWNJ:
                 continue
             w = char_cells(ch)
             if w:
@@ -164,7 +152,7 @@ def _core(segment: str, base_level: int, mode: str) -> _Core:
     m = len(shaped)
     levels = list(resolve_levels(shaped, base_level)) if m else []
     # L1: trailing whitespace / isolates / controls, and those before S or B, get base level
-    classes = [_bidi_class(ch) for ch in shaped]
+    classes = [bidi_class(ch) for ch in shaped]
     trailing = True
     for k in range(m - 1, -1, -1):
         cls = classes[k]
@@ -199,9 +187,9 @@ def _core(segment: str, base_level: int, mode: str) -> _Core:
     i = 0
     while i < m:
         k = order[i]
-        if levels[k] % 2 and _is_mark(shaped[k]):
+        if levels[k] % 2 and is_mark(shaped[k]):
             j = i
-            while j < m and levels[order[j]] % 2 and _is_mark(shaped[order[j]]):
+            while j < m and levels[order[j]] % 2 and is_mark(shaped[order[j]]):
                 j += 1
             if j < m and levels[order[j]] % 2:
                 order[i : j + 1] = order[i : j + 1][::-1]
@@ -214,7 +202,7 @@ def _core(segment: str, base_level: int, mode: str) -> _Core:
     l2c = [-1] * n
     for k in order:
         ch = shaped[k]
-        if _is_format(ch):
+        if is_format(ch):
             continue
         if levels[k] % 2:
             ch = MIRRORED.get(ch, ch)
@@ -232,7 +220,7 @@ def _core(segment: str, base_level: int, mode: str) -> _Core:
         for t in range(src[k], min(n, src[k] + span[k])):
             lvl[t] = levels[k]
     for t in range(n):
-        if l2c[t] == -1 and _is_format(segment[t]) and t > 0:
+        if l2c[t] == -1 and is_format(segment[t]) and t > 0:
             lvl[t] = lvl[t - 1]
     return _Core("".join(out), len(c2l), tuple(c2l), tuple(l2c), tuple(lvl))
 
@@ -349,128 +337,6 @@ def _make_line(
     )
 
 
-def _unit_widths(para: str, mode: str = "visual") -> list[int]:
-    """Shaped cell width attributed to each logical character of a paragraph.
-
-    A ligature's width goes to its first letter; marks, ZWNJ, a consumed ZWJ and the second
-    letter of lam-alef get 0, so a wrap never falls just before them. In terminal mode the
-    text is written unshaped, so each character counts as Rich measures it.
-    """
-    if mode == "terminal":
-        return [char_cells(ch) for ch in para]
-    shaped, src, _span = shape(para)
-    widths = [0] * len(para)
-    for k, ch in enumerate(shaped):
-        widths[src[k]] += char_cells(ch)
-    return widths
-
-
-_TOKEN_RE = re.compile(r" +|[^ ]+")
-_OPENERS = frozenset((LRI, RLI, FSI))
-
-
-def _tokens(para: str) -> list[tuple[int, int]]:
-    """Runs of spaces and of non-spaces; spaces inside an isolate (an ``ltr()`` value such
-    as «set -g allow-passthrough on») do not separate words, so the value is not split
-    across rows unless it is wider than a row."""
-    spans = [m.span() for m in _TOKEN_RE.finditer(para)]
-    if not any(ch in _OPENERS for ch in para):
-        return spans
-    depth = [0] * (len(para) + 1)
-    d = 0
-    for i, ch in enumerate(para):
-        if ch in _OPENERS:
-            d += 1
-        elif ch == PDI and d:
-            d -= 1
-        depth[i + 1] = d
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and depth[a] > 0:
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
-
-
-def _wrap(para: str, width: int, mode: str = "visual") -> list[tuple[int, int, int]]:
-    """Greedy wrap of one paragraph: ``(start, visible_end, end)`` per line, logical order."""
-    if not para:
-        return [(0, 0, 0)]
-    widths = _unit_widths(para, mode)
-    lines: list[tuple[int, int, int]] = []
-    ls = 0  # line start
-    le = 0  # end of the last word on the line
-    lw = 0  # width up to le
-    has_word = False
-    pending = 0  # width of spaces after le
-    pos = 0
-    for a, b in _tokens(para):
-        tw = sum(widths[a:b])
-        if para[a] == " ":
-            pending += tw
-            pos = b
-            continue
-        if has_word and lw + pending + tw <= width:
-            lw += pending + tw
-            le = b
-            pending = 0
-            pos = b
-            continue
-        if has_word:
-            lines.append((ls, le, a))
-            ls, lw, pending = a, 0, 0
-        else:
-            # leading spaces of the paragraph stay visible
-            lw += pending
-            pending = 0
-        # place the word, breaking it if it is wider than the line
-        i = a
-        while True:
-            rest = sum(widths[i:b])
-            if lw + rest <= width:
-                lw += rest
-                le = b
-                break
-            j = i
-            w = lw
-            while j < b and (w + widths[j] <= width or j == i and lw == 0):
-                w += widths[j]
-                j += 1
-                while j < b and widths[j] == 0:
-                    j += 1
-            if j == i:  # nothing fits after existing content: new line
-                lines.append((ls, i, i))
-                ls, lw = i, 0
-                continue
-            lines.append((ls, j, j))
-            ls, lw, i = j, 0, j
-        has_word = True
-        pos = b
-    # the last line keeps its trailing spaces visible as far as they fit
-    vis = pos
-    total = lw + pending
-    while vis > le and total > width:
-        vis -= 1
-        total -= widths[vis]
-    lines.append((ls, vis, len(para)))
-    return lines
-
-
-def _open_isolates(para: str, pos: int) -> str:
-    """The isolate initiators still open at ``pos`` (so a wrapped ``ltr()`` value keeps its
-    direction on the following rows)."""
-    if not any(ch in _OPENERS for ch in para[:pos]):
-        return ""
-    stack: list[str] = []
-    for ch in para[:pos]:
-        if ch in _OPENERS:
-            stack.append(ch)
-        elif ch == PDI and stack:
-            stack.pop()
-    return "".join(stack)
-
-
 @lru_cache(maxsize=2048)
 def _block(
     text: str, width: int | None, base: str, mode: str, align: str
@@ -480,9 +346,9 @@ def _block(
     offset = 0
     for para in prepared.split("\n"):
         level = base_level_of(para, base)
-        spans = [(0, len(para), len(para))] if width is None else _wrap(para, max(1, width), mode)
+        spans = [(0, len(para), len(para))] if width is None else wrap_paragraph(para, max(1, width), mode)
         for s, v, e in spans:
-            opened = _open_isolates(para, s) if s else ""
+            opened = open_isolates(para, s) if s else ""
             line = _make_line(
                 prepared, offset + s, offset + v, offset + e, level, mode, width, align, opened
             )
@@ -541,7 +407,7 @@ def _truncate(
     whole = _core(prepared, level, mode)
     if whole.cells <= width and not force:
         return _make_line(prepared, 0, len(prepared), len(prepared), level, mode, width, align)
-    widths = _unit_widths(prepared, mode)
+    widths = unit_widths(prepared, mode)
     budget = max(0, width - 1)
     k = 0
     used = 0
@@ -591,7 +457,7 @@ def clip_lines(
     last = lines[rows - 1]
     prepared = last.text
     para_start = prepared.rfind("\n", 0, last.start) + 1
-    opened = _open_isolates(prepared[para_start:], last.start - para_start)
+    opened = open_isolates(prepared[para_start:], last.start - para_start)
     rest = opened + prepared[last.start :]
     cut = _truncate(rest, max(1, width), base, mode or _mode, align, True)
     return (*lines[: rows - 1], cut)

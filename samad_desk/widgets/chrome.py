@@ -226,6 +226,10 @@ class KeyBar(LineBar):
         seen: set[str] = set()
         parts: list[str] = []
         width = max(20, self.size.width or 80)
+        pieces = getattr(self.screen, "key_bar_pieces", None)
+        if pieces is not None:  # a screen with more keys than fit lays out its own pages
+            self.query_one("#keybar-text", RLine).update("  ".join(pieces(width)))
+            return
         used = 0
         items = sorted(
             self.screen.active_bindings.items(),

@@ -30,6 +30,7 @@ from samad_desk.text import rtl
 from samad_desk.text.limits import too_long_message
 from samad_desk.text.normalize import normalize
 from samad_desk.text.rtl_caret import caret_cell, step, word_backward, word_forward
+from samad_desk.widgets.rtl_cells import merge_cells, paint_line
 
 ZWNJ = "\u200c"
 
@@ -533,7 +534,7 @@ class RTLInput(Widget, can_focus=True):
                 if 0 <= col < fw:
                     cells[col][1] = self._caret_style(cells[col][1], cursor_style)
         segments = [Segment(" " * field_x)] if field_x else []
-        segments.extend(_merge(cells))
+        segments.extend(merge_cells(cells))
         lw = self._label_cells()
         if lw:
             label_style = self.get_component_rich_style("rtl-input--label")
@@ -554,49 +555,5 @@ class RTLInput(Widget, can_focus=True):
             style += Style(reverse=False)
         return style
 
-    @staticmethod
-    def _paint(
-        cells: list[list],
-        line: rtl.LineLayout,
-        x0: int,
-        style: Style,
-        selection: tuple[int, int] | None,
-        selection_style: Style | None,
-    ) -> None:
-        k = 0
-        last = -1
-        for ch in line.visual:
-            w = rtl.char_cells(ch)
-            col = x0 + k
-            if w == 0:
-                if 0 <= last < len(cells):
-                    cells[last][0] += ch
-                continue
-            if 0 <= col and col + w <= len(cells):
-                logical = line.cell_to_logical[k]
-                cell_style = style
-                if selection and selection_style and selection[0] <= logical < selection[1]:
-                    cell_style = selection_style
-                cells[col] = [ch, cell_style]
-                for extra in range(1, w):
-                    cells[col + extra] = ["", cell_style]
-                last = col
-            else:
-                last = -1
-            k += w
-
-
-def _merge(cells: list[list]) -> list[Segment]:
-    out: list[Segment] = []
-    buf = ""
-    style = None
-    for text, st in cells:
-        if st is style or st == style:
-            buf += text
-        else:
-            if buf:
-                out.append(Segment(buf, style))
-            buf, style = text, st
-    if buf:
-        out.append(Segment(buf, style))
-    return out
+    #: draws a laid-out line into the field's cells (``rtl_cells.paint_line``)
+    _paint = staticmethod(paint_line)

@@ -17,7 +17,8 @@ from samad_desk.domain.reducer import MAX_TEXT
 from samad_desk.text import rtl
 from samad_desk.text.normalize import normalize
 from samad_desk.text.rtl_caret import caret_cell, is_stop
-from samad_desk.widgets.rtl_input import RTLInput, _merge
+from samad_desk.widgets.rtl_cells import merge_cells
+from samad_desk.widgets.rtl_input import RTLInput
 
 
 class RTLTextArea(RTLInput):
@@ -188,4 +189,4 @@ class RTLTextArea(RTLInput):
                 self._paint(cells, rows[r], 1, field_style, self.selection, sel_style)
         if caret is not None and caret.y == y and 0 <= caret.x < width:
             cells[caret.x][1] = self._caret_style(cells[caret.x][1])
-        return Strip(_merge(cells)).adjust_cell_length(width).apply_style(self.rich_style)
+        return Strip(merge_cells(cells)).adjust_cell_length(width).apply_style(self.rich_style)

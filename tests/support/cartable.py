@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,9 @@ from samad_desk.domain.reducer import MemoryReader, apply_op
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.domain.tracking import make_tracking_code
 from samad_desk.text.national_id import check_digit
+from tests.support.pilot import desk as pilot_desk
+from tests.support.pilot import press as pilot_press
+from tests.support.pilot import settle as pilot_settle
 from tests.support.pilot import toasts
 
 #: the tests' "now": Saturday 2025-01-11 09:00 Tehran (a working day)
@@ -97,12 +102,18 @@ def days_ago(n: float) -> datetime:
 
 # --- Pilot (typing, screen text and toasts: tests.support.pilot) ---------------------------
 async def settle(pilot: Any) -> None:
-    """Let workers finish and messages drain (never a bare sleep for results)."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let workers finish and messages drain (the cartable has no debounce to wait for)."""
+    await pilot_settle(pilot, debounce=None)
+
+
+def desk(app: Any, **run: Any) -> Any:
+    """Run ``app`` at 80×24 (unless told) and settle: the pilot (``async with``)."""
+    return pilot_desk(app, debounce=None, **run)
+
+
+async def press(pilot: Any, *keys: str) -> Any:
+    """Press ``keys``, then settle; the screen they led to."""
+    return await pilot_press(pilot, *keys, debounce=None)
 
 
 def pending(store: Any) -> list[dict]:
@@ -114,8 +125,7 @@ async def open_cartable(pilot) -> Any:
     from samad_desk.screens.cartable_screen import CartableScreen
 
     await settle(pilot)
-    await pilot.press("f8")
-    await settle(pilot)
+    await press(pilot, "f8")
     assert isinstance(pilot.app.screen, CartableScreen)
     return pilot.app.screen
 
@@ -131,14 +141,46 @@ async def open_case(pilot, case_id: str) -> Any:
     return app.screen
 
 
+@asynccontextmanager
+async def on_case(make_app: Any, username: str, case_id: str,
+                  size: tuple[int, int] = (80, 24)) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """``username``'s desk (toasts kept) on ``case_id``'s case screen: (app, pilot, screen)."""
+    app = make_app(username)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        yield app, pilot, await open_case(pilot, case_id)
+
+
+# --- the report screens ----------------------------------------------------------------------
+def values(screen: Any, measure: str) -> dict[str, Any]:
+    """The report table's ``measure`` by row id."""
+    return {r.id: r.values[measure] for r in screen.table.rows}
+
+
+async def from_supervisor(pilot: Any, key: str) -> Any:
+    """F9 (the supervisor view), then ``key``: the screen it opens."""
+    for k in ("f9", key):
+        await settle(pilot)
+        await press(pilot, k)
+    return pilot.app.screen
+
+
+@asynccontextmanager
+async def on_report(make_app: Any, key: str = "shift+f2",
+                    username: str = "super1") -> AsyncIterator[tuple[Any, Any, Any]]:
+    """``username``'s desk at 80×24, F9 then ``key`` (Shift+F2: the report builder):
+    (app, pilot, the screen it opened)."""
+    app = make_app(username)
+    async with app.run_test(size=(80, 24)) as pilot:
+        yield app, pilot, await from_supervisor(pilot, key)
+
+
 async def refused(pilot, key: str, words: str) -> None:
     """Pressing ``key`` writes nothing and a toast gives the workflow's reason."""
     from samad_desk.screens.modals import ActionForm
 
     app = pilot.app
     before = len(pending(app.store))
-    await pilot.press(key)
-    await settle(pilot)
+    await press(pilot, key)
     assert not isinstance(app.screen, ActionForm), key
     assert len(pending(app.store)) == before, key
     assert any(words in t for t in toasts(app)), (key, toasts(app)[-1:])

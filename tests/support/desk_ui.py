@@ -1,42 +1,22 @@
-"""Keyboard-only helpers for the desk's Pilot tests."""
+"""Keyboard-only helpers for the desk's Pilot tests (with the generic ones of
+``tests.support.pilot``, re-exported here so a desk test imports from one place)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
+from dataclasses import replace
 from typing import Any
 
 from samad_desk.domain import ops as domain_ops
 from samad_desk.services import CallForm, DeskServices, open_session
-
-NAMED = {" ": "space", "/": "slash", "-": "minus", "\u200c": "shift+space"}
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    for ch in text:
-        await pilot.press(NAMED.get(ch, ch))
-
-
-async def settle(pilot: Any) -> None:
-    """Let every key in hand be handled, debounce timers fire and workers finish (never a
-    bare sleep for results). Fails loudly if the keys are not handled within a minute."""
-    app = pilot.app
-    await pilot.pause(0.2)
-    deadline = asyncio.get_running_loop().time() + 60
-    while getattr(app, "keys_pending", 0):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{app.keys_pending} keys still unhandled after 60 s")
-        await pilot.pause(0.05)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import desk, press, screen_text, settle, type_text  # noqa: F401
 
 
 async def choose_citizen(pilot: Any, national_id: str) -> None:
     """On call entry: type the national ID, go to the candidates (F4), take the first."""
     await type_text(pilot, national_id)
     await settle(pilot)
-    await pilot.press("f4", "enter")
-    await settle(pilot)
+    await press(pilot, "f4", "enter")
 
 
 async def open_profile(pilot: Any, national_id: str) -> Any:
@@ -44,17 +24,41 @@ async def open_profile(pilot: Any, national_id: str) -> Any:
     from samad_desk.screens.profile_screen import ProfileScreen
 
     await choose_citizen(pilot, national_id)
-    await pilot.press("f11")
-    await settle(pilot)
-    screen = pilot.app.screen
+    screen = await press(pilot, "f11")
     assert isinstance(screen, ProfileScreen)
     return screen
 
 
-def screen_text(app: Any) -> str:
-    """The rows the terminal would show (visual order)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+async def call_again(pilot: Any, national_id: str, subject: str = "قطعی آب") -> Any:
+    """On call entry: choose the citizen, fill in a case on ``subject``, F2: the screen the
+    save led to (a follow-up offer when the citizen has an open case on that matter)."""
+    await choose_citizen(pilot, national_id)
+    await fill_case(pilot, subject=subject)
+    return await press(pilot, "f2")
+
+
+async def open_followup(pilot: Any, query: str) -> Any:
+    """F7, the tracking code or national ID, Enter: the follow-up screen, settled."""
+    from samad_desk.screens.followup_screen import FollowupScreen
+
+    screen = await press(pilot, "f7")
+    assert isinstance(screen, FollowupScreen)
+    await type_text(pilot, query)
+    await press(pilot, "enter")
+    return screen
+
+
+async def run_command(pilot: Any, words: str) -> Any:
+    """F12: the command palette; type ``words`` (Persian), Enter on the first hit: the
+    screen it led to."""
+    from textual.command import CommandPalette
+
+    await pilot.press("f12")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await type_text(pilot, words)
+    await pilot.pause(0.5)
+    return await press(pilot, "enter")
 
 
 #: a complete, valid call (for tests about one field, the rest set directly)
@@ -97,19 +101,17 @@ async def fill_case(pilot: Any, subject: str = "قطعی آب") -> None:
 
 
 async def existing_call(services, subject: str = "power.outage") -> Any:
-    form = CallForm(
-        national_id=NID,
-        first_name="علی",
-        last_name="رضایی",
-        father_name="حسن",
-        mobile="09121234567",
-        city="قزوین",
-        case_type="complaint",
-        subject=subject,
-        agency="power-qazvin" if subject.startswith("power") else "water-qazvin",
-        description="برق خیابان از دیشب قطع است",
-    )
+    """A call saved through the services: :data:`GOOD`'s citizen without a birth date, a
+    complaint on ``subject`` sent to its company."""
+    form = replace(GOOD, birth_date="", subject=subject,
+                   agency="power-qazvin" if subject.startswith("power") else "water-qazvin",
+                   description="برق خیابان از دیشب قطع است")
     return services.save_call(form)
+
+
+async def existing_calls(services, *subjects: str) -> list[Any]:
+    """One :func:`existing_call` per subject, in order."""
+    return [await existing_call(services, subject) for subject in subjects]
 
 
 OFFICER = {"id": "op-water1", "username": "water1", "name": "رضا عباسی", "role": "officer",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from samad_desk.services import open_session
+from tests.support.resources import closed_after
 
 
 class Desk:
@@ -59,14 +60,11 @@ def server(tmp_path_factory):
 @pytest.fixture
 def desks(server, tmp_path):
     """``desks(username, reporter=None) -> Desk``: a new desk, synced once."""
-    made: list[Desk] = []
+    with closed_after() as made:
 
-    def make(username: str, reporter: Any = None) -> Desk:
-        d = Desk(tmp_path / f"{username}-{len(made)}", server.url, username, reporter)
-        made.append(d)
-        d.sync()
-        return d
+        def make(username: str, reporter: Any = None) -> Desk:
+            d = made.keep(Desk(tmp_path / f"{username}-{len(made)}", server.url, username, reporter))
+            d.sync()
+            return d
 
-    yield make
-    for d in made:
-        d.close()
+        yield make

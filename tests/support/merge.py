@@ -1,4 +1,4 @@
-"""Seed data of the merge tests, and their ``settle`` (typing and toasts: tests.support.pilot)."""
+"""Seed data of the merge tests (settling, typing and toasts: tests.support.pilot)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ TWIN_1 = dict(national_id=nid("431555333"), first_name="حسن", last_name="بر
               father_name="یدالله", birth_date="1995-03-03", mobile=SIB_MOBILE, city="قزوین")
 TWIN_2 = dict(national_id=nid("431555444"), first_name="حسین", last_name="برزگرزاده",
               father_name="یدالله", birth_date="1995-03-03", mobile=SIB_MOBILE, city="قزوین")
+
+#: everyone above, by the short key the tests seed them under
+PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
 
 
 def citizen_op(fields: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
@@ -99,9 +102,3 @@ def seed_snapshot(store: Any, actor: dict[str, Any], people: dict[str, dict], ca
     store.replace_from_snapshot(records, cursor="seeded")
     return ids
 
-
-async def settle(pilot: Any) -> None:
-    """Let debounce timers fire and workers finish (never a bare sleep for results)."""
-    await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

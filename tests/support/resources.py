@@ -9,8 +9,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -49,3 +50,23 @@ def mount_tiny_tmpfs(where: Path, size: str = "256k") -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+class Made(list):
+    """What a fixture's factory made (see :func:`closed_after`)."""
+
+    def keep(self, thing: Any) -> Any:
+        self.append(thing)
+        return thing
+
+
+@contextmanager
+def closed_after() -> Iterator[Made]:
+    """For a factory fixture: ``made.keep(x)`` each thing it makes; all are closed (in the
+    order made) when the fixture ends, even if the test failed."""
+    made = Made()
+    try:
+        yield made
+    finally:
+        for thing in made:
+            thing.close()

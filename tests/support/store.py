@@ -12,6 +12,7 @@ from samad_desk.domain import ops as domain_ops
 from samad_desk.domain.ids import uuid7
 from samad_desk.store import Store, fileio
 from samad_desk.text.national_id import check_digit
+from tests.support.resources import closed_after
 
 AGENT = {"operator_id": "op-1", "name": "اپراتور یک", "role": "agent", "agency_id": None, "office_id": "QZV-01"}
 AGENCIES = [
@@ -60,16 +61,12 @@ def data_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def open_store(data_dir):
-    opened: list[Store] = []
+    with closed_after() as opened:
 
-    def _open(profile: str = "op1", **kw) -> Store:
-        s = Store.open(kw.pop("data_dir", data_dir), profile=profile, **kw)
-        opened.append(s)
-        return s
+        def _open(profile: str = "op1", **kw) -> Store:
+            return opened.keep(Store.open(kw.pop("data_dir", data_dir), profile=profile, **kw))
 
-    yield _open
-    for s in opened:
-        s.close()
+        yield _open
 
 
 @pytest.fixture

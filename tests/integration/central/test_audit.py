@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import orjson
 import pytest
@@ -22,6 +22,7 @@ from samad_desk.central.audit_verify import verify
 from samad_desk.central.commands import central_group
 from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
+from tests.support.concurrent import at_once
 
 
 def _links(central, case_id):
@@ -46,18 +47,7 @@ def test_concurrent_pushes_to_one_case_make_one_chain(server):
         bodies = {d: {"client_id": d.client_id,
                       "ops": d.number([O.case_note(case_id, f"یادداشت {round_no}-{i}", d.actor)])}
                   for i, d in enumerate(desks)}
-        barrier = threading.Barrier(len(desks))
-        results = {}
-
-        def go(d, bodies=bodies, barrier=barrier, results=results):
-            barrier.wait()
-            results[d] = central.push(principals[d], bodies[d])
-
-        threads = [threading.Thread(target=go, args=(d,)) for d in desks]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        results = at_once({d: partial(central.push, principals[d], bodies[d]) for d in desks})
         assert all(r["results"][0]["status"] == "applied" for r in results.values()), results
     links = _links(central, case_id)
     # register, refer, then 18 notes: one place each, no place twice, no gap

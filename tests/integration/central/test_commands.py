@@ -9,6 +9,7 @@ from samad_desk.central import db
 from samad_desk.central.app import create_app
 from samad_desk.central.commands import central_group
 from samad_desk.central.testing import Desk
+from tests.support.migrations import roll_back_and_migrate, seeded_app
 
 
 def test_admin_commands_and_demo_data(tmp_path):
@@ -63,18 +64,12 @@ def test_migrations_run_once_and_record_the_version(db_url):
 def test_migration_2_moves_scope_rows_into_the_change_log(db_url):
     from sqlalchemy import text
 
-    app = create_app(db_url)
+    app = seeded_app(db_url)
     central = app.state.central
-    from samad_desk.central.seed import seed_demo
-
-    seed_demo(central, full=False)
-    # put the database back into its version-1 shape: scopes in a side table
-    with central.w.begin() as conn:
-        conn.execute(text("CREATE TABLE change_scopes (key VARCHAR(96), seq BIGINT)"))
-        conn.execute(text("INSERT INTO change_scopes (key, seq) SELECT '*', seq FROM changes"))
-        conn.execute(text("UPDATE changes SET scopes = NULL"))
-        conn.execute(db.schema_version.update().values(version=1))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION
+    # back to the version-1 shape: scopes in a side table
+    assert roll_back_and_migrate(central, 1, "CREATE TABLE change_scopes (key VARCHAR(96), seq BIGINT)",
+                                 "INSERT INTO change_scopes (key, seq) SELECT '*', seq FROM changes",
+                                 "UPDATE changes SET scopes = NULL") == db.SCHEMA_VERSION
     with central.engine.connect() as conn:
         scopes = {r[0] for r in conn.execute(text("SELECT scopes FROM changes"))}
         assert scopes == {"|*|"}
@@ -88,17 +83,12 @@ def test_migration_2_moves_scope_rows_into_the_change_log(db_url):
 
 
 def test_migration_3_adds_the_refresh_grace_column(db_url):
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
 
-    app = create_app(db_url)
-    central = app.state.central
-    from samad_desk.central.seed import seed_demo
-
-    seed_demo(central, full=False)
-    with central.w.begin() as conn:  # back to the version-2 shape
-        conn.execute(text("ALTER TABLE refresh_tokens DROP COLUMN rotated_at"))
-        conn.execute(db.schema_version.update().values(version=2))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 3
+    central = seeded_app(db_url).state.central
+    # back to the version-2 shape
+    assert roll_back_and_migrate(central, 2, "ALTER TABLE refresh_tokens DROP COLUMN rotated_at") \
+        == db.SCHEMA_VERSION >= 3
     with central.engine.connect() as conn:
         assert "rotated_at" in {c["name"] for c in inspect(conn).get_columns("refresh_tokens")}
     login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1")
@@ -106,14 +96,11 @@ def test_migration_3_adds_the_refresh_grace_column(db_url):
 
 
 def test_migration_4_gives_an_older_database_a_server_id_once(db_url):
-    from sqlalchemy import text
-
     central = create_app(db_url).state.central
-    with central.w.begin() as conn:  # back to the version-3 shape
-        conn.execute(text("DROP TABLE throttle_events"))
-        conn.execute(db.server_meta.delete().where(db.server_meta.c.key == "server_id"))
-        conn.execute(db.schema_version.update().values(version=3))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 4
+    # back to the version-3 shape
+    assert roll_back_and_migrate(central, 3, "DROP TABLE throttle_events",
+                                 db.server_meta.delete().where(db.server_meta.c.key == "server_id")) \
+        == db.SCHEMA_VERSION >= 4
     with central.engine.connect() as conn:
         made = db.get_meta(conn, "server_id")
     assert made and made.startswith("srv-")
@@ -125,19 +112,13 @@ def test_migration_4_gives_an_older_database_a_server_id_once(db_url):
 
 
 def test_migration_5_adds_the_op_key_table(db_url):
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
 
     from samad_desk.domain.signing import OpSigner
 
-    app = create_app(db_url)
-    central = app.state.central
-    from samad_desk.central.seed import seed_demo
-
-    seed_demo(central, full=False)
-    with central.w.begin() as conn:  # back to the version-4 shape
-        conn.execute(text("DROP TABLE operator_keys"))
-        conn.execute(db.schema_version.update().values(version=4))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 5
+    central = seeded_app(db_url).state.central
+    # back to the version-4 shape
+    assert roll_back_and_migrate(central, 4, "DROP TABLE operator_keys") == db.SCHEMA_VERSION >= 5
     with central.engine.connect() as conn:
         assert inspect(conn).has_table("operator_keys")
     login = central.login("agent1", "agent1", "dev-migrated", "127.0.0.1", OpSigner.generate().public_b64)
@@ -154,11 +135,9 @@ def test_migration_6_adds_the_chain_tables_and_chains_what_is_there(db_url):
     central = create_app(db_url).state.central
     seed_demo(central, full=False)
     load_demo_data(central, citizens=6, cases=3)
-    with central.w.begin() as conn:  # back to the version-5 shape, events and all
-        for table in ("audit_heads", "audit_checkpoints", "event_chain"):
-            conn.execute(text(f"DROP TABLE {table}"))
-        conn.execute(db.schema_version.update().values(version=5))
-    assert db.migrate(central.engine) == db.SCHEMA_VERSION >= 6
+    # back to the version-5 shape, events and all
+    undo = [f"DROP TABLE {table}" for table in ("audit_heads", "audit_checkpoints", "event_chain")]
+    assert roll_back_and_migrate(central, 5, *undo) == db.SCHEMA_VERSION >= 6
     with central.engine.connect() as conn:
         assert all(inspect(conn).has_table(t) for t in ("event_chain", "audit_checkpoints", "audit_heads"))
         events = conn.execute(text("SELECT count(*) FROM entities WHERE entity = 'event' "

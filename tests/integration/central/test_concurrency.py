@@ -5,10 +5,11 @@ out-of-order and lost-response deliveries that must end with every op applied on
 from __future__ import annotations
 
 import random
-import threading
+from functools import partial
 
 from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
+from tests.support.concurrent import at_once
 
 
 def test_concurrent_changes_to_one_case_are_serialized(server):
@@ -33,18 +34,7 @@ def _one_case_race(server):
     }
     principals = {d: central.authenticate(f"Bearer {d.token}") for d in desks}
     bodies = {d: {"client_id": d.client_id, "ops": d.number(batches[d])} for d in desks}
-    barrier = threading.Barrier(len(desks))
-    results: dict = {}
-
-    def go(d):
-        barrier.wait()
-        results[d] = central.push(principals[d], bodies[d])
-
-    threads = [threading.Thread(target=go, args=(d,)) for d in desks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = at_once({d: partial(central.push, principals[d], bodies[d]) for d in desks})
     statuses = {d.operator["username"]: results[d]["results"][0]["status"] for d in desks}
     changed_case = sum(1 for d in (water, mgr, sup) if results[d]["results"][0]["status"] == "applied")
     sup.pull_all()
@@ -127,19 +117,8 @@ def test_old_and_reset_client_racing_with_the_same_ops_apply_them_once(server):
     old_body = {"client_id": agent.client_id, "ops": [dict(o) for o in ops]}
     new_id = f"c-{uuid7()}"
     new_body = {"client_id": new_id, "ops": [dict(o, client_id=new_id) for o in ops]}
-    barrier = threading.Barrier(2)
-    answers: dict = {}
-
-    def go(name, body):
-        barrier.wait()
-        answers[name] = central.push(principal, body)
-
-    threads = [threading.Thread(target=go, args=("old", old_body)),
-               threading.Thread(target=go, args=("new", new_body))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    answers = at_once({"old": partial(central.push, principal, old_body),
+                       "new": partial(central.push, principal, new_body)})
     statuses = sorted(r["status"] for a in answers.values() for r in a["results"])
     assert statuses == ["applied"] * 3 + ["duplicate"] * 3
     with central.engine.connect() as conn:
@@ -169,18 +148,7 @@ def test_two_first_upserts_of_one_national_id_at_once_make_one_citizen(server):
                                    "last_name": "احمدی", "city": "قزوین"}, d.actor)
             bodies[d] = {"client_id": d.client_id, "ops": d.number([op])}
         principals = {d: central.authenticate(f"Bearer {d.token}") for d in (a, b)}
-        barrier = threading.Barrier(2)
-        results: dict = {}
-
-        def go(d, barrier=barrier, principals=principals, bodies=bodies, results=results):
-            barrier.wait()
-            results[d] = central.push(principals[d], bodies[d])
-
-        threads = [threading.Thread(target=go, args=(d,)) for d in (a, b)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        results = at_once({d: partial(central.push, principals[d], bodies[d]) for d in (a, b)})
         assert all(results[d]["results"][0]["status"] == "applied" for d in (a, b)), results
         sup = Desk(server, "super1")
         sup.pull_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import threading
 
 import pytest
 
@@ -11,6 +10,7 @@ from samad_desk.central.service import Faults
 from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
+from tests.support.concurrent import at_once
 
 
 def events_of(desk: Desk, case_id: str) -> list[dict]:
@@ -43,22 +43,8 @@ def test_concurrent_duplicate_delivery_applies_once(server):
     ops, case_id, _c, _t = agent.new_call()
     agent.number(ops)
     body = {"client_id": agent.client_id, "ops": ops}
-    answers: list[dict] = []
-    errors: list[BaseException] = []
-
-    def send() -> None:
-        try:
-            answers.append(central.push(principal, copy.deepcopy(body)))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    statuses = sorted(r["status"] for a in answers for r in a["results"])
+    answers = at_once({i: lambda: central.push(principal, copy.deepcopy(body)) for i in range(4)})
+    statuses = sorted(r["status"] for a in answers.values() for r in a["results"])
     assert statuses.count("applied") == 3
     assert statuses.count("duplicate") == 9
     case_events = events_of(agent, case_id)

@@ -17,6 +17,7 @@ from samad_desk.central.service import Central
 from samad_desk.cli import main
 from samad_desk.serve.desk_login import DeskLogins, LoginRefused
 from samad_desk.sync.tokens import TokenStore
+from tests.support.migrations import roll_back_and_migrate
 from tests.support.serve import require
 
 
@@ -151,16 +152,14 @@ def test_password_refusals_are_throttled_at_the_central(central, tmp_path):
 
 
 def test_migration_7_adds_the_ssh_key_table(db_url, tmp_path):
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
 
     from samad_desk.central import db
 
     c = Central(db_url)
     seed_demo(c, full=False)
-    with c.w.begin() as conn:  # back to the version-5 shape
-        conn.execute(text("DROP TABLE operator_ssh_keys"))
-        conn.execute(db.schema_version.update().values(version=5))
-    assert db.migrate(c.engine) == db.SCHEMA_VERSION >= 7
+    # back to the version-5 shape
+    assert roll_back_and_migrate(c, 5, "DROP TABLE operator_ssh_keys") == db.SCHEMA_VERSION >= 7
     with c.engine.connect() as conn:
         assert inspect(conn).has_table("operator_ssh_keys")
     assert c.add_ssh_key("super1", keygen(tmp_path))["id"] == 1

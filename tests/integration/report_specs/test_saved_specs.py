@@ -75,6 +75,13 @@ def test_save_share_and_scope(central):
     assert r.status_code == 400 and r.json()["error"] == "invalid_spec" and "«speed»" in r.json()["message"]
     r = http.put(f"/v1/reports/specs/{'ن' * 81}", headers=sup.headers, json={"spec": SPEC})
     assert r.status_code == 400
+    # a name may hold a slash (a Jalali month in it), as the desk's client sends it
+    from urllib.parse import quote
+
+    path = f"/v1/reports/specs/{quote('ماه ۱۴۰۴/۰۲', safe='')}"
+    assert http.put(path, headers=sup.headers, json={"spec": SPEC}).status_code == 200
+    assert http.post(f"{path}/share", headers=sup.headers, json={"shared": True}).json()["shared"] is True
+    assert ("ماه ۱۴۰۴/۰۲", False, True) in _names(http, mgr)
     # unsharing hides it again
     http.post("/v1/reports/specs/استان/share", headers=sup.headers, json={"shared": False})
     assert ("استان", False, True) not in _names(http, mgr)
@@ -116,3 +123,27 @@ def test_desk_cache_works_offline_and_cli_runs_a_saved_spec(central, tmp_path, m
     assert body["name"] == "ماهانه" and body["spec"]["columns"] == ["month"]
     r = CliRunner().invoke(main, ["report", "run", "نیست", "--server", srv.url])
     assert r.exit_code != 0 and "«نیست»" in r.output
+
+
+def test_cli_runs_a_saved_spec_from_the_cache_offline(monkeypatch):
+    """No server at all: `report run NAME` takes the spec from the desk's cache."""
+    from samad_desk.settings import load_settings
+    from samad_desk.store import Store
+    from samad_desk.sync.tokens import TokenStore
+
+    url = "http://127.0.0.1:9"  # names the session only; nothing listens there
+    monkeypatch.setenv("SAMAD_DESK_SERVER_URL", url)
+    settings = load_settings()
+    operator = {"id": "s1", "role": "supervisor", "province": "qazvin"}
+    TokenStore(settings.operator_dir, url).save({"operator": operator, "access_token": "x"})
+    Store.open(settings.data_dir).close()
+    from samad_desk.services.report_specs import CACHE_NAME
+
+    SavedSpecs(settings.operator_dir / CACHE_NAME, None, operator).save(
+        spec_from_dict(dict(SPEC, name="ماهانه")))
+    r = CliRunner().invoke(main, ["report", "run", "ماهانه", "--format", "json", "--today", "1404/05/01"])
+    assert r.exit_code == 0, r.output
+    body = orjson.loads(r.stdout_bytes)
+    assert body["name"] == "ماهانه" and body["spec"]["filters"] == {"type": ["complaint"]}
+    r = CliRunner().invoke(main, ["report", "run", "سالانه"])
+    assert r.exit_code != 0 and "ماهانه" in r.output  # the saved names are listed

@@ -82,3 +82,40 @@ def test_bad_spec_is_a_persian_400(server):
     r = _run(client, desk, {"spec": dict(SPEC, period="1404/13")})
     assert r.status_code == 400 and "ماه" in r.json()["message"]
     assert client.post("/v1/reports/run", json={"spec": SPEC}).status_code == 401
+
+
+def test_a_push_folds_into_the_report_tables(server):
+    """Once a server has run a report, a push that applied ops folds the change log into
+    the report tables after answering: the next report finds nothing left to fold."""
+    from samad_desk.central import db
+    from samad_desk.central.reports import META_KEY
+    from samad_desk.domain import ops as O
+    from samad_desk.domain.ids import uuid7
+
+    client, _ = server
+    central = client.app.state.central
+    agent = Desk(client, "agent1")
+    supervisor = Desk(client, "super1")
+
+    def folded_through() -> int | None:
+        with central.engine.connect() as conn:
+            v = db.get_meta(conn, META_KEY)
+            top = conn.execute(db.changes.select().with_only_columns(db.changes.c.seq)
+                               .order_by(db.changes.c.seq.desc()).limit(1)).scalar()
+        return None if v is None else int(v) - int(top or 0)
+
+    spec = {"spec": {"name": "n", "rows": ["type"], "measures": ["cases"]}, "today": "2026-06-01"}
+    cit = str(uuid7())
+    res = agent.push(O.citizen_upsert({"id": cit, "first_name": "علی", "last_name": "رضایی", "mobile": "09120000000",
+                                             "no_national_id": True}, agent.actor))
+    assert res["results"][0]["status"] == "applied", res
+    assert folded_through() is None  # no report yet: the push leaves the tables alone
+    before = _run(client, supervisor, spec).json()["total"]["cases"]
+    assert folded_through() == 0
+    res = agent.push(O.case_register(str(uuid7()), tracking_code=agent.tracking_code(), citizen_id=cit,
+                                     type="complaint", subject="water.outage", city="قزوین",
+                                     description="شرح کافی برای این تماس", actor=agent.actor))
+    assert res["results"][0]["status"] == "applied", res
+    assert folded_through() == 0  # folded by the push (the test client runs its background task)
+    after = _run(client, supervisor, spec).json()["total"]["cases"]
+    assert after == before + 1

@@ -15,6 +15,12 @@ from tests.support.resources import mount_tiny_tmpfs
 from tests.support.store import agency_changes, call_ops
 
 
+def _fail(code: int | None) -> None:
+    """Raise the OSError a real disk gives for the errno ``code`` (none if None or 0)."""
+    if code:
+        raise OSError(code, os.strerror(code))
+
+
 class FaultyIO(fileio.FileIO):
     """The I/O seam: fail chosen syscalls with a chosen errno, optionally after k bytes."""
 
@@ -25,13 +31,11 @@ class FaultyIO(fileio.FileIO):
         self.fail_replace, self.partial, self.crash_at = fail_replace, partial, crash_at
 
     def open_append(self, path):
-        if self.fail_open:
-            raise OSError(self.fail_open, os.strerror(self.fail_open))
+        _fail(self.fail_open)
         return super().open_append(path)
 
     def open_new(self, path):
-        if self.fail_open:
-            raise OSError(self.fail_open, os.strerror(self.fail_open))
+        _fail(self.fail_open)
         return super().open_new(path)
 
     def write(self, fd, data):
@@ -40,17 +44,15 @@ class FaultyIO(fileio.FileIO):
                 n = os.write(fd, data[: self.partial])  # a short write first, like a filling disk
                 self.partial = 0
                 return n
-            raise OSError(self.fail_write, os.strerror(self.fail_write))
+            _fail(self.fail_write)
         return super().write(fd, data)
 
     def fsync(self, fd):
-        if self.fail_fsync:
-            raise OSError(self.fail_fsync, os.strerror(self.fail_fsync))
+        _fail(self.fail_fsync)
         return super().fsync(fd)
 
     def replace(self, src, dst):
-        if self.fail_replace:
-            raise OSError(self.fail_replace, os.strerror(self.fail_replace))
+        _fail(self.fail_replace)
         return super().replace(src, dst)
 
     def crash_point(self, name):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.resources import missing
+from tests.support.resources import closed_after, missing
 from tests.support.sync.faultproxy import FaultProxy
 from tests.support.sync.harness import Desk, db_url_for, drop_db, pg_available
 from tests.support.sync.scripted import ScriptedServer
@@ -70,16 +70,12 @@ class Central:
 
 @pytest.fixture
 def central_factory(backend, tmp_path):
-    made: list[Central] = []
+    with closed_after() as made:
 
-    def make(extra_env: dict | None = None) -> Central:
-        c = Central(backend, tmp_path / f"central{len(made)}", extra_env)
-        made.append(c)
-        return c
+        def make(extra_env: dict | None = None) -> Central:
+            return made.keep(Central(backend, tmp_path / f"central{len(made)}", extra_env))
 
-    yield make
-    for c in made:
-        c.close()
+        yield make
 
 
 @pytest.fixture
@@ -99,17 +95,15 @@ def shared_central(request, tmp_path_factory):
 
 @pytest.fixture
 def desk_factory(tmp_path):
-    made: list[Desk] = []
+    with closed_after() as made:
 
-    def make(name: str, username: str, url: str, *, password: str | None = None, timeout: float = 5.0,
-             initial_sync: bool = True) -> Desk:
-        desk = Desk(name, tmp_path / f"desk-{name}", url, username, password or username, timeout=timeout)
-        desk.open()
-        made.append(desk)
-        if initial_sync:
-            assert desk.sync()["ok"]  # like a desk after login: agencies and its scope
-        return desk
+        def make(name: str, username: str, url: str, *, password: str | None = None, timeout: float = 5.0,
+                 initial_sync: bool = True) -> Desk:
+            desk = Desk(name, tmp_path / f"desk-{name}", url, username, password or username, timeout=timeout)
+            desk.open()
+            made.keep(desk)
+            if initial_sync:
+                assert desk.sync()["ok"]  # like a desk after login: agencies and its scope
+            return desk
 
-    yield make
-    for d in made:
-        d.close()
+        yield make

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from samad_desk.settings import load_settings
 from tests.support.cartable import NOW, World
 from tests.support.desks import desks, server  # noqa: F401  (real-server fixtures)
-
-
-@pytest.fixture
-def settings():
-    return load_settings()
 
 
 @pytest.fixture
@@ -22,7 +16,7 @@ def world(settings) -> World:
 
 
 @pytest.fixture
-def store(settings):
+def store(settings):  # the province of World, not the demo seed of tests/ui/conftest.py
     from samad_desk.store import Store
 
     st = Store.open(settings.data_dir)

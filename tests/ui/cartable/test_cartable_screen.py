@@ -9,7 +9,7 @@ from samad_desk.demo import qazvin_agencies
 from samad_desk.screens.cartable_screen import CartableScreen
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.text.digits import to_persian_digits
-from tests.support.cartable import NOW, POWER, WATER, open_cartable, settle
+from tests.support.cartable import NOW, POWER, WATER, open_cartable, press, settle
 from tests.support.pilot import screen_text, toasts, type_text
 
 
@@ -103,13 +103,11 @@ async def test_enter_opens_the_case_and_escape_returns(make_app, world) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_cartable(pilot)
         screen.table.focus()
-        await pilot.press("down", "enter")
-        await settle(pilot)
+        await press(pilot, "down", "enter")
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.case_id == ids["near"]
         assert "تاریخچه" in app.screen.text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, CartableScreen)
         assert screen.table.current.id == ids["near"]  # the cursor stayed where it was
 
@@ -131,8 +129,7 @@ async def test_supervisor_can_switch_agency_read_only(make_app, world) -> None:
         seen = set()
         for _ in range(len(qazvin_agencies())):
             seen |= {r.id for r in screen.table.rows}
-            await pilot.press("shift+f4")
-            await settle(pilot)
+            await press(pilot, "shift+f4")
         assert ids["power"] in seen and ids["late"] in seen
 
 
@@ -141,7 +138,6 @@ async def test_officer_cannot_switch_agency(make_app, world) -> None:
     app = make_app("water1")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_cartable(pilot)
-        await pilot.press("shift+f4")
-        await settle(pilot)
+        await press(pilot, "shift+f4")
         assert screen.agency_id == WATER
         assert any("دستگاه خودتان" in t for t in toasts(app))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from samad_desk.widgets.chrome import KeyBar
-from tests.support.cartable import NOW, WATER, open_case, refused, settle
+from tests.support.cartable import NOW, WATER, desk, on_case, press, refused
 
 
 def key_bar(screen) -> str:
@@ -15,13 +15,10 @@ def key_bar(screen) -> str:
 
 async def test_key_bar_follows_what_is_allowed(make_app, world, store) -> None:
     case_id = world.call(WATER, at=NOW - timedelta(days=2))
-    app = make_app("water1")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await open_case(pilot, case_id)
+    async with on_case(make_app, "water1", case_id, size=(120, 40)) as (app, pilot, screen):
         assert "F2 پذیرش" in key_bar(screen)
         assert "Shift+F8" not in key_bar(screen)  # reopening is the supervisor's
-        await pilot.press("f2")  # accept
-        await settle(pilot)
+        await press(pilot, "f2")  # accept
         assert store.get("case", case_id)["state"] == "in_progress"
         assert "F2 پذیرش" not in key_bar(screen)
         assert "F3 پاسخ" in key_bar(screen)
@@ -35,16 +32,11 @@ async def test_saved_toast_reads_well(make_app, world, store) -> None:
     from tests.support.pilot import toasts, type_text
 
     case_id = world.call(WATER, at=NOW - timedelta(days=2))
-    app = make_app("water1")
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_case(pilot, case_id)
-        await pilot.press("f2")
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with on_case(make_app, "water1", case_id) as (app, pilot, screen):
+        await press(pilot, "f2")
+        await press(pilot, "f3")
         await type_text(pilot, "لوله اصلی تعمیر شد.")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
     said = toasts(app)
     assert any(t.startswith("پرونده پذیرفته شد") for t in said), said
     assert any(t.startswith("پاسخ ثبت شد") for t in said), said
@@ -68,10 +60,8 @@ async def test_supervisor_list_at_60_columns_keeps_the_tracking_code_whole(make_
 
     build(world)
     app = make_app("super1")
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")  # overdue cases of the province
-        await settle(pilot)
+    async with desk(app, size=(60, 20)) as pilot:
+        await press(pilot, "f4")  # overdue cases of the province
         cases = app.screen.cases_table
         assert cases.rows
         shown = screen_text(app)

@@ -17,7 +17,7 @@ import pytest
 
 from samad_desk.domain import ops as O
 from samad_desk.domain.tracking import format_tracking_code
-from tests.support.cartable import settle
+from tests.support.cartable import desk, press, settle
 from tests.support.desks import Desk
 from tests.support.pilot import toasts, type_text
 
@@ -62,11 +62,8 @@ async def test_officer_never_obtains_another_agencys_case(server, desks, setting
     from samad_desk.services import ServiceError
 
     app = app_for(water, settings)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("f8")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app, notifications=True) as pilot:
+        screen = await press(pilot, "f8")
         assert isinstance(screen, CartableScreen)
         assert [r.id for r in screen.data.rows] == [ours.case_id]
         await pilot.press("shift+f3")  # every state
@@ -74,11 +71,9 @@ async def test_officer_never_obtains_another_agencys_case(server, desks, setting
         app.push_screen(CaseScreen(app.services, theirs.case_id))
         await settle(pilot)
         assert "در کارتابل شما نیست" in app.screen.text
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert water.store.pending_ops() == []
-        await pilot.press("escape", "f9")
-        await settle(pilot)
+        await press(pilot, "escape", "f9")
         assert app.screen.agencies_table.rows == []
         with pytest.raises(ServiceError):
             app.services.find_cases(theirs.tracking_code)
@@ -136,16 +131,13 @@ async def test_server_rejection_shows_in_needs_attention(server, desks, settings
     water = desks("water1")
     app = app_for(water, settings)
     water.engine.reporter = AppSyncReporter(app)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
         app.push_screen(CaseScreen(app.services, saved.case_id))
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert isinstance(app.screen, ActionForm)
         await type_text(pilot, "انجام شد")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         [op] = water.store.pending_ops()
         assert op["type"] == "case.answer"
         # meanwhile the supervisor closed the case, and synced first
@@ -156,9 +148,7 @@ async def test_server_rejection_shows_in_needs_attention(server, desks, settings
         assert stats["round_rejected"] == 1
         await settle(pilot)
         assert any("رد شد" in t for t in toasts(app)), toasts(app)
-        await pilot.press("escape", "f10")
-        await settle(pilot)
-        screen = app.screen
+        screen = await press(pilot, "escape", "f10")
         assert isinstance(screen, AttentionScreen)
         [text] = screen.texts
         assert "پاسخ" in text and "مختومه" in text  # what it was, and the case's state now
@@ -176,24 +166,17 @@ async def test_agent_refers_agency_answers_agent_reads_the_answer(server, desks,
 
     water = desks("water1")
     app = app_for(water, settings)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f8")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f8")
         assert isinstance(screen, CartableScreen)
         index = [r.id for r in screen.table.rows].index(saved.case_id)
         screen.table.focus()
-        await pilot.press(*["down"] * index, "enter")
-        await settle(pilot)
+        await press(pilot, *["down"] * index, "enter")
         assert isinstance(app.screen, CaseScreen) and app.screen.case_id == saved.case_id
-        await pilot.press("f2")  # accept
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f2")  # accept
+        await press(pilot, "f3")
         await type_text(pilot, "لوله اصلی تعمیر و آب وصل شد")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
     assert [o["type"] for o in water.store.pending_ops()] == ["case.accept", "case.answer"]
     stats = water.sync()
     assert stats["pending"] == 0
@@ -201,14 +184,11 @@ async def test_agent_refers_agency_answers_agent_reads_the_answer(server, desks,
     agent.sync()
     assert agent.store.get("case", saved.case_id)["state"] == "answered"
     app = app_for(agent, settings)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f7")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        await press(pilot, "f7")
         assert isinstance(app.screen, FollowupScreen)
         await type_text(pilot, format_tracking_code(saved.tracking_code).replace("-", ""))
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         summary = app.screen.summary_text
         assert "لوله اصلی تعمیر و آب وصل شد" in summary
         assert "پاسخ" in "\n".join(app.screen.history_texts)

@@ -7,28 +7,13 @@ from __future__ import annotations
 
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.report_screen import ReportScreen
-from tests.support.cartable import GAS, POWER, WATER, build, settle
+from tests.support.cartable import GAS, POWER, WATER, build, desk, on_report, press, settle, values
 from tests.support.pilot import screen_text
-
-
-def values(screen, measure):
-    return {r.id: r.values[measure] for r in screen.table.rows}
-
-
-async def from_supervisor(pilot, key: str):
-    """F9 (the supervisor view), then ``key``: the screen it opens."""
-    for k in ("f9", key):
-        await settle(pilot)
-        await pilot.press(k)
-    await settle(pilot)
-    return pilot.app.screen
 
 
 async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
     ids = build(world)
-    app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await from_supervisor(pilot, "shift+f2")
+    async with on_report(make_app) as (app, pilot, screen):
         assert isinstance(screen, ReportScreen)
         # by agency, most cases first; the last row is the total
         assert [r.id for r in screen.table.rows] == [WATER, POWER, "", GAS, "__total__"]
@@ -39,47 +24,42 @@ async def test_report_screen_from_the_supervisor_view(make_app, world) -> None:
         shown = screen_text(app)
         assert "ﻩﺎﮕﺘﺳﺩ" in shown and "ﻊﻤﺟ" in shown  # «دستگاه», «جمع»: shaped and reordered by the RTL engine
         # F2: by case type; F3: the quality measures
-        await pilot.press("f2")
+        await press(pilot, "f2")
         assert {r.id for r in screen.table.rows} == {"complaint", "__total__"}
-        await pilot.press("f3")
+        await press(pilot, "f3")
         assert [c.key for c in screen.table.columns][1:] == [
             "answered", "median_days", "satisfaction_pct", "objection_pct", "returns"]
         assert "کیفیت" in screen.query_one("#rep-spec").text
         # F4: this month (1403/10 on 1403/10/22); F11: beside the previous month
-        await pilot.press("f3", "f3", "shift+f2", "f4")
+        await press(pilot, "f3", "f3", "shift+f2", "f4")
         assert screen.result["total"]["cases"] == 3
-        await pilot.press("f11")
+        await press(pilot, "f11")
         assert screen.result["previous_total"]["cases"] == 3
         assert screen.table.columns[-1].title == "دوره قبل"
         assert "آذر ۱۴۰۳" in screen.query_one("#rep-period").text
         # Shift+F3: the chart, one bar per agency, readable without colour
-        await pilot.press("f4", "f4", "f4", "f4")  # back to every case (the periods cycle)
-        await pilot.press("shift+f3")
+        await press(pilot, "f4", "f4", "f4", "f4")  # back to every case (the periods cycle)
+        await press(pilot, "shift+f3")
         lines = screen.query_one("#rep-chart").visual_lines(78)
         assert sum("█" in line for line in lines) == 4 and "░" in "".join(lines)
         assert any("ﺏﺁ" in line for line in lines)  # «آب», shaped
         # Esc back to the table; Enter on the water company: its three cases; Enter opens one
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert screen.table.current.id == WATER
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert {r.id for r in screen.cases_table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, CaseScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
-        await pilot.press("escape", "escape")
-        await settle(pilot)
+        await press(pilot, "escape", "escape")
         assert not isinstance(app.screen, ReportScreen)
 
 
 async def test_manager_sees_only_the_agency(make_app, world) -> None:
     build(world)
     app = make_app("watermgr")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.push_screen(ReportScreen(app.services))
         await settle(pilot)
         screen = app.screen
@@ -93,9 +73,7 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
     from samad_desk.screens.scorecard_screen import ScorecardScreen
 
     build(world)
-    app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await from_supervisor(pilot, "shift+f4")
+    async with on_report(make_app, "shift+f4") as (app, pilot, screen):
         assert isinstance(screen, ScorecardScreen) and screen.month == "1403/10"
         # Dey 1403 (NOW is 1403/10/22): water_ok and power_answered (in time) were registered
         by = {r.agency: r for r in screen.table.rows}
@@ -103,12 +81,11 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
         assert by[WATER].values["cases"] == 1 and by[WATER].overdue_now == 2
         assert "دی ۱۴۰۳" in screen.query_one("#score-title").text
         # F4: Azar 1403: water_late, power_late, gas_answered_late (answered after its deadline)
-        await pilot.press("f4")
+        await press(pilot, "f4")
         by = {r.agency: r for r in screen.table.rows}
         assert screen.month == "1403/09"
         assert by[GAS].values["in_time_pct"] == 0.0 and by[WATER].values["cases"] == 1
         assert by[GAS].trend[-1] == 0.0
         assert "ﻪﻣﺎﻧﺭﺎﮐ" in screen_text(app)  # «کارنامه», shaped
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, ScorecardScreen)

@@ -6,18 +6,15 @@ from __future__ import annotations
 from samad_desk.domain import ops as O
 from samad_desk.screens.case_screen import CaseScreen
 from samad_desk.screens.supervisor_screen import SupervisorScreen
-from tests.support.cartable import GAS, NOW, POWER, WATER, build, settle
+from tests.support.cartable import GAS, NOW, POWER, WATER, build, desk, press, settle
 from tests.support.pilot import screen_text, toasts, type_text
 
 
 async def test_queues_responsiveness_overdue_and_drill_down(make_app, world) -> None:
     ids = build(world)
     app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f9")
         assert isinstance(screen, SupervisorScreen)
         summary = screen.query_one("#sup-summary").text
         assert "باز در استان ۴" in summary and "معوق ۳" in summary and "در انتظار ارجاع ۱" in summary
@@ -38,45 +35,36 @@ async def test_queues_responsiveness_overdue_and_drill_down(make_app, world) -> 
         await pilot.press("f3")
         chart = screen.query_one("#sup-chart")
         assert len(chart.visual_lines(78)) >= 2 * len(agencies.rows)
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "f4")
         cases = screen.cases_table
         assert [r.id for r in cases.rows] == [ids["water_later"], ids["water_late"], ids["power_late"]]
         assert cases.row_texts(0)[-1].endswith("▲")  # escalated
         # F2, Enter on the water company: its cases, overdue first; Enter opens one
         await pilot.press("f2")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert [r.id for r in cases.rows][:2] == [ids["water_later"], ids["water_late"]]
         assert app.focused is cases
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, CaseScreen) and app.screen.case_id == ids["water_later"]
         assert "ارجاع‌شده به ناظر" in app.screen.text
         allowed = app.screen.query_one("#case-allowed").text
         assert "پاسخ" not in allowed and "مختومه" in allowed
         # back, and F11: the highlighted agency's cartable as its manager sees it; Esc returns
-        await pilot.press("escape", "f2")
-        await settle(pilot)
-        await pilot.press("f11")
-        await settle(pilot)
+        await press(pilot, "escape", "f2")
+        await press(pilot, "f11")
         from samad_desk.screens.cartable_screen import CartableScreen
 
         assert isinstance(app.screen, CartableScreen) and app.screen.agency_id == WATER
         assert {r.id for r in app.screen.table.rows} == {ids["water_late"], ids["water_later"], ids["water_ok"]}
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
 
 
 async def test_refreshes_when_the_store_changes(make_app, world, store) -> None:
     ids = build(world)
     app = make_app("super1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f9")
         assert {r.stats.agency_id: r.stats.overdue for r in screen.agencies_table.rows}[POWER] == 1
         # a sync brings the power company's answer (here: another process's save)
         case = store.get("case", ids["power_late"])
@@ -93,11 +81,8 @@ async def test_refreshes_when_the_store_changes(make_app, world, store) -> None:
 async def test_officer_has_no_supervision(make_app, world) -> None:
     build(world)
     app = make_app("water1")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f9")
         assert isinstance(screen, SupervisorScreen)
         assert screen.agencies_table.rows == [] and "مخصوص ناظر" in (screen.refusal or "")
 
@@ -107,30 +92,22 @@ async def test_escalates_and_closes_from_the_overdue_list(make_app, world, store
 
     ids = build(world)
     app = make_app("super1")
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
+        await press(pilot, "f9")
         await pilot.press("shift+f6")  # on the agencies pane: nothing to escalate
         assert pending(store) == [] and any("نخست پرونده" in t for t in toasts(app))
-        await pilot.press("f4")
-        await settle(pilot)
-        screen = app.screen
+        screen = await press(pilot, "f4")
         assert screen.cases_table.current.id == ids["water_later"]  # already escalated
         await pilot.press("down")  # water_late: overdue, not escalated
-        await pilot.press("shift+f6")
-        await settle(pilot)
+        await press(pilot, "shift+f6")
         await type_text(pilot, "بیش از یک ماه بی‌پاسخ")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         [op] = pending(store)
         assert op["type"] == "case.escalate" and op["entity_id"] == ids["water_late"]
         assert "بی‌اقدام ناظر ۱" in screen.query_one("#sup-summary").text
-        await pilot.press("shift+f7")  # close it, with a reason
-        await settle(pilot)
+        await press(pilot, "shift+f7")  # close it, with a reason
         await type_text(pilot, "رسیدگی خارج از سامانه انجام شد")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert pending(store)[-1]["type"] == "case.close"
         assert store.get("case", ids["water_late"])["state"] == "closed"
         assert ids["water_late"] not in {r.id for r in screen.cases_table.rows}

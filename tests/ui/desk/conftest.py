@@ -1,5 +1,5 @@
-"""Fixtures of the desk UI tests: a real store in the test's data dir with Qazvin demo
-agencies, and a factory that builds the app the way ``launch.py`` does."""
+"""Fixtures of the desk UI tests (settings and the store: tests/ui/conftest.py): a factory
+that builds the app the way ``launch.py`` does, and the embedded operator's services."""
 
 from __future__ import annotations
 
@@ -9,26 +9,7 @@ from typing import Any
 import pytest
 
 from samad_desk.services import open_session
-from samad_desk.settings import Settings, load_settings
-
-# A valid national ID, and one of its one-digit neighbours (a typo: last-but-one digit)
-KNOWN_NID = "0012345679"
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return load_settings()
-
-
-@pytest.fixture
-def store(settings: Settings):
-    from samad_desk.services import seed_embedded_demo
-    from samad_desk.store import Store
-
-    st = Store.open(settings.data_dir)
-    seed_embedded_demo(st, n_citizens=0, n_cases=0)
-    yield st
-    st.close()
+from samad_desk.settings import Settings
 
 
 @pytest.fixture

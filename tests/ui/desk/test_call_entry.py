@@ -11,10 +11,12 @@ from tests.support.desk_ui import (
     GOOD,
     MISTYPED,
     NID,
-    choose_citizen,
+    call_again,
+    desk,
     existing_call,
     fill_case,
     fill_citizen,
+    press,
     screen_text,
     settle,
     type_text,
@@ -27,16 +29,14 @@ def saved_ops(store) -> list[dict]:
 
 async def test_new_citizen_call(make_app, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         assert isinstance(app.screen, CallEntryScreen)
         assert app.focused.id == "in-national_id"
         await fill_citizen(pilot)
         await fill_case(pilot)
         screen = app.screen
         assert screen.field("agency").value == "water-qazvin"
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen.tracking.shown
         code = app.screen.tracking.code
         assert to_persian_digits(format_tracking_code(code)) in app.screen.tracking.text
@@ -55,8 +55,7 @@ async def test_new_citizen_call(make_app, store) -> None:
         citizen = store.citizen_by_national_id(NID)
         assert citizen["first_name"] == "علی" and citizen["father_name"] == "حسن"
         # the status bar counts the three pending operations
-        await pilot.press("enter")  # next call
-        await settle(pilot)
+        await press(pilot, "enter")  # next call
         assert isinstance(app.screen, CallEntryScreen)
         assert app.screen.form().is_blank()
         from samad_desk.widgets.chrome import StatusBar
@@ -68,8 +67,7 @@ async def test_existing_citizen_found_by_mistyped_id(make_app, store, services) 
     first = await existing_call(services)
     before = len(saved_ops(store))
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await type_text(pilot, MISTYPED)
         await settle(pilot)
         candidates = app.screen.query_one(CandidateList)
@@ -78,16 +76,13 @@ async def test_existing_citizen_found_by_mistyped_id(make_app, store, services) 
         assert "یک رقم" in candidates.texts[0]
         await pilot.press("f4")
         assert app.focused is candidates
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
+        screen = await press(pilot, "enter")
         assert screen.citizen_id == first.citizen_id
         assert screen.input("national_id").value == NID
         assert screen.input("last_name").value == "رضایی"
         assert app.focused is screen.input("case_type")
         await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen.tracking.shown
     ops = saved_ops(store)[before:]
     assert [o["type"] for o in ops] == ["case.register", "case.refer"]
@@ -99,16 +94,10 @@ async def test_followup_offered_for_open_case_on_same_matter(make_app, store, se
     first = await existing_call(services, subject="water.outage")
     before = len(saved_ops(store))
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await fill_case(pilot, subject="قطعی آب")
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, FollowupOfferModal)
+    async with desk(app) as pilot:
+        assert isinstance(await call_again(pilot, NID), FollowupOfferModal)
         assert to_persian_digits(format_tracking_code(first.tracking_code)) in app.screen.text
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen.tracking.shown
         assert app.screen.tracking.code == first.tracking_code
     ops = saved_ops(store)[before:]
@@ -122,14 +111,9 @@ async def test_followup_offered_for_open_case_on_same_matter(make_app, store, se
 async def test_new_case_anyway_from_the_offer(make_app, store, services) -> None:
     first = await existing_call(services, subject="water.outage")
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        await call_again(pilot, NID)
+        await press(pilot, "f3")
         assert app.screen.tracking.shown
         assert app.screen.tracking.code != first.tracking_code
     assert len(store.cases_of_citizen(first.citizen_id)) == 2
@@ -137,11 +121,9 @@ async def test_new_case_anyway_from_the_offer(make_app, store, services) -> None
 
 async def test_save_key_refuses_a_second_save_while_one_runs(make_app, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.screen.load_form(GOOD)
         await settle(pilot)
-        await pilot.press("f2", "f2")
-        await settle(pilot)
+        await press(pilot, "f2", "f2")
         assert app.screen.tracking.shown
     assert [o["type"] for o in saved_ops(store)].count("case.register") == 1

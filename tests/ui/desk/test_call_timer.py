@@ -5,7 +5,7 @@ call form with nothing typed, the timer starts again; a call being typed keeps i
 from __future__ import annotations
 
 from samad_desk.screens.call_screen import CallEntryScreen
-from tests.support.desk_ui import settle, type_text
+from tests.support.desk_ui import desk, press, type_text
 
 
 def timer_text(screen: CallEntryScreen) -> str:
@@ -14,22 +14,18 @@ def timer_text(screen: CallEntryScreen) -> str:
 
 async def test_timer_restarts_after_other_areas_only_when_no_call_is_typed(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         screen = app.screen
         assert isinstance(screen, CallEntryScreen)
         screen.started_at -= 7 * 60  # seven minutes on the form, nothing typed
         for key in ("f7", "f5", "f6", "f5"):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
         assert app.screen is screen
         assert "۰۰:۰" in timer_text(screen)
         await type_text(pilot, "00123")  # a call is being taken: F7 does not end it
         screen.started_at -= 3 * 60
-        await pilot.press("f7")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+        await press(pilot, "f7")
+        await press(pilot, "f5")
         assert "۰۳:" in timer_text(screen)
 
 
@@ -38,8 +34,7 @@ async def test_birth_date_placeholder_does_not_look_like_a_value(make_app) -> No
     import re
 
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         placeholder = app.screen.input("birth_date").placeholder
         assert "۱۳۶۵/۰۴/۱۲" in placeholder and not re.fullmatch(r"[\d۰-۹/]+", placeholder)
 
@@ -50,8 +45,7 @@ async def test_call_screen_at_60x20_uses_the_whole_width(make_app) -> None:
     from tests.support.desk_ui import screen_text
 
     app = make_app()
-    async with app.run_test(size=(60, 20)) as pilot:
-        await settle(pilot)
+    async with desk(app, size=(60, 20)):
         assert not app.screen.show_vertical_scrollbar
         header = screen_text(app).split("\n")[0]
         assert header[-1] != " "

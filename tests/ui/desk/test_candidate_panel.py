@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from samad_desk.widgets.form import CandidateList, candidate_lines
-from tests.support.desk_ui import MISTYPED, existing_call, settle, type_text
+from tests.support.desk_ui import MISTYPED, desk, existing_call, settle, type_text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -44,8 +44,7 @@ async def test_candidate_rows_fit_beside_the_scrollbar(make_app, services) -> No
             city="قزوین", case_type="complaint", subject="power.outage", agency="power-qazvin",
             description="برق خیابان از دیشب قطع است"))
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await pilot.press("tab")
         await type_text(pilot, "علی")
         await pilot.press("tab")

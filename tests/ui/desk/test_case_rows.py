@@ -10,7 +10,16 @@ from samad_desk.domain.ids import uuid7
 from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.text.jalali import format_jalali
 from samad_desk.widgets.rtl_options import RtlOptionList
-from tests.support.desk_ui import NID, existing_call, open_profile, screen_text, settle, type_text
+from tests.support.desk_ui import (
+    NID,
+    desk,
+    existing_call,
+    open_followup,
+    open_profile,
+    press,
+    screen_text,
+    settle,
+)
 
 SEWAGE = "فاضلاب و آبگرفتگی معابر"  # the title of water.sewage in the demo subject tree
 
@@ -76,8 +85,7 @@ async def test_profile_rows_show_subject_titles_and_fill_the_width(
 async def test_profile_rows_follow_a_resize(make_app, store, services) -> None:
     await _two_cases(services, store)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await open_profile(pilot, NID)
         options = app.screen.query_one("#profile-cases", RtlOptionList)
         await pilot.resize_terminal(120, 30)
@@ -89,22 +97,15 @@ async def test_profile_rows_follow_a_resize(make_app, store, services) -> None:
 async def test_followup_summary_and_case_list_show_subject_titles(make_app, store, services) -> None:
     sewage_id, _legacy_id = await _two_cases(services, store)
     app = make_app()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("f7")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app, size=(120, 36)) as pilot:
+        screen = await open_followup(pilot, NID)
         assert isinstance(screen, FollowupScreen)
-        await type_text(pilot, NID)
-        await pilot.press("enter")
-        await settle(pilot)
         results = screen.query_one("#fu-results", RtlOptionList)
         assert len(results.rows) == 2
         assert any(SEWAGE in row for row in results.rows)
         _check_rows_fill_the_list(app, results, 2)
         index = [i for i, c in enumerate(screen.cases) if c["id"] == sewage_id][0]
         results.highlighted = index
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert f"موضوع: \u2068{SEWAGE}\u2069" in screen.summary_text
         assert "water.sewage" not in screen_text(app)

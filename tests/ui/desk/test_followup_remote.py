@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +23,7 @@ from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.services import CallForm
 from samad_desk.store import Store
 from samad_desk.text.national_id import check_digit
-from tests.support.desk_ui import settle, type_text
+from tests.support.desk_ui import press, settle, type_text, wait_until
 from tests.support.desks import Desk, desks, server  # noqa: F401  (real-server fixtures)
 
 WATER = "water-qazvin"
@@ -64,13 +65,10 @@ def register(desk: Desk, settings: Any, nid: str) -> Any:
     return saved
 
 
-async def wait_until(pilot: Any, predicate: Any, timeout: float = 30.0) -> None:
-    """The sync engine's thread is not a Textual worker: poll with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await pilot.pause(0.1)
+def registered_by_agent1(new_desk: Any, settings: Any) -> tuple[str, Any]:
+    """A new citizen's call, taken and synced on agent1's desk: (national ID, saved call)."""
+    nid = fresh_nid()
+    return nid, register(new_desk("agent1"), settings, nid)
 
 
 def online_app(settings: Any, url: str, username: str, *, interval: float = 1.0) -> Any:
@@ -87,71 +85,74 @@ async def ready(pilot: Any, app: Any) -> FollowupScreen:
     starts on the cartable, an agent on the call form: issue 12, finding 8.)"""
     from samad_desk.app import start_mode
 
-    await wait_until(pilot, lambda: app.services is not None and app.current_mode == start_mode(app.operator))
-    await wait_until(pilot, lambda: app.status.connection == "online")
-    await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
-    await pilot.press("f7")
-    await settle(pilot)
+    await wait_until(pilot, lambda: app.services is not None and app.current_mode == start_mode(app.operator),
+                     timeout=30, what="the start screen")
+    await wait_until(pilot, lambda: app.status.connection == "online", timeout=30, what="online")
+    await wait_until(pilot, lambda: len(app.store.agencies()) >= 10, timeout=30, what="the agencies")
+    await press(pilot, "f7")
     assert isinstance(app.screen, FollowupScreen)
     return app.screen
+
+
+@asynccontextmanager
+async def followup_desk(settings: Any, url: str, username: str, **online: Any) -> AsyncIterator[Any]:
+    """``username``'s desk online at 80×24, on the follow-up screen: (app, pilot, screen).
+    Its store is closed after, so the test can reopen it."""
+    app = online_app(settings, url, username, **online)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            yield app, pilot, await ready(pilot, app)
+    finally:
+        app.store.close()
 
 
 async def search(pilot: Any, screen: FollowupScreen, text: str) -> None:
     screen.query_one("#in-query").value = ""
     await type_text(pilot, text)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
 
 
 async def test_another_agents_case_found_on_the_server_then_followed_up_and_synced(
     server, desks, settings, other_agents  # noqa: F811
 ) -> None:
-    agent1 = desks("agent1")
-    nid = fresh_nid()
-    theirs = register(agent1, settings, nid)
-    app = online_app(settings, server.url, OTHER_OFFICE)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await ready(pilot, app)
-            # this desk never pulled it: it reads only its own office's cases
-            assert store.case_by_tracking_code(theirs.tracking_code) is None
-            await search(pilot, screen, theirs.tracking_code)
-            assert screen.query_one("#row-query").error == ""
-            summary = screen.summary_text
-            assert "ارجاع‌شده" in summary
-            assert "فاطمه نوروزی" in summary
-            assert "آب و فاضلاب" in summary
-            assert "روز کاری مانده" in summary
-            assert screen.view is not None and screen.view.remote
-            # the server sends the case's whole history with it
-            assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع"]
-            # written into the cache like a pull: the case and its citizen
-            assert store.get("case", theirs.case_id)["tracking_code"] == theirs.tracking_code
-            assert store.get("citizen", theirs.citizen_id)["national_id"] == nid
-            await type_text(pilot, "شهروند پرسید آب کی وصل خواهد شد")
-            await pilot.press("f2")
-            await settle(pilot)
-            # saved (the engine, woken by the save, may push it at once)
-            assert ("پیگیری", "پیگیری ثبت شد.") in app.notified
-            # pushed by the desk's own sync engine, accepted by the server
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            assert store.needs_attention() == []
-            # after a sync round the screen re-reads the case from the server: still
-            # shown, and the agent's focus (now on the satisfaction field) stays put
-            await pilot.press("tab")
-            focused, shown = app.focused, screen.view
-            await pilot.press("shift+f5")
-            await wait_until(pilot, lambda: screen.view is not shown and screen.view is not None)
-            await settle(pilot)
-            assert screen.view.remote and not screen.view.stale
-            assert "ارجاع‌شده" in screen.summary_text
-            # the follow-up, now synced, comes back in the server's history
-            assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع", "پیگیری"]
-            assert screen.query_one("#row-query").error == ""
-            assert app.focused is focused
-    finally:
-        store.close()
+    nid, theirs = registered_by_agent1(desks, settings)
+    async with followup_desk(settings, server.url, OTHER_OFFICE) as (app, pilot, screen):
+        store = app.store
+        # this desk never pulled it: it reads only its own office's cases
+        assert store.case_by_tracking_code(theirs.tracking_code) is None
+        await search(pilot, screen, theirs.tracking_code)
+        assert screen.query_one("#row-query").error == ""
+        summary = screen.summary_text
+        assert "ارجاع‌شده" in summary
+        assert "فاطمه نوروزی" in summary
+        assert "آب و فاضلاب" in summary
+        assert "روز کاری مانده" in summary
+        assert screen.view is not None and screen.view.remote
+        # the server sends the case's whole history with it
+        assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع"]
+        # written into the cache like a pull: the case and its citizen
+        assert store.get("case", theirs.case_id)["tracking_code"] == theirs.tracking_code
+        assert store.get("citizen", theirs.citizen_id)["national_id"] == nid
+        await type_text(pilot, "شهروند پرسید آب کی وصل خواهد شد")
+        await press(pilot, "f2")
+        # saved (the engine, woken by the save, may push it at once)
+        assert ("پیگیری", "پیگیری ثبت شد.") in app.notified
+        # pushed by the desk's own sync engine, accepted by the server
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0, timeout=30)
+        assert store.needs_attention() == []
+        # after a sync round the screen re-reads the case from the server: still
+        # shown, and the agent's focus (now on the satisfaction field) stays put
+        await pilot.press("tab")
+        focused, shown = app.focused, screen.view
+        await pilot.press("shift+f5")
+        await wait_until(pilot, lambda: screen.view is not shown and screen.view is not None, timeout=30)
+        await settle(pilot)
+        assert screen.view.remote and not screen.view.stale
+        assert "ارجاع‌شده" in screen.summary_text
+        # the follow-up, now synced, comes back in the server's history
+        assert [h.split()[1] for h in screen.history_texts] == ["ثبت", "ارجاع", "پیگیری"]
+        assert screen.query_one("#row-query").error == ""
+        assert app.focused is focused
     # the server holds the follow-up in the case's history, in this agent's name
     supervisor = desks("super1")
     events = supervisor.store.events_of_case(theirs.case_id)
@@ -164,45 +165,35 @@ async def test_another_agents_case_found_on_the_server_then_followed_up_and_sync
 async def test_objection_on_another_agents_answered_case_reopens_it_on_the_server(
     server, desks, settings, other_agents  # noqa: F811
 ) -> None:
-    agent1 = desks("agent1")
-    nid = fresh_nid()
-    theirs = register(agent1, settings, nid)
+    nid, theirs = registered_by_agent1(desks, settings)
     water = desks("water1")
     actor = O.make_actor(water.operator)
     water.store.save([O.case_accept(theirs.case_id, actor)])
     water.sync()
     water.store.save([O.case_answer(water.store.get("case", theirs.case_id), "شیر اصلی تعویض شد.", actor)])
     water.sync()
-    app = online_app(settings, server.url, OTHER_OFFICE)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await ready(pilot, app)
-            # by national ID: the citizen is not on this desk either
-            assert store.citizen_by_national_id(nid) is None
-            await search(pilot, screen, nid)
-            assert screen.query_one("#row-query").error == ""
-            assert screen.view is not None and screen.view.case["id"] == theirs.case_id
-            assert "شیر اصلی تعویض شد" in screen.summary_text
-            await pilot.press("tab")
-            await type_text(pilot, "ناراضی")
-            await pilot.press("enter")
-            await pilot.press("f2")
-            await settle(pilot)
-            assert "اعتراض" in screen.query_one("#row-note").error  # the reason is required
-            await type_text(pilot, "هنوز آب قطع است")
-            await pilot.press("f2")
-            await settle(pilot)
-            assert "در حال رسیدگی" in screen.summary_text  # reopened, on this desk at once
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            assert store.needs_attention() == []
-            # the op is acknowledged and out of the overlay; the view is the server's
-            await pilot.press("shift+f5")
-            await settle(pilot)
-            await wait_until(pilot, lambda: "در حال رسیدگی" in screen.summary_text
-                             and store.get("case", theirs.case_id)["state"] == "in_progress")
-    finally:
-        store.close()
+    async with followup_desk(settings, server.url, OTHER_OFFICE) as (app, pilot, screen):
+        store = app.store
+        # by national ID: the citizen is not on this desk either
+        assert store.citizen_by_national_id(nid) is None
+        await search(pilot, screen, nid)
+        assert screen.query_one("#row-query").error == ""
+        assert screen.view is not None and screen.view.case["id"] == theirs.case_id
+        assert "شیر اصلی تعویض شد" in screen.summary_text
+        await pilot.press("tab")
+        await type_text(pilot, "ناراضی")
+        await pilot.press("enter")
+        await press(pilot, "f2")
+        assert "اعتراض" in screen.query_one("#row-note").error  # the reason is required
+        await type_text(pilot, "هنوز آب قطع است")
+        await press(pilot, "f2")
+        assert "در حال رسیدگی" in screen.summary_text  # reopened, on this desk at once
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0, timeout=30)
+        assert store.needs_attention() == []
+        # the op is acknowledged and out of the overlay; the view is the server's
+        await press(pilot, "shift+f5")
+        await wait_until(pilot, lambda: "در حال رسیدگی" in screen.summary_text
+                         and store.get("case", theirs.case_id)["state"] == "in_progress", timeout=30)
     # the objection's effect reached this desk's cache through the refresh, not a pull
     with Store.open(settings.data_dir) as reopened:
         assert reopened.pending_ops() == []
@@ -218,27 +209,19 @@ async def test_objection_on_another_agents_answered_case_reopens_it_on_the_serve
 async def test_case_out_of_scope_is_never_shown(server, desks, settings, other_agents, username) -> None:  # noqa: F811
     """An electricity officer, or an agent of another province, asks about a Qazvin water
     case: the server shows nothing, the desk shows nothing and keeps nothing."""
-    agent1 = desks("agent1")
-    nid = fresh_nid()
-    theirs = register(agent1, settings, nid)
-    app = online_app(settings, server.url, username)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await ready(pilot, app)
-            for query in (theirs.tracking_code, nid):
-                await search(pilot, screen, query)
-                error = screen.query_one("#row-query").error
-                assert "سرور مرکزی" in error and "دسترسی شما" in error, error
-                assert screen.view is None
-                assert screen.summary_text == ""
-                assert screen.history_texts == []
-                assert app.focused.id == "in-query"
-            await pilot.press("f2")  # nothing to record upon
-            await settle(pilot)
-            assert store.pending_ops() == []
-    finally:
-        store.close()
+    nid, theirs = registered_by_agent1(desks, settings)
+    async with followup_desk(settings, server.url, username) as (app, pilot, screen):
+        store = app.store
+        for query in (theirs.tracking_code, nid):
+            await search(pilot, screen, query)
+            error = screen.query_one("#row-query").error
+            assert "سرور مرکزی" in error and "دسترسی شما" in error, error
+            assert screen.view is None
+            assert screen.summary_text == ""
+            assert screen.history_texts == []
+            assert app.focused.id == "in-query"
+        await press(pilot, "f2")  # nothing to record upon
+        assert store.pending_ops() == []
     with Store.open(settings.data_dir) as reopened:
         assert reopened.get("case", theirs.case_id) is None
         assert reopened.get("citizen", theirs.citizen_id) is None
@@ -255,29 +238,23 @@ async def test_server_gone_or_offline_message_at_the_field_and_input_kept(settin
         agent1.close()
         # a long interval: the engine does not notice the server going until asked to
         add_user(srv, OTHER_OFFICE, office="111-takestan")
-        app = online_app(settings, srv.url, OTHER_OFFICE, interval=600.0)
-        store = app.store
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                screen = await ready(pilot, app)
-                srv.stop()
-                # the desk still believes it is online: the request itself fails
-                await search(pilot, screen, theirs.tracking_code)
-                error = screen.query_one("#row-query").error
-                assert "در حافظهٔ این میز نیست" in error and "سرور مرکزی پاسخ نداد" in error, error
-                query = screen.query_one("#in-query")
-                assert query.value == theirs.tracking_code
-                assert app.focused is query
-                assert screen.view is None
-                # once the engine has found the link down, the server is not even asked
-                await pilot.press("shift+f5")
-                await wait_until(pilot, lambda: app.status.connection == "offline")
-                await pilot.press("enter")
-                await settle(pilot)
-                error = screen.query_one("#row-query").error
-                assert "در حافظهٔ این میز نیست و سرور در دسترس نیست" in error, error
-                assert query.value == theirs.tracking_code
-                assert screen.view is None
-                assert store.pending_ops() == []
-        finally:
-            store.close()
+        async with followup_desk(settings, srv.url, OTHER_OFFICE, interval=600.0) as (app, pilot, screen):
+            store = app.store
+            srv.stop()
+            # the desk still believes it is online: the request itself fails
+            await search(pilot, screen, theirs.tracking_code)
+            error = screen.query_one("#row-query").error
+            assert "در حافظهٔ این میز نیست" in error and "سرور مرکزی پاسخ نداد" in error, error
+            query = screen.query_one("#in-query")
+            assert query.value == theirs.tracking_code
+            assert app.focused is query
+            assert screen.view is None
+            # once the engine has found the link down, the server is not even asked
+            await pilot.press("shift+f5")
+            await wait_until(pilot, lambda: app.status.connection == "offline", timeout=30)
+            await press(pilot, "enter")
+            error = screen.query_one("#row-query").error
+            assert "در حافظهٔ این میز نیست و سرور در دسترس نیست" in error, error
+            assert query.value == theirs.tracking_code
+            assert screen.view is None
+            assert store.pending_ops() == []

@@ -4,44 +4,31 @@ case was registered."""
 
 from __future__ import annotations
 
-from samad_desk.screens.followup_screen import FollowupScreen
 from samad_desk.screens.modals import FollowupOfferModal
 from tests.support.desk_ui import (
     NID,
     answer,
-    choose_citizen,
+    call_again,
+    desk,
     existing_call,
-    fill_case,
-    settle,
+    open_followup,
+    press,
     type_text,
 )
-
-
-async def open_case(pilot, app, code: str) -> FollowupScreen:
-    await pilot.press("f7")
-    await settle(pilot)
-    screen = app.screen
-    assert isinstance(screen, FollowupScreen)
-    await type_text(pilot, code)
-    await pilot.press("enter")
-    await settle(pilot)
-    return screen
 
 
 async def test_followup_shows_the_description_and_marks_an_objection(make_app, store, services, settings) -> None:
     first = await existing_call(services, subject="water.outage")
     answer(store, settings, first.case_id)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = await open_case(pilot, app, first.tracking_code)
+    async with desk(app) as pilot:
+        screen = await open_followup(pilot, first.tracking_code)
         assert "شرح پیام: برق خیابان از دیشب قطع است" in screen.summary_text
         await type_text(pilot, "هنوز آب قطع است")
         await pilot.press("tab")
         await type_text(pilot, "ناراضی")
         await pilot.press("enter")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert "در حال رسیدگی" in screen.summary_text
         assert "اعتراض شهروند به پاسخ" in screen.history_texts[-1]
 
@@ -49,28 +36,16 @@ async def test_followup_shows_the_description_and_marks_an_objection(make_app, s
 async def test_record_as_followup_panel_does_not_say_a_case_was_registered(make_app, store, services) -> None:
     first = await existing_call(services, subject="water.outage")
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await fill_case(pilot, subject="قطعی آب")
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, FollowupOfferModal)
-        await pilot.press("f2")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        assert isinstance(await call_again(pilot, NID), FollowupOfferModal)
+        await press(pilot, "f2")
         panel = app.screen.tracking
         assert panel.shown and panel.code == first.tracking_code
         assert panel.text.startswith("پیگیری ثبت شد") and "پرونده ثبت شد" not in panel.text
         # the next new case gets the usual title again
-        await pilot.press("enter")
-        await settle(pilot)
-        await choose_citizen(pilot, NID)
-        await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        if isinstance(app.screen, FollowupOfferModal):
-            await pilot.press("f3")
-            await settle(pilot)
+        await press(pilot, "enter")
+        if isinstance(await call_again(pilot, NID), FollowupOfferModal):
+            await press(pilot, "f3")
         assert app.screen.tracking.text.startswith("پرونده ثبت شد")
 
 
@@ -88,11 +63,9 @@ async def test_satisfaction_list_shows_every_row_at_80x24(make_app, store, servi
         case = store.get("case", first.case_id)
         store.save([domain_ops.case_followup(case, services.actor, note=f"تماس {i}")])
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = await open_case(pilot, app, first.tracking_code)
-        await pilot.press("tab", "down")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        screen = await open_followup(pilot, first.tracking_code)
+        await press(pilot, "tab", "down")
         options = screen.query_one("#row-satisfied").query_one("OptionList")
         body = screen.query_one("#fu-body").region
         assert options.option_count == len(SATISFACTION)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from samad_desk.screens.call_screen import CallEntryScreen
-from tests.support.desk_ui import GOOD, fill_case, settle, type_text
+from tests.support.desk_ui import GOOD, desk, fill_case, press, settle, type_text
 
 # field -> (what to type instead of the good value, a word the message must contain)
 BAD = {
@@ -39,16 +39,14 @@ async def _replace(pilot, screen: CallEntryScreen, name: str, text: str) -> None
 async def test_bad_field_gets_message_focus_and_keeps_the_rest(make_app, store, name) -> None:
     bad_text, word = BAD[name]
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         screen = app.screen
         screen.load_form(GOOD)
         await settle(pilot)
         await _replace(pilot, screen, name, bad_text)
         await settle(pilot)
         before = screen.form()
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen is screen, "no dialog: the call was not saved"
         row = screen.field(name)
         assert word in row.error, (name, row.error)
@@ -64,11 +62,8 @@ async def test_bad_field_gets_message_focus_and_keeps_the_rest(make_app, store, 
 
 async def test_empty_form_marks_every_required_field(make_app, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f2")
         for name in ("national_id", "first_name", "last_name", "mobile", "city", "case_type",
                      "subject", "agency", "description"):
             assert screen.field(name).error, name
@@ -78,8 +73,7 @@ async def test_empty_form_marks_every_required_field(make_app, store) -> None:
 
 async def test_no_national_id_path_is_flagged(make_app, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await pilot.press("shift+f4")
         await pilot.press("enter")
         await type_text(pilot, "سارا")
@@ -91,8 +85,7 @@ async def test_no_national_id_path_is_flagged(make_app, store) -> None:
         await type_text(pilot, "قزو")
         await pilot.press("enter")
         await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
     ops = store.pending_ops(limit=100)
     assert ops[0]["type"] == "citizen.upsert"
     assert ops[0]["payload"]["no_national_id"] is True

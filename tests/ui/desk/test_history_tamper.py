@@ -16,7 +16,7 @@ from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.central.testing import Desk
 from samad_desk.screens.attention_screen import AttentionScreen
 from samad_desk.screens.call_screen import CallEntryScreen
-from tests.support.desk_ui import settle, wait_until
+from tests.support.desk_ui import press, wait_until
 
 
 @pytest.fixture
@@ -62,9 +62,7 @@ async def test_an_edited_history_is_an_f10_entry_naming_the_case(settings, serve
             await wait_until(pilot, lambda: app.status.problem is not None)
             assert app.status.problem.kind == "history"
             assert app.status.connection == "online"  # the sync itself works
-            await pilot.press("f10")
-            await settle(pilot)
-            screen = app.screen
+            screen = await press(pilot, "f10")
             assert isinstance(screen, AttentionScreen)
             await wait_until(pilot, lambda: bool(screen.texts))
             entry = screen.texts[0].replace("\n", " ")

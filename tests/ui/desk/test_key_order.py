@@ -9,7 +9,7 @@ from textual import events
 from textual.keys import _character_to_key
 
 from samad_desk.screens.call_screen import CallEntryScreen
-from tests.support.desk_ui import settle
+from tests.support.desk_ui import desk, settle
 
 NID = "0012345679"
 
@@ -27,8 +27,7 @@ def _keys(*steps: str) -> list[events.Key]:
 
 async def test_keys_posted_together_fill_the_form_as_typed_one_by_one(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         screen = app.screen
         assert isinstance(screen, CallEntryScreen)
         for key in _keys(f"={NID}", "enter", "=علی", "enter", "=رضایی", "enter", "enter", "enter",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.support.desk_ui import settle
+from tests.support.desk_ui import desk, press
 
 
 async def test_palette_lists_persian_commands_right_aligned(make_app) -> None:
@@ -14,10 +14,8 @@ async def test_palette_lists_persian_commands_right_aligned(make_app) -> None:
     from samad_desk.commands import DESK_COMMANDS
 
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f12")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        await press(pilot, "f12")
         assert isinstance(app.screen, CommandPalette)
         hits = app.screen.query_one(CommandList)
         deadline = time.monotonic() + 10

@@ -12,7 +12,7 @@ from samad_desk.screens.profile_screen import ProfileScreen
 from samad_desk.services import DeskSession, FormInvalid
 from samad_desk.services.citizen_details import HEARD, ContactDetails, clean_contact
 from samad_desk.text.digits import fa
-from tests.support.desk_ui import NID, existing_call, open_profile, settle, type_text
+from tests.support.desk_ui import NID, existing_call, open_profile, press, settle, type_text
 
 
 async def _open_profile(pilot) -> ProfileScreen:
@@ -31,9 +31,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         profile = await _open_profile(pilot)
         assert f"شماره همراه: {fa('09121234567')}" in profile.text
         assert "پیش‌تر" not in profile.text
-        await pilot.press("f2")
-        await settle(pilot)
-        dialog = app.screen
+        dialog = await press(pilot, "f2")
         assert isinstance(dialog, ContactEditModal)
         assert app.focused is dialog.query_one("#in-mobile")
         await _clear(pilot)
@@ -45,8 +43,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         await pilot.press("tab")
         await type_text(pilot, "123")  # postal code too short
         before = len(store.pending_ops(limit=1000))
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen is dialog  # not saved
         assert "تلفن" in dialog.field_error("phone")
         assert "۱۰ رقم" in dialog.field_error("postal_code")
@@ -60,8 +57,7 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         await pilot.press("tab", "tab", "tab")
         await _clear(pilot)
         await type_text(pilot, "3413757391")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen is profile
         [op] = store.pending_ops(limit=1000)[before:]
         assert op["type"] == "citizen.upsert" and op["entity_id"] == first.citizen_id
@@ -72,20 +68,16 @@ async def test_edit_contact_with_bad_fields_then_history(make_app, store, servic
         assert f"شماره همراه: {fa('09351112233')}" in text
         assert f"پیش‌تر {fa('09121234567')}" in text
         assert f"کد پستی: {fa('3413757391')}" in text
-        await pilot.press("f4")
-        await settle(pilot)
-        history = app.screen
+        history = await press(pilot, "f4")
         assert isinstance(history, DetailsHistoryScreen)
         rows = history.rows
         assert any(f"{fa('09121234567')} ← {fa('09351112233')}" in r and "در صف ارسال" in r
                    for r in rows)
         assert any("تلفن ثابت" in r for r in rows)
         assert not any("نام:" in r for r in rows)  # contact details only, until F3
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert any(r.split(" ", 1)[1].startswith("نام:") for r in history.rows)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is profile
 
 
@@ -95,11 +87,9 @@ async def test_escape_leaves_without_saving(make_app, store, services) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_profile(pilot)
         before = len(store.pending_ops(limit=1000))
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         await type_text(pilot, "0")
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, ProfileScreen)
         assert len(store.pending_ops(limit=1000)) == before
 

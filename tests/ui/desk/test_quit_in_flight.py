@@ -8,39 +8,17 @@ must not wait for it; the ops stay in the journal, and the next start sends them
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
-import pytest
-
-from samad_desk.central.process import sqlite_url, start_server
-from samad_desk.screens.call_screen import CallEntryScreen
-from tests.support.desk_ui import GOOD, settle, wait_until
-from tests.support.sync.faultproxy import FaultProxy
+from tests.support import proxied
+from tests.support.desk_ui import GOOD, press, settle, wait_until
+from tests.support.proxied import started
 from tests.support.sync.harness import server_rows
+
+#: the fixtures of tests.support.proxied: a real server, the fault proxy, the desk through it
+server, proxy, desk_settings = proxied.server, proxied.proxy, proxied.desk_settings
 
 #: well under the old quit (a 10 s join of the sync thread), far under the request's 60 s
 QUIT_BOUND_S = 5.0
-
-
-@pytest.fixture
-def server(tmp_path):
-    with start_server(sqlite_url(tmp_path), seed_demo=True) as srv:
-        yield srv
-
-
-@pytest.fixture
-def proxy(server):
-    with FaultProxy.to_url(server.url) as p:
-        yield p
-
-
-@pytest.fixture
-def desk_settings(settings, proxy):
-    from samad_desk.demo_mode import demo_login
-
-    online = replace(settings, server_url=proxy.url, sync_interval=1.0)
-    demo_login(online, "agent1", "agent1")  # a saved session: the desk starts without a login
-    return online
 
 
 def _sync_once(settings) -> dict:
@@ -68,27 +46,23 @@ async def test_quit_does_not_wait_for_a_push_in_flight(desk_settings, server, pr
     store = app.store
     try:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
-            await wait_until(pilot, lambda: app.status.connection == "online")
-            await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
+            await started(pilot, app)
             engine = app.sync
             proxy.blackhole()  # from now on every request hangs until its timeout
             app.screen.load_form(GOOD)
             await settle(pilot)
-            await pilot.press("f2")
-            await settle(pilot)
+            await press(pilot, "f2")
             assert app.screen.tracking.shown
             ops = [op["op_id"] for op in store.pending_ops(limit=10)]
             assert len(ops) == 3
             # the round that pushes them is under way and stuck in its request
             await wait_until(pilot, lambda: engine._inflight.locked() and proxy.stats["swallowed_up"] > 0,
                              what="the push to be in flight")
-            await pilot.press("shift+f10")
-            await settle(pilot)
+            await press(pilot, "shift+f10")
             assert isinstance(app.screen, ConfirmModal)  # three ops queued: the warning
-            started = time.monotonic()
+            quit_at = time.monotonic()
             await pilot.press("enter")  # quit anyway; leaving the block waits for the app's end
-        took = time.monotonic() - started
+        took = time.monotonic() - quit_at
         assert took < QUIT_BOUND_S, f"quit took {took:.1f}s with a push in flight"
         assert engine._inflight.locked(), "the push should still be in flight when the desk is gone"
         assert len(store.pending_ops(limit=10)) == 3  # nothing marked sent that was not answered

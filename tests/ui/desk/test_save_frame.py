@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import errno
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from samad_desk.screens.call_screen import CallEntryScreen
@@ -20,7 +22,7 @@ from samad_desk.services import FIELD_LABELS, CallForm
 from samad_desk.store import fileio
 from samad_desk.text import rtl
 from samad_desk.text.digits import to_persian_digits
-from tests.support.desk_ui import GOOD, choose_citizen, fill_case, screen_text, settle
+from tests.support.desk_ui import GOOD, call_again, desk, press, screen_text, settle
 from tests.support.pilot import toasts
 
 
@@ -45,9 +47,9 @@ def _label_on_screen(app, name: str) -> bool:
     return rtl.layout_line(FIELD_LABELS[name]).visual.strip() in screen_text(app)
 
 
-async def _filled(pilot, app) -> CallEntryScreen:
-    await settle(pilot)
-    screen = app.screen
+async def _filled(pilot) -> CallEntryScreen:
+    """The call form holding :data:`GOOD`, the focus on the description."""
+    screen = pilot.app.screen
     screen.load_form(GOOD)
     await settle(pilot)
     screen.input("description").focus()
@@ -55,25 +57,29 @@ async def _filled(pilot, app) -> CallEntryScreen:
     return screen
 
 
-async def _saved(pilot, app) -> CallEntryScreen:
+async def _saved(pilot) -> CallEntryScreen:
     """A complete call, saved with F2: its tracking code is on screen."""
-    screen = await _filled(pilot, app)
-    await pilot.press("f2")
-    await settle(pilot)
+    screen = await _filled(pilot)
+    await press(pilot, "f2")
     assert screen.tracking.shown
     return screen
 
 
-async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_call(make_app, store) -> None:
+@asynccontextmanager
+async def _call_form(make_app, *, saved: bool = False, **run) -> AsyncIterator[tuple]:
+    """A desk on the call form, filled (and saved with F2 if ``saved``): (app, pilot, screen)."""
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _filled(pilot, app)
+    async with desk(app, **run) as pilot:
+        yield app, pilot, await (_saved if saved else _filled)(pilot)
+
+
+async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_call(make_app, store) -> None:
+    async with _call_form(make_app) as (app, pilot, screen):
         assert _label_on_screen(app, "national_id")
         focused = app.focused
         assert focused is screen.input("description")
         form_region = _body(screen).region
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         panel = screen.tracking
         assert panel.shown
         # the panel covers every cell of the form, so hiding the form changes nothing seen
@@ -91,8 +97,7 @@ async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_ca
         assert not _on_screen(screen)
         assert to_persian_digits(panel.code[:4]) in screen_text(app)
         assert not _label_on_screen(app, "national_id")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert not panel.shown
         assert _body(screen).region == form_region
         assert _body(screen).styles.inline.get_rule("offset") is None
@@ -102,30 +107,23 @@ async def test_code_shown_with_the_focus_kept_then_the_form_back_for_the_next_ca
         # and the next call (same caller, another matter) saves and shows its code the same way
         screen.load_form(replace(GOOD, subject="power.outage", agency="power-qazvin"))
         await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert panel.shown and app.focused is screen.input("national_id")
     assert [o["type"] for o in store.pending_ops(limit=100)].count("case.register") == 2
 
 
 async def test_f3_closes_the_code_and_brings_the_form_back(make_app, store) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _saved(pilot, app)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with _call_form(make_app, saved=True) as (app, pilot, screen):
+        await press(pilot, "f3")
         assert not screen.tracking.shown
         assert _on_screen(screen)
         assert app.focused is screen.input("national_id")
 
 
 async def test_a_taller_terminal_keeps_the_form_in_sight_below_the_panel(make_app, store) -> None:
-    app = make_app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = await _filled(pilot, app)
+    async with _call_form(make_app, size=(100, 40)) as (app, pilot, screen):
         before = screen_text(app).splitlines()
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         panel = screen.tracking
         assert panel.shown
         below = panel.region.bottom
@@ -133,54 +131,39 @@ async def test_a_taller_terminal_keeps_the_form_in_sight_below_the_panel(make_ap
         assert _on_screen(screen)
         # the form rows under the panel's bottom edge are still drawn (the status rows aside)
         assert after[below:-2] == before[below:-2]
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.focused is screen.input("national_id")
 
 
 async def test_growing_the_terminal_while_the_code_is_shown_brings_the_form_back(make_app, store) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _saved(pilot, app)
+    async with _call_form(make_app, saved=True) as (app, pilot, screen):
         assert not _on_screen(screen)
         await pilot.resize_terminal(100, 40)
         await settle(pilot)
         assert screen.tracking.shown
         assert _on_screen(screen), "the rows below the panel show the form, not a blank"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.focused is screen.input("national_id")
 
 
 async def test_followup_code_covers_and_uncovers_the_same_way(make_app, store, services) -> None:
     services.save_call(GOOD)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await choose_citizen(pilot, GOOD.national_id)
-        await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, FollowupOfferModal)
-        await pilot.press("f2")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        assert isinstance(await call_again(pilot, GOOD.national_id), FollowupOfferModal)
+        screen = await press(pilot, "f2")
         assert isinstance(screen, CallEntryScreen) and screen.tracking.shown
         assert "پیگیری" in screen.tracking.text
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert _on_screen(screen)
         assert app.focused is screen.input("national_id")
 
 
 async def test_bad_field_on_f2_gets_the_message_and_the_focus_and_hides_nothing(make_app, store) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _filled(pilot, app)
+    async with _call_form(make_app) as (app, pilot, screen):
         screen.input("mobile").value = "0912123"
         await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert not screen.tracking.shown
         assert "همراه" in screen.field("mobile").error
         assert app.focused is screen.input("mobile")
@@ -199,17 +182,14 @@ class _DiskFull(fileio.FileIO):
 async def test_disk_full_on_save_keeps_form_draft_and_focus_and_says_so_in_persian(
     make_app, store, settings
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        screen = await _filled(pilot, app)
+    async with _call_form(make_app, notifications=True) as (app, pilot, screen):
         await pilot.pause(0.5)  # the draft of the typed call is written
         await app.workers.wait_for_complete()
         focused = app.focused
         before = screen.form()
         old = fileio.set_io(_DiskFull())
         try:
-            await pilot.press("f2")
-            await settle(pilot)
+            await press(pilot, "f2")
         finally:
             fileio.set_io(old)
         assert not screen.tracking.shown
@@ -222,8 +202,7 @@ async def test_disk_full_on_save_keeps_form_draft_and_focus_and_says_so_in_persi
         assert CallForm.from_dict(draft["form"]) == before
         assert store.pending_ops(limit=100) == []
         # room again: the same F2 saves it
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert screen.tracking.shown
     assert [o["type"] for o in store.pending_ops(limit=100)] == ["citizen.upsert", "case.register", "case.refer"]
 
@@ -233,16 +212,12 @@ async def test_next_call_opens_no_suggestion_list_by_itself(make_app, store) -> 
     of that clearing used to open the city and case-type suggestions unasked."""
     from samad_desk.widgets.form import ChoiceField
 
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _saved(pilot, app)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with _call_form(make_app, saved=True) as (app, pilot, screen):
+        await press(pilot, "enter")
         assert not screen.tracking.shown
         opened = [f.field_name for f in screen.query(ChoiceField) if f.has_class("-open")]
         assert opened == []
         # typing still opens them
         screen.query_one("#in-city").focus()
-        await pilot.press("ق")
-        await settle(pilot)
+        await press(pilot, "ق")
         assert screen.query_one("#row-city").has_class("-open")

@@ -12,7 +12,15 @@ import pytest
 from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.login_screen import LoginScreen
-from tests.support.desk_ui import fill_case, fill_citizen, settle, type_text, wait_until
+from tests.support.desk_ui import (
+    desk,
+    fill_case,
+    fill_citizen,
+    press,
+    settle,
+    type_text,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -32,20 +40,17 @@ async def test_login_call_sync_and_find_on_server(online_settings, server) -> No
     app = make_app(online_settings)
     store = app.store
     try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+        async with desk(app) as pilot:
             assert isinstance(app.screen, LoginScreen)
             await type_text(pilot, "agent1")
             await pilot.press("enter")
             await type_text(pilot, "wrong")
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             assert isinstance(app.screen, LoginScreen)
             assert app.screen.query_one("#row-password").error
             app.screen.query_one("#in-password").value = ""
             await type_text(pilot, "agent1")
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
             await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
             assert app.operator["username"] == "agent1"
             # the first pull brings the agencies
@@ -53,15 +58,13 @@ async def test_login_call_sync_and_find_on_server(online_settings, server) -> No
             await wait_until(pilot, lambda: app.status.connection == "online")
             await fill_citizen(pilot, nid="0012345679")
             await fill_case(pilot)
-            await pilot.press("f2")
-            await settle(pilot)
+            await press(pilot, "f2")
             assert app.screen.tracking.shown
             code = app.screen.tracking.code
             await wait_until(pilot, lambda: store.stats()["pending"] == 0)
             from samad_desk.widgets.chrome import StatusBar
 
-            await pilot.press("enter")
-            await settle(pilot)
+            await press(pilot, "enter")
 
             def bar() -> str:
                 return app.screen.query_one(StatusBar).text
@@ -89,8 +92,7 @@ async def test_offline_login_with_the_stored_verifier(online_settings, server) -
     server.stop()
     app = make_app(online_settings)
     try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+        async with desk(app) as pilot:
             assert isinstance(app.screen, LoginScreen)
             assert app.screen.query_one("#in-username").value == "agent1"
             await type_text(pilot, "agent1")
@@ -130,9 +132,7 @@ async def test_registry_candidate_beside_local_ones(settings, tmp_path) -> None:
                 await wait_until(pilot, lambda: bool(candidates.candidates))
                 assert candidates.candidates[0].source == "registry"
                 assert "ثبت احوال" in candidates.texts[0]
-                await pilot.press("f4", "enter")
-                await settle(pilot)
-                screen = app.screen
+                screen = await press(pilot, "f4", "enter")
                 assert screen.input("first_name").value == "زهرا"
                 assert screen.citizen_id is None
                 assert app.focused is screen.input("mobile")
@@ -157,13 +157,11 @@ async def test_expired_session_relogin_pushes_queued_ops(online_settings, server
             TokenStore(online_settings.operator_dir, server.url).clear_tokens()  # session gone
             app.screen.load_form(GOOD)
             await settle(pilot)
-            await pilot.press("f2")
-            await settle(pilot)
+            await press(pilot, "f2")
             await wait_until(pilot, lambda: app.status.connection == "auth_required")
             assert store.stats()["pending"] == 3  # kept, never dropped
             await pilot.press("enter")  # next call
-            await pilot.press("shift+f5")
-            await settle(pilot)
+            await press(pilot, "shift+f5")
             assert isinstance(app.screen, LoginScreen)
             await type_text(pilot, "agent1")
             await pilot.press("enter")

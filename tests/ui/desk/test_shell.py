@@ -5,7 +5,7 @@ from __future__ import annotations
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.modals import HelpModal
 from samad_desk.screens.modals.help import BINDING_SOURCES, help_rows
-from tests.support.desk_ui import GOOD, settle, type_text, wait_until
+from tests.support.desk_ui import GOOD, desk, press, run_command, settle, type_text, wait_until
 
 
 async def test_persian_letters_fire_no_action(make_app, store) -> None:
@@ -13,8 +13,7 @@ async def test_persian_letters_fire_no_action(make_app, store) -> None:
     letter. None of them may do anything but type."""
     seen: list = []
     app = make_app()
-    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
-        await settle(pilot)
+    async with desk(app, message_hook=seen.append) as pilot:
         screen = app.screen
         mode = app.current_mode
         # focus outside any input: the candidate list
@@ -22,8 +21,7 @@ async def test_persian_letters_fire_no_action(make_app, store) -> None:
         await pilot.pause()
         stack = list(app.screen_stack)
         for ch in "ضصثقفغعهخحجچشسیبلاتنمکگظطزرذدپو":
-            await pilot.press(ch)
-        await settle(pilot)
+            await press(pilot, ch)
         assert app.current_mode == mode
         assert list(app.screen_stack) == stack
         assert store.pending_ops(limit=10) == []
@@ -84,8 +82,7 @@ async def test_help_lists_every_binding_id(make_app) -> None:
             "cartable-state", "case-accept", "form-submit", "supervisor-chart",
             "duplicates-merge", "merge-confirm", "merge-history-unmerge"} <= set(ids)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpModal)
@@ -115,26 +112,21 @@ async def test_keymap_setting_rebinds_save(settings, store) -> None:
     from samad_desk.app import SamadDeskApp
 
     app = SamadDeskApp(replace(settings, keymap={"case-save": "ctrl+f2"}), store=store, seed_demo=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.screen.load_form(GOOD)
         await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert store.pending_ops(limit=10) == []
-        await pilot.press("ctrl+f2")
-        await settle(pilot)
+        await press(pilot, "ctrl+f2")
     assert len(store.pending_ops(limit=10)) == 3
 
 
 async def test_modes_switch_with_function_keys(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         for key, mode in (("f6", "lookup"), ("f7", "followup"), ("f8", "cartable"),
                           ("f9", "supervisor"), ("f10", "attention"), ("f5", "call")):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert app.current_mode == mode
 
 
@@ -144,8 +136,7 @@ async def test_status_bar_shows_state_pending_attention(make_app, store, service
 
     await existing_call(services)
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await pilot.pause(1.2)
         await app.workers.wait_for_complete()
         text = app.screen.query_one(StatusBar).text
@@ -166,8 +157,7 @@ async def test_sync_problems_are_said_once_and_the_clock_stays_visible(make_app)
     from tests.support.pilot import toasts
 
     app = make_app()
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
         app.post_message(SyncFailed("سرور در دسترس نیست؛ عملیات در صف می‌مانند."))
         await settle(pilot)
         assert any("سرور در دسترس نیست" in t for t in toasts(app))
@@ -182,8 +172,7 @@ async def test_sync_problems_are_said_once_and_the_clock_stays_visible(make_app)
 
 async def test_draft_survives_a_crash(make_app, settings, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await type_text(pilot, "0012345679")
         await pilot.press("enter")
         await type_text(pilot, "مریم")
@@ -195,14 +184,12 @@ async def test_draft_survives_a_crash(make_app, settings, store) -> None:
                          timeout=10, what="the draft file with the last name typed")
         await app.workers.wait_for_complete()
     app2 = make_app()
-    async with app2.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app2) as pilot:
         from samad_desk.screens.modals import DraftModal
 
         assert isinstance(app2.screen, DraftModal)
         assert "مریم احمدی" in app2.screen.text
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         screen = app2.screen
         assert isinstance(screen, CallEntryScreen)
         assert screen.input("first_name").value == "مریم"
@@ -217,8 +204,7 @@ async def test_a_saved_call_never_comes_back_as_a_draft(make_app, settings, stor
     from tests.support.desk_ui import GOOD
 
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         screen = app.screen
         screen.load_form(GOOD)
         await settle(pilot)
@@ -232,27 +218,18 @@ async def test_a_saved_call_never_comes_back_as_a_draft(make_app, settings, stor
 
 
 def test_draft_writes_from_two_threads_and_a_stale_one(settings) -> None:
-    import threading
-
     from samad_desk.services import DraftStore
+    from tests.support.concurrent import at_once
     from tests.support.desk_ui import GOOD
 
     drafts = DraftStore(settings.operator_dir)
-    errors: list[BaseException] = []
 
     def writer() -> None:
-        try:
-            for _ in range(100):
-                drafts.save(GOOD, started_at=1.0)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        for _ in range(100):
+            drafts.save(GOOD, started_at=1.0)
 
-    threads = [threading.Thread(target=writer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and drafts.load() is not None  # (two threads shared one temp name)
+    at_once({1: writer, 2: writer})  # raises what a writer raised
+    assert drafts.load() is not None  # (two threads shared one temp name)
     epoch = drafts.epoch
     drafts.clear()
     assert drafts.save(GOOD, epoch=epoch) is False and drafts.load() is None
@@ -264,57 +241,33 @@ async def test_discarded_draft_is_gone(make_app, settings) -> None:
 
     DraftStore(settings.operator_dir).save(CallForm(first_name="مریم"))
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        await press(pilot, "escape")
         assert app.screen.input("first_name").value == ""
     assert not (settings.operator_dir / "draft.json").exists()
 
 
 async def test_palette_has_persian_desk_commands(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f12")
-        await pilot.pause()
-        from textual.command import CommandPalette
-
-        assert isinstance(app.screen, CommandPalette)
-        await type_text(pilot, "پیگیری")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with desk(app) as pilot:
+        await run_command(pilot, "پیگیری")
         assert app.current_mode == "followup"
 
 
 async def test_duplicates_queue_from_anywhere_by_key_and_palette(make_app) -> None:
-    from textual.command import CommandPalette
-
     from samad_desk.screens.duplicates_screen import DuplicatesScreen
 
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         # from the call form, focus in a field
-        await pilot.press("shift+f9")
-        await settle(pilot)
+        await press(pilot, "shift+f9")
         assert isinstance(app.screen, DuplicatesScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, CallEntryScreen)
         # from another mode, through the command palette (Persian title)
-        await pilot.press("f8")
-        await settle(pilot)
-        await pilot.press("f12")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await type_text(pilot, "تکراری")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "f8")
+        await run_command(pilot, "تکراری")
         assert isinstance(app.screen, DuplicatesScreen)
         assert app.current_mode == "cartable"
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.current_mode == "cartable" and not isinstance(app.screen, DuplicatesScreen)

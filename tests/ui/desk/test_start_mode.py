@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.desk_ui import settle
+from tests.support.desk_ui import desk
 
 OPERATORS = {
     "agent": ({"id": "op-agent1", "username": "agent1", "role": "agent"}, "call", "CallEntryScreen"),
@@ -22,7 +22,6 @@ OPERATORS = {
 async def test_each_role_starts_where_it_works(make_app, role: str) -> None:
     operator, mode, screen = OPERATORS[role]
     app = make_app(operator={**operator, "name": operator["username"], "province": "qazvin"})
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         assert app.current_mode == mode
         assert type(app.screen).__name__ == screen

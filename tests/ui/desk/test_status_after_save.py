@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.widgets.chrome import StatusBar
-from tests.support.desk_ui import fill_case, fill_citizen, settle
+from tests.support.desk_ui import desk, fill_case, fill_citizen, press
 
 
 def status_line(app) -> str:
@@ -19,15 +19,13 @@ def status_line(app) -> str:
 
 async def test_a_save_is_counted_into_the_status_bar_before_any_poll(make_app, store) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         assert isinstance(app.screen, CallEntryScreen)
         assert "در صف: ۰" in status_line(app)
         app._poll_status = lambda: None  # no poll from here on: only the save may count
         await fill_citizen(pilot)
         await fill_case(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert app.screen.tracking.shown
         queued = len(store.pending_ops(limit=1000))
         assert queued == 3  # the citizen, the case, the call

@@ -13,35 +13,15 @@ import subprocess
 import sys
 from dataclasses import replace
 
-import pytest
-
-from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.widgets.chrome import StatusBar, SyncBanner
-from tests.support.desk_ui import GOOD, settle, type_text, wait_until
+from tests.support import proxied
+from tests.support.desk_ui import GOOD, desk, press, settle, type_text, wait_until
 from tests.support.pilot import toasts
-from tests.support.sync.faultproxy import FaultProxy
+from tests.support.proxied import online_desk, started
 
-
-@pytest.fixture
-def server(tmp_path):
-    with start_server(sqlite_url(tmp_path), seed_demo=True) as srv:
-        yield srv
-
-
-@pytest.fixture
-def proxy(server):
-    with FaultProxy.to_url(server.url) as p:
-        yield p
-
-
-@pytest.fixture
-def desk_settings(settings, proxy):
-    from samad_desk.demo_mode import demo_login
-
-    online = replace(settings, server_url=proxy.url, sync_interval=1.0)
-    demo_login(online, "agent1", "agent1")  # a saved session: the desk starts without a login
-    return online
+#: the fixtures of tests.support.proxied: a real server, the fault proxy, the desk through it
+server, proxy, desk_settings = proxied.server, proxied.proxy, proxied.desk_settings
 
 
 def central(server, *args: str) -> str:
@@ -52,12 +32,6 @@ def central(server, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-async def started(pilot, app) -> None:
-    await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
-    await wait_until(pilot, lambda: app.status.connection == "online")
-    await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
 
 
 def new_citizen_call(n: int):
@@ -74,11 +48,9 @@ async def save_call(pilot, app) -> None:
     app._test_calls = getattr(app, "_test_calls", 0) + 1
     app.screen.load_form(new_citizen_call(app._test_calls))
     await settle(pilot)
-    await pilot.press("f2")
-    await settle(pilot)
+    await press(pilot, "f2")
     assert app.screen.tracking.shown
-    await pilot.press("enter")  # next call
-    await settle(pilot)
+    await press(pilot, "enter")  # next call
 
 
 def banner(app) -> str:
@@ -91,137 +63,107 @@ def status_line(app) -> str:
 
 
 async def test_revoked_device_is_a_banner_an_f10_entry_and_a_quit_warning(desk_settings, server) -> None:
-    from samad_desk.launch import make_app
     from samad_desk.screens.attention_screen import AttentionScreen
     from samad_desk.screens.modals import ConfirmModal
     from samad_desk.sync.tokens import TokenStore
 
-    app = make_app(desk_settings)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await started(pilot, app)
-            assert banner(app) == ""
-            device = TokenStore(desk_settings.operator_dir, desk_settings.server_url).load()["device_id"]
-            central(server, "revoke-device", "--device", device)
-            await save_call(pilot, app)
-            await wait_until(pilot, lambda: app.status.connection == "refused")
-            assert store.stats()["pending"] == 3  # kept in the journal, nothing dropped
-            await wait_until(pilot, lambda: "ارسال نمی‌شوند" in banner(app))
-            assert "F10" in banner(app)
-            assert "سرور نمی‌پذیرد" in status_line(app)
-            await pilot.press("f10")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, AttentionScreen)
-            await wait_until(pilot, lambda: bool(screen.texts))
-            entry = screen.texts[0]
-            assert "این دستگاه از سامانه خارج شده است" in entry  # the server's reason
-            assert "مدیر سامانه" in entry and "نگه داشته می‌شوند" in entry  # what to do; kept
-            # quitting now warns, says what happens to the queued ops, and Esc stays
-            await pilot.press("shift+f10")
-            await settle(pilot)
-            assert isinstance(app.screen, ConfirmModal)
-            assert "۳ عملیات" in app.screen.text and "خودکار ارسال می‌شوند" in app.screen.text
-            await pilot.press("escape")
-            await settle(pilot)
-            assert app.is_running and isinstance(app.screen, AttentionScreen)
-            assert store.stats()["pending"] == 3
-    finally:
-        store.close()
+    async with online_desk(desk_settings, notifications=True) as (app, pilot):
+        store = app.store
+        assert banner(app) == ""
+        device = TokenStore(desk_settings.operator_dir, desk_settings.server_url).load()["device_id"]
+        central(server, "revoke-device", "--device", device)
+        await save_call(pilot, app)
+        await wait_until(pilot, lambda: app.status.connection == "refused")
+        assert store.stats()["pending"] == 3  # kept in the journal, nothing dropped
+        await wait_until(pilot, lambda: "ارسال نمی‌شوند" in banner(app))
+        assert "F10" in banner(app)
+        assert "سرور نمی‌پذیرد" in status_line(app)
+        screen = await press(pilot, "f10")
+        assert isinstance(screen, AttentionScreen)
+        await wait_until(pilot, lambda: bool(screen.texts))
+        entry = screen.texts[0]
+        assert "این دستگاه از سامانه خارج شده است" in entry  # the server's reason
+        assert "مدیر سامانه" in entry and "نگه داشته می‌شوند" in entry  # what to do; kept
+        # quitting now warns, says what happens to the queued ops, and Esc stays
+        await press(pilot, "shift+f10")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "۳ عملیات" in app.screen.text and "خودکار ارسال می‌شوند" in app.screen.text
+        await press(pilot, "escape")
+        assert app.is_running and isinstance(app.screen, AttentionScreen)
+        assert store.stats()["pending"] == 3
 
 
 async def test_changed_password_keeps_the_session_then_an_expired_one_needs_the_new_one(
     desk_settings, server
 ) -> None:
-    from samad_desk.launch import make_app
     from samad_desk.screens.login_screen import LoginScreen
     from samad_desk.sync.tokens import TokenStore
 
-    app = make_app(desk_settings)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await started(pilot, app)
-            central(server, "add-user", "--username", "agent1", "--password", "new-secret",
-                    "--role", "agent", "--name", "اپراتور یک ۱۱۱")
-            # the session goes on: no false alarm, the call reaches the server
-            await save_call(pilot, app)
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            assert app.status.connection == "online" and banner(app) == ""
-            # the session ends (refresh token gone): the banner and F10 say what to do
-            TokenStore(desk_settings.operator_dir, desk_settings.server_url).clear_tokens()
-            await save_call(pilot, app)
-            await wait_until(pilot, lambda: app.status.connection == "auth_required")
-            await wait_until(pilot, lambda: "نشست منقضی" in banner(app))
-            assert store.stats()["pending"] == 3
-            await pilot.press("shift+f5")
-            await settle(pilot)
-            assert isinstance(app.screen, LoginScreen)
-            await type_text(pilot, "agent1")  # the old password is refused
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: bool(app.screen.query_one("#row-password").error))
-            assert isinstance(app.screen, LoginScreen)
-            app.screen.query_one("#in-password").value = ""
-            await type_text(pilot, "new-secret")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            await wait_until(pilot, lambda: banner(app) == "" and app.status.connection == "online")
-    finally:
-        store.close()
+    async with online_desk(desk_settings, notifications=True) as (app, pilot):
+        store = app.store
+        central(server, "add-user", "--username", "agent1", "--password", "new-secret",
+                "--role", "agent", "--name", "اپراتور یک ۱۱۱")
+        # the session goes on: no false alarm, the call reaches the server
+        await save_call(pilot, app)
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+        assert app.status.connection == "online" and banner(app) == ""
+        # the session ends (refresh token gone): the banner and F10 say what to do
+        TokenStore(desk_settings.operator_dir, desk_settings.server_url).clear_tokens()
+        await save_call(pilot, app)
+        await wait_until(pilot, lambda: app.status.connection == "auth_required")
+        await wait_until(pilot, lambda: "نشست منقضی" in banner(app))
+        assert store.stats()["pending"] == 3
+        await press(pilot, "shift+f5")
+        assert isinstance(app.screen, LoginScreen)
+        await type_text(pilot, "agent1")  # the old password is refused
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(app.screen.query_one("#row-password").error))
+        assert isinstance(app.screen, LoginScreen)
+        app.screen.query_one("#in-password").value = ""
+        await type_text(pilot, "new-secret")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+        await wait_until(pilot, lambda: banner(app) == "" and app.status.connection == "online")
 
 
 async def test_cut_link_and_restarted_server_show_offline_then_drain(desk_settings, server, proxy) -> None:
-    from samad_desk.launch import make_app
 
-    app = make_app(desk_settings)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24), notifications=True) as pilot:
-            await started(pilot, app)
-            proxy.refuse(True)  # the link is cut; the server stays up
-            await save_call(pilot, app)
-            await wait_until(pilot, lambda: app.status.connection == "offline")
-            assert "برون‌خط" in status_line(app) and "در صف: ۳" in status_line(app)
-            assert banner(app) == ""  # the link comes back by itself: no refusal to fix
-            proxy.refuse(False)
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            await wait_until(pilot, lambda: app.status.connection == "online")
-            # the server restarts while a call is queued
-            server.stop()
-            await save_call(pilot, app)
-            await wait_until(pilot, lambda: app.status.connection == "offline")
-            server.start(seed=False)
-            await wait_until(pilot, lambda: store.stats()["pending"] == 0)
-            await wait_until(pilot, lambda: app.status.connection == "online")
-            assert not any("رد شد" in t for t in toasts(app))
-    finally:
-        store.close()
+    async with online_desk(desk_settings, notifications=True) as (app, pilot):
+        store = app.store
+        proxy.refuse(True)  # the link is cut; the server stays up
+        await save_call(pilot, app)
+        await wait_until(pilot, lambda: app.status.connection == "offline")
+        assert "برون‌خط" in status_line(app) and "در صف: ۳" in status_line(app)
+        assert banner(app) == ""  # the link comes back by itself: no refusal to fix
+        proxy.refuse(False)
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+        await wait_until(pilot, lambda: app.status.connection == "online")
+        # the server restarts while a call is queued
+        server.stop()
+        await save_call(pilot, app)
+        await wait_until(pilot, lambda: app.status.connection == "offline")
+        server.start(seed=False)
+        await wait_until(pilot, lambda: store.stats()["pending"] == 0)
+        await wait_until(pilot, lambda: app.status.connection == "online")
+        assert not any("رد شد" in t for t in toasts(app))
 
 
 async def test_last_sync_is_the_last_round_that_worked(desk_settings, proxy) -> None:
     """Finding 6: «آخرین همگام‌سازی» moves with every successful round, even one that
     pulled nothing, and stops moving while rounds fail."""
-    from samad_desk.launch import make_app
 
-    app = make_app(desk_settings)
-    store = app.store
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await started(pilot, app)
-            await wait_until(pilot, lambda: bool(app.status.last_sync))
-            first = app.status.last_sync
-            await wait_until(pilot, lambda: app.status.last_sync != first)
-            assert app.status.last_sync > first
-            proxy.refuse(True)
-            await wait_until(pilot, lambda: app.status.connection == "offline")
-            stuck = app.status.last_sync
-            failures = app.sync.counters["failures"]
-            await wait_until(pilot, lambda: app.sync.counters["failures"] >= failures + 2)
-            assert app.status.last_sync == stuck
-    finally:
-        store.close()
+    async with online_desk(desk_settings) as (app, pilot):
+        await wait_until(pilot, lambda: bool(app.status.last_sync))
+        first = app.status.last_sync
+        await wait_until(pilot, lambda: app.status.last_sync != first)
+        assert app.status.last_sync > first
+        proxy.refuse(True)
+        await wait_until(pilot, lambda: app.status.connection == "offline")
+        stuck = app.status.last_sync
+        failures = app.sync.counters["failures"]
+        await wait_until(pilot, lambda: app.sync.counters["failures"] >= failures + 2)
+        assert app.status.last_sync == stuck
 
 
 class _DownloadingEngine:
@@ -245,8 +187,7 @@ async def test_status_bar_shows_how_far_the_first_download_got(make_app) -> None
 
     engine = _DownloadingEngine()
     app = make_app(sync=engine)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         app.post_message(SyncProgressed(0, 12500))
         await settle(pilot)
         assert "دریافت نخست: ۱۲٬۵۰۰ از ۲۸٬۰۰۰" in status_line(app)

@@ -18,7 +18,7 @@ from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.details_history_screen import DetailsHistoryScreen
 from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.screens.profile_screen import ProfileScreen
-from tests.support.desk_ui import NID, existing_call, fill_case, settle, type_text
+from tests.support.desk_ui import NID, desk, existing_call, fill_case, press, settle, type_text
 
 #: no read: a change subscription, and closing at the end
 NOT_READS = {"subscribe", "close"}
@@ -48,8 +48,7 @@ class WatchedStore:
 
 async def keys(pilot: Any, *names: str) -> None:
     """Press the keys and let all they started finish."""
-    await pilot.press(*names)
-    await settle(pilot)
+    await press(pilot, *names)
 
 
 @pytest.fixture
@@ -60,8 +59,7 @@ def watched(store) -> WatchedStore:
 async def test_screens_read_the_store_only_in_worker_threads(make_app, services, watched) -> None:
     await existing_call(services, subject="water.outage")  # an open case on the same matter
     app = make_app(store=watched)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
         assert isinstance(app.screen, CallEntryScreen)
         watched.watching = True
         screen = app.screen

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from samad_desk.text import rtl
-from tests.support.desk_ui import settle
+from tests.support.desk_ui import desk, settle
 
 SAMAD_THEMES = ("samad-dark", "samad-light", "samad-high-contrast")
 
@@ -51,8 +51,7 @@ async def test_header_text_contrasts_with_its_background(
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     app = SamadDeskApp(replace(settings, theme=theme), store=store, seed_demo=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         assert app.theme == theme and app.no_color is no_color
         letters = [(ch, style) for ch, style in _row_cells(app, 0) if not ch.isspace()]
         assert letters, "header row is empty"
@@ -65,8 +64,7 @@ async def test_header_in_ansi_dark_uses_distinct_terminal_colours(settings, stor
     from samad_desk.app import SamadDeskApp
 
     app = SamadDeskApp(replace(settings, theme="ansi-dark"), store=store, seed_demo=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         assert app.theme == "ansi-dark"
         styles = {style for ch, style in _row_cells(app, 0) if not ch.isspace()}
         assert styles
@@ -86,8 +84,7 @@ def test_header_separator_points_left_after_layout() -> None:
 
 async def test_header_on_screen_shows_left_pointing_separators(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         row = "".join(ch for ch, _style in _row_cells(app, 0))
         assert row.count("‹") >= 2, row
         assert "›" not in row, row
@@ -106,8 +103,7 @@ async def test_empty_fields_visible_in_16_colours(settings, store, monkeypatch, 
     # what TERM=xterm or TEXTUAL_COLOR_SYSTEM=standard give: read when the app is built
     monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
     app = SamadDeskApp(replace(settings, theme=theme), store=store, seed_demo=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app):
         assert app.console.color_system == "standard"
 
         def standard(color):
@@ -139,8 +135,7 @@ async def test_empty_fields_visible_in_16_colours(settings, store, monkeypatch, 
 @pytest.mark.parametrize("mode", ["call", "lookup", "followup"])
 async def test_form_labels_fit_their_column(make_app, mode) -> None:
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         await app.switch_mode(mode)
         await settle(pilot)
         labels = [w for w in app.screen.query(".field-label") if w.region.height]

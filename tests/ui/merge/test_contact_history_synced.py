@@ -11,12 +11,13 @@ from samad_desk.domain.ids import uuid7
 from samad_desk.services import DeskSession, ServiceError
 from samad_desk.services.citizen_details import HEARD, SET, ContactDetails
 from samad_desk.text.digits import fa
-from tests.support.merge import PERSON_A, SIBLING_1, seed_ops, settle
+from tests.support.merge import PERSON_A, SIBLING_1, seed_ops
+from tests.support.pilot import desk, settle
 
 
-def _history(desk, citizen_id: str) -> list[tuple[str, str, object, object]]:
+def _history(peer, citizen_id: str) -> list[tuple[str, str, object, object]]:
     return [(c.kind, c.field, c.old, c.new)
-            for c in ContactDetails(DeskSession(desk.store, desk.operator)).history(citizen_id, ("mobile", "phone"))]
+            for c in ContactDetails(DeskSession(peer.store, peer.operator)).history(citizen_id, ("mobile", "phone"))]
 
 
 async def test_contact_history_is_the_same_on_every_desk(server, desks, settings) -> None:
@@ -56,8 +57,7 @@ async def test_contact_history_is_the_same_on_every_desk(server, desks, settings
     from samad_desk.screens.profile_screen import ProfileScreen
 
     app = SamadDeskApp(settings, store=supervisor.store, operator=supervisor.operator, seed_demo=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with desk(app) as pilot:
         screen = ProfileScreen(supervisor.services(settings), a)
         await app.push_screen(screen)
         await settle(pilot)

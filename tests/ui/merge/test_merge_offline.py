@@ -7,22 +7,9 @@ import pytest
 
 from samad_desk.services import DeskSession, ServiceError
 from samad_desk.services.merges import MergeService
-from tests.support.merge import (
-    AGENT,
-    DUP_MOBILE,
-    PERSON_A,
-    PERSON_B,
-    SIBLING_1,
-    SIBLING_2,
-    SUPERVISOR,
-    TWIN_1,
-    TWIN_2,
-    seed_snapshot,
-    settle,
-)
-from tests.support.pilot import toasts, type_text
+from tests.support.merge import AGENT, DUP_MOBILE, PEOPLE, PERSON_A, SUPERVISOR, seed_snapshot
+from tests.support.pilot import desk, press, settle, toasts, type_text
 
-PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
 CASES = {"a": 1, "b": 2, "s1": 1, "s2": 1}
 
 
@@ -34,8 +21,7 @@ def make_app(settings, store, operator):
 
 async def open_lookup_candidates(pilot, mobile: str = DUP_MOBILE) -> None:
     await settle(pilot)
-    await pilot.press("f6")
-    await settle(pilot)
+    await press(pilot, "f6")
     await pilot.press("tab")  # national ID -> mobile
     await type_text(pilot, mobile)
     await settle(pilot)
@@ -48,11 +34,8 @@ async def test_duplicates_queue_lists_the_pair_not_siblings(settings, store) -> 
 
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
     app = make_app(settings, store, SUPERVISOR)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f6", "shift+f3")
-        await settle(pilot)
-        screen = app.screen
+    async with desk(app) as pilot:
+        screen = await press(pilot, "f6", "shift+f3")
         assert isinstance(screen, DuplicatesScreen)
         assert [sorted(g.ids) for g in screen.groups] == [sorted([ids["a"], ids["b"]])]
         [row] = screen.rows
@@ -60,12 +43,10 @@ async def test_duplicates_queue_lists_the_pair_not_siblings(settings, store) -> 
         assert "همان شماره همراه" in row["reasons"] and "همان تاریخ تولد" in row["reasons"]
         assert "برزگرزاده" not in screen.text  # neither the siblings nor the twins
         assert "۱ گروه احتمالاً تکراری" in screen.text
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, MergeScreen)
         assert {c["id"] for c in app.screen.grid.citizens} == {ids["a"], ids["b"]}
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, DuplicatesScreen)
     assert [o for o in store.pending_ops() if o["type"].startswith("citizen.")] == []
 
@@ -78,22 +59,15 @@ async def test_not_a_duplicate_leaves_the_queue(settings, store) -> None:
 
     ids = seed_snapshot(store, AGENT, PEOPLE, CASES)
     app = make_app(settings, store, SUPERVISOR)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("f6", "shift+f3")
-        await settle(pilot)
-        queue = app.screen
+    async with desk(app, notifications=True) as pilot:
+        queue = await press(pilot, "f6", "shift+f3")
         assert isinstance(queue, DuplicatesScreen) and len(queue.groups) == 1
-        await pilot.press("f7")
-        await settle(pilot)
+        await press(pilot, "f7")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is queue and len(queue.groups) == 1 and store.pending_ops() == []
-        await pilot.press("f7")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "f7")
+        await press(pilot, "enter")
         assert app.screen is queue
         assert queue.groups == [] and "شهروند تکراری پیدا نشد" in queue.text
         assert any("شهروندان جدا" in t for t in toasts(app))
@@ -112,8 +86,7 @@ async def test_agent_is_refused(settings, store) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_lookup_candidates(pilot)
         assert isinstance(app.screen, LookupScreen)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert isinstance(app.screen, LookupScreen)  # no merge screen
         assert any("فقط با ناظر یا مدیر سامانه است" in t and "«اپراتور»" in t for t in toasts(app))
     assert store.pending_ops() == []
@@ -131,9 +104,7 @@ async def test_merge_screen_keys(settings, store) -> None:
     app = make_app(settings, store, SUPERVISOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_lookup_candidates(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await press(pilot, "f3")
         assert isinstance(screen, MergeScreen)
         grid = screen.grid
         assert [c["id"] for c in grid.citizens][0] in (ids["a"], ids["b"])
@@ -158,8 +129,7 @@ async def test_merge_screen_keys(settings, store) -> None:
         assert grid.choices["last_name"] == 1 and grid.choices["city"] == 0
         assert grid.citizens[grid.choices["national_id"]]["national_id"] == PERSON_A["national_id"]
         assert "۲. اصلی" in screen.text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, LookupScreen)
     assert store.pending_ops() == []
 
@@ -179,47 +149,33 @@ async def test_pick_among_candidates_then_merge_from_the_queue(settings, store) 
     app = make_app(settings, store, SUPERVISOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_lookup_candidates(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        pick = app.screen
+        pick = await press(pilot, "f3")
         assert isinstance(pick, MergePickModal)
         assert len(pick.citizens) == 3 and pick.marked == {0}
-        await pilot.press("f2")  # one marked: refused
-        await settle(pilot)
+        await press(pilot, "f2")  # one marked: refused
         assert app.screen is pick
         target = next(i for i, c in enumerate(pick.citizens) if c["id"] in (ids["a"], ids["b"])
                       and c["id"] != pick.citizens[0]["id"])
         await pilot.press(*["down"] * target, "enter")
         assert pick.marked == {0, target} and pick.lines[target].startswith("☑")
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert isinstance(app.screen, MergeScreen)
-        await pilot.press("escape", "escape")  # leave the merge screen, back to lookup's inputs
-        await settle(pilot)
-        await pilot.press("shift+f3")
-        await settle(pilot)
-        queue = app.screen
+        await press(pilot, "escape", "escape")  # leave the merge screen, back to lookup's inputs
+        queue = await press(pilot, "shift+f3")
         assert isinstance(queue, DuplicatesScreen) and len(queue.groups) == 1
         assert "فرزند اسماعیل" in queue.text  # the highlighted group in full
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, MergeScreen)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("enter")
-        await settle(pilot)
-        profile = app.screen
+        profile = await press(pilot, "enter")
         assert isinstance(profile, ProfileScreen)
         assert len(profile.cases) == 3  # one of its own, two of the merged profile
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is queue
         assert queue.groups == [] and "شهروند تکراری پیدا نشد" in queue.text
         # F3 there: every merge of the desk (it used to fail: the history needed a profile)
-        await pilot.press("f3")
-        await settle(pilot)
-        history = app.screen
+        history = await press(pilot, "f3")
         assert isinstance(history, MergeHistoryScreen)
         assert len(history.query_one("#merge-history-table").records) == 1
         assert "در صف ارسال" in history.text

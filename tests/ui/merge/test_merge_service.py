@@ -8,20 +8,8 @@ import pytest
 from samad_desk.domain.reducer import event_id_for
 from samad_desk.services import DeskSession, ServiceError
 from samad_desk.services.merges import MergeService
-from tests.support.merge import (
-    AGENT,
-    PERSON_A,
-    PERSON_B,
-    SIBLING_1,
-    SIBLING_2,
-    SUPERVISOR,
-    TWIN_1,
-    TWIN_2,
-    seed_ops,
-    seed_snapshot,
-)
+from tests.support.merge import AGENT, PEOPLE, SIBLING_1, SUPERVISOR, seed_ops, seed_snapshot
 
-PEOPLE = {"a": PERSON_A, "b": PERSON_B, "s1": SIBLING_1, "s2": SIBLING_2, "t1": TWIN_1, "t2": TWIN_2}
 CASES = {"a": 1, "b": 2, "s1": 1}
 
 

@@ -20,9 +20,8 @@ from tests.support.merge import (
     SIBLING_1,
     SIBLING_2,
     seed_ops,
-    settle,
-)
-from tests.support.pilot import toasts, type_text
+    )
+from tests.support.pilot import desk, press, settle, toasts, type_text
 
 
 def server_pull(server: Any, desk: Desk) -> list[dict]:
@@ -65,17 +64,13 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
     assert len(sup.store.cases_of_citizen(a)) == 1 and len(sup.store.cases_of_citizen(b)) == 2
 
     app = SamadDeskApp(settings, store=sup.store, operator=sup.operator, seed_demo=False)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
+    async with desk(app, notifications=True) as pilot:
         # lookup by the shared mobile, candidates, F3: merge
-        await pilot.press("f6")
-        await settle(pilot)
+        await press(pilot, "f6")
         await pilot.press("tab")
         await type_text(pilot, DUP_MOBILE)
         await settle(pilot)
-        await pilot.press("f4", "f3")
-        await settle(pilot)
-        screen = app.screen
+        screen = await press(pilot, "f4", "f3")
         assert isinstance(screen, MergeScreen)
         grid = screen.grid
         if grid.citizens[0]["id"] != a:
@@ -87,12 +82,10 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
         await pilot.press(*["down"] * 6, step)
         assert grid.field == "city" and grid.choices["city"] == b_col
         assert grid.choices["father_name"] == b_col and grid.choices["last_name"] == grid.survivor
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert isinstance(app.screen, ConfirmModal)
         assert "ادغام شود؟" in app.screen.question
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
 
         # the journal: one citizen.merge op with the chosen values
         [op] = [o for o in sup.store.pending_ops() if o["type"].startswith("citizen.")]
@@ -135,17 +128,13 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
         assert check.store.get("event", event_id_for(op["op_id"]))["kind"] == "citizen.merge"
 
         # unmerge from the surviving profile: F3 merge history, F8, Enter
-        await pilot.press("f3")
-        await settle(pilot)
-        history = app.screen
+        history = await press(pilot, "f3")
         assert isinstance(history, MergeHistoryScreen)
         assert [r.op_id for r in history.records] == [op["op_id"]]
         assert "ثبت‌شده" in history.text and "کاظمی" in history.text
-        await pilot.press("f8")
-        await settle(pilot)
+        await press(pilot, "f8")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert any(t.startswith("ادغام لغو شد") for t in toasts(app))
         [undo] = [o for o in sup.store.pending_ops() if o["type"].startswith("citizen.")]
         assert undo["type"] == "citizen.unmerge" and undo["payload"] == {"merge_op_id": op["op_id"]}
@@ -159,8 +148,7 @@ async def test_merge_and_unmerge_synced_to_the_server(server, desks, settings) -
         history.refresh_data()
         await settle(pilot)
         assert "لغو شده" in history.text
-        await pilot.press("escape")  # back to the profile, which re-reads its cases
-        await settle(pilot)
+        await press(pilot, "escape")  # back to the profile, which re-reads its cases
         assert app.screen is profile
         assert len(profile.cases) == 1 and profile.cases[0]["citizen_id"] == a
 

@@ -104,16 +104,21 @@ def _reversed(style) -> bool:
     return bool(style is not None and style.reverse)
 
 
+async def _focus_and_type(pilot, widget, text: str) -> None:
+    """Focus ``widget`` (reversed once focused), type ``text`` key by key, let it paint."""
+    widget.focus()
+    await pilot.pause()
+    for key in text:
+        await pilot.press(key)
+    await pilot.pause()
+
+
 async def test_caret_stays_visible_when_the_focused_field_is_reversed():
     rtl.set_mode("visual")
     app = ReversedFocus()
     async with app.run_test(size=(40, 10)) as pilot:
         one = app.query_one("#one", RTLInput)
-        one.focus()
-        await pilot.pause()
-        for key in "\u0633\u0644\u0627\u0645":  # سلام
-            await pilot.press(key)
-        await pilot.pause()
+        await _focus_and_type(pilot, one, "\u0633\u0644\u0627\u0645")  # سلام
         y = one.content_region.y
         cells = screen_cells(app, y)
         x = _caret_x(app, one)
@@ -128,11 +133,7 @@ async def test_text_area_caret_stays_visible_when_reversed():
     app = ReversedFocus()
     async with app.run_test(size=(40, 10)) as pilot:
         area = app.query_one("#area", RTLTextArea)
-        area.focus()
-        await pilot.pause()
-        for key in "\u0622\u0628":  # آب
-            await pilot.press(key)
-        await pilot.pause()
+        await _focus_and_type(pilot, area, "\u0622\u0628")  # آب
         off = area.caret_offset()
         y = area.content_region.y + off.y
         x = area.content_region.x + off.x

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from samad_desk.text import rtl
-from tests.support.pilot import type_text
+from tests.support.pilot import press, settle, type_text
 
 THEMES = ["samad-dark", "samad-high-contrast"]
 SEED, CITIZENS, CASES = 111, 60, 90
@@ -88,12 +88,6 @@ def desk(seeded_store, frozen_call_timer, monkeypatch):
     return make
 
 
-async def settle(pilot: Any) -> None:
-    await pilot.pause(0.2)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def _first(store: Any, entity: str, where: Callable[[dict[str, Any]], bool] = lambda _d: True) -> dict[str, Any]:
     return min((d for d in store.iter_entities(entity) if where(d)), key=lambda d: str(d["id"]))
 
@@ -104,8 +98,7 @@ def keys(*pressed: str, screen: str) -> Callable[[Any], Awaitable[None]]:
     async def run(pilot: Any) -> None:
         await settle(pilot)
         for key in pressed:
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
         assert type(pilot.app.screen).__name__ == screen, type(pilot.app.screen).__name__
 
     return run

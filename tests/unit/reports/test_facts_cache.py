@@ -68,6 +68,10 @@ def test_built_once_then_kept_up_case_by_case():
     before = total(cache)
     assert cache.builds == 1 and before["cases"] > 0 and before["duplicates"] > 0
     assert total(cache) == before and cache.builds == 1 and cache.updates == 0  # nothing changed: no work
+    admin = {"role": "admin", "province": "qazvin"}
+    desk = cache.desk(admin)
+    assert cache.desk(admin) is desk  # scoped once while nothing changes
+    assert cache.desk({"role": "manager", "agency_id": "water-qazvin"}) is not desk
     # a saved case: answered now, with a follow-up event (named by the event's key only)
     cid = next(c["id"] for c, _, p in items if p == "qazvin" and not c.get("answered_at")
                and c.get("agency_id"))
@@ -80,6 +84,7 @@ def test_built_once_then_kept_up_case_by_case():
     after = total(cache)
     assert after["answered"] == before["answered"] + 1 and after["followups"] == before["followups"] + 1
     assert cache.builds == 1 and cache.updates == 2  # one case rebuilt per notice
+    assert cache.desk(admin) is not desk
     # a case gone from the store leaves the facts
     del store.cases[cid]
     store.notify(("case", cid))

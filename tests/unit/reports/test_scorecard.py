@@ -40,3 +40,26 @@ def test_scorecard_scope_and_empty_month():
     assert rows[0].values["cases"] == 1 and rows[0].values["in_time_pct"] is None
     assert rows[1].values["cases"] == 0 and rows[1].trend == [100.0, 100.0, None]  # A in 1403/12, B in 1404/01
     assert month_key(TODAY) == "1404/02" and month_key(TODAY, 2) == "1403/12"
+
+
+def test_tied_managers_share_a_rank_standard_competition():
+    """Hand-computed: A best; B and C equal on in-time %, mean days and cases (2, 2); D
+    after two rows tied at 2 is 4th; E and F answered nothing (no in-time %): tied at 5."""
+    from types import SimpleNamespace
+
+    month = "1404/01"
+
+    def row(agency, pct, days, cases):
+        values = {"cases": cases, "in_time_pct": pct, "mean_days": days, "returns": 0, "satisfaction_pct": None}
+        return {"key": [agency, f"مدیر {agency}"], "values": values, "cells": {month: values}}
+
+    pivot = [row("d", 50.0, 4.0, 5), row("c", 80.0, 6.0, 2), row("a", 100.0, 5.0, 3), row("f", None, None, 0),
+             row("b", 80.0, 6.0, 2), row("e", None, None, 0)]
+
+    def runner(spec):
+        if spec.columns:
+            return SimpleNamespace(rows=pivot)
+        return SimpleNamespace(rows=[{"key": [r["key"][0]], "values": {"overdue": 0}} for r in pivot])
+
+    rows = scorecard(runner, month=month, months_back=1)
+    assert [(r.agency, r.rank) for r in rows] == [("a", 1), ("b", 2), ("c", 2), ("d", 4), ("e", 5), ("f", 5)]

@@ -16,6 +16,7 @@ from samad_desk.text import (
     jalali_to_gregorian,
     parse_jalali_date,
 )
+from tests.support.parsed import accepted, refused
 
 TODAY = dt.date(2026, 11, 28)  # 1405/09/07
 BIRTH = "تاریخ تولد"
@@ -74,8 +75,7 @@ def test_leap_years():
 )
 def test_valid_forms(typed):
     p = parse(typed)
-    assert p.ok, p.error
-    assert p.value == D1365
+    accepted(p, D1365)
     assert p.warning is None
 
 
@@ -94,8 +94,7 @@ def test_valid_forms(typed):
 )
 def test_two_digit_years(typed, expected):
     p = parse(typed)
-    assert p.ok, p.error
-    assert p.value == expected
+    accepted(p, expected)
     assert p.warning and p.warning.startswith(BIRTH)
 
 
@@ -156,10 +155,7 @@ def test_impossible_gregorian():
     ],
 )
 def test_bad_dates(typed, needle):
-    p = parse(typed)
-    assert not p.ok and p.value is None
-    assert p.error.startswith(BIRTH + ":")
-    assert needle in p.error, p.error
+    refused(parse(typed), BIRTH, needle)
 
 
 def test_leap_day_exists_in_leap_years():

@@ -8,6 +8,7 @@ import pytest
 
 from samad_desk.text import is_valid_national_id, national_id_neighbours, parse_national_id
 from samad_desk.text.national_id import check_digit
+from tests.support.parsed import accepted, refused
 
 # Valid codes whose remainder r = S mod 11 is 1 (check digit 1): the validator copied widely
 # since 2008 (Σ over all ten digits × (10−i) ≡ 0 mod 11) rejects every one of them.
@@ -49,9 +50,7 @@ def test_same_digit_codes_rejected(digit):
     code = digit * 10
     assert check_digit(code[:9]) == int(code[9])  # they pass the checksum…
     assert not is_valid_national_id(code)  # …and are rejected explicitly
-    p = parse_national_id(code)
-    assert not p.ok and p.value is None
-    assert p.error.startswith("کد ملی:") and "یکسان" in p.error
+    refused(parse_national_id(code), "کد ملی", "یکسان")
 
 
 def test_same_digit_after_padding_rejected():
@@ -77,9 +76,7 @@ def test_check_digit_error_message():
     ],
 )
 def test_any_digit_script_and_separators(typed):
-    p = parse_national_id(typed)
-    assert p.ok, p.error
-    assert p.value == "0012345679"
+    accepted(parse_national_id(typed), "0012345679")
 
 
 @pytest.mark.parametrize(
@@ -106,9 +103,7 @@ def test_padding_8_and_9_digits(typed, zeros):
     ],
 )
 def test_bad_input(typed, needle):
-    p = parse_national_id(typed)
-    assert not p.ok and p.value is None
-    assert p.error.startswith("کد ملی:") and needle in p.error
+    refused(parse_national_id(typed), "کد ملی", needle)
 
 
 def test_field_name_is_used():

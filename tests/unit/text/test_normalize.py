@@ -102,13 +102,19 @@ def test_normalize_long_and_ascii():
     assert normalize("Hello, world!") == "Hello, world!"
 
 
-def test_normalize_line():
-    assert normalize_line("  علی \n رضایی\t ") == "علی رضایی"
-    assert normalize_line("\u202e") == ""
-    assert normalize_line("حسن\u200cزاده") == "حسن\u200cزاده"
-    assert normalize_line("حسن\u200c\u200cزاده") == "حسن\u200cزاده"
-    assert normalize_line("\u200cعلی \u200c رضایی\u200c") == "علی رضایی"
-    assert normalize_line("\u200c") == ""
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        ("  علی \n رضایی\t ", "علی رضایی"),
+        ("\u202e", ""),
+        ("حسن\u200cزاده", "حسن\u200cزاده"),
+        ("حسن\u200c\u200cزاده", "حسن\u200cزاده"),
+        ("\u200cعلی \u200c رضایی\u200c", "علی رضایی"),
+        ("\u200c", ""),
+    ],
+)
+def test_normalize_line(raw, line):
+    assert normalize_line(raw) == line
 
 
 # --- keys -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from samad_desk.text import (
     parse_mobile,
     parse_postal_code,
 )
+from tests.support.parsed import accepted, refused
 
 MOBILE_FORMS = [
     "09123456789",
@@ -41,8 +42,7 @@ MOBILE_FORMS = [
 @pytest.mark.parametrize("typed", MOBILE_FORMS)
 def test_mobile_forms(typed):
     p = parse_mobile(typed)
-    assert p.ok, p.error
-    assert p.value == "09123456789"
+    accepted(p, "09123456789")
     assert p.warning is None
     assert mobile_key(typed) == "9123456789"
 
@@ -99,9 +99,7 @@ def test_unknown_prefix_is_a_warning(mobile):
     ],
 )
 def test_bad_mobiles(typed, needle):
-    p = parse_mobile(typed)
-    assert not p.ok and p.value is None
-    assert p.error.startswith("شماره همراه:") and needle in p.error
+    refused(parse_mobile(typed), "شماره همراه", needle)
     assert mobile_key(typed) is None
 
 
@@ -119,9 +117,7 @@ def test_mobile_field_name():
     "typed", ["02833334444", "028-3333-4444", "+98 28 3333 4444", "00982833334444", "۰۲۸۳۳۳۳۴۴۴۴"]
 )
 def test_landline_forms(typed):
-    p = parse_landline(typed)
-    assert p.ok, p.error
-    assert p.value == "02833334444"
+    accepted(parse_landline(typed), "02833334444")
 
 
 def test_landline_default_area():
@@ -143,8 +139,7 @@ def test_landline_default_area():
     ],
 )
 def test_bad_landlines(typed, needle):
-    p = parse_landline(typed)
-    assert not p.ok and p.error.startswith("تلفن ثابت:") and needle in p.error
+    refused(parse_landline(typed), "تلفن ثابت", needle)
 
 
 @pytest.mark.parametrize("typed", ["3415678913", "34156-78913", "۳۴۱۵۶ ۷۸۹۱۳", "٣٤١٥٦-٧٨٩١٣"])
@@ -171,5 +166,4 @@ def test_postal_code_unusual_pattern_warns():
     ],
 )
 def test_bad_postal_codes(typed, needle):
-    p = parse_postal_code(typed)
-    assert not p.ok and p.error.startswith("کد پستی:") and needle in p.error
+    refused(parse_postal_code(typed), "کد پستی", needle)
