@@ -73,11 +73,13 @@ class CitizenLine:
 
 @dataclass(frozen=True)
 class CallCheck:
-    """What F2's checks found: errors at fields, a question, or open cases on the matter."""
+    """What F2's checks found: errors at fields, a question, open cases on the matter, or
+    nothing to ask (then the call was saved)."""
 
     errors: dict[str, str] = dataclass_field(default_factory=dict)
     confirmation: Confirmation | None = None
     open_cases: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    saved: SaveResult | None = None
 
 
 def _registered_text(what: str, citizen: dict[str, Any], tail: str = "") -> str:
@@ -552,6 +554,9 @@ class CallEntryScreen(DeskScreen, area="call"):
             self.saving = False
             return
         self.saving = False
+        if verdict.saved is not None:
+            self._saved(verdict.saved)
+            return
         if verdict.errors:
             self.show_errors(verdict.errors)
             return
@@ -559,7 +564,7 @@ class CallEntryScreen(DeskScreen, area="call"):
             self._ask(verdict.confirmation, form)
             return
         open_cases = verdict.open_cases
-        if open_cases:
+        if open_cases:  # (with none, the check saved the call)
             subject = self.field("subject").selected
             label = subject.label if subject else form.subject
 
@@ -570,12 +575,11 @@ class CallEntryScreen(DeskScreen, area="call"):
                     self._start_save(form)
 
             self.app.push_screen(FollowupOfferModal(open_cases, label), decided)
-            return
-        self._start_save(form)
 
     @work(thread=True, group="check", exit_on_error=False)
     def _check(self, form: CallForm) -> CallCheck:
-        """Worker thread: what F2 finds before saving (each a read of the store)."""
+        """Worker thread: what F2 finds before saving (each a read of the store); with
+        nothing to ask, the save itself, in the same thread (no second hop for it)."""
         try:
             clean = self.services.validate_call(form)
         except FormInvalid as exc:
@@ -583,7 +587,10 @@ class CallEntryScreen(DeskScreen, area="call"):
         confirmation = self.services.confirmation_needed(form, clean)
         if confirmation is not None:
             return CallCheck(confirmation=confirmation)
-        return CallCheck(open_cases=self.services.open_cases_on_matter(form))
+        open_cases = self.services.open_cases_on_matter(form)
+        if open_cases:
+            return CallCheck(open_cases=open_cases)
+        return CallCheck(saved=self.services.save_call(form))
 
     def _ask(self, confirmation: Confirmation, form: CallForm) -> None:
         """A registered citizen's identity would change, or a look-alike is registered:
