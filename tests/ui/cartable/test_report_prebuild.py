@@ -38,7 +38,8 @@ async def test_first_report_after_start_finds_the_facts_built(make_app, world) -
         await press(pilot, "shift+f2")
         await press(pilot, "escape")
         assert app.screen is sup and loads == []
-        # a store change while the report builder is open: re-read once back
+        # a store change while the report builder is open: re-read (the hidden view reloads
+        # on the notice itself; on return it re-reads only if that had not happened)
         await press(pilot, "shift+f2")
         app.store._notify(StoreChange("external"))
         await press(pilot, "escape")
