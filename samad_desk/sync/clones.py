@@ -8,7 +8,7 @@ code is the original's next code. The central keeps the first case with a code a
 refuses the second as a conflict, but the citizen has already been read the code.
 
 So the operator directory records where it lives: its real path and the host (the
-machine id and host name). :class:`~samad_desk.sync.tokens.TokenStore` checks that record
+machine id, else the host name). :class:`~samad_desk.sync.tokens.TokenStore` checks that record
 whenever it reads the directory; a directory that finds itself elsewhere is a copy. It
 forgets the session, the device id, the op-signing key and the offline-login verifier
 (:func:`forget_identity`): the copy cannot open a session, online or offline, until the
@@ -37,14 +37,16 @@ _MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 
 
 def host_id() -> str:
-    """This machine: its machine id (systemd/D-Bus; empty where there is none) and host name."""
-    machine = ""
+    """This machine: its machine id (systemd/D-Bus), else its host name. Not the host name
+    beside the machine id: a name handed out by DHCP may change, and every change would
+    cost the operator a login. (A cloned disk image that keeps the machine id and the
+    paths is therefore not told apart; clone tools that reset the machine id are.)"""
     for name in _MACHINE_ID_FILES:
         with contextlib.suppress(OSError):
             machine = Path(name).read_text(encoding="ascii", errors="replace").strip()
             if machine:
-                break
-    return f"{machine}/{socket.gethostname()}"
+                return f"machine:{machine}"
+    return f"host:{socket.gethostname()}"
 
 
 def home_of(directory: Path) -> dict[str, str]:

@@ -156,3 +156,39 @@ def test_a_merge_taking_another_provinces_national_id_is_refused(world):
     assert (res["status"], res["code"], res["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
     assert world["z_cit"] not in repr(res)
     assert _entities(central) == before
+
+
+# -- op shapes the reach rule meets before the reducer's envelope check -----------------------
+
+
+@pytest.mark.parametrize("shape", ["payload-list", "payload-text", "id-object", "id-list", "id-number"])
+@pytest.mark.parametrize("kind", ["case.note", "citizen.upsert", "citizen.merge"])
+def test_a_malformed_op_is_refused_as_malformed_not_as_a_server_error(world, kind, shape):
+    """The reach rule runs first and reads only what is well-formed: an op whose payload is
+    no object or whose entity id is no string gets the reducer's ``invalid_payload``, and the
+    push answers (no crash on ``payload.get`` or on a lookup by a dict id)."""
+    agent = world["agent1"]
+    sup = Desk(world["http"], "super1")
+    desk = sup if kind == "citizen.merge" else agent
+    ops, case_id, cit, _code = agent.new_call(agency_id=None, nid="0013542419")
+    agent.push(*ops)
+    op = {"case.note": lambda: O.case_note(case_id, "یادداشت", desk.actor),
+          "citizen.upsert": lambda: O.citizen_upsert({"id": cit, "mobile": "09124445566"}, desk.actor),
+          "citizen.merge": lambda: O.citizen_merge(cit, _qazvin_profiles(agent, 1), {}, desk.actor)}[kind]()
+    bad = {"payload-list": {"payload": [1, 2]}, "payload-text": {"payload": "x"},
+           "id-object": {"entity_id": {"id": case_id}}, "id-list": {"entity_id": [case_id]},
+           "id-number": {"entity_id": 12345}}[shape]
+    res = desk.push(dict(op, **bad))["results"][0]
+    assert (res["status"], res["code"]) == ("rejected", "invalid_payload"), res
+
+
+def test_a_stray_agency_in_a_note_is_not_a_referral(world):
+    """Only ``case.refer`` moves a case to an agency, so only it meets the rule on the
+    agency's province: a note carrying some other province's agency id is just a note."""
+    agent = world["agent1"]
+    ops, case_id, _cit, _code = agent.new_call(agency_id=None, nid="0013542419")
+    agent.push(*ops)
+    note = O.case_note(case_id, "یادداشت", agent.actor)
+    note["payload"]["agency_id"] = "water-zanjan"
+    res = agent.push(note)["results"][0]
+    assert res["status"] == "applied", res

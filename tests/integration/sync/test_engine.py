@@ -113,3 +113,27 @@ def test_lost_push_answer_then_pull_acks_asks_status_so_refusals_stay_visible(ri
     [bad] = store.needs_attention()
     assert bad["op_id"] == ops[1]["op_id"] and bad["code"] == "forbidden"
     assert reporter.of("needs_attention")
+
+
+def test_stop_ends_a_round_at_its_next_request_boundary(rig):
+    """A quitting desk stops the engine mid-round: an endless pull ends at its next page
+    (before the split-out ``_check_cancel`` the pull loop never looked), with no error
+    for the operator, and nothing pending is marked sent."""
+    import itertools
+
+    from tests.support.sync.faultproxy import wait_until
+
+    server, store, engine, reporter = rig
+    _notes(store, 2)
+    pages = itertools.count(1)
+    server.dynamic["/v1/sync/pull"] = lambda body: (
+        200, {"changes": [], "next_cursor": f"c{next(pages)}", "has_more": True, "acks": {}}, {})
+    server.dynamic["/v1/sync/push"] = lambda body: (200, _applied(body["ops"]), {})
+    engine.start()
+    assert wait_until(lambda: len(server.of("/v1/sync/pull")) >= 3, timeout=20)
+    assert engine.stop(timeout=5), "the round did not stop at a request boundary"
+    assert not engine.running
+    seen = len(server.of("/v1/sync/pull"))
+    assert len(server.of("/v1/sync/pull")) == seen  # and no page after it
+    assert not reporter.of("failed")  # no toast on the way out
+    assert store.stats()["pending"] == 0  # the push before the pull was answered and kept

@@ -1,6 +1,7 @@
 """How ``Store`` is assembled (samad_desk/store/store.py): one mixin per job over one
 ``StoreState``, no part silently shadowing another, every method one part calls on
-another really defined, and the names callers imported before the split still there."""
+another really defined, and the names callers imported before the split still there.
+(No store module over 600 lines: tests/unit/test_file_size.py.)"""
 
 from __future__ import annotations
 
@@ -74,8 +75,3 @@ def test_names_imported_before_the_split_still_import():
     # tests patch cache.INDEXES in place (an older cache without an index): one dict
     assert cache.INDEXES is cache_format.INDEXES
 
-
-def test_no_store_module_is_over_600_lines():
-    long = {p.name: n for p in PKG.glob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
-    assert not long, f"split these by job (issue 15): {long}"
