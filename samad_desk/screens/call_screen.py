@@ -8,7 +8,7 @@ gets its Persian message at the field and the focus, nothing else is touched. Th
 call's tracking code is shown large. A draft is kept in the operator directory on every
 change, so a crash or a closed terminal loses nothing.
 
-Longer than the desk's ~600-line guide (about 760): it is one flow (type, look up, decide,
+Why over 600 lines: (about 770) it is one flow (type, look up, decide,
 save, read the code out, next call) whose steps share the form's state; its widgets
 (``widgets/form``) and dialogs (``screens/modals/call.py``) already live apart. About 90
 of those lines read the citizen line, the city and agency lists and F2's checks in worker
