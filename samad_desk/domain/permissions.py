@@ -4,7 +4,8 @@ the desk, the server (``central/reach.py``, ``central/push.py``) and the reducer
 Role sets: :data:`ACTION_ROLES` (who may ever do each case action; the workflow adds the
 state), :data:`AGENCY_ROLES` (officers and managers, scoped by agency),
 :data:`PROVINCE_OVERSIGHT_ROLES` (supervisor and admin: close, reopen, escalate, merge),
-:data:`CITIZEN_ROLES` (who edits citizens' details), :data:`MERGE_ROLES`. Nothing else
+:data:`CITIZEN_ROLES` (who edits citizens' details), :data:`MERGE_ROLES`,
+:data:`REPORT_ROLES`. Nothing else
 in the project spells out a set of roles.
 
 Every case and citizen has a *reach*: the provinces and agencies it belongs to.
@@ -41,6 +42,9 @@ PROVINCE_OVERSIGHT_ROLES = frozenset({Role.supervisor, Role.admin})
 CITIZEN_ROLES = frozenset({Role.agent}) | PROVINCE_OVERSIGHT_ROLES
 #: issue 6: "a supervisor merges"; the 111 agent only proposes (lookup, duplicates queue)
 MERGE_ROLES = PROVINCE_OVERSIGHT_ROLES
+#: who opens the report builder and the scorecards (the supervision view's Shift+F2; the
+#: desk pre-builds the report facts at start for them)
+REPORT_ROLES = PROVINCE_OVERSIGHT_ROLES | {Role.manager}
 #: action → roles that may ever perform it (the workflow adds state and agency scope)
 ACTION_ROLES: dict[str, frozenset[Role]] = {
     "register": frozenset({Role.agent, Role.admin}),
@@ -146,3 +150,8 @@ def is_agency_role(role: Role | str | None) -> bool:
 
 def is_oversight_role(role: Role | str | None) -> bool:
     return Role.parse(role) in PROVINCE_OVERSIGHT_ROLES
+
+
+def may_open_reports(role: Role | str | None) -> bool:
+    """May this role open the report builder (and so want its facts built early)?"""
+    return Role.parse(role) in REPORT_ROLES

@@ -230,13 +230,17 @@ class FactsCache:
     """The facts of one store's cases, built once and then kept up from the store's
     change notices: a save or a sync that names its cases (or their events) rebuilds the
     facts of those cases only; an agency change, a push result or another process's
-    write (which name no cases) rebuilds them all. Thread-safe: the report screens read
-    it from their load workers."""
+    write (which name no cases) rebuilds them all; a push result ("status") rebuilds the
+    cases its ops touch, and one that names nothing changes no case. Thread-safe: the
+    report screens read it from their load workers and the desk pre-builds it at start
+    (:meth:`facts` builds under one lock, so a second reader waits and never builds
+    twice)."""
 
     def __init__(self, store, calendar: WorkingCalendar) -> None:
         self.store = store
         self.calendar = calendar
         self._lock = threading.Lock()
+        self._building = threading.RLock()  # held by the one reader that builds or scopes
         self._by_id: dict[str, dict] | None = None
         self._facts: Facts | None = None
         self._dups: Facts | None = None
@@ -254,6 +258,8 @@ class FactsCache:
 
     def _changed(self, change) -> None:
         keys = getattr(change, "keys", None)
+        if not keys and getattr(change, "kind", "") == "status":
+            return  # a push result of ops no longer held: no case, event or merge changed
         with self._lock:
             self._dups = None  # merges are few: re-read on any change
             self._gen += 1
@@ -269,7 +275,12 @@ class FactsCache:
                     self._all = True
 
     def facts(self) -> Facts:
-        """The current facts (in registration-day order)."""
+        """The current facts (in registration-day order); a reader that comes while
+        another builds them waits for that build."""
+        with self._building:
+            return self._facts_now()
+
+    def _facts_now(self) -> Facts:
         with self._lock:
             full, cases, events = self._all or self._by_id is None, self._cases, self._events
             self._all, self._cases, self._events = False, set(), set()
@@ -306,6 +317,10 @@ class FactsCache:
     def desk(self, actor: dict) -> DeskReports:
         """:class:`DeskReports` of ``actor`` over the current facts, scoped once per change
         (a screen opened again, or by the same operator, reuses it)."""
+        with self._building:  # a screen's load that comes during the pre-build waits for it
+            return self._desk_now(actor)
+
+    def _desk_now(self, actor: dict) -> DeskReports:
         facts, dups = self.facts(), self.dups()
         key = (id(facts), id(dups), actor.get("role"), actor.get("province"), actor.get("agency_id"))
         with self._lock:

@@ -17,13 +17,19 @@ from samad_desk.screens.base import DeskScreen
 
 class LiveStoreScreen(DeskScreen):
     """Subclasses implement :meth:`start_load` (start the load worker), call
-    :meth:`watch_store` once mounted and :meth:`load_ended` when the load worker stops."""
+    :meth:`watch_store` once mounted and :meth:`load_ended` when the load worker stops.
+    ``resume_always``: False re-reads on resume only when a store change came since the
+    last load started (the supervisor view: its re-read is all cases)."""
+
+    resume_always = True
 
     def __init__(self, services: Any, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)
         self._unsubscribe: Any = None
         self._loading = False
         self._stale = False
+        self._changes = 0  # store notices seen (any thread)
+        self._loaded_changes: int | None = None  # _changes when the last load started
 
     def start_load(self) -> None:
         raise NotImplementedError
@@ -33,17 +39,23 @@ class LiveStoreScreen(DeskScreen):
         subscribe = getattr(store, "subscribe", None)
         if subscribe is not None:
             try:
-                self._unsubscribe = subscribe(lambda _change: self.post_message(StoreChanged()))
+                self._unsubscribe = subscribe(self._notice)
             except Exception:
                 self._unsubscribe = None
+
+    def _notice(self, _change: Any) -> None:
+        self._changes += 1
+        self.post_message(StoreChanged())
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
 
     def on_screen_resume(self) -> None:
-        if not self._loading:  # back from a case: re-read (its state may have changed)
-            self.reload()
+        if self._loading:
+            return
+        if self.resume_always or self._changes != self._loaded_changes:
+            self.reload()  # back from a case: re-read (its state may have changed)
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
@@ -60,6 +72,7 @@ class LiveStoreScreen(DeskScreen):
             return
         self._loading = True
         self._stale = False
+        self._loaded_changes = self._changes
         self.start_load()
 
     def load_ended(self) -> None:

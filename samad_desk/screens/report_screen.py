@@ -25,12 +25,13 @@ thread too (:meth:`ReportScreen.show` asks, :meth:`ReportScreen.show_result` mou
 answer; a newer request wins), so no report runs on the UI thread.
 
 Why over 600 lines: one screen whose keys all act on the same spec and result (the typed field,
-the saved specs and the key pages read and change them); split it by pane if it grows.
+the saved specs and the key pages read and change them); its rows, columns and chart lines
+are pure functions in ``widgets/cases/report_view.py``; split it by pane if it grows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
@@ -42,14 +43,11 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, WorkerState
 
-from samad_desk.reports.deadlines import DeadlineCue
 from samad_desk.reports.engine import BANDS, label_of
 from samad_desk.reports.memory import DeskReports
 from samad_desk.reports.period import PeriodError, resolve_period
-from samad_desk.reports.render import TOTAL, number_text
-from samad_desk.reports.responsiveness import bar_chart
+from samad_desk.reports.render import TOTAL
 from samad_desk.reports.spec import DIMENSIONS, MEASURES, ReportSpec
-from samad_desk.reports.timeline import TIME_DIMENSIONS, line_chart, spark, time_key
 from samad_desk.screens.case_live import LiveStoreScreen
 from samad_desk.screens.supervisor_screen import case_columns
 from samad_desk.services import error_text
@@ -64,10 +62,16 @@ from samad_desk.services.report_export import (
 )
 from samad_desk.services.report_specs import SavedSpec, SavedSpecs
 from samad_desk.services.reports import ReportService
-from samad_desk.text import rtl
 from samad_desk.text.digits import fa
 from samad_desk.widgets import RTLInput, RTLStatic
-from samad_desk.widgets.cases import CaseTable, Col, LinesChart
+from samad_desk.widgets.cases import CaseTable, LinesChart
+from samad_desk.widgets.cases.report_view import (
+    ReportRow,
+    pivot_keys,
+    report_chart_lines,
+    report_columns,
+    saved_columns,
+)
 from samad_desk.widgets.chrome import KeyBar, key_label
 
 ROW_DIMENSIONS = ("agency", "type", "state", "deadline_band", "month", "subject_group", "city", "channel",
@@ -84,9 +88,6 @@ MEASURE_SETS = (
 PERIODS = (None, "this_month", "last_month", "last_30_days", "this_year")
 PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "ماه گذشته",
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
-#: pivot columns shown on the screen at most (the newest for a time dimension); the
-#: total column is always there, and the CLI/exports hold every column
-MAX_PIVOT_COLUMNS = 5
 ASK_LABELS = {"period": "دوره", "save": "نام گزارش", "export": "خروجی به"}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
              "save": "نامی برای این گزارش", "export": "مسیر پرونده: ‎.csv یا ‎.xlsx یا ‎.pdf"}
@@ -113,65 +114,6 @@ class ReportRan(Message):
         self.spec = spec
         self.result = result
         self.error = error
-
-
-@dataclass
-class ReportRow:
-    """One result row as a table row (``id`` and ``cue`` are what CaseTable needs)."""
-
-    key: tuple
-    labels: list[str]
-    values: dict[str, Any]
-    previous: dict[str, Any] | None = None
-    total: bool = False
-    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return "|".join(map(str, self.key)) if not self.total else "__total__"
-
-    @property
-    def cue(self) -> DeadlineCue:
-        return DeadlineCue("", "ok", None)
-
-
-def pivot_keys(result: dict, spec: ReportSpec) -> list[dict]:
-    """The pivot columns the screen shows (time dimensions: the newest)."""
-    cols = list(result.get("columns") or [])
-    if spec.columns and spec.columns[0] in TIME_DIMENSIONS:
-        cols.sort(key=lambda c: time_key(c["key"][0]))
-        return cols[-MAX_PIVOT_COLUMNS:]
-    return cols[:MAX_PIVOT_COLUMNS]
-
-
-def report_columns(spec: ReportSpec, compare: bool, pivot: list[dict] | None = None) -> list[Col]:
-    title = " / ".join(DIMENSIONS[d] for d in spec.rows)
-    cols = [Col("label", title, 0, lambda r: " / ".join(r.labels), min_width=10)]
-    if spec.columns:
-        m = spec.measures[0]
-        for c in pivot or []:
-            cid = c["id"]
-            cols.append(Col(f"col:{cid}", " / ".join(c["labels"]), 9,
-                            lambda r, cid=cid: number_text((r.cells.get(cid) or {}).get(m), m)))
-        cols.append(Col(m, TOTAL, 7, lambda r: number_text(r.values.get(m), m)))
-        return cols
-    for m in spec.measures:
-        cols.append(Col(m, MEASURES[m], max(6, min(12, len(MEASURES[m]) + 1)),
-                        lambda r, m=m: number_text(r.values.get(m), m)))
-    if compare:
-        m = spec.measures[0]
-        cols.append(Col("prev", "دوره قبل", 9,
-                        lambda r, m=m: number_text((r.previous or {}).get(m), m)))
-    return cols
-
-
-def saved_columns() -> list[Col]:
-    return [
-        Col("name", "نام گزارش", 0, lambda r: r.name, min_width=12),
-        Col("owner", "ساخته", 14, lambda r: "خودم" if r.mine else (r.owner_name or r.owner)),
-        Col("shared", "اشتراک", 8, lambda r: "استان" if r.shared else "—"),
-        Col("sync", "سرور", 8, lambda r: "در صف" if r.pending else "✓"),
-    ]
 
 
 class ReportScreen(LiveStoreScreen):
@@ -426,39 +368,10 @@ class ReportScreen(LiveStoreScreen):
         self.query_one("#rep-chart", LinesChart).show(self.chart_lines)
 
     def chart_lines(self, width: int) -> list[str]:
-        """Bars of the first measure per row; over time (rows a time dimension) a column
-        sparkline; with time columns one sparkline per row. The total row is left out."""
+        """The chart pane's lines for the shown result (``widgets/cases/report_view.py``)."""
         if not self.result or self.result_spec is None:
             return []
-        spec = self.result_spec
-        m = spec.measures[0]
-        title = f"{MEASURES[m]} به تفکیک {' / '.join(DIMENSIONS[d] for d in spec.rows)}"
-        rows = self.result["rows"]
-        if len(spec.rows) == 1 and spec.rows[0] in TIME_DIMENSIONS and not spec.columns:
-            ordered = sorted(rows, key=lambda r: time_key(r["key"][0]))
-            points = [(" / ".join(r["labels"]), r["values"].get(m), number_text(r["values"].get(m), m))
-                      for r in ordered]
-            return line_chart(points, width, title=title)
-        if spec.columns and spec.columns[0] in TIME_DIMENSIONS:
-            cols = sorted(self.result.get("columns") or [], key=lambda c: time_key(c["key"][0]))
-            n = max(1, min(len(cols), width // 3))
-            cols = cols[-n:]
-            head = f"{title} — روند در {DIMENSIONS[spec.columns[0]]}: {cols[0]['labels'][0]} تا " \
-                f"{cols[-1]['labels'][0]}" if cols else title
-            top = max((float((r.get("cells") or {}).get(c["id"], {}).get(m) or 0) for r in rows for c in cols),
-                      default=0) or 1
-            out = [rtl.truncate(head, width)]
-            label_w = max(8, width - n - 10)
-            for r in rows:
-                series = [(r.get("cells") or {}).get(c["id"], {}).get(m) for c in cols]
-                total = number_text(r["values"].get(m), m)
-                line = f"{rtl.truncate(total, 7, base='rtl')} {spark(series, top)} " \
-                    f"{rtl.truncate(' / '.join(r['labels']), label_w)}"
-                out.append(line[:width].ljust(width))
-            return out
-        items = [(" / ".join(r["labels"]), float(r["values"].get(m) or 0), number_text(r["values"].get(m), m))
-                 for r in rows]
-        return [rtl.truncate(title, width), *bar_chart(items, width)]
+        return report_chart_lines(self.result_spec, self.result, width)
 
     def _show_cases(self, key: tuple, rows: list[Any]) -> None:
         rows_dims = (self.result_spec or self.spec).rows

@@ -93,6 +93,7 @@ class SupervisorScreen(LiveStoreScreen, area="supervisor"):
     SupervisorScreen #sup-switch { height: 1fr; }
     SupervisorScreen #sup-cases-title { height: 1; text-style: bold; }
     """
+    resume_always = False  # back from the reports: no re-read of every case unless the store changed
 
     def __init__(self, services: Any, *, actions: CaseActions | None = None, **kwargs: Any) -> None:
         super().__init__(services, **kwargs)

@@ -47,6 +47,13 @@ class DeskServices(CallsMixin, FollowupsMixin, CandidatesMixin, AttentionMixin):
         labels = {c.key: c.label for c in self.subjects()}
         return CaseActions(self.session, subject_label=lambda key: labels.get(key, key))
 
+    def prebuild_reports(self) -> bool:
+        """Build the report facts now if this operator's role opens reports (the app calls
+        it in a worker a moment after start); see :meth:`ReportService.prebuild`."""
+        from samad_desk.services.reports import ReportService
+
+        return ReportService(self.case_actions()).prebuild()
+
     def merges(self) -> MergeService:
         return MergeService(self.session)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from samad_desk.domain.permissions import may_open_reports
 from samad_desk.reports.memory import DeskReports, drill_ids, facts_cache, store_names
 from samad_desk.reports.spec import ReportSpec
 
@@ -24,6 +25,16 @@ class ReportService:
         first load, then only the changed cases are rebuilt."""
         a = self.actions
         return facts_cache(a.store, a.calendar).desk(a.operator), store_names(a.store)
+
+    def prebuild(self) -> bool:
+        """Build the operator's report facts ahead of the first report (the desk calls it
+        in a worker once idle after start); False, doing nothing, for a role that opens no
+        reports. A report opened meanwhile waits for this build instead of starting its own."""
+        a = self.actions
+        if not may_open_reports((a.operator or {}).get("role")):
+            return False
+        facts_cache(a.store, a.calendar).desk(a.operator)
+        return True
 
     def drill(self, desk: DeskReports, spec: ReportSpec, key: tuple) -> list[Any]:
         """Cartable rows of the cases behind one result row (``()``: the total)."""

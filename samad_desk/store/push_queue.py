@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from samad_desk.store.journal import read_stream
+from samad_desk.store.overlay import entity_of
 from samad_desk.store.state import FINAL, StoreChange, StoreState, now_iso
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,16 @@ class PushQueueMixin(StoreState):
         with self._lock:
             self._append_status(recs)
             ids = self._apply_status(recs)
+            keys = self._keys_of_ops(ids)
             self._restatus(ids)
-        self._notify(StoreChange("status", op_ids=tuple(ids)))
+        self._notify(StoreChange("status", keys, tuple(ids)))
+
+    def _keys_of_ops(self, op_ids) -> frozenset:
+        """{(entity, id)} the ops ``op_ids`` touch (those still held): a push result or a
+        dismissal can take an op's effect out of the overlay, so its notice names them
+        (a reader such as the reports' FactsCache then re-reads only those)."""
+        ops = (self._ops.get(i) for i in op_ids)
+        return frozenset((entity_of(o), o.get("entity_id")) for o in ops if o is not None)
 
     def held_through(self, client_id: str) -> int:
         """The highest ``client_seq`` of ``client_id`` this desk holds as acknowledged
@@ -90,9 +99,10 @@ class PushQueueMixin(StoreState):
             for path in self._segments(client_id):
                 recs, _ = read_stream(path, 0)
                 self._ingest_records(recs, client_id)
+            keys = self._keys_of_ops(ids)
             self._restatus(ids)
         n = len({o["op_id"] for o in self.pending_ops(limit=10**9, client_id=client_id)} - before)
-        self._notify(StoreChange("status", op_ids=tuple(ids)))
+        self._notify(StoreChange("status", keys, tuple(ids)))
         log.warning("client %s: server holds ops only through %s; %d ops pending again", client_id, through, n)
         return n
 
@@ -115,8 +125,9 @@ class PushQueueMixin(StoreState):
         with self._lock:
             self._append_status([{"k": "dismiss", "op_id": op_id, "at": now_iso()}])
             self._apply_status([{"k": "dismiss", "op_id": op_id}])
+            keys = self._keys_of_ops([op_id])
             self._restatus([op_id])
-        self._notify(StoreChange("status", op_ids=(op_id,)))
+        self._notify(StoreChange("status", keys, (op_id,)))
 
     def stats(self) -> dict:
         self._maybe_refresh()

@@ -34,7 +34,8 @@ FINAL = ("applied", "duplicate", "rejected")
 @dataclass(frozen=True)
 class StoreChange:
     """What changed: ``kind`` is "saved" (own save), "synced" (cache written by this
-    process), "status" (push results / dismiss) or "external" (another process)."""
+    process), "status" (push results / dismiss: ``keys`` are the entities of the answered
+    ops still held, empty when none is) or "external" (another process)."""
 
     kind: str
     keys: frozenset = field(default_factory=frozenset)   # {(entity, id)} when known

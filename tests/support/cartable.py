@@ -199,3 +199,10 @@ def build(world) -> dict:
     ids["unreferred"] = world.call(None, at=NOW - timedelta(days=1))
     world.act("super1", ids["water_later"], "escalate", {"reason": "دیرکرد طولانی"}, NOW - timedelta(days=1))
     return ids
+
+
+def key_bar_text(app: Any) -> str:
+    """The text of the current screen's key bar, as drawn."""
+    from samad_desk.widgets.chrome import KeyBar
+
+    return app.screen.query_one(KeyBar).query_one("#keybar-text").text

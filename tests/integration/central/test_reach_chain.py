@@ -192,3 +192,28 @@ def test_a_stray_agency_in_a_note_is_not_a_referral(world):
     note["payload"]["agency_id"] = "water-zanjan"
     res = agent.push(note)["results"][0]
     assert res["status"] == "applied", res
+
+
+def test_a_merge_is_judged_by_the_survivor_its_payload_names(world):
+    """The reducer merges into the payload's ``survivor_id`` (the entity id is only its
+    fallback): an op whose entity id is a Qazvin profile but whose payload names a Zanjan
+    citizen as the survivor is refused, and changes nothing."""
+    http, central, agent = world["http"], world["central"], world["agent1"]
+    a, b = _qazvin_profiles(agent, 2)
+    sup = Desk(http, "super1")
+    op = O.citizen_merge(a, [b], {}, sup.actor)
+    op["payload"]["survivor_id"] = world["z_cit"]
+    before = _entities(central)
+    res = sup.push(op)["results"][0]
+    assert (res["status"], res["code"], res["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
+    assert _entities(central) == before
+
+
+def test_a_merge_with_malformed_fields_is_refused_as_malformed(world):
+    agent = world["agent1"]
+    a, b = _qazvin_profiles(agent, 2)
+    sup = Desk(world["http"], "super1")
+    op = O.citizen_merge(a, [b], {}, sup.actor)
+    op["payload"]["fields"] = "national_id"
+    res = sup.push(op)["results"][0]
+    assert (res["status"], res["code"]) == ("rejected", "invalid_payload"), res

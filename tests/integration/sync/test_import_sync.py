@@ -156,3 +156,29 @@ def test_import_that_the_server_would_refuse_does_not_run(cli, tmp_path):
     assert citizens.exit_code != 0 and "اجازهٔ ثبت یا ویرایش شهروند ندارد" in citizens.output
     with Store.open(paths.data_dir()) as store:
         assert store.pending_ops(limit=10) == []
+
+
+def test_import_right_after_login_uses_the_devices_number(cli, central, tmp_path):
+    """``sync login`` then ``import`` with no sync between: the codes carry the number the
+    central gave this device, not the data directory's local stand-in (before: 1, the
+    number of the first device the central ever registered)."""
+    from samad_desk.domain.tracking import split_tracking_code
+    from samad_desk.sync.tokens import TokenStore
+
+    f = tmp_path / "calls.csv"
+    f.write_text(_rows(3), encoding="utf-8")
+    from samad_desk.sync.client import SyncClient
+
+    other = SyncClient(central.url, TokenStore(tmp_path / "another-desk", central.url))
+    other.login("super1", "super1", remember_offline=False)  # another device takes number 1
+    other.close()
+    assert cli("sync", "login", "--username", "agent1", "--password", "agent1").exit_code == 0
+    number = (TokenStore(paths.operator_dir()).load() or {})["client_no"]
+    assert number != 1
+    result = cli("import", "cases", str(f))
+    assert result.exit_code == 0, result.output
+    with Store.open(paths.data_dir()) as store:
+        codes = [o["payload"]["tracking_code"] for o in store.pending_ops(limit=100)
+                 if o["type"] == "case.register"]
+    assert len(codes) == 3
+    assert {split_tracking_code(c)[0] for c in codes} == {number}

@@ -10,7 +10,18 @@ import pytest
 from samad_desk.reports.render import number_text
 from samad_desk.reports.spec import spec_from_dict
 from samad_desk.screens.report_screen import ReportScreen
-from tests.support.cartable import GAS, POWER, WATER, build, desk, on_report, press, settle, values
+from tests.support.cartable import (
+    GAS,
+    POWER,
+    WATER,
+    build,
+    desk,
+    key_bar_text,
+    on_report,
+    press,
+    settle,
+    values,
+)
 from tests.support.pilot import screen_text, type_text
 
 
@@ -202,12 +213,6 @@ async def test_selected_row_and_chart_without_colour(make_app, world, monkeypatc
 # -- 80×24: the key bars fit, the scorecard's rank is whole -------------------------------
 
 
-def _key_bar(app) -> str:
-    from samad_desk.widgets.chrome import KeyBar
-
-    return app.screen.query_one(KeyBar).query_one("#keybar-text").text
-
-
 async def test_key_bars_fit_and_rank_is_whole_at_80x24(make_app, world) -> None:
     from rich.cells import cell_len
 
@@ -217,7 +222,7 @@ async def test_key_bars_fit_and_rank_is_whole_at_80x24(make_app, world) -> None:
     build(world)
     async with on_report(make_app) as (app, pilot, screen):
         await settle(pilot)
-        bar = _key_bar(app)
+        bar = key_bar_text(app)
         assert cell_len(bar) <= 80, bar
         for key in ("F2 ", "F3 ", "F4 ", "F11 ", "Esc "):  # the report's own keys, none pushed off
             assert key in bar, (key, bar)
@@ -225,7 +230,7 @@ async def test_key_bars_fit_and_rank_is_whole_at_80x24(make_app, world) -> None:
         await press(pilot, "escape")
         screen = await press(pilot, "shift+f4")
         assert isinstance(screen, ScorecardScreen)
-        bar = _key_bar(app)
+        bar = key_bar_text(app)
         assert cell_len(bar) <= 80 and "F4 " in bar and "Esc " in bar, bar
         for i, row in enumerate(screen.table.rows):
             texts = screen.table.row_texts(i)

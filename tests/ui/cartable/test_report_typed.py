@@ -9,10 +9,8 @@ import os
 from rich.cells import cell_len
 
 from samad_desk.reports.engine import label_of
-from tests.support.cartable import WATER, build, settle
+from tests.support.cartable import WATER, build, from_supervisor, key_bar_text, settle, values
 from tests.support.pilot import screen_text, type_text
-from tests.ui.cartable.test_report_builder import _key_bar
-from tests.ui.cartable.test_report_screen import from_supervisor, values
 
 
 async def typed(pilot, ask, text: str) -> None:
@@ -108,7 +106,7 @@ async def test_key_bar_pages_show_every_key_at_80x24(make_app, world) -> None:
         await from_supervisor(pilot, "shift+f2")
         pages = []
         for _ in range(6):
-            bar = _key_bar(app)
+            bar = key_bar_text(app)
             assert cell_len(bar) <= 80, bar
             assert "Shift+F1 بیشتر" in bar, bar  # every page says how to turn it
             pages.append(bar)

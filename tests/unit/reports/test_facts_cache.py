@@ -4,6 +4,8 @@ the duplicate-citizen facts are re-read after any change."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 from samad_desk.domain.sla import WorkingCalendar
@@ -101,3 +103,64 @@ def test_built_once_then_kept_up_case_by_case():
                          "actor": merge["actor"], "at": merge["at"], "data": {"merge_op_id": merge["op_id"]}})
     store.notify(("event", "u-x"))
     assert total(cache)["duplicates"] == dups - len(merge["data"]["merged_ids"])
+
+
+def test_push_results_rebuild_only_the_cases_they_name():
+    items = list(synth.generate(40, 7))
+    store = FakeStore(items)
+    cache = FactsCache(store, CAL)
+    before = total(cache)
+    assert cache.builds == 1
+    store.notify(kind="status")  # a push result of ops no longer held: nothing changed
+    assert total(cache) == before and cache.builds == 1 and cache.updates == 0
+    cid = next(c["id"] for c, _, p in items if p == "qazvin" and not c.get("answered_at") and c.get("agency_id"))
+    store.cases[cid] = dict(store.cases[cid], state="answered", answered_at="2026-01-05T08:00:00+00:00")
+    store.notify(("case", cid), kind="status")  # e.g. a rejected op left the overlay
+    assert total(cache)["answered"] == before["answered"] + 1
+    assert cache.builds == 1 and cache.updates == 1
+
+
+class SlowStore(FakeStore):
+    """A store whose full read blocks until released (a build in progress)."""
+
+    def __init__(self, items) -> None:
+        super().__init__(items)
+        self.reading = threading.Event()
+        self.release = threading.Event()
+
+    def agencies(self):
+        self.reading.set()
+        assert self.release.wait(10)
+        return super().agencies()
+
+
+def test_a_reader_during_the_build_waits_for_it_and_never_builds_twice():
+    store = SlowStore(list(synth.generate(30, 3)))
+    cache = FactsCache(store, CAL)
+    admin = {"role": "admin", "province": "qazvin"}
+    first = threading.Thread(target=cache.desk, args=(admin,))
+    first.start()  # the desk's pre-build at start
+    assert store.reading.wait(10)
+    got = []
+    second = threading.Thread(target=lambda: got.append(cache.desk(admin)))
+    second.start()  # the first Shift+F2, while the pre-build runs
+    time.sleep(0.3)  # let it reach the cache (where it must wait), then end the read
+    store.release.set()
+    first.join(10)
+    second.join(10)
+    assert cache.builds == 1 and got and got[0] is cache.desk(admin)
+
+
+def test_prebuild_only_for_roles_that_open_reports():
+    from types import SimpleNamespace
+
+    from samad_desk.services.reports import ReportService
+
+    store = FakeStore(list(synth.generate(10, 2)))
+    cache = facts_cache(store, CAL)
+    for role, wants, builds in (("agent", False, 0), ("officer", False, 0), ("manager", True, 1),
+                                ("supervisor", True, 1)):
+        actions = SimpleNamespace(store=store, calendar=CAL,
+                                  operator={"role": role, "province": "qazvin", "agency_id": "water-qazvin"})
+        assert ReportService(actions).prebuild() is wants
+        assert cache.builds == builds, role  # built once, for the first role that reports

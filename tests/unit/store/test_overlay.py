@@ -263,3 +263,20 @@ def test_put_entities_leaves_the_cursor_and_last_sync_alone(seeded):
     assert s.get("case", "case-remote")["version"] == 3  # version-checked like a pull
     s.put_entities([{"entity": "case", "id": case["id"], "op": "delete"}])
     assert s.get("case", "case-remote") is None
+
+
+def test_push_result_and_dismiss_notices_name_the_ops_entities(seeded):
+    """A push result (or a dismissal) can take an op's effect out of the overlay: its
+    "status" notice names the entities of the answered ops, so a reader (the reports'
+    FactsCache) re-reads those instead of everything."""
+    s = seeded
+    ops = s.save(call_ops(s, random.Random(4)))
+    citizen_id, case_id = ops[0]["entity_id"], ops[1]["entity_id"]
+    changes: list[StoreChange] = []
+    s.subscribe(changes.append)
+    s.record_results([{"op_id": ops[2]["op_id"], "client_seq": 3, "status": "rejected", "code": "x"}])
+    assert [(c.kind, c.keys) for c in changes] == [("status", frozenset({("case", case_id)}))]
+    s.record_results([{"op_id": ops[0]["op_id"], "client_seq": 1, "status": "applied", "seq": 1}])
+    assert changes[-1].keys == frozenset({("citizen", citizen_id)})
+    s.dismiss(ops[2]["op_id"])
+    assert changes[-1].kind == "status" and changes[-1].keys == frozenset({("case", case_id)})
