@@ -8,11 +8,12 @@ gets its Persian message at the field and the focus, nothing else is touched. Th
 call's tracking code is shown large. A draft is kept in the operator directory on every
 change, so a crash or a closed terminal loses nothing.
 
-Why over 600 lines: (about 770) it is one flow (type, look up, decide,
-save, read the code out, next call) whose steps share the form's state; its widgets
-(``widgets/form``) and dialogs (``screens/modals/call.py``) already live apart. About 90
-of those lines read the citizen line, the city and agency lists and F2's checks in worker
-threads (never the store on the UI thread) and show the answers only while still current.
+Why over 600 lines: (about 660) it is one flow (type, look up, decide, save, read the code
+out, next call) whose steps share the form's state; its widgets (``widgets/form``), dialogs
+(``screens/modals/call.py``), the draft (``call_drafts.py``) and the tracking panel's frame
+(``call_cover.py``) already live apart. About 90 of those lines read the citizen line, the
+city and agency lists and F2's checks in worker threads (never the store on the UI thread)
+and show the answers only while still current.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.geometry import Region
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from samad_desk.messages import CaseSaved, FollowupRecorded, OpenCitizen
 from samad_desk.screens.base import DeskScreen
-from samad_desk.screens.modals import CitizenDecisionModal, DraftModal, FollowupOfferModal
+from samad_desk.screens.call_cover import CoversForm
+from samad_desk.screens.call_drafts import CallDrafts
+from samad_desk.screens.modals import CitizenDecisionModal, FollowupOfferModal
 from samad_desk.services import (
     FIELD_LABELS,
     CallForm,
@@ -92,7 +94,7 @@ CHOICE_FIELDS = ("city", "case_type", "subject", "agency", "urgency")
 CITIZEN_FIELDS = ("first_name", "last_name", "father_name", "birth_date", "mobile", "city")
 
 
-class CallEntryScreen(DeskScreen, area="call"):
+class CallEntryScreen(CallDrafts, CoversForm, DeskScreen, area="call"):
     DEFAULT_CSS = """
     CallEntryScreen { layers: base overlay; overflow: hidden hidden; }
     #call-body { height: 1fr; }
@@ -269,70 +271,6 @@ class CallEntryScreen(DeskScreen, area="call"):
             self._show_citizen_line(await worker.wait())
         except (WorkerCancelled, WorkerFailed):
             pass
-
-    # ------------------------------------------------------------------ drafts
-    def _offer_draft(self) -> None:
-        if self.drafts is None:
-            return
-        loaded = self.drafts.load()
-        if loaded is None:
-            return
-        form, started_at = loaded
-        name = f"{form.first_name} {form.last_name}".strip() or "بی‌نام"
-        nid = fa(form.national_id) if form.national_id else "بدون کد ملی"
-        summary = f"{name}، کد ملی {nid}"
-
-        def restore(ok: bool | None) -> None:
-            if ok:
-                self.load_form(form)
-                if started_at:
-                    self.started_at = float(started_at)
-                self._lookup_now()
-            elif self.drafts is not None:
-                self.drafts.clear()
-
-        self.app.push_screen(DraftModal(summary), restore)
-
-    def _changed(self) -> None:
-        if self._loading or self.drafts is None or self.saving or self.tracking.shown:
-            return  # (while saving or once saved there is no draft to keep: the call is saved)
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-        self._draft_timer = self.set_timer(0.3, self._write_draft)
-
-    def _write_draft(self) -> None:
-        self._draft_timer = None
-        if self.saving or self.tracking.shown:
-            return  # a timer event already queued when the save stopped the timer
-        if self.drafts is not None:
-            self._save_draft(self.form(), self.started_at, self.drafts.epoch)
-
-    @work(thread=True, group="draft", exit_on_error=False)
-    def _save_draft(self, form: CallForm, started_at: float, epoch: int) -> None:
-        if self.drafts is None:
-            return
-        if form.is_blank():
-            self.drafts.clear()
-        else:
-            # dropped if the call was saved (the draft cleared) since this was asked for
-            self.drafts.save(form, started_at=started_at, epoch=epoch)
-
-    def _drop_draft(self) -> None:
-        """The call is saved: no pending or running draft write may bring it back."""
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
-        if self.drafts is not None:
-            self.drafts.clear()
-
-    def flush_draft(self) -> None:
-        """Write the draft now (tests; quitting)."""
-        if self.drafts is not None and not self.saving:
-            form = self.form()
-            if form.is_blank():
-                self.drafts.clear()
-            else:
-                self.drafts.save(form, started_at=self.started_at)
 
     # ------------------------------------------------------------------ typing
     @on(RTLInput.Changed)
@@ -678,56 +616,10 @@ class CallEntryScreen(DeskScreen, area="call"):
         self.reset()
 
     # ------------------------------------------------------------------ the panel's frame
-    def _cover_form(self) -> None:
-        """Move the form out of the screen while the tracking panel covers all of it.
-
-        Textual's compositor renders every widget that overlaps a changed region, whether
-        another covers it or not. The panel covers the ~60 widgets of the form: profiled,
-        the frame that showed it spent 13-18 ms of its ~20 ms layout pass rendering and
-        cutting up those covered widgets, most of F2-to-code. Moved below the screen's
-        edge (an offset, in the same layout pass that shows the panel), they are clipped
-        and never rendered: that part drops to ~5 ms. Not hidden: a hidden widget gets a
-        Hide event and loses the focus, and a focus change restyles the form; moved, every
-        widget keeps its state and the focus stays where it was. Only done when the panel
-        covers the whole form (80×24, and any terminal up to 24 rows), where the screen
-        shows exactly the same cells; on a taller terminal the rest of the form stays in
-        sight below the panel, as before.
-        """
-        if self._covered:
-            return
-        body = self.query_one("#call-body")
-        if not self._panel_region().contains_region(body.region):
-            return
-        self._covered = True  # (nothing else gives the form an offset: cleared when uncovered)
-        body.styles.offset = (0, self.size.height + body.region.height)
-
-    def _uncover_form(self) -> None:
-        if not self._covered:
-            return
-        self._covered = False
-        body = self.query_one("#call-body")
-        body.styles.clear_rule("offset")
-        body.refresh(layout=True)
-
     def on_resize(self) -> None:
         # a new terminal size: the panel may no longer cover the whole form (it covers it
         # again from the next code on, if it does)
         self._uncover_form()
-
-    def _panel_region(self) -> Region:
-        """Where the (possibly still hidden) panel will be, from its own styles; an empty
-        region when they cannot say (then the form is never moved)."""
-        styles = self.tracking.styles
-        size = self.size
-        try:
-            offset = styles.offset.resolve(size, size)
-            width = styles.width.resolve(size, size) if styles.width else None
-            height = styles.height.resolve(size, size) if styles.height else None
-        except Exception:  # an unexpected unit: keep painting the form, as before
-            return Region()
-        if width is None or height is None:
-            return Region()
-        return Region(offset.x, offset.y, int(width), int(height))
 
     def _save_failed(self, error: BaseException | None) -> None:
         if isinstance(error, FormInvalid):
