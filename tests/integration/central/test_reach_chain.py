@@ -217,3 +217,27 @@ def test_a_merge_with_malformed_fields_is_refused_as_malformed(world):
     op["payload"]["fields"] = "national_id"
     res = sup.push(op)["results"][0]
     assert (res["status"], res["code"]) == ("rejected", "invalid_payload"), res
+
+
+def test_an_unmerge_is_judged_by_the_merge_it_undoes(world):
+    """An unmerge undoes the merge its payload names, whatever its entity id says: one
+    addressed to a Qazvin profile but naming a Zanjan merge is refused. A malformed merge
+    op id is ``invalid_payload``."""
+    http, central, agent = world["http"], world["central"], world["agent1"]
+    central.add_user("zsuper", "zsuper", "supervisor", province="zanjan")
+    zs = Desk(http, "zsuper")
+    z2 = uuid7()
+    zs.push(O.citizen_upsert({"id": z2, "first_name": "زنجانی", "last_name": "دوم", "no_national_id": True},
+                             zs.actor))
+    merge = O.citizen_merge(world["z_cit"], [z2], {}, zs.actor)
+    assert zs.push(merge)["results"][0]["status"] == "applied"
+    (a,) = _qazvin_profiles(agent, 1)
+    sup = Desk(http, "super1")
+    before = _entities(central)
+    res = sup.push(O.citizen_unmerge(a, merge["op_id"], sup.actor))["results"][0]
+    assert (res["status"], res["code"], res["message"]) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
+    assert _entities(central) == before
+    bad = O.citizen_unmerge(a, merge["op_id"], sup.actor)
+    bad["payload"]["merge_op_id"] = {"op_id": merge["op_id"]}
+    res = sup.push(bad)["results"][0]
+    assert (res["status"], res["code"]) == ("rejected", "invalid_payload"), res
