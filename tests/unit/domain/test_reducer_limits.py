@@ -147,3 +147,9 @@ def test_other_fields_compare_exactly(field):
 @pytest.mark.parametrize(("a", "b"), [("علی", None), (None, "علی"), (None, 1)])
 def test_a_text_never_equals_a_non_text(a, b):
     assert not same_value("first_name", a, b)
+
+
+def test_the_jalali_future_check_uses_the_ops_clock_not_the_machines():
+    # an op of 1 January 2020 (11 Dey 1398): 1 Farvardin 1399 is its future
+    ctx = SimpleNamespace(now=datetime(2020, 1, 1, 12, 0, tzinfo=UTC))
+    assert refusal(birth_date, ctx, "1399/01/01") == "تاریخ تولد: ۱۳۹۹/۰۱/۰۱ هنوز نرسیده است (در آینده است)"
