@@ -218,7 +218,7 @@ class CartableScreen(LiveStoreScreen, area="cartable"):
         if not self.actions.is_supervisor:
             self.notify("فقط کارتابل دستگاه خودتان را می‌توانید ببینید.", title="کارتابل", markup=False)
             return
-        ids = [str(a["id"]) for a in self.actions.agencies()]
+        ids = self.data.agency_ids if self.data else []
         if not ids:
             return
         self.agency_id = self._next(ids, self.agency_id or "")

@@ -322,7 +322,8 @@ class CaseScreen(Screen[None]):
 
     def _agency_choices(self, *, exclude: str | None, blank: str | None) -> list[tuple[str, str]]:
         out = [("", blank)] if blank else []
-        out += [(str(a["id"]), str(a.get("name") or a["id"])) for a in self.actions.agencies()
+        referable = self.detail.referable if self.detail else []
+        out += [(str(a["id"]), str(a.get("name") or a["id"])) for a in referable
                 if a.get("id") != exclude and a.get("active", True) is not False]
         return out
 

@@ -69,6 +69,9 @@ class CartableData:
     officers: list[dict[str, Any]]
     cities: list[str]
     partial: bool = False  # only the head of the list: counts and filters not known yet
+    #: the agencies whose cartables this operator may open in turn (a supervisor's F6; read
+    #: with the rows, so the key never reads the store on the UI thread)
+    agency_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +87,9 @@ class CaseDetail:
     allowed: list[str]
     sla: tuple[int, int]
     extension_left: int
+    #: the agencies this operator may refer to (the action forms' choices; read with the
+    #: case, so a form never reads the store on the UI thread)
+    referable: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -218,7 +224,8 @@ class CaseActions(ServiceBase):
         counts = state_counts(rows)
         near = [r for r in rows if r.remaining is not None and 0 <= r.remaining <= REMIND_DAYS]
         cities = sorted({r.city for r in rows if r.city})
-        return CartableData(agency, owner, rows, counts, near, self.officers(aid), cities)
+        ids = [str(a["id"]) for a in self.agencies()] if self.is_supervisor else []
+        return CartableData(agency, owner, rows, counts, near, self.officers(aid), cities, agency_ids=ids)
 
     def _scoped(self, agency_id: str, states: tuple[str, ...]) -> list[dict[str, Any]]:
         """``store.cartable`` through the desk-side scope (cheap for the agency's own)."""
@@ -257,7 +264,7 @@ class CaseActions(ServiceBase):
         left = max(0, sla[1] - sla[0] - int(case.get("extended_days") or 0))
         allowed = [a for a in allowed_actions(case, self.actor) if a in CASE_ACTIONS]
         return CaseDetail(case, citizen, agency, events, others, remaining, deadline_cue(remaining),
-                          due, allowed, sla, left)
+                          due, allowed, sla, left, referable=self.agencies())
 
     def refusal(self, case: dict, action: str) -> str | None:
         """Why ``action`` is not possible on ``case`` now (None when it is)."""

@@ -9,7 +9,6 @@ offered a follow-up, opens the profile (F11) and the history of details (F4, F3)
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -19,31 +18,7 @@ from samad_desk.screens.details_history_screen import DetailsHistoryScreen
 from samad_desk.screens.modals import FollowupOfferModal
 from samad_desk.screens.profile_screen import ProfileScreen
 from tests.support.desk_ui import NID, desk, existing_call, fill_case, press, settle, type_text
-
-#: no read: a change subscription, and closing at the end
-NOT_READS = {"subscribe", "close"}
-
-
-class WatchedStore:
-    """The real store; a method called on the UI thread while ``watching`` is noted."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self._ui = threading.get_ident()  # the test's thread runs the app's event loop
-        self.watching = False
-        self.on_ui_thread: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._store, name)
-        if not callable(attr) or name in NOT_READS:
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if self.watching and threading.get_ident() == self._ui:
-                self.on_ui_thread.append(name)
-            return attr(*args, **kwargs)
-
-        return call
+from tests.support.watched_store import WatchedStore
 
 
 async def keys(pilot: Any, *names: str) -> None:
