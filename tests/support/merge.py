@@ -102,3 +102,19 @@ def seed_snapshot(store: Any, actor: dict[str, Any], people: dict[str, dict], ca
     store.replace_from_snapshot(records, cursor="seeded")
     return ids
 
+
+
+def merge_in_the_database(central: Any, merged_id: str, survivor_id: str) -> None:
+    """Arrange, in the central's database, ``merged_id`` as merged into ``survivor_id`` (a
+    merge no province role can make across provinces today: one made by an older server,
+    or a future national role)."""
+    import json
+
+    from sqlalchemy import text
+
+    with central.engine.begin() as conn:
+        data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='citizen' AND id=:i"),
+                                       {"i": merged_id}).scalar_one())
+        data["merged_into"] = survivor_id
+        conn.execute(text("UPDATE entities SET data=:d WHERE entity='citizen' AND id=:i"),
+                     {"d": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "i": merged_id})

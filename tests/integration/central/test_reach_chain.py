@@ -9,8 +9,6 @@ older server, or a future national role). Every test runs on SQLite and PostgreS
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import text
 
@@ -18,6 +16,7 @@ from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.permissions import MSG_OUT_OF_REACH
+from tests.support.merge import merge_in_the_database
 
 Z_NID = "0084575948"
 ROLE_REFUSAL = "ثبت و ویرایش مشخصات شهروند با اپراتور ۱۱۱ است."  # reducer: agency roles
@@ -52,12 +51,7 @@ def _sql(central, sql: str, **params) -> None:
 def _merge_chain(central, ids: list[str]) -> None:
     """``ids[0]`` merged into ``ids[1]``, that one into ``ids[2]`` … (the last stands)."""
     for merged_id, survivor_id in zip(ids, ids[1:], strict=False):
-        with central.engine.begin() as conn:
-            data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='citizen' AND id=:i"),
-                                           {"i": merged_id}).scalar_one())
-            data["merged_into"] = survivor_id
-            conn.execute(text("UPDATE entities SET data=:d WHERE entity='citizen' AND id=:i"),
-                         {"d": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "i": merged_id})
+        merge_in_the_database(central, merged_id, survivor_id)
 
 
 def _edit_and_register(agent: Desk, cit: str) -> list[dict]:

@@ -18,6 +18,7 @@ from samad_desk.central.testing import Desk
 from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.signing import OpSigner
+from tests.support.merge import merge_in_the_database
 
 Z_NID, Z_NID2, Q_NID2 = "0084575948", "0499370899", "0012345679"
 Z_SECRETS = ("زنجانی", "رازدار", "09357778899", Z_NID, Z_NID2)
@@ -328,19 +329,6 @@ def test_a_province_role_refers_only_to_its_provinces_agencies(world):
     assert (res["status"], res["code"]) == ("rejected", "forbidden")
 
 
-def _merge_in_the_database(central, merged_id: str, survivor_id: str) -> None:
-    """Arrange ``merged_id`` as merged into ``survivor_id`` (a merge no province role can
-    make across provinces today: one made by an older server, or a future national role)."""
-    import json
-
-    with central.engine.begin() as conn:
-        data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='citizen' AND id=:i"),
-                                       {"i": merged_id}).scalar_one())
-        data["merged_into"] = survivor_id
-        conn.execute(text("UPDATE entities SET data=:d WHERE entity='citizen' AND id=:i"),
-                     {"d": json.dumps(data, ensure_ascii=False, separators=(",", ":")), "i": merged_id})
-
-
 def test_a_profile_merged_into_another_provinces_citizen_is_out_of_reach(world):
     """Reach follows the merge chain (central/reach.py ``_citizens_in_reach``): a Qazvin
     profile merged into a Zanjan one is Zanjan's, for an edit and for a new case alike."""
@@ -348,7 +336,7 @@ def test_a_profile_merged_into_another_provinces_citizen_is_out_of_reach(world):
     central = http.app.state.central
     edit = agent.push(O.citizen_upsert({"id": world["q_cit2"], "mobile": "09121112233"}, agent.actor))
     assert edit["results"][0]["status"] == "applied", edit  # in reach while it stands alone
-    _merge_in_the_database(central, world["q_cit2"], world["z_cit"])
+    merge_in_the_database(central, world["q_cit2"], world["z_cit"])
     before = db_state(central)
     ops = [O.citizen_upsert({"id": world["q_cit2"], "mobile": "09124445566"}, agent.actor),
            O.case_register(uuid7(), tracking_code="000010000015", citizen_id=world["q_cit2"],
