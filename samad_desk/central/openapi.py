@@ -15,6 +15,10 @@ def _json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+def _path_param(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def _ok(schema: dict, desc: str = "OK") -> dict:
     return {"description": desc, "content": {"application/json": {"schema": schema}}}
 
@@ -319,7 +323,7 @@ OPENAPI: dict = {
                 "security": AUTH,
                 "summary": "save (or replace) one's own report spec under a name (1..80 characters); "
                 "a replaced spec keeps its sharing",
-                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [_path_param("name")],
                 "requestBody": _json_body({"type": "object", "required": ["spec"], "properties": {
                     "spec": _ref("ReportSpec")}, "additionalProperties": False}),
                 "responses": {"200": _ok(_ref("SavedReportSpec")), "409": ERR},
@@ -330,7 +334,7 @@ OPENAPI: dict = {
                 "security": AUTH,
                 "summary": "share one's own spec with everyone of one's province, or stop sharing it; "
                 "supervisors and admins only (403 otherwise)",
-                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [_path_param("name")],
                 "requestBody": _json_body({"type": "object", "required": ["shared"], "properties": {
                     "shared": {"type": "boolean"}}, "additionalProperties": False}),
                 "responses": {"200": _ok(_ref("SavedReportSpec")), "404": ERR},
@@ -340,7 +344,7 @@ OPENAPI: dict = {
             "get": {
                 "summary": "public tracking: state and answer only; rate-limited per IP",
                 "parameters": [
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _path_param("code"),
                     {"name": "mobile_tail", "in": "query", "required": True,
                      "schema": {"type": "string", "pattern": "^[0-9۰-۹]{4}$"}},
                 ],

@@ -170,7 +170,6 @@ class ReportScreen(LiveStoreScreen):
         self.error: str | None = None
         #: the newest report request; a ReportRan for another is an older answer
         self.run_seq = 0
-        self.running = False
         #: the distinct values of each filter dimension, read once per load (a worker)
         self.values: dict[str, list[str]] | None = None
         self.key_page = 0
@@ -313,7 +312,6 @@ class ReportScreen(LiveStoreScreen):
         if self.desk is None:
             return
         self.run_seq += 1
-        self.running = True
         self.query_one("#rep-period", RTLStatic).update(RUNNING)
         self._run(self.run_seq, self.desk, self.spec, self.actions.today(), self.actions.calendar, self.names)
 
@@ -333,7 +331,6 @@ class ReportScreen(LiveStoreScreen):
         message.stop()
         if message.seq != self.run_seq:  # a newer request is under way: this answer is old
             return
-        self.running = False
         if message.result is None:
             self.query_one("#rep-period", RTLStatic).update(message.error or "")
             self.notify(message.error or "", title="گزارش‌ساز", severity="error", markup=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,9 @@ from pathlib import Path
 from samad_desk.reports.engine import label_of
 from samad_desk.reports.spec import DIMENSIONS
 from samad_desk.services.errors import ServiceError
+from samad_desk.store.fileio import atomic_write
 from samad_desk.text.digits import fa
+from samad_desk.text.jalali import jalali_parts
 from samad_desk.text.normalize import name_key
 
 #: what a file name may end with, and the format it selects
@@ -36,11 +37,9 @@ class ExportError(ServiceError):
 
 def default_path(today: date, home: Path | None = None, fmt: str = "xlsx") -> Path:
     """``~/samad-report-1403-10-22.xlsx``: in the operator's home, named by the Jalali day."""
-    import jdatetime
-
     base = home if home is not None else Path(os.environ.get("HOME") or Path.home())
-    j = jdatetime.date.fromgregorian(date=today)
-    stamp = f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
+    y, m, d = jalali_parts(today)
+    stamp = f"{y:04d}-{m:02d}-{d:02d}"
     return base / f"samad-report-{stamp}.{fmt}"
 
 
@@ -89,24 +88,11 @@ def _os_reason(exc: OSError, path: Path) -> str:
 
 
 def write_whole(path: Path, data: bytes) -> None:
-    """``data`` to ``path`` all or nothing (a temporary file beside it, fsync, rename)."""
-    tmp: str | None = None
+    """``data`` to ``path`` all or nothing (the store's temp file, fsync, rename)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        atomic_write(path, data)
     except OSError as exc:
         raise ExportError(_os_reason(exc, path)) from exc
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def export(result: dict, text: str, *, write: Callable[[Path, bytes], None] | None = None) -> Path:

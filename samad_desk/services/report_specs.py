@@ -10,13 +10,13 @@ No Textual here: the report screen and ``samad-desk report run NAME`` both use i
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from samad_desk.reports.spec import ReportSpec, SpecError, spec_from_dict
+from samad_desk.store.fileio import atomic_write
 
 CACHE_NAME = "report-specs.json"
 
@@ -164,9 +164,7 @@ class SavedSpecs:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"specs": [s.to_json() for s in self._items]}, ensure_ascii=False),
-                           encoding="utf-8")
-            os.replace(tmp, self.path)
+            body = json.dumps({"specs": [s.to_json() for s in self._items]}, ensure_ascii=False)
+            atomic_write(self.path, body.encode("utf-8"), fsync=False)
         except OSError:
             pass  # a cache: the server keeps the saved specs
