@@ -38,7 +38,10 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     # the shared reducer (largest: run it on its own)
     "reducer": (
         ["samad_desk/domain/reducer/*"],
-        ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py"],
+        ["tests/unit/domain", "--ignore=tests/unit/domain/test_demo_generator.py",
+         # the store's readers and overlay read the reducer's events and changes
+         "tests/unit/store/test_citizen_events.py", "tests/unit/store/test_overlay.py",
+         "tests/unit/store/test_readers.py", "tests/unit/services/test_session_commit.py"],
     ),
     # the server's scope guard alone, with its two test files (the quick part of "authz")
     "reach": (
