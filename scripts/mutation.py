@@ -125,6 +125,32 @@ def survivors(work: Path) -> list[str]:
     return sorted(names)
 
 
+def check(target: str, pattern: str, tests: list[str]) -> int:
+    """Apply each surviving mutant of the last run whose name matches ``pattern`` (fnmatch)
+    to the tests ``tests`` (copied into the run's directory first, so tests written after
+    the run count): one line per mutant, killed or survived. Several of these may run at
+    once (each pytest is its own process; the run's files are only read)."""
+    import fnmatch
+
+    mutants = SCRATCH / target / "mutants"
+    for test in tests:
+        dest = mutants / test
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / test if not Path(test).is_absolute() else test, dest)
+    names = [n for n in survivors(SCRATCH / target) if fnmatch.fnmatch(n, pattern)]
+    killed = 0
+    for name in names:
+        env = dict(os.environ, CI="true", MUTANT_UNDER_TEST=name)
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                "-p", "no:randomly", *tests], cwd=mutants, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        verdict = "killed" if code == 1 else "survived" if code == 0 else f"exit {code}"
+        killed += code == 1
+        print(f"{verdict:9} {name}", flush=True)
+    print(f"{killed} of {len(names)} killed")
+    return 0
+
+
 def summary(target: str) -> str:
     lines = []
     for module, c in sorted(results(SCRATCH / target).items()):
@@ -143,12 +169,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants of the last run")
     parser.add_argument("--summary", action="store_true", help="print the score table of the last run")
     parser.add_argument("--show", metavar="MUTANT", help="show the diff of one mutant")
+    parser.add_argument("--check", metavar="PATTERN",
+                        help="apply the last run's survivors matching PATTERN (fnmatch) to --tests")
+    parser.add_argument("--tests", nargs="+", default=[], help="test files for --check (repo paths)")
     args = parser.parse_args(argv)
     targets = list(TARGETS) if args.target == "all" else [args.target]
     for target in targets:
         work = SCRATCH / target
         if args.show:
             return mutmut(work, "show", args.show)
+        if args.check:
+            return check(target, args.check, args.tests)
         if args.survivors:
             print("\n".join(survivors(work)))
             continue
