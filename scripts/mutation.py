@@ -26,7 +26,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRATCH = ROOT / ".mutation"
+#: where runs live; SAMAD_MUTATION_DIR points a worktree's --check at another tree's run
+SCRATCH = Path(os.environ.get("SAMAD_MUTATION_DIR") or ROOT / ".mutation")
 
 #: target -> (modules to mutate, pytest arguments that select the tests guarding them)
 TARGETS: dict[str, tuple[list[str], list[str]]] = {
