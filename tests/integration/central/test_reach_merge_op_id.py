@@ -35,13 +35,15 @@ def _citizen(central, cid: str) -> dict:
                                        {"i": cid}).scalar_one())
 
 
-def _rename_merge(central, op_id: str, new_op_id: str) -> None:
-    """The merge event of ``op_id`` stored as if its op had the id ``new_op_id``."""
+def _rename_merge(central, op_id: str, new_op_id: str, **data_over) -> None:
+    """The merge event of ``op_id`` stored as if its op had the id ``new_op_id`` (and
+    ``data_over`` in its data)."""
     with central.engine.begin() as conn:
         old_id = event_id_for(op_id)
         data = json.loads(conn.execute(text("SELECT data FROM entities WHERE entity='event' AND id=:i"),
                                        {"i": old_id}).scalar_one())
         data["id"], data["op_id"] = event_id_for(new_op_id), new_op_id
+        data["data"].update(data_over)
         conn.execute(text("UPDATE entities SET id=:n, data=:d WHERE entity='event' AND id=:i"),
                      {"n": data["id"], "d": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                       "i": old_id})
@@ -92,4 +94,24 @@ def test_a_merge_op_id_over_100_characters_is_malformed_not_out_of_reach(server,
     before = _entities(central)
     res = qs.push(O.citizen_unmerge(zanjan_merge["z1"], long_id, qs.actor))["results"][0]
     assert (res["status"], res.get("code"), res.get("message")) == ("rejected", "invalid_payload", NO_MERGE), res
+    assert _entities(central) == before
+
+
+def test_an_unmerge_is_judged_by_the_survivor_its_merge_names(server, zanjan_merge):
+    """guard 169/170: the merge event's ``survivor_id`` left out of the check. A merge event
+    naming a Zanjan survivor and a Qazvin profile (arranged: no province role makes one)
+    is out of a Qazvin supervisor's reach, though the profile it names is in it; refused
+    before the reducer reads anything (the reducer would answer ``invalid_transition``
+    with the profile as ``current``)."""
+    central = zanjan_merge["central"]
+    agent = Desk(server, "agent1")
+    q = uuid7()
+    assert agent.push(O.citizen_upsert({"id": q, "first_name": "قزوینی", "last_name": "بی‌کد",
+                                        "no_national_id": True}, agent.actor))["results"][0]["status"] == "applied"
+    _rename_merge(central, zanjan_merge["op_id"], zanjan_merge["op_id"], merged_ids=[q])
+    qs = Desk(server, "super1")
+    before = _entities(central)
+    res = qs.push(O.citizen_unmerge(q, zanjan_merge["op_id"], qs.actor))["results"][0]
+    assert (res["status"], res.get("code"), res.get("message")) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
+    assert "current" not in res or res["current"] is None
     assert _entities(central) == before
