@@ -216,14 +216,15 @@ def _dups(conn: Connection, events: list[dict] | None) -> None:
     rebuild it from every citizen-level event. A merge's province is its event row's
     (the province of the desk that pushed it)."""
     t = db.entities
+    provinces: dict[str, str | None] = {}
     if events is None:
         conn.execute(delete(dups_table))
         rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(
             t.c.entity == "event", t.c.case_id.is_(None), t.c.deleted.is_(False),
             t.c.data.like("%citizen.%merge%"))).all()
         events = [d for d in (orjson.loads(r.data) for r in rows if r.data) if d.get("kind") in _MERGE_KINDS]
-        provinces = {r.id: r.province for r in rows}
-        facts = duplicate_facts(events, lambda ev: provinces.get(ev.get("id")))
+        provinces.update((r.id, r.province) for r in rows)
+        facts = duplicate_facts(events, lambda ev: provinces.get(str(ev.get("id"))))
         if facts:
             conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
         return
@@ -231,7 +232,6 @@ def _dups(conn: Connection, events: list[dict] | None) -> None:
     # one insert (a merge undone in the same fold gives no row: duplicate_facts)
     merges = [str(ev.get("id")) for ev in events if ev.get("kind") == "citizen.merge"]
     undone = [str((ev.get("data") or {}).get("merge_op_id")) for ev in events if ev.get("kind") == "citizen.unmerge"]
-    provinces: dict[str, str | None] = {}
     for chunk in _chunks(merges):
         provinces.update((r.id, r.province) for r in conn.execute(select(t.c.id, t.c.province).where(
             t.c.entity == "event", t.c.id.in_(chunk))))
