@@ -121,6 +121,8 @@ def test_an_agency_without_a_name_is_named_empty_in_the_event(world, cal, actors
 @pytest.mark.parametrize(("payload", "message"), [
     ({}, "دستگاه مقصد ارجاع انتخاب نشده است."),
     ({"agency_id": "  "}, "دستگاه مقصد ارجاع انتخاب نشده است."),
+    # an id that is no text is never looked up (a list is not even a key of the reader)
+    ({"agency_id": ["power-qazvin"]}, "دستگاه مقصد ارجاع انتخاب نشده است."),
     ({"agency_id": "nowhere-qazvin"}, "دستگاه مقصد ارجاع شناخته\u200cشده نیست."),
     ({"agency_id": "water-qazvin"}, "پرونده همین حالا به همین دستگاه ارجاع شده است."),
 ])
@@ -297,6 +299,7 @@ def test_a_return_without_a_suggestion_records_none(world, cal, actors, suggeste
 @pytest.mark.parametrize(("payload", "message"), [
     ({"reason": "نامربوط", "suggested_agency_id": "nowhere-qazvin"}, "دستگاه پیشنهادی شناخته\u200cشده نیست."),
     ({"reason": "نامربوط", "suggested_agency_id": 5}, "دستگاه پیشنهادی شناخته\u200cشده نیست."),
+    ({"reason": "نامربوط", "suggested_agency_id": ["municipality-qazvin"]}, "دستگاه پیشنهادی شناخته\u200cشده نیست."),
     ({"reason": "نا"}, "برای عودت پرونده باید دلیل عدم ارتباط را بنویسید."),
     ({"reason": "نامربوط", "suggested_agency_id": "water-qazvin"},
      "دستگاه پیشنهادی نمی‌تواند همان دستگاهی باشد که پرونده را عودت می‌دهد."),
