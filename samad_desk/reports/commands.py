@@ -181,8 +181,10 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        try:
-            out.write_bytes(data)
-        except OSError as exc:
-            raise click.ClickException(f"پرونده «{out}» نوشته نشد ({exc.strerror})") from None
+        from samad_desk.services.report_export import ExportError, write_whole
+
+        try:  # whole or not at all: a full disk leaves an earlier report of that name as it was
+            write_whole(out, data)
+        except ExportError as exc:
+            raise click.ClickException(f"«{out}»: {exc}") from None
         click.echo(f"گزارش نوشته شد: {out}", err=True)
