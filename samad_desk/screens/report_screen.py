@@ -32,12 +32,11 @@ are pure functions in ``widgets/cases/report_view.py``; split it by pane if it g
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher
@@ -120,30 +119,7 @@ class ReportRan(Message):
         self.error = error
 
 
-class ReportScreen(LiveStoreScreen):
-    TITLE_FA = "گزارش‌ساز"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "dimension(1)", "سطرها", id="report-dimension"),
-        Binding("shift+f2", "dimension(-1)", "بُعد قبلی", show=False, id="report-dimension-back"),
-        Binding("f3", "measures", "سنجه‌ها", id="report-measures"),
-        Binding("f4", "period", "دوره", id="report-period"),
-        Binding("f11", "compare", "مقایسه", id="report-compare"),
-        Binding("shift+f4", "ask('period')", "دوره دلخواه", id="report-period-typed"),
-        Binding("shift+f6", "columns", "ستون‌ها", id="report-columns"),
-        Binding("shift+f7", "filter", "پالایه به این سطر", id="report-filter"),
-        Binding("shift+f8", "clear_filters", "بی‌پالایه", id="report-filter-clear"),
-        Binding("shift+f3", "view", "جدول/نمودار", id="report-view"),
-        Binding("shift+f11", "save", "ذخیره/اشتراک", id="report-save"),
-        Binding("shift+f12", "saved", "گزارش‌های ذخیره", id="report-saved"),
-        Binding("ctrl+f", "ask('filter')", "پالایه با مقدار", id="report-filter-typed"),
-        Binding("ctrl+e", "ask('export')", "خروجی پرونده", id="report-export"),
-        Binding("shift+f1", "key_page", "کلیدهای دیگر", id="report-key-page"),
-        Binding("up", "ask_next(-1)", "پرسش قبلی", show=False, id="report-ask-prev"),
-        Binding("down", "ask_next(1)", "پرسش بعدی", show=False, id="report-ask-next"),
-        Binding("escape", "back", "بازگشت", id="report-back"),
-    ]
-
+class ReportScreen(LiveStoreScreen, area="report"):
     DEFAULT_CSS = """
     ReportScreen #rep-spec { height: 1; }
     ReportScreen #rep-period { height: 1; }
