@@ -100,6 +100,8 @@ BAR_LABELS = {"report-period-typed": "دوره", "report-columns": "ستون", "
               "report-saved": "ذخیره‌ها", "report-filter-typed": "پالایه", "report-export": "خروجی"}
 #: what the typed field asks, in the order ↑/↓ move through it (Shift+F4 opens it at the
 #: period; Ctrl+F at a filter, Ctrl+E at the export)
+#: the typed filter's label fits its longest dimension («پالایه: نوع دستگاه»)
+FILTER_LABEL_WIDTH = 1 + max(cell_len(f"پالایه: {DIMENSIONS[d]}") for d in FILTER_DIMENSIONS)
 ASK_CYCLE = ("period", *(f"filter:{d}" for d in FILTER_DIMENSIONS), "export")
 
 
@@ -448,7 +450,7 @@ class ReportScreen(LiveStoreScreen, area="report"):
         ask.limit = ASK_LIMITS[what.partition(":")[0]]
         if what.startswith("filter:"):
             dim = what[len("filter:"):]
-            ask.label_width = 16
+            ask.label_width = FILTER_LABEL_WIDTH  # «پالایه: نوع پرون…» and «نوع دست…» were cut alike
             ask.label = f"پالایه: {DIMENSIONS[dim]}"
             ask.placeholder = "مقدار (نام یا بخشی از آن)؛ ↑/↓ بُعد دیگر"
             ask.validator = None

@@ -157,6 +157,11 @@ def test_a_long_filter_and_export_path_are_refused_at_the_field(tmux, central, s
     open_report(tmux, central, settings)
     tmux.key("C-f")
     tmux.wait_for(shows("پالایه: دستگاه"), "the filter field")
+    for name in ("نوع پرونده", "وضعیت", "کانال", "فوریت", "شهر", "گروه موضوع", "مدیر", "ثبت‌کننده", "نوع دستگاه"):
+        tmux.key("Down")  # ↓: the next dimension, its label whole (two were cut to «نوع …»)
+        tmux.wait_for(shows(f"پالایه: {name}"), f"the filter field on «{name}»")
+    tmux.key("Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up")
+    tmux.wait_for(shows("پالایه: دستگاه"), "the filter field back on the agency")
     tmux.paste("ب" * LONG)
     tmux.key("Enter")
     rows = tmux.wait_for(shows("بلند است"), "the too-long message at the filter field")
