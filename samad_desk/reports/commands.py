@@ -141,7 +141,10 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
     from samad_desk.reports import render
     from samad_desk.reports.period import PeriodError
     from samad_desk.reports.spec import SpecError, load_spec
+    from samad_desk.text.digits import fa
 
+    if width < render.MIN_WIDTH:
+        raise click.BadParameter(f"پهنای جدول دست‌کم {fa(render.MIN_WIDTH)} نویسه است.", param_hint="--width")
     settings = _settings(server)
     if not spec_file.exists() and spec_file.suffix.lower() not in (".toml", ".json"):
         spec = saved_spec(str(spec_file), settings, server)

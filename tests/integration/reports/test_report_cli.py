@@ -272,3 +272,35 @@ def test_a_long_bidi_period_is_quoted_short_and_clean(cache, tmp_path):
     r = CliRunner().invoke(main, ["report", "run", str(spec), "--today", "1404/02/10"])
     assert r.exit_code == 1 and "شناخته نیست" in r.output, r.output
     assert "\u202e" not in r.output and len(r.output) < 400, r.output
+
+
+WIDE = ('name = "پهن"\nrows = ["agency"]\n'
+        'measures = ["cases", "open", "overdue", "answered", "in_time_pct", "median_days"]\n')
+
+
+def test_a_narrow_table_leaves_whole_columns_out_never_cuts_one(cache, tmp_path):
+    """``--width`` narrower than the table: the table sliced its visual lines, so a column
+    at the cut showed part of its header and part of each number (an open count of ۵۳ read
+    «۳»). Now whole columns are left out, and a line says how many."""
+    from samad_desk.reports.render import to_lines
+    from samad_desk.reports.spec import MEASURES
+    from tests.support.tmux import shaped
+
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "wide.toml"
+    spec.write_text(WIDE, encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    result = orjson.loads(r.stdout_bytes)
+    measures = ["cases", "open", "overdue", "answered", "in_time_pct", "median_days"]
+    labels = {shaped("دستگاه")} | {shaped(MEASURES[m]) for m in measures}
+    more = shaped("ستون دیگر جا نشد")
+    widest = max(len(line) for line in to_lines(result, 200))
+    for width in range(20, widest + 1):
+        lines = to_lines(result, width)
+        assert all(len(line) <= width for line in lines), (width, lines)
+        header = [cell.strip() for cell in lines[1].split("│")]
+        assert all(cell in labels for cell in header), (width, header)  # no label cut at the left
+        assert (len(header) - 1 < len(measures)) == (more in lines[-1]), (width, lines[-1])
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--width", "5"])
+    assert r.exit_code == 2 and "پهنای جدول" in r.output, r.output
