@@ -9,10 +9,11 @@ as for :func:`~samad_desk.domain.permissions.may_see_case`.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import compress
 from operator import and_, itemgetter
@@ -206,15 +207,42 @@ def drill_ids(facts: Facts, spec: ReportSpec, key: tuple, *, today: date,
     return out
 
 
+class BuildStopped(Exception):
+    """A facts build given up because its ``stop`` said so (the desk is quitting)."""
+
+
+#: a build between breaks: items read or built, then the wall time it may hold the GIL
+BREAK_EVERY = 256
+BREAK_AFTER_S = 0.002
+
+
+def breaks(items: Iterable, stop: Callable[[], bool] | None = None) -> Iterator:
+    """``items``, with a break every few milliseconds: ``time.sleep(0)`` lets the UI
+    thread take the GIL (a pure-Python build otherwise keeps it for its whole switch
+    interval each time: the UI got a slice every ~5 ms and typing stuttered for seconds),
+    and ``stop()`` is asked (true: :class:`BuildStopped`, so quitting never waits for
+    the rest of a build)."""
+    clock = time.perf_counter
+    last = clock()
+    for i, item in enumerate(items, 1):
+        yield item
+        if i % BREAK_EVERY == 0 and clock() - last >= BREAK_AFTER_S:
+            if stop is not None and stop():
+                raise BuildStopped
+            time.sleep(0)
+            last = clock()
+
+
 def store_facts(store, calendar: WorkingCalendar) -> Facts:
     """Facts of every case in a desk :class:`~samad_desk.store.Store` (cache + pending)."""
     return Facts(_all_facts(store, calendar).values())
 
 
-def _all_facts(store, calendar: WorkingCalendar) -> dict[str, dict]:
+def _all_facts(store, calendar: WorkingCalendar, stop: Callable[[], bool] | None = None) -> dict[str, dict]:
     agencies = store.agencies()
-    events = (e for e in store.iter_entities("event") if e.get("case_id"))
-    return {f["id"]: f for f in build_facts(list(store.iter_entities("case")), events, agencies, calendar)}
+    events = (e for e in breaks(store.iter_entities("event"), stop) if e.get("case_id"))
+    cases = list(breaks(store.iter_entities("case"), stop))
+    return {f["id"]: f for f in build_facts(breaks(cases, stop), events, agencies, calendar)}
 
 
 def store_dups(store) -> Facts:
@@ -274,18 +302,25 @@ class FactsCache:
                 elif entity == "agency":
                     self._all = True
 
-    def facts(self) -> Facts:
+    def facts(self, stop: Callable[[], bool] | None = None) -> Facts:
         """The current facts (in registration-day order); a reader that comes while
-        another builds them waits for that build."""
+        another builds them waits for that build. A full build breaks every few ms
+        (:func:`breaks`); ``stop()`` true at a break gives it up (:class:`BuildStopped`,
+        nothing kept: the next reader builds)."""
         with self._building:
-            return self._facts_now()
+            return self._facts_now(stop)
 
-    def _facts_now(self) -> Facts:
+    def _facts_now(self, stop: Callable[[], bool] | None = None) -> Facts:
         with self._lock:
             full, cases, events = self._all or self._by_id is None, self._cases, self._events
             self._all, self._cases, self._events = False, set(), set()
         if full:
-            by_id = _all_facts(self.store, self.calendar)
+            try:
+                by_id = _all_facts(self.store, self.calendar, stop)
+            except BaseException:
+                with self._lock:  # given up (or failed): the next reader builds them all
+                    self._all = True
+                raise
             with self._lock:
                 self._by_id, self._facts = by_id, Facts(by_id.values())
                 self.builds += 1
@@ -314,14 +349,15 @@ class FactsCache:
             assert self._facts is not None
             return self._facts
 
-    def desk(self, actor: dict) -> DeskReports:
+    def desk(self, actor: dict, stop: Callable[[], bool] | None = None) -> DeskReports:
         """:class:`DeskReports` of ``actor`` over the current facts, scoped once per change
-        (a screen opened again, or by the same operator, reuses it)."""
+        (a screen opened again, or by the same operator, reuses it); ``stop``: as for
+        :meth:`facts` (the pre-build at start passes its worker's cancellation)."""
         with self._building:  # a screen's load that comes during the pre-build waits for it
-            return self._desk_now(actor)
+            return self._desk_now(actor, stop)
 
-    def _desk_now(self, actor: dict) -> DeskReports:
-        facts, dups = self.facts(), self.dups()
+    def _desk_now(self, actor: dict, stop: Callable[[], bool] | None = None) -> DeskReports:
+        facts, dups = self.facts(stop), self.dups()
         key = (id(facts), id(dups), actor.get("role"), actor.get("province"), actor.get("agency_id"))
         with self._lock:
             hit = self._desk
