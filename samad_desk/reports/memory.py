@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import compress
 from operator import and_, itemgetter
+from typing import Any
 
 from samad_desk.domain.permissions import may_see_case
 from samad_desk.domain.sla import WorkingCalendar
@@ -153,6 +154,8 @@ class DeskReports:
         self.actor = actor
         self.facts = scoped(facts, actor)
         self.dups = scoped(dups, actor)
+        #: results (``to_json()``) already run over these facts, newest last: see :meth:`result`
+        self._results: dict[tuple, tuple[Any, dict]] = {}
 
     def parts(self, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
         parts, hist = memory_parts(self.facts, p, period)
@@ -164,6 +167,38 @@ class DeskReports:
             names: dict[str, dict[str, str]] | None = None) -> Result:
         return run(spec, lambda p, periods: [self.parts(p, per) for per in periods], today=today,
                    calendar=calendar, names=names)
+
+    def result(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
+               names: dict[str, dict[str, str]] | None = None) -> dict:
+        """``run(...).to_json()``, kept for the last :data:`KEPT_RESULTS` specs: these
+        facts never change (a store change makes a new DeskReports), so a screen opened
+        again, or a dimension cycled back to, shows its report without running it. The
+        answer is shared: read it, never change it."""
+        hit = self.cached(spec, today=today, calendar=calendar, names=names)
+        if hit is not None:
+            return hit
+        out = self.run(spec, today=today, calendar=calendar, names=names).to_json()
+        key = _result_key(spec, today, calendar)
+        self._results.pop(key, None)
+        self._results[key] = (names, out)
+        while len(self._results) > KEPT_RESULTS:
+            self._results.pop(next(iter(self._results)))
+        return out
+
+    def cached(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
+               names: dict[str, dict[str, str]] | None = None) -> dict | None:
+        """The kept answer of :meth:`result` for these arguments, or None (never runs)."""
+        hit = self._results.get(_result_key(spec, today, calendar))
+        return hit[1] if hit is not None and hit[0] is names else None
+
+
+#: results a DeskReports keeps (:meth:`DeskReports.result`)
+KEPT_RESULTS = 16
+
+
+def _result_key(spec: ReportSpec, today: date, calendar: WorkingCalendar) -> tuple:
+    d = spec.to_dict()
+    return (repr(sorted(d.items())), today, id(calendar))
 
 
 def run_memory(
@@ -272,6 +307,7 @@ class FactsCache:
         self._by_id: dict[str, dict] | None = None
         self._facts: Facts | None = None
         self._dups: Facts | None = None
+        self._names: dict[str, dict[str, str]] | None = None
         self._desk: tuple[tuple, DeskReports] | None = None
         self._gen = 0
         self._cases: set[str] = set()
@@ -289,7 +325,7 @@ class FactsCache:
         if not keys and getattr(change, "kind", "") == "status":
             return  # a push result of ops no longer held: no case, event or merge changed
         with self._lock:
-            self._dups = None  # merges are few: re-read on any change
+            self._dups = self._names = None  # merges and names are few: re-read on any change
             self._gen += 1
             if not keys:
                 self._all = True
@@ -368,6 +404,35 @@ class FactsCache:
         with self._lock:
             self._desk = (key, desk)
         return desk
+
+    def ready(self, actor: dict) -> DeskReports | None:
+        """``actor``'s :class:`DeskReports` if it is built, scoped and current, else None;
+        never builds nor waits (the UI thread asks it: a report screen over ready facts
+        shows its first report without a worker hop)."""
+        if not self._building.acquire(blocking=False):
+            return None  # a build is under way
+        try:
+            with self._lock:
+                if self._all or self._cases or self._events or self._facts is None or self._dups is None:
+                    return None
+                key = (id(self._facts), id(self._dups), actor.get("role"), actor.get("province"),
+                       actor.get("agency_id"))
+                hit = self._desk
+            return hit[1] if hit is not None and hit[0] == key and hit[1].facts_of is self._facts else None
+        finally:
+            self._building.release()
+
+    def names(self) -> dict[str, dict[str, str]]:
+        """:func:`store_names`, read again after any change (the same dict until then, so
+        :meth:`DeskReports.result` can keep results labelled with it)."""
+        with self._lock:
+            names, gen = self._names, self._gen
+        if names is None:
+            names = store_names(self.store)
+            with self._lock:
+                if self._gen == gen:
+                    self._names = names
+        return names
 
     def dups(self) -> Facts:
         """The duplicate-citizen facts (:func:`store_dups`), re-read after any change."""

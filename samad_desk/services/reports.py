@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from samad_desk.domain.permissions import may_open_reports
-from samad_desk.reports.memory import BuildStopped, DeskReports, drill_ids, facts_cache, store_names
+from samad_desk.reports.memory import BuildStopped, DeskReports, drill_ids, facts_cache
 from samad_desk.reports.spec import ReportSpec
 
 
@@ -24,7 +24,17 @@ class ReportService:
         facts are the store's :class:`~samad_desk.reports.memory.FactsCache`: built on the
         first load, then only the changed cases are rebuilt."""
         a = self.actions
-        return facts_cache(a.store, a.calendar).desk(a.operator), store_names(a.store)
+        cache = facts_cache(a.store, a.calendar)
+        return cache.desk(a.operator), cache.names()
+
+    def ready(self) -> tuple[DeskReports, dict[str, dict[str, str]]] | None:
+        """What :meth:`load` returns when it is ready now (built, scoped and current:
+        the pre-build or an earlier screen made it), else None; never builds nor waits,
+        so the UI thread may ask."""
+        a = self.actions
+        cache = facts_cache(a.store, a.calendar)
+        desk = cache.ready(a.operator)
+        return None if desk is None else (desk, cache.names())
 
     def prebuild(self, stop: Callable[[], bool] | None = None) -> bool:
         """Build the operator's report facts ahead of the first report (the desk calls it
