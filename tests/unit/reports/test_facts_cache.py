@@ -208,3 +208,50 @@ def test_prebuild_said_stopped_when_the_desk_quits():
     assert facts_cache(store, CAL).builds == 0
     assert ReportService(actions).prebuild(stop=lambda: False) is True
     assert facts_cache(store, CAL).builds == 1
+
+
+def test_ready_never_builds_and_results_are_kept_per_facts():
+    """``ready`` (the report screen asks it on the UI thread) answers only a desk built,
+    scoped and current, and never waits for a build; ``DeskReports.result`` keeps its
+    answers, and a change (a new DeskReports) or other names never see them."""
+    items = list(synth.generate(80, 9))
+    store = FakeStore(items)
+    cache = FactsCache(store, CAL)
+    admin = {"role": "admin", "province": "qazvin"}
+    assert cache.ready(admin) is None and cache.builds == 0
+    desk = cache.desk(admin)
+    assert cache.ready(admin) is desk
+    assert cache.ready({"role": "manager", "agency_id": "water-qazvin"}) is None  # not scoped for them yet
+    names = cache.names()
+    assert cache.names() is names and names["agency"]
+    spec = spec_from_dict({"name": "t", "rows": ["agency"], "measures": ["cases", "in_time_pct"]})
+    other = spec_from_dict({"name": "t", "rows": ["type"], "measures": ["cases", "in_time_pct"]})
+    got = desk.result(spec, today=TODAY, calendar=CAL, names=names)
+    assert got == desk.run(spec, today=TODAY, calendar=CAL, names=names).to_json()
+    assert desk.result(spec, today=TODAY, calendar=CAL, names=names) is got
+    assert desk.cached(spec, today=TODAY, calendar=CAL, names=names) is got
+    assert desk.cached(other, today=TODAY, calendar=CAL, names=names) is None
+    assert desk.cached(spec, today=date(2026, 1, 11), calendar=CAL, names=names) is None
+    assert desk.cached(spec, today=TODAY, calendar=CAL, names={}) is None
+    cid = next(c["id"] for c, _, p in items if p == "qazvin")
+    store.notify(("case", cid))
+    assert cache.ready(admin) is None  # a change not yet applied
+    assert cache.names() is not names
+    new = cache.desk(admin)
+    assert new is not desk and cache.ready(admin) is new
+    assert new.cached(spec, today=TODAY, calendar=CAL, names=cache.names()) is None
+    # while a build holds the cache, ready says so at once instead of waiting
+    holding, done = threading.Event(), threading.Event()
+
+    def hold():
+        with cache._building:
+            holding.set()
+            done.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert holding.wait(10)
+    assert cache.ready(admin) is None
+    done.set()
+    t.join(10)
+    assert cache.ready(admin) is new
