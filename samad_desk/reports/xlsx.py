@@ -220,6 +220,7 @@ def to_xlsx(result: dict) -> bytes:
 
     index: dict[str, int] = {}
     new_strings: list[str] = []
+    uses = [0]  # string cells written
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as dst:
         for name in order:
@@ -228,11 +229,10 @@ def to_xlsx(result: dict) -> bytes:
             dst.writestr(name, parts[name])
         with dst.open(SHEET_PART, "w") as fh:
             fh.write(head.encode("utf-8"))
-            for chunk in _rows_xml(lay, label_s, date_s, value_s, index, new_strings, known):
+            for chunk in _rows_xml(lay, label_s, date_s, value_s, index, new_strings, known, uses):
                 fh.write(chunk.encode("utf-8"))
             fh.write(tail.encode("utf-8"))
-        uses = len(lay.rows) * lay.nlabels
-        dst.writestr(STRINGS_PART, _extend_strings(strings, new_strings, uses).encode("utf-8"))
+        dst.writestr(STRINGS_PART, _extend_strings(strings, new_strings, uses[0]).encode("utf-8"))
     return out.getvalue()
 
 
@@ -257,8 +257,10 @@ def _extend_strings(strings: str, new: list[str], uses: int) -> str:
 
 
 def _rows_xml(lay: _Layout, label_s: tuple[int, int], date_s: int, value_s: list[list[int]],
-              index: dict[str, int], new_strings: list[str], known: int):
-    """The data rows as XML text, a chunk of rows at a time."""
+              index: dict[str, int], new_strings: list[str], known: int, uses: list[int]):
+    """The data rows as XML text, a chunk of rows at a time; ``index``, ``new_strings``
+    and ``uses`` are filled with the shared strings the rows refer to."""
+    strings_used = 0
     nlabels, vcol = lay.nlabels, lay.vcol
     letters = [column_letters(c) for c in range(len(lay.header))]
     date_letter = letters[nlabels] if lay.date_dim else ""
@@ -291,6 +293,7 @@ def _rows_xml(lay: _Layout, label_s: tuple[int, int], date_s: int, value_s: list
                     tail = f'" s="{label_s[total]}" t="s"><v>{k}</v></c>'
                 cells[col][label] = tail
             append(f'<c r="{letter}{r}{tail}')
+            strings_used += bool(label)
         if date_letter:
             serial = lay.serial(i)
             if serial is not None:
@@ -308,4 +311,5 @@ def _rows_xml(lay: _Layout, label_s: tuple[int, int], date_s: int, value_s: list
         if len(buf) >= CHUNK_ROWS * 8:
             yield "".join(buf)
             buf.clear()
+    uses[0] = strings_used
     yield "".join(buf)

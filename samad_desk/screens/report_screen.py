@@ -62,6 +62,7 @@ from samad_desk.services.report_export import (
 from samad_desk.services.report_specs import SavedSpec, SavedSpecs
 from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
+from samad_desk.text.limits import too_long_message
 from samad_desk.widgets import RTLInput, RTLStatic
 from samad_desk.widgets.cases import CaseTable, LinesChart
 from samad_desk.widgets.cases.report_view import (
@@ -88,6 +89,9 @@ PERIODS = (None, "this_month", "last_month", "last_30_days", "this_year")
 PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "ماه گذشته",
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
 ASK_LABELS = {"period": "دوره", "save": "نام گزارش", "export": "خروجی به"}
+#: the longest text each typed field takes: a longer paste goes in (nothing is lost) and the
+#: field says it is too long, at the paste and again at Enter
+ASK_LIMITS = {"period": 60, "save": 80, "export": 1024, "filter": 100}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
              "save": "نامی برای این گزارش", "export": "مسیر پرونده: ‎.csv یا ‎.xlsx یا ‎.pdf"}
 #: shorter texts on the key bar's pages (the F1 help keeps the binding's whole description)
@@ -441,6 +445,7 @@ class ReportScreen(LiveStoreScreen, area="report"):
             what = f"filter:{dims[0] if dims and dims[0] in FILTER_DIMENSIONS else FILTER_DIMENSIONS[0]}"
         ask = self.query_one("#rep-ask", RTLInput)
         self.asking = what
+        ask.limit = ASK_LIMITS[what.partition(":")[0]]
         if what.startswith("filter:"):
             dim = what[len("filter:"):]
             ask.label_width = 16
@@ -515,7 +520,10 @@ class ReportScreen(LiveStoreScreen, area="report"):
     def _asked(self, event: RTLInput.Submitted) -> None:
         event.stop()
         ask = event.rtl_input
-        error = ask.validator(event.value) if ask.validator else None
+        if ask.limit and len(event.value) > ask.limit:
+            error: str | None = too_long_message(ask.label, len(event.value), ask.limit)
+        else:
+            error = ask.validator(event.value) if ask.validator else None
         if error:
             ask.error = error
             return

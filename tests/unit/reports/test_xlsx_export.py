@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date, datetime
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -78,6 +79,12 @@ def test_large_export_reads_back_every_row(desk):
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert "xl/charts/chart1.xml" in z.namelist()
         assert z.testzip() is None
+        # what openpyxl does not check but other readers trust: the used range, the string counts
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+        assert f'<dimension ref="A1:J{3 + n + 1}"/>' in sheet_xml
+        sst = ElementTree.fromstring(z.read("xl/sharedStrings.xml"))
+        assert int(sst.get("uniqueCount")) == len(sst) > 100
+        assert int(sst.get("count")) == sheet_xml.count('t="s"')
 
 
 @pytest.mark.parametrize("spec", [WIDE, PIVOT], ids=["rows", "pivot"])
