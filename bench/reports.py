@@ -20,6 +20,11 @@ are installed; an XLSX export of a ~100,000-row report. Baseline: the existing
 ``python -m bench reports`` (defaults), ``--quick`` (5,000 / 10,000), or
 ``python -m bench.reports --server-cases 1000000 --desk-cases 100000``; the sizes may
 also come from ``SAMAD_BENCH_REPORT_SERVER_CASES`` / ``SAMAD_BENCH_REPORT_DESK_CASES``.
+``SAMAD_BENCH_REPORT_ONLY`` (or ``--only``) runs some parts, a comma list of ``server``,
+``desk`` (the executor beside its baseline), ``frames`` (the report screen), ``alt``
+(DuckDB / Polars) and ``xlsx`` (the export: ``to_xlsx`` beside the per-cell xlsxwriter
+writer ``to_xlsx_per_cell``, ``SAMAD_BENCH_REPORT_XLSX_RUNS`` runs each, default 5);
+e.g. ``SAMAD_BENCH_REPORT_ONLY=xlsx,frames python -m bench reports`` needs no PostgreSQL.
 The machine is shared (load average in the notes): wall times wait for other processes.
 """
 
@@ -40,6 +45,18 @@ ONE_DIM = {"name": "one", "rows": ["agency"], "measures": ["cases", "overdue", "
            "period": "1404"}
 PIVOT = {"name": "pivot", "rows": ["agency"], "columns": ["month"],
          "measures": ["cases", "overdue", "in_time_pct", "median_days"], "period": "1404", "compare": True}
+
+
+PARTS = ("server", "desk", "frames", "alt", "xlsx")
+
+
+def _parts(only: str | None = None) -> set[str]:
+    raw = only if only is not None else os.environ.get("SAMAD_BENCH_REPORT_ONLY", "")
+    chosen = {p.strip() for p in raw.split(",") if p.strip()} or set(PARTS)
+    unknown = chosen - set(PARTS)
+    if unknown:
+        raise SystemExit(f"SAMAD_BENCH_REPORT_ONLY: unknown part(s) {sorted(unknown)}; known: {', '.join(PARTS)}")
+    return chosen
 
 
 def _sizes(quick: bool) -> tuple[int, int]:
@@ -205,7 +222,7 @@ def _server(n: int) -> list[Metric]:
         engine.dispose()
 
 
-def _desk(m: int) -> list[Metric]:
+def _desk(m: int, parts: set[str]) -> list[Metric]:
     from samad_desk.domain.sla import WorkingCalendar
     from samad_desk.reports import render, synth
     from samad_desk.reports.facts import build_facts
@@ -215,44 +232,80 @@ def _desk(m: int) -> list[Metric]:
 
     cal = WorkingCalendar()
     items = list(synth.generate(m, 12))
+    out: list[Metric] = []
+    if "frames" in parts:
+        out += _first_frame(items, m)
+    if not parts & {"desk", "alt", "xlsx"}:
+        return out
     cases = [c for c, _, _ in items]
     events = [e for _, evs, _ in items for e in evs]
     build_s, facts = time_once(lambda: Facts(build_facts(cases, events, synth.agencies(), cal,
                                                          provinces={c["id"]: p for c, _, p in items})))
     scope_s, desk = time_once(lambda: DeskReports(facts, ACTOR))
-    one, pivot = spec_from_dict(ONE_DIM), spec_from_dict(PIVOT)
+    if "alt" in parts:
+        out += _alternatives(facts, desk, m)
+    if "desk" in parts:
+        one, pivot = spec_from_dict(ONE_DIM), spec_from_dict(PIVOT)
 
-    def ours(spec):
-        return lambda i: desk.run(spec, today=TODAY, calendar=cal).to_json()
+        def ours(spec):
+            return lambda i: desk.run(spec, today=TODAY, calendar=cal).to_json()
 
-    o1 = time_calls(ours(one), 7, warmup=1)
-    o2 = time_calls(ours(pivot), 7, warmup=1)
-    table = time_calls(lambda i: render.to_lines(desk.run(one, today=TODAY, calendar=cal).to_json()), 5)
-    agencies = synth.agencies()
-    base = time_calls(lambda i: responsiveness(cases, agencies, TODAY, cal), 5, warmup=1)
-    # an export of (nearly) one row per case: every case's day, agency, city, type and channel
-    from samad_desk.reports.xlsx import to_xlsx
+        o1 = time_calls(ours(one), 7, warmup=1)
+        o2 = time_calls(ours(pivot), 7, warmup=1)
+        table = time_calls(lambda i: render.to_lines(desk.run(one, today=TODAY, calendar=cal).to_json()), 5)
+        agencies = synth.agencies()
+        base = time_calls(lambda i: responsiveness(cases, agencies, TODAY, cal), 5, warmup=1)
+        label = "responsiveness() over the case dicts"
+        out += [
+            Metric(f"desk 1-dim report, {m:,} cached cases", o1.p50, "ms", base.p50, label,
+                   "≤ 200 ms to first frame", f"p95 {o1.p95:,.0f} ms; with the text table {table.p50:,.0f} ms"),
+            Metric(f"desk pivot agency×month + previous period, {m:,} cases", o2.p50, "ms", base.p50, label,
+                   "", f"p95 {o2.p95:,.0f} ms"),
+            Metric(f"desk facts built from {m:,} cases and {len(events):,} events, scoped (once per load)",
+                   (build_s + scope_s) * 1000, "ms", note=f"scope and order {scope_s * 1000:,.0f} ms"),
+        ]
+    if "xlsx" in parts:
+        # an admin of no province reads every case: ~100,000 rows from 100,000 cases, (nearly)
+        # one row per case: every case's day, agency, city, type, channel, urgency and subject
+        wide = DeskReports(facts, {"role": "admin"}).run(spec_from_dict({
+            "name": "rows", "measures": ["cases", "in_time_pct"],
+            "rows": ["day", "agency", "city", "type", "channel", "urgency", "subject"]}),
+            today=TODAY, calendar=cal).to_json()
+        out += _xlsx(wide)
+    return out
 
-    # an admin of no province reads every case: ~100,000 rows from 100,000 cases
-    wide = DeskReports(facts, {"role": "admin"}).run(spec_from_dict({
-        "name": "rows", "measures": ["cases", "in_time_pct"],
-        "rows": ["day", "agency", "city", "type", "channel", "urgency", "subject"]}), today=TODAY, calendar=cal).to_json()
-    cpu0 = time_mod.process_time()
-    xlsx_s, data = time_once(lambda: to_xlsx(wide))
-    xlsx_cpu = time_mod.process_time() - cpu0
-    csv_s, _ = time_once(lambda: render.to_csv(wide))
-    label = "responsiveness() over the case dicts"
-    frames = _first_frame(items, m) + _alternatives(facts, desk, m)
-    return frames + [
-        Metric(f"desk 1-dim report, {m:,} cached cases", o1.p50, "ms", base.p50, label,
-               "≤ 200 ms to first frame", f"p95 {o1.p95:,.0f} ms; with the text table {table.p50:,.0f} ms"),
-        Metric(f"desk pivot agency×month + previous period, {m:,} cases", o2.p50, "ms", base.p50, label,
-               "", f"p95 {o2.p95:,.0f} ms"),
-        Metric(f"XLSX export of a {len(wide['rows']):,}-row report", xlsx_s * 1000, "ms", csv_s * 1000,
-               "CSV of the same rows", "≤ 10 s at 100,000 rows",
-               f"{len(data) / 1e6:,.1f} MB, native chart; CPU {xlsx_cpu:,.1f} s"),
-        Metric(f"desk facts built from {m:,} cases and {len(events):,} events, scoped (once per load)",
-               (build_s + scope_s) * 1000, "ms", note=f"scope and order {scope_s * 1000:,.0f} ms"),
+
+def _xlsx(wide: dict) -> list[Metric]:
+    """``to_xlsx`` (the data rows written as sheet XML) beside ``to_xlsx_per_cell``
+    (xlsxwriter constant_memory, one call per cell: the writer before) and CSV, the three
+    interleaved so that a burst of load on the shared machine hits them alike."""
+    from samad_desk.reports import render
+    from samad_desk.reports.xlsx import to_xlsx, to_xlsx_per_cell
+
+    runs = int(os.environ.get("SAMAD_BENCH_REPORT_XLSX_RUNS", "5"))
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    size: dict[str, int] = {}
+    loads = []
+    for _ in range(runs):
+        for name, fn in (("ours", to_xlsx), ("per_cell", to_xlsx_per_cell), ("csv", render.to_csv)):
+            c0 = time_mod.process_time()
+            took, data = time_once(lambda fn=fn: fn(wide))
+            cpu[name].append(time_mod.process_time() - c0)
+            wall[name].append(took * 1000)
+            size[name] = len(data)
+        loads.append(os.getloadavg()[0])
+    med = {k: Timing(v).p50 for k, v in wall.items()}
+    cmed = {k: Timing([x * 1000 for x in v]).p50 / 1000 for k, v in cpu.items()}
+    n = len(wide["rows"])
+    load = f"load {Timing(loads).p50:.1f} (median of the runs)"
+    return [
+        Metric(f"XLSX export of a {n:,}-row report (rows as sheet XML)", med["ours"], "ms", med["per_cell"],
+               "xlsxwriter constant_memory, a call per cell", "≤ 10 s at 100,000 rows",
+               f"median of {runs}; CPU {cmed['ours']:,.2f} s (baseline {cmed['per_cell']:,.2f} s); "
+               f"{size['ours'] / 1e6:,.1f} MB (baseline {size['per_cell'] / 1e6:,.1f} MB), native chart; {load}"),
+        Metric(f"CSV export of the same {n:,} rows", med["csv"], "ms",
+               note=f"median of {runs}; CPU {cmed['csv']:,.2f} s; {size['csv'] / 1e6:,.1f} MB"),
     ]
 
 
@@ -352,7 +405,7 @@ async def _frames(items: list, runs: int, idle: float) -> dict[str, list[float]]
     from samad_desk.store import Store
 
     tmp = tempfile.mkdtemp(prefix="bench-report-desk-")
-    for name in ("CONFIG", "CACHE", "OPERATOR"):
+    for name in ("CONFIG", "CACHE", "OPERATOR", "DATA"):
         os.environ[f"SAMAD_DESK_{name}_DIR"] = f"{tmp}/{name.lower()}"
     os.environ.pop("SAMAD_DESK_SERVER_URL", None)
     settings = load_settings()
@@ -443,9 +496,14 @@ def _first_frame(items: list, m: int) -> list[Metric]:
     ]
 
 
-def run(quick: bool = False, server_cases: int | None = None, desk_cases: int | None = None) -> list[Metric]:
+def run(quick: bool = False, server_cases: int | None = None, desk_cases: int | None = None,
+        only: str | None = None) -> list[Metric]:
     n, m = _sizes(quick)
-    return _server(server_cases or n) + _desk(desk_cases or m)
+    parts = _parts(only)
+    out = _server(server_cases or n) if "server" in parts else []
+    if parts - {"server"}:
+        out += _desk(desk_cases or m, parts)
+    return out
 
 
 def main() -> None:
@@ -453,8 +511,9 @@ def main() -> None:
     p.add_argument("--server-cases", type=int, default=None)
     p.add_argument("--desk-cases", type=int, default=None)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default=None, help=f"a comma list of: {', '.join(PARTS)}")
     a = p.parse_args()
-    print(format_table("reports", run(a.quick, a.server_cases, a.desk_cases)))
+    print(format_table("reports", run(a.quick, a.server_cases, a.desk_cases, a.only)))
 
 
 if __name__ == "__main__":
