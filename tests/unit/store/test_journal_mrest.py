@@ -87,6 +87,11 @@ def test_corruption_at_the_first_line_is_at_offset_zero():
     assert _scan(scan_bytes(b"junk\n" + line(A))) == ([], 0, len(b"junk\n" + line(A)), False, False, 0, [A])
 
 
+def test_an_empty_first_line_is_a_bad_record_not_the_end():
+    data = b"\n" + line(A)
+    assert _scan(scan_bytes(data)) == ([], 0, len(data), False, False, 0, [A])
+
+
 @pytest.mark.parametrize("payload", [b"[1,2]", b'"text"', b"7", b"{not json", b"null"])
 def test_a_line_whose_crc_holds_but_whose_json_is_no_object_is_bad(payload):
     bad = b"%08x " % zlib.crc32(payload) + payload + b"\n"
@@ -336,3 +341,58 @@ def test_a_migrated_file_keeps_its_original_bytes_beside_it(tmp_path, monkeypatc
     assert (tmp_path / "op1.jsonl.v1.bak").read_bytes() == original
     assert path.read_bytes() == (line({"k": "header", "schema": 2, "migrated_from": 1})
                                  + line({**B, "v2": True}))
+
+
+def test_a_migration_that_cannot_write_is_refused_and_leaves_the_journal(tmp_path, monkeypatch):
+    monkeypatch.setattr(journal, "JOURNAL_SCHEMA", 2)
+    monkeypatch.setitem(journal.MIGRATIONS, 1, lambda r: r)
+    path = tmp_path / "op1.jsonl"
+    original = line({"k": "header", "schema": 1}) + line(B)
+    path.write_bytes(original)
+    old = fileio.set_io(FailingIO(write=errno.ENOSPC))
+    try:
+        with pytest.raises(StoreError) as info:
+            journal.migrate_file(path, scan_bytes(original), 1)
+    finally:
+        fileio.set_io(old)
+    assert info.value.code == "disk_full"
+    assert str(info.value) == ("ارتقای دفتر ثبت انجام نشد: دیسک پر است. فضای دیسک را آزاد کنید و دوباره ذخیره کنید؛"
+                               " اطلاعات فرم حفظ شده است.")
+    assert path.read_bytes() == original
+
+
+class CrashingIO(fileio.FileIO):
+    """Dies (like a killed process) at one named crash point (store-and-sync.md §4)."""
+
+    def __init__(self, at: str) -> None:
+        self.at = at
+
+    def crash_point(self, name):
+        if name == self.at:
+            raise KeyboardInterrupt(name)
+
+
+def test_a_crash_between_the_write_and_its_fsync_leaves_the_record_unacknowledged(appended):
+    path, f = appended
+    f.append([A])
+    old = fileio.set_io(CrashingIO("after_journal_write"))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            f.append([B])
+    finally:
+        fileio.set_io(old)
+    # written but never acknowledged: on disk (recovery will read it), not counted
+    assert path.read_bytes() == line(A) + line(B) and f.size == len(line(A))
+
+
+def test_a_failed_save_is_named_a_save_by_default(appended):
+    path, f = appended
+    old = fileio.set_io(FailingIO(write=errno.EACCES))
+    try:
+        with pytest.raises(StoreError) as info:
+            f.append([A])
+    finally:
+        fileio.set_io(old)
+    assert (info.value.code, str(info.value)) == (
+        "permission", "ذخیره انجام نشد: اجازهٔ نوشتن در پوشهٔ داده نیست. به پشتیبانی خبر دهید؛ اطلاعات فرم حفظ شده است.")
+    assert path.read_bytes() == b"" and f.size == 0
