@@ -405,7 +405,7 @@ async def _frames(items: list, runs: int, idle: float) -> dict[str, list[float]]
     from samad_desk.store import Store
 
     tmp = tempfile.mkdtemp(prefix="bench-report-desk-")
-    for name in ("CONFIG", "CACHE", "OPERATOR"):
+    for name in ("CONFIG", "CACHE", "OPERATOR", "DATA"):
         os.environ[f"SAMAD_DESK_{name}_DIR"] = f"{tmp}/{name.lower()}"
     os.environ.pop("SAMAD_DESK_SERVER_URL", None)
     settings = load_settings()
