@@ -17,7 +17,15 @@ import pytest
 
 from samad_desk.store import fileio, journal
 from samad_desk.store.errors import StoreError
-from samad_desk.store.journal import AppendFile, Scan, check_schema, encode, read_stream, read_stream_of, scan_bytes
+from samad_desk.store.journal import (
+    AppendFile,
+    Scan,
+    check_schema,
+    encode,
+    read_stream,
+    read_stream_of,
+    scan_bytes,
+)
 
 A, B, C = {"k": "header", "schema": 1}, {"k": "ops", "ops": [1]}, {"k": "ops", "ops": [2]}
 
