@@ -93,6 +93,29 @@ shift+f2  reports                  supervisor-reports    -  گزارش‌ساز
 shift+f4  scorecard                supervisor-scorecard  -  کارنامه مدیران
 shift+f6  case_action('escalate')  supervisor-escalate   -  ارجاع به ناظر
 shift+f7  case_action('close')     supervisor-close      -  مختومه
+[report] گزارش‌ساز
+f2         dimension(1)     report-dimension       -       سطرها
+shift+f2   dimension(-1)    report-dimension-back  hidden  بُعد قبلی
+f3         measures         report-measures        -       سنجه‌ها
+f4         period           report-period          -       دوره
+f11        compare          report-compare         -       مقایسه
+shift+f4   ask('period')    report-period-typed    -       دوره دلخواه
+shift+f6   columns          report-columns         -       ستون‌ها
+shift+f7   filter           report-filter          -       پالایه به این سطر
+shift+f8   clear_filters    report-filter-clear    -       بی‌پالایه
+shift+f3   view             report-view            -       جدول/نمودار
+shift+f11  save             report-save            -       ذخیره/اشتراک
+shift+f12  saved            report-saved           -       گزارش‌های ذخیره
+ctrl+f     ask('filter')    report-filter-typed    -       پالایه با مقدار
+ctrl+e     ask('export')    report-export          -       خروجی پرونده
+shift+f1   key_page         report-key-page        -       کلیدهای دیگر
+up         ask_next(-1)     report-ask-prev        hidden  پرسش قبلی
+down       ask_next(1)      report-ask-next        hidden  پرسش بعدی
+escape     back             report-back            -       بازگشت
+[scorecard] کارنامه مدیران
+f4        month(1)   scorecard-previous  -  ماه قبل
+shift+f4  month(-1)  scorecard-next      -  ماه بعد
+escape    back       scorecard-back      -  بازگشت
 [duplicates] شهروندان احتمالاً تکراری
 enter   merge     duplicates-merge     -  ادغام این گروه
 f3      history   duplicates-history   -  سابقه ادغام

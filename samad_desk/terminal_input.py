@@ -18,6 +18,14 @@ nothing follows within Textual's escape delay, handed on as it would have been.
 :func:`use_paste_safe_parser` makes Textual's Linux driver build this parser (the driver
 creates its parser by the module-level name, so that name is replaced; nothing else of the
 driver changes). The desk app calls it when it picks its driver.
+
+**Shift+F3 is a key, not a cursor report.** xterm, VTE, Konsole and tmux send Shift+F3 as
+``ESC[1;2R`` (Ctrl+F3 ``ESC[1;5R``, Alt+F3 ``ESC[1;3R``…), the very bytes of a cursor
+position report for row 1; Textual's parser checks for a report first, so these keys
+reached the desk as ``CursorPosition`` events and did nothing (the report screen's chart,
+the cartable's «همه پرونده‌ها», the case's «عودت»: all Shift+F3). The full-screen driver
+never asks for the cursor position (only Textual's inline driver does, which the desk does
+not use), so a "report" on row 1 is read as the function key it is.
 """
 
 from __future__ import annotations
@@ -39,8 +47,25 @@ def _partial_marker(data: str, marker: str) -> int:
     return 0
 
 
+def _as_key(message: Message) -> Iterable[Message]:
+    """A cursor report on row 1, column 2–8 is F3 with modifiers (see the module docstring)."""
+    if isinstance(message, events.CursorPosition) and message.y == 0 and 1 <= message.x <= 7:
+        yield from _KEYS._sequence_to_key_events(f"\x1b[1;{message.x + 1}R")
+    else:
+        yield message
+
+
 class PasteSafeParser(XTermParser):
-    """``XTermParser`` with bracketed pastes taken out whole (see the module docstring)."""
+    """``XTermParser`` with bracketed pastes taken out whole (see the module docstring),
+    and F3 with modifiers read as keys."""
+
+    def feed(self, data: str) -> Iterable[Message]:
+        for message in self._feed(data):
+            yield from _as_key(message)
+
+    def tick(self) -> Iterable[Message]:
+        for message in self._tick():
+            yield from _as_key(message)
 
     def __init__(self, debug: bool = False) -> None:
         super().__init__(debug)
@@ -48,7 +73,7 @@ class PasteSafeParser(XTermParser):
         self._held = ""  # the end of the last read: maybe the start of a marker
         self._held_at = 0.0
 
-    def feed(self, data: str) -> Iterable[Message]:
+    def _feed(self, data: str) -> Iterable[Message]:
         if not data:  # the end of input: nothing may stay held
             held, self._held = self._held, ""
             if self._pasted is not None:
@@ -87,7 +112,7 @@ class PasteSafeParser(XTermParser):
             self._pasted = []
             data = data[start + len(BRACKETED_PASTE_START) :]
 
-    def tick(self) -> Iterable[Message]:
+    def _tick(self) -> Iterable[Message]:
         if (
             self._held
             and self._pasted is None
@@ -100,6 +125,10 @@ class PasteSafeParser(XTermParser):
             if self._timeout_time is not None:
                 self._timeout_time = get_time()
         yield from super().tick()
+
+
+#: only its ``_sequence_to_key_events`` is used (the key table and modifiers of Textual)
+_KEYS = XTermParser()
 
 
 def use_paste_safe_parser() -> None:

@@ -48,7 +48,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "reach": (
         ["samad_desk/central/reach.py"],
         ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
-         "tests/integration/central/test_reach_chain.py", "-k", "sqlite"],
+         "tests/integration/central/test_reach_chain.py", "tests/integration/central/test_reach_merge_op_id.py",
+         "-k", "sqlite"],
     ),
     # passwords and tokens alone: the unit tests and the HTTP auth tests on SQLite (minutes;
     # the whole "authz" target is over an hour)
@@ -64,7 +65,8 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
     "authz": (
         ["samad_desk/central/reach.py", "samad_desk/central/auth.py"],
         ["tests/integration/central/test_scope.py", "tests/integration/central/test_trust.py",
-         "tests/integration/central/test_reach_chain.py", "tests/integration/central/test_auth.py",
+         "tests/integration/central/test_reach_chain.py", "tests/integration/central/test_reach_merge_op_id.py",
+         "tests/integration/central/test_auth.py",
          "tests/integration/central/test_push.py",
          "tests/integration/central/test_pull.py", "-k", "sqlite"],
     ),

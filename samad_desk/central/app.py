@@ -194,10 +194,9 @@ def create_app(
     async def push(request: Request) -> Response:
         p = await principal(request)
         body = await _body(request)
-        answer = await run_in_threadpool(central.push, p, body)
+        answer, fold = await run_in_threadpool(central.push_and_fold, p, body)
         response = _json(answer)
-        results = answer.get("results") if isinstance(answer, dict) else None
-        if any(isinstance(r, dict) and r.get("status") == "applied" for r in results or ()):
+        if fold:
             # the report tables follow the push once it is answered, not in the next report
             response.background = BackgroundTask(refresher.after_push)
         return response

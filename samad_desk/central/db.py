@@ -454,6 +454,11 @@ def migrate(engine: Engine) -> int:
     return current
 
 
+#: the last change the report tables folded in (central/reports.py); unset until the first
+#: report, so a server that never reports does not fold after each push (central/push.py)
+REPORT_SEQ = "report_seq"
+
+
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(server_meta.c.value).where(server_meta.c.key == key)).scalar()
 

@@ -94,6 +94,12 @@ class PushMixin(OpApplyMixin):
 
     # -- entry point ----------------------------------------------------------------------
     def push(self, principal: Any, body: Any) -> dict:
+        return self.push_and_fold(principal, body)[0]
+
+    def push_and_fold(self, principal: Any, body: Any) -> tuple[dict, bool]:
+        """The push's answer, and whether the report tables are to fold it in (an op was
+        applied and the server keeps them: ``report_seq`` is set). That is read in the
+        push's own transaction, so the fold after the answer needs no connection to ask."""
         client_id, ops = check_body(principal, body)
         last_error: BaseException | None = None
         deferred = True
@@ -170,10 +176,12 @@ class PushMixin(OpApplyMixin):
                 continue
 
     # -- the transaction ------------------------------------------------------------------
-    def _push_tx(self, principal: Any, client_id: str, ops: list[dict], *, deferred: bool = True) -> dict:
+    def _push_tx(self, principal: Any, client_id: str, ops: list[dict], *,
+                 deferred: bool = True) -> tuple[dict, bool]:
         now = self.clock()
         received = _iso(now)
         keys = principal_keys(principal.operator)
+        fold = False
         with self.w.connect() as conn:
             tx = conn.begin()
             try:
@@ -278,6 +286,8 @@ class PushMixin(OpApplyMixin):
                     stored = by_id.get(out.get("op_id"))
                     if stored is not None and out.get("status") != "duplicate" and stored["seq"] is not None:
                         out["seq"] = stored["seq"]
+                if any(r["status"] == "applied" for r in records):
+                    fold = db.get_meta(conn, db.REPORT_SEQ) is not None
                 hook = self.hooks.get("before_commit")
                 if hook is not None:
                     hook(client_id, ops)
@@ -298,7 +308,7 @@ class PushMixin(OpApplyMixin):
         n_applied = sum(1 for r in records if r["status"] == "applied")
         log.info("push", extra={"client_id": client_id, "ops": len(ops), "applied": n_applied,
                                 "last_client_seq": last, "operator": principal.id})
-        return {"results": results, "last_client_seq": last, "server_time": received}
+        return {"results": results, "last_client_seq": last, "server_time": received}, fold
 
     def _dup_result(self, repo: Repo, prior: Any, op: dict, records: list[dict], keys: Any,
                     owner: str) -> dict:

@@ -119,7 +119,7 @@ _MERGE_KINDS = ("citizen.merge", "citizen.unmerge")
 #: missing or older one rebuilds them)
 ROLLUP_KEY = "report_rollup"
 ROLLUP_VERSION = "1"
-META_KEY = "report_seq"
+META_KEY = db.REPORT_SEQ
 _LOCK = 1110116
 CHUNK = 2000
 
@@ -216,28 +216,31 @@ def _dups(conn: Connection, events: list[dict] | None) -> None:
     rebuild it from every citizen-level event. A merge's province is its event row's
     (the province of the desk that pushed it)."""
     t = db.entities
+    provinces: dict[str, str | None] = {}
     if events is None:
         conn.execute(delete(dups_table))
         rows = conn.execute(select(t.c.id, t.c.data, t.c.province).where(
             t.c.entity == "event", t.c.case_id.is_(None), t.c.deleted.is_(False),
             t.c.data.like("%citizen.%merge%"))).all()
         events = [d for d in (orjson.loads(r.data) for r in rows if r.data) if d.get("kind") in _MERGE_KINDS]
-        provinces = {r.id: r.province for r in rows}
-        facts = duplicate_facts(events, lambda ev: provinces.get(ev.get("id")))
+        provinces.update((r.id, r.province) for r in rows)
+        facts = duplicate_facts(events, lambda ev: provinces.get(str(ev.get("id"))))
         if facts:
             conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
         return
-    for ev in events:
-        if ev.get("kind") == "citizen.unmerge":
-            merge_op = str((ev.get("data") or {}).get("merge_op_id"))
-            conn.execute(delete(dups_table).where(dups_table.c.op_id == merge_op))
-            continue
-        province: dict[Any, str | None] = {ev.get("id"): conn.execute(select(t.c.province).where(
-            t.c.entity == "event", t.c.id == ev.get("id"))).scalar()}
-        conn.execute(delete(dups_table).where(dups_table.c.id == str(ev.get("id"))))
-        facts = duplicate_facts([ev], lambda e: province.get(e.get("id")))  # noqa: B023 (used at once)
-        if facts:
-            conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
+    # a fold's merges and unmerges at once: one province query, one delete of each kind,
+    # one insert (a merge undone in the same fold gives no row: duplicate_facts)
+    merges = [str(ev.get("id")) for ev in events if ev.get("kind") == "citizen.merge"]
+    undone = [str((ev.get("data") or {}).get("merge_op_id")) for ev in events if ev.get("kind") == "citizen.unmerge"]
+    for chunk in _chunks(merges):
+        provinces.update((r.id, r.province) for r in conn.execute(select(t.c.id, t.c.province).where(
+            t.c.entity == "event", t.c.id.in_(chunk))))
+        conn.execute(delete(dups_table).where(dups_table.c.id.in_(chunk)))
+    for chunk in _chunks(undone):
+        conn.execute(delete(dups_table).where(dups_table.c.op_id.in_(chunk)))
+    facts = duplicate_facts(events, lambda ev: provinces.get(str(ev.get("id"))))
+    if facts:
+        conn.execute(insert(dups_table), [{k: f[k] for k in _DUP_COLUMNS} for f in facts])
 
 
 def _affected(conn: Connection, changes: Iterable) -> set[str]:
@@ -261,15 +264,17 @@ def _affected(conn: Connection, changes: Iterable) -> set[str]:
     return ids
 
 
-def refresh_facts(engine: Engine, cal: WorkingCalendar) -> int:
+def refresh_facts(engine: Engine, cal: WorkingCalendar, *, behind: bool = False) -> int:
     """Fold the change log into ``report_facts`` (rebuilding it when needed); returns the
-    number of cases whose facts were written."""
-    with engine.connect() as conn:  # up to date: no write lock, reports run side by side
-        last_text = db.get_meta(conn, META_KEY)
-        top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
-        rolled = db.get_meta(conn, ROLLUP_KEY) == ROLLUP_VERSION
-    if last_text is not None and int(last_text) >= top and rolled:
-        return 0
+    number of cases whose facts were written. ``behind``: the caller knows there is
+    something to fold (a push applied ops), so the read-only look first is skipped."""
+    if not behind:
+        with engine.connect() as conn:  # up to date: no write lock, reports run side by side
+            last_text = db.get_meta(conn, META_KEY)
+            top = conn.execute(select(func.max(db.changes.c.seq))).scalar() or 0
+            rolled = db.get_meta(conn, ROLLUP_KEY) == ROLLUP_VERSION
+        if last_text is not None and int(last_text) >= top and rolled:
+            return 0
     w = db.writer(engine)
     with w.begin() as conn:
         if not db.is_sqlite(engine):
@@ -331,9 +336,11 @@ class PushRefresher:
     """Folds the change log into the report tables after a push instead of in the next
     report (``POST /v1/sync/push`` schedules :meth:`after_push` to run once the answer
     is sent). One fold runs at a time; a push during a fold asks for one more after it.
-    Only on a server that has run a report (the tables exist): a central that never
-    reports pays nothing. The read path keeps its own check, so a report right after a
-    push is still current (it folds whatever this has not yet)."""
+    Only on a server that has run a report (the tables exist): the push read that in its
+    own transaction (``Central.push_and_fold``), so a central that never reports pays
+    nothing, and one that does opens one connection per fold. The read path keeps its own
+    check, so a report right after a push is still current (it folds whatever this has
+    not yet)."""
 
     def __init__(self, engine: Engine, calendar: Any) -> None:
         self.engine = engine
@@ -352,11 +359,8 @@ class PushRefresher:
             self._running = True
         try:
             while True:
-                with self.engine.connect() as conn:
-                    known = db.get_meta(conn, META_KEY) is not None
-                if known:
-                    refresh_facts(self.engine, self.calendar)
-                    self.folds += 1
+                refresh_facts(self.engine, self.calendar, behind=True)
+                self.folds += 1
                 with self._lock:
                     if not self._again:
                         self._running = False

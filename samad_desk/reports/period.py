@@ -25,6 +25,7 @@ import jdatetime
 
 from samad_desk.text.digits import fa, to_ascii_digits
 from samad_desk.text.jalali import JALALI_MONTHS, jalali_month_length, parse_jalali_date
+from samad_desk.text.limits import echo
 
 
 class PeriodError(ValueError):
@@ -125,7 +126,7 @@ def resolve_period(text: str, today: date) -> Period:
             raise PeriodError("دوره: تاریخ پایان پیش از تاریخ شروع است")
         return Period(start, end, "days", _range_label(start, end))
     raise PeriodError(
-        f"دوره «{text}» شناخته نیست؛ نمونه‌ها: «این ماه»، «۳۰ روز گذشته»، «۱۴۰۴»، «۱۴۰۴/۰۲»، "
+        f"دوره «{echo(text)}» شناخته نیست؛ نمونه‌ها: «این ماه»، «۳۰ روز گذشته»، «۱۴۰۴»، «۱۴۰۴/۰۲»، "
         "«۱۴۰۴/۰۱/۰۱..۱۴۰۴/۰۳/۳۱»"
     )
 

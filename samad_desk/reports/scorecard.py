@@ -3,8 +3,9 @@ cases received, answered in time %, mean working days to answer, overdue now, re
 satisfaction % — the rank in the province and the trend of in-time % over the months
 before. Answering within the deadline is part of each manager's evaluation (domain.md).
 
-Built on the report engine: one pivot (agency × month) over the month and the months
-before it, and one report of what is overdue now (whenever it was registered).
+Built on the report engine: one pivot (agency and manager × month) over the month and the
+months before it, and one report of what is overdue now (whenever it was registered), by
+agency and manager: on the current manager's row only.
 """
 
 from __future__ import annotations
@@ -87,8 +88,14 @@ def scorecard(
     period = f"{start.year:04d}/{start.month:02d}/01..{end.year:04d}/{end.month:02d}/{end.day:02d}"
     pivot = runner(ReportSpec("کارنامه", rows=("agency", "manager"), columns=("month",), measures=MEASURES,
                               period=period, filters={}))
-    overdue = runner(ReportSpec("معوق", rows=("agency",), measures=("overdue",)))
-    overdue_by = {r["key"][0]: r["values"]["overdue"] for r in overdue.rows}
+    # overdue now is the current manager's: the cartable is in their name (domain.md). A
+    # case's fact carries its agency's manager as the fact was built, and every fact of an
+    # agency is rebuilt when the agency changes (reports/memory.py, central/reports.py), so
+    # grouped by agency and manager the open overdue cases fall on the current manager's
+    # row; a former manager's row of the same agency shows 0 (it showed the agency's whole
+    # count again, and a sum over the column counted it twice)
+    overdue = runner(ReportSpec("معوق", rows=("agency", "manager"), measures=("overdue",)))
+    overdue_by = {(r["key"][0], r["key"][1]): r["values"]["overdue"] or 0 for r in overdue.rows}
     months = []
     yy, mm = first_y, first_m
     while (yy, mm) <= (y, m):
@@ -104,7 +111,7 @@ def scorecard(
         values = {k: (v if v is not None else (0 if k in ("cases", "returns") else None)) for k, v in values.items()}
         trend = [(cells.get(mk) or {}).get("in_time_pct") for mk in months[:-1]]
         out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values,
-                            overdue_by.get(agency, 0), trend=trend + [values.get("in_time_pct")]))
+                            overdue_by.get((agency, manager), 0), trend=trend + [values.get("in_time_pct")]))
 
     def order(s: ScoreRow) -> tuple:
         p, d = s.values.get("in_time_pct"), s.values.get("mean_days")

@@ -3,6 +3,10 @@
 The cartable and the supervisor's view both re-read the store on every change (a save, a
 sync), when a screen pushed over them is closed, and on ``refresh_data``. A load runs in a
 worker; a change that arrives while one runs queues exactly one more (changes coalesce).
+
+A screen that is not shown (another screen over it, not a dialog; or another mode's) does
+not re-read on a change: it marks itself stale and re-reads once when shown again (the
+supervisor view under the report builder re-read every case on each sync).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on
+from textual.screen import ModalScreen
 
 from samad_desk.messages import StoreChanged
 from samad_desk.screens.base import DeskScreen
@@ -18,8 +23,8 @@ from samad_desk.screens.base import DeskScreen
 class LiveStoreScreen(DeskScreen):
     """Subclasses implement :meth:`start_load` (start the load worker), call
     :meth:`watch_store` once mounted and :meth:`load_ended` when the load worker stops.
-    ``resume_always``: False re-reads on resume only when a store change came since the
-    last load started (the supervisor view: its re-read is all cases)."""
+    ``resume_always``: False re-reads on resume, and when a sync ends, only when a store
+    change came since the last load started (the supervisor view: its re-read is all cases)."""
 
     resume_always = True
 
@@ -30,6 +35,7 @@ class LiveStoreScreen(DeskScreen):
         self._stale = False
         self._changes = 0  # store notices seen (any thread)
         self._loaded_changes: int | None = None  # _changes when the last load started
+        self._missed = False  # a change came while not shown: re-read when shown again
 
     def start_load(self) -> None:
         raise NotImplementedError
@@ -52,18 +58,47 @@ class LiveStoreScreen(DeskScreen):
             self._unsubscribe()
 
     def on_screen_resume(self) -> None:
+        if self._missed:
+            self.reload()  # (queued behind a load that runs: it may predate the change)
+            return
         if self._loading:
             return
         if self.resume_always or self._changes != self._loaded_changes:
             self.reload()  # back from a case: re-read (its state may have changed)
 
+    @property
+    def on_terminal(self) -> bool:
+        """On the terminal: the top screen, or under dialogs only. (Not Textual's
+        ``is_current``: it counts the screen under the top one as "may be visible".)"""
+        try:
+            stack = self.app.screen_stack
+        except Exception:  # no app (unmounted)
+            return False
+        if self not in stack:
+            return False  # another mode's screen
+        return all(isinstance(s, ModalScreen) for s in stack[stack.index(self) + 1:])
+
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
         message.stop()  # the app polls the status on its own subscription's StoreChanged
-        self.reload()
+        if self._changes == self._loaded_changes:
+            return  # a load began after this notice (a sync's end started it): it has the change
+        self.data_changed()
 
     def refresh_data(self) -> None:
-        self.reload()
+        """A sync round ended. A screen that re-reads only on change (``resume_always``
+        False) and hears the store skips it when no notice came since its last load began:
+        the round's writes sent one, which re-reads it (two reads of every case per sync)."""
+        if not self.resume_always and self._unsubscribe is not None and self._changes == self._loaded_changes:
+            return
+        self.data_changed()
+
+    def data_changed(self) -> None:
+        """New data: re-read now if shown, else once when shown again."""
+        if self.on_terminal:
+            self.reload()
+        else:
+            self._missed = True
 
     def reload(self) -> None:
         """Re-read the store; while a load runs, one more is queued (changes coalesce)."""
@@ -72,6 +107,7 @@ class LiveStoreScreen(DeskScreen):
             return
         self._loading = True
         self._stale = False
+        self._missed = False
         self._loaded_changes = self._changes
         self.start_load()
 

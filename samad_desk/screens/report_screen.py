@@ -32,12 +32,11 @@ are pure functions in ``widgets/cases/report_view.py``; split it by pane if it g
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher
@@ -63,6 +62,7 @@ from samad_desk.services.report_export import (
 from samad_desk.services.report_specs import SavedSpec, SavedSpecs
 from samad_desk.services.reports import ReportService
 from samad_desk.text.digits import fa
+from samad_desk.text.limits import too_long_message
 from samad_desk.widgets import RTLInput, RTLStatic
 from samad_desk.widgets.cases import CaseTable, LinesChart
 from samad_desk.widgets.cases.report_view import (
@@ -89,6 +89,9 @@ PERIODS = (None, "this_month", "last_month", "last_30_days", "this_year")
 PERIOD_LABELS = {None: "همه", "this_month": "این ماه", "last_month": "ماه گذشته",
                  "last_30_days": "۳۰ روز گذشته", "this_year": "امسال"}
 ASK_LABELS = {"period": "دوره", "save": "نام گزارش", "export": "خروجی به"}
+#: the longest text each typed field takes: a longer paste goes in (nothing is lost) and the
+#: field says it is too long, at the paste and again at Enter
+ASK_LIMITS = {"period": 60, "save": 80, "export": 1024, "filter": 100}
 ASK_HINTS = {"period": "۱۴۰۴، ۱۴۰۴/۰۲، این ماه، ۳۰ روز گذشته، ۱۴۰۴/۰۱/۰۱ تا ۱۴۰۴/۰۳/۳۱",
              "save": "نامی برای این گزارش", "export": "مسیر پرونده: ‎.csv یا ‎.xlsx یا ‎.pdf"}
 #: shorter texts on the key bar's pages (the F1 help keeps the binding's whole description)
@@ -97,6 +100,8 @@ BAR_LABELS = {"report-period-typed": "دوره", "report-columns": "ستون", "
               "report-saved": "ذخیره‌ها", "report-filter-typed": "پالایه", "report-export": "خروجی"}
 #: what the typed field asks, in the order ↑/↓ move through it (Shift+F4 opens it at the
 #: period; Ctrl+F at a filter, Ctrl+E at the export)
+#: the typed filter's label fits its longest dimension («پالایه: نوع دستگاه»)
+FILTER_LABEL_WIDTH = 1 + max(cell_len(f"پالایه: {DIMENSIONS[d]}") for d in FILTER_DIMENSIONS)
 ASK_CYCLE = ("period", *(f"filter:{d}" for d in FILTER_DIMENSIONS), "export")
 
 
@@ -116,30 +121,7 @@ class ReportRan(Message):
         self.error = error
 
 
-class ReportScreen(LiveStoreScreen):
-    TITLE_FA = "گزارش‌ساز"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "dimension(1)", "سطرها", id="report-dimension"),
-        Binding("shift+f2", "dimension(-1)", "بُعد قبلی", show=False, id="report-dimension-back"),
-        Binding("f3", "measures", "سنجه‌ها", id="report-measures"),
-        Binding("f4", "period", "دوره", id="report-period"),
-        Binding("f11", "compare", "مقایسه", id="report-compare"),
-        Binding("shift+f4", "ask('period')", "دوره دلخواه", id="report-period-typed"),
-        Binding("shift+f6", "columns", "ستون‌ها", id="report-columns"),
-        Binding("shift+f7", "filter", "پالایه به این سطر", id="report-filter"),
-        Binding("shift+f8", "clear_filters", "بی‌پالایه", id="report-filter-clear"),
-        Binding("shift+f3", "view", "جدول/نمودار", id="report-view"),
-        Binding("shift+f11", "save", "ذخیره/اشتراک", id="report-save"),
-        Binding("shift+f12", "saved", "گزارش‌های ذخیره", id="report-saved"),
-        Binding("ctrl+f", "ask('filter')", "پالایه با مقدار", id="report-filter-typed"),
-        Binding("ctrl+e", "ask('export')", "خروجی پرونده", id="report-export"),
-        Binding("shift+f1", "key_page", "کلیدهای دیگر", id="report-key-page"),
-        Binding("up", "ask_next(-1)", "پرسش قبلی", show=False, id="report-ask-prev"),
-        Binding("down", "ask_next(1)", "پرسش بعدی", show=False, id="report-ask-next"),
-        Binding("escape", "back", "بازگشت", id="report-back"),
-    ]
-
+class ReportScreen(LiveStoreScreen, area="report"):
     DEFAULT_CSS = """
     ReportScreen #rep-spec { height: 1; }
     ReportScreen #rep-period { height: 1; }
@@ -476,9 +458,10 @@ class ReportScreen(LiveStoreScreen):
             what = f"filter:{dims[0] if dims and dims[0] in FILTER_DIMENSIONS else FILTER_DIMENSIONS[0]}"
         ask = self.query_one("#rep-ask", RTLInput)
         self.asking = what
+        ask.limit = ASK_LIMITS[what.partition(":")[0]]
         if what.startswith("filter:"):
             dim = what[len("filter:"):]
-            ask.label_width = 16
+            ask.label_width = FILTER_LABEL_WIDTH  # «پالایه: نوع پرون…» and «نوع دست…» were cut alike
             ask.label = f"پالایه: {DIMENSIONS[dim]}"
             ask.placeholder = "مقدار (نام یا بخشی از آن)؛ ↑/↓ بُعد دیگر"
             ask.validator = None
@@ -550,7 +533,10 @@ class ReportScreen(LiveStoreScreen):
     def _asked(self, event: RTLInput.Submitted) -> None:
         event.stop()
         ask = event.rtl_input
-        error = ask.validator(event.value) if ask.validator else None
+        if ask.limit and len(event.value) > ask.limit:
+            error: str | None = too_long_message(ask.label, len(event.value), ask.limit)
+        else:
+            error = ask.validator(event.value) if ask.validator else None
         if error:
             ask.error = error
             return

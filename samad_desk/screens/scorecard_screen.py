@@ -6,11 +6,10 @@ before as a sparkline, then ▲ / ▼ / = for this month against the mean of tho
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from samad_desk.reports.engine import label_of
@@ -44,15 +43,7 @@ def score_columns() -> list[Col]:
     ]
 
 
-class ScorecardScreen(LiveStoreScreen):
-    TITLE_FA = "کارنامه مدیران"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f4", "month(1)", "ماه قبل", id="scorecard-previous"),
-        Binding("shift+f4", "month(-1)", "ماه بعد", id="scorecard-next"),
-        Binding("escape", "back", "بازگشت", id="scorecard-back"),
-    ]
-
+class ScorecardScreen(LiveStoreScreen, area="scorecard"):
     DEFAULT_CSS = """
     ScorecardScreen #score-title { height: 1; }
     ScorecardScreen #score-table { height: 1fr; }

@@ -21,6 +21,7 @@ from samad_desk.services.errors import ServiceError
 from samad_desk.store.fileio import atomic_write
 from samad_desk.text.digits import fa
 from samad_desk.text.jalali import jalali_parts
+from samad_desk.text.limits import echo
 from samad_desk.text.normalize import name_key
 
 #: what a file name may end with, and the format it selects
@@ -53,10 +54,13 @@ def check_path(text: str) -> tuple[Path, str]:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ExportError("پسوند پرونده باید ‎.csv یا ‎.xlsx یا ‎.pdf باشد.")
-    if path.is_dir():
-        raise ExportError(f"«{path}» پوشه است؛ نام پرونده را هم بنویسید.")
-    if not path.parent.is_dir():
-        raise ExportError(f"پوشهٔ «{path.parent}» نیست.")
+    try:
+        if path.is_dir():
+            raise ExportError(f"«{echo(str(path))}» پوشه است؛ نام پرونده را هم بنویسید.")
+        if not path.parent.is_dir():
+            raise ExportError(f"پوشهٔ «{echo(str(path.parent))}» نیست.")
+    except OSError as exc:  # a name longer than the file system takes, …: said, not a crash
+        raise ExportError(_os_reason(exc, path)) from exc
     return path, fmt
 
 
@@ -81,9 +85,11 @@ def _os_reason(exc: OSError, path: Path) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "دیسک پر است؛ پرونده نوشته نشد (پروندهٔ پیشین دست‌نخورده ماند). جایی باز کنید یا مسیر دیگری بنویسید."
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"اجازهٔ نوشتن در «{path.parent}» نیست؛ مسیر دیگری بنویسید."
+        return f"اجازهٔ نوشتن در «{echo(str(path.parent))}» نیست؛ مسیر دیگری بنویسید."
+    if exc.errno == errno.ENAMETOOLONG:
+        return "نام پرونده یا مسیر بیش از اندازه بلند است؛ کوتاه‌ترش کنید."
     if exc.errno == errno.ENOENT:
-        return f"پوشهٔ «{path.parent}» نیست."
+        return f"پوشهٔ «{echo(str(path.parent))}» نیست."
     return f"پرونده نوشته نشد: {exc.strerror or exc}"
 
 
@@ -119,10 +125,10 @@ def match_value(dim: str, text: str, values: Iterable[str], names: dict[str, dic
         return part[0]
     some = "، ".join(labels[v] for v in (part or known)[:4])
     if part:
-        raise ExportError(f"«{text.strip()}» با {fa(len(part))} {DIMENSIONS[dim]} جور است ({some}…)؛ دقیق‌تر بنویسید.")
+        raise ExportError(f"«{echo(text)}» با {fa(len(part))} {DIMENSIONS[dim]} جور است ({some}…)؛ دقیق‌تر بنویسید.")
     if not known:
         raise ExportError(f"در این گزارش هیچ «{DIMENSIONS[dim]}»ی نیست.")
-    raise ExportError(f"«{text.strip()}» در «{DIMENSIONS[dim]}» نیست؛ مانند: {some}")
+    raise ExportError(f"«{echo(text)}» در «{DIMENSIONS[dim]}» نیست؛ مانند: {some}")
 
 
 def filter_values(columns: Callable[[str], list], dims: Iterable[str] = FILTER_DIMENSIONS) -> dict[str, list[str]]:

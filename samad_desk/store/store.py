@@ -25,7 +25,6 @@ from samad_desk.store.cache_writes import CacheWritesMixin
 from samad_desk.store.cartable import CartableMixin
 from samad_desk.store.client import ClientMixin
 from samad_desk.store.compaction import CompactionMixin
-from samad_desk.store.locks import Flock
 from samad_desk.store.op_status import OpStatusMixin
 from samad_desk.store.opening import OpeningMixin
 from samad_desk.store.push_queue import PushQueueMixin
@@ -38,14 +37,9 @@ from samad_desk.store.state import (
     FINAL,
     STATE_SCHEMA,
     StoreChange,
-    now_iso,
 )
 
 __all__ = ["CARTABLE_STATES", "CASE_STATES", "FINAL", "STATE_SCHEMA", "Store", "StoreChange"]
-
-# the names this module had before the split, for callers outside the tree
-_Flock = Flock
-_now_iso = now_iso
 
 
 class Store(OpeningMixin, ClientMixin, OpStatusMixin, RefreshMixin, SavingMixin, QueriesMixin,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.segment import Segment
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.strip import Strip
@@ -221,6 +222,11 @@ class KeyBar(LineBar):
     def on_mount(self) -> None:
         self.call_after_refresh(self.update_keys)
         self.screen.bindings_updated_signal.subscribe(self, lambda _s: self.update_keys())
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the keys that fit (and a screen's key bar pages) follow the width: after 100 → 80
+        # columns a 100-wide page was cut at its end, «Shift+F1 بیشتر ۱/۳» and all
+        self.update_keys()
 
     def update_keys(self) -> None:
         seen: set[str] = set()

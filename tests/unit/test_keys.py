@@ -73,3 +73,42 @@ def test_a_desk_screen_takes_its_title_and_keys_from_its_area() -> None:
     assert "f2" in CallEntryScreen._merged_bindings.key_to_bindings
     assert DetailsHistoryScreen.TITLE_FA == "تاریخچهٔ مشخصات شهروند"
     assert all(MODE_TITLES.values())
+
+
+def test_the_report_and_scorecard_screens_take_their_keys_from_the_table() -> None:
+    """Their bindings were written inline until issue 16's review; the table's rows are
+    the same Binding objects as those lists (so the F1 help and the key bar did not change)."""
+    from textual.binding import Binding
+
+    from samad_desk.screens.report_screen import ReportScreen
+    from samad_desk.screens.scorecard_screen import ScorecardScreen
+
+    old_report = [
+        Binding("f2", "dimension(1)", "سطرها", id="report-dimension"),
+        Binding("shift+f2", "dimension(-1)", "بُعد قبلی", show=False, id="report-dimension-back"),
+        Binding("f3", "measures", "سنجه‌ها", id="report-measures"),
+        Binding("f4", "period", "دوره", id="report-period"),
+        Binding("f11", "compare", "مقایسه", id="report-compare"),
+        Binding("shift+f4", "ask('period')", "دوره دلخواه", id="report-period-typed"),
+        Binding("shift+f6", "columns", "ستون‌ها", id="report-columns"),
+        Binding("shift+f7", "filter", "پالایه به این سطر", id="report-filter"),
+        Binding("shift+f8", "clear_filters", "بی‌پالایه", id="report-filter-clear"),
+        Binding("shift+f3", "view", "جدول/نمودار", id="report-view"),
+        Binding("shift+f11", "save", "ذخیره/اشتراک", id="report-save"),
+        Binding("shift+f12", "saved", "گزارش‌های ذخیره", id="report-saved"),
+        Binding("ctrl+f", "ask('filter')", "پالایه با مقدار", id="report-filter-typed"),
+        Binding("ctrl+e", "ask('export')", "خروجی پرونده", id="report-export"),
+        Binding("shift+f1", "key_page", "کلیدهای دیگر", id="report-key-page"),
+        Binding("up", "ask_next(-1)", "پرسش قبلی", show=False, id="report-ask-prev"),
+        Binding("down", "ask_next(1)", "پرسش بعدی", show=False, id="report-ask-next"),
+        Binding("escape", "back", "بازگشت", id="report-back"),
+    ]
+    old_scorecard = [
+        Binding("f4", "month(1)", "ماه قبل", id="scorecard-previous"),
+        Binding("shift+f4", "month(-1)", "ماه بعد", id="scorecard-next"),
+        Binding("escape", "back", "بازگشت", id="scorecard-back"),
+    ]
+    assert keys("report") == old_report and keys("scorecard") == old_scorecard
+    assert ReportScreen.BINDINGS == old_report and ScorecardScreen.BINDINGS == old_scorecard
+    assert (ReportScreen.TITLE_FA, ScorecardScreen.TITLE_FA) == ("گزارش‌ساز", "کارنامه مدیران")
+    assert "ctrl+e" in ReportScreen._merged_bindings.key_to_bindings

@@ -56,6 +56,9 @@ def citizen_upsert(ctx: OpContext) -> Outcome:
                 filled[key] = value
             else:
                 conflicts[key] = {"kept": cur, "incoming": value}
+        if new.get("national_id") and new.get("no_national_id"):
+            # an ID filled into a profile flagged "no national ID": a profile with an ID is never flagged
+            new["no_national_id"] = filled["no_national_id"] = False
         if filled:
             ctx.put("citizen", new)
         alias = new_citizen(id=cid, created_at=ctx.now_iso, version=1, merged_into=server["id"],
@@ -91,6 +94,8 @@ def citizen_upsert(ctx: OpContext) -> Outcome:
         applied[key] = value
     if new.get("national_id"):
         new["no_national_id"] = False
+        if applied.get("no_national_id"):  # the flag ticked while the ID stays: not applied
+            del applied["no_national_id"]
     elif not new.get("no_national_id"):
         raise Rejected(
             "invalid_payload",

@@ -119,3 +119,47 @@ def test_a_push_folds_into_the_report_tables(server):
     assert folded_through() == 0  # folded by the push (the test client runs its background task)
     after = _run(client, supervisor, spec).json()["total"]["cases"]
     assert after == before + 1
+
+
+def test_a_push_asks_for_the_report_tables_in_its_own_transaction(server):
+    """Whether the report tables follow the log (``report_seq``) is read inside the push's
+    transaction: a push that applied ops takes no more connections than one that applied
+    none while the server has never reported (no fold), and one more, the fold's, once it
+    has (there was one more per push for the question, and one for the fold's look)."""
+    from sqlalchemy import event
+
+    from samad_desk.domain import ops as O
+    from samad_desk.domain.ids import uuid7
+
+    client, _ = server
+    central = client.app.state.central
+    agent = Desk(client, "agent1")
+    supervisor = Desk(client, "super1")
+    taken: list[int] = []
+
+    def checkout(*_args) -> None:
+        taken.append(1)
+
+    def connections(ops: list[dict], status: str) -> int:
+        """Connections taken by one push of ``ops`` (and the fold the answer schedules)."""
+        taken.clear()
+        r = agent.push_raw(ops)
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == status, r.text
+        return len(taken)
+
+    def citizen() -> list[dict]:
+        return agent.number([O.citizen_upsert({"id": str(uuid7()), "first_name": "علی", "last_name": "رضایی",
+                                               "mobile": "09120000000", "no_national_id": True}, agent.actor)])
+
+    first = citizen()
+    assert agent.push_raw(first).json()["results"][0]["status"] == "applied"
+    event.listen(central.engine.pool, "checkout", checkout)
+    try:
+        idle = connections(first, "duplicate")  # applied nothing: no fold, either way
+        assert connections(citizen(), "applied") == idle
+        spec = {"spec": {"name": "n", "rows": ["type"], "measures": ["cases"]}, "today": "2026-06-01"}
+        assert _run(client, supervisor, spec).status_code == 200  # the report tables from now on
+        assert connections(citizen(), "applied") == idle + 1  # the fold's own transaction
+        assert connections(first, "duplicate") == idle
+    finally:
+        event.remove(central.engine.pool, "checkout", checkout)

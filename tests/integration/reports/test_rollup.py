@@ -143,6 +143,52 @@ def test_change_log_keeps_the_rollup_equal_to_a_rebuild(db_url):
         central.close()
 
 
+def test_a_fold_of_merges_costs_the_same_queries_for_one_or_many(db_url):
+    """The duplicates table takes a fold's merges and unmerges at once (it ran three
+    queries per merge event): a fold of seven merges and an unmerge runs as many
+    statements as a fold of one and an unmerge, and leaves the rows a rebuild leaves."""
+    from sqlalchemy import event
+
+    from samad_desk.central.service import Central
+
+    def unmerge(merge: dict) -> dict:
+        return {"id": f"ev-u-{merge['op_id']}", "case_id": None, "kind": "citizen.unmerge",
+                "op_id": f"u-{merge['op_id']}", "at": merge["at"], "actor": merge["actor"],
+                "data": {"merge_op_id": merge["op_id"]}}
+
+    central = Central(db_url)
+    try:
+        merges = [e for e in synth.merges(12, 3) if e["kind"] == "citizen.merge"]
+        central.import_entities([("agency", a) for a in synth.agencies()] + [("event", e) for e in merges[:2]])
+        refresh_facts(central.engine, CAL)
+
+        def fold(events: list[dict]) -> int:
+            central.import_entities([("event", e) for e in events])
+            statements: list[str] = []
+
+            def seen(_conn, _cursor, statement, *_args) -> None:
+                statements.append(statement)
+
+            event.listen(central.engine, "before_cursor_execute", seen)
+            try:
+                refresh_facts(central.engine, CAL)
+            finally:
+                event.remove(central.engine, "before_cursor_execute", seen)
+            assert any("report_dups" in s for s in statements)  # (the listener sees the fold)
+            return len(statements)
+
+        one = fold([merges[2], unmerge(merges[0])])
+        many = fold([*merges[3:10], unmerge(merges[1])])
+        assert many == one
+        folded = _rollup_rows(central.engine)[dups_table.name]
+        assert len(folded) == 8  # merges 2..9
+        with db.writer(central.engine).begin() as conn:
+            central_reports._dups(conn, None)  # the rebuild from every merge event
+        assert _rollup_rows(central.engine)[dups_table.name] == folded
+    finally:
+        central.close()
+
+
 @pytest.mark.parametrize("db_url", ["pg"], indirect=True)
 def test_a_rebuild_leaves_planner_statistics(db_url):
     """PostgreSQL: the report tables are analyzed after a rebuild (without statistics the

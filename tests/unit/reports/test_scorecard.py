@@ -59,7 +59,28 @@ def test_tied_managers_share_a_rank_standard_competition():
     def runner(spec):
         if spec.columns:
             return SimpleNamespace(rows=pivot)
-        return SimpleNamespace(rows=[{"key": [r["key"][0]], "values": {"overdue": 0}} for r in pivot])
+        return SimpleNamespace(rows=[{"key": r["key"], "values": {"overdue": 0}} for r in pivot])
 
     rows = scorecard(runner, month=month, months_back=1)
     assert [(r.agency, r.rank) for r in rows] == [("a", 1), ("b", 2), ("c", 2), ("d", 4), ("e", 5), ("f", 5)]
+
+
+def test_overdue_now_is_on_the_current_managers_row_only():
+    """Water had another manager when A and B came in (1403/12/29, 1404/01/01), its
+    current one since C (1404/01/05, open and overdue now): in 1404/01 it has two rows.
+    The cartable is in the current manager's name (domain.md), so C's overdue is theirs;
+    the former manager's row shows 0, and the column sums to the province's overdue
+    (it showed 1 on both rows: a sum counted C twice)."""
+    former = "مدیر پیشین آب"
+    rows = facts()
+    for f in rows:
+        if f["agency"] == "water-qazvin" and f["reg_date"] < "2025-03-25":  # A and B
+            f["manager"] = former
+    runner = desk_runner(DeskReports(rows, SUPERVISOR), today=TODAY, calendar=calendar())
+    card_rows = scorecard(runner, month="1404/01", months_back=1)
+    water = {r.manager: r for r in card_rows if r.agency == "water-qazvin"}
+    assert set(water) == {former, "مدیر آب"}
+    assert water[former].values["cases"] == 1 and water["مدیر آب"].values["cases"] == 1  # B, C
+    assert (water[former].overdue_now, water["مدیر آب"].overdue_now) == (0, 1)
+    assert water[former].cue.level == "ok" and water["مدیر آب"].cue.level == "overdue"
+    assert sum(r.overdue_now for r in card_rows) == 1  # C: the province's only overdue case

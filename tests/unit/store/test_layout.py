@@ -69,7 +69,6 @@ def test_names_imported_before_the_split_still_import():
         shard_of,
     )
     from samad_desk.store.store import CARTABLE_STATES as C2
-    from samad_desk.store.store import _Flock, _now_iso  # noqa: F401
 
     assert C2 is CARTABLE_STATES
     # tests patch cache.INDEXES in place (an older cache without an index): one dict
