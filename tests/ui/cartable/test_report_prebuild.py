@@ -51,6 +51,7 @@ async def test_a_report_run_before_shows_at_once_and_a_change_runs_it_again(make
     """Shift+F2 over ready facts: the report run before over them is shown as the screen
     mounts (no run); a store change makes new facts and the report runs again."""
     from samad_desk.reports.memory import DeskReports
+    from samad_desk.services.reports import first_spec
 
     build(world)
     runs, asked = [], []
@@ -66,9 +67,10 @@ async def test_a_report_run_before_shows_at_once_and_a_change_runs_it_again(make
             if cache.builds:
                 break
             await asyncio.sleep(0.05)
+        assert len(runs) == 1  # the pre-build ran the report the screen shows first
         screen = await from_supervisor(pilot, "shift+f2")
         first = screen.result
-        assert first["total"]["cases"] == 7 and len(runs) == 1
+        assert first["total"]["cases"] == 7 and len(runs) == 1 and screen.spec == first_spec()
         await press(pilot, "escape")
         await pilot.press("shift+f2")  # no settling: the result is there once the screen is
         again = app.screen

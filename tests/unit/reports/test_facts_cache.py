@@ -162,7 +162,7 @@ def test_prebuild_only_for_roles_that_open_reports():
     cache = facts_cache(store, CAL)
     for role, wants, builds in (("agent", False, 0), ("officer", False, 0), ("manager", True, 1),
                                 ("supervisor", True, 1)):
-        actions = SimpleNamespace(store=store, calendar=CAL,
+        actions = SimpleNamespace(store=store, calendar=CAL, today=lambda: TODAY,
                                   operator={"role": role, "province": "qazvin", "agency_id": "water-qazvin"})
         assert ReportService(actions).prebuild() is wants
         assert cache.builds == builds, role  # built once, for the first role that reports
@@ -200,14 +200,19 @@ def test_a_stopped_build_keeps_nothing_and_the_next_reader_builds(monkeypatch):
 def test_prebuild_said_stopped_when_the_desk_quits():
     from types import SimpleNamespace
 
-    from samad_desk.services.reports import ReportService
+    from samad_desk.services.reports import ReportService, first_spec
 
     store = FakeStore(list(synth.generate(2000, 2)))
-    actions = SimpleNamespace(store=store, calendar=CAL, operator={"role": "supervisor", "province": "qazvin"})
+    actions = SimpleNamespace(store=store, calendar=CAL, today=lambda: TODAY,
+                              operator={"role": "supervisor", "province": "qazvin"})
     assert ReportService(actions).prebuild(stop=lambda: True) is False
-    assert facts_cache(store, CAL).builds == 0
+    cache = facts_cache(store, CAL)
+    assert cache.builds == 0
     assert ReportService(actions).prebuild(stop=lambda: False) is True
-    assert facts_cache(store, CAL).builds == 1
+    assert cache.builds == 1
+    # the report the screen shows first is run too, and kept
+    kept = cache.ready(actions.operator).cached(first_spec(), today=TODAY, calendar=CAL, names=cache.names())
+    assert kept is not None and kept["spec"]["rows"] == ["agency"]
 
 
 def test_ready_never_builds_and_results_are_kept_per_facts():
