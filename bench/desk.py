@@ -79,7 +79,7 @@ asyncio.run(main())
 
 def _env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("CONFIG", "CACHE", "OPERATOR"):
+    for name in ("CONFIG", "CACHE", "OPERATOR", "DATA"):
         env[f"SAMAD_DESK_{name}_DIR"] = str(tmp / name.lower())
     env.pop("SAMAD_DESK_SERVER_URL", None)
     env["PYTHONPATH"] = str(REPO)

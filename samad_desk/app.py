@@ -292,13 +292,13 @@ class SamadDeskApp(OrderedKeys, App[int]):
         self._poll_status()
         _freeze_heap()
         self.switch_mode(start_mode(operator))
-        # the index is built once the call screen is up, so it never delays the first call
-        self.set_timer(1.0, self._build_index)
+        self.set_timer(1.0, self._build_index)  # once the call screen is up: never delays the first call
         self.set_timer(2.0, self._prebuild_reports)  # report facts, after the first frame
 
     @work(thread=True, exclusive=True, group="report-facts", exit_on_error=False)
-    def _prebuild_reports(self) -> bool:  # a report opened meanwhile waits for it
-        return self.services is not None and self.services.prebuild_reports()
+    def _prebuild_reports(self) -> bool:  # a report opened meanwhile waits for it; quitting cancels
+        worker = get_current_worker()  # it, and the build stops at its next break (every few ms)
+        return self.services is not None and self.services.prebuild_reports(stop=lambda: worker.is_cancelled)
 
     def _subscribe_store(self) -> None:
         subscribe = getattr(self.store, "subscribe", None)

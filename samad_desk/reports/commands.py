@@ -141,7 +141,10 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
     from samad_desk.reports import render
     from samad_desk.reports.period import PeriodError
     from samad_desk.reports.spec import SpecError, load_spec
+    from samad_desk.text.digits import fa
 
+    if width < render.MIN_WIDTH:
+        raise click.BadParameter(f"پهنای جدول دست‌کم {fa(render.MIN_WIDTH)} نویسه است.", param_hint="--width")
     settings = _settings(server)
     if not spec_file.exists() and spec_file.suffix.lower() not in (".toml", ".json"):
         spec = saved_spec(str(spec_file), settings, server)
@@ -181,8 +184,10 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        try:
-            out.write_bytes(data)
-        except OSError as exc:
-            raise click.ClickException(f"پرونده «{out}» نوشته نشد ({exc.strerror})") from None
+        from samad_desk.services.report_export import ExportError, write_whole
+
+        try:  # whole or not at all: a full disk leaves an earlier report of that name as it was
+            write_whole(out, data)
+        except ExportError as exc:
+            raise click.ClickException(f"«{out}»: {exc}") from None
         click.echo(f"گزارش نوشته شد: {out}", err=True)

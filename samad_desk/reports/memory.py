@@ -9,13 +9,15 @@ as for :func:`~samad_desk.domain.permissions.may_see_case`.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import compress
 from operator import and_, itemgetter
+from typing import Any
 
 from samad_desk.domain.permissions import may_see_case
 from samad_desk.domain.sla import WorkingCalendar
@@ -152,6 +154,8 @@ class DeskReports:
         self.actor = actor
         self.facts = scoped(facts, actor)
         self.dups = scoped(dups, actor)
+        #: results (``to_json()``) already run over these facts, newest last: see :meth:`result`
+        self._results: dict[tuple, tuple[Any, dict]] = {}
 
     def parts(self, p: Plan, period: Period | None) -> tuple[Parts, Hist]:
         parts, hist = memory_parts(self.facts, p, period)
@@ -163,6 +167,38 @@ class DeskReports:
             names: dict[str, dict[str, str]] | None = None) -> Result:
         return run(spec, lambda p, periods: [self.parts(p, per) for per in periods], today=today,
                    calendar=calendar, names=names)
+
+    def result(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
+               names: dict[str, dict[str, str]] | None = None) -> dict:
+        """``run(...).to_json()``, kept for the last :data:`KEPT_RESULTS` specs: these
+        facts never change (a store change makes a new DeskReports), so a screen opened
+        again, or a dimension cycled back to, shows its report without running it. The
+        answer is shared: read it, never change it."""
+        hit = self.cached(spec, today=today, calendar=calendar, names=names)
+        if hit is not None:
+            return hit
+        out = self.run(spec, today=today, calendar=calendar, names=names).to_json()
+        key = _result_key(spec, today, calendar)
+        self._results.pop(key, None)
+        self._results[key] = (names, out)
+        while len(self._results) > KEPT_RESULTS:
+            self._results.pop(next(iter(self._results)))
+        return out
+
+    def cached(self, spec: ReportSpec, *, today: date, calendar: WorkingCalendar,
+               names: dict[str, dict[str, str]] | None = None) -> dict | None:
+        """The kept answer of :meth:`result` for these arguments, or None (never runs)."""
+        hit = self._results.get(_result_key(spec, today, calendar))
+        return hit[1] if hit is not None and hit[0] is names else None
+
+
+#: results a DeskReports keeps (:meth:`DeskReports.result`)
+KEPT_RESULTS = 16
+
+
+def _result_key(spec: ReportSpec, today: date, calendar: WorkingCalendar) -> tuple:
+    d = spec.to_dict()
+    return (repr(sorted(d.items())), today, id(calendar))
 
 
 def run_memory(
@@ -206,15 +242,42 @@ def drill_ids(facts: Facts, spec: ReportSpec, key: tuple, *, today: date,
     return out
 
 
+class BuildStopped(Exception):
+    """A facts build given up because its ``stop`` said so (the desk is quitting)."""
+
+
+#: a build between breaks: items read or built, then the wall time it may hold the GIL
+BREAK_EVERY = 256
+BREAK_AFTER_S = 0.002
+
+
+def breaks(items: Iterable, stop: Callable[[], bool] | None = None) -> Iterator:
+    """``items``, with a break every few milliseconds: ``time.sleep(0)`` lets the UI
+    thread take the GIL (a pure-Python build otherwise keeps it for its whole switch
+    interval each time: the UI got a slice every ~5 ms and typing stuttered for seconds),
+    and ``stop()`` is asked (true: :class:`BuildStopped`, so quitting never waits for
+    the rest of a build)."""
+    clock = time.perf_counter
+    last = clock()
+    for i, item in enumerate(items, 1):
+        yield item
+        if i % BREAK_EVERY == 0 and clock() - last >= BREAK_AFTER_S:
+            if stop is not None and stop():
+                raise BuildStopped
+            time.sleep(0)
+            last = clock()
+
+
 def store_facts(store, calendar: WorkingCalendar) -> Facts:
     """Facts of every case in a desk :class:`~samad_desk.store.Store` (cache + pending)."""
     return Facts(_all_facts(store, calendar).values())
 
 
-def _all_facts(store, calendar: WorkingCalendar) -> dict[str, dict]:
+def _all_facts(store, calendar: WorkingCalendar, stop: Callable[[], bool] | None = None) -> dict[str, dict]:
     agencies = store.agencies()
-    events = (e for e in store.iter_entities("event") if e.get("case_id"))
-    return {f["id"]: f for f in build_facts(list(store.iter_entities("case")), events, agencies, calendar)}
+    events = (e for e in breaks(store.iter_entities("event"), stop) if e.get("case_id"))
+    cases = list(breaks(store.iter_entities("case"), stop))
+    return {f["id"]: f for f in build_facts(breaks(cases, stop), events, agencies, calendar)}
 
 
 def store_dups(store) -> Facts:
@@ -244,6 +307,7 @@ class FactsCache:
         self._by_id: dict[str, dict] | None = None
         self._facts: Facts | None = None
         self._dups: Facts | None = None
+        self._names: dict[str, dict[str, str]] | None = None
         self._desk: tuple[tuple, DeskReports] | None = None
         self._gen = 0
         self._cases: set[str] = set()
@@ -261,7 +325,7 @@ class FactsCache:
         if not keys and getattr(change, "kind", "") == "status":
             return  # a push result of ops no longer held: no case, event or merge changed
         with self._lock:
-            self._dups = None  # merges are few: re-read on any change
+            self._dups = self._names = None  # merges and names are few: re-read on any change
             self._gen += 1
             if not keys:
                 self._all = True
@@ -274,18 +338,25 @@ class FactsCache:
                 elif entity == "agency":
                     self._all = True
 
-    def facts(self) -> Facts:
+    def facts(self, stop: Callable[[], bool] | None = None) -> Facts:
         """The current facts (in registration-day order); a reader that comes while
-        another builds them waits for that build."""
+        another builds them waits for that build. A full build breaks every few ms
+        (:func:`breaks`); ``stop()`` true at a break gives it up (:class:`BuildStopped`,
+        nothing kept: the next reader builds)."""
         with self._building:
-            return self._facts_now()
+            return self._facts_now(stop)
 
-    def _facts_now(self) -> Facts:
+    def _facts_now(self, stop: Callable[[], bool] | None = None) -> Facts:
         with self._lock:
             full, cases, events = self._all or self._by_id is None, self._cases, self._events
             self._all, self._cases, self._events = False, set(), set()
         if full:
-            by_id = _all_facts(self.store, self.calendar)
+            try:
+                by_id = _all_facts(self.store, self.calendar, stop)
+            except BaseException:
+                with self._lock:  # given up (or failed): the next reader builds them all
+                    self._all = True
+                raise
             with self._lock:
                 self._by_id, self._facts = by_id, Facts(by_id.values())
                 self.builds += 1
@@ -314,14 +385,15 @@ class FactsCache:
             assert self._facts is not None
             return self._facts
 
-    def desk(self, actor: dict) -> DeskReports:
+    def desk(self, actor: dict, stop: Callable[[], bool] | None = None) -> DeskReports:
         """:class:`DeskReports` of ``actor`` over the current facts, scoped once per change
-        (a screen opened again, or by the same operator, reuses it)."""
+        (a screen opened again, or by the same operator, reuses it); ``stop``: as for
+        :meth:`facts` (the pre-build at start passes its worker's cancellation)."""
         with self._building:  # a screen's load that comes during the pre-build waits for it
-            return self._desk_now(actor)
+            return self._desk_now(actor, stop)
 
-    def _desk_now(self, actor: dict) -> DeskReports:
-        facts, dups = self.facts(), self.dups()
+    def _desk_now(self, actor: dict, stop: Callable[[], bool] | None = None) -> DeskReports:
+        facts, dups = self.facts(stop), self.dups()
         key = (id(facts), id(dups), actor.get("role"), actor.get("province"), actor.get("agency_id"))
         with self._lock:
             hit = self._desk
@@ -332,6 +404,35 @@ class FactsCache:
         with self._lock:
             self._desk = (key, desk)
         return desk
+
+    def ready(self, actor: dict) -> DeskReports | None:
+        """``actor``'s :class:`DeskReports` if it is built, scoped and current, else None;
+        never builds nor waits (the UI thread asks it: a report screen over ready facts
+        shows its first report without a worker hop)."""
+        if not self._building.acquire(blocking=False):
+            return None  # a build is under way
+        try:
+            with self._lock:
+                if self._all or self._cases or self._events or self._facts is None or self._dups is None:
+                    return None
+                key = (id(self._facts), id(self._dups), actor.get("role"), actor.get("province"),
+                       actor.get("agency_id"))
+                hit = self._desk
+            return hit[1] if hit is not None and hit[0] == key and hit[1].facts_of is self._facts else None
+        finally:
+            self._building.release()
+
+    def names(self) -> dict[str, dict[str, str]]:
+        """:func:`store_names`, read again after any change (the same dict until then, so
+        :meth:`DeskReports.result` can keep results labelled with it)."""
+        with self._lock:
+            names, gen = self._names, self._gen
+        if names is None:
+            names = store_names(self.store)
+            with self._lock:
+                if self._gen == gen:
+                    self._names = names
+        return names
 
     def dups(self) -> Facts:
         """The duplicate-citizen facts (:func:`store_dups`), re-read after any change."""

@@ -107,17 +107,32 @@ def text_cells(result: dict) -> tuple[list[str], list[list[str]]]:
     return header, shown
 
 
+#: the narrowest table ``to_lines`` draws (a narrower ``width`` is taken as this)
+MIN_WIDTH = 20
+
+
 def to_lines(result: dict, width: int = 100) -> list[str]:
     """Visual lines (each at most ``width`` cells): the title, then the table with its
-    first column at the right, as a right-to-left page reads."""
+    first column at the right, as a right-to-left page reads. Too wide: whole columns are
+    left out from the left end (the labels and the first measures stay) and a last line
+    says how many; a column is never cut (a cut «۵۳» read «۳»)."""
     header, rows = text_cells(result)
     ncol = len(header)
     widths = [max(rtl.text_cells(h) for h in [header[i], *(r[i] for r in rows)]) for i in range(ncol)]
     widths = [min(max(4, w), 28) for w in widths]
     sep = " │ "
+    width = max(width, MIN_WIDTH)
+
+    def span(n: int) -> int:
+        return sum(widths[:n]) + len(sep) * (n - 1)
+
+    keep = ncol
+    while keep > 1 and span(keep) > width:
+        keep -= 1
+    widths[0] = min(widths[0], width if keep == 1 else widths[0])
 
     def visual(cells: list[str]) -> str:
-        parts = [rtl.truncate(c, w) for c, w in zip(cells, widths, strict=True)]
+        parts = [rtl.truncate(c, w) for c, w in zip(cells[:keep], widths[:keep], strict=True)]
         return sep.join(reversed(parts))
 
     title = result["name"]
@@ -125,15 +140,16 @@ def to_lines(result: dict, width: int = 100) -> list[str]:
         title += f" — {result['period']['label']}"
         if result.get("previous_period"):
             title += f" ({PREVIOUS}: {result['previous_period']['label']})"
-    line_width = min(width, sum(widths) + len(sep) * (ncol - 1))
-    lines = [rtl.truncate(title, max(line_width, rtl.text_cells(title)) if line_width < 20 else line_width)]
+    line_width = span(keep)
+    lines = [rtl.truncate(title, min(width, max(line_width, rtl.text_cells(title))))]
     lines.append(visual(header))
-    lines.append("─" * (sum(widths) + len(sep) * (ncol - 1)))
+    lines.append("─" * line_width)
     lines += [visual(r) for r in rows[:-1]]
-    lines.append("─" * (sum(widths) + len(sep) * (ncol - 1)))
+    lines.append("─" * line_width)
     lines.append(visual(rows[-1]))
     if result.get("total_rows", 0) > len(result["rows"]):
         lines.append(rtl.truncate(f"{fa(len(result['rows']))} سطر نخست از {fa(result['total_rows'])}",
                                   line_width))
-    # too wide: keep the right-hand part (the labels and the first columns), as RTL reads
-    return [line[-width:] if rtl.text_cells(line) > width else line for line in lines]
+    if keep < ncol:
+        lines.append(rtl.truncate(f"{fa(ncol - keep)} ستون دیگر جا نشد؛ همه در خروجی پرونده هست.", width))
+    return lines

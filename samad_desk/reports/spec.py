@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from samad_desk.text.digits import fa
+
 #: dimension key → Persian label. Every dimension is also a filter.
 DIMENSIONS: dict[str, str] = {
     "province": "استان",
@@ -190,5 +192,8 @@ def load_spec(path: str | Path) -> ReportSpec:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise SpecError(f"گزارش: پرونده «{p}» خوانده نشد ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:  # a binary or non-UTF-8 file: said, never a traceback
+        raise SpecError(f"گزارش: پرونده «{p}» متن UTF-8 نیست (بایت {fa(exc.start + 1)})؛ "
+                        "آن را با کدگذاری UTF-8 ذخیره کنید.") from None
     fmt = "json" if p.suffix.lower() == ".json" else "toml" if p.suffix.lower() == ".toml" else None
     return parse_spec(text, fmt=fmt)

@@ -23,8 +23,8 @@ from samad_desk.screens.base import DeskScreen
 class LiveStoreScreen(DeskScreen):
     """Subclasses implement :meth:`start_load` (start the load worker), call
     :meth:`watch_store` once mounted and :meth:`load_ended` when the load worker stops.
-    ``resume_always``: False re-reads on resume only when a store change came since the
-    last load started (the supervisor view: its re-read is all cases)."""
+    ``resume_always``: False re-reads on resume, and when a sync ends, only when a store
+    change came since the last load started (the supervisor view: its re-read is all cases)."""
 
     resume_always = True
 
@@ -81,9 +81,16 @@ class LiveStoreScreen(DeskScreen):
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
         message.stop()  # the app polls the status on its own subscription's StoreChanged
+        if self._changes == self._loaded_changes:
+            return  # a load began after this notice (a sync's end started it): it has the change
         self.data_changed()
 
     def refresh_data(self) -> None:
+        """A sync round ended. A screen that re-reads only on change (``resume_always``
+        False) and hears the store skips it when no notice came since its last load began:
+        the round's writes sent one, which re-reads it (two reads of every case per sync)."""
+        if not self.resume_always and self._unsubscribe is not None and self._changes == self._loaded_changes:
+            return
         self.data_changed()
 
     def data_changed(self) -> None:

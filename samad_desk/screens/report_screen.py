@@ -100,6 +100,8 @@ BAR_LABELS = {"report-period-typed": "دوره", "report-columns": "ستون", "
               "report-saved": "ذخیره‌ها", "report-filter-typed": "پالایه", "report-export": "خروجی"}
 #: what the typed field asks, in the order ↑/↓ move through it (Shift+F4 opens it at the
 #: period; Ctrl+F at a filter, Ctrl+E at the export)
+#: the typed filter's label fits its longest dimension («پالایه: نوع دستگاه»)
+FILTER_LABEL_WIDTH = 1 + max(cell_len(f"پالایه: {DIMENSIONS[d]}") for d in FILTER_DIMENSIONS)
 ASK_CYCLE = ("period", *(f"filter:{d}" for d in FILTER_DIMENSIONS), "export")
 
 
@@ -201,6 +203,10 @@ class ReportScreen(LiveStoreScreen, area="report"):
 
     def on_mount(self) -> None:
         self.query_one("#rep-table", CaseTable).focus()
+        ready = self.reports.ready()
+        if ready is not None:  # facts built and scoped (the pre-build, an earlier screen): show now
+            self.desk, self.names = ready
+            self.show()
         self.reload()
         self.watch_store(self.reports)
 
@@ -273,6 +279,8 @@ class ReportScreen(LiveStoreScreen, area="report"):
         if event.state != WorkerState.SUCCESS or w.result is None:
             return
         if w.group == "report-load":
+            if w.result[0] is self.desk and w.result[1] is self.names and self.result is not None:
+                return  # what on_mount already showed (ReportService.ready)
             self.desk, self.names = w.result
             self.values = None  # new facts: their values read again when a filter is typed
             self.show()
@@ -292,14 +300,19 @@ class ReportScreen(LiveStoreScreen, area="report"):
         if self.desk is None:
             return
         self.run_seq += 1
+        spec, today, calendar = self.spec, self.actions.today(), self.actions.calendar
+        kept = self.desk.cached(spec, today=today, calendar=calendar, names=self.names)
+        if kept is not None:  # run before over these facts: no worker
+            self.show_result(spec, kept)
+            return
         self.query_one("#rep-period", RTLStatic).update(RUNNING)
-        self._run(self.run_seq, self.desk, self.spec, self.actions.today(), self.actions.calendar, self.names)
+        self._run(self.run_seq, self.desk, spec, today, calendar, self.names)
 
     @work(thread=True, exclusive=True, group="report-run", exit_on_error=False)
     def _run(self, seq: int, desk: DeskReports, spec: ReportSpec, today: Any, calendar: Any,
              names: dict) -> None:
         try:
-            ran = ReportRan(seq, spec, desk.run(spec, today=today, calendar=calendar, names=names).to_json())
+            ran = ReportRan(seq, spec, desk.result(spec, today=today, calendar=calendar, names=names))
         except PeriodError as exc:  # a saved spec's period the calendar cannot hold
             ran = ReportRan(seq, spec, None, str(exc))
         except Exception as exc:  # said on the screen, never a crash of the desk
@@ -448,7 +461,7 @@ class ReportScreen(LiveStoreScreen, area="report"):
         ask.limit = ASK_LIMITS[what.partition(":")[0]]
         if what.startswith("filter:"):
             dim = what[len("filter:"):]
-            ask.label_width = 16
+            ask.label_width = FILTER_LABEL_WIDTH  # «پالایه: نوع پرون…» and «نوع دست…» were cut alike
             ask.label = f"پالایه: {DIMENSIONS[dim]}"
             ask.placeholder = "مقدار (نام یا بخشی از آن)؛ ↑/↓ بُعد دیگر"
             ask.validator = None

@@ -4,6 +4,7 @@ service layer (each part its own module, see ``services/__init__.py``)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,12 @@ class DeskServices(CallsMixin, FollowupsMixin, CandidatesMixin, AttentionMixin):
         labels = {c.key: c.label for c in self.subjects()}
         return CaseActions(self.session, subject_label=lambda key: labels.get(key, key))
 
-    def prebuild_reports(self) -> bool:
+    def prebuild_reports(self, stop: Callable[[], bool] | None = None) -> bool:
         """Build the report facts now if this operator's role opens reports (the app calls
         it in a worker a moment after start); see :meth:`ReportService.prebuild`."""
         from samad_desk.services.reports import ReportService
 
-        return ReportService(self.case_actions()).prebuild()
+        return ReportService(self.case_actions()).prebuild(stop)
 
     def merges(self) -> MergeService:
         return MergeService(self.session)

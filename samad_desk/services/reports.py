@@ -9,8 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from samad_desk.domain.permissions import may_open_reports
-from samad_desk.reports.memory import DeskReports, drill_ids, facts_cache, store_names
+from samad_desk.reports.memory import BuildStopped, DeskReports, drill_ids, facts_cache
 from samad_desk.reports.spec import ReportSpec
+
+#: the report the report screen shows first; the pre-build runs it too, so the first
+#: Shift+F2 after start finds its answer kept (``DeskReports.result``)
+FIRST_ROWS = ("agency",)
+FIRST_MEASURES = ("cases", "open", "overdue", "in_time_pct", "mean_days")
+
+
+def first_spec() -> ReportSpec:
+    return ReportSpec("گزارش", rows=FIRST_ROWS, measures=FIRST_MEASURES)
 
 
 class ReportService:
@@ -24,16 +33,34 @@ class ReportService:
         facts are the store's :class:`~samad_desk.reports.memory.FactsCache`: built on the
         first load, then only the changed cases are rebuilt."""
         a = self.actions
-        return facts_cache(a.store, a.calendar).desk(a.operator), store_names(a.store)
+        cache = facts_cache(a.store, a.calendar)
+        return cache.desk(a.operator), cache.names()
 
-    def prebuild(self) -> bool:
+    def ready(self) -> tuple[DeskReports, dict[str, dict[str, str]]] | None:
+        """What :meth:`load` returns when it is ready now (built, scoped and current:
+        the pre-build or an earlier screen made it), else None; never builds nor waits,
+        so the UI thread may ask."""
+        a = self.actions
+        cache = facts_cache(a.store, a.calendar)
+        desk = cache.ready(a.operator)
+        return None if desk is None else (desk, cache.names())
+
+    def prebuild(self, stop: Callable[[], bool] | None = None) -> bool:
         """Build the operator's report facts ahead of the first report (the desk calls it
         in a worker once idle after start); False, doing nothing, for a role that opens no
-        reports. A report opened meanwhile waits for this build instead of starting its own."""
+        reports, or when ``stop()`` ended the build (the desk quitting: nothing kept, a
+        later reader builds). A report opened meanwhile waits for this build instead of
+        starting its own."""
         a = self.actions
         if not may_open_reports((a.operator or {}).get("role")):
             return False
-        facts_cache(a.store, a.calendar).desk(a.operator)
+        cache = facts_cache(a.store, a.calendar)
+        try:
+            desk = cache.desk(a.operator, stop)
+        except BuildStopped:
+            return False
+        if stop is None or not stop():
+            desk.result(first_spec(), today=a.today(), calendar=a.calendar, names=cache.names())
         return True
 
     def drill(self, desk: DeskReports, spec: ReportSpec, key: tuple) -> list[Any]:

@@ -27,6 +27,7 @@ import orjson
 
 from samad_desk.store import fileio
 from samad_desk.store.errors import StoreError, from_os_error
+from samad_desk.text.digits import fa
 
 JOURNAL_SCHEMA = 1
 STATUS_SCHEMA = 1
@@ -200,8 +201,8 @@ def check_schema(header: dict | None, path: Path, expected: int) -> int:
     version = int((header or {}).get("schema", 1))
     if version > expected:
         raise StoreError(
-            f"فایل «{path.name}» با نسخهٔ جدیدتری از سامانه (طرح {version}) ساخته شده و این نسخه"
-            f" (طرح {expected}) نمی‌تواند آن را بخواند. برنامه را به‌روز کنید؛ فایل دست‌نخورده ماند.",
+            f"فایل «{path.name}» با نسخهٔ جدیدتری از سامانه (طرح {fa(version)}) ساخته شده و این نسخه"
+            f" (طرح {fa(expected)}) نمی‌تواند آن را بخواند. برنامه را به‌روز کنید؛ فایل دست‌نخورده ماند.",
             code="newer_schema",
             detail=str(path),
         )
@@ -219,7 +220,7 @@ def upcast(records: list[dict], version: int) -> list[dict]:
         fn = MIGRATIONS.get(v)
         if fn is None:
             raise StoreError(
-                f"مسیر ارتقای دفتر ثبت از طرح {v} وجود ندارد؛ با پشتیبانی تماس بگیرید. فایل دست‌نخورده ماند.",
+                f"مسیر ارتقای دفتر ثبت از طرح {fa(v)} وجود ندارد؛ با پشتیبانی تماس بگیرید. فایل دست‌نخورده ماند.",
                 code="no_migration",
             )
         records = [fn(r) if r.get("k") != "header" else r for r in records]

@@ -14,13 +14,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
-from samad_desk.text import rtl
 from samad_desk.text.digits import to_ascii_digits
 from samad_desk.widgets import DigitsInput, RTLInput, RTLStatic, RTLTextArea
+from samad_desk.widgets.rtl_options import RtlOptionList
 
 
 @dataclass
@@ -71,8 +70,9 @@ class ActionForm(Dialog[dict[str, Any] | None]):
                 for f in self.fields:
                     if f.kind == "choice":
                         yield RTLStatic(f.label, classes="form-label")
-                        options = [Option(rtl.truncate(label, 70), id=value or "-") for value, label in f.choices]
-                        yield OptionList(*options, id=f"field-{f.name}")
+                        # laid out for the list's own width (rows laid out 70 wide were wrapped
+                        # again by a narrower list: the first word alone on the next row)
+                        yield RtlOptionList(id=f"field-{f.name}")
                     elif f.kind == "text":
                         yield RTLStatic(f.label, classes="form-label")
                         yield RTLTextArea(f.initial, id=f"field-{f.name}")
@@ -88,6 +88,8 @@ class ActionForm(Dialog[dict[str, Any] | None]):
     def on_mount(self) -> None:
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")
+            if isinstance(widget, RtlOptionList):
+                widget.set_rows([(label, value or "-") for value, label in f.choices])
             if isinstance(widget, OptionList) and widget.option_count:
                 index = 0
                 for i, (value, _label) in enumerate(f.choices):

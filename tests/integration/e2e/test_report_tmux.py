@@ -94,6 +94,22 @@ def test_the_key_bar_pages_follow_a_resize(tmux, central, settings) -> None:
     assert not any("…" in row and "Shift+F1" in row for row in rows[-3:]), rows[-3:]
 
 
+def test_a_whole_report_session_sent_with_no_pause(tmux, central, settings) -> None:
+    """Every key of a report session in ONE tmux command, from the supervisor view: the
+    builder, two row dimensions on, the quality measures, months as columns, a typed period
+    and the chart. Each key lands in order while reports run in their worker (the chart key
+    was lost before Shift+F3 was read as a key)."""
+    from samad_desk.demo_mode import demo_login
+
+    demo_login(replace(settings, server_url=central.url), "super1", "super1")
+    tmux.start_desk("run", "--server", central.url,
+                    ready=lambda r: shows("نظارت")(r) and any("F2" in row for row in r))
+    tmux.burst("S-F2", "F2", "F2", "F3", "S-F6", "S-F4", "=۱۴۰۴", "Enter", "S-F3")
+    rows = tmux.wait_for(shows("پاسخ‌داده به تفکیک وضعیت"), "the chart of the last key")
+    assert shows("سطرها: وضعیت | ستون‌ها: ماه | سنجه‌ها: کیفیت | دوره: ۱۴۰۴")(rows), rows
+    assert shows("دوره: سال ۱۴۰۴")(rows), rows
+
+
 def _field_row(rows: list[str]) -> str:
     want = shaped("دوره")
     return next((row for row in rows[3:6] if row.rstrip().endswith(want)), "")
@@ -141,6 +157,11 @@ def test_a_long_filter_and_export_path_are_refused_at_the_field(tmux, central, s
     open_report(tmux, central, settings)
     tmux.key("C-f")
     tmux.wait_for(shows("پالایه: دستگاه"), "the filter field")
+    for name in ("نوع پرونده", "وضعیت", "کانال", "فوریت", "شهر", "گروه موضوع", "مدیر", "ثبت‌کننده", "نوع دستگاه"):
+        tmux.key("Down")  # ↓: the next dimension, its label whole (two were cut to «نوع …»)
+        tmux.wait_for(shows(f"پالایه: {name}"), f"the filter field on «{name}»")
+    tmux.key("Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up")
+    tmux.wait_for(shows("پالایه: دستگاه"), "the filter field back on the agency")
     tmux.paste("ب" * LONG)
     tmux.key("Enter")
     rows = tmux.wait_for(shows("بلند است"), "the too-long message at the filter field")

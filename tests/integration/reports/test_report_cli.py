@@ -185,3 +185,122 @@ def test_pdf_export_read_back(cache, tmp_path):
         assert "Nazli" in fonts
     elif in_ci():
         missing("the Persian font Nazli (fonts-farsiweb)")
+
+
+# ------------------------------------------------------- found driving the CLI (drive session)
+
+def _fill(path) -> None:
+    """Write ``path`` until the file system is full (unbuffered: nothing left to flush)."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while True:
+            os.write(fd, b"\0" * 1024)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def full_dir(tmp_path):
+    """A folder on a full file system: a real 64 KiB tmpfs filled up when this process may
+    mount one (root, as under .ci/run), else the store's FileIO seam failing every write
+    with ENOSPC (the path the store's own fault tests use)."""
+    import errno
+    import subprocess
+
+    from samad_desk.store import fileio
+
+    where = tmp_path / "full"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                             capture_output=True).returncode == 0
+    old_io = None
+    if mounted:
+        _fill(where / "filler")
+    else:
+        class Full(fileio.FileIO):
+            def write(self, fd: int, data: bytes) -> int:
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        old_io = fileio.set_io(Full())
+    try:
+        yield where
+    finally:  # (a mount left behind would keep pytest from removing its temp folders)
+        if old_io is not None:
+            fileio.set_io(old_io)
+        if mounted:
+            subprocess.run(["umount", str(where)], check=True)
+
+
+def test_out_on_a_full_disk_keeps_the_earlier_report(cache, spec_file, full_dir):
+    """``--out`` wrote in place: a full disk truncated last night's report to a torn file
+    (seen: a 4,096-byte XLSX). It is written whole or not at all, like the screen's export."""
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    out = full_dir / "r.xlsx"
+    try:
+        out.write_bytes(b"last night")
+    except OSError:  # the real tmpfs is full already: room for the earlier report, then full again
+        (full_dir / "filler").unlink()
+        out.write_bytes(b"last night")
+        _fill(full_dir / "filler")
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--format", "xlsx", "--out", str(out),
+                                  "--today", "1404/02/10"])
+    assert r.exit_code == 1, r.output
+    assert "دیسک پر است" in r.output
+    assert out.read_bytes() == b"last night"
+    assert sorted(p.name for p in full_dir.iterdir()) in (["r.xlsx"], ["filler", "r.xlsx"])  # no part left
+
+
+def test_a_spec_file_that_is_not_utf8_is_a_persian_error(cache, tmp_path):
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "binary.toml"
+    spec.write_bytes(b"\xff\xfe\x00name = 1")
+    r = CliRunner().invoke(main, ["report", "run", str(spec)])
+    assert r.exit_code == 1 and "UTF-8" in r.output, r.output  # was a UnicodeDecodeError traceback
+    assert not isinstance(r.exception, UnicodeDecodeError)
+
+
+def test_a_long_bidi_period_is_quoted_short_and_clean(cache, tmp_path):
+    """A spec's period of 5,000 characters after a U+202E: the message quotes 40 of them,
+    without the override (which turned the rest of the terminal line around)."""
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "long.toml"
+    spec.write_text(SPEC + 'period = "\u202e' + "a" * 5000 + '"\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--today", "1404/02/10"])
+    assert r.exit_code == 1 and "شناخته نیست" in r.output, r.output
+    assert "\u202e" not in r.output and len(r.output) < 400, r.output
+
+
+WIDE = ('name = "پهن"\nrows = ["agency"]\n'
+        'measures = ["cases", "open", "overdue", "answered", "in_time_pct", "median_days"]\n')
+
+
+def test_a_narrow_table_leaves_whole_columns_out_never_cuts_one(cache, tmp_path):
+    """``--width`` narrower than the table: the table sliced its visual lines, so a column
+    at the cut showed part of its header and part of each number (an open count of ۵۳ read
+    «۳»). Now whole columns are left out, and a line says how many."""
+    from samad_desk.reports.render import to_lines
+    from samad_desk.reports.spec import MEASURES
+    from tests.support.tmux import shaped
+
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "wide.toml"
+    spec.write_text(WIDE, encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    result = orjson.loads(r.stdout_bytes)
+    measures = ["cases", "open", "overdue", "answered", "in_time_pct", "median_days"]
+    labels = {shaped("دستگاه")} | {shaped(MEASURES[m]) for m in measures}
+    more = shaped("ستون دیگر جا نشد")
+    widest = max(len(line) for line in to_lines(result, 200))
+    for width in range(20, widest + 1):
+        lines = to_lines(result, width)
+        assert all(len(line) <= width for line in lines), (width, lines)
+        header = [cell.strip() for cell in lines[1].split("│")]
+        assert all(cell in labels for cell in header), (width, header)  # no label cut at the left
+        assert (len(header) - 1 < len(measures)) == (more in lines[-1]), (width, lines[-1])
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--width", "5"])
+    assert r.exit_code == 2 and "پهنای جدول" in r.output, r.output

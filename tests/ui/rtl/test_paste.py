@@ -96,3 +96,15 @@ def test_the_parser_still_reads_escape_and_function_keys() -> None:
     assert _tokens(parser, "\x1b") == []  # maybe the start of a paste: held …
     time.sleep(0.15)
     assert [t.key for t in parser.tick()] == ["escape"]  # … then Esc, once nothing follows
+
+
+def test_shift_ctrl_alt_f3_are_keys_not_cursor_reports() -> None:
+    """xterm/tmux send Shift+F3 as ESC[1;2R (Ctrl+F3 ESC[1;5R, Alt+F3 ESC[1;3R): the bytes
+    of a cursor position report on row 1; Textual's parser read them as one and the key was
+    lost (the report chart, the cartable's «همه پرونده‌ها» and the case's «عودت»)."""
+    data = "\x1b[1;2R\x1b[1;5R\x1b[1;3R"
+    for tokens in (_tokens(PasteSafeParser(), data), _tokens(PasteSafeParser(), *data)):
+        assert [getattr(t, "key", type(t).__name__) for t in tokens] == ["shift+f3", "ctrl+f3", "alt+f3"]
+    # a report on another row is still a report (the desk never asks for one; nothing breaks)
+    tokens = _tokens(PasteSafeParser(), "\x1b[5;2R")
+    assert [type(t).__name__ for t in tokens] == ["CursorPosition"]

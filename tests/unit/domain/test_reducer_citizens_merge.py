@@ -126,12 +126,13 @@ def test_a_merge_updates_the_survivor_and_redirects_the_others(people, cal, acto
     fields = {
         "first_name": "عبد الله",  # the survivor's name spaced otherwise: unchanged
         "city": "قزوين",  # the survivor's city in Arabic letters: unchanged
-        "father_name": "حسن", "mobile": MOBILE,  # changed
+        "father_name": "حسن", "mobile": MOBILE, "birth_date": "۱۳۶۵/۰۴/۱۲",  # changed
         "merged_into": "c-9", "version": 99, "id": "c-9",  # not editable: ignored
     }
     op = ops.citizen_merge("c-1", ["c-2", "c-3"], fields, actors["supervisor"], now=NOW)
     # the survivor has no national ID and the merged profiles carry exactly one: it takes it
-    changed = {"father_name": "حسن", "mobile": MOBILE, "national_id": NID2, "no_national_id": False}
+    changed = {"father_name": "حسن", "mobile": MOBILE, "birth_date": "1986-07-03", "national_id": NID2,
+               "no_national_id": False}
     assert_applied(apply(people, cal, op), [
         put("citizen", {**C1, **changed, "version": 3}),
         put("citizen", merged_away(C2)),

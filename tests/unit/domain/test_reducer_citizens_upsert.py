@@ -278,3 +278,15 @@ def test_an_owner_without_names_is_named_blank_never_none(reader, cal, actors):
     assert_refused(apply(reader, cal, op), "conflict",
                    f"کد ملی {NID_FA} متعلق به شهروند دیگری ( ) است؛ "
                    "اگر هر دو یک نفرند، پروفایل‌ها را ادغام کنید.", owner)
+
+
+def test_an_edit_based_on_the_stored_value_spelled_otherwise_is_applied(reader, cal, actors):
+    doc = citizen("c-1", first_name="عبدالله", city="قزوین")
+    reader.put("citizen", doc)
+    op = edit("c-1", actors["agent"], base_version=2, base={"first_name": "عبد الله", "city": "قزوین"},
+              first_name="علی", city="آبیک")
+    assert_applied(apply(reader, cal, op), [
+        put("citizen", {**doc, "first_name": "علی", "city": "آبیک", "version": 3}),
+        event_put(op, {"citizen_id": "c-1", "alias_id": None, "changed": {"first_name": "علی", "city": "آبیک"},
+                       "previous": {"first_name": "عبدالله", "city": "قزوین"}, "conflicts": {}, "review": False}),
+    ])

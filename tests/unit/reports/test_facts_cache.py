@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import date
 
+import pytest
+
 from samad_desk.domain.sla import WorkingCalendar
 from samad_desk.reports import synth
 from samad_desk.reports.memory import DeskReports, FactsCache, facts_cache
@@ -160,7 +162,102 @@ def test_prebuild_only_for_roles_that_open_reports():
     cache = facts_cache(store, CAL)
     for role, wants, builds in (("agent", False, 0), ("officer", False, 0), ("manager", True, 1),
                                 ("supervisor", True, 1)):
-        actions = SimpleNamespace(store=store, calendar=CAL,
+        actions = SimpleNamespace(store=store, calendar=CAL, today=lambda: TODAY,
                                   operator={"role": role, "province": "qazvin", "agency_id": "water-qazvin"})
         assert ReportService(actions).prebuild() is wants
         assert cache.builds == builds, role  # built once, for the first role that reports
+
+
+def test_a_stopped_build_keeps_nothing_and_the_next_reader_builds(monkeypatch):
+    """The pre-build at start breaks every few ms and gives up when its worker is
+    cancelled (the desk quitting): nothing half-built is kept, and the next reader
+    builds everything, also after an earlier build (a notice that named nothing)."""
+    from samad_desk.reports import memory
+    from samad_desk.reports.memory import BuildStopped
+
+    monkeypatch.setattr(memory, "BREAK_AFTER_S", 0.0)  # a break every BREAK_EVERY items
+    slept = []
+    monkeypatch.setattr(memory.time, "sleep", slept.append)
+    items = list(synth.generate(3 * memory.BREAK_EVERY, 4))
+    store = FakeStore(items)
+    cache = FactsCache(store, CAL)
+    admin = {"role": "admin", "province": "qazvin"}
+    asked = []
+    with pytest.raises(BuildStopped):
+        cache.desk(admin, stop=lambda: asked.append(1) or len(asked) > 2)
+    assert len(asked) == 3 and slept == [0, 0] and cache.builds == 0  # two breaks, then stopped
+    assert total(cache) == total(FactsCache(FakeStore(items), CAL)) and cache.builds == 1
+    slept.clear()
+    assert cache.desk(admin, stop=lambda: False).facts.rows  # a build nobody stops: breaks only
+    store.cases.pop(next(c["id"] for c, _, p in items if p == "qazvin"))
+    store.notify(kind="external")  # another process wrote the store: everything again
+    with pytest.raises(BuildStopped):
+        cache.facts(stop=lambda: True)
+    fresh = FactsCache(store, CAL)
+    assert total(cache) == total(fresh) != total(FactsCache(FakeStore(items), CAL)) and cache.builds == 2
+
+
+def test_prebuild_said_stopped_when_the_desk_quits():
+    from types import SimpleNamespace
+
+    from samad_desk.services.reports import ReportService, first_spec
+
+    store = FakeStore(list(synth.generate(2000, 2)))
+    actions = SimpleNamespace(store=store, calendar=CAL, today=lambda: TODAY,
+                              operator={"role": "supervisor", "province": "qazvin"})
+    assert ReportService(actions).prebuild(stop=lambda: True) is False
+    cache = facts_cache(store, CAL)
+    assert cache.builds == 0
+    assert ReportService(actions).prebuild(stop=lambda: False) is True
+    assert cache.builds == 1
+    # the report the screen shows first is run too, and kept
+    kept = cache.ready(actions.operator).cached(first_spec(), today=TODAY, calendar=CAL, names=cache.names())
+    assert kept is not None and kept["spec"]["rows"] == ["agency"]
+
+
+def test_ready_never_builds_and_results_are_kept_per_facts():
+    """``ready`` (the report screen asks it on the UI thread) answers only a desk built,
+    scoped and current, and never waits for a build; ``DeskReports.result`` keeps its
+    answers, and a change (a new DeskReports) or other names never see them."""
+    items = list(synth.generate(80, 9))
+    store = FakeStore(items)
+    cache = FactsCache(store, CAL)
+    admin = {"role": "admin", "province": "qazvin"}
+    assert cache.ready(admin) is None and cache.builds == 0
+    desk = cache.desk(admin)
+    assert cache.ready(admin) is desk
+    assert cache.ready({"role": "manager", "agency_id": "water-qazvin"}) is None  # not scoped for them yet
+    names = cache.names()
+    assert cache.names() is names and names["agency"]
+    spec = spec_from_dict({"name": "t", "rows": ["agency"], "measures": ["cases", "in_time_pct"]})
+    other = spec_from_dict({"name": "t", "rows": ["type"], "measures": ["cases", "in_time_pct"]})
+    got = desk.result(spec, today=TODAY, calendar=CAL, names=names)
+    assert got == desk.run(spec, today=TODAY, calendar=CAL, names=names).to_json()
+    assert desk.result(spec, today=TODAY, calendar=CAL, names=names) is got
+    assert desk.cached(spec, today=TODAY, calendar=CAL, names=names) is got
+    assert desk.cached(other, today=TODAY, calendar=CAL, names=names) is None
+    assert desk.cached(spec, today=date(2026, 1, 11), calendar=CAL, names=names) is None
+    assert desk.cached(spec, today=TODAY, calendar=CAL, names={}) is None
+    cid = next(c["id"] for c, _, p in items if p == "qazvin")
+    store.notify(("case", cid))
+    cache.dups()  # the merges read again: still the case's change is not applied
+    assert cache.ready(admin) is None
+    assert cache.names() is not names
+    new = cache.desk(admin)
+    assert new is not desk and cache.ready(admin) is new
+    assert new.cached(spec, today=TODAY, calendar=CAL, names=cache.names()) is None
+    # while a build holds the cache, ready says so at once instead of waiting
+    holding, done = threading.Event(), threading.Event()
+
+    def hold():
+        with cache._building:
+            holding.set()
+            done.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    assert holding.wait(10)
+    assert cache.ready(admin) is None
+    done.set()
+    t.join(10)
+    assert cache.ready(admin) is new
