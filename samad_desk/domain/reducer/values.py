@@ -59,7 +59,9 @@ def citizen_fields(ctx: OpContext, payload: dict, *, creating: bool) -> dict:
     out: dict[str, Any] = {}
     for key in (*NAME_FIELDS, "city"):
         if key in payload or creating:
-            required = creating and key in ("first_name", "last_name")
+            # first and last name are required whenever they are sent: an edit may change a
+            # name but never blank it (an empty one is refused, from any client or importer)
+            required = key in ("first_name", "last_name")
             out[key] = single_line(payload, key, FIELD_LABELS[key], required=required)
             problem = name_problem(out[key], key, required=required) if key in NAME_FIELDS else None
             if problem:

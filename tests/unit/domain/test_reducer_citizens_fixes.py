@@ -52,3 +52,29 @@ def test_the_flag_ticked_while_the_id_stays_is_not_recorded_as_changed(reader, c
         event_put(op, "citizen.upsert", {"citizen_id": "c-1", "alias_id": None, "changed": {"mobile": MOBILE},
                                          "previous": {"mobile": None}, "conflicts": {}, "review": False}),
     ])
+
+
+def test_an_edit_cannot_blank_a_required_name(reader, cal, actors):
+    # an edit may change a name but not empty it: the desk's form never sends an empty
+    # name, but any client or importer could, and the server stored the blank
+    from samad_desk.domain.reducer.values import single_line
+
+    doc = citizen("c-1")
+    reader.put("citizen", doc)
+    for key, label in (("first_name", "نام"), ("last_name", "نام خانوادگی")):
+        for blank in ("", "   ", "\u200c"):
+            op = ops.citizen_upsert({"id": "c-1", key: blank}, actors["agent"], now=NOW)
+            op["base_version"] = 2
+            out = apply(reader, cal, op)
+            try:
+                single_line({key: blank}, key, label, required=True)
+            except Exception as exc:  # the same refusal a new profile gets
+                expected = str(getattr(exc, "message", exc))
+            else:
+                raise AssertionError(f"{blank!r} passed as a required {key}")
+            assert (out.status, out.code, out.message) == ("rejected", "invalid_payload", expected), (key, blank)
+            assert reader.get("citizen", "c-1")[key] == doc[key]
+    # the father's name stays optional: an edit may clear it
+    op = ops.citizen_upsert({"id": "c-1", "father_name": ""}, actors["agent"], now=NOW)
+    op["base_version"] = 2
+    assert apply(reader, cal, op).status == "applied"
