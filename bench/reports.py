@@ -513,14 +513,7 @@ async def _frames(items: list, runs: int, idle: float) -> dict[str, list[float]]
                 out["regroup"].append(await timed(pilot, "f2", lambda s=screen, b=before: s.result is not b,
                                                   out["cpu_regroup"]))
             before_path(False)
-            await app.workers.wait_for_complete()
-            await pilot.press("escape")
-            while app.screen is not base:
-                await asyncio.sleep(0.001)
-            # the supervisor view re-reads its tables when resumed: let it finish first
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await back()  # (the supervisor view re-reads its tables when resumed: back() waits)
     store.close()
     store = Store.open(settings.data_dir)  # a new store object: a new, empty FactsCache
     app = SamadDeskApp(settings, store=store, operator=operator, now=lambda: now, seed_demo=False)

@@ -15,6 +15,7 @@ import pytest
 
 from samad_desk.domain.ops import make_op
 from samad_desk.domain.reducer import apply_op, event_id_for
+from tests.support.case_ops import stored
 from tests.support.domain import NOW
 
 AT = "2025-05-03T06:00:00Z"  # NOW as the reducer writes it
@@ -22,21 +23,6 @@ TYPED = {"id": "typed-qazvin", "name": "اداره نمونه قزوین", "mana
          "city": "قزوین", "sla_days": 10, "sla_max_days": 20, "active": True, "sla_by_type": {"complaint": 5}}
 ANSWERED = {"state": "answered", "agency_id": "typed-qazvin", "assigned_to": "op-typed1", "answer": "لوله تعمیر شد.",
             "answered_at": "2025-05-02T08:00:00Z", "due_date": "2025-05-06", "extended_days": 2}
-
-
-def stored(reader, **over) -> dict:
-    """A complaint referred to the water company on Thursday 1 May, stored in ``reader``."""
-    doc = {
-        "id": "case-1", "tracking_code": "000123456786", "citizen_id": "cit-1", "type": "complaint",
-        "subject": "water.outage", "agency_id": "water-qazvin", "city": "قزوین",
-        "description": "آب سه روز است قطع است", "urgency": "normal", "channel": "call", "state": "referred",
-        "registered_at": "2025-05-01T06:00:00Z", "referred_at": "2025-05-01T07:00:00Z",
-        "due_date": "2025-05-13", "extended_days": 0, "assigned_to": None, "answer": None,
-        "answered_at": None, "closed_at": None, "escalated": False, "version": 2,
-    }
-    doc.update(over)
-    reader.put("case", doc)
-    return dict(doc)
 
 
 def act(reader, cal, kind, actor, payload, *, op_id="op-1"):
