@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 # the shared suites in tests/support assert like test modules (pytest shows the values)
-pytest.register_assert_rewrite("tests.support.reader_contract")
+pytest.register_assert_rewrite("tests.support.reader_contract", "tests.support.case_ops", "tests.support.citizen_ops")
 
 # CI must be reproducible: the same examples on every run (a failure found locally is
 # kept as a regression example in the test itself). Locally hypothesis explores freely.

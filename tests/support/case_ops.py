@@ -1,4 +1,4 @@
-"""A stored case for the exact-outcome tests of the case ops
+"""A stored case and a refusal's parts, for the exact-outcome tests of the case ops
 (tests/unit/domain/test_mcases_*.py)."""
 
 from __future__ import annotations
@@ -17,3 +17,9 @@ def stored(reader, **over) -> dict:
     doc.update(over)
     reader.put("case", doc)
     return dict(doc)
+
+
+def refusal(out) -> tuple:
+    """A refused outcome's code, message and ``current`` (nothing changed, not a duplicate)."""
+    assert out.status == "rejected" and out.changes == [] and not out.duplicate
+    return out.code, out.message, out.current

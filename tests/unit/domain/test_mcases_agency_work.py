@@ -15,7 +15,7 @@ import pytest
 
 from samad_desk.domain.ops import make_op
 from samad_desk.domain.reducer import apply_op, event_id_for
-from tests.support.case_ops import stored
+from tests.support.case_ops import refusal, stored
 from tests.support.domain import NOW
 
 AT = "2025-05-03T06:00:00Z"  # NOW as the reducer writes it
@@ -44,11 +44,6 @@ def applied(out, kind, actor, before: dict, data: dict, *, concurrent=False, op_
         new = {**before, **changes, "version": before["version"] + 1}
         expected.insert(0, {"entity": "case", "id": before["id"], "op": "put", "data": new})
     assert [c.to_dict() for c in out.changes] == expected
-
-
-def refusal(out) -> tuple:
-    assert out.status == "rejected" and out.changes == [] and not out.duplicate
-    return out.code, out.message, out.current
 
 
 @pytest.fixture
