@@ -132,3 +132,12 @@ async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "sync"
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await pilot.pause(0.1)
+
+
+async def agencies_known(pilot, app, count: int = 10, timeout: float = 20.0) -> None:
+    """The first pull brought ``count`` agencies and the call screen has read them: the store
+    has them once the sync round applied its pull, the call screen's lists only once the app
+    heard the round end and re-read them (a form filled before that finds no agency)."""
+    await wait_until(pilot, lambda: len(app.store.agencies()) >= count, timeout, "the agencies in the store")
+    await wait_until(pilot, lambda: len(getattr(app.screen, "reference", {}).get("agency") or ()) >= count,
+                     timeout, "the call screen's agency list")

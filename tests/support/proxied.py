@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from samad_desk.central.process import sqlite_url, start_server
-from tests.support.desk_ui import wait_until
+from tests.support.desk_ui import agencies_known, wait_until
 from tests.support.sync.faultproxy import FaultProxy
 
 
@@ -44,7 +44,7 @@ async def started(pilot: Any, app: Any) -> None:
 
     await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
     await wait_until(pilot, lambda: app.status.connection == "online")
-    await wait_until(pilot, lambda: len(app.store.agencies()) >= 10)
+    await agencies_known(pilot, app)
 
 
 @asynccontextmanager

@@ -13,6 +13,7 @@ from samad_desk.central.process import sqlite_url, start_server
 from samad_desk.screens.call_screen import CallEntryScreen
 from samad_desk.screens.login_screen import LoginScreen
 from tests.support.desk_ui import (
+    agencies_known,
     desk,
     fill_case,
     fill_citizen,
@@ -54,7 +55,7 @@ async def test_login_call_sync_and_find_on_server(online_settings, server) -> No
             await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
             assert app.operator["username"] == "agent1"
             # the first pull brings the agencies
-            await wait_until(pilot, lambda: len(store.agencies()) >= 10)
+            await agencies_known(pilot, app)
             await wait_until(pilot, lambda: app.status.connection == "online")
             await fill_citizen(pilot, nid="0012345679")
             await fill_case(pilot)
@@ -153,7 +154,7 @@ async def test_expired_session_relogin_pushes_queued_ops(online_settings, server
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, CallEntryScreen))
             await wait_until(pilot, lambda: app.status.connection == "online")
-            await wait_until(pilot, lambda: len(store.agencies()) >= 10)
+            await agencies_known(pilot, app)
             TokenStore(online_settings.operator_dir, server.url).clear_tokens()  # session gone
             app.screen.load_form(GOOD)
             await settle(pilot)
