@@ -120,15 +120,32 @@ def _fill(driver, code: str, tail: str) -> None:
         box.send_keys(value)
 
 
+def _gone(element) -> bool:
+    """True once ``element`` left the document. Selenium's ``staleness_of`` knows only
+    StaleElementReferenceException; chromium can answer a node removed mid-navigation with
+    a plain WebDriverException "Node with given id does not belong to the document"
+    (CI failed on it once), which means the same thing."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
+    return False
+
+
 def _submit(driver, button_id: str) -> None:
     """Click a submit button and wait for the next page (a click returns before it loads)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button_id).click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(old))
+    WebDriverWait(driver, 30).until(lambda d: _gone(old))
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 

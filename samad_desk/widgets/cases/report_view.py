@@ -21,6 +21,9 @@ from samad_desk.widgets.cases.table import Col
 #: total column is always there, and the CLI/exports hold every column
 MAX_PIVOT_COLUMNS = 5
 
+#: the chart of a result with no rows (the table says the same: «پرونده‌ای نیست.»)
+EMPTY_CHART = "پرونده‌ای برای این گزارش نیست."
+
 
 @dataclass
 class ReportRow:
@@ -87,6 +90,8 @@ def report_chart_lines(spec: ReportSpec, result: dict, width: int) -> list[str]:
     m = spec.measures[0]
     title = f"{MEASURES[m]} به تفکیک {' / '.join(DIMENSIONS[d] for d in spec.rows)}"
     rows = result["rows"]
+    if not rows:
+        return [rtl.truncate(title, width), rtl.truncate(EMPTY_CHART, width)]
     if len(spec.rows) == 1 and spec.rows[0] in TIME_DIMENSIONS and not spec.columns:
         ordered = sorted(rows, key=lambda r: time_key(r["key"][0]))
         points = [(" / ".join(r["labels"]), r["values"].get(m), number_text(r["values"].get(m), m))

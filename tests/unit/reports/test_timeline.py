@@ -34,3 +34,17 @@ def test_trend_mark() -> None:
     assert row([90.0, None, 80.0]).trend_mark == "▼"
     assert row([80.0, 80.4]).trend_mark == "="
     assert row([None, None, 80.0]).trend_mark == "·" and row([70.0, None]).trend_mark == "·"
+
+
+def test_a_chart_with_no_rows_says_so() -> None:
+    """A result with no rows (a report run before the first pull, or a filter that matches
+    nothing) drew its title alone, a chart that looked broken."""
+    from samad_desk.reports.spec import spec_from_dict
+    from samad_desk.text import rtl
+    from samad_desk.widgets.cases.report_view import EMPTY_CHART, report_chart_lines
+
+    spec = spec_from_dict({"name": "t", "rows": ["agency"], "measures": ["cases"]})
+    empty = report_chart_lines(spec, {"rows": [], "columns": []}, 60)
+    assert len(empty) == 2 and empty[1] == rtl.truncate(EMPTY_CHART, 60)
+    one = report_chart_lines(spec, {"rows": [{"key": ["a"], "labels": ["الف"], "values": {"cases": 3}}]}, 60)
+    assert len(one) == 2 and "█" in one[1]
