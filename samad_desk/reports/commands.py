@@ -3,8 +3,9 @@ or on the central server with ``--server``, written as a table, CSV, JSON, XLSX 
 
 The scope is the logged-in operator's (the saved session in the operator directory): an
 agency manager's report holds only the agency's cases, a supervisor's the province's.
-Exit status 0 when written, 1 on a bad spec or no session, 2 when the server could not
-be reached.
+Exit status: 0 written; 1 a bad spec, no session, or the output could not be written
+(each a Persian message); 2 a command line Click could not parse (an unknown option);
+3 the server could not be reached (try again later: the only one a cron job should retry).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import click
 
 FORMATS = ("table", "csv", "json", "xlsx", "pdf")
+#: exit status when the server could not be reached (Click's usage errors are 2)
+EXIT_UNREACHABLE = 3
 
 
 def _settings(server: str | None):
@@ -89,7 +92,7 @@ def run_on_server(spec, settings, today: date | None) -> dict:
         raise click.ClickException(str(exc)) from None
     except SyncError as exc:
         click.echo(f"خطا: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_UNREACHABLE)
     finally:
         client.close()
 
@@ -127,9 +130,9 @@ def saved_spec(name: str, settings, server: str | None):
 
 
 @report_group.command("run")
-@click.argument("spec_file", metavar="SPEC", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("spec_file", metavar="SPEC", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--server", default=None, help="Run on the central server (default: this desk's cache).")
 @click.option("--today", default=None, help="The Jalali day the report is as of (default: today).")
@@ -145,6 +148,12 @@ def run_command(spec_file: Path, fmt: str, out: Path | None, server: str | None,
 
     if width < render.MIN_WIDTH:
         raise click.BadParameter(f"پهنای جدول دست‌کم {fa(render.MIN_WIDTH)} نویسه است.", param_hint="--width")
+    # a folder is a Persian error of this command (exit 1), not Click's English usage error
+    # (exit 2, which a cron job could not tell from a typo in the options)
+    if spec_file.is_dir():
+        raise click.ClickException(f"«{spec_file}» پوشه است؛ پروندهٔ گزارش (TOML یا JSON) یا نام گزارش ذخیره‌شده بدهید.")
+    if out is not None and out.is_dir():
+        raise click.ClickException(f"«{out}» پوشه است؛ نام پرونده‌ای برای --out بدهید.")
     settings = _settings(server)
     if not spec_file.exists() and spec_file.suffix.lower() not in (".toml", ".json"):
         spec = saved_spec(str(spec_file), settings, server)

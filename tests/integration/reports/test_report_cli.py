@@ -304,3 +304,20 @@ def test_a_narrow_table_leaves_whole_columns_out_never_cuts_one(cache, tmp_path)
         assert (len(header) - 1 < len(measures)) == (more in lines[-1]), (width, lines[-1])
     r = CliRunner().invoke(main, ["report", "run", str(spec), "--width", "5"])
     assert r.exit_code == 2 and "پهنای جدول" in r.output, r.output
+
+
+def test_a_folder_is_a_persian_error_and_an_unreachable_server_exits_3(cache, spec_file, tmp_path):
+    """A folder as SPEC or --out was Click's English usage error with exit 2, the status
+    that also meant "server unreachable": a cron job retrying on 2 retried a typo forever.
+    Now a folder is a Persian error (1) and an unreachable server alone is 3."""
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    r = CliRunner().invoke(main, ["report", "run", str(tmp_path)])
+    assert r.exit_code == 1 and "پوشه است" in r.output and "Invalid" not in r.output, r.output
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "پوشه است" in r.output and "--out" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agencies.toml"]  # nothing written
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"}, "http://127.0.0.1:9")
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--server", "http://127.0.0.1:9"])
+    assert r.exit_code == 3 and "خطا" in r.output, r.output
+    r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--no-such-option"])
+    assert r.exit_code == 2  # Click's usage error stays 2
