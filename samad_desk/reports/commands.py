@@ -71,12 +71,26 @@ def run_on_cache(spec, settings, today: date) -> dict:
     try:
         calendar = WorkingCalendar.from_settings(settings)
         facts = store_facts(store, calendar)
+        _warn_absent(spec, facts.column)
         dups = store_dups(store) if "duplicates" in spec.measures else ()
         names = store_names(store)
     finally:
         store.close()
     return run_memory(spec, facts, actor=operator, today=today, calendar=calendar, names=names,
                       dups=dups).to_json()
+
+
+def _warn_absent(spec, columns) -> None:
+    """A warning on standard error for each filter value no cached case has (the report
+    still runs: an agency with no case yet is not an error, but a typo is more likely)."""
+    from samad_desk.reports.spec import DIMENSIONS
+    from samad_desk.services.report_export import absent_filter_values
+    from samad_desk.text.limits import echo
+
+    for dim, values in absent_filter_values(spec.filters, columns).items():
+        shown = "، ".join(f"«{echo(v)}»" for v in values[:4])
+        click.echo(f"هشدار: در «{DIMENSIONS[dim]}» هیچ پرونده‌ای در انبار این میز {shown} ندارد؛ "
+                   "درست نوشته شده است؟ (شناسه‌ها، نه نام‌ها)", err=True)
 
 
 def run_on_server(spec, settings, today: date | None) -> dict:

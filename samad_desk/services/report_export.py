@@ -136,5 +136,21 @@ def filter_values(columns: Callable[[str], list], dims: Iterable[str] = FILTER_D
     return {d: sorted({str(v) for v in columns(d)}) for d in dims}
 
 
-__all__ = ["FILTER_DIMENSIONS", "FORMATS", "ExportError", "check_path", "default_path", "export",
-           "filter_values", "match_value", "render", "write_whole"]
+def absent_filter_values(filters: dict[str, Iterable[str]], columns: Callable[[str], list]) -> dict[str, list[str]]:
+    """The values a spec filters on that no case has (per filter dimension; only those of
+    :data:`FILTER_DIMENSIONS`, whose values are stored ids): a typo in a spec file, which
+    would quietly report 0 cases every night. The screen resolves what is typed instead
+    (:func:`match_value`)."""
+    out: dict[str, list[str]] = {}
+    for dim, wanted in filters.items():
+        if dim not in FILTER_DIMENSIONS:
+            continue
+        have = {str(v) for v in columns(dim)}
+        missing = [str(v) for v in wanted if str(v) not in have]
+        if missing:
+            out[dim] = missing
+    return out
+
+
+__all__ = ["FILTER_DIMENSIONS", "FORMATS", "ExportError", "absent_filter_values", "check_path", "default_path",
+           "export", "filter_values", "match_value", "render", "write_whole"]

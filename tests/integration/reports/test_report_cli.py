@@ -321,3 +321,20 @@ def test_a_folder_is_a_persian_error_and_an_unreachable_server_exits_3(cache, sp
     assert r.exit_code == 3 and "خطا" in r.output, r.output
     r = CliRunner().invoke(main, ["report", "run", str(spec_file), "--no-such-option"])
     assert r.exit_code == 2  # Click's usage error stays 2
+
+
+def test_a_filter_value_no_case_has_is_a_warning(cache, tmp_path):
+    """A spec file filtering on «water-qazwin» (a typo) reported 0 cases without a word;
+    now standard error names the value, and the report still runs (an agency with no case
+    yet is not an error)."""
+    _login_as({"id": "s1", "role": "supervisor", "province": "qazvin"})
+    spec = tmp_path / "typo.toml"
+    spec.write_text(SPEC + 'filters = { agency = ["water-qazwin", "water-qazvin"] }\n',
+                    encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0, r.output
+    assert "هشدار" in r.stderr and "«water-qazwin»" in r.stderr and "«water-qazvin»" not in r.stderr, r.stderr
+    assert orjson.loads(r.stdout_bytes)["total"]["cases"] == 3  # water-qazvin's, as in the scoped test
+    spec.write_text(SPEC + 'filters = { agency = ["water-qazvin"] }\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["report", "run", str(spec), "--format", "json", "--today", "1404/02/10"])
+    assert r.exit_code == 0 and "هشدار" not in r.stderr, r.stderr
