@@ -73,11 +73,18 @@ def _proxy_options(forwarded_allow_ips: str | None) -> dict:
               help="Reverse proxies (comma-separated addresses, '*' for any) whose X-Forwarded-For"
                    " and X-Forwarded-Proto are honoured; none by default, so throttles count the"
                    " connection's own address.")
+@click.option("--exit-with-parent", "parent_pid", type=int, default=None,
+              help="Stop when process PID (the program that started this server) is gone.")
 def serve(db_url, host, port, registry_file, seed_demo, demo_cases, log_level, workers,
-          holidays_file, min_desk_version, forwarded_allow_ips) -> None:
+          holidays_file, min_desk_version, forwarded_allow_ips, parent_pid) -> None:
     """Serve the HTTP API (uvicorn). Deadlines use the desks' settings (weekend,
     province, SLA days; ``samad-desk locate config``) and ``--holidays``."""
     import os
+
+    if parent_pid is not None:
+        from samad_desk.central.parent_watch import exit_with_parent
+
+        exit_with_parent(parent_pid)
 
     if holidays_file:
         os.environ["SAMAD_DESK_HOLIDAYS_FILE"] = str(holidays_file)

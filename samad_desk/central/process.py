@@ -8,7 +8,9 @@
 cases with citizens and history, on an empty database)
 and waits for ``/v1/health`` (deadline ``timeout``). ``stop()`` sends SIGTERM (then
 SIGKILL after a grace period), ``kill()`` sends SIGKILL at once (crash tests), and
-``restart()`` starts it again on the same port and database. The server's JSON logs go to
+``restart()`` starts it again on the same port and database. The server stops by itself
+when the process that started it is gone (``exit_with_parent``, on by default: a SIGKILLed
+``demo`` or test run left it serving). The server's JSON logs go to
 ``log_path`` (a temporary file by default; ``.log_text()`` reads it).
 
 ``extra_env`` reaches the child, e.g. ``{"SAMAD_CENTRAL_FAULTS": '{"crash": {...}}'}``
@@ -60,8 +62,10 @@ class ServerProcess:
         timeout: float = 30.0,
         workers: int = 1,
         demo_cases: int = 0,
+        exit_with_parent: bool = True,
     ):
         self.db_url = db_url
+        self.exit_with_parent = exit_with_parent
         self.workers = workers
         self.demo_cases = demo_cases
         self.registry_file = registry_file
@@ -91,6 +95,8 @@ class ServerProcess:
                 cmd += ["--demo-cases", str(self.demo_cases)]
         if self.workers > 1:
             cmd += ["--workers", str(self.workers)]
+        if self.exit_with_parent:  # a parent killed outright leaves no server behind
+            cmd += ["--exit-with-parent", str(os.getpid())]
         return cmd
 
     def start(self, *, seed: bool | None = None) -> ServerProcess:
@@ -206,7 +212,7 @@ class ServerProcess:
 def start_server(db_url: str, **options: Any) -> ServerProcess:
     """Start the server and wait until it is healthy; use as a context manager or call
     ``.stop()``. ``options``: those of :class:`ServerProcess` (registry_file, seed_demo,
-    port, extra_env, log_path, timeout, workers, demo_cases)."""
+    port, extra_env, log_path, timeout, workers, demo_cases, exit_with_parent)."""
     return ServerProcess(db_url, **options).start()
 
 
