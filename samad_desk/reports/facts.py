@@ -85,12 +85,19 @@ def case_fact(
     operator = ""
     refers = extensions = returns = followups = sat_yes = sat_asked = 0
     objected = 0
+    agency_id = case.get("agency_id")
+    referred: tuple[str, str] | None = None  # (at, manager) of the last referral to the agency
     for ev in events:
         kind = ev.get("kind")
         if kind == "register":
             operator = str((ev.get("actor") or {}).get("operator_id") or "")
         elif kind == "refer":
             refers += 1
+            data = ev.get("data") or {}
+            at = str(ev.get("at") or "")
+            if data.get("agency_id") == agency_id and "manager_name" in data and \
+                    (referred is None or at >= referred[0]):
+                referred = (at, str(data.get("manager_name") or ""))
         elif kind == "extend":
             extensions += 1
         elif kind == "return":
@@ -110,7 +117,9 @@ def case_fact(
         "province": str(province or (agency or {}).get("province") or ""),
         "agency": str(case.get("agency_id") or ""),
         "agency_kind": agency_kind(agency),
-        "manager": str((agency or {}).get("manager_name") or ""),
+        # the manager named when the case was referred to its agency (whose cartable it
+        # reached); a referral recorded before events named one: the agency's manager now
+        "manager": referred[1] if referred is not None else str((agency or {}).get("manager_name") or ""),
         "type": str(case.get("type") or ""),
         "subject": subject,
         "subject_group": subject.split(".", 1)[0] if "." in subject else subject,

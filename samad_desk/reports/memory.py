@@ -462,8 +462,11 @@ _CACHE_LOCK = threading.Lock()
 
 
 def store_names(store) -> dict[str, dict[str, str]]:
-    """Display names of agencies and operators for labels."""
-    agencies = {a["id"]: str(a.get("name") or a["id"]) for a in store.agencies()}
+    """Display names of agencies and operators for labels, and each agency's manager now."""
+    rows = store.agencies()
+    agencies = {a["id"]: str(a.get("name") or a["id"]) for a in rows}
     operators = {o["id"]: str(o.get("name") or o.get("username") or o["id"])
                  for o in store.iter_entities("operator")}
-    return {"agency": agencies, "operator": operators}
+    # not a label: each agency's manager now (the scorecard's overdue-now row)
+    managers = {a["id"]: str(a.get("manager_name") or "") for a in rows}
+    return {"agency": agencies, "operator": operators, "agency_manager": managers}

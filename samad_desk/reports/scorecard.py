@@ -5,7 +5,8 @@ before. Answering within the deadline is part of each manager's evaluation (doma
 
 Built on the report engine: one pivot (agency and manager × month) over the month and the
 months before it, and one report of what is overdue now (whenever it was registered), by
-agency and manager: on the current manager's row only.
+agency: on the current manager's row only. A case counts for the manager named when it
+was referred (``reports/facts.py``), so a change of manager splits the agency's months.
 """
 
 from __future__ import annotations
@@ -88,14 +89,19 @@ def scorecard(
     period = f"{start.year:04d}/{start.month:02d}/01..{end.year:04d}/{end.month:02d}/{end.day:02d}"
     pivot = runner(ReportSpec("کارنامه", rows=("agency", "manager"), columns=("month",), measures=MEASURES,
                               period=period, filters={}))
-    # overdue now is the current manager's: the cartable is in their name (domain.md). A
-    # case's fact carries its agency's manager as the fact was built, and every fact of an
-    # agency is rebuilt when the agency changes (reports/memory.py, central/reports.py), so
-    # grouped by agency and manager the open overdue cases fall on the current manager's
-    # row; a former manager's row of the same agency shows 0 (it showed the agency's whole
-    # count again, and a sum over the column counted it twice)
+    # A case counts for the manager named when it was referred (its fact's ``manager``):
+    # a former manager keeps the months of their time. Overdue *now* is the current
+    # manager's: the cartable is in their name (domain.md). ``names["agency_manager"]``
+    # (agency id → its manager now) moves every overdue case of an agency onto that row,
+    # adding the row when the current manager received nothing in the window; without it
+    # the overdue stays on the row of the manager the case was referred under.
+    current = (names or {}).get("agency_manager") or {}
     overdue = runner(ReportSpec("معوق", rows=("agency", "manager"), measures=("overdue",)))
-    overdue_by = {(r["key"][0], r["key"][1]): r["values"]["overdue"] or 0 for r in overdue.rows}
+    overdue_by: dict[tuple[str, str], int] = {}
+    for r in overdue.rows:
+        agency, manager = r["key"][0], r["key"][1]
+        key = (agency, current.get(agency, manager))
+        overdue_by[key] = overdue_by.get(key, 0) + (r["values"]["overdue"] or 0)
     months = []
     yy, mm = first_y, first_m
     while (yy, mm) <= (y, m):
@@ -111,7 +117,12 @@ def scorecard(
         values = {k: (v if v is not None else (0 if k in ("cases", "returns") else None)) for k, v in values.items()}
         trend = [(cells.get(mk) or {}).get("in_time_pct") for mk in months[:-1]]
         out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values,
-                            overdue_by.get((agency, manager), 0), trend=trend + [values.get("in_time_pct")]))
+                            overdue_by.pop((agency, manager), 0), trend=trend + [values.get("in_time_pct")]))
+    for (agency, manager), n in overdue_by.items():
+        if agency and n:  # a current manager with overdue cases and none received in the window
+            values = {k: (0 if k in ("cases", "returns") else None) for k in MEASURES}
+            out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values, n,
+                                trend=[None] * len(months)))
 
     def order(s: ScoreRow) -> tuple:
         p, d = s.values.get("in_time_pct"), s.values.get("mean_days")

@@ -159,7 +159,10 @@ def case_refer(ctx: OpContext) -> Outcome:
         assigned_to=None, answer=None, answered_at=None, closed_at=None,
     )
     return _record(ctx, "refer", case, new, {
-        "agency_id": agency["id"], "agency_name": agency.get("name", ""), "note": note,
+        "agency_id": agency["id"], "agency_name": agency.get("name", ""),
+        # the manager whose cartable receives it: the scorecard credits the case to them,
+        # not to whoever manages the agency when the report runs
+        "manager_name": agency.get("manager_name") or "", "note": note,
         "from_state": case["state"], "from_agency_id": case.get("agency_id"),
         "re_referral": case["state"] != CaseState.registered, "due_date": new["due_date"],
         "sla_days": days, "sla_max_days": max_days,

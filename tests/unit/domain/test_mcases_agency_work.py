@@ -60,7 +60,8 @@ def test_a_first_referral_starts_the_clock(world, cal, actors):
     out = act(world, cal, "refer", actors["agent"], {"agency_id": "water-qazvin", "note": " فوری \n"}, base=1)
     # Saturday 3 May + 10 working days (Friday 9 May off) = Wednesday 14 May
     applied(out, "refer", actors["agent"], before, {
-        "agency_id": "water-qazvin", "agency_name": WATER, "note": "فوری", "from_state": "registered",
+        "agency_id": "water-qazvin", "agency_name": WATER, "manager_name": "مهندس علیرضا کریمی",
+        "note": "فوری", "from_state": "registered",
         "from_agency_id": None, "re_referral": False, "due_date": "2025-05-14", "sla_days": 10,
         "sla_max_days": 15,
     }, state="referred", agency_id="water-qazvin", referred_at=AT, due_date="2025-05-14")
@@ -71,7 +72,8 @@ def test_rerouting_uses_the_new_agencys_deadline_for_the_case_type_and_clears_th
     out = act(world, cal, "refer", actors["supervisor"], {"agency_id": "typed-qazvin"}, base=2)
     # a complaint at typed-qazvin: 5 working days from Saturday 3 May = Thursday 8 May
     applied(out, "refer", actors["supervisor"], before, {
-        "agency_id": "typed-qazvin", "agency_name": "اداره نمونه قزوین", "note": "", "from_state": "referred",
+        "agency_id": "typed-qazvin", "agency_name": "اداره نمونه قزوین", "manager_name": "", "note": "",
+        "from_state": "referred",
         "from_agency_id": "water-qazvin", "re_referral": True, "due_date": "2025-05-08", "sla_days": 5,
         "sla_max_days": 20,
     }, agency_id="typed-qazvin", referred_at=AT, due_date="2025-05-08", extended_days=0, assigned_to=None)
@@ -86,17 +88,17 @@ def test_a_rereferral_of_a_returned_case_starts_afresh(world, cal, actors):
     out = act(world, cal, "refer", actors["admin"], {"agency_id": "power-qazvin", "note": "به برق مربوط است"})
     applied(out, "refer", actors["admin"], before, {
         "agency_id": "power-qazvin", "agency_name": "شرکت توزیع نیروی برق استان قزوین",
-        "note": "به برق مربوط است", "from_state": "returned", "from_agency_id": None, "re_referral": True,
+        "manager_name": "مهندس حمید رضایی", "note": "به برق مربوط است", "from_state": "returned", "from_agency_id": None, "re_referral": True,
         "due_date": "2025-05-14", "sla_days": 10, "sla_max_days": 15,
     }, state="referred", agency_id="power-qazvin", referred_at=AT, due_date="2025-05-14", extended_days=0,
         assigned_to=None, answer=None, answered_at=None, closed_at=None)
 
 
-def test_an_agency_without_a_name_is_named_empty_in_the_event(world, cal, actors):
+def test_an_agency_without_a_name_or_manager_is_named_empty_in_the_event(world, cal, actors):
     world.put("agency", {"id": "bare-qazvin", "province": "qazvin", "active": True})
     stored(world, state="registered", agency_id=None, due_date=None)
     out = act(world, cal, "refer", actors["agent"], {"agency_id": "bare-qazvin"})
-    assert out.event["data"]["agency_name"] == ""
+    assert out.event["data"]["agency_name"] == "" and out.event["data"]["manager_name"] == ""
 
 
 @pytest.mark.parametrize(("payload", "message"), [

@@ -84,3 +84,65 @@ def test_overdue_now_is_on_the_current_managers_row_only():
     assert (water[former].overdue_now, water["مدیر آب"].overdue_now) == (0, 1)
     assert water[former].cue.level == "ok" and water["مدیر آب"].cue.level == "overdue"
     assert sum(r.overdue_now for r in card_rows) == 1  # C: the province's only overdue case
+
+
+def _refer(case: str, n: int, at: str, agency: str, manager: str | None) -> dict:
+    data = {"agency_id": agency}
+    if manager is not None:
+        data["manager_name"] = manager
+    return {"id": f"{case}-r{n}", "case_id": case, "kind": "refer", "actor": {"operator_id": "op-1"},
+            "at": at, "data": data}
+
+
+def test_a_case_counts_for_the_manager_it_was_referred_under():
+    """The fact's manager is the one the referral named, not the agency's manager when the
+    report runs (the scorecard credited a former manager's months to the new one). The
+    last referral to the case's own agency decides; a referral recorded before events
+    named a manager falls back to the agency's manager now."""
+    from samad_desk.reports.facts import case_fact
+    from tests.support.report_world import AGENCIES, cases
+
+    c = next(x for x in cases() if x["id"] == "D")  # power-qazvin; its manager now: «مدیر برق»
+    power = AGENCIES[1]
+    cal = calendar()
+    assert case_fact(c, [], power, cal)["manager"] == "مدیر برق"
+    assert case_fact(c, [_refer("D", 1, "2025-04-01T06:00:00Z", "power-qazvin", None)], power, cal)["manager"] \
+        == "مدیر برق"
+    evs = [
+        _refer("D", 2, "2025-04-02T06:00:00Z", "power-qazvin", "مدیر پیشین برق"),
+        _refer("D", 1, "2025-04-01T06:00:00Z", "power-qazvin", "مدیر اسبق برق"),
+        _refer("D", 3, "2025-04-03T06:00:00Z", "water-qazvin", "مدیر آب"),  # another agency's
+    ]
+    assert case_fact(c, evs, power, cal)["manager"] == "مدیر پیشین برق"
+    assert case_fact(c, list(reversed(evs)), power, cal)["manager"] == "مدیر پیشین برق"  # any order
+    assert case_fact(c, [_refer("D", 1, "2025-04-01T06:00:00Z", "power-qazvin", "")], power, cal)["manager"] == ""
+
+
+def test_a_former_managers_month_stays_theirs_and_overdue_now_moves_to_the_current_one():
+    """Water's cases A, B and C were all referred under «مدیر پیشین آب»; water's manager
+    is «مدیر آب» now. 1404/01 (B, C) is the former manager's row with its numbers. C is
+    open and overdue now: that is the current manager's (the cartable is in their name),
+    whose row exists for it though they received nothing in the window."""
+    from samad_desk.reports.facts import build_facts
+    from tests.support.report_world import AGENCIES, cases, events
+
+    former = "مدیر پیشین آب"
+    evs = events() + [_refer(x, 9, "2025-03-19T06:00:00Z", "water-qazvin", former) for x in ("A", "B", "C")]
+    rows = build_facts(cases(), evs, AGENCIES, calendar(), provinces={c["id"]: "qazvin" for c in cases()})
+    names = {"agency": {"water-qazvin": "آب قزوین"},
+             "agency_manager": {"water-qazvin": "مدیر آب", "power-qazvin": "مدیر برق"}}
+    runner = desk_runner(DeskReports(rows, SUPERVISOR), today=TODAY, calendar=calendar(), names=names)
+    card_rows = scorecard(runner, month="1404/01", months_back=1, names=names)
+    water = {r.manager: r for r in card_rows if r.agency == "water-qazvin"}
+    assert set(water) == {former, "مدیر آب"}
+    assert water[former].values == {"cases": 2, "in_time_pct": 100.0, "mean_days": 6.0, "returns": 0,
+                                    "satisfaction_pct": 100.0}
+    assert water[former].trend == [100.0, 100.0] and water[former].overdue_now == 0
+    now = water["مدیر آب"]
+    assert now.values == {"cases": 0, "in_time_pct": None, "mean_days": None, "returns": 0,
+                          "satisfaction_pct": None}
+    assert now.overdue_now == 1 and now.trend == [None, None] and now.name == "آب قزوین"
+    assert sum(r.overdue_now for r in card_rows) == 1
+    # without the managers now, the overdue stays with the manager the case was referred under
+    plain = scorecard(runner, month="1404/01", months_back=1)
+    assert {(r.manager, r.overdue_now) for r in plain if r.agency == "water-qazvin"} == {(former, 1)}
