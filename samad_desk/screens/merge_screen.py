@@ -90,6 +90,8 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         with Vertical(id="merge-body"):
             yield RTLStatic("در حال خواندن پروفایل‌ها…", id="merge-help")
             yield MergeGrid(id="merge-grid")
+            # the highlighted field's values whole: the grid's columns cut a long address
+            yield RTLStatic("", id="merge-field")
             yield RTLStatic("", id="merge-message")
 
     def on_mount(self) -> None:
@@ -104,6 +106,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
     def text(self) -> str:
         """Everything the screen says, logical order (tests, screen readers)."""
         parts = [self.query_one("#merge-help", RTLStatic).text, *self.grid.logical_lines,
+                 self.query_one("#merge-field", RTLStatic).text,
                  self.query_one("#merge-message", RTLStatic).text]
         return "\n".join(p for p in parts if p)
 
@@ -132,6 +135,7 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         if group == "merge-load":
             citizens, counts = event.worker.result
             self.grid.load(citizens, counts, self.merges.default_choices(citizens))
+            self._show_field()
             self.query_one("#merge-help", RTLStatic).update(
                 "↑↓ فیلد   ←→ یا F3/F4 انتخاب مقدار   F7 پروفایل اصلی   F2 ثبت ادغام   Esc انصراف"
             )
@@ -146,15 +150,21 @@ class MergeScreen(Screen[dict[str, Any] | None]):
         self.dismiss(self.saved)
         self.app.post_message(OpenCitizen(survivor))
 
+    def _show_field(self) -> None:
+        self.query_one("#merge-field", RTLStatic).update("\n".join(self.grid.field_lines()))
+
     # -- actions
     def action_move(self, delta: int) -> None:
         self.grid.move(delta)
+        self._show_field()
 
     def action_choose(self, delta: int) -> None:
         self.grid.choose(delta)
+        self._show_field()
 
     def action_survivor(self) -> None:
         self.grid.next_survivor()
+        self._show_field()
 
     def action_confirm(self) -> None:
         grid = self.grid

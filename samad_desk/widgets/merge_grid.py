@@ -84,6 +84,17 @@ class MergeGrid(Widget, can_focus=True):
             for i, c in enumerate(self.citizens)
         ]
 
+    def field_lines(self) -> list[str]:
+        """The highlighted field's value in each profile, whole (a column cuts a long
+        one): ``● ۲. ادغام‌شونده: value``, the chosen one marked."""
+        if not self.citizens:
+            return []
+        name, label = MERGE_FIELDS[self.row]
+        pick = self.choices.get(name, 0)
+        heads = self.header_cells()
+        return [f"{MARK if i == pick else '○'} {heads[i]}، {label}: {display_value(name, c.get(name))}"
+                for i, c in enumerate(self.citizens)]
+
     @property
     def logical_lines(self) -> list[str]:
         """The grid in logical order, one line per row: ``label | value 1 | value 2 …``."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -56,7 +57,19 @@ class RTLTable(DataTable):
     def on_mount(self) -> None:
         self._ensure_columns()
         self.move_cursor(column=len(self.rtl_columns) - 1)
-        self.call_after_refresh(lambda: self.scroll_to(x=self.max_scroll_x, animate=False))
+        self.call_after_refresh(self._scroll_to_start)
+
+    def _scroll_to_start(self) -> None:
+        """Right to left, the first columns are on the right: show the right end."""
+        self.scroll_to(x=self.max_scroll_x, animate=False)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        # rows read in a worker widen the table after mount, when the scroll to the right
+        # end was made over the headers alone: a table wider than the screen then showed
+        # its last columns (the duplicates queue at 80 columns: reasons and IDs, no names).
+        # Kept at the right end while the operator has not scrolled away from it.
+        if new.width != old.width and self.scroll_x >= max(0, old.width - self.scrollable_content_region.width):
+            self.call_after_refresh(self._scroll_to_start)
 
     def _ensure_columns(self) -> None:
         if self._columns_added:

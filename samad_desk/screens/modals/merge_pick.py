@@ -8,15 +8,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from samad_desk.keys import keys
 from samad_desk.screens.modals.dialog import Dialog
 from samad_desk.services.citizen_details import display_value
 from samad_desk.services.merges import citizen_title
-from samad_desk.text.visual import visual_line
 from samad_desk.widgets import RTLStatic
+from samad_desk.widgets.rtl_options import RtlOptionList
 
 
 class MergePickModal(Dialog[list[str] | None]):
@@ -39,7 +38,9 @@ class MergePickModal(Dialog[list[str] | None]):
     def compose(self) -> ComposeResult:
         with self.box():
             yield RTLStatic("کدام پروفایل‌ها ادغام شوند؟ Enter: انتخاب   F2: ادامه   Esc: انصراف", id="pick-help")
-            yield OptionList(id="pick-list")
+            # laid out for the list's own width (rows laid out for the list's outer width
+            # were cut short of the right edge, and wrapped again when it had no size yet)
+            yield RtlOptionList(id="pick-list")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -71,14 +72,11 @@ class MergePickModal(Dialog[list[str] | None]):
         return [self._line(i) for i in range(len(self.citizens))]
 
     def _render_options(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(RtlOptionList)
         highlighted = options.highlighted
-        options.clear_options()
-        width = max(20, (options.size.width or 72) - 2)
-        for i in range(len(self.citizens)):
-            options.add_option(Option(visual_line(self._line(i), width), id=f"pick-{i}"))
-        if self.citizens:
-            options.highlighted = highlighted if highlighted is not None else 0
+        options.set_rows([(self._line(i), f"pick-{i}") for i in range(len(self.citizens))])
+        if self.citizens and highlighted is not None:
+            options.highlighted = min(highlighted, len(self.citizens) - 1)
 
     @on(OptionList.OptionSelected, "#pick-list")
     def _toggle(self, event: OptionList.OptionSelected) -> None:
