@@ -61,7 +61,9 @@ class ProfileScreen(DeskScreen, area="profile"):
         lines = [
             f"{citizen.get('first_name', '')} {citizen.get('last_name', '')}"
             + (f"، فرزند {citizen['father_name']}" if citizen.get("father_name") else "")
-            + (f"   تاریخ تولد: {jalali_day(citizen['birth_date'])}" if citizen.get("birth_date") else ""),
+            # no-break spaces: a long name wraps the birth date whole to the next row, never
+            # «تاریخ تولد:» at a row's end and the date alone under it
+            + (f"   تاریخ\u00a0تولد:\u00a0{jalali_day(citizen['birth_date'])}" if citizen.get("birth_date") else ""),
             f"کد ملی: {fa(nid)}" if nid else "بدون کد ملی (نشان‌دار)",
         ]
         for key in CONTACT_FIELDS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from rich.text import Text
 from textual.binding import Binding
@@ -53,6 +53,7 @@ class RTLTable(DataTable):
         self.rtl_columns: list[RTLColumn] = list(columns)
         self.records: dict[RowKey, Mapping[str, Any]] = {}
         self._columns_added = False
+        self._to_start = False  # scroll to the right end once the rows are laid out
 
     def on_mount(self) -> None:
         self._ensure_columns()
@@ -61,6 +62,7 @@ class RTLTable(DataTable):
 
     def _scroll_to_start(self) -> None:
         """Right to left, the first columns are on the right: show the right end."""
+        self._to_start = False
         self.scroll_to(x=self.max_scroll_x, animate=False)
 
     def watch_virtual_size(self, old: Size, new: Size) -> None:
@@ -68,8 +70,21 @@ class RTLTable(DataTable):
         # end was made over the headers alone: a table wider than the screen then showed
         # its last columns (the duplicates queue at 80 columns: reasons and IDs, no names).
         # Kept at the right end while the operator has not scrolled away from it.
-        if new.width != old.width and self.scroll_x >= max(0, old.width - self.scrollable_content_region.width):
+        if new.width != old.width and (
+            self._to_start or self.scroll_x >= max(0, old.width - self.scrollable_content_region.width)
+        ):
             self.call_after_refresh(self._scroll_to_start)
+
+    def clear(self, columns: bool = False) -> Self:
+        # DataTable.clear scrolls to x=0, its left end: the last columns here. A table
+        # shown from its right end is shown so again once its new rows are in (the
+        # duplicates queue, recomputed after the first pull, showed its reasons and IDs).
+        at_start = self.scroll_x >= self.max_scroll_x
+        super().clear(columns)
+        if at_start:
+            self._to_start = True
+            self.call_after_refresh(self._scroll_to_start)
+        return self
 
     def _ensure_columns(self) -> None:
         if self._columns_added:
