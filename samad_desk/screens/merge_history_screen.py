@@ -13,6 +13,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from samad_desk.screens.base import DeskScreen
@@ -42,6 +43,7 @@ class MergeHistoryScreen(DeskScreen, area="merge-history"):
     MergeHistoryScreen #merge-history-body { align-horizontal: right; height: 1fr; }
     MergeHistoryScreen RTLStatic { height: auto; }
     MergeHistoryScreen RTLTable { height: 1fr; }
+    MergeHistoryScreen #merge-history-detail { dock: bottom; }
     """
 
     COLUMNS = [
@@ -56,11 +58,15 @@ class MergeHistoryScreen(DeskScreen, area="merge-history"):
         self.citizen_id = citizen_id
         self.merges = services.merges()
         self.records: list[MergeRecord] = []
+        self.details: dict[str, str] = {}  # op id -> the merge in full
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="merge-history-body"):
             yield RTLStatic("در حال خواندن سابقه ادغام…", id="merge-history-title")
             yield RTLTable(self.COLUMNS, id="merge-history-table")
+            # the highlighted merge in full: the table cuts a long name before its national
+            # ID, and the profiles of one person then read the same in both columns
+            yield RTLStatic("", id="merge-history-detail")
 
     def on_mount(self) -> None:
         self.query_one(RTLTable).focus()
@@ -73,7 +79,8 @@ class MergeHistoryScreen(DeskScreen, area="merge-history"):
     def text(self) -> str:
         rows = [" | ".join(str(r.get(c.key, "")) for c in self.COLUMNS)
                 for r in self.query_one(RTLTable).records.values()]
-        return "\n".join([self.query_one("#merge-history-title").text, *rows])
+        return "\n".join([self.query_one("#merge-history-title").text, *rows,
+                          self.query_one("#merge-history-detail").text])
 
     @work(thread=True, exclusive=True, group="merge-history", exit_on_error=False)
     def _load(self) -> list[tuple[MergeRecord, dict[str, Any]]]:
@@ -112,12 +119,28 @@ class MergeHistoryScreen(DeskScreen, area="merge-history"):
             return
         rows = event.worker.result or []
         self.records = [rec for rec, _row in rows]
+        self.details = {row["id"]: self.detail(row) for _rec, row in rows}
         table = self.query_one(RTLTable)
         table.clear_records()
         for _rec, row in rows:
             table.add_record(row, key=row["id"])
         title = f"سابقه ادغام ({fa(len(rows))})   F8: لغو ادغام   Esc: بازگشت" if rows else "ادغامی ثبت نشده است"
         self.query_one("#merge-history-title").update(title)
+        self._show_detail()
+
+    @staticmethod
+    def detail(row: dict[str, Any]) -> str:
+        return (f"پروفایل اصلی: {row['survivor']}\nادغام‌شده: {row['merged']}\n"
+                f"{row['when']} — {row['state']}")
+
+    def _show_detail(self) -> None:
+        record = self.query_one(RTLTable).cursor_record
+        self.query_one("#merge-history-detail", RTLStatic).update(
+            self.details.get(str(record.get("id")), "") if record else "")
+
+    @on(DataTable.RowHighlighted, "#merge-history-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
 
     def _highlighted(self) -> MergeRecord | None:
         table = self.query_one(RTLTable)

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from samad_desk.domain import ops as O
+from samad_desk.text.digits import fa
 from tests.integration.e2e.test_report_tmux import central, screen, wait_screen  # noqa: F401  (the module's server)
 from tests.support.merge import nid, seed_ops
 from tests.support.tmux import Tmux, shaped, shows
@@ -130,7 +131,8 @@ def test_merge_a_long_address_then_undo(tmux, dups, settings) -> None:
     """The merge of two of the profiles: the grid's columns cut each 100-character address
     and nothing showed it whole; now the highlighted field's values are shown whole under
     the grid. Then F2, the profile the merge lands on (its birth date was cut from its label
-    onto a row of its own by the long name), the merge history and the unmerge."""
+    onto a row of its own by the long name), the merge history (its table cut both names
+    to the same «محمدحسین میرزاآقابز…») and the unmerge."""
     open_queue(tmux, dups, settings)
     tmux.key("Enter")
     tmux.wait_for(_pick_laid_out, "the pick dialog")
@@ -149,7 +151,11 @@ def test_merge_a_long_address_then_undo(tmux, dups, settings) -> None:
     tmux.wait_for(lambda r: shows("پرونده‌ها (۲)")(r) and any(all(w in row for w in birth) for row in r),
                   "the merged profile, its birth date whole beside its label")
     tmux.key("F3")
-    tmux.wait_for(lambda r: shows("سابقه ادغام (۱)")(r) and shows("ثبت‌شده")(r), "the merge history")
+    # the table cuts each name before its national ID: the highlighted merge in full below it
+    ids = [f"({fa(p['national_id'])})" for p in PROFILES.values() if p["national_id"]]
+    tmux.wait_for(lambda r: shows("سابقه ادغام (۱)")(r) and shows("ثبت‌شده")(r) and shows("پروفایل اصلی:")(r)
+                  and shows("ادغام‌شده:")(r) and any(shows(i)(r) for i in ids),
+                  "the merge history with the merge in full")
     tmux.key("F8")
     tmux.wait_for(lambda r: shows("این ادغام لغو شود؟")(r) and shows("Enter: بله   Esc: نه")(r),
                   "the unmerge's confirmation")
