@@ -8,7 +8,7 @@ from typing import Any
 
 from samad_desk.central.errors import ApiError, bad_request, forbidden
 from samad_desk.central.keys import KeyRing
-from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ids import MAX_OP_ID, is_safe_id
 from samad_desk.domain.ops import dict_or_empty
 
 #: current version of each op type's arguments; older versions are upcast
@@ -44,7 +44,7 @@ def check_body(principal: Any, body: Any) -> tuple[str, list[dict]]:
             raise bad_request("هر عملیات باید یک شیء JSON باشد.")
         if not isinstance(op.get("op_id"), str) or not isinstance(op.get("type"), str):
             raise bad_request("هر عملیات باید op_id و type داشته باشد.")
-        if not is_safe_id(op["op_id"], 64):
+        if not is_safe_id(op["op_id"], MAX_OP_ID):
             raise bad_request("شناسه عملیات (op_id) معتبر نیست.")
         seq = op.get("client_seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:

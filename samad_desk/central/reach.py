@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from samad_desk.central.entities import Repo
-from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ids import MAX_OP_ID, is_safe_id
 from samad_desk.domain.ops import dict_or_empty
 from samad_desk.domain.permissions import (
     MSG_AGENCY_OUT_OF_REACH,
@@ -113,7 +113,7 @@ def guard(repo: Repo, actor: dict, op: dict) -> tuple[str, str] | None:
             ids.append(holder["id"])
     elif kind == "citizen.unmerge":
         merge_op = payload.get("merge_op_id")
-        ev = repo.get("event", event_id_for(merge_op)) if is_safe_id(merge_op, 100) else None
+        ev = repo.get("event", event_id_for(merge_op)) if is_safe_id(merge_op, MAX_OP_ID) else None
         data = (ev or {}).get("data") or {}
         ids = _ids(data.get("survivor_id")) + _ids(data.get("merged_ids"))
     elif kind == "citizen.distinct":

@@ -112,6 +112,11 @@ def derived_id(base: str, tag: str = "") -> str:
     return uuid7_from_rand(ms, ((rand74 ^ _tag_key(tag)) * _MIX) & _MASK74)
 
 
+#: the longest op id anything takes: the desk's are UUIDs (36 characters); the server's op
+#: tables hold 64. THE limit of the reducer (an op's id, an unmerge's merge op id) and of
+#: the server's push (a longer one applied on the desk was refused by the push as a whole
+#: batch, and the queue behind it stuck)
+MAX_OP_ID = 64
 _SAFE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:@")
 
 

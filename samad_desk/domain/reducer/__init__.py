@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from samad_desk.domain.fields import MAX_ADDRESS, MAX_NAME, MAX_SUBJECT, MAX_TEXT
-from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ids import MAX_OP_ID, is_safe_id
 from samad_desk.domain.models import Role
 from samad_desk.domain.ops import OP_TYPES
 from samad_desk.domain.permissions import CITIZEN_ROLES, MERGE_ROLES
@@ -63,7 +63,7 @@ def _check_envelope(op: Any) -> None:
     kind = op.get("type")
     if not isinstance(kind, str) or kind not in OP_TYPES:
         raise Rejected("unknown_op", f"نوع عملیات «{str(kind)[:40]}» شناخته‌شده نیست.")
-    if not isinstance(op.get("op_id"), str) or not op["op_id"] or len(op["op_id"]) > 100:
+    if not is_safe_id(op.get("op_id"), MAX_OP_ID):
         raise Rejected("invalid_payload", "شناسه عملیات ندارد.")
     if not isinstance(op.get("entity_id"), str) or not op["entity_id"]:
         raise Rejected("invalid_payload", "شناسه موجودیت عملیات ندارد.")

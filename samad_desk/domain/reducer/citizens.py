@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from samad_desk.domain.fields import MAX_SUBJECT
-from samad_desk.domain.ids import is_safe_id
+from samad_desk.domain.ids import MAX_OP_ID, is_safe_id
 from samad_desk.domain.models import CITIZEN_EDITABLE, new_citizen
 from samad_desk.domain.permissions import CITIZEN_ROLES, MERGE_ROLES
 from samad_desk.domain.reducer.context import OpContext, bump, resolve_citizen
@@ -188,7 +188,7 @@ def citizen_unmerge(ctx: OpContext) -> Outcome:
     if ctx.role not in MERGE_ROLES:
         raise Rejected("forbidden", "لغو ادغام پروفایل شهروندان فقط با ناظر یا مدیر سامانه است.")
     merge_op_id = ctx.payload.get("merge_op_id")
-    if not is_safe_id(merge_op_id, 100):
+    if not is_safe_id(merge_op_id, MAX_OP_ID):
         raise Rejected("invalid_payload", "ادغامی که باید لغو شود مشخص نشده است.")
     merge_ev = ctx.reader.get("event", event_id_for(merge_op_id))
     if merge_ev is None or merge_ev.get("kind") != "citizen.merge":

@@ -1,11 +1,12 @@
 """The server's reach rule for an unmerge names the merge by its op id, and must look up
-every op id the reducer looks up: up to 100 characters (``reducer.citizens.citizen_unmerge``
-and ``reducer._check_envelope``), not only the 64 a push accepts today (mutation survivors
-``guard`` 159/160 of ``central/reach.py``, docs/mutation.md "Still owed").
+every op id the reducer looks up: up to ``domain.ids.MAX_OP_ID`` (64) characters, the one
+limit of the reducer (``reducer.citizens.citizen_unmerge``, ``reducer._check_envelope``),
+the push and reach (mutation survivors ``guard`` 159/160 of ``central/reach.py``,
+docs/mutation.md "Still owed"; the reducer took 100 until the limits were made one).
 
-A merge event under a 65–100 character op id is arranged in the database (a merge made by
-an older server or another client before pushes were held to 64-character op ids): the
-reducer would undo it; the reach rule must judge it by the profiles it names.
+A merge event under a long op id is arranged in the database: at the limit the reducer
+would undo it, and the reach rule must judge it by the profiles it names; over it the
+op is malformed, whoever asks.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def zanjan_merge(server):
     return {"central": central, "zsuper": zs, "z1": z1, "z2": z2, "op_id": merge["op_id"]}
 
 
-@pytest.mark.parametrize("length", [65, 100])
+@pytest.mark.parametrize("length", [63, 64])
 def test_an_unmerge_of_a_merge_with_a_long_op_id_is_judged_by_its_profiles(server, zanjan_merge, length):
     central, zs = zanjan_merge["central"], zanjan_merge["zsuper"]
     long_id = "m" * length
@@ -85,11 +86,12 @@ def test_an_unmerge_of_a_merge_with_a_long_op_id_is_judged_by_its_profiles(serve
     assert _citizen(central, zanjan_merge["z2"])["merged_into"] is None
 
 
-def test_a_merge_op_id_over_100_characters_is_malformed_not_out_of_reach(server, zanjan_merge):
-    """The reducer takes no merge op id over 100 characters (``invalid_payload``); the
+@pytest.mark.parametrize("length", [65, 100])
+def test_a_merge_op_id_over_64_characters_is_malformed_not_out_of_reach(server, zanjan_merge, length):
+    """The reducer takes no merge op id over 64 characters (``invalid_payload``); the
     reach rule does not look one up, even where an event under it exists."""
     central = zanjan_merge["central"]
-    long_id = "m" * 101
+    long_id = "m" * length
     _rename_merge(central, zanjan_merge["op_id"], long_id)
     qs = Desk(server, "super1")
     before = _entities(central)
@@ -136,3 +138,27 @@ def test_an_unmerge_is_judged_by_the_profiles_its_merge_folded_in(server, zanjan
     assert (res["status"], res.get("code"), res.get("message")) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
     assert "current" not in res or res["current"] is None
     assert _entities(central) == before
+
+
+@pytest.mark.parametrize(("op_id", "ok"), [("o" * 64, True), ("o" * 65, False), ("op 1", False)])
+def test_the_desk_and_the_push_take_the_same_op_ids(server, op_id, ok):
+    """One limit (``domain.ids.MAX_OP_ID``): an op id the desk's reducer applies is one the
+    push accepts, and one the push refuses the desk never queues. The reducer took 65–100
+    characters and spaces, the push refused them with a 400 for the whole batch, and the
+    queue behind such an op stuck."""
+    from samad_desk.domain.readers import MemoryReader
+    from samad_desk.domain.reducer import apply_op
+    from samad_desk.domain.sla import WorkingCalendar
+    from tests.support.domain import NOW as DESK_NOW
+
+    agent = Desk(server, "agent1")
+    op = O.citizen_upsert({"id": uuid7(), "first_name": "سارا", "last_name": "نوری", "no_national_id": True},
+                          agent.actor)
+    op["op_id"] = op_id
+    desk = apply_op(dict(op), MemoryReader(), now=DESK_NOW, calendar=WorkingCalendar())
+    assert (desk.status == "applied") is ok, (desk.code, desk.message)
+    r = agent.push_raw(agent.number([op]))
+    if ok:
+        assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied", r.text
+    else:
+        assert r.status_code == 400 and "op_id" in r.text, r.text
