@@ -121,10 +121,10 @@ def test_an_unmerge_is_judged_by_the_survivor_its_merge_names(server, zanjan_mer
 
 
 def test_an_unmerge_is_judged_by_the_profiles_its_merge_folded_in(server, zanjan_merge):
-    """guard 171–174: the merge event's ``merged_ids`` left out of the check. A Zanjan
-    profile merged into a Qazvin one (arranged: no province role makes such a merge): its
-    unmerge would give the Zanjan profile back its own life, so a Qazvin supervisor is
-    refused, though the survivor is in reach."""
+    """guard 170–173 (numbering of 6 December 23:03 UTC): the merge event's ``merged_ids``
+    left out of the check. A Zanjan profile merged into a Qazvin one (arranged: no province
+    role makes such a merge): its unmerge would give the Zanjan profile back its own life,
+    so a Qazvin supervisor is refused, though the survivor is in reach."""
     central = zanjan_merge["central"]
     agent = Desk(server, "agent1")
     q = uuid7()
