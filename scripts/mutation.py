@@ -58,7 +58,19 @@ TARGETS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/unit/central/test_auth_tokens.py", "tests/integration/central/test_auth.py", "-k", "not pg"],
     ),
     "national_id": (["samad_desk/text/national_id.py"], ["tests/unit/text"]),
-    "journal": (["samad_desk/store/journal.py"], ["tests/unit/store"]),
+    # the journal: its unit tests, and from the real-fault tests the ones that fail the
+    # journal's own writes (a full or read-only disk, a failing fsync: the cut-back append)
+    # or its status log's torn tail; the cache's fault tests there reach the journal only by
+    # opening a store and are left out (they guard cache.py and would run for every mutant
+    # of the journal's readers)
+    "journal": (
+        ["samad_desk/store/journal.py"],
+        ["tests/unit/store", *(f"tests/integration/store/test_faults.py::{t}" for t in (
+            "test_save_fails_loudly_and_damages_nothing", "test_read_only_data_dir_at_open",
+            "test_real_full_disk_and_real_read_only_mount",
+            "test_full_disk_then_read_only_through_the_io_seam",
+            "test_torn_status_tail_is_trimmed_before_the_next_push_result"))],
+    ),
     # the server's authorization: its scope, trust, auth, push and pull tests, in-process
     # (TestClient) on SQLite; tests that start a real server process would run the
     # unmutated code and are left out

@@ -38,7 +38,9 @@ class ScoreRow:
 
     @property
     def id(self) -> str:
-        return self.agency
+        # agency and manager: after a change of manager an agency has two rows (keyed by
+        # the agency alone, the table drew the second with the first one's cached text)
+        return f"{self.agency}|{self.manager}"
 
     @property
     def trend_mark(self) -> str:

@@ -235,3 +235,44 @@ def test_an_unmerge_is_judged_by_the_merge_it_undoes(world):
     bad["payload"]["merge_op_id"] = {"op_id": merge["op_id"]}
     res = sup.push(bad)["results"][0]
     assert (res["status"], res["code"]) == ("rejected", "invalid_payload"), res
+
+
+def test_a_distinct_decision_is_judged_by_both_profiles_and_its_entity(world):
+    """``citizen.distinct`` names two profiles (its entity id must be the first): a Qazvin
+    supervisor's decision that a Qazvin profile and a Zanjan citizen are different people
+    (an event naming the Zanjan citizen) is refused whichever comes first. An op addressed
+    to a Zanjan citizen but naming two Qazvin profiles is refused by the reach rule, before
+    the reducer would find its entity id is not the first profile (``invalid_payload``).
+    Within the province the decision is applied."""
+    http, central, agent = world["http"], world["central"], world["agent1"]
+    a, b = _qazvin_profiles(agent, 2)
+    z = world["z_cit"]
+    sup = Desk(http, "super1")
+    addressed_to_z = O.citizen_distinct([a, b], sup.actor)
+    addressed_to_z["entity_id"] = z
+    before = _entities(central)
+    res = sup.push(O.citizen_distinct([a, z], sup.actor), O.citizen_distinct([z, a], sup.actor),
+                   addressed_to_z)["results"]
+    assert [(r["status"], r.get("code"), r.get("message")) for r in res] == [
+        ("rejected", "forbidden", MSG_OUT_OF_REACH)] * 3, res
+    assert _entities(central) == before
+    res = sup.push(O.citizen_distinct([a, b], sup.actor))["results"][0]
+    assert res["status"] == "applied", res
+
+
+def test_an_op_kind_the_rule_does_not_name_is_judged_by_its_entity(world):
+    """The push refuses op types it does not know before the reach rule (``unknown_op``), so
+    the rule's last branch serves a type added later without a rule of its own: it is
+    judged by its entity id, like a citizen edit."""
+    from samad_desk.central.entities import Repo
+    from samad_desk.central.reach import guard
+
+    central, agent = world["central"], world["agent1"]
+    (a,) = _qazvin_profiles(agent, 1)
+    actor = {"operator_id": "op-x", "name": "x", "role": "agent", "agency_id": None,
+             "office_id": None, "province": "qazvin"}
+    with central.engine.begin() as conn:
+        repo = Repo(conn, lock=False)
+        verdicts = [guard(repo, actor, {"type": "citizen.later", "entity_id": eid, "payload": {}})
+                    for eid in (world["z_cit"], a)]
+    assert verdicts == [("forbidden", MSG_OUT_OF_REACH), None]

@@ -21,6 +21,7 @@ from samad_desk.domain import ops as O
 from samad_desk.domain.ids import uuid7
 from samad_desk.domain.permissions import MSG_OUT_OF_REACH
 from samad_desk.domain.reducer import event_id_for
+from tests.support.merge import merge_in_the_database
 
 NO_MERGE = "ادغامی که باید لغو شود مشخص نشده است."  # reducer: a merge op id that is no id
 
@@ -111,6 +112,26 @@ def test_an_unmerge_is_judged_by_the_survivor_its_merge_names(server, zanjan_mer
     assert agent.push(O.citizen_upsert({"id": q, "first_name": "قزوینی", "last_name": "بی‌کد",
                                         "no_national_id": True}, agent.actor))["results"][0]["status"] == "applied"
     _rename_merge(central, zanjan_merge["op_id"], zanjan_merge["op_id"], merged_ids=[q])
+    qs = Desk(server, "super1")
+    before = _entities(central)
+    res = qs.push(O.citizen_unmerge(q, zanjan_merge["op_id"], qs.actor))["results"][0]
+    assert (res["status"], res.get("code"), res.get("message")) == ("rejected", "forbidden", MSG_OUT_OF_REACH), res
+    assert "current" not in res or res["current"] is None
+    assert _entities(central) == before
+
+
+def test_an_unmerge_is_judged_by_the_profiles_its_merge_folded_in(server, zanjan_merge):
+    """guard 170–173 (numbering of 6 December 23:03 UTC): the merge event's ``merged_ids``
+    left out of the check. A Zanjan profile merged into a Qazvin one (arranged: no province
+    role makes such a merge): its unmerge would give the Zanjan profile back its own life,
+    so a Qazvin supervisor is refused, though the survivor is in reach."""
+    central = zanjan_merge["central"]
+    agent = Desk(server, "agent1")
+    q = uuid7()
+    assert agent.push(O.citizen_upsert({"id": q, "first_name": "قزوینی", "last_name": "بی‌کد",
+                                        "no_national_id": True}, agent.actor))["results"][0]["status"] == "applied"
+    _rename_merge(central, zanjan_merge["op_id"], zanjan_merge["op_id"], survivor_id=q)
+    merge_in_the_database(central, zanjan_merge["z2"], q)
     qs = Desk(server, "super1")
     before = _entities(central)
     res = qs.push(O.citizen_unmerge(q, zanjan_merge["op_id"], qs.actor))["results"][0]

@@ -89,3 +89,27 @@ async def test_scorecard_from_the_supervisor_view(make_app, world) -> None:
         assert "ﻪﻣﺎﻧﺭﺎﮐ" in screen_text(app)  # «کارنامه», shaped
         await press(pilot, "escape")
         assert not isinstance(app.screen, ScorecardScreen)
+
+
+async def test_a_change_of_manager_splits_the_agency_on_the_scorecard(make_app, world) -> None:
+    """Water's cases were referred under its manager then; the agency has a new manager now.
+    Dey 1403: water_ok counts for the former manager; the two overdue cases are the new
+    manager's (the cartable is in their name), on a row of their own. Both rows were drawn
+    with the first one's text (rows were keyed by agency alone), so the new manager's row
+    showed the former manager's name and numbers."""
+    from samad_desk.screens.scorecard_screen import ScorecardScreen
+    from tests.support.tmux import shaped
+
+    build(world)
+    former = world.reader.entities["agency"][WATER]["manager_name"]
+    world.reader.entities["agency"][WATER]["manager_name"] = "مهندس نیما تازه‌کار"
+    async with on_report(make_app, "shift+f4") as (app, pilot, screen):
+        assert isinstance(screen, ScorecardScreen)
+        rows = {r.manager: r for r in screen.table.rows if r.agency == WATER}
+        assert set(rows) == {former, "مهندس نیما تازه‌کار"}
+        assert (rows[former].values["cases"], rows[former].overdue_now) == (1, 0)
+        assert (rows["مهندس نیما تازه‌کار"].values["cases"], rows["مهندس نیما تازه‌کار"].overdue_now) == (0, 2)
+        # what is drawn (the manager's column is narrow: its first two words show)
+        drawn = screen_text(app).splitlines()
+        assert sum(shaped("مهندس نیما") in line for line in drawn) == 1, drawn
+        assert sum(shaped(" ".join(former.split()[:2])) in line for line in drawn) == 1, drawn

@@ -241,6 +241,24 @@ def test_a_cut_back_that_fails_leaves_the_size_the_file_really_has(tmp_path):
         f.close()
 
 
+def test_an_append_after_close_is_refused_in_persian_each_time_and_keeps_its_size(tmp_path):
+    """The one way ``os.fstat`` of the file's own descriptor fails: the descriptor is gone
+    (EBADF). The write, the cut-back and the fstat all fail; the size stays the last good
+    one, so the next append is refused the same way (not a TypeError from a lost size)."""
+    path = tmp_path / "j.jsonl"
+    f = AppendFile(path, what="ثبت")
+    f.append([A])
+    f.close()  # nothing opens a file below, so the descriptor's number stays unused
+    for _ in range(2):
+        with pytest.raises(StoreError) as info:
+            f.append([B])
+        assert (info.value.code, str(info.value)) == (
+            "io_error",
+            f"ثبت انجام نشد: خطای دیسک ({os.strerror(errno.EBADF)}). دوباره تلاش کنید؛ اطلاعات فرم حفظ شده است.")
+        assert f.size == len(line(A))
+    assert path.read_bytes() == line(A)
+
+
 def test_an_append_file_that_cannot_be_opened_is_refused_in_persian(tmp_path):
     old = fileio.set_io(FailingIO(open_append=errno.EROFS))
     try:
