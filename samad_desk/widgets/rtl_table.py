@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.widgets import DataTable
@@ -47,44 +48,68 @@ class RTLTable(DataTable):
     BINDINGS = [Binding("ctrl+c", "copy_row", "رونوشت سطر", show=False)]
 
     def __init__(self, columns: Iterable[RTLColumn] = (), **kwargs: Any) -> None:
+        self._pinned = True  # kept at the right end (the first columns) until scrolled away
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
         self.rtl_columns: list[RTLColumn] = list(columns)
         self.records: dict[RowKey, Mapping[str, Any]] = {}
         self._columns_added = False
-        self._to_start = False  # scroll to the right end once the rows are laid out
 
     def on_mount(self) -> None:
         self._ensure_columns()
         self.move_cursor(column=len(self.rtl_columns) - 1)
-        self.call_after_refresh(self._scroll_to_start)
+        self.call_after_refresh(self._keep_start)
 
-    def _scroll_to_start(self) -> None:
-        """Right to left, the first columns are on the right: show the right end."""
-        self._to_start = False
-        self.scroll_to(x=self.max_scroll_x, animate=False)
+    # -- shown from the right end. Right to left, the first columns are on the right, and a
+    # table wider than the screen is shown from there, as DataTable shows its left end: on
+    # mount, after every clear() (DataTable.clear scrolls to x=0, the last columns here)
+    # and whenever its size or its rows' width change, until the operator scrolls it
+    # sideways. Rows read in a worker widened the table after a one-off scroll made over
+    # the headers alone: the duplicates queue at 80 columns showed its reasons and IDs,
+    # not its status and names.
+    def _keep_start(self) -> None:
+        if self._pinned:
+            self.scroll_to(x=self.max_scroll_x, animate=False, immediate=True)
+
+    def _pin_now_and_after_refresh(self) -> None:
+        self._keep_start()
+        self.call_after_refresh(self._keep_start)
 
     def watch_virtual_size(self, old: Size, new: Size) -> None:
-        # rows read in a worker widen the table after mount, when the scroll to the right
-        # end was made over the headers alone: a table wider than the screen then showed
-        # its last columns (the duplicates queue at 80 columns: reasons and IDs, no names).
-        # Kept at the right end while the operator has not scrolled away from it.
-        if new.width != old.width and (
-            self._to_start or self.scroll_x >= max(0, old.width - self.scrollable_content_region.width)
-        ):
-            self.call_after_refresh(self._scroll_to_start)
+        if new.width != old.width:
+            self._pin_now_and_after_refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._pin_now_and_after_refresh()
 
     def clear(self, columns: bool = False) -> Self:
-        # DataTable.clear scrolls to x=0, its left end: the last columns here. A table
-        # shown from its right end is shown so again once its new rows are in (the
-        # duplicates queue, recomputed after the first pull, showed its reasons and IDs).
-        at_start = self.scroll_x >= self.max_scroll_x
         super().clear(columns)
-        if at_start:
-            self._to_start = True
-            self.call_after_refresh(self._scroll_to_start)
+        self._pinned = True
+        self._pin_now_and_after_refresh()
         return self
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        super()._scroll_cursor_into_view(animate=animate)
+        if self.cursor_type == "row":  # a row's region starts at x=0: back to the right end
+            self._keep_start()
+
+    def action_cursor_left(self) -> None:
+        if self.cursor_type == "row":
+            self._pinned = False  # the operator scrolls towards the last columns
+        super().action_cursor_left()
+
+    def action_scroll_home(self) -> None:
+        self._pinned = False
+        super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        self._pinned = True
+        super().action_scroll_end()
+
+    def _on_mouse_scroll_left(self, event: events.MouseScrollLeft) -> None:
+        self._pinned = False
+        super()._on_mouse_scroll_left(event)
 
     def _ensure_columns(self) -> None:
         if self._columns_added:
