@@ -35,7 +35,14 @@ async def test_rows_added_after_mount_and_after_clear_are_shown_from_the_right_e
         await settle(pilot, None)
         assert table.max_scroll_x > 0
         assert table.scroll_x == table.max_scroll_x
-        table.clear_records()  # DataTable.clear scrolls to x=0: the last columns
+        table.focus()
+        await pilot.press("home")  # the operator scrolls to the last columns: left there
+        await settle(pilot, None)
+        assert table.scroll_x == 0
+        table.add_record(record(3), key="3")
+        await settle(pilot, None)
+        assert table.scroll_x == 0
+        table.clear_records()  # new data: from the right end again (DataTable: from x=0)
         table.add_records([record(i) for i in range(2)])
         await settle(pilot, None)
         assert table.max_scroll_x > 0
