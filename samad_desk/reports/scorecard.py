@@ -66,6 +66,12 @@ def month_key(today: date, back: int = 0) -> str:
     return f"{y:04d}/{m:02d}"
 
 
+def _month_values(cell: dict | None) -> dict:
+    """A month's measures of a row; a count the month did not have is 0, a ratio None."""
+    values = cell or dict.fromkeys(MEASURES)
+    return {k: (v if v is not None else (0 if k in ("cases", "returns") else None)) for k, v in values.items()}
+
+
 def sparkline(values: list[float | None]) -> str:
     """One character per month, 0–100 % (· for a month without answers)."""
     return "".join("·" if v is None else SPARK[min(7, int(v / 100 * 8))] for v in values)
@@ -115,15 +121,13 @@ def scorecard(
         if not agency:
             continue
         cells = r.get("cells") or {}
-        values = cells.get(month) or dict.fromkeys(MEASURES)
-        values = {k: (v if v is not None else (0 if k in ("cases", "returns") else None)) for k, v in values.items()}
+        values = _month_values(cells.get(month))
         trend = [(cells.get(mk) or {}).get("in_time_pct") for mk in months[:-1]]
         out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values,
                             overdue_by.pop((agency, manager), 0), trend=trend + [values.get("in_time_pct")]))
     for (agency, manager), n in overdue_by.items():
         if agency and n:  # a current manager with overdue cases and none received in the window
-            values = {k: (0 if k in ("cases", "returns") else None) for k in MEASURES}
-            out.append(ScoreRow(agency, label_of("agency", agency, names), manager, values, n,
+            out.append(ScoreRow(agency, label_of("agency", agency, names), manager, _month_values(None), n,
                                 trend=[None] * len(months)))
 
     def order(s: ScoreRow) -> tuple:

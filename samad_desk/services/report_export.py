@@ -142,11 +142,9 @@ def absent_filter_values(filters: dict[str, Iterable[str]], columns: Callable[[s
     would quietly report 0 cases every night. The screen resolves what is typed instead
     (:func:`match_value`)."""
     out: dict[str, list[str]] = {}
-    for dim, wanted in filters.items():
-        if dim not in FILTER_DIMENSIONS:
-            continue
-        have = {str(v) for v in columns(dim)}
-        missing = [str(v) for v in wanted if str(v) not in have]
+    for dim, known in filter_values(columns, [d for d in filters if d in FILTER_DIMENSIONS]).items():
+        have = set(known)
+        missing = [str(v) for v in filters[dim] if str(v) not in have]
         if missing:
             out[dim] = missing
     return out
